@@ -1,0 +1,168 @@
+// Package bot holds the platform-neutral conversation types shared by the
+// lesson engine and the chat adapters: a Message comes in from a learner,
+// Replies go out. The engine (package lessons) never imports a platform
+// package; an adapter (bot/console, bot/slack, bot/discord) knows nothing of
+// lessons beyond what it renders from a Reply.
+package bot
+
+import (
+	"context"
+	"strings"
+)
+
+// Learner identifies one person on one platform. Learners are keyed by
+// platform and user id; Key is the store's key, so linking one person's Slack
+// and Discord identities later only needs a table from Key to a person id.
+type Learner struct {
+	Platform string // "console", "slack", "discord"
+	UserID   string // the platform's user id ("U123", "456…", "alice")
+	Name     string // display name when the platform gives one; never a key
+}
+
+// Key is the stable identity of a learner: "platform:user-id".
+func (l Learner) Key() string { return l.Platform + ":" + l.UserID }
+
+// ParseLearnerKey splits "platform:user-id" as written in config (admins).
+func ParseLearnerKey(s string) (Learner, bool) {
+	p, id, ok := strings.Cut(s, ":")
+	if !ok || p == "" || id == "" {
+		return Learner{}, false
+	}
+	return Learner{Platform: p, UserID: id}, true
+}
+
+// MessageKind says what a learner did.
+type MessageKind int
+
+const (
+	// KindCommand is a slash command: Command without the slash, Args after it.
+	KindCommand MessageKind = iota + 1
+	// KindAction is a button press, checkbox or rating choice: Action holds
+	// the opaque string the engine put on the control.
+	KindAction
+	// KindText is free text: an answer to the pending question.
+	KindText
+)
+
+// Message is one thing a learner did.
+type Message struct {
+	Learner Learner
+	Kind    MessageKind
+	Command string // KindCommand: "start-4-4", "status", "help-mlops"
+	Args    string // KindCommand: the rest of the line, trimmed
+	Action  string // KindAction: Button.Action, CheckAction(...) or RateAction(...)
+	Text    string // KindText: what the learner typed
+	// Lesson is the lesson whose thread the message came from ("4-4"), or ""
+	// when the platform cannot tell (the console, a DM outside a thread).
+	Lesson string
+	// Question is the question id a KindText message answers when the
+	// platform knows it (an answer modal); "" means the pending question.
+	Question string
+}
+
+// Handler turns a learner's message into replies. The lesson engine is the
+// Handler; adapters call it. A returned error is an internal failure: the
+// adapter tells the learner one clear sentence and logs the detail. Anything
+// the learner did wrong comes back as a Reply, not an error.
+type Handler interface {
+	Handle(ctx context.Context, m Message) ([]Reply, error)
+}
+
+// Reply is one card of output: a lesson section, a status page, a notice.
+type Reply struct {
+	// Lesson is the lesson this reply belongs to; adapters post it in that
+	// lesson's thread. "" means answer in place (status, help, errors).
+	Lesson string
+	// Card is the stable key of the lesson card shown ("" when not a card).
+	// A new card in the same lesson supersedes the buttons of the previous one.
+	Card string
+	// Update marks a re-render of the card the action came from (a ticked
+	// checklist item, a rating): edit that message in place when possible.
+	Update bool
+	// Ephemeral replies are for the learner only (status, help, stale
+	// buttons, refusals) where the platform supports that.
+	Ephemeral bool
+	// Title is a short plain-text heading (adapters cut it to their limits).
+	Title string
+	// Context is a short plain-text line under the title ("Step 3 of 7 · about 15 min").
+	Context string
+	Blocks  []Block
+	Buttons []Button
+}
+
+// BlockKind is the kind of a Block.
+type BlockKind int
+
+const (
+	// BlockMarkdown is CommonMark text (GFM tables allowed) for adapters to
+	// render to their own dialect.
+	BlockMarkdown BlockKind = iota + 1
+	// BlockCode is monospace text kept byte for byte (ASCII diagrams, code).
+	// Adapters may split it only between lines, each piece still monospace.
+	BlockCode
+	// BlockChecklist is a list of items the learner ticks.
+	BlockChecklist
+	// BlockRating is a list of items the learner rates from 1 to 5.
+	BlockRating
+	// BlockQuestion is a question waiting for a free-text answer.
+	BlockQuestion
+)
+
+// Block is one piece of a Reply.
+type Block struct {
+	Kind BlockKind
+	// Text is Markdown (BlockMarkdown), verbatim text (BlockCode) or the
+	// question's prompt (BlockQuestion).
+	Text string
+	Lang string // BlockCode: the fence's info word, if any
+	// Items are the checklist or rating items (BlockChecklist, BlockRating).
+	Items []Item
+	// Question is set for BlockQuestion.
+	Question *Question
+}
+
+// Item is one checklist or rating item.
+type Item struct {
+	ID      string // stable across course edits; use with CheckAction/RateAction
+	Group   string // the heading it sits under ("Code Quality", "PILLAR 1: DESIGN"), may be ""
+	Text    string // plain text
+	Checked bool   // BlockChecklist: ticked
+	Value   int    // BlockRating: 0 = not rated yet, else RatingMin..RatingMax
+}
+
+// Rating scale bounds.
+const (
+	RatingMin = 1
+	RatingMax = 5
+)
+
+// Question is a Socratic question or quiz prompt.
+type Question struct {
+	ID       string // stable across course edits
+	Prompt   string // plain text
+	Answered bool
+	Answer   string // the learner's saved answer, if any
+}
+
+// ButtonStyle hints how prominent a button is.
+type ButtonStyle int
+
+const (
+	StyleDefault ButtonStyle = iota
+	StylePrimary
+	StyleDanger
+)
+
+// Button is a choice the learner can press. Action is opaque to adapters and
+// at most MaxActionLen bytes, so it fits Slack values and Discord custom_ids.
+type Button struct {
+	Label  string
+	Action string
+	Style  ButtonStyle
+}
+
+// Send delivers replies to a learner outside of a request (nudges). It is
+// implemented by each adapter; the scheduler uses it.
+type Sender interface {
+	Send(ctx context.Context, to Learner, replies []Reply) error
+}

@@ -1,0 +1,138 @@
+package lessons
+
+// Course is a loaded course: the catalogue of lessons and the lessons whose
+// material is installed.
+type Course struct {
+	// Catalogue lists every lesson the course names, in course order, with
+	// or without material.
+	Catalogue []CatalogueEntry
+	// Lessons holds the lessons with material, by id ("4-4").
+	Lessons map[string]*Lesson
+	// Extra are the course's non-lesson commands from its Commands Reference
+	// (/status, /help-mlops), with the role the engine gives each.
+	Extra []CommandInfo
+}
+
+// CatalogueEntry is one lesson of the course, installed or not.
+type CatalogueEntry struct {
+	ID        string // "4-4"
+	Command   string // "start-4-4"
+	Title     string // "Capstone"
+	Installed bool
+}
+
+// CommandRole says what a non-lesson command does.
+type CommandRole int
+
+const (
+	RoleLesson CommandRole = iota // start-X-Y
+	RoleStatus                    // progress overview
+	RoleHelp                      // search the course
+)
+
+// CommandInfo describes a slash command for adapters that register commands
+// (Slack's manifest, Discord's command list).
+type CommandInfo struct {
+	Name        string // without the slash: "start-4-4", "status", "help-mlops"
+	Description string // one line, from the course
+	Usage       string // usage hint ("[topic]"), may be ""
+	Role        CommandRole
+}
+
+// Lesson is one lesson with material: the tutor script's steps as the spine,
+// with the module's reading delivered alongside, flattened into Cards.
+type Lesson struct {
+	ID         string // "4-4"
+	Command    string // "start-4-4"
+	Title      string // from the script's first heading
+	Minutes    int    // estimate shown on the lesson card
+	ScriptFile string // course-relative path of the tutor script
+	ModuleFile string // course-relative path of the module ("" if none)
+	Steps      []Step
+	// Cards is the delivery order: what a learner gets, one at a time.
+	Cards []*Card
+	// LeadNotes is Markdown for cohort leads only: the script's Teaching
+	// Notes and the instructions to the tutor that learners do not see.
+	LeadNotes []LeadNote
+}
+
+// Step is one step of the tutor script ("### 3. Architecture Review (15 min)").
+type Step struct {
+	Number  int
+	Title   string
+	Minutes int // 0 when the heading gives none
+	Key     string
+	Line    int
+}
+
+// Card is the unit of delivery: one screen of a lesson.
+type Card struct {
+	Key   string // stable: derived from the step/part/heading, unique in the lesson
+	Index int
+	// Step is the index into Lesson.Steps the card belongs to; -1 for the
+	// lesson's opening card.
+	Step   int
+	Title  string
+	Source Source // where the card starts in the course files
+	Blocks []Block
+}
+
+// Question returns the card's question, or nil.
+func (c *Card) Question() *QuestionDef {
+	for i := range c.Blocks {
+		if c.Blocks[i].Question != nil {
+			return c.Blocks[i].Question
+		}
+	}
+	return nil
+}
+
+// Source is a place in a course file.
+type Source struct {
+	File string
+	Line int
+}
+
+// BlockKind mirrors bot.BlockKind for the parsed model.
+type BlockKind int
+
+const (
+	Markdown BlockKind = iota + 1
+	Code
+	Checklist
+	Rating
+	Question
+)
+
+// Block is a parsed piece of a card.
+type Block struct {
+	Kind     BlockKind
+	Text     string // Markdown, code text, or "" for items/questions
+	Lang     string
+	Items    []ItemDef    // Checklist, Rating
+	Question *QuestionDef // Question
+	Line     int          // first source line
+}
+
+// ItemDef is a checklist or rating item.
+type ItemDef struct {
+	ID    string
+	Group string
+	Text  string
+	Line  int
+}
+
+// QuestionDef is a question from the script ("Ask: ...").
+type QuestionDef struct {
+	ID     string
+	Prompt string
+	// FollowUp is Markdown the learner sees after answering.
+	FollowUp string
+	Line     int
+}
+
+// LeadNote is a passage for leads only.
+type LeadNote struct {
+	Source Source
+	Text   string
+}
