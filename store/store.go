@@ -1,0 +1,244 @@
+// Package store keeps coursebot's state in one bbolt file: learners, their
+// progress per lesson, lesson threads and the dedup records that make chat
+// event retries harmless.
+//
+// Layout (all values JSON unless noted):
+//
+//	meta        "schema" -> decimal schema version
+//	learners    learnerKey -> lessons.LearnerRecord
+//	progress    learnerKey "\x00" lessonID -> lessons.Progress
+//	threads     platform "\x00" learnerKey "\x00" lessonID -> Thread
+//	thread_at   platform "\x00" channel "\x00" threadID -> key in threads
+//	seen        kind "\x00" id -> 8-byte big-endian unix nanoseconds
+//	seen_time   8-byte big-endian unix nanoseconds + kind "\x00" id -> ""
+//
+// Learner keys carry their platform ("slack:U123"); no bucket name does, so
+// linking identities later is a matter of rewriting keys, not buckets.
+package store
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+
+	"github.com/coursebot/coursebot/lessons"
+)
+
+// ErrLocked is returned by Open when another process (or another Open in
+// this process) holds the database file.
+var ErrLocked = errors.New("database is in use by another coursebot process")
+
+// ErrNotCoursebot is wrapped by Open's error when the file is not a bbolt
+// database or is someone else's bbolt database.
+var ErrNotCoursebot = errors.New("not a coursebot database")
+
+// ErrNewerSchema is wrapped by Open's error when the file was written by a
+// newer coursebot than this one.
+var ErrNewerSchema = errors.New("written by a newer coursebot")
+
+// ErrBadKey is returned when a learner key, lesson id or similar is empty or
+// contains the key separator (a NUL byte).
+var ErrBadKey = errors.New("invalid key")
+
+// Options configure Open.
+type Options struct {
+	// LockTimeout is how long Open waits for the file lock before giving
+	// up with ErrLocked. Default 1s.
+	LockTimeout time.Duration
+	// Now is the clock used for dedup records and thread timestamps.
+	// Default time.Now.
+	Now func() time.Time
+	// MaxBatchDelay is how long UpdateProgress and FirstSeen wait for
+	// other writers to share one commit (one fsync). Default 10ms
+	// (bbolt's own default); lower it to trade throughput for latency.
+	MaxBatchDelay time.Duration
+}
+
+// DB is an open coursebot database. It is safe for concurrent use.
+type DB struct {
+	bolt *bolt.DB
+	path string
+	now  func() time.Time
+}
+
+var _ lessons.Store = (*DB)(nil)
+
+var (
+	bucketMeta     = []byte("meta")
+	bucketLearners = []byte("learners")
+	bucketProgress = []byte("progress")
+	bucketThreads  = []byte("threads")
+	bucketThreadAt = []byte("thread_at")
+	bucketSeen     = []byte("seen")
+	bucketSeenTime = []byte("seen_time")
+
+	keySchema = []byte("schema")
+)
+
+// allBuckets lists every bucket Open creates.
+func allBuckets() [][]byte {
+	return [][]byte{bucketMeta, bucketLearners, bucketProgress, bucketThreads, bucketThreadAt, bucketSeen, bucketSeenTime}
+}
+
+// migration upgrades the data inside tx by one schema version.
+type migration func(tx *bolt.Tx) error
+
+// migrations returns the migration table: migrations()[i] upgrades a file
+// from schema i to schema i+1, so the current schema is len(migrations()).
+// Append, never edit or reorder.
+func migrations() []migration {
+	return []migration{
+		// 0 -> 1: schema 0 was a development layout with the same buckets;
+		// nothing to change beyond recording the version.
+		func(*bolt.Tx) error { return nil },
+	}
+}
+
+// Open opens (creating if needed) the database at path with mode 0600,
+// creates the buckets and brings the schema up to date.
+func Open(path string, opts Options) (*DB, error) {
+	return open(path, opts, migrations())
+}
+
+func open(path string, opts Options, migs []migration) (db *DB, err error) {
+	if opts.LockTimeout <= 0 {
+		opts.LockTimeout = time.Second
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	var bdb *bolt.DB
+	// bbolt panics on some kinds of corruption (a valid meta page over
+	// garbage pages). Turn that into an error naming the file.
+	defer func() {
+		if r := recover(); r != nil {
+			if bdb != nil {
+				_ = bdb.Close()
+			}
+			db, err = nil, fmt.Errorf("%s is %w: %v", path, ErrNotCoursebot, r)
+		}
+	}()
+	bdb, err = bolt.Open(path, 0o600, &bolt.Options{
+		Timeout:      opts.LockTimeout,
+		FreelistType: bolt.FreelistMapType,
+	})
+	switch {
+	case errors.Is(err, berrors.ErrTimeout):
+		return nil, fmt.Errorf("open %s: %w", path, ErrLocked)
+	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrVersionMismatch),
+		errors.Is(err, berrors.ErrChecksum), errors.Is(err, berrors.ErrInvalidMapping):
+		return nil, fmt.Errorf("%s is %w: %w", path, ErrNotCoursebot, err)
+	case err != nil:
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	if opts.MaxBatchDelay > 0 {
+		bdb.MaxBatchDelay = opts.MaxBatchDelay
+	}
+	if err := bdb.Update(func(tx *bolt.Tx) error { return initSchema(tx, migs) }); err != nil {
+		_ = bdb.Close()
+		if errors.Is(err, ErrNotCoursebot) {
+			return nil, fmt.Errorf("%s is %w", path, err)
+		}
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	return &DB{bolt: bdb, path: path, now: opts.Now}, nil
+}
+
+// initSchema creates the buckets and runs the migrations, all in one
+// transaction: a failed migration leaves the file as it was.
+func initSchema(tx *bolt.Tx, migs []migration) error {
+	current := len(migs)
+	meta := tx.Bucket(bucketMeta)
+	if meta == nil {
+		// A fresh file has no buckets at all; any other bbolt file is
+		// someone else's.
+		if err := tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
+			return fmt.Errorf("%w: unexpected bucket %q", ErrNotCoursebot, name)
+		}); err != nil {
+			return err
+		}
+		if err := createBuckets(tx); err != nil {
+			return err
+		}
+		return putSchema(tx, current)
+	}
+	raw := meta.Get(keySchema)
+	if raw == nil {
+		return fmt.Errorf("%w: meta bucket without a schema version", ErrNotCoursebot)
+	}
+	version, err := strconv.Atoi(string(raw))
+	if err != nil || version < 0 {
+		return fmt.Errorf("%w: schema version %q", ErrNotCoursebot, raw)
+	}
+	if version > current {
+		return fmt.Errorf("%w (schema %d); this one reads up to schema %d", ErrNewerSchema, version, current)
+	}
+	if err := createBuckets(tx); err != nil {
+		return err
+	}
+	for v := version; v < current; v++ {
+		if err := migs[v](tx); err != nil {
+			return fmt.Errorf("migrate schema %d to %d: %w", v, v+1, err)
+		}
+	}
+	if version == current {
+		return nil
+	}
+	return putSchema(tx, current)
+}
+
+func createBuckets(tx *bolt.Tx) error {
+	for _, name := range allBuckets() {
+		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+			return fmt.Errorf("create bucket %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+func putSchema(tx *bolt.Tx, version int) error {
+	if err := tx.Bucket(bucketMeta).Put(keySchema, []byte(strconv.Itoa(version))); err != nil {
+		return fmt.Errorf("write schema version: %w", err)
+	}
+	return nil
+}
+
+// Schema returns the schema version recorded in the file.
+func (db *DB) Schema() (int, error) {
+	var v int
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		var err error
+		v, err = strconv.Atoi(string(tx.Bucket(bucketMeta).Get(keySchema)))
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("read schema: %w", err)
+	}
+	return v, nil
+}
+
+// Close closes the database, waiting for running transactions.
+func (db *DB) Close() error {
+	if err := db.bolt.Close(); err != nil {
+		return fmt.Errorf("close %s: %w", db.path, err)
+	}
+	return nil
+}
+
+// Path is the file the database lives in.
+func (db *DB) Path() string { return db.path }
+
+// Size is the size of the database file in bytes. bbolt files never
+// shrink; see `bbolt compact`.
+func (db *DB) Size() (int64, error) {
+	fi, err := os.Stat(db.path)
+	if err != nil {
+		return 0, fmt.Errorf("database size: %w", err)
+	}
+	return fi.Size(), nil
+}

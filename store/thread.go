@@ -1,0 +1,127 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Thread is where a learner's lesson runs on a platform: the channel and
+// thread the bot posts the lesson's cards into.
+type Thread struct {
+	Platform    string    `json:"platform"`
+	Learner     string    `json:"learner"`
+	Lesson      string    `json:"lesson"`
+	Channel     string    `json:"channel"`
+	ThreadID    string    `json:"thread_id"`
+	LastMessage string    `json:"last_message,omitempty"`
+	Updated     time.Time `json:"updated,omitzero"`
+}
+
+func threadKey(platform, learner, lesson string) []byte {
+	return []byte(platform + sep + learner + sep + lesson)
+}
+
+func threadAtKey(platform, channel, threadID string) []byte {
+	return []byte(platform + sep + channel + sep + threadID)
+}
+
+// PutThread stores t as the lesson thread of t.Learner in t.Lesson on
+// t.Platform, replacing any earlier one, and indexes it by channel and
+// thread id. A zero Updated is set to now.
+func (db *DB) PutThread(ctx context.Context, t Thread) error {
+	if err := firstErr(ctx.Err(),
+		checkKey("platform", t.Platform), checkKey("learner", t.Learner), checkKey("lesson", t.Lesson),
+		checkKey("channel", t.Channel), checkKey("thread id", t.ThreadID)); err != nil {
+		return fmt.Errorf("store thread: %w", err)
+	}
+	if t.Updated.IsZero() {
+		t.Updated = db.now()
+	}
+	key := threadKey(t.Platform, t.Learner, t.Lesson)
+	at := threadAtKey(t.Platform, t.Channel, t.ThreadID)
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		threads, index := tx.Bucket(bucketThreads), tx.Bucket(bucketThreadAt)
+		// Drop the index entry of the thread this one replaces.
+		if v := threads.Get(key); v != nil {
+			var old Thread
+			if err := json.Unmarshal(v, &old); err != nil {
+				return fmt.Errorf("decode thread %q: %w", key, err)
+			}
+			if err := index.Delete(threadAtKey(old.Platform, old.Channel, old.ThreadID)); err != nil {
+				return fmt.Errorf("delete thread index: %w", err)
+			}
+		}
+		if err := putJSON(threads, key, t); err != nil {
+			return err
+		}
+		if err := index.Put(at, key); err != nil {
+			return fmt.Errorf("write thread index: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store thread of %s in %s on %s: %w", t.Learner, t.Lesson, t.Platform, err)
+	}
+	return nil
+}
+
+// ThreadFor returns the lesson thread of learner in lesson on platform.
+func (db *DB) ThreadFor(ctx context.Context, platform, learner, lesson string) (Thread, bool, error) {
+	if err := firstErr(ctx.Err(), checkKey("platform", platform), checkKey("learner", learner), checkKey("lesson", lesson)); err != nil {
+		return Thread{}, false, fmt.Errorf("find thread: %w", err)
+	}
+	var (
+		t  Thread
+		ok bool
+	)
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		var err error
+		t, ok, err = getThread(tx, threadKey(platform, learner, lesson))
+		return err
+	})
+	if err != nil {
+		return Thread{}, false, fmt.Errorf("find thread of %s in %s on %s: %w", learner, lesson, platform, err)
+	}
+	return t, ok, nil
+}
+
+// ThreadAt says which learner's lesson the thread threadID in channel on
+// platform belongs to.
+func (db *DB) ThreadAt(ctx context.Context, platform, channel, threadID string) (Thread, bool, error) {
+	if err := firstErr(ctx.Err(), checkKey("platform", platform), checkKey("channel", channel), checkKey("thread id", threadID)); err != nil {
+		return Thread{}, false, fmt.Errorf("find thread: %w", err)
+	}
+	var (
+		t  Thread
+		ok bool
+	)
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		key := tx.Bucket(bucketThreadAt).Get(threadAtKey(platform, channel, threadID))
+		if key == nil {
+			return nil
+		}
+		var err error
+		t, ok, err = getThread(tx, key)
+		return err
+	})
+	if err != nil {
+		return Thread{}, false, fmt.Errorf("find thread %s in %s on %s: %w", threadID, channel, platform, err)
+	}
+	return t, ok, nil
+}
+
+func getThread(tx *bolt.Tx, key []byte) (Thread, bool, error) {
+	v := tx.Bucket(bucketThreads).Get(key)
+	if v == nil {
+		return Thread{}, false, nil
+	}
+	var t Thread
+	if err := json.Unmarshal(v, &t); err != nil {
+		return Thread{}, false, fmt.Errorf("decode thread %q: %w", key, err)
+	}
+	return t, true, nil
+}
