@@ -11,6 +11,9 @@ type Course struct {
 	// Extra are the course's non-lesson commands from its Commands Reference
 	// (/status, /help-mlops), with the role the engine gives each.
 	Extra []CommandInfo
+	// Revisit maps a self-assessment item (lowercased) to the lessons the
+	// course says to revisit when it is rated low; from the manifest.
+	Revisit map[string][]string
 }
 
 // CatalogueEntry is one lesson of the course, installed or not.

@@ -1,0 +1,197 @@
+package lessons
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"regexp"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// manifest is the optional coursebot.yaml at a course's top, for the few
+// choices an author may want to override.
+type manifest struct {
+	Lessons  map[string]lessonManifest `yaml:"lessons"`
+	Commands struct {
+		Status string `yaml:"status"`
+		Help   string `yaml:"help"`
+	} `yaml:"commands"`
+}
+
+type lessonManifest struct {
+	// Attach pins a module section (by its "##" title) to a step number;
+	// 0 puts it on the opening card.
+	Attach map[string]int `yaml:"attach"`
+	// Revisit maps a self-assessment item's text to the lessons to revisit
+	// when it is rated 1-2 (overriding the automatic match by wording).
+	Revisit map[string][]string `yaml:"revisit"`
+	line    int
+}
+
+func (l *loader) loadManifest() (manifest, error) {
+	var m manifest
+	src, err := fs.ReadFile(l.fsys, ManifestFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return m, nil
+	}
+	if err != nil {
+		return m, fmt.Errorf("load course %s: %w", l.label, err)
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(src, &root); err != nil {
+		l.problem(ManifestFile, yamlLine(err), "%s", yamlMsg(err))
+		return m, nil
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(src))
+	dec.KnownFields(true)
+	if err := dec.Decode(&m); err != nil && !errors.Is(err, io.EOF) {
+		l.problem(ManifestFile, yamlLine(err), "%s", yamlMsg(err))
+		return manifest{}, nil
+	}
+	// Remember where each lesson's entry is, for messages.
+	if len(root.Content) > 0 {
+		doc := root.Content[0]
+		for i := 0; i+1 < len(doc.Content); i += 2 {
+			if doc.Content[i].Value != "lessons" {
+				continue
+			}
+			ls := doc.Content[i+1]
+			for j := 0; j+1 < len(ls.Content); j += 2 {
+				id := ls.Content[j].Value
+				lm := m.Lessons[id]
+				lm.line = ls.Content[j].Line
+				m.Lessons[id] = lm
+			}
+		}
+	}
+	return m, nil
+}
+
+var (
+	yamlLineNum = regexp.MustCompile(`line (\d+)`)
+)
+
+func yamlLine(err error) int {
+	var n int
+	if m := yamlLineNum.FindStringSubmatch(err.Error()); m != nil {
+		fmt.Sscan(m[1], &n)
+	}
+	return n
+}
+
+func yamlMsg(err error) string {
+	s := strings.TrimPrefix(err.Error(), "yaml: ")
+	s = strings.ReplaceAll(s, "unmarshal errors:\n  ", "")
+	return yamlLineNum.ReplaceAllString(s, "")
+}
+
+// catalogue lists every lesson the course knows: installed lessons plus the
+// Commands Reference's "/start-X-Y - Title" lines; the reference's other
+// commands become the status and help commands.
+func catalogue(ls map[string]*Lesson, refs []refEntry, man manifest) ([]CatalogueEntry, []CommandInfo) {
+	seen := map[string]int{}
+	var cat []CatalogueEntry
+	var extra []CommandInfo
+	for _, r := range refs {
+		if m := startCmd.FindStringSubmatch(r.name); m != nil {
+			id := m[1]
+			if _, dup := seen[id]; dup {
+				continue
+			}
+			seen[id] = len(cat)
+			_, installed := ls[id]
+			cat = append(cat, CatalogueEntry{ID: id, Command: r.name, Title: cleanTitle(r.desc), Installed: installed})
+			continue
+		}
+		role := RoleHelp
+		switch {
+		case man.Commands.Status != "" && r.name == man.Commands.Status,
+			man.Commands.Status == "" && (strings.Contains(r.name, "status") || strings.Contains(strings.ToLower(r.desc), "progress")):
+			role = RoleStatus
+		case man.Commands.Help != "" && r.name == man.Commands.Help,
+			man.Commands.Help == "" && strings.Contains(r.name, "help"):
+			role = RoleHelp
+		default:
+			continue // a command the bot has no behaviour for
+		}
+		extra = append(extra, CommandInfo{Name: r.name, Description: r.desc, Role: role})
+	}
+	for _, id := range sortedIDs(ls) {
+		if _, ok := seen[id]; ok {
+			continue
+		}
+		cat = append(cat, CatalogueEntry{ID: id, Command: "start-" + id, Title: lessonTitle(ls[id].Title), Installed: true})
+	}
+	sortCatalogue(cat)
+	// A course without a reference still gets status and help.
+	if !hasRole(extra, RoleStatus) {
+		extra = append(extra, CommandInfo{Name: orDefault(man.Commands.Status, "status"), Description: "Check your progress", Role: RoleStatus})
+	}
+	if !hasRole(extra, RoleHelp) {
+		extra = append(extra, CommandInfo{Name: orDefault(man.Commands.Help, "help"), Description: "Get help on concepts", Role: RoleHelp})
+	}
+	for i := range extra {
+		if extra[i].Role == RoleHelp {
+			extra[i].Usage = "[topic]"
+		}
+	}
+	return cat, extra
+}
+
+var (
+	startCmd    = regexp.MustCompile(`^start-(\d+-\d+)$`)
+	parenthesis = regexp.MustCompile(`\s*\((?i:this lesson)\)\s*$`)
+	lessonLabel = regexp.MustCompile(`^Lesson\s+\d+\.\d+:\s*`)
+)
+
+func cleanTitle(s string) string { return strings.TrimSpace(parenthesis.ReplaceAllString(s, "")) }
+
+func lessonTitle(s string) string { return strings.TrimSpace(lessonLabel.ReplaceAllString(s, "")) }
+
+func sortCatalogue(c []CatalogueEntry) {
+	for i := 1; i < len(c); i++ {
+		for j := i; j > 0 && lessonLess(c[j].ID, c[j-1].ID); j-- {
+			c[j], c[j-1] = c[j-1], c[j]
+		}
+	}
+}
+
+func hasRole(cs []CommandInfo, r CommandRole) bool {
+	for _, c := range cs {
+		if c.Role == r {
+			return true
+		}
+	}
+	return false
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
+// Commands lists every slash command of the course: one per catalogue
+// lesson, then status and help, with descriptions from the course.
+func (c *Course) Commands() []CommandInfo {
+	out := make([]CommandInfo, 0, len(c.Catalogue)+len(c.Extra))
+	for _, e := range c.Catalogue {
+		out = append(out, CommandInfo{Name: e.Command, Description: "Lesson " + strings.Replace(e.ID, "-", ".", 1) + ": " + e.Title, Role: RoleLesson})
+	}
+	return append(out, c.Extra...)
+}
+
+// Entry returns the catalogue entry of lesson id.
+func (c *Course) Entry(id string) (CatalogueEntry, bool) {
+	for _, e := range c.Catalogue {
+		if e.ID == id {
+			return e, true
+		}
+	}
+	return CatalogueEntry{}, false
+}

@@ -1,0 +1,91 @@
+package lessons
+
+import (
+	"fmt"
+	"io"
+	"strings"
+)
+
+// WriteOutline prints the sequence a learner gets in a lesson: each step,
+// its cards in order, and what each card holds (questions, checklists,
+// ratings, code), with the source line it comes from. Course authors use it
+// (`coursebot lessons outline 4-4`) to see the result of the automatic
+// choices.
+func WriteOutline(w io.Writer, les *Lesson) error {
+	p := &errWriter{w: w}
+	p.printf("%s  (/%s)\n", les.Title, les.Command)
+	p.printf("about %d minutes, %d steps, %d cards\n", les.Minutes, len(les.Steps), len(les.Cards))
+	p.printf("script: %s\n", les.ScriptFile)
+	if les.ModuleFile != "" {
+		p.printf("module: %s\n", les.ModuleFile)
+	}
+	step := -2
+	for _, c := range les.Cards {
+		if c.Step != step {
+			step = c.Step
+			if step < 0 {
+				p.printf("\nOpening\n")
+			} else {
+				s := les.Steps[step]
+				dur := ""
+				if s.Minutes > 0 {
+					dur = fmt.Sprintf(" (%d min)", s.Minutes)
+				}
+				p.printf("\nStep %d. %s%s\n", s.Number, s.Title, dur)
+			}
+		}
+		p.printf("  %2d. %-42s %s:%d\n", c.Index+1, c.Title, c.Source.File, c.Source.Line)
+		for _, b := range c.Blocks {
+			switch b.Kind {
+			case Markdown:
+				p.printf("        text      %d lines\n", strings.Count(b.Text, "\n")+1)
+			case Code:
+				p.printf("        code      %d lines\n", strings.Count(b.Text, "\n")+1)
+			case Question:
+				p.printf("        question  %q\n", b.Question.Prompt)
+				if b.Question.FollowUp != "" {
+					p.printf("          then    %q\n", clip(b.Question.FollowUp, 70))
+				}
+			case Checklist:
+				p.printf("        checklist %d items%s\n", len(b.Items), groupList(b.Items))
+			case Rating:
+				p.printf("        rating    %d items, 1-5%s\n", len(b.Items), groupList(b.Items))
+			}
+		}
+	}
+	p.printf("\nFor leads only: %d passages (teaching notes and instructions to the tutor)\n", len(les.LeadNotes))
+	return p.err
+}
+
+func groupList(items []ItemDef) string {
+	var groups []string
+	for _, it := range items {
+		if it.Group != "" && (len(groups) == 0 || groups[len(groups)-1] != it.Group) {
+			groups = append(groups, it.Group)
+		}
+	}
+	if len(groups) == 0 {
+		return ""
+	}
+	return " in " + strings.Join(groups, ", ")
+}
+
+func clip(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) printf(format string, args ...any) {
+	if e.err == nil {
+		_, e.err = fmt.Fprintf(e.w, format, args...)
+	}
+}
