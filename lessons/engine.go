@@ -3,8 +3,11 @@ package lessons
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/coursebot/coursebot/bot"
 )
@@ -13,17 +16,26 @@ import (
 // into replies and writes the learner's state to the Store before replying.
 // It never knows which platform it talks to.
 type Engine struct {
-	course *Course
-	store  Store
-	now    func() time.Time
-	log    *slog.Logger
+	course      *Course
+	store       Store
+	now         func() time.Time
+	log         *slog.Logger
+	answerLimit int
+	search      *searchIndex
+	revisit     map[string][]string // rating item id -> lesson ids
 }
 
-// EngineOptions are the engine's injected dependencies.
+// EngineOptions are the engine's injected dependencies and settings.
 type EngineOptions struct {
 	Now func() time.Time // defaults to time.Now
 	Log *slog.Logger     // defaults to slog.Default()
+	// AnswerLimit is the longest answer kept, in characters; longer answers
+	// are cut there and the learner is told. Defaults to DefaultAnswerLimit.
+	AnswerLimit int
 }
+
+// DefaultAnswerLimit is the longest free-text answer kept, in characters.
+const DefaultAnswerLimit = 4000
 
 // NewEngine returns an engine for course over store.
 func NewEngine(course *Course, store Store, opts EngineOptions) *Engine {
@@ -33,12 +45,463 @@ func NewEngine(course *Course, store Store, opts EngineOptions) *Engine {
 	if opts.Log == nil {
 		opts.Log = slog.Default()
 	}
-	return &Engine{course: course, store: store, now: opts.Now, log: opts.Log}
+	if opts.AnswerLimit <= 0 {
+		opts.AnswerLimit = DefaultAnswerLimit
+	}
+	return &Engine{
+		course: course, store: store, now: opts.Now, log: opts.Log,
+		answerLimit: opts.AnswerLimit,
+		search:      newSearchIndex(course),
+		revisit:     revisitMap(course),
+	}
 }
 
 var _ bot.Handler = (*Engine)(nil)
 
+// Course returns the course the engine serves.
+func (e *Engine) Course() *Course { return e.course }
+
+// refusal is a reason the learner's action changes nothing; it reaches the
+// learner as an ephemeral notice, never as an error.
+type refusal struct {
+	msg     string
+	buttons []bot.Button
+}
+
+func (r *refusal) Error() string { return r.msg }
+
+func refuse(format string, args ...any) *refusal {
+	return &refusal{msg: fmt.Sprintf(format, args...)}
+}
+
 // Handle implements bot.Handler.
 func (e *Engine) Handle(ctx context.Context, m bot.Message) ([]bot.Reply, error) {
-	return nil, errors.New("engine: not implemented yet")
+	var (
+		replies []bot.Reply
+		err     error
+	)
+	switch m.Kind {
+	case bot.KindCommand:
+		replies, err = e.command(ctx, m)
+	case bot.KindAction:
+		replies, err = e.action(ctx, m)
+	case bot.KindText:
+		replies, err = e.answer(ctx, m)
+	default:
+		err = fmt.Errorf("handle: unknown message kind %d", m.Kind)
+	}
+	var r *refusal
+	if errors.As(err, &r) {
+		return []bot.Reply{{Ephemeral: true, Lesson: m.Lesson, Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: r.msg}}, Buttons: r.buttons}}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("handle %s for %s: %w", kindName(m.Kind), m.Learner.Key(), err)
+	}
+	return replies, nil
+}
+
+func kindName(k bot.MessageKind) string {
+	switch k {
+	case bot.KindCommand:
+		return "command"
+	case bot.KindAction:
+		return "action"
+	case bot.KindText:
+		return "answer"
+	}
+	return "message"
+}
+
+// command routes a slash command: /start-X-Y, the course's status and help
+// commands; anything else gets the list of commands that exist.
+func (e *Engine) command(ctx context.Context, m bot.Message) ([]bot.Reply, error) {
+	name := strings.ToLower(strings.TrimPrefix(strings.TrimSpace(m.Command), "/"))
+	if mm := startCmd.FindStringSubmatch(name); mm != nil {
+		return e.start(ctx, m.Learner, mm[1])
+	}
+	for _, c := range e.course.Extra {
+		if c.Name != name {
+			continue
+		}
+		switch c.Role {
+		case RoleStatus:
+			return e.status(ctx, m.Learner)
+		case RoleHelp:
+			return e.help(m.Args), nil
+		}
+	}
+	return nil, refuse("There is no /%s command. Commands: %s", name, e.commandList())
+}
+
+func (e *Engine) commandList() string {
+	var names []string
+	for _, c := range e.course.Commands() {
+		names = append(names, "/"+c.Name)
+	}
+	return strings.Join(names, ", ")
+}
+
+func (e *Engine) lessonList() string {
+	var out []string
+	for _, c := range e.course.Catalogue {
+		note := ""
+		if !c.Installed {
+			note = " (not installed yet)"
+		}
+		out = append(out, fmt.Sprintf("/%s %s%s", c.Command, c.Title, note))
+	}
+	return strings.Join(out, "\n")
+}
+
+// lesson returns the installed lesson id, or a refusal saying why not.
+func (e *Engine) lesson(id string) (*Lesson, error) {
+	if les, ok := e.course.Lessons[id]; ok {
+		return les, nil
+	}
+	if entry, ok := e.course.Entry(id); ok {
+		return nil, refuse("Lesson %s (%s) is part of the course, but its material is not installed yet. Lessons you can take now: %s",
+			dotted(id), entry.Title, e.installedList())
+	}
+	return nil, refuse("There is no lesson %s. The course has:\n%s", dotted(id), e.lessonList())
+}
+
+func (e *Engine) installedList() string {
+	var out []string
+	for _, c := range e.course.Catalogue {
+		if c.Installed {
+			out = append(out, "/"+c.Command)
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+func dotted(id string) string { return strings.Replace(id, "-", ".", 1) }
+
+// start opens a lesson: a first start shows the opening card; a learner
+// already in it (or done with it) chooses Resume or Restart.
+func (e *Engine) start(ctx context.Context, who bot.Learner, id string) ([]bot.Reply, error) {
+	les, err := e.lesson(id)
+	if err != nil {
+		return nil, err
+	}
+	now := e.now()
+	var fresh bool
+	_, p, err := e.store.UpdateProgress(ctx, who.Key(), id, func(rec *LearnerRecord, p *Progress) error {
+		touch(rec, who, id, now)
+		fresh = p.State() == StateNotStarted
+		if fresh {
+			p.Card, p.CardIndex = les.Cards[0].Key, 0
+			p.Started, p.Updated = now, now
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if fresh {
+		return []bot.Reply{e.render(les, les.Cards[0], p)}, nil
+	}
+	card := e.cardOf(les, p)
+	state := fmt.Sprintf("You are on card %d of %d (%s).", card.Index+1, len(les.Cards), card.Title)
+	if p.State() == StateCompleted {
+		state = fmt.Sprintf("You completed it on %s.", p.Completed.Format("2 Jan 2006"))
+	}
+	return []bot.Reply{{
+		Lesson: id,
+		Title:  les.Title,
+		Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: fmt.Sprintf("Welcome back to Lesson %s. %s Your answers, ticks and ratings are kept either way.", dotted(id), state)}},
+		Buttons: []bot.Button{
+			{Label: "Resume", Action: bot.Action{Verb: bot.VerbResume, Lesson: id}.Encode(), Style: bot.StylePrimary},
+			{Label: "Restart", Action: bot.Action{Verb: bot.VerbRestart, Lesson: id}.Encode()},
+		},
+	}}, nil
+}
+
+func touch(rec *LearnerRecord, who bot.Learner, lesson string, now time.Time) {
+	if who.Name != "" {
+		rec.Name = who.Name
+	}
+	rec.Active = lesson
+	rec.LastSeen = now
+}
+
+// cardOf returns the learner's current card; if a course update removed
+// it, the card now at the same index (or the last one).
+func (e *Engine) cardOf(les *Lesson, p Progress) *Card {
+	for _, c := range les.Cards {
+		if c.Key == p.Card {
+			return c
+		}
+	}
+	return les.Cards[max(0, min(p.CardIndex, len(les.Cards)-1))]
+}
+
+// action handles a button press, checkbox or rating.
+func (e *Engine) action(ctx context.Context, m bot.Message) ([]bot.Reply, error) {
+	a, err := bot.ParseAction(m.Action)
+	if err != nil {
+		return nil, refuse("That button is not one of mine any more. Type /status to see where you are.")
+	}
+	if a.Verb == bot.VerbOpen {
+		return e.start(ctx, m.Learner, a.Lesson)
+	}
+	les, err := e.lesson(a.Lesson)
+	if err != nil {
+		return nil, err
+	}
+	switch a.Verb {
+	case bot.VerbNext, bot.VerbBack, bot.VerbSkip, bot.VerbResume, bot.VerbRestart:
+		return e.move(ctx, m.Learner, les, a)
+	case bot.VerbCheck, bot.VerbRate:
+		return e.mark(ctx, m.Learner, les, a)
+	}
+	return nil, refuse("That button is not one of mine any more. Type /status to see where you are.")
+}
+
+// move changes the learner's position. A press carries the card it was
+// shown on: a stale or double press changes nothing.
+func (e *Engine) move(ctx context.Context, who bot.Learner, les *Lesson, a bot.Action) ([]bot.Reply, error) {
+	now := e.now()
+	var completedNow bool
+	_, p, err := e.store.UpdateProgress(ctx, who.Key(), les.ID, func(rec *LearnerRecord, p *Progress) error {
+		completedNow = false
+		touch(rec, who, les.ID, now)
+		if p.State() == StateNotStarted {
+			if a.Verb != bot.VerbRestart && a.Verb != bot.VerbResume {
+				return refuse("You have not started Lesson %s yet: type /%s.", dotted(les.ID), les.Command)
+			}
+			p.Started = now
+		}
+		cur := e.cardOf(les, *p)
+		if (a.Verb == bot.VerbNext || a.Verb == bot.VerbBack || a.Verb == bot.VerbSkip) && a.At != cur.Key {
+			return e.stale(les, cur)
+		}
+		idx := cur.Index
+		switch a.Verb {
+		case bot.VerbRestart:
+			idx = 0
+			p.Completed = time.Time{}
+		case bot.VerbResume:
+		case bot.VerbBack:
+			if idx == 0 {
+				return refuse("This is the first card of the lesson.")
+			}
+			idx--
+		case bot.VerbSkip, bot.VerbNext:
+			if q := cur.Question(); q != nil {
+				if _, answered := p.Answers[q.ID]; !answered {
+					if a.Verb == bot.VerbNext && !p.Skipped[q.ID] {
+						return refuse("Answer the question (just reply with your answer) or press Skip question.")
+					}
+					if p.Skipped == nil {
+						p.Skipped = map[string]bool{}
+					}
+					p.Skipped[q.ID] = true
+				}
+			}
+			if idx == len(les.Cards)-1 {
+				if p.State() == StateCompleted {
+					return e.stale(les, cur)
+				}
+				p.Completed = now
+				completedNow = true
+			} else {
+				idx++
+			}
+		}
+		p.Card, p.CardIndex, p.Updated = les.Cards[idx].Key, idx, now
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if completedNow {
+		return []bot.Reply{e.completion(les, p)}, nil
+	}
+	return []bot.Reply{e.render(les, e.cardOf(les, p), p)}, nil
+}
+
+func (e *Engine) stale(les *Lesson, cur *Card) *refusal {
+	return &refusal{
+		msg: fmt.Sprintf("Already done: that button is from an earlier card. You are on card %d of %d (%s).", cur.Index+1, len(les.Cards), cur.Title),
+		buttons: []bot.Button{{Label: "Show where I am", Action: bot.Action{Verb: bot.VerbResume, Lesson: les.ID}.Encode()}},
+	}
+}
+
+// mark ticks a checklist item or records a rating. Both are idempotent
+// (the action carries the desired state), so a double press is harmless,
+// and allowed on any card of a lesson the learner has started.
+func (e *Engine) mark(ctx context.Context, who bot.Learner, les *Lesson, a bot.Action) ([]bot.Reply, error) {
+	card, item := findItem(les, a.Item)
+	if item == nil {
+		return nil, refuse("That item is no longer in Lesson %s; the course may have changed. Type /%s to see the current card.", dotted(les.ID), les.Command)
+	}
+	kind := card.Blocks[blockOf(card, a.Item)].Kind
+	var on bool
+	var value int
+	switch {
+	case a.Verb == bot.VerbCheck && kind == Checklist && (a.Value == "1" || a.Value == "0"):
+		on = a.Value == "1"
+	case a.Verb == bot.VerbRate && kind == Rating && len(a.Value) == 1 && a.Value[0] >= '0'+bot.RatingMin && a.Value[0] <= '0'+bot.RatingMax:
+		value = int(a.Value[0] - '0')
+	default:
+		return nil, refuse("That choice is not valid for this item.")
+	}
+	now := e.now()
+	_, p, err := e.store.UpdateProgress(ctx, who.Key(), les.ID, func(rec *LearnerRecord, p *Progress) error {
+		if p.State() == StateNotStarted {
+			return refuse("You have not started Lesson %s yet: type /%s.", dotted(les.ID), les.Command)
+		}
+		touch(rec, who, les.ID, now)
+		p.Updated = now
+		if a.Verb == bot.VerbCheck {
+			if p.Checks == nil {
+				p.Checks = map[string]bool{}
+			}
+			if on {
+				p.Checks[a.Item] = true
+			} else {
+				delete(p.Checks, a.Item)
+			}
+			return nil
+		}
+		if p.Ratings == nil {
+			p.Ratings = map[string]int{}
+		}
+		p.Ratings[a.Item] = value
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	r := e.render(les, card, p)
+	r.Update = true
+	if card.Key != p.Card {
+		// An earlier card: re-render it in place but offer no navigation.
+		r.Buttons = nil
+	}
+	return []bot.Reply{r}, nil
+}
+
+func findItem(les *Lesson, id string) (*Card, *ItemDef) {
+	for _, c := range les.Cards {
+		for bi := range c.Blocks {
+			for ii := range c.Blocks[bi].Items {
+				if c.Blocks[bi].Items[ii].ID == id {
+					return c, &c.Blocks[bi].Items[ii]
+				}
+			}
+		}
+	}
+	return nil, nil
+}
+
+func blockOf(c *Card, id string) int {
+	for bi, b := range c.Blocks {
+		for _, it := range b.Items {
+			if it.ID == id {
+				return bi
+			}
+		}
+	}
+	return -1
+}
+
+// answer saves free text as the answer to the pending question.
+func (e *Engine) answer(ctx context.Context, m bot.Message) ([]bot.Reply, error) {
+	who := m.Learner
+	lessonID := m.Lesson
+	if lessonID == "" {
+		rec, err := e.store.Learner(ctx, who.Key())
+		if err != nil {
+			return nil, err
+		}
+		lessonID = rec.Active
+	}
+	if lessonID == "" {
+		return nil, refuse("No question is waiting for an answer. Start a lesson with /%s, or type /%s.", e.firstInstalled(), e.statusName())
+	}
+	les, err := e.lesson(lessonID)
+	if err != nil {
+		return nil, err
+	}
+	text := strings.TrimSpace(m.Text)
+	if text == "" {
+		return nil, refuse("Your answer is empty. Write a sentence or two, or press Skip question.")
+	}
+	truncated := false
+	if utf8.RuneCountInString(text) > e.answerLimit {
+		text = string([]rune(text)[:e.answerLimit])
+		truncated = true
+	}
+	now := e.now()
+	var card *Card
+	var q *QuestionDef
+	_, p, err := e.store.UpdateProgress(ctx, who.Key(), les.ID, func(rec *LearnerRecord, p *Progress) error {
+		card, q = nil, nil
+		if p.State() == StateNotStarted {
+			return refuse("You have not started Lesson %s yet: type /%s.", dotted(les.ID), les.Command)
+		}
+		if m.Question != "" {
+			for _, c := range les.Cards {
+				if cq := c.Question(); cq != nil && cq.ID == m.Question {
+					card, q = c, cq
+				}
+			}
+			if q == nil {
+				return refuse("That question is no longer in Lesson %s; your answer was not saved.", dotted(les.ID))
+			}
+		} else {
+			card = e.cardOf(les, *p)
+			q = card.Question()
+			if q == nil {
+				return refuse("No question is waiting on this card. Press Next to go on (or type next).")
+			}
+		}
+		touch(rec, who, les.ID, now)
+		if p.Answers == nil {
+			p.Answers = map[string]Answer{}
+		}
+		p.Answers[q.ID] = Answer{Text: text, At: now, Truncated: truncated}
+		delete(p.Skipped, q.ID)
+		p.Updated = now
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	r := e.render(les, card, p)
+	note := "Saved your answer."
+	if truncated {
+		note = fmt.Sprintf("Saved the first %d characters of your answer (that is the longest answer kept).", e.answerLimit)
+	}
+	r.Blocks = append([]bot.Block{{Kind: bot.BlockMarkdown, Text: note}}, r.Blocks...)
+	return []bot.Reply{r}, nil
+}
+
+func (e *Engine) firstInstalled() string {
+	for _, c := range e.course.Catalogue {
+		if c.Installed {
+			return c.Command
+		}
+	}
+	return "start-1-1"
+}
+
+func (e *Engine) statusName() string {
+	for _, c := range e.course.Extra {
+		if c.Role == RoleStatus {
+			return c.Name
+		}
+	}
+	return "status"
+}
+
+func (e *Engine) helpName() string {
+	for _, c := range e.course.Extra {
+		if c.Role == RoleHelp {
+			return c.Name
+		}
+	}
+	return "help"
 }

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/bot/console"
+	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/store"
+)
+
+// runConsole takes the course in this terminal: `make run`.
+func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, env func(string) string) error {
+	fs := flags("console")
+	cfgPath := fs.String("config", "", "config file (optional)")
+	courseDir := fs.String("course", "", "course directory (default: the config's course.dir, else the built-in course)")
+	dbPath := fs.String("db", "", "database file (default: the config's store.path)")
+	user := fs.String("user", "", "your name in the console (default: $USER)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("console: unexpected argument %q", fs.Arg(0))
+	}
+	cfg, err := LoadConfig(*cfgPath, env)
+	if err != nil {
+		return err
+	}
+	if *courseDir != "" {
+		cfg.Course.Dir = *courseDir
+	}
+	if *dbPath != "" {
+		cfg.Store.Path = *dbPath
+	}
+	name := *user
+	if name == "" {
+		name = env("USER")
+	}
+	if name == "" {
+		name = "learner"
+	}
+	log := cfg.Log.NewLogger(stderr)
+	course, err := loadCourse(cfg.Course.Dir)
+	if err != nil {
+		return err
+	}
+	db, err := openStore(cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	engine := lessons.NewEngine(course, db, lessons.EngineOptions{Log: log, AnswerLimit: cfg.Course.AnswerLimit})
+	who := bot.Learner{Platform: "console", UserID: name, Name: name}
+	return console.New(engine, who, stdout, log.With("platform", "console")).Run(ctx, stdin)
+}
+
+// loadCourse loads dir, or the built-in course when dir is "".
+func loadCourse(dir string) (*lessons.Course, error) {
+	if dir == "" {
+		return lessons.LoadBuiltin()
+	}
+	return lessons.LoadDir(dir)
+}
+
+func openStore(cfg Config) (*store.DB, error) {
+	db, err := store.Open(cfg.Store.Path, store.Options{LockTimeout: cfg.Store.LockTimeout})
+	if err != nil {
+		return nil, fmt.Errorf("open store (store.path): %w", err)
+	}
+	return db, nil
+}
+
+// discardLogger is for commands whose output is the point.
+func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

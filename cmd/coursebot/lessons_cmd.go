@@ -1,0 +1,68 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+
+	"github.com/coursebot/coursebot/lessons"
+)
+
+// runLessons is `coursebot lessons check|outline`, for course authors.
+func runLessons(args []string, stdout io.Writer) error {
+	if len(args) == 0 {
+		return usagef("lessons: want check or outline")
+	}
+	switch args[0] {
+	case "check":
+		fs := flags("lessons check")
+		if err := parse(fs, args[1:]); err != nil {
+			return err
+		}
+		if fs.NArg() != 1 {
+			return usagef("lessons check: want one course directory")
+		}
+		c, err := lessons.LoadDir(fs.Arg(0))
+		var ce *lessons.CourseError
+		if errors.As(err, &ce) {
+			for _, p := range ce.Problems {
+				fmt.Fprintln(stdout, p.String())
+			}
+			return fmt.Errorf("%s: %d problem(s)", fs.Arg(0), len(ce.Problems))
+		}
+		if err != nil {
+			return err
+		}
+		ids := make([]string, 0, len(c.Lessons))
+		for id := range c.Lessons {
+			ids = append(ids, id)
+		}
+		sort.Strings(ids)
+		cards := 0
+		for _, id := range ids {
+			cards += len(c.Lessons[id].Cards)
+		}
+		fmt.Fprintf(stdout, "%s: ok: %d lesson(s) with material (%v), %d in the catalogue, %d cards\n", fs.Arg(0), len(ids), ids, len(c.Catalogue), cards)
+		return nil
+	case "outline":
+		fs := flags("lessons outline")
+		dir := fs.String("course", "", "course directory (default: the built-in course)")
+		if err := parse(fs, args[1:]); err != nil {
+			return err
+		}
+		if fs.NArg() != 1 {
+			return usagef("lessons outline: want one lesson id, e.g. 4-4")
+		}
+		c, err := loadCourse(*dir)
+		if err != nil {
+			return err
+		}
+		les, ok := c.Lessons[fs.Arg(0)]
+		if !ok {
+			return fmt.Errorf("lessons outline: lesson %q has no material in this course", fs.Arg(0))
+		}
+		return lessons.WriteOutline(stdout, les)
+	}
+	return usagef("lessons: unknown subcommand %q (want check or outline)", args[0])
+}

@@ -1,0 +1,111 @@
+// Command coursebot teaches a course in chat: in the local console, in
+// Slack and in Discord. This file is the wiring: it parses the command
+// line, loads config and course, opens the store and starts what is asked.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
+	stop()
+	os.Exit(code)
+}
+
+// Exit codes.
+const (
+	exitOK    = 0
+	exitError = 1 // something failed: the message says what and where
+	exitUsage = 2 // the command line is wrong
+)
+
+// usageError marks a mistake on the command line.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
+
+const usage = `coursebot teaches a course in chat.
+
+Usage:
+  coursebot console [--config FILE] [--course DIR] [--db FILE] [--user NAME]
+                                        take the course in this terminal
+  coursebot serve --config FILE         run the Slack/Discord bot the config enables
+  coursebot lessons check DIR           validate a course directory
+  coursebot lessons outline [--course DIR] LESSON
+                                        print what a learner gets in a lesson (e.g. 4-4)
+  coursebot backup [--config FILE] [--db FILE] PATH
+                                        write a consistent copy of the database
+  coursebot slack manifest --url BASE [--socket] [--course DIR]
+                                        print a Slack app manifest for the course
+  coursebot discord register --config FILE
+                                        register the course's slash commands with Discord
+`
+
+// run is main without the process: tests call it with their own streams.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, env func(string) string) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	var err error
+	switch args[0] {
+	case "console":
+		err = runConsole(ctx, args[1:], stdin, stdout, stderr, env)
+	case "serve":
+		err = runServe(ctx, args[1:], stdout, stderr, env)
+	case "lessons":
+		err = runLessons(args[1:], stdout)
+	case "backup":
+		err = runBackup(args[1:], stdout, env)
+	case "slack":
+		err = runSlack(args[1:], stdout, env)
+	case "discord":
+		err = runDiscord(ctx, args[1:], stdout, stderr, env)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	default:
+		err = usagef("unknown command %q", args[0])
+	}
+	var ue *usageError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "coursebot: %s\n\n%s", ue.msg, usage)
+		return exitUsage
+	case errors.Is(err, flag.ErrHelp):
+		return exitOK
+	default:
+		fmt.Fprintf(stderr, "coursebot: %v\n", err)
+		return exitError
+	}
+}
+
+// flags returns a FlagSet that reports errors instead of exiting.
+func flags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return fs
+}
+
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return usagef("%s: see the usage below", fs.Name())
+		}
+		return usagef("%s: %v", fs.Name(), err)
+	}
+	return nil
+}

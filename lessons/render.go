@@ -1,0 +1,138 @@
+package lessons
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/coursebot/coursebot/bot"
+)
+
+// render turns a card and the learner's progress into a platform-neutral
+// reply: content, the learner's ticks, ratings and answer, and the buttons
+// that fit where the learner is.
+func (e *Engine) render(les *Lesson, c *Card, p Progress) bot.Reply {
+	r := bot.Reply{Lesson: les.ID, Card: c.Key, Title: c.Title, Context: cardContext(les, c)}
+	if c.Step < 0 {
+		r.Context = fmt.Sprintf("Lesson %s · about %d minutes, %d steps", dotted(les.ID), les.Minutes, len(les.Steps))
+	}
+	var answered, skipped bool
+	for _, b := range c.Blocks {
+		switch b.Kind {
+		case Markdown:
+			r.Blocks = append(r.Blocks, bot.Block{Kind: bot.BlockMarkdown, Text: b.Text})
+		case Code:
+			r.Blocks = append(r.Blocks, bot.Block{Kind: bot.BlockCode, Text: b.Text, Lang: b.Lang})
+		case Checklist, Rating:
+			out := bot.Block{Kind: bot.BlockChecklist}
+			if b.Kind == Rating {
+				out.Kind = bot.BlockRating
+			}
+			for _, it := range b.Items {
+				out.Items = append(out.Items, bot.Item{ID: it.ID, Group: it.Group, Text: it.Text, Checked: p.Checks[it.ID], Value: p.Ratings[it.ID]})
+			}
+			r.Blocks = append(r.Blocks, out)
+		case Question:
+			q := b.Question
+			a, ok := p.Answers[q.ID]
+			answered, skipped = ok, p.Skipped[q.ID]
+			r.Blocks = append(r.Blocks, bot.Block{Kind: bot.BlockQuestion, Text: q.Prompt,
+				Question: &bot.Question{ID: q.ID, Prompt: q.Prompt, Answered: ok, Answer: a.Text}})
+			if (answered || skipped) && q.FollowUp != "" {
+				r.Blocks = append(r.Blocks, bot.Block{Kind: bot.BlockMarkdown, Text: q.FollowUp})
+			}
+		}
+	}
+	at := func(verb string) string { return bot.Action{Verb: verb, Lesson: les.ID, At: c.Key}.Encode() }
+	if c.Index > 0 {
+		r.Buttons = append(r.Buttons, bot.Button{Label: "Back", Action: at(bot.VerbBack)})
+	}
+	switch {
+	case c.Question() != nil && !answered && !skipped:
+		r.Buttons = append(r.Buttons, bot.Button{Label: "Skip question", Action: at(bot.VerbSkip)})
+	case c.Index == len(les.Cards)-1:
+		r.Buttons = append(r.Buttons, bot.Button{Label: "Finish lesson", Action: at(bot.VerbNext), Style: bot.StylePrimary})
+	default:
+		r.Buttons = append(r.Buttons, bot.Button{Label: "Next", Action: at(bot.VerbNext), Style: bot.StylePrimary})
+	}
+	return r
+}
+
+func cardContext(les *Lesson, c *Card) string {
+	if c.Step < 0 {
+		return ""
+	}
+	s := les.Steps[c.Step]
+	dur := ""
+	if s.Minutes > 0 {
+		dur = fmt.Sprintf(" · about %d min", s.Minutes)
+	}
+	return fmt.Sprintf("Lesson %s · step %d of %d: %s%s · card %d of %d", dotted(les.ID), s.Number, len(les.Steps), s.Title, dur, c.Index+1, len(les.Cards))
+}
+
+// completion is the card shown when a learner finishes a lesson.
+func (e *Engine) completion(les *Lesson, p Progress) bot.Reply {
+	sum := summarize(les, p)
+	text := fmt.Sprintf("You completed Lesson %s: %s.\n\n- Questions answered: %d of %d\n- Checklist items ticked: %d of %d\n- Self-assessment items rated: %d of %d\n\nType /%s to see your whole course, or /%s to go through it again.",
+		dotted(les.ID), lessonTitle(les.Title), sum.answered, sum.questions, sum.checked, sum.items, sum.rated, sum.ratings, e.statusName(), les.Command)
+	return bot.Reply{Lesson: les.ID, Card: "completed", Title: "Lesson complete", Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: text}},
+		Buttons: []bot.Button{{Label: "Back", Action: bot.Action{Verb: bot.VerbBack, Lesson: les.ID, At: les.Cards[len(les.Cards)-1].Key}.Encode()}}}
+}
+
+type summary struct {
+	questions, answered, items, checked, ratings, rated int
+}
+
+func summarize(les *Lesson, p Progress) summary {
+	var s summary
+	for _, c := range les.Cards {
+		for _, b := range c.Blocks {
+			switch b.Kind {
+			case Question:
+				s.questions++
+				if _, ok := p.Answers[b.Question.ID]; ok {
+					s.answered++
+				}
+			case Checklist:
+				for _, it := range b.Items {
+					s.items++
+					if p.Checks[it.ID] {
+						s.checked++
+					}
+				}
+			case Rating:
+				for _, it := range b.Items {
+					s.ratings++
+					if p.Ratings[it.ID] > 0 {
+						s.rated++
+					}
+				}
+			}
+		}
+	}
+	return s
+}
+
+// PreviewReplies renders every card of a lesson as a fresh learner sees
+// it; adapters use it for renderer golden tests, authors to proofread.
+func PreviewReplies(course *Course, lessonID string) ([]bot.Reply, error) {
+	les, ok := course.Lessons[lessonID]
+	if !ok {
+		return nil, fmt.Errorf("preview: lesson %q is not installed", lessonID)
+	}
+	e := &Engine{course: course}
+	out := make([]bot.Reply, 0, len(les.Cards))
+	for _, c := range les.Cards {
+		out = append(out, e.render(les, c, Progress{Lesson: lessonID, Card: c.Key}))
+	}
+	return out, nil
+}
+
+// LeadNotesText returns the lesson's notes for leads as Markdown.
+func LeadNotesText(les *Lesson) string {
+	var sb strings.Builder
+	for _, n := range les.LeadNotes {
+		sb.WriteString(n.Text)
+		sb.WriteString("\n\n")
+	}
+	return strings.TrimSpace(sb.String())
+}

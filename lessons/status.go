@@ -1,0 +1,161 @@
+package lessons
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/coursebot/coursebot/bot"
+)
+
+// status shows every catalogue lesson with the learner's state, checklist
+// completion, the self-assessment with lessons to revisit for items rated
+// 1-2, and what to do next.
+func (e *Engine) status(ctx context.Context, who bot.Learner) ([]bot.Reply, error) {
+	all, err := e.store.LearnerProgress(ctx, who.Key())
+	if err != nil {
+		return nil, err
+	}
+	byLesson := make(map[string]Progress, len(all))
+	for _, p := range all {
+		byLesson[p.Lesson] = p
+	}
+	var lines []string
+	var buttons []bot.Button
+	var next string
+	var low []string
+	checklists := []string{}
+	for _, entry := range e.course.Catalogue {
+		p := byLesson[entry.ID]
+		les := e.course.Lessons[entry.ID]
+		mark, state := "⬜", "not started"
+		switch {
+		case !entry.Installed:
+			state = "not started (material not installed yet)"
+		case p.State() == StateCompleted:
+			mark, state = "✅", "completed "+p.Completed.Format("2 Jan 2006")
+		case p.State() == StateInProgress:
+			c := e.cardOf(les, p)
+			where := "opening"
+			if c.Step >= 0 {
+				where = fmt.Sprintf("step %d of %d (%s)", les.Steps[c.Step].Number, len(les.Steps), les.Steps[c.Step].Title)
+			}
+			mark, state = "▶️", fmt.Sprintf("in progress: %s, card %d of %d", where, c.Index+1, len(les.Cards))
+			if next == "" {
+				next = fmt.Sprintf("Resume Lesson %s with /%s.", dotted(entry.ID), entry.Command)
+			}
+			if len(buttons) < 5 {
+				buttons = append(buttons, bot.Button{Label: "Resume " + dotted(entry.ID), Action: bot.Action{Verb: bot.VerbOpen, Lesson: entry.ID}.Encode(), Style: bot.StylePrimary})
+			}
+		}
+		lines = append(lines, fmt.Sprintf("%s %s %s: %s", mark, dotted(entry.ID), entry.Title, state))
+		if les == nil || p.State() == StateNotStarted {
+			continue
+		}
+		s := summarize(les, p)
+		if s.items > 0 {
+			checklists = append(checklists, fmt.Sprintf("Lesson %s: %d of %d items ticked", dotted(entry.ID), s.checked, s.items))
+		}
+		low = append(low, e.lowRatings(les, p)...)
+	}
+	if next == "" {
+		for _, entry := range e.course.Catalogue {
+			if entry.Installed && byLesson[entry.ID].State() == StateNotStarted {
+				next = fmt.Sprintf("Start Lesson %s (%s) with /%s.", dotted(entry.ID), entry.Title, entry.Command)
+				break
+			}
+		}
+	}
+	if next == "" {
+		next = fmt.Sprintf("Every installed lesson is done. Review any of them with its /start command, or search the course with /%s topic.", e.helpName())
+	}
+	var sb strings.Builder
+	sb.WriteString(strings.Join(lines, "\n"))
+	if len(checklists) > 0 {
+		sb.WriteString("\n\n**Checklists**\n- " + strings.Join(checklists, "\n- "))
+	}
+	if len(low) > 0 {
+		sb.WriteString("\n\n**Self-assessment: worth revisiting**\n- " + strings.Join(low, "\n- "))
+	}
+	sb.WriteString("\n\n**Next:** " + next)
+	return []bot.Reply{{Ephemeral: true, Title: "Your progress", Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: sb.String()}}, Buttons: buttons}}, nil
+}
+
+// lowRatings lists the items rated 1-2 with the lessons to revisit.
+func (e *Engine) lowRatings(les *Lesson, p Progress) []string {
+	var out []string
+	for _, c := range les.Cards {
+		for _, b := range c.Blocks {
+			if b.Kind != Rating {
+				continue
+			}
+			for _, it := range b.Items {
+				v := p.Ratings[it.ID]
+				if v == 0 || v > 2 {
+					continue
+				}
+				to := e.revisit[it.ID]
+				hint := fmt.Sprintf("/%s %s", e.helpName(), it.Text)
+				if len(to) > 0 {
+					var cmds []string
+					for _, id := range to {
+						cmds = append(cmds, "/start-"+id)
+					}
+					hint = strings.Join(cmds, " or ")
+				}
+				out = append(out, fmt.Sprintf("%s (rated %d): revisit with %s", it.Text, v, hint))
+			}
+		}
+	}
+	return out
+}
+
+// revisitMap maps every rating item to the lessons to revisit when it is
+// rated low: the manifest's choice, else the catalogue lessons whose titles
+// share the item's most distinctive words (all of the best, on a tie).
+func revisitMap(c *Course) map[string][]string {
+	out := map[string][]string{}
+	df := map[string]int{}
+	titles := make([]map[string]bool, len(c.Catalogue))
+	for i, e := range c.Catalogue {
+		titles[i] = words(e.Title)
+		for w := range titles[i] {
+			df[w]++
+		}
+	}
+	for _, les := range c.Lessons {
+		for _, card := range les.Cards {
+			for _, b := range card.Blocks {
+				if b.Kind != Rating {
+					continue
+				}
+				for _, it := range b.Items {
+					if to, ok := c.Revisit[strings.ToLower(strings.TrimSpace(it.Text))]; ok {
+						out[it.ID] = to
+						continue
+					}
+					best := 0.0
+					var ids []string
+					for i, e := range c.Catalogue {
+						score := 0.0
+						for w := range words(it.Text) {
+							if titles[i][w] {
+								score += 1 / float64(df[w])
+							}
+						}
+						switch {
+						case score > best+1e-9:
+							best, ids = score, []string{e.ID}
+						case score > 0 && score > best-1e-9:
+							ids = append(ids, e.ID)
+						}
+					}
+					sort.Slice(ids, func(i, j int) bool { return lessonLess(ids[i], ids[j]) })
+					out[it.ID] = ids
+				}
+			}
+		}
+	}
+	return out
+}
