@@ -323,7 +323,7 @@ func (e *Engine) move(ctx context.Context, who bot.Learner, les *Lesson, a bot.A
 
 func (e *Engine) stale(les *Lesson, cur *Card) *refusal {
 	return &refusal{
-		msg: fmt.Sprintf("Already done: that button is from an earlier card. You are on card %d of %d (%s).", cur.Index+1, len(les.Cards), cur.Title),
+		msg:     fmt.Sprintf("Already done: that button is from an earlier card. You are on card %d of %d (%s).", cur.Index+1, len(les.Cards), cur.Title),
 		buttons: []bot.Button{{Label: "Show where I am", Action: bot.Action{Verb: bot.VerbResume, Lesson: les.ID}.Encode()}},
 	}
 }
