@@ -112,13 +112,23 @@ func open(path string, opts Options, migs []migration) (db *DB, err error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	var bdb *bolt.DB
-	// bbolt panics on some kinds of corruption (a valid meta page over
-	// garbage pages). Turn that into an error naming the file.
+	var (
+		bdb  *bolt.DB
+		file *os.File // kept to release the lock if bolt.Open panics
+	)
+	// bbolt panics on some kinds of corruption (valid meta pages over
+	// garbage). Turn that into an error naming the file.
 	defer func() {
 		if r := recover(); r != nil {
 			if bdb != nil {
 				_ = bdb.Close()
+			} else if file != nil {
+				// bolt.Open panicked after locking and mapping the
+				// file. The mapping keeps the file description, and
+				// with it the flock, alive after Close: unlock first.
+				// (The mapping itself leaks; this is a dying open.)
+				unlock(file)
+				_ = file.Close()
 			}
 			db, err = nil, fmt.Errorf("%s is %w: %v", path, ErrNotCoursebot, r)
 		}
@@ -126,6 +136,11 @@ func open(path string, opts Options, migs []migration) (db *DB, err error) {
 	bdb, err = bolt.Open(path, 0o600, &bolt.Options{
 		Timeout:      opts.LockTimeout,
 		FreelistType: bolt.FreelistMapType,
+		OpenFile: func(name string, flag int, mode os.FileMode) (*os.File, error) {
+			f, err := os.OpenFile(name, flag, mode)
+			file = f
+			return f, err
+		},
 	})
 	switch {
 	case errors.Is(err, berrors.ErrTimeout):
