@@ -1,0 +1,248 @@
+// Package discord is coursebot's Discord adapter: slash commands, buttons,
+// answer modals and thread replies in, lesson cards out, either over the
+// gateway (discordgo's websocket session) or through the HTTP interactions
+// endpoint (POST /discord/interactions, Ed25519-signed by Discord).
+//
+// Each learner gets one thread per lesson; the thread is remembered in the
+// Store so a reply in that thread maps back to the learner and lesson after a
+// restart. Work for one learner runs in order on that learner's worker; a
+// rate limit or a slow call for one learner never holds up another.
+package discord
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+	"github.com/gorilla/websocket"
+
+	"github.com/coursebot/coursebot/bot"
+)
+
+// Platform is the bot.Learner platform name of Discord users.
+const Platform = "discord"
+
+// DefaultAPIURL is Discord's REST base.
+const DefaultAPIURL = "https://discord.com/api/v10/"
+
+// Modes.
+const (
+	ModeGateway = "gateway"
+	ModeHTTP    = "http"
+)
+
+// Store is the persistence the adapter needs: interaction/message dedup and
+// the learner+lesson ↔ thread mapping. *store.DB implements it.
+type Store interface {
+	// FirstSeen records kind/id and reports whether it was new.
+	FirstSeen(ctx context.Context, kind, id string) (bool, error)
+	// PutThread remembers a learner's thread for a lesson.
+	PutThread(ctx context.Context, t Thread) error
+	// ThreadFor finds the thread of learner (bot.Learner.Key) for lesson.
+	ThreadFor(ctx context.Context, platform, learner, lesson string) (Thread, bool, error)
+	// ThreadAt finds the thread record by its channel and thread id.
+	ThreadAt(ctx context.Context, platform, channel, threadID string) (Thread, bool, error)
+}
+
+// Command is one slash command to register and accept.
+type Command struct {
+	Name        string // without the slash: "start-4-4"
+	Description string // 1-100 characters (longer ones are cut)
+	// Usage is a usage hint; "[topic]" registers an optional string option
+	// "topic", "<topic>" a required one, "" none.
+	Usage string
+	// Lesson marks a lesson command: its answer is public (the lesson's
+	// thread may start from it); the other commands answer ephemerally.
+	Lesson bool
+}
+
+// Options configure an Adapter. Token and PublicKey are secrets: they are
+// never logged or put into errors.
+type Options struct {
+	Token         string // bot token, without "Bot "
+	PublicKey     string // application public key, hex (http mode)
+	ApplicationID string
+	APIURL        string // REST base, default DefaultAPIURL
+	Mode          string // ModeGateway or ModeHTTP
+	// GuildIDs registers commands per guild; empty registers globally.
+	GuildIDs []string
+	// PrivateThreads opens a private thread per learner and lesson when
+	// the channel allows it; otherwise (or when false) a public thread on
+	// the command's reply.
+	PrivateThreads bool
+	Handler        bot.Handler
+	Store          Store
+	Commands       []Command
+	// HTTPClient carries every REST call (and the gateway URL lookup).
+	// Tests pass one whose transport reaches an httptest server.
+	HTTPClient *http.Client
+	Now        func() time.Time
+	Log        *slog.Logger
+	// MaxRetries bounds retries of a REST call after 429/5xx/network
+	// errors (default 5).
+	MaxRetries int
+	// Dialer dials the gateway websocket (default websocket.DefaultDialer).
+	Dialer *websocket.Dialer
+}
+
+// Adapter connects one Discord application to a bot.Handler.
+type Adapter struct {
+	opts      Options
+	log       *slog.Logger
+	now       func() time.Time
+	publicKey ed25519.PublicKey
+	session   *discordgo.Session
+	commands  map[string]Command
+	rest      *rest
+
+	// lifetime of the workers
+	ctx     context.Context
+	cancel  context.CancelFunc
+	workers *workers
+	recent  *recentSet
+
+	mu       sync.Mutex
+	botUser  string // our own user id (from READY), to ignore our messages
+	openOnce sync.Once
+}
+
+// New checks opts and returns an adapter. It does not touch the network.
+func New(opts Options) (*Adapter, error) {
+	if opts.Mode == "" {
+		opts.Mode = ModeGateway
+	}
+	if opts.Mode != ModeGateway && opts.Mode != ModeHTTP {
+		return nil, fmt.Errorf("discord: mode %q: want %q or %q", opts.Mode, ModeGateway, ModeHTTP)
+	}
+	if opts.Token == "" {
+		return nil, errors.New("discord: missing bot token (DISCORD_TOKEN)")
+	}
+	if opts.ApplicationID == "" {
+		return nil, errors.New("discord: missing application id (discord.application_id)")
+	}
+	if opts.Handler == nil || opts.Store == nil {
+		return nil, errors.New("discord: Handler and Store are required")
+	}
+	var pub ed25519.PublicKey
+	if opts.Mode == ModeHTTP || opts.PublicKey != "" {
+		k, err := hex.DecodeString(strings.TrimSpace(opts.PublicKey))
+		if err != nil || len(k) != ed25519.PublicKeySize {
+			// Never echo the key itself.
+			return nil, errors.New("discord: public key (DISCORD_PUBLIC_KEY) must be 64 hex characters")
+		}
+		pub = ed25519.PublicKey(k)
+	}
+	if opts.APIURL == "" {
+		opts.APIURL = DefaultAPIURL
+	}
+	if !strings.HasSuffix(opts.APIURL, "/") {
+		opts.APIURL += "/"
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Log == nil {
+		opts.Log = slog.Default()
+	}
+	if opts.MaxRetries <= 0 {
+		opts.MaxRetries = 5
+	}
+	if err := validateCommands(opts.Commands); err != nil {
+		return nil, err
+	}
+	log := opts.Log.With("platform", Platform)
+
+	s, err := discordgo.New("Bot " + opts.Token)
+	if err != nil {
+		return nil, errors.New("discord: create session")
+	}
+	s.Client = rewriteClient(opts.HTTPClient, opts.APIURL)
+	s.ShouldRetryOnRateLimit = false // we retry ourselves, per learner, honouring ctx
+	s.MaxRestRetries = 0             // 5xx retries are ours too (with a nonce)
+	s.SyncEvents = true              // keep gateway order; handlers only enqueue
+	s.StateEnabled = false
+	s.LogLevel = discordgo.LogError
+	s.Identify.Intents = Intents
+	if opts.Dialer != nil {
+		s.Dialer = opts.Dialer
+	}
+
+	cmds := make(map[string]Command, len(opts.Commands))
+	for _, c := range opts.Commands {
+		cmds[c.Name] = c
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	a := &Adapter{
+		opts:      opts,
+		log:       log,
+		now:       opts.Now,
+		publicKey: pub,
+		session:   s,
+		commands:  cmds,
+		rest:      &rest{s: s, retries: opts.MaxRetries, log: log},
+		ctx:       ctx,
+		cancel:    cancel,
+		recent:    newRecentSet(4096),
+	}
+	a.workers = newWorkers(ctx, log)
+	return a, nil
+}
+
+// Intents are the gateway intents the adapter asks for. MESSAGE_CONTENT is
+// privileged: enable it in the Developer Portal (docs/discord.md), or thread
+// replies arrive empty and learners answer through the Answer modal.
+const Intents = discordgo.IntentGuilds | discordgo.IntentGuildMessages |
+	discordgo.IntentDirectMessages | discordgo.IntentMessageContent
+
+// Run serves until ctx is done. In gateway mode it opens the discordgo
+// session (which reconnects by itself) and closes it at the end; in http mode
+// the endpoint from Routes does the receiving and Run only bounds the
+// workers' lifetime. Either way, queued work is finished before Run returns.
+func (a *Adapter) Run(ctx context.Context) error {
+	if a.opts.Mode == ModeGateway {
+		a.session.AddHandler(a.onReady)
+		a.session.AddHandler(a.onInteraction)
+		a.session.AddHandler(a.onMessage)
+		if err := a.session.Open(); err != nil {
+			a.Close()
+			return fmt.Errorf("discord: open gateway: %w", sanitize(err))
+		}
+		a.log.Info("gateway connected")
+		<-ctx.Done()
+		if err := a.session.Close(); err != nil {
+			a.log.Warn("gateway close", "err", sanitize(err))
+		}
+	} else {
+		<-ctx.Done()
+	}
+	a.Close()
+	return nil
+}
+
+// Close stops accepting work, lets queued work finish (bounded) and returns.
+func (a *Adapter) Close() {
+	a.workers.close(10 * time.Second)
+	a.cancel()
+}
+
+func (a *Adapter) onReady(_ *discordgo.Session, r *discordgo.Ready) {
+	if r.User != nil {
+		a.mu.Lock()
+		a.botUser = r.User.ID
+		a.mu.Unlock()
+	}
+}
+
+func (a *Adapter) ownUserID() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.botUser
+}

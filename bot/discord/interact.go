@@ -1,0 +1,665 @@
+package discord
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/store"
+)
+
+// Thread is the store's lesson-thread record. For Discord, Channel and
+// ThreadID are both the thread's own channel id (where cards are posted;
+// a MESSAGE_CREATE names no parent channel); LastMessage lists, comma-separated, the ids of
+// the messages of the latest card that carry buttons.
+type Thread = store.Thread
+
+var _ Store = (*store.DB)(nil)
+
+// Dedup kinds for Store.FirstSeen.
+const (
+	seenInteraction = "discord-interaction"
+	seenMessage     = "discord-message"
+)
+
+const (
+	msgInternal  = "Sorry, something went wrong on our side. Please try again in a moment."
+	msgNoContent = "I can't read replies here (the bot lacks the Message Content intent). Press **Answer** under the question instead."
+	msgSaved     = "✅ Answer saved."
+)
+
+// event is one thing a learner did, on its way through the learner's worker.
+type event struct {
+	id, seenKind string
+	learner      bot.Learner
+	msg          bot.Message
+	channelID    string
+	guildID      string
+	// i is the interaction, nil for a thread message. Its follow-ups may
+	// be sent only after the initial response (acked).
+	i        *discordgo.Interaction
+	acked    chan struct{}
+	ackOnce  sync.Once
+	ackErr   error
+	command  bool   // an application command (its deferred reply is @original)
+	message  string // MESSAGE_CREATE: the learner's message id
+	thread   *Thread
+	confirmM bool // confirm a saved answer with a follow-up (modal)
+}
+
+func (e *event) ackDone() { e.ackOnce.Do(func() { close(e.acked) }) }
+func (e *event) ackFailed(err error) {
+	e.ackOnce.Do(func() { e.ackErr = err; close(e.acked) })
+}
+
+func learnerOf(i *discordgo.Interaction) (bot.Learner, bool) {
+	u := i.User
+	if i.Member != nil && i.Member.User != nil {
+		u = i.Member.User
+	}
+	if u == nil || u.ID == "" {
+		return bot.Learner{}, false
+	}
+	name := u.GlobalName
+	if name == "" {
+		name = u.Username
+	}
+	return bot.Learner{Platform: Platform, UserID: u.ID, Name: name}, true
+}
+
+func ephemeral(text string) *discordgo.InteractionResponse {
+	return &discordgo.InteractionResponse{
+		Type: discordgo.InteractionResponseChannelMessageWithSource,
+		Data: &discordgo.InteractionResponseData{Content: text, Flags: discordgo.MessageFlagsEphemeral},
+	}
+}
+
+// accept decides the initial response to an interaction at once (Discord
+// allows 3 seconds) and queues the real work on the learner's worker. The
+// returned event, if any, waits for ackDone/ackFailed before it uses the
+// interaction token.
+func (a *Adapter) accept(i *discordgo.Interaction) (*discordgo.InteractionResponse, *event) {
+	if i.Type == discordgo.InteractionPing {
+		return &discordgo.InteractionResponse{Type: discordgo.InteractionResponsePong}, nil
+	}
+	learner, ok := learnerOf(i)
+	if !ok {
+		return ephemeral("I couldn't tell who you are."), nil
+	}
+	ev := &event{id: i.ID, seenKind: seenInteraction, learner: learner, i: i, channelID: i.ChannelID, guildID: i.GuildID, acked: make(chan struct{})}
+	var resp *discordgo.InteractionResponse
+	switch i.Type {
+	case discordgo.InteractionApplicationCommand:
+		data := i.ApplicationCommandData()
+		cmd, known := a.commands[data.Name]
+		if !known {
+			return ephemeral("I don't know that command. Try /" + a.helpName() + "."), nil
+		}
+		var args []string
+		for _, o := range data.Options {
+			if o.Type == discordgo.ApplicationCommandOptionString {
+				if s, ok := o.Value.(string); ok {
+					args = append(args, strings.TrimSpace(s))
+				}
+			}
+		}
+		ev.command = true
+		ev.msg = bot.Message{Learner: learner, Kind: bot.KindCommand, Command: cmd.Name, Args: strings.Join(args, " ")}
+		resp = &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredChannelMessageWithSource}
+		if !cmd.Lesson {
+			resp.Data = &discordgo.InteractionResponseData{Flags: discordgo.MessageFlagsEphemeral}
+		}
+	case discordgo.InteractionMessageComponent:
+		cid := i.MessageComponentData().CustomID
+		if lesson, q, ok := parseAnswerID(cid); ok {
+			return answerModal(lesson, q), nil
+		}
+		if _, err := bot.ParseAction(cid); err != nil {
+			return ephemeral("That button no longer works."), nil
+		}
+		ev.msg = bot.Message{Learner: learner, Kind: bot.KindAction, Action: cid}
+		resp = &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredMessageUpdate}
+	case discordgo.InteractionModalSubmit:
+		data := i.ModalSubmitData()
+		lesson, q, ok := parseAnswerID(data.CustomID)
+		if !ok {
+			return ephemeral("That form is not mine."), nil
+		}
+		text := strings.TrimSpace(modalText(data.Components))
+		if text == "" {
+			return ephemeral("Your answer was empty; nothing saved."), nil
+		}
+		ev.msg = bot.Message{Learner: learner, Kind: bot.KindText, Text: text, Lesson: lesson, Question: q}
+		ev.confirmM = true
+		resp = &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredMessageUpdate}
+	case discordgo.InteractionApplicationCommandAutocomplete:
+		return &discordgo.InteractionResponse{Type: discordgo.InteractionApplicationCommandAutocompleteResult, Data: &discordgo.InteractionResponseData{Choices: []*discordgo.ApplicationCommandOptionChoice{}}}, nil
+	default:
+		return ephemeral("I can't handle that yet."), nil
+	}
+	if !a.recent.add("i" + i.ID) {
+		// A duplicate delivery: answer it the same way, do the work once.
+		return resp, nil
+	}
+	if !a.workers.submit(learner.Key(), func(ctx context.Context) { a.process(ctx, ev) }) {
+		return ephemeral("The bot is restarting; please try again in a minute."), nil
+	}
+	return resp, ev
+}
+
+func answerModal(lesson, question string) *discordgo.InteractionResponse {
+	return &discordgo.InteractionResponse{
+		Type: discordgo.InteractionResponseModal,
+		Data: &discordgo.InteractionResponseData{
+			CustomID: answerID(lesson, question),
+			Title:    "Your answer",
+			Components: []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{
+				discordgo.TextInput{CustomID: "answer", Label: "Answer", Style: discordgo.TextInputParagraph, Required: true, MaxLength: 4000},
+			}}},
+		},
+	}
+}
+
+func modalText(comps []discordgo.MessageComponent) string {
+	for _, c := range comps {
+		switch v := c.(type) {
+		case *discordgo.ActionsRow:
+			if s := modalText(v.Components); s != "" {
+				return s
+			}
+		case discordgo.ActionsRow:
+			if s := modalText(v.Components); s != "" {
+				return s
+			}
+		case *discordgo.TextInput:
+			return v.Value
+		case discordgo.TextInput:
+			return v.Value
+		}
+	}
+	return ""
+}
+
+func (a *Adapter) helpName() string {
+	for _, c := range a.opts.Commands {
+		if strings.HasPrefix(c.Name, "help") {
+			return c.Name
+		}
+	}
+	return "status"
+}
+
+// onInteraction is the gateway's INTERACTION_CREATE handler. Handlers run in
+// discordgo's read loop (SyncEvents) so order is kept; it only classifies,
+// queues, and sends the initial response from a separate goroutine.
+func (a *Adapter) onInteraction(_ *discordgo.Session, ic *discordgo.InteractionCreate) {
+	i := ic.Interaction
+	resp, ev := a.accept(i)
+	if ev == nil && !a.recent.add("r"+i.ID) {
+		return // duplicate: its initial response went out already
+	}
+	if ev != nil {
+		a.recent.add("r" + i.ID)
+	}
+	a.workers.goBackground(func(ctx context.Context) {
+		err := a.rest.respond(ctx, i, resp)
+		if err != nil {
+			a.log.Warn("interaction response failed", "interaction", i.ID, "err", err)
+		}
+		if ev != nil {
+			if err != nil {
+				ev.ackFailed(err)
+			} else {
+				ev.ackDone()
+			}
+		}
+	})
+}
+
+// onMessage is the gateway's MESSAGE_CREATE handler: replies in a lesson
+// thread (and DMs) become answers.
+func (a *Adapter) onMessage(_ *discordgo.Session, mc *discordgo.MessageCreate) {
+	m := mc.Message
+	if m == nil || m.Author == nil || m.Author.Bot || m.Author.ID == a.ownUserID() {
+		return
+	}
+	if m.Type != discordgo.MessageTypeDefault && m.Type != discordgo.MessageTypeReply {
+		return
+	}
+	if !a.recent.add("m" + m.ID) {
+		return
+	}
+	name := m.Author.GlobalName
+	if name == "" {
+		name = m.Author.Username
+	}
+	learner := bot.Learner{Platform: Platform, UserID: m.Author.ID, Name: name}
+	ev := &event{id: m.ID, seenKind: seenMessage, learner: learner, channelID: m.ChannelID, guildID: m.GuildID, message: m.ID}
+	ev.msg = bot.Message{Learner: learner, Kind: bot.KindText, Text: strings.TrimSpace(m.Content)}
+	a.workers.submit(learner.Key(), func(ctx context.Context) {
+		if m.GuildID != "" {
+			th, ok, err := a.threadByID(ctx, m.ChannelID)
+			if err != nil {
+				a.log.Error("thread lookup", "err", err)
+				return
+			}
+			if !ok || th.Learner != learner.Key() {
+				return // ordinary chatter, or someone else in a public thread
+			}
+			ev.thread = &th
+			ev.msg.Lesson = th.Lesson
+		}
+		if ev.msg.Text == "" {
+			if len(m.Attachments) > 0 {
+				return
+			}
+			if first, _ := a.opts.Store.FirstSeen(ctx, seenMessage, m.ID); first {
+				if _, err := a.rest.send(ctx, m.ChannelID, outMsg{Content: msgNoContent}, nonce("nc", m.ID)); err != nil {
+					a.log.Warn("post notice", "err", err)
+				}
+			}
+			return
+		}
+		a.process(ctx, ev)
+	})
+}
+
+// process runs one event on the learner's worker: dedup, handler, delivery.
+func (a *Adapter) process(ctx context.Context, ev *event) {
+	log := a.log.With("learner", ev.learner.UserID, "event", ev.id)
+	first, err := a.opts.Store.FirstSeen(ctx, ev.seenKind, ev.id)
+	if err != nil {
+		log.Error("dedup", "err", err)
+	} else if !first {
+		log.Debug("duplicate dropped")
+		return
+	}
+	if ev.i != nil {
+		select {
+		case <-ev.acked:
+		case <-ctx.Done():
+			return
+		}
+		if ev.ackErr != nil {
+			// The token is dead: we can still post into threads and
+			// channels with the bot token.
+			log.Warn("interaction not acknowledged; continuing without it", "err", ev.ackErr)
+			ev.i = nil
+		}
+	}
+	replies, err := a.opts.Handler.Handle(ctx, ev.msg)
+	d := &delivery{a: a, ev: ev, log: log}
+	if err != nil {
+		log.Error("handler failed", "err", err)
+		d.inPlace(ctx, bot.Reply{Ephemeral: true, Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: msgInternal}}})
+		d.finish(ctx)
+		return
+	}
+	for n, r := range replies {
+		d.n = n
+		if r.Lesson == "" || r.Ephemeral {
+			d.inPlace(ctx, r)
+			continue
+		}
+		if err := d.toThread(ctx, r); err != nil {
+			log.Error("deliver card", "lesson", r.Lesson, "card", r.Card, "err", err)
+			d.inPlace(ctx, bot.Reply{Ephemeral: true, Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: msgInternal}}})
+		}
+	}
+	if ev.msg.Kind == bot.KindText && !d.sawEphemeral(replies) {
+		d.confirm(ctx)
+	}
+	d.finish(ctx)
+}
+
+// delivery posts one event's replies.
+type delivery struct {
+	a           *Adapter
+	ev          *event
+	log         interface{ Warn(string, ...any) }
+	n           int  // index of the reply being delivered
+	usedOrig    bool // the command's deferred @original has been edited
+	threadShown string
+}
+
+func (d *delivery) sawEphemeral(rs []bot.Reply) bool {
+	for _, r := range rs {
+		if r.Ephemeral {
+			return true
+		}
+	}
+	return false
+}
+
+// inPlace answers where the learner asked: the command's deferred reply,
+// a follow-up to a button, or the channel/thread of a typed message.
+func (d *delivery) inPlace(ctx context.Context, r bot.Reply) {
+	for k, m := range render(r) {
+		var err error
+		switch {
+		case d.ev.i != nil && d.ev.command && !d.usedOrig:
+			_, err = d.a.rest.editOriginal(ctx, d.ev.i, m)
+			d.usedOrig = true
+		case d.ev.i != nil:
+			err = d.a.rest.followup(ctx, d.ev.i, m, r.Ephemeral)
+		default:
+			_, err = d.a.rest.send(ctx, d.ev.channelID, m, nonce(d.ev.id, "p", fmt.Sprint(d.n), fmt.Sprint(k)))
+		}
+		if err != nil {
+			d.log.Warn("reply failed", "err", err)
+			return
+		}
+	}
+}
+
+// confirm tells the learner their typed answer was saved.
+func (d *delivery) confirm(ctx context.Context) {
+	switch {
+	case d.ev.message != "":
+		err := d.a.rest.call(ctx, "add reaction", true, func(opt discordgo.RequestOption) error {
+			return d.a.session.MessageReactionAdd(d.ev.channelID, d.ev.message, "✅", opt)
+		})
+		if err != nil {
+			d.log.Warn("confirm answer", "err", err)
+		}
+	case d.ev.i != nil && d.ev.confirmM:
+		if err := d.a.rest.followup(ctx, d.ev.i, outMsg{Content: msgSaved}, true); err != nil {
+			d.log.Warn("confirm answer", "err", err)
+		}
+	}
+}
+
+// finish replaces a command's "thinking…" with a pointer to the thread (or
+// a short note) when nothing else used it.
+func (d *delivery) finish(ctx context.Context) {
+	if d.ev.i == nil || !d.ev.command || d.usedOrig {
+		return
+	}
+	text := "✅ Done."
+	if d.threadShown != "" {
+		text = fmt.Sprintf("📘 <@%s>, your lesson continues in <#%s>.", d.ev.learner.UserID, d.threadShown)
+	}
+	if _, err := d.a.rest.editOriginal(ctx, d.ev.i, outMsg{Content: text}); err != nil {
+		d.log.Warn("edit command reply", "err", err)
+	}
+	d.usedOrig = true
+}
+
+// toThread posts a lesson card into the learner's thread for that lesson,
+// disabling the previous card's buttons, or edits the card in place.
+func (d *delivery) toThread(ctx context.Context, r bot.Reply) error {
+	msgs := render(r)
+	if len(msgs) == 0 {
+		return nil
+	}
+	if r.Update && d.editInPlace(ctx, r, msgs) {
+		return nil
+	}
+	th, err := d.a.ensureThread(ctx, d, r.Lesson, false)
+	if err != nil {
+		return err
+	}
+	if th.ThreadID == "" { // a DM: no threads there
+		return d.postCard(ctx, &th, msgs, false)
+	}
+	err = d.postCard(ctx, &th, msgs, true)
+	status, code := statusOf(err)
+	switch {
+	case err == nil:
+	case code == codeThreadArchived || (status == 403 && code == 0):
+		// Unarchive and try again; if that fails too, open a new thread.
+		if uerr := d.a.unarchive(ctx, th.ThreadID); uerr == nil {
+			err = d.postCard(ctx, &th, msgs, true)
+			if err == nil {
+				break
+			}
+		}
+		fallthrough
+	case status == 404 || code == codeUnknownChannel:
+		d.log.Warn("lesson thread gone; opening a new one", "thread", th.ThreadID, "err", err)
+		th, err = d.a.ensureThread(ctx, d, r.Lesson, true)
+		if err != nil {
+			return err
+		}
+		err = d.postCard(ctx, &th, msgs, true)
+	}
+	if err != nil {
+		return err
+	}
+	d.threadShown = th.ThreadID
+	return nil
+}
+
+// postCard disables the previous card's controls, posts msgs and records
+// the new card's message ids.
+func (d *delivery) postCard(ctx context.Context, th *Thread, msgs []outMsg, persist bool) error {
+	channel := th.ThreadID
+	if channel == "" {
+		channel = d.ev.channelID
+	}
+	d.a.disablePrevious(ctx, d, channel, th.LastMessage)
+	var ids []string
+	for k, m := range msgs {
+		sent, err := d.a.rest.send(ctx, channel, m, nonce(d.ev.id, channel, fmt.Sprint(d.n), fmt.Sprint(k)))
+		if err != nil {
+			return err
+		}
+		if len(m.Components) > 0 && sent != nil {
+			ids = append(ids, sent.ID)
+		}
+	}
+	th.LastMessage = strings.Join(ids, ",")
+	th.Updated = d.a.now()
+	if !persist {
+		return nil
+	}
+	if err := d.a.opts.Store.PutThread(ctx, *th); err != nil {
+		return fmt.Errorf("remember card: %w", err)
+	}
+	return nil
+}
+
+// editInPlace re-renders the message a button was pressed on (a ticked
+// item, a rating). Only the message holding the pressed control changes.
+func (d *delivery) editInPlace(ctx context.Context, r bot.Reply, msgs []outMsg) bool {
+	i := d.ev.i
+	if i == nil || i.Type != discordgo.InteractionMessageComponent || i.Message == nil {
+		return false
+	}
+	pressed, err := bot.ParseAction(i.MessageComponentData().CustomID)
+	if err != nil {
+		return false
+	}
+	target := -1
+	for k, m := range msgs {
+		for _, id := range customIDs(m.Components) {
+			if a, err := bot.ParseAction(id); err == nil && a.Verb == pressed.Verb && a.Item == pressed.Item && a.Item != "" {
+				target = k
+			}
+		}
+	}
+	if target < 0 {
+		if len(msgs) != 1 {
+			return false
+		}
+		target = 0
+	}
+	if _, err := d.a.rest.editOriginal(ctx, i, msgs[target]); err != nil {
+		d.log.Warn("edit card in place", "err", err)
+		return false
+	}
+	return true
+}
+
+// disablePrevious turns off the buttons of the messages in ids (the last
+// card), so only the newest card's controls work.
+func (a *Adapter) disablePrevious(ctx context.Context, d *delivery, channel, ids string) {
+	if ids == "" {
+		return
+	}
+	for _, id := range strings.Split(ids, ",") {
+		var comps []discordgo.MessageComponent
+		if i := d.ev.i; i != nil && i.Message != nil && i.Message.ID == id {
+			comps = i.Message.Components
+		} else {
+			var m *discordgo.Message
+			err := a.rest.call(ctx, "get message", true, func(opt discordgo.RequestOption) error {
+				var err error
+				m, err = a.session.ChannelMessage(channel, id, opt)
+				return err
+			})
+			if err != nil {
+				if s, _ := statusOf(err); s != 404 {
+					d.log.Warn("fetch previous card", "err", err)
+				}
+				continue
+			}
+			comps = m.Components
+		}
+		if !hasEnabled(comps) {
+			continue
+		}
+		if err := a.rest.edit(ctx, channel, id, nil, disabledCopy(comps)); err != nil {
+			d.log.Warn("disable previous card", "err", err)
+		}
+	}
+}
+
+func (a *Adapter) unarchive(ctx context.Context, threadID string) error {
+	f := false
+	return a.rest.call(ctx, "unarchive thread", true, func(opt discordgo.RequestOption) error {
+		_, err := a.session.ChannelEdit(threadID, &discordgo.ChannelEdit{Archived: &f}, opt)
+		return err
+	})
+}
+
+// threadByID finds the thread record of a thread channel. Discord threads
+// are channels, so their records use the thread id as Channel too.
+func (a *Adapter) threadByID(ctx context.Context, threadID string) (Thread, bool, error) {
+	return a.opts.Store.ThreadAt(ctx, Platform, threadID, threadID)
+}
+
+// ensureThread returns the learner's thread for lesson, opening one when
+// there is none (or fresh is set, after the old one vanished). In a DM it
+// returns a Thread with an empty ThreadID: cards go into the DM itself.
+func (a *Adapter) ensureThread(ctx context.Context, d *delivery, lesson string, fresh bool) (Thread, error) {
+	ev := d.ev
+	key := ev.learner.Key()
+	if !fresh {
+		if ev.thread != nil && ev.thread.Lesson == lesson {
+			return *ev.thread, nil
+		}
+		th, ok, err := a.opts.Store.ThreadFor(ctx, Platform, key, lesson)
+		if err != nil {
+			return Thread{}, err
+		}
+		if ok {
+			ev.thread = &th
+			return th, nil
+		}
+	}
+	if ev.guildID == "" {
+		return Thread{Platform: Platform, Learner: key, Lesson: lesson, Channel: ev.channelID}, nil
+	}
+	parent := ev.channelID
+	// Asked from inside a lesson thread: open the new one beside it.
+	if _, ok, err := a.threadByID(ctx, parent); err == nil && ok {
+		var ch *discordgo.Channel
+		err := a.rest.call(ctx, "get channel", true, func(opt discordgo.RequestOption) error {
+			var err error
+			ch, err = a.session.Channel(parent, opt)
+			return err
+		})
+		if err == nil && ch.ParentID != "" {
+			parent = ch.ParentID
+		}
+	}
+	name := cut(fmt.Sprintf("Lesson %s · %s", lesson, ev.learner.Name), 100)
+	var ch *discordgo.Channel
+	var err error
+	if a.opts.PrivateThreads {
+		ch, err = a.privateThread(ctx, parent, name, ev.learner.UserID)
+		if err != nil {
+			d.log.Warn("private thread not possible; using a public one", "err", err)
+		}
+	}
+	if ch == nil {
+		ch, err = a.publicThread(ctx, d, parent, name, lesson)
+		if err != nil {
+			return Thread{}, fmt.Errorf("open lesson thread: %w", err)
+		}
+	}
+	// Channel is the thread too: a MESSAGE_CREATE names only the thread.
+	th := Thread{Platform: Platform, Learner: key, Lesson: lesson, Channel: ch.ID, ThreadID: ch.ID, Updated: a.now()}
+	if err := a.opts.Store.PutThread(ctx, th); err != nil {
+		return Thread{}, err
+	}
+	ev.thread = &th
+	return th, nil
+}
+
+func (a *Adapter) privateThread(ctx context.Context, parent, name, userID string) (*discordgo.Channel, error) {
+	var ch *discordgo.Channel
+	err := a.rest.call(ctx, "start private thread", false, func(opt discordgo.RequestOption) error {
+		var err error
+		ch, err = a.session.ThreadStartComplex(parent, &discordgo.ThreadStart{
+			Name: name, Type: discordgo.ChannelTypeGuildPrivateThread, AutoArchiveDuration: 10080, Invitable: false,
+		}, opt)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = a.rest.call(ctx, "add thread member", true, func(opt discordgo.RequestOption) error {
+		return a.session.ThreadMemberAdd(ch.ID, userID, opt)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ch, nil
+}
+
+// publicThread starts a thread on the command's reply, or on a short
+// starter message when there is no public reply to hang it on.
+func (a *Adapter) publicThread(ctx context.Context, d *delivery, parent, name, lesson string) (*discordgo.Channel, error) {
+	ev := d.ev
+	intro := outMsg{Content: fmt.Sprintf("📘 <@%s> is working through Lesson %s — follow along in the thread.", ev.learner.UserID, lesson)}
+	var starter *discordgo.Message
+	var err error
+	if cmd, ok := a.commandOf(ev); ok && cmd.Lesson && !d.usedOrig && parent == ev.channelID {
+		starter, err = a.rest.editOriginal(ctx, ev.i, intro)
+		d.usedOrig = err == nil
+	}
+	if starter == nil || starter.ID == "" {
+		starter, err = a.rest.send(ctx, parent, intro, nonce(ev.id, "starter", lesson))
+		if err != nil {
+			return nil, err
+		}
+	}
+	var ch *discordgo.Channel
+	err = a.rest.call(ctx, "start thread", true, func(opt discordgo.RequestOption) error {
+		var err error
+		ch, err = a.session.MessageThreadStartComplex(parent, starter.ID, &discordgo.ThreadStart{Name: name, AutoArchiveDuration: 10080}, opt)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if ch == nil || ch.ID == "" {
+		return nil, errors.New("thread start returned no channel")
+	}
+	return ch, nil
+}
+
+func (a *Adapter) commandOf(ev *event) (Command, bool) {
+	if ev.i == nil || !ev.command {
+		return Command{}, false
+	}
+	c, ok := a.commands[ev.msg.Command]
+	return c, ok
+}

@@ -1,0 +1,419 @@
+package discord
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/bot/markup"
+)
+
+// Discord's limits.
+const (
+	maxContent     = 2000 // characters of message content
+	maxRows        = 5    // action rows per message
+	maxRowButtons  = 5    // buttons per action row
+	maxLabel       = 80   // button label
+	maxCustomID    = 100  // custom_id
+	maxTitle       = 256  // our own cap for a card's heading line
+	checklistChunk = 20   // toggle buttons per message (4 rows)
+	ratingChunk    = 4    // rated items per message (one row each)
+)
+
+// answerPrefix marks the adapter's own "Answer" buttons and modals; the
+// engine's actions never start with it (their verbs are plain words).
+const answerPrefix = "dc.answer"
+
+func answerID(lesson, question string) string {
+	return answerPrefix + "|" + lesson + "|" + question
+}
+
+func parseAnswerID(s string) (lesson, question string, ok bool) {
+	rest, found := strings.CutPrefix(s, answerPrefix+"|")
+	if !found {
+		return "", "", false
+	}
+	lesson, question, ok = strings.Cut(rest, "|")
+	return lesson, question, ok && lesson != "" && question != ""
+}
+
+// piece is a run of content with the action rows that belong under it.
+type piece struct {
+	text string
+	rows [][]discordgo.MessageComponent
+}
+
+// render turns a Reply into Discord messages, each within every limit:
+// content ≤ 2000 characters cut only at paragraph or line boundaries (never
+// inside a code line), ≤ 5 action rows of ≤ 5 buttons, custom_ids ≤ 100.
+// The card's own buttons (Next, Back, Skip question) come last.
+func render(r bot.Reply) []outMsg {
+	var ps []piece
+	var head []string
+	if t := strings.TrimSpace(r.Title); t != "" {
+		head = append(head, "## "+cut(oneLine(t), maxTitle))
+	}
+	if c := strings.TrimSpace(r.Context); c != "" {
+		head = append(head, "-# "+cut(oneLine(c), maxTitle))
+	}
+	if len(head) > 0 {
+		ps = append(ps, piece{text: strings.Join(head, "\n")})
+	}
+	for _, b := range r.Blocks {
+		switch b.Kind {
+		case bot.BlockMarkdown:
+			for _, t := range markup.Split(markup.ToDiscord(b.Text), maxContent) {
+				ps = append(ps, piece{text: t})
+			}
+		case bot.BlockCode:
+			for _, t := range markup.CodeBlock(b.Text, maxContent) {
+				ps = append(ps, piece{text: t})
+			}
+		case bot.BlockQuestion:
+			ps = append(ps, questionPieces(r.Lesson, b)...)
+		case bot.BlockChecklist:
+			ps = append(ps, checklistPieces(r.Lesson, b.Items)...)
+		case bot.BlockRating:
+			ps = append(ps, ratingPieces(r.Lesson, b.Items)...)
+		}
+	}
+	if rows := buttonRows(r.Buttons); len(rows) > 0 {
+		ps = append(ps, piece{rows: rows})
+	}
+	return pack(ps)
+}
+
+func questionPieces(lesson string, b bot.Block) []piece {
+	q := b.Question
+	prompt := b.Text
+	if q != nil && q.Prompt != "" {
+		prompt = q.Prompt
+	}
+	var sb strings.Builder
+	sb.WriteString("**❓ " + escapeMD(strings.TrimSpace(prompt)) + "**\n")
+	var rows [][]discordgo.MessageComponent
+	switch {
+	case q != nil && q.Answered:
+		sb.WriteString("✅ Your answer: " + quote(cut(q.Answer, 600)))
+	default:
+		sb.WriteString("_Reply in this thread to answer, or press **Answer**._")
+		if q != nil && lesson != "" && len(answerID(lesson, q.ID)) <= maxCustomID {
+			rows = append(rows, []discordgo.MessageComponent{discordgo.Button{
+				Label: "Answer", Style: discordgo.PrimaryButton, CustomID: answerID(lesson, q.ID),
+			}})
+		}
+	}
+	parts := markup.Split(sb.String(), maxContent)
+	out := make([]piece, len(parts))
+	for i, p := range parts {
+		out[i] = piece{text: p}
+	}
+	if len(out) > 0 {
+		out[len(out)-1].rows = rows
+	}
+	return out
+}
+
+func checklistPieces(lesson string, items []bot.Item) []piece {
+	var out []piece
+	for start := 0; start < len(items); {
+		var sb strings.Builder
+		var buttons []discordgo.MessageComponent
+		group := ""
+		if start > 0 {
+			group = items[start-1].Group
+		}
+		end := start
+		for end < len(items) && end-start < checklistChunk {
+			it := items[end]
+			var line strings.Builder
+			if it.Group != "" && it.Group != group {
+				line.WriteString("**" + escapeMD(cut(oneLine(it.Group), 200)) + "**\n")
+				group = it.Group
+			}
+			box := "☐"
+			if it.Checked {
+				box = "☑"
+			}
+			fmt.Fprintf(&line, "%s `%d.` %s\n", box, end+1, escapeMD(cut(oneLine(it.Text), 300)))
+			if end > start && utf8.RuneCountInString(sb.String())+utf8.RuneCountInString(line.String()) > maxContent {
+				break
+			}
+			sb.WriteString(line.String())
+			style := discordgo.SecondaryButton
+			if it.Checked {
+				style = discordgo.SuccessButton
+			}
+			if id := bot.CheckAction(lesson, it.ID, !it.Checked); lesson != "" && len(id) <= maxCustomID {
+				buttons = append(buttons, discordgo.Button{
+					Label: cut(fmt.Sprintf("%s %d. %s", box, end+1, oneLine(it.Text)), maxLabel), Style: style, CustomID: id,
+				})
+			}
+			end++
+		}
+		out = append(out, piece{text: strings.TrimRight(sb.String(), "\n"), rows: chunkRows(buttons)})
+		start = end
+	}
+	return out
+}
+
+func ratingPieces(lesson string, items []bot.Item) []piece {
+	var out []piece
+	for start := 0; start < len(items); start += ratingChunk {
+		end := min(start+ratingChunk, len(items))
+		var sb strings.Builder
+		var rows [][]discordgo.MessageComponent
+		group := ""
+		if start > 0 {
+			group = items[start-1].Group
+		}
+		for n := start; n < end; n++ {
+			it := items[n]
+			if it.Group != "" && it.Group != group {
+				sb.WriteString("**" + escapeMD(cut(oneLine(it.Group), 200)) + "**\n")
+				group = it.Group
+			}
+			stars := "not rated yet"
+			if it.Value >= bot.RatingMin && it.Value <= bot.RatingMax {
+				stars = strings.Repeat("★", it.Value) + strings.Repeat("☆", bot.RatingMax-it.Value) + fmt.Sprintf(" (%d/%d)", it.Value, bot.RatingMax)
+			}
+			fmt.Fprintf(&sb, "`%d.` %s — %s\n", n+1, escapeMD(cut(oneLine(it.Text), 300)), stars)
+			if lesson == "" {
+				continue
+			}
+			var row []discordgo.MessageComponent
+			for v := bot.RatingMin; v <= bot.RatingMax; v++ {
+				id := bot.RateAction(lesson, it.ID, v)
+				if len(id) > maxCustomID {
+					row = nil
+					break
+				}
+				label := fmt.Sprint(v)
+				if v == bot.RatingMin {
+					label = cut(fmt.Sprintf("%d. %s", n+1, oneLine(it.Text)), maxLabel-4) + " · 1"
+				}
+				style := discordgo.SecondaryButton
+				if it.Value == v {
+					style = discordgo.PrimaryButton
+				}
+				row = append(row, discordgo.Button{Label: label, Style: style, CustomID: id})
+			}
+			if row != nil {
+				rows = append(rows, row)
+			}
+		}
+		for _, t := range splitWithRows(strings.TrimRight(sb.String(), "\n"), rows) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// splitWithRows splits text to the content limit and hangs rows under the
+// last part.
+func splitWithRows(text string, rows [][]discordgo.MessageComponent) []piece {
+	parts := markup.Split(text, maxContent)
+	if len(parts) == 0 {
+		return []piece{{rows: rows}}
+	}
+	out := make([]piece, len(parts))
+	for i, p := range parts {
+		out[i] = piece{text: p}
+	}
+	out[len(out)-1].rows = rows
+	return out
+}
+
+func buttonRows(bs []bot.Button) [][]discordgo.MessageComponent {
+	var buttons []discordgo.MessageComponent
+	seen := map[string]bool{}
+	for _, b := range bs {
+		if b.Action == "" || len(b.Action) > maxCustomID || seen[b.Action] {
+			continue // Discord rejects the whole message otherwise
+		}
+		seen[b.Action] = true
+		style := discordgo.SecondaryButton
+		switch b.Style {
+		case bot.StylePrimary:
+			style = discordgo.PrimaryButton
+		case bot.StyleDanger:
+			style = discordgo.DangerButton
+		}
+		label := cut(oneLine(b.Label), maxLabel)
+		if label == "" {
+			label = "…"
+		}
+		buttons = append(buttons, discordgo.Button{Label: label, Style: style, CustomID: b.Action})
+	}
+	return chunkRows(buttons)
+}
+
+func chunkRows(buttons []discordgo.MessageComponent) [][]discordgo.MessageComponent {
+	var rows [][]discordgo.MessageComponent
+	for len(buttons) > 0 {
+		n := min(maxRowButtons, len(buttons))
+		rows = append(rows, buttons[:n])
+		buttons = buttons[n:]
+	}
+	return rows
+}
+
+// pack fills messages in order. Text never follows buttons inside one
+// message (Discord shows components under all the content), so a piece with
+// text after a message that already has buttons starts a new message.
+func pack(ps []piece) []outMsg {
+	var out []outMsg
+	var cur outMsg
+	var rows int
+	flush := func() {
+		if cur.Content != "" || len(cur.Components) > 0 {
+			out = append(out, cur)
+		}
+		cur, rows = outMsg{}, 0
+	}
+	for _, p := range ps {
+		for len(p.rows) > maxRows { // a single piece never carries more, but stay safe
+			pack := piece{text: p.text, rows: p.rows[:maxRows]}
+			p = piece{rows: p.rows[maxRows:]}
+			out = append(out, pack.msg())
+		}
+		if cur.Content != "" || rows > 0 {
+			sepLen := 0
+			if cur.Content != "" && p.text != "" {
+				sepLen = 2
+			}
+			tooLong := utf8.RuneCountInString(cur.Content)+sepLen+utf8.RuneCountInString(p.text) > maxContent
+			if tooLong || rows+len(p.rows) > maxRows || (rows > 0 && p.text != "") {
+				flush()
+			}
+		}
+		if p.text != "" {
+			if cur.Content != "" {
+				cur.Content += "\n\n"
+			}
+			cur.Content += p.text
+		}
+		for _, r := range p.rows {
+			cur.Components = append(cur.Components, discordgo.ActionsRow{Components: r})
+			rows++
+		}
+	}
+	flush()
+	return out
+}
+
+func (p piece) msg() outMsg {
+	m := outMsg{Content: p.text}
+	for _, r := range p.rows {
+		m.Components = append(m.Components, discordgo.ActionsRow{Components: r})
+	}
+	return m
+}
+
+// disabledCopy returns components with every button and menu disabled.
+func disabledCopy(comps []discordgo.MessageComponent) []discordgo.MessageComponent {
+	out := make([]discordgo.MessageComponent, 0, len(comps))
+	for _, c := range comps {
+		switch v := c.(type) {
+		case discordgo.ActionsRow:
+			out = append(out, discordgo.ActionsRow{Components: disabledCopy(v.Components)})
+		case *discordgo.ActionsRow:
+			out = append(out, discordgo.ActionsRow{Components: disabledCopy(v.Components)})
+		case discordgo.Button:
+			v.Disabled = true
+			out = append(out, v)
+		case *discordgo.Button:
+			b := *v
+			b.Disabled = true
+			out = append(out, b)
+		case discordgo.SelectMenu:
+			v.Disabled = true
+			out = append(out, v)
+		case *discordgo.SelectMenu:
+			m := *v
+			m.Disabled = true
+			out = append(out, m)
+		default:
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// hasEnabled reports whether comps hold any enabled control.
+func hasEnabled(comps []discordgo.MessageComponent) bool {
+	for _, c := range comps {
+		switch v := c.(type) {
+		case discordgo.ActionsRow:
+			if hasEnabled(v.Components) {
+				return true
+			}
+		case *discordgo.ActionsRow:
+			if hasEnabled(v.Components) {
+				return true
+			}
+		case discordgo.Button:
+			if !v.Disabled {
+				return true
+			}
+		case *discordgo.Button:
+			if !v.Disabled {
+				return true
+			}
+		case discordgo.SelectMenu:
+			if !v.Disabled {
+				return true
+			}
+		case *discordgo.SelectMenu:
+			if !v.Disabled {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// customIDs lists the custom_ids in comps.
+func customIDs(comps []discordgo.MessageComponent) []string {
+	var ids []string
+	for _, c := range comps {
+		switch v := c.(type) {
+		case discordgo.ActionsRow:
+			ids = append(ids, customIDs(v.Components)...)
+		case *discordgo.ActionsRow:
+			ids = append(ids, customIDs(v.Components)...)
+		case discordgo.Button:
+			ids = append(ids, v.CustomID)
+		case *discordgo.Button:
+			ids = append(ids, v.CustomID)
+		}
+	}
+	return ids
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// cut shortens s to at most n runes, marking the cut with "…".
+func cut(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return strings.TrimSpace(string(r[:n-1])) + "…"
+}
+
+var mdEscaper = strings.NewReplacer(`\`, `\\`, "*", `\*`, "_", `\_`, "`", "\\`", "~", `\~`, "|", `\|`, ">", `\>`, "#", `\#`)
+
+// escapeMD keeps plain text (item names, prompts) from being read as markup.
+func escapeMD(s string) string { return mdEscaper.Replace(s) }
+
+func quote(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	for i, l := range lines {
+		lines[i] = "> " + escapeMD(l)
+	}
+	return "\n" + strings.Join(lines, "\n")
+}
