@@ -1,0 +1,579 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/coursebot/coursebot/bot"
+)
+
+// envMap is an injected environment.
+func envMap(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+var noEnv = envMap(nil)
+
+func TestLoadConfigDefaults(t *testing.T) {
+	for _, path := range []string{"", "testdata/config/empty.yaml", "testdata/config/comments_only.yaml"} {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			got, err := LoadConfig(path, noEnv)
+			if err != nil {
+				t.Fatalf("LoadConfig(%q): %v", path, err)
+			}
+			if want := DefaultConfig(); !reflect.DeepEqual(got, want) {
+				t.Errorf("LoadConfig(%q) =\n%+v\nwant defaults\n%+v", path, got, want)
+			}
+		})
+	}
+}
+
+// The example documents every key with its default: it must load to
+// exactly DefaultConfig(), so the two can never drift apart.
+func TestExampleConfigIsDefaults(t *testing.T) {
+	got, err := LoadConfig("../../config.example.yaml", noEnv)
+	if err != nil {
+		t.Fatalf("config.example.yaml: %v", err)
+	}
+	if want := DefaultConfig(); !reflect.DeepEqual(got, want) {
+		t.Errorf("config.example.yaml loads to\n%+v\nbut DefaultConfig() is\n%+v", got, want)
+	}
+}
+
+// leafKeys lists every dotted key of a config struct type from its tags.
+func leafKeys(t reflect.Type, prefix string) []string {
+	var keys []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name := yamlName(f)
+		if name == "" {
+			continue
+		}
+		full := join(prefix, name)
+		if f.Type.Kind() == reflect.Struct && f.Type != durationType {
+			keys = append(keys, leafKeys(f.Type, full)...)
+			continue
+		}
+		keys = append(keys, full)
+	}
+	return keys
+}
+
+// fileKeys lists the dotted keys written in a YAML mapping (not descending
+// into the values of map-typed keys such as slack.channels).
+func fileKeys(n *yaml.Node, prefix string, out map[string]bool) {
+	if n.Kind == yaml.DocumentNode {
+		fileKeys(n.Content[0], prefix, out)
+		return
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		full := join(prefix, n.Content[i].Value)
+		out[full] = true
+		if v := n.Content[i+1]; v.Kind == yaml.MappingNode && v.Style != yaml.FlowStyle {
+			fileKeys(v, full, out)
+		}
+	}
+}
+
+func TestExampleAndDocsListEveryKey(t *testing.T) {
+	src, err := os.ReadFile("../../config.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(src, &doc); err != nil {
+		t.Fatal(err)
+	}
+	inExample := map[string]bool{}
+	fileKeys(&doc, "", inExample)
+	docs, err := os.ReadFile("../../docs/configuration.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := leafKeys(reflect.TypeFor[Config](), "")
+	if len(keys) < 30 {
+		t.Fatalf("found only %d keys: %v", len(keys), keys)
+	}
+	for _, k := range keys {
+		if !inExample[k] {
+			t.Errorf("config.example.yaml does not set %s", k)
+		}
+		if !bytes.Contains(docs, []byte("`"+k+"`")) {
+			t.Errorf("docs/configuration.md does not describe `%s`", k)
+		}
+	}
+	for _, env := range []string{"SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "DISCORD_TOKEN", "DISCORD_PUBLIC_KEY"} {
+		if !bytes.Contains(docs, []byte(env)) || !bytes.Contains(src, []byte(env)) {
+			t.Errorf("%s is not documented in both config.example.yaml and docs/configuration.md", env)
+		}
+	}
+}
+
+func TestLoadConfigPartial(t *testing.T) {
+	got, err := LoadConfig("testdata/config/partial.yaml", noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := DefaultConfig()
+	want.Course.Dir = "/srv/course"
+	want.Course.AnswerLimit = 1000
+	want.Store.LockTimeout = 250 * time.Millisecond
+	want.HTTP.ReadTimeout = 30 * time.Second
+	want.HTTP.WriteTimeout = 30 * time.Second
+	want.Log.Format = "json"
+	want.Log.Level = "debug"
+	want.Admins = []string{"slack:U0123ABCD", "discord:80351110224678912", "console:alice"}
+	want.Slack.Enabled = true
+	want.Slack.Mode = "socket"
+	want.Slack.APIURL = "http://127.0.0.1:9999/api/" // trailing slash added
+	want.Slack.Channels = map[string]string{"C0123ABCD": "dm"}
+	want.Slack.Courses = map[string]string{"4-4": "channel"}
+	want.Discord.Enabled = true
+	want.Discord.Mode = "http"
+	want.Discord.ApplicationID = "1234567890"
+	want.Discord.GuildIDs = []string{"111", "222"}
+	want.Discord.PrivateThreads = false
+	want.Scheduler.Nudges.After = 48 * time.Hour
+	want.Scheduler.Nudges.Check = "CRON_TZ=Europe/Berlin 30 9 * * MON-FRI"
+	want.Scheduler.Nudges.QuietHours = ""
+	want.Scheduler.Nudges.Timezone = "Europe/Berlin"
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got\n%+v\nwant\n%+v", got, want)
+	}
+	if loc := got.Scheduler.Nudges.Location(); loc.String() != "Europe/Berlin" {
+		t.Errorf("Location() = %v", loc)
+	}
+	if !got.IsAdmin(bot.Learner{Platform: "discord", UserID: "80351110224678912"}) || got.IsAdmin(bot.Learner{Platform: "slack", UserID: "alice"}) {
+		t.Error("IsAdmin does not follow admins")
+	}
+}
+
+func TestLoadConfigErrors(t *testing.T) {
+	tests := []struct {
+		file string
+		want []string // the error's lines, after "testdata/config/<file>:"
+	}{
+		{"unknown_nested.yaml", []string{
+			`7: unknown key "slack.mdoe" (known keys under slack: enabled, mode, api_url, placement, channels, courses)`,
+		}},
+		{"unknown_deep.yaml", []string{
+			`3: unknown key "scheduler.nudges.aftr" (known keys under scheduler.nudges: enabled, lesson, after, max, check, quiet_hours, timezone)`,
+			`4: unknown key "colour" (known keys: course, store, http, log, admins, slack, discord, scheduler)`,
+		}},
+		{"secret_in_file.yaml", []string{
+			`3: unknown key "slack.bot_token" (known keys under slack: enabled, mode, api_url, placement, channels, courses); secrets are never read from the file: set them in the environment (see docs/configuration.md)`,
+		}},
+		{"bad_values.yaml", []string{
+			`2: course.answer_limit: 30000 is out of range 1..20000`,
+			`4: store.lock_timeout: "1 s" is not a duration (for example 500ms, 10s, 72h)`,
+			`6: http.listen: "8080" is not host:port (for example ":8080" or "127.0.0.1:8080")`,
+			`7: http.max_body_bytes: "lots" is not a whole number`,
+			`9: slack.mode: "htp" is not one of http, socket`,
+			`10: slack.enabled: "yes" is not true or false`,
+			`11: slack.placement: "thread" is not one of dm, channel`,
+			`13: slack.channels.C1: "both" is not one of dm, channel`,
+			`15: log.level: "verbose" is not one of debug, info, warn, error`,
+			`16: log.format: "3" is not one of text, json`,
+			`17: log.learner_ids: true is a boolean, not text; quote it if you mean the text`,
+		}},
+		{"bad_durations.yaml", []string{
+			`2: store.lock_timeout: "5" is not a duration (for example 500ms, 10s, 72h)`,
+			`4: http.read_timeout: "-1s" must be more than zero`,
+			`5: http.write_timeout: expected a single value, found a list`,
+			`8: scheduler.nudges.after: "0s" must be more than zero`,
+		}},
+		{"bad_admins.yaml", []string{
+			`3: admins[1]: "alice" is not platform:user-id (for example slack:U123, discord:456, console:alice)`,
+			`4: admins[2]: "teams:U2": unknown platform "teams" (known: console, slack, discord)`,
+			`5: admins[3]: "slack:" is not platform:user-id (for example slack:U123, discord:456, console:alice)`,
+		}},
+		{"bad_schedule.yaml", []string{
+			`3: scheduler.nudges.lesson: must name a lesson (for example "4-4")`,
+			`4: scheduler.nudges.check: "CRON_TZ=UTC" is not a cron spec (minute hour day-of-month month day-of-week, or @hourly): a CRON_TZ= prefix needs a schedule after it`,
+			`5: scheduler.nudges.quiet_hours: "25:00-08:00" is not HH:MM-HH:MM (for example 21:00-08:00, or "" for none)`,
+			`6: scheduler.nudges.timezone: "Mars/Olympus_Mons" is not a time zone (for example UTC, Europe/Berlin)`,
+		}},
+		{"bad_schedule2.yaml", []string{
+			`3: scheduler.nudges.check: "61 * * * *" is not a cron spec (minute hour day-of-month month day-of-week, or @hourly): end of range (61) above maximum (59): 61`,
+			`4: scheduler.nudges.quiet_hours: "21:00-21:00" starts and ends at the same time; use "" for no quiet hours`,
+			`5: scheduler.nudges.max: 0 is out of range 1..100`,
+		}},
+		{"bad_ids.yaml", []string{
+			`2: slack.api_url: "slack.com/api" is not an absolute http(s) URL`,
+			`4: discord.api_url: "ftp://discord.com/api" is not an absolute http(s) URL`,
+			`5: discord.application_id: "my-app" is not a Discord id (digits only)`,
+			`6: discord.guild_ids[1]: "guild-two" is not a Discord guild id (digits only)`,
+		}},
+		{"bad_shape.yaml", []string{
+			`1: course: must be a mapping of keys (known keys under course: dir, answer_limit, share_answers_with_leads)`,
+			`2: admins: must be a list (for example [a, b] or one "- item" a line)`,
+			`4: slack.channels: must be a mapping of key: value lines`,
+			`6: discord.guild_ids: must be a list (for example [a, b] or one "- item" a line)`,
+			`7: scheduler: must be a mapping of keys (known keys under scheduler: enabled, catch_up, nudges)`,
+		}},
+		{"not_mapping.yaml", []string{
+			`1: the file must be a mapping of keys (course:, store:, slack:, ...)`,
+		}},
+		{"duplicate.yaml", []string{
+			`3: duplicate key "slack.mode"`,
+			`6: duplicate key "slack.courses.4-4"`,
+			`7: duplicate key "slack"`,
+		}},
+		{"syntax.yaml", []string{
+			`3: invalid YAML: mapping values are not allowed in this context`,
+		}},
+		{"two_docs.yaml", []string{
+			`3: more than one YAML document; put everything in one`,
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			path := "testdata/config/" + tt.file
+			cfg, err := LoadConfig(path, noEnv)
+			if err == nil {
+				t.Fatalf("LoadConfig(%s) succeeded: %+v", tt.file, cfg)
+			}
+			var ce *ConfigError
+			if !errors.As(err, &ce) {
+				t.Fatalf("error is %T, not *ConfigError: %v", err, err)
+			}
+			want := make([]string, len(tt.want))
+			for i, w := range tt.want {
+				want[i] = path + ":" + w
+			}
+			if got := strings.Split(err.Error(), "\n"); !reflect.DeepEqual(got, want) {
+				t.Errorf("error:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+			}
+			if !reflect.DeepEqual(cfg, Config{}) {
+				t.Errorf("a failed load returned a config: %+v", cfg)
+			}
+		})
+	}
+}
+
+func TestLoadConfigMissingFile(t *testing.T) {
+	_, err := LoadConfig(filepath.Join(t.TempDir(), "nope.yaml"), noEnv)
+	if !errors.Is(err, os.ErrNotExist) || !strings.Contains(err.Error(), "nope.yaml") {
+		t.Errorf("err = %v, want a not-exist error naming the file", err)
+	}
+}
+
+func TestSecretsFromEnv(t *testing.T) {
+	dir := t.TempDir()
+	tokenFile := filepath.Join(dir, "token")
+	if err := os.WriteFile(tokenFile, []byte("xoxb-from-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	crlfFile := filepath.Join(dir, "crlf")
+	if err := os.WriteFile(crlfFile, []byte("xapp-crlf\r\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := LoadConfig("", envMap(map[string]string{
+		"SLACK_BOT_TOKEN_FILE": tokenFile,
+		"SLACK_SIGNING_SECRET": "sign-me",
+		"SLACK_APP_TOKEN_FILE": crlfFile,
+		"DISCORD_TOKEN":        "discord-token",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := cfg.Secrets
+	for name, tc := range map[string]struct {
+		got  Secret
+		want string
+	}{
+		"SLACK_BOT_TOKEN":      {s.SlackBotToken, "xoxb-from-file"},
+		"SLACK_SIGNING_SECRET": {s.SlackSigningSecret, "sign-me"},
+		"SLACK_APP_TOKEN":      {s.SlackAppToken, "xapp-crlf"},
+		"DISCORD_TOKEN":        {s.DiscordToken, "discord-token"},
+		"DISCORD_PUBLIC_KEY":   {s.DiscordPublicKey, ""},
+	} {
+		if tc.got.Reveal() != tc.want {
+			t.Errorf("%s = %q, want %q", name, tc.got.Reveal(), tc.want)
+		}
+	}
+}
+
+func TestSecretsEnvErrors(t *testing.T) {
+	dir := t.TempDir()
+	big := filepath.Join(dir, "big")
+	if err := os.WriteFile(big, bytes.Repeat([]byte("x"), maxSecretFile+1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"both set", map[string]string{"DISCORD_TOKEN": "hunter2", "DISCORD_TOKEN_FILE": "/x"},
+			"both DISCORD_TOKEN and DISCORD_TOKEN_FILE are set; set only one"},
+		{"missing file", map[string]string{"SLACK_BOT_TOKEN_FILE": filepath.Join(dir, "absent")},
+			"SLACK_BOT_TOKEN_FILE: open " + filepath.Join(dir, "absent") + ": no such file or directory"},
+		{"too big", map[string]string{"SLACK_APP_TOKEN_FILE": big},
+			fmt.Sprintf("SLACK_APP_TOKEN_FILE: %s is larger than %d bytes; is it the right file?", big, maxSecretFile)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// With a config file, env problems still carry no file name.
+			_, err := LoadConfig("testdata/config/empty.yaml", envMap(tt.env))
+			if err == nil || err.Error() != tt.want {
+				t.Errorf("err = %v, want %q", err, tt.want)
+			}
+			if err != nil && strings.Contains(err.Error(), "hunter2") {
+				t.Errorf("error shows the secret: %v", err)
+			}
+		})
+	}
+}
+
+func TestRequireSecrets(t *testing.T) {
+	const pubKey = "e8f2a1b0c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e"
+	tests := []struct {
+		name    string
+		setup   func(*Config)
+		secrets Secrets
+		want    []string
+	}{
+		{"nothing enabled", func(*Config) {}, Secrets{}, nil},
+		{"slack http missing both", func(c *Config) { c.Slack.Enabled = true }, Secrets{}, []string{
+			"slack is enabled in http mode but SLACK_BOT_TOKEN is not set (set SLACK_BOT_TOKEN or SLACK_BOT_TOKEN_FILE)",
+			"slack is enabled in http mode but SLACK_SIGNING_SECRET is not set (set SLACK_SIGNING_SECRET or SLACK_SIGNING_SECRET_FILE)",
+		}},
+		{"slack http complete", func(c *Config) { c.Slack.Enabled = true },
+			Secrets{SlackBotToken: "b", SlackSigningSecret: "s"}, nil},
+		{"slack socket needs app token", func(c *Config) { c.Slack.Enabled, c.Slack.Mode = true, "socket" },
+			Secrets{SlackBotToken: "b", SlackSigningSecret: "s"}, []string{
+				"slack is enabled in socket mode but SLACK_APP_TOKEN is not set (set SLACK_APP_TOKEN or SLACK_APP_TOKEN_FILE)",
+			}},
+		{"slack socket complete", func(c *Config) { c.Slack.Enabled, c.Slack.Mode = true, "socket" },
+			Secrets{SlackBotToken: "b", SlackAppToken: "a"}, nil},
+		{"discord gateway missing token and id", func(c *Config) { c.Discord.Enabled = true }, Secrets{}, []string{
+			"discord is enabled in gateway mode but DISCORD_TOKEN is not set (set DISCORD_TOKEN or DISCORD_TOKEN_FILE)",
+			"discord is enabled but discord.application_id is empty (the application id from the developer portal)",
+		}},
+		{"discord gateway complete", func(c *Config) { c.Discord.Enabled, c.Discord.ApplicationID = true, "42" },
+			Secrets{DiscordToken: "t"}, nil},
+		{"discord http missing key", func(c *Config) {
+			c.Discord.Enabled, c.Discord.Mode, c.Discord.ApplicationID = true, "http", "42"
+		}, Secrets{DiscordToken: "t"}, []string{
+			"discord is enabled in http mode but DISCORD_PUBLIC_KEY is not set (set DISCORD_PUBLIC_KEY or DISCORD_PUBLIC_KEY_FILE)",
+		}},
+		{"discord http bad key", func(c *Config) {
+			c.Discord.Enabled, c.Discord.Mode, c.Discord.ApplicationID = true, "http", "42"
+		}, Secrets{DiscordToken: "t", DiscordPublicKey: "not-hex-hunter2"}, []string{
+			"DISCORD_PUBLIC_KEY is not 64 hex digits (the application's public key from the developer portal)",
+		}},
+		{"discord http complete", func(c *Config) {
+			c.Discord.Enabled, c.Discord.Mode, c.Discord.ApplicationID = true, "http", "42"
+		}, Secrets{DiscordToken: "t", DiscordPublicKey: pubKey}, nil},
+		{"both platforms", func(c *Config) { c.Slack.Enabled, c.Discord.Enabled = true, true },
+			Secrets{SlackBotToken: "b", SlackSigningSecret: "s"}, []string{
+				"discord is enabled in gateway mode but DISCORD_TOKEN is not set (set DISCORD_TOKEN or DISCORD_TOKEN_FILE)",
+				"discord is enabled but discord.application_id is empty (the application id from the developer portal)",
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := DefaultConfig()
+			tt.setup(&c)
+			c.Secrets = tt.secrets
+			err := c.RequireSecrets()
+			if tt.want == nil {
+				if err != nil {
+					t.Fatalf("RequireSecrets() = %v, want nil", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("RequireSecrets() = nil, want %q", tt.want)
+			}
+			if got := strings.Split(err.Error(), "\n"); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("RequireSecrets() =\n%s\nwant\n%s", err, strings.Join(tt.want, "\n"))
+			}
+			if strings.Contains(err.Error(), "hunter2") {
+				t.Errorf("error shows a secret: %v", err)
+			}
+		})
+	}
+}
+
+// TestSecretNeverPrinted covers every way a secret could reach a log line
+// or an error message.
+func TestSecretNeverPrinted(t *testing.T) {
+	const value = "xoxb-hunter2-very-secret"
+	s := Secret(value)
+	cfg := DefaultConfig()
+	cfg.Secrets = Secrets{SlackBotToken: s, SlackSigningSecret: s, SlackAppToken: s, DiscordToken: s, DiscordPublicKey: s}
+
+	var outputs = map[string]string{}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d", "%10.3s", "%T %[1]v"} {
+		outputs["Sprintf "+verb+" secret"] = fmt.Sprintf(verb, s)
+		outputs["Sprintf "+verb+" config"] = fmt.Sprintf(verb, cfg)
+		outputs["Sprintf "+verb+" *config"] = fmt.Sprintf(verb, &cfg)
+		outputs["Sprintf "+verb+" secrets"] = fmt.Sprintf(verb, cfg.Secrets)
+	}
+	outputs["Sprint"] = fmt.Sprint(s, cfg)
+	outputs["Sprintln"] = fmt.Sprintln(s, cfg.Secrets)
+
+	base := errors.New("401 invalid_auth")
+	wrapped := fmt.Errorf("slack auth.test with token %v: %w", s, base)
+	outputs["wrapped error"] = wrapped.Error()
+	outputs["double wrap"] = fmt.Errorf("start slack: %w", wrapped).Error()
+	outputs["joined"] = errors.Join(wrapped, fmt.Errorf("config %+v", cfg)).Error()
+	if !errors.Is(wrapped, base) {
+		t.Error("wrapping lost the cause")
+	}
+
+	b, err := json.Marshal(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	outputs["json config"] = string(b)
+	y, err := yaml.Marshal(cfg.Secrets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	outputs["yaml secrets"] = string(y)
+
+	for _, format := range []string{"json", "text"} {
+		var buf bytes.Buffer
+		log := LogConfig{Format: format, Level: "debug"}.NewLogger(&buf)
+		log.Info("starting", "token", s, "secrets", cfg.Secrets, "config", cfg)
+		log.Error("auth failed", "err", wrapped)
+		log.With(slog.Any("token", s)).Debug("grouped", slog.Group("g", "token", s))
+		outputs["slog "+format] = buf.String()
+	}
+
+	for name, out := range outputs {
+		if strings.Contains(out, value) || strings.Contains(out, "hunter2") {
+			t.Errorf("%s shows the secret: %s", name, out)
+		}
+		if !strings.Contains(out, "secret") {
+			t.Errorf("%s does not show the redaction: %s", name, out)
+		}
+	}
+	if s.Reveal() != value || !s.IsSet() || Secret("").IsSet() {
+		t.Error("Reveal/IsSet do not return the value")
+	}
+}
+
+func TestQuietHours(t *testing.T) {
+	at := func(hm string) time.Time {
+		tm, err := time.Parse("15:04", hm)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tm
+	}
+	tests := []struct {
+		spec  string
+		quiet []string
+		loud  []string
+	}{
+		{"21:00-08:00", []string{"21:00", "23:59", "00:00", "07:59"}, []string{"08:00", "12:00", "20:59"}},
+		{"12:30-13:15", []string{"12:30", "13:00", "13:14"}, []string{"12:29", "13:15", "00:00"}},
+		{"", nil, []string{"00:00", "12:00", "23:59"}},
+	}
+	for _, tt := range tests {
+		q, err := ParseQuietHours(tt.spec)
+		if err != nil {
+			t.Fatalf("ParseQuietHours(%q): %v", tt.spec, err)
+		}
+		for _, hm := range tt.quiet {
+			if !q.Contains(at(hm)) {
+				t.Errorf("%q: %s should be quiet", tt.spec, hm)
+			}
+		}
+		for _, hm := range tt.loud {
+			if q.Contains(at(hm)) {
+				t.Errorf("%q: %s should not be quiet", tt.spec, hm)
+			}
+		}
+	}
+	for _, bad := range []string{"21:00", "21-08", "21:00-24:00", "9pm-8am", "21:00-21:00", "-"} {
+		if _, err := ParseQuietHours(bad); err == nil {
+			t.Errorf("ParseQuietHours(%q) accepted it", bad)
+		}
+	}
+}
+
+func TestPlacementFor(t *testing.T) {
+	s := DefaultConfig().Slack
+	s.Channels = map[string]string{"C1": "channel", "C2": "dm"}
+	s.Courses = map[string]string{"4-4": "channel"}
+	tests := []struct{ lesson, channel, want string }{
+		{"1-1", "", "dm"},
+		{"4-4", "", "channel"},
+		{"1-1", "C1", "channel"},
+		{"4-4", "C2", "dm"}, // the channel override wins
+		{"4-4", "C9", "channel"},
+	}
+	for _, tt := range tests {
+		if got := s.PlacementFor(tt.lesson, tt.channel); got != tt.want {
+			t.Errorf("PlacementFor(%q, %q) = %q, want %q", tt.lesson, tt.channel, got, tt.want)
+		}
+	}
+}
+
+func TestLogLevel(t *testing.T) {
+	for level, want := range map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError} {
+		if got := (LogConfig{Level: level}).SlogLevel(); got != want {
+			t.Errorf("SlogLevel(%s) = %v", level, got)
+		}
+	}
+	var buf bytes.Buffer
+	log := LogConfig{Format: "json", Level: "warn"}.NewLogger(&buf)
+	log.Info("hidden")
+	log.Warn("shown")
+	var rec map[string]any
+	if err := json.NewDecoder(&buf).Decode(&rec); err != nil || rec["msg"] != "shown" {
+		t.Errorf("json log = %v (%v)", rec, err)
+	}
+	if _, err := io.ReadAll(&buf); err != nil || buf.Len() != 0 {
+		t.Errorf("more than one line logged")
+	}
+}
+
+// FuzzLoadConfig feeds arbitrary YAML through the loader: it must never
+// panic (the cron parser does on some input), and every problem must point
+// at a line inside the input.
+func FuzzLoadConfig(f *testing.F) {
+	for _, name := range []string{"partial.yaml", "bad_values.yaml", "bad_schedule.yaml", "bad_shape.yaml", "duplicate.yaml"} {
+		src, err := os.ReadFile("testdata/config/" + name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(src)
+	}
+	example, err := os.ReadFile("../../config.example.yaml")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(example)
+	f.Add([]byte("scheduler: {nudges: {check: \"TZ=\"}}"))
+	f.Fuzz(func(t *testing.T, src []byte) {
+		cfg := DefaultConfig()
+		lines, ps := decodeYAML(src, &cfg)
+		if len(ps) == 0 {
+			ps = validate(&cfg, lines)
+		}
+		n := bytes.Count(src, []byte("\n")) + 1
+		for _, p := range ps {
+			if p.Msg == "" || p.Line < 0 || p.Line > n+1 {
+				t.Errorf("bad problem %+v for %d-line input", p, n)
+			}
+		}
+	})
+}
