@@ -234,7 +234,7 @@ func (cv *converter) question(b mdBlock) *QuestionDef {
 func (cv *converter) followUp(b mdBlock) string {
 	if m := useAnswer.FindStringSubmatch(strings.TrimSpace(b.text)); m != nil {
 		cv.leadNote(b)
-		return m[1]
+		return upperFirst(m[1])
 	}
 	return cv.speak(b.text)
 }

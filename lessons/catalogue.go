@@ -86,7 +86,8 @@ func yamlLine(err error) int {
 func yamlMsg(err error) string {
 	s := strings.TrimPrefix(err.Error(), "yaml: ")
 	s = strings.ReplaceAll(s, "unmarshal errors:\n  ", "")
-	return yamlLineNum.ReplaceAllString(s, "")
+	s = yamlLineNum.ReplaceAllString(s, "")
+	return strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(s), ":"))
 }
 
 // catalogue lists every lesson the course knows: installed lessons plus the

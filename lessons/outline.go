@@ -14,7 +14,7 @@ import (
 func WriteOutline(w io.Writer, les *Lesson) error {
 	p := &errWriter{w: w}
 	p.printf("%s  (/%s)\n", les.Title, les.Command)
-	p.printf("about %d minutes, %d steps, %d cards\n", les.Minutes, len(les.Steps), len(les.Cards))
+	p.printf("%s%d steps, %d cards\n", aboutMinutes(les.Minutes), len(les.Steps), len(les.Cards))
 	p.printf("script: %s\n", les.ScriptFile)
 	if les.ModuleFile != "" {
 		p.printf("module: %s\n", les.ModuleFile)
@@ -88,4 +88,12 @@ func (e *errWriter) printf(format string, args ...any) {
 	if e.err == nil {
 		_, e.err = fmt.Fprintf(e.w, format, args...)
 	}
+}
+
+// aboutMinutes is "about N minutes, " or "" when the course gives no durations.
+func aboutMinutes(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return fmt.Sprintf("about %d minutes, ", n)
 }

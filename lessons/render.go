@@ -13,7 +13,7 @@ import (
 func (e *Engine) render(les *Lesson, c *Card, p Progress) bot.Reply {
 	r := bot.Reply{Lesson: les.ID, Card: c.Key, Title: c.Title, Context: cardContext(les, c)}
 	if c.Step < 0 {
-		r.Context = fmt.Sprintf("Lesson %s · about %d minutes, %d steps", dotted(les.ID), les.Minutes, len(les.Steps))
+		r.Context = fmt.Sprintf("Lesson %s · %s%d steps", dotted(les.ID), aboutMinutes(les.Minutes), len(les.Steps))
 	}
 	var answered, skipped bool
 	for _, b := range c.Blocks {

@@ -69,6 +69,8 @@ func (l *loader) parseScript(id, file string, src []byte) *script {
 		if m := moduleRef.FindStringSubmatch(b.text); m != nil && sc.module == "" && b.kind == mdParagraph {
 			sc.module = strings.TrimPrefix(m[1], "./")
 			sc.moduleLine = b.start
+			// The line is addressed to the tutor: keep it for leads.
+			sc.leadNotes = append(sc.leadNotes, LeadNote{Source: Source{file, b.start}, Text: b.text})
 			continue
 		}
 		switch {

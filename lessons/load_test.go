@@ -1,0 +1,339 @@
+package lessons_test
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/lessons"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func builtin(t testing.TB) *lessons.Course {
+	t.Helper()
+	c, err := lessons.LoadBuiltin()
+	if err != nil {
+		t.Fatalf("load built-in course: %v", err)
+	}
+	return c
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read golden (run go test -update to create it): %v", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from what was produced; run go test ./lessons -run %s -update and review the diff\n--- got ---\n%s", path, t.Name(), got)
+	}
+}
+
+func TestOutlineOfSeedLessonGolden(t *testing.T) {
+	c := builtin(t)
+	var buf bytes.Buffer
+	if err := lessons.WriteOutline(&buf, c.Lessons["4-4"]); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "outline-4-4.golden", buf.Bytes())
+}
+
+func TestCatalogueListsAllSixteenLessons(t *testing.T) {
+	c := builtin(t)
+	if len(c.Catalogue) != 16 {
+		t.Fatalf("catalogue has %d lessons, want 16", len(c.Catalogue))
+	}
+	for _, e := range c.Catalogue {
+		if e.Installed != (e.ID == "4-4") {
+			t.Errorf("lesson %s installed=%v", e.ID, e.Installed)
+		}
+	}
+	if first, last := c.Catalogue[0], c.Catalogue[15]; first.ID != "1-1" || first.Title != "Welcome & Setup" || last.ID != "4-4" || last.Title != "Capstone" {
+		t.Errorf("catalogue ends are %+v and %+v", first, last)
+	}
+	var names []string
+	for _, cmd := range c.Commands() {
+		names = append(names, cmd.Name)
+	}
+	got := strings.Join(names, " ")
+	if !strings.HasPrefix(got, "start-1-1 start-1-2") || !strings.HasSuffix(got, "start-4-4 status help-mlops") {
+		t.Errorf("commands = %s", got)
+	}
+}
+
+// Every line of the seed script and module reaches the learner (as text,
+// code, a question, its follow-up, a checklist or rating item, a card
+// title) or is deliberately kept for leads. Nothing is silently dropped.
+func TestEveryLineOfTheSeedIsDeliveredOrReserved(t *testing.T) {
+	c := builtin(t)
+	les := c.Lessons["4-4"]
+	replies, err := lessons.PreviewReplies(c, "4-4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	for _, r := range replies {
+		out.WriteString(r.Title + "\n" + r.Context + "\n")
+		for _, b := range r.Blocks {
+			out.WriteString(b.Text + "\n")
+			for _, it := range b.Items {
+				out.WriteString(it.Group + "\n" + it.Text + "\n")
+			}
+		}
+	}
+	for _, card := range les.Cards {
+		if q := card.Question(); q != nil {
+			out.WriteString(q.FollowUp + "\n")
+		}
+	}
+	out.WriteString(lessons.LeadNotesText(les))
+	delivered := normalize(out.String())
+
+	for _, file := range []string{les.ScriptFile, les.ModuleFile} {
+		src, err := os.ReadFile(filepath.Join("builtin", "course", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, line := range strings.Split(string(src), "\n") {
+			want := expectedText(line)
+			if want == "" {
+				continue
+			}
+			if !strings.Contains(delivered, want) {
+				t.Errorf("%s:%d is not delivered: %q (looked for %q)", file, i+1, line, want)
+			}
+		}
+	}
+}
+
+var (
+	askQ      = regexp.MustCompile(`^Ask:\s*"(.+)"$`)
+	askThem   = regexp.MustCompile(`^Ask them to (.+)$`)
+	stepH     = regexp.MustCompile(`^###\s+\d+\.\s+(.+?)(?:\s+\(\d+ min\))?$`)
+	ratingRow = regexp.MustCompile(`^\|\s*1\s*\|\s*2\s*\|\s*3\s*\|\s*4\s*\|\s*5\s*\|\s*(.+)$`)
+	structure = regexp.MustCompile(`^(?:-{3,}|` + "```" + `.*|[+\-]+|## Lesson Flow)$`)
+	marks     = regexp.MustCompile(`^(?:#+\s+|-\s+\[[ xX]\]\s+|\[[ xX]\]\s+|[-*]\s+|\d+\.\s+)`)
+	nonText   = regexp.MustCompile(`[*` + "`" + `|]+`)
+	spaces    = regexp.MustCompile(`\s+`)
+)
+
+// expectedText is what must appear of a source line: its words without
+// Markdown marks; "" for pure structure (fences, rules, grid borders).
+func expectedText(line string) string {
+	t := strings.TrimSpace(line)
+	switch {
+	case t == "" || structure.MatchString(t):
+		return ""
+	case stepH.MatchString(t):
+		return normalize(stepH.FindStringSubmatch(t)[1])
+	case askQ.MatchString(t):
+		return normalize(askQ.FindStringSubmatch(t)[1])
+	case askThem.MatchString(t):
+		return normalize(askThem.FindStringSubmatch(t)[1])
+	case ratingRow.MatchString(t):
+		return normalize(ratingRow.FindStringSubmatch(t)[1])
+	}
+	return strings.TrimSuffix(normalize(marks.ReplaceAllString(t, "")), ":")
+}
+
+var pron = strings.NewReplacer("they've", "you've", "they're", "you're", "their", "your", "them", "you", "they", "you")
+
+func normalize(s string) string {
+	s = strings.ToLower(nonText.ReplaceAllString(s, " "))
+	s = pron.Replace(s)
+	return strings.TrimSpace(spaces.ReplaceAllString(s, " "))
+}
+
+func TestCourseProblemsNameFileAndLine(t *testing.T) {
+	const goodModule = "# M\n\n## Part 1: Intro\n\nHello.\n"
+	tests := []struct {
+		name  string
+		files map[string]string
+		want  []string
+	}{
+		{"module missing", map[string]string{
+			".claude/commands/start-1-1.md": "# Lesson 1.1: A\n\nRead the lesson content from `lesson-modules/nope.md` and guide.\n\n## Lesson Flow\n\n### 1. Intro (5 min)\nHi.\n",
+		}, []string{`.claude/commands/start-1-1.md:3: lesson module "lesson-modules/nope.md" not found`}},
+		{"broken step heading", map[string]string{
+			"commands/start-1-1.md": "# Lesson 1.1: A\n\n## Lesson Flow\n\n### 1. Intro\nHi.\n\n### Second step (5 min)\nMore.\n",
+		}, []string{`commands/start-1-1.md:8: step heading "Second step (5 min)" should read "### N. Title" with an optional "(M min)"`}},
+		{"empty script", map[string]string{"commands/start-1-1.md": "  \n"},
+			[]string{"commands/start-1-1.md:1: empty file"}},
+		{"empty module", map[string]string{
+			"commands/start-1-1.md":  "# Lesson 1.1: A\n\nRead the lesson content from `m.md`.\n\n## Lesson Flow\n\n### 1. Intro\nHi.\n",
+			"m.md":                   "\n",
+		}, []string{"m.md:1: empty file"}},
+		{"ask without quotes", map[string]string{
+			"commands/start-1-1.md": "# Lesson 1.1: A\n\n## Lesson Flow\n\n### 1. Intro\nAsk: what is it?\n",
+		}, []string{`commands/start-1-1.md:6: question should read Ask: "..." with the question in double quotes`}},
+		{"steps out of order", map[string]string{
+			"commands/start-1-1.md": "# Lesson 1.1: A\n\n## Lesson Flow\n\n### 1. One\nA.\n\n### 3. Three\nB.\n",
+		}, []string{"commands/start-1-1.md:8: step 3 follows step 1; steps are numbered 1, 2, 3, ..."}},
+		{"no steps", map[string]string{"commands/start-1-1.md": "# Lesson 1.1: A\n\nJust text.\n"},
+			[]string{`commands/start-1-1.md:1: no steps: expected "## Lesson Flow" with "### 1. Title (M min)" headings`}},
+		{"no scripts", map[string]string{"README.md": "hi"},
+			[]string{"no tutor scripts"}},
+		{"manifest unknown key", map[string]string{
+			"commands/start-1-1.md": "# Lesson 1.1: A\n\nRead the lesson content from `m.md`.\n\n## Lesson Flow\n\n### 1. Intro\nHi.\n",
+			"m.md":                  goodModule,
+			"coursebot.yaml":        "lessons:\n  \"1-1\":\n    atach: {}\n",
+		}, []string{"coursebot.yaml:3: field atach not found"}},
+		{"manifest pins to a missing step", map[string]string{
+			"commands/start-1-1.md": "# Lesson 1.1: A\n\nRead the lesson content from `m.md`.\n\n## Lesson Flow\n\n### 1. Intro\nHi.\n",
+			"m.md":                  goodModule,
+			"coursebot.yaml":        "lessons:\n  \"1-1\":\n    attach:\n      \"Part 1: Intro\": 4\n",
+		}, []string{`coursebot.yaml:2: attach "Part 1: Intro": step 4 does not exist (the script has 1 steps)`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for name, body := range tt.files {
+				p := filepath.Join(dir, name)
+				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, err := lessons.LoadDir(dir)
+			var ce *lessons.CourseError
+			if !errors.As(err, &ce) {
+				t.Fatalf("LoadDir = %v, want a *CourseError", err)
+			}
+			got := ce.Error()
+			for _, w := range tt.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("problems:\n%s\nwant one containing %q", got, w)
+				}
+			}
+		})
+	}
+}
+
+// The second lesson has another shape: scripts under commands/, module
+// sections without "Part" headings, no durations, a manifest pin.
+func TestSecondLessonOfAnotherShape(t *testing.T) {
+	c, err := lessons.LoadDir(filepath.Join("testdata", "course2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	les := c.Lessons["1-2"]
+	if les == nil {
+		t.Fatalf("lesson 1-2 not loaded; have %v", c.Lessons)
+	}
+	var buf bytes.Buffer
+	if err := lessons.WriteOutline(&buf, les); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "outline-course2.golden", buf.Bytes())
+	// No Commands Reference: status and help still exist.
+	var names []string
+	for _, cmd := range c.Commands() {
+		names = append(names, cmd.Name)
+	}
+	if got := strings.Join(names, " "); got != "start-1-2 status help" {
+		t.Errorf("commands = %q", got)
+	}
+}
+
+// Ids of questions and items do not move when the author inserts text.
+func TestIDsSurviveCourseEdits(t *testing.T) {
+	ids := func(c *lessons.Course) map[string]string {
+		out := map[string]string{}
+		for _, card := range c.Lessons["4-4"].Cards {
+			for _, b := range card.Blocks {
+				if b.Question != nil {
+					out[b.Question.Prompt] = b.Question.ID
+				}
+				for _, it := range b.Items {
+					out[it.Group+"/"+it.Text] = it.ID
+				}
+			}
+		}
+		return out
+	}
+	before := ids(builtin(t))
+	dir := t.TempDir()
+	copyTree(t, filepath.Join("builtin", "course"), dir)
+	script := filepath.Join(dir, ".claude", "commands", "start-4-4.md")
+	src, _ := os.ReadFile(script)
+	edited := strings.Replace(string(src), "### 2. Socratic Question\n", "### 2. Socratic Question\nA new paragraph the author added.\n\n", 1)
+	edited = strings.Replace(edited, "**Code Quality**\n", "**Code Quality**\n- [ ] A brand new item\n", 1)
+	if edited == string(src) {
+		t.Fatal("edit did not apply")
+	}
+	if err := os.WriteFile(script, []byte(edited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := lessons.LoadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := ids(c)
+	for k, v := range before {
+		if after[k] != v {
+			t.Errorf("id of %q changed from %s to %s", k, v, after[k])
+		}
+	}
+	if len(after) != len(before)+1 {
+		t.Errorf("after the edit %d ids, want %d", len(after), len(before)+1)
+	}
+}
+
+func copyTree(t *testing.T, from, to string) {
+	t.Helper()
+	err := filepath.Walk(from, func(p string, info os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(from, p)
+		dst := filepath.Join(to, rel)
+		if info.IsDir() {
+			return os.MkdirAll(dst, 0o755)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(dst, b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestActionsFitDiscordCustomID(t *testing.T) {
+	c := builtin(t)
+	replies, err := lessons.PreviewReplies(c, "4-4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range replies {
+		for _, b := range r.Buttons {
+			if len(b.Action) > bot.MaxActionLen {
+				t.Errorf("card %s: action %q is %d bytes", r.Card, b.Action, len(b.Action))
+			}
+		}
+		for _, blk := range r.Blocks {
+			for _, it := range blk.Items {
+				if a := bot.RateAction(r.Lesson, it.ID, 5); len(a) > bot.MaxActionLen {
+					t.Errorf("item action %q too long", a)
+				}
+			}
+		}
+	}
+}
