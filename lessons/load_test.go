@@ -173,8 +173,8 @@ func TestCourseProblemsNameFileAndLine(t *testing.T) {
 		{"empty script", map[string]string{"commands/start-1-1.md": "  \n"},
 			[]string{"commands/start-1-1.md:1: empty file"}},
 		{"empty module", map[string]string{
-			"commands/start-1-1.md":  "# Lesson 1.1: A\n\nRead the lesson content from `m.md`.\n\n## Lesson Flow\n\n### 1. Intro\nHi.\n",
-			"m.md":                   "\n",
+			"commands/start-1-1.md": "# Lesson 1.1: A\n\nRead the lesson content from `m.md`.\n\n## Lesson Flow\n\n### 1. Intro\nHi.\n",
+			"m.md":                  "\n",
 		}, []string{"m.md:1: empty file"}},
 		{"ask without quotes", map[string]string{
 			"commands/start-1-1.md": "# Lesson 1.1: A\n\n## Lesson Flow\n\n### 1. Intro\nAsk: what is it?\n",
