@@ -1,0 +1,447 @@
+package discord_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// fakeDiscord speaks Discord's REST API (the subset the adapter uses) and
+// its gateway websocket, recording every request.
+type fakeDiscord struct {
+	t   *testing.T
+	srv *httptest.Server
+
+	mu        sync.Mutex
+	calls     []call
+	nextID    int
+	messages  map[string][]*fakeMessage // channel -> messages
+	channels  map[string]*fakeChannel
+	commands  map[string][]json.RawMessage // scope -> commands
+	puts      int                          // command bulk overwrites
+	fault     func(r *http.Request, body []byte) (status int, resp string, ok bool)
+	callbacks map[string]json.RawMessage // interaction id -> initial response
+
+	// gateway
+	upgrader   websocket.Upgrader
+	dispatch   chan string // raw dispatch payloads (op 0) to push
+	gwConns    int
+	identifies int
+	resumes    int
+	kick       chan struct{} // close the current gateway connection
+	seq        int
+}
+
+type call struct {
+	Method, Path string
+	Body         string
+	At           time.Time
+}
+
+type fakeMessage struct {
+	ID         string          `json:"id"`
+	ChannelID  string          `json:"channel_id"`
+	Content    string          `json:"content"`
+	Components json.RawMessage `json:"components"`
+	Nonce      string          `json:"nonce,omitempty"`
+	Flags      int             `json:"flags,omitempty"`
+	Reactions  []string        `json:"-"`
+}
+
+type fakeChannel struct {
+	ID       string `json:"id"`
+	Type     int    `json:"type"`
+	ParentID string `json:"parent_id,omitempty"`
+	Name     string `json:"name,omitempty"`
+	Archived bool   `json:"-"`
+	Deleted  bool   `json:"-"`
+	Members  []string
+}
+
+func newFakeDiscord(t *testing.T) *fakeDiscord {
+	f := &fakeDiscord{
+		t:         t,
+		messages:  map[string][]*fakeMessage{},
+		channels:  map[string]*fakeChannel{},
+		commands:  map[string][]json.RawMessage{},
+		callbacks: map[string]json.RawMessage{},
+		dispatch:  make(chan string, 64),
+		kick:      make(chan struct{}, 1),
+		nextID:    1000,
+	}
+	f.channels["chan1"] = &fakeChannel{ID: "chan1", Type: 0}
+	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+func (f *fakeDiscord) apiURL() string { return f.srv.URL + "/api/v10/" }
+
+func (f *fakeDiscord) id() string {
+	f.nextID++
+	return fmt.Sprint(f.nextID)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func apiErr(w http.ResponseWriter, status, code int, msg string) {
+	writeJSON(w, status, map[string]any{"code": code, "message": msg})
+}
+
+func (f *fakeDiscord) serve(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/ws/" || r.URL.Path == "/ws" {
+		f.serveGateway(w, r)
+		return
+	}
+	body, _ := io.ReadAll(r.Body)
+	path := strings.TrimPrefix(r.URL.Path, "/api/v10")
+	f.mu.Lock()
+	f.calls = append(f.calls, call{Method: r.Method, Path: path, Body: string(body), At: time.Now()})
+	fault := f.fault
+	f.mu.Unlock()
+	if fault != nil {
+		if status, resp, ok := fault(r, body); ok {
+			if status == 0 { // fault after the effect: do it, then fail
+				rec := httptest.NewRecorder()
+				f.route(rec, r, path, body)
+				status = 500
+			}
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(status)
+			_, _ = io.WriteString(w, resp)
+			return
+		}
+	}
+	f.route(w, r, path, body)
+}
+
+func (f *fakeDiscord) route(w http.ResponseWriter, r *http.Request, path string, body []byte) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	seg := strings.Split(strings.Trim(path, "/"), "/")
+	switch {
+	case path == "/gateway" || path == "/gateway/bot":
+		writeJSON(w, 200, map[string]any{"url": "ws" + strings.TrimPrefix(f.srv.URL, "http") + "/ws"})
+	case len(seg) == 4 && seg[0] == "interactions" && seg[3] == "callback":
+		f.callbacks[seg[1]] = json.RawMessage(body)
+		w.WriteHeader(204)
+	case len(seg) == 5 && seg[0] == "webhooks" && seg[3] == "messages" && r.Method == "PATCH":
+		m := f.originalLocked(seg[2])
+		f.applyEdit(m, body)
+		writeJSON(w, 200, m)
+	case len(seg) == 3 && seg[0] == "webhooks" && r.Method == "POST":
+		m := &fakeMessage{ID: f.id(), ChannelID: "followups:" + seg[2]}
+		var in struct {
+			Content    string          `json:"content"`
+			Components json.RawMessage `json:"components"`
+			Flags      int             `json:"flags"`
+		}
+		_ = json.Unmarshal(body, &in)
+		m.Content, m.Components, m.Flags = in.Content, in.Components, in.Flags
+		f.messages[m.ChannelID] = append(f.messages[m.ChannelID], m)
+		writeJSON(w, 200, m)
+	case len(seg) == 2 && seg[0] == "channels":
+		ch := f.channels[seg[1]]
+		if ch == nil || ch.Deleted {
+			apiErr(w, 404, 10003, "Unknown Channel")
+			return
+		}
+		if r.Method == "PATCH" {
+			var in struct {
+				Archived *bool `json:"archived"`
+			}
+			_ = json.Unmarshal(body, &in)
+			if in.Archived != nil {
+				ch.Archived = *in.Archived
+			}
+		}
+		writeJSON(w, 200, ch)
+	case len(seg) == 3 && seg[0] == "channels" && seg[2] == "messages" && r.Method == "POST":
+		ch := f.channels[seg[1]]
+		if ch == nil || ch.Deleted {
+			apiErr(w, 404, 10003, "Unknown Channel")
+			return
+		}
+		if ch.Archived {
+			apiErr(w, 400, 50083, "Thread is archived")
+			return
+		}
+		var in struct {
+			Content      string          `json:"content"`
+			Components   json.RawMessage `json:"components"`
+			Nonce        string          `json:"nonce"`
+			EnforceNonce bool            `json:"enforce_nonce"`
+		}
+		if err := json.Unmarshal(body, &in); err != nil {
+			apiErr(w, 400, 50109, "invalid json")
+			return
+		}
+		if in.EnforceNonce && in.Nonce != "" {
+			for _, m := range f.messages[seg[1]] {
+				if m.Nonce == in.Nonce {
+					writeJSON(w, 200, m)
+					return
+				}
+			}
+		}
+		m := &fakeMessage{ID: f.id(), ChannelID: seg[1], Content: in.Content, Components: in.Components, Nonce: in.Nonce}
+		f.messages[seg[1]] = append(f.messages[seg[1]], m)
+		writeJSON(w, 200, m)
+	case len(seg) == 4 && seg[0] == "channels" && seg[2] == "messages":
+		m := f.findLocked(seg[1], seg[3])
+		if m == nil {
+			apiErr(w, 404, 10008, "Unknown Message")
+			return
+		}
+		if r.Method == "PATCH" {
+			f.applyEdit(m, body)
+		}
+		writeJSON(w, 200, m)
+	case len(seg) == 3 && seg[0] == "channels" && seg[2] == "threads" && r.Method == "POST":
+		var in struct {
+			Name string `json:"name"`
+			Type int    `json:"type"`
+		}
+		_ = json.Unmarshal(body, &in)
+		ch := &fakeChannel{ID: f.id(), Type: in.Type, ParentID: seg[1], Name: in.Name}
+		f.channels[ch.ID] = ch
+		writeJSON(w, 201, ch)
+	case len(seg) == 5 && seg[0] == "channels" && seg[4] == "threads" && r.Method == "POST":
+		var in struct {
+			Name string `json:"name"`
+		}
+		_ = json.Unmarshal(body, &in)
+		ch := &fakeChannel{ID: f.id(), Type: 11, ParentID: seg[1], Name: in.Name}
+		f.channels[ch.ID] = ch
+		writeJSON(w, 201, ch)
+	case len(seg) == 4 && seg[0] == "channels" && seg[2] == "thread-members":
+		if ch := f.channels[seg[1]]; ch != nil {
+			ch.Members = append(ch.Members, seg[3])
+		}
+		w.WriteHeader(204)
+	case len(seg) == 7 && seg[0] == "channels" && seg[4] == "reactions":
+		if m := f.findLocked(seg[1], seg[3]); m != nil {
+			m.Reactions = append(m.Reactions, seg[5])
+		}
+		w.WriteHeader(204)
+	case len(seg) >= 3 && seg[0] == "applications" && seg[len(seg)-1] == "commands":
+		scope := "global"
+		if len(seg) == 5 {
+			scope = seg[3]
+		}
+		if r.Method == "PUT" {
+			f.puts++
+			var cmds []json.RawMessage
+			_ = json.Unmarshal(body, &cmds)
+			f.commands[scope] = cmds
+		}
+		cmds := f.commands[scope]
+		if cmds == nil {
+			cmds = []json.RawMessage{}
+		}
+		writeJSON(w, 200, cmds)
+	default:
+		apiErr(w, 404, 0, "404: Not Found "+r.Method+" "+path)
+	}
+}
+
+// originalLocked is the interaction's original response message (by token).
+func (f *fakeDiscord) originalLocked(token string) *fakeMessage {
+	key := "original:" + token
+	if ms := f.messages[key]; len(ms) > 0 {
+		return ms[0]
+	}
+	m := &fakeMessage{ID: f.id(), ChannelID: "chan1"}
+	f.messages[key] = []*fakeMessage{m}
+	// Also visible in the channel, as on Discord (threads start from it).
+	f.messages["chan1"] = append(f.messages["chan1"], m)
+	return m
+}
+
+func (f *fakeDiscord) applyEdit(m *fakeMessage, body []byte) {
+	var in map[string]json.RawMessage
+	_ = json.Unmarshal(body, &in)
+	if c, ok := in["content"]; ok {
+		_ = json.Unmarshal(c, &m.Content)
+	}
+	if c, ok := in["components"]; ok {
+		m.Components = c
+	}
+}
+
+func (f *fakeDiscord) findLocked(channel, id string) *fakeMessage {
+	for _, m := range f.messages[channel] {
+		if m.ID == id {
+			return m
+		}
+	}
+	return nil
+}
+
+// snapshot helpers
+
+func (f *fakeDiscord) callsMatching(method, prefix string) []call {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []call
+	for _, c := range f.calls {
+		if c.Method == method && strings.HasPrefix(c.Path, prefix) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func (f *fakeDiscord) channelMessages(channel string) []fakeMessage {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []fakeMessage
+	for _, m := range f.messages[channel] {
+		out = append(out, *m)
+	}
+	return out
+}
+
+func (f *fakeDiscord) threads() []fakeChannel {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []fakeChannel
+	for _, c := range f.channels {
+		if c.Type == 11 || c.Type == 12 {
+			out = append(out, *c)
+		}
+	}
+	return out
+}
+
+func (f *fakeDiscord) setFault(fn func(r *http.Request, body []byte) (int, string, bool)) {
+	f.mu.Lock()
+	f.fault = fn
+	f.mu.Unlock()
+}
+
+func (f *fakeDiscord) callback(id string) (json.RawMessage, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c, ok := f.callbacks[id]
+	return c, ok
+}
+
+// --- gateway ---
+
+func (f *fakeDiscord) serveGateway(w http.ResponseWriter, r *http.Request) {
+	c, err := f.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return
+	}
+	defer c.Close()
+	f.mu.Lock()
+	f.gwConns++
+	f.mu.Unlock()
+	var wmu sync.Mutex
+	send := func(v any) error {
+		wmu.Lock()
+		defer wmu.Unlock()
+		return c.WriteJSON(v)
+	}
+	if send(map[string]any{"op": 10, "d": map[string]any{"heartbeat_interval": 45000}}) != nil {
+		return
+	}
+	var hello struct {
+		Op int `json:"op"`
+	}
+	if c.ReadJSON(&hello) != nil {
+		return
+	}
+	f.mu.Lock()
+	f.seq++
+	seq := f.seq
+	switch hello.Op {
+	case 2:
+		f.identifies++
+	case 6:
+		f.resumes++
+	}
+	f.mu.Unlock()
+	if hello.Op == 6 {
+		_ = send(map[string]any{"op": 0, "s": seq, "t": "RESUMED", "d": map[string]any{}})
+	} else {
+		_ = send(map[string]any{"op": 0, "s": seq, "t": "READY", "d": map[string]any{
+			"v": 10, "session_id": "sess1", "user": map[string]any{"id": "bot1", "username": "coursebot", "bot": true},
+			"guilds": []any{}, "resume_gateway_url": "ws://unused",
+		}})
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			var in struct {
+				Op int `json:"op"`
+			}
+			if c.ReadJSON(&in) != nil {
+				return
+			}
+			if in.Op == 1 {
+				_ = send(map[string]any{"op": 11})
+			}
+		}
+	}()
+	for {
+		select {
+		case <-done:
+			return
+		case <-f.kick:
+			return // drop the connection: the client must reconnect
+		case d := <-f.dispatch:
+			var ev struct {
+				T string          `json:"t"`
+				D json.RawMessage `json:"d"`
+			}
+			_ = json.Unmarshal([]byte(d), &ev)
+			f.mu.Lock()
+			f.seq++
+			seq := f.seq
+			f.mu.Unlock()
+			if send(map[string]any{"op": 0, "s": seq, "t": ev.T, "d": ev.D}) != nil {
+				return
+			}
+		}
+	}
+}
+
+// push sends a gateway dispatch (t, d).
+func (f *fakeDiscord) push(t string, d any) {
+	raw, _ := json.Marshal(map[string]any{"t": t, "d": d})
+	f.dispatch <- string(raw)
+}
+
+func (f *fakeDiscord) gatewayStats() (conns, identifies, resumes int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.gwConns, f.identifies, f.resumes
+}
+
+// waitFor polls cond until it holds or the deadline passes.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if cond() {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
