@@ -1,0 +1,327 @@
+// Command benchtable reads `go test -bench` output on stdin and prints one
+// summary table: benchmark, figure, target, measured, verdict.
+//
+//	go test -run '^$' -bench . -benchtime=2000x ./... | benchtable
+//
+// Targets are kept in targets() below, keyed by benchmark name (without the
+// -GOMAXPROCS suffix). Benchmarks without a target print with target "-".
+// A figure is ns/op ("time/op"), a latency percentile reported with
+// b.ReportMetric under a unit such as "p99-ns", "p99-ms" or "p99-us", or any
+// other custom metric by its unit ("steps/s"). With -count=N the median of
+// the runs is shown.
+//
+// The exit status is 1 when the input shows a failing test or benchmark,
+// and, with -strict, when a measured figure misses its target.
+package main
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("benchtable", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	strict := fs.Bool("strict", false, "exit 1 when a figure misses its target")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	in, err := parse(stdin)
+	if err != nil {
+		fmt.Fprintf(stderr, "benchtable: read input: %v\n", err)
+		return 1
+	}
+	for _, f := range in.failures {
+		fmt.Fprintln(stderr, f)
+	}
+	rows := summarize(in.results, targets())
+	if err := render(stdout, rows); err != nil {
+		fmt.Fprintf(stderr, "benchtable: %v\n", err)
+		return 1
+	}
+	if len(in.failures) > 0 {
+		fmt.Fprintf(stderr, "benchtable: %d failure line(s) in the input\n", len(in.failures))
+		return 1
+	}
+	if *strict {
+		for _, r := range rows {
+			if r.verdict == verdictMissed {
+				return 1
+			}
+		}
+	}
+	return 0
+}
+
+// target is a speed goal for one figure of one benchmark.
+type target struct {
+	bench  string  // benchmark name without the -GOMAXPROCS suffix
+	figure string  // "time/op", "p99", "steps/s", ...
+	max    bool    // true: measured must be < value; false: >= value
+	value  float64 // ns for time figures, else the metric's own unit
+	text   string  // as shown in the table
+}
+
+// targets are the project's speed goals.
+func targets() []target {
+	return []target{
+		{bench: "BenchmarkLoadBuiltin", figure: "time/op", max: true, value: 20e6, text: "< 20 ms/op"},
+		{bench: "BenchmarkStep", figure: "p99", max: true, value: 5e6, text: "p99 < 5 ms"},
+		{bench: "BenchmarkStepParallel64", figure: "steps/s", max: false, value: 5000, text: ">= 5000 steps/s"},
+		{bench: "BenchmarkStatus", figure: "time/op", max: true, value: 1e6, text: "< 1 ms/op"},
+	}
+}
+
+func (t target) met(v float64) bool {
+	if t.max {
+		return v < t.value
+	}
+	return v >= t.value
+}
+
+// result is one benchmark's figures, every run kept.
+type result struct {
+	pkg, name string
+	figures   []string             // in order of first appearance
+	values    map[string][]float64 // figure -> one value per run
+	isTime    map[string]bool      // figure measured in ns
+}
+
+type input struct {
+	results  []*result
+	failures []string
+}
+
+// parse reads go test -bench output.
+func parse(r io.Reader) (input, error) {
+	var in input
+	byKey := map[string]*result{}
+	pkg := ""
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		trimmed := strings.TrimSpace(line)
+		switch {
+		case strings.HasPrefix(line, "pkg: "):
+			pkg = strings.TrimPrefix(line, "pkg: ")
+			continue
+		case strings.HasPrefix(trimmed, "--- FAIL"), strings.HasPrefix(line, "FAIL"), strings.HasPrefix(line, "panic:"):
+			in.failures = append(in.failures, line)
+			continue
+		case !strings.HasPrefix(line, "Benchmark"):
+			continue
+		}
+		f := strings.Fields(line)
+		if len(f) < 4 || len(f)%2 != 0 {
+			continue // a name line before the benchmark's own log output
+		}
+		if _, err := strconv.ParseInt(f[1], 10, 64); err != nil {
+			continue
+		}
+		name := stripProcs(f[0])
+		key := pkg + "\x00" + name
+		res := byKey[key]
+		if res == nil {
+			res = &result{pkg: pkg, name: name, values: map[string][]float64{}, isTime: map[string]bool{}}
+			byKey[key] = res
+			in.results = append(in.results, res)
+		}
+		for i := 2; i+1 < len(f); i += 2 {
+			v, err := strconv.ParseFloat(f[i], 64)
+			if err != nil {
+				continue
+			}
+			figure, scale, isTime, keep := figureOf(f[i+1])
+			if !keep {
+				continue
+			}
+			if _, seen := res.values[figure]; !seen {
+				res.figures = append(res.figures, figure)
+			}
+			res.values[figure] = append(res.values[figure], v*scale)
+			res.isTime[figure] = isTime
+		}
+	}
+	return in, sc.Err()
+}
+
+// stripProcs drops the -GOMAXPROCS suffix go test adds to names.
+func stripProcs(name string) string {
+	i := strings.LastIndexByte(name, '-')
+	if i < 0 || !isDigits(name[i+1:]) {
+		return name
+	}
+	return name[:i]
+}
+
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// timeUnit is the factor from a time unit to ns.
+func timeUnit(u string) (float64, bool) {
+	switch u {
+	case "ns":
+		return 1, true
+	case "us", "µs":
+		return 1e3, true
+	case "ms":
+		return 1e6, true
+	case "s":
+		return 1e9, true
+	}
+	return 0, false
+}
+
+// isPercentile matches "p99", "p50", "p99.9".
+func isPercentile(s string) bool {
+	if len(s) < 2 || s[0] != 'p' {
+		return false
+	}
+	_, err := strconv.ParseFloat(s[1:], 64)
+	return err == nil && s[1] >= '0' && s[1] <= '9'
+}
+
+// percentile reads units such as "p99-ns", "p99_ms" or "ms/p99".
+func percentile(unit string) (figure string, scale float64, ok bool) {
+	for _, sep := range []string{"-", "_", "/"} {
+		a, b, found := strings.Cut(unit, sep)
+		if !found {
+			continue
+		}
+		if s, ok := timeUnit(b); ok && isPercentile(a) {
+			return a, s, true
+		}
+		if s, ok := timeUnit(a); ok && isPercentile(b) {
+			return b, s, true
+		}
+	}
+	return "", 0, false
+}
+
+// figureOf maps a go test unit to a figure, the factor to its base unit,
+// whether it is a time in ns, and whether the table shows it at all.
+func figureOf(unit string) (figure string, scale float64, isTime, keep bool) {
+	switch unit {
+	case "ns/op":
+		return "time/op", 1, true, true
+	case "B/op", "allocs/op", "MB/s":
+		return unit, 1, false, false
+	}
+	if fig, scale, ok := percentile(unit); ok {
+		return fig, scale, true, true
+	}
+	return unit, 1, false, true
+}
+
+type verdict string
+
+const (
+	verdictNone   verdict = ""
+	verdictOK     verdict = "ok"
+	verdictMissed verdict = "MISSED"
+)
+
+type row struct {
+	bench, figure, target, measured string
+	verdict                         verdict
+}
+
+// summarize makes one row per figure measured, with its target if any,
+// and a row for each target whose benchmark did not run.
+func summarize(results []*result, ts []target) []row {
+	var rows []row
+	ran := map[string]bool{}
+	for _, res := range results {
+		for _, fig := range res.figures {
+			v := median(res.values[fig])
+			r := row{bench: res.name, figure: fig, target: "-", measured: format(v, res.isTime[fig], fig)}
+			for _, t := range ts {
+				if t.bench == res.name && t.figure == fig {
+					ran[t.bench+"\x00"+t.figure] = true
+					r.target = t.text
+					r.verdict = verdictMissed
+					if t.met(v) {
+						r.verdict = verdictOK
+					}
+				}
+			}
+			rows = append(rows, r)
+		}
+	}
+	for _, t := range ts {
+		if !ran[t.bench+"\x00"+t.figure] {
+			rows = append(rows, row{bench: t.bench, figure: t.figure, target: t.text, measured: "not run"})
+		}
+	}
+	return rows
+}
+
+func median(vs []float64) float64 {
+	s := append([]float64(nil), vs...)
+	sort.Float64s(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}
+
+// format shows a time in ns with a readable unit, and other figures with
+// three significant digits (whole numbers from 1000 up).
+func format(v float64, isTime bool, figure string) string {
+	if isTime {
+		switch a := math.Abs(v); {
+		case a >= 1e9:
+			return sig(v/1e9) + " s"
+		case a >= 1e6:
+			return sig(v/1e6) + " ms"
+		case a >= 1e3:
+			return sig(v/1e3) + " µs"
+		default:
+			return sig(v) + " ns"
+		}
+	}
+	return sig(v) + " " + figure
+}
+
+func sig(v float64) string {
+	if math.Abs(v) >= 1000 {
+		return strconv.FormatFloat(math.Round(v), 'f', -1, 64)
+	}
+	return strconv.FormatFloat(v, 'g', 3, 64)
+}
+
+func render(w io.Writer, rows []row) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "benchmark\tfigure\ttarget\tmeasured\tverdict")
+	for _, r := range rows {
+		v := string(r.verdict)
+		if v == "" {
+			v = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.bench, r.figure, r.target, r.measured, v)
+	}
+	return tw.Flush()
+}
