@@ -126,7 +126,10 @@ func member(user string) map[string]any {
 	return map[string]any{"user": map[string]any{"id": user, "username": "user-" + user}}
 }
 
-func (e *env) nextID() string { e.seq++; return fmt.Sprintf("%d%04d", time.Now().UnixNano()%1e9, e.seq) }
+func (e *env) nextID() string {
+	e.seq++
+	return fmt.Sprintf("%d%04d", time.Now().UnixNano()%1e9, e.seq)
+}
 
 func commandPayload(id, user, name string, options ...map[string]any) map[string]any {
 	if options == nil {
@@ -428,7 +431,9 @@ func TestGatewayLearnerCompletesLesson44(t *testing.T) {
 		e.f.mu.Unlock()
 		e.f.push("MESSAGE_CREATE", map[string]any{"id": id, "channel_id": th.ID, "guild_id": "guild1", "type": 0,
 			"content": fmt.Sprintf("typed answer %d", answers), "author": map[string]any{"id": "u2", "username": "u2"}})
-		waitFor(t, "✅ reaction", func() bool { return len(e.f.callsMatching("PUT", "/channels/"+th.ID+"/messages/"+id+"/reactions/")) == 1 })
+		waitFor(t, "✅ reaction", func() bool {
+			return len(e.f.callsMatching("PUT", "/channels/"+th.ID+"/messages/"+id+"/reactions/")) == 1
+		})
 	})
 	if answers == 0 {
 		t.Error("lesson had no question to answer")
