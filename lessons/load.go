@@ -199,9 +199,6 @@ func (l *loader) loadLesson(id, scriptFile string, man lessonManifest) (*Lesson,
 		return nil, nil
 	}
 	sc := l.parseScript(id, scriptFile, src)
-	if sc == nil {
-		return nil, nil
-	}
 	var mod *module
 	var refs []refEntry
 	if sc.module != "" {
@@ -215,6 +212,9 @@ func (l *loader) loadLesson(id, scriptFile string, man lessonManifest) (*Lesson,
 			mod = l.parseModule(id, sc.module, msrc)
 			refs = mod.refs
 		}
+	}
+	if len(sc.steps) == 0 {
+		return nil, refs
 	}
 	lesson := assemble(id, sc, mod, man, l)
 	return lesson, refs

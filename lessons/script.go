@@ -34,6 +34,7 @@ func (l *loader) parseScript(id, file string, src []byte) *script {
 	blocks := splitBlocks(src)
 	section := "" // current "##" section
 	var cur *scriptStep
+	badStep := false // after a malformed step heading, its text is not reported again
 	for _, b := range blocks {
 		switch {
 		case b.kind == mdHeading && b.level == 1:
@@ -54,7 +55,7 @@ func (l *loader) parseScript(id, file string, src []byte) *script {
 			m := stepHeading.FindStringSubmatch(b.text)
 			if m == nil {
 				l.problem(file, b.start, "step heading %q should read \"### N. Title\" with an optional \"(M min)\"", b.text)
-				cur = nil
+				cur, badStep = nil, true
 				continue
 			}
 			n, _ := strconv.Atoi(m[1])
@@ -63,7 +64,7 @@ func (l *loader) parseScript(id, file string, src []byte) *script {
 			}
 			mins, _ := strconv.Atoi(m[3])
 			sc.steps = append(sc.steps, scriptStep{Step: Step{Number: n, Title: strings.TrimSpace(m[2]), Minutes: mins, Line: b.start}})
-			cur = &sc.steps[len(sc.steps)-1]
+			cur, badStep = &sc.steps[len(sc.steps)-1], false
 			continue
 		}
 		if m := moduleRef.FindStringSubmatch(b.text); m != nil && sc.module == "" && b.kind == mdParagraph {
@@ -76,6 +77,7 @@ func (l *loader) parseScript(id, file string, src []byte) *script {
 		switch {
 		case section == "lesson flow" && cur != nil:
 			cur.blocks = append(cur.blocks, b)
+		case section == "lesson flow" && badStep:
 		case section == "lesson flow":
 			if b.kind == mdHeading {
 				l.problem(file, b.start, "heading %q inside \"## Lesson Flow\" is not a step (\"### N. Title (M min)\")", b.text)
@@ -102,7 +104,6 @@ func (l *loader) parseScript(id, file string, src []byte) *script {
 	}
 	if len(sc.steps) == 0 {
 		l.problem(file, 1, "no steps: expected \"## Lesson Flow\" with \"### 1. Title (M min)\" headings")
-		return nil
 	}
 	for i := range sc.steps {
 		sc.steps[i].Key = slug(sc.steps[i].Title)
