@@ -1,0 +1,146 @@
+package discord
+
+import (
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/lessons"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func checkMsgLimits(t *testing.T, where string, ms []outMsg) {
+	t.Helper()
+	for k, m := range ms {
+		if n := utf8.RuneCountInString(m.Content); n > maxContent {
+			t.Errorf("%s msg %d: %d characters", where, k, n)
+		}
+		if m.Content == "" && len(m.Components) == 0 {
+			t.Errorf("%s msg %d: empty", where, k)
+		}
+		if len(m.Components) > maxRows {
+			t.Errorf("%s msg %d: %d rows", where, k, len(m.Components))
+		}
+		seen := map[string]bool{}
+		for _, r := range m.Components {
+			row := r.(discordgo.ActionsRow)
+			if len(row.Components) > maxRowButtons {
+				t.Errorf("%s msg %d: %d buttons in a row", where, k, len(row.Components))
+			}
+			for _, c := range row.Components {
+				b := c.(discordgo.Button)
+				if b.CustomID == "" || len(b.CustomID) > maxCustomID || seen[b.CustomID] {
+					t.Errorf("%s msg %d: custom_id %q", where, k, b.CustomID)
+				}
+				seen[b.CustomID] = true
+				if n := utf8.RuneCountInString(b.Label); n == 0 || n > maxLabel {
+					t.Errorf("%s msg %d: label %q", where, k, b.Label)
+				}
+			}
+		}
+		// Code fences balanced in every message: no cut inside a block.
+		if strings.Count(m.Content, "```")%2 != 0 {
+			t.Errorf("%s msg %d: unbalanced code fence", where, k)
+		}
+	}
+}
+
+func TestRenderLesson44Golden(t *testing.T) {
+	course, err := lessons.LoadBuiltin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	replies, err := lessons.PreviewReplies(course, "4-4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(replies) == 0 {
+		t.Fatal("no cards")
+	}
+	var all [][]outMsg
+	for _, r := range replies {
+		ms := render(r)
+		checkMsgLimits(t, r.Card, ms)
+		all = append(all, ms)
+	}
+	got, err := json.MarshalIndent(all, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden := filepath.Join("testdata", "lesson-4-4.golden.json")
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run with -update)", err)
+	}
+	if string(got) != string(want) {
+		t.Errorf("rendering of Lesson 4.4 differs from %s (run with -update after checking)", golden)
+	}
+}
+
+func TestRenderLimitsOnOversizedReply(t *testing.T) {
+	long := strings.Repeat("A paragraph of text that goes on. ", 40)
+	code := strings.Repeat("+------+------+  ascii diagram line  |\n", 120)
+	var items []bot.Item
+	for i := range 47 {
+		items = append(items, bot.Item{ID: "i" + strings.Repeat("x", i%3), Group: []string{"Design", "Build"}[i/30], Text: strings.Repeat("item ", 30)})
+		items[i].ID = "it" + string(rune('a'+i%26)) + string(rune('a'+i/26))
+	}
+	r := bot.Reply{Lesson: "4-4", Card: "big", Title: strings.Repeat("T", 400), Context: "Step 1",
+		Blocks: []bot.Block{
+			{Kind: bot.BlockMarkdown, Text: strings.Repeat(long+"\n\n", 12)},
+			{Kind: bot.BlockCode, Text: code},
+			{Kind: bot.BlockChecklist, Items: items},
+			{Kind: bot.BlockRating, Items: items[:13]},
+			{Kind: bot.BlockQuestion, Question: &bot.Question{ID: "q1", Prompt: "Why?"}},
+		},
+		Buttons: []bot.Button{{Label: "Back", Action: "back|4-4|big"}, {Label: "Next", Action: "next|4-4|big", Style: bot.StylePrimary}, {Label: "Dup", Action: "next|4-4|big"}},
+	}
+	ms := render(r)
+	checkMsgLimits(t, "big", ms)
+	// Every code line survives intact in some message.
+	joined := ""
+	for _, m := range ms {
+		joined += m.Content + "\n"
+	}
+	for _, line := range strings.Split(strings.TrimSpace(code), "\n") {
+		if !strings.Contains(joined, line) {
+			t.Fatalf("code line lost or cut: %q", line)
+		}
+	}
+	// All 47 toggles and 13×5 ratings present, nav last.
+	var ids []string
+	for _, m := range ms {
+		ids = append(ids, customIDs(m.Components)...)
+	}
+	checks, rates := 0, 0
+	for _, id := range ids {
+		switch {
+		case strings.HasPrefix(id, "check|"):
+			checks++
+		case strings.HasPrefix(id, "rate|"):
+			rates++
+		}
+	}
+	if checks != 47 || rates != 65 {
+		t.Errorf("checks %d rates %d", checks, rates)
+	}
+	if last := ids[len(ids)-1]; last != "next|4-4|big" {
+		t.Errorf("last control %q, want Next", last)
+	}
+}
