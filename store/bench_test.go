@@ -184,7 +184,6 @@ func BenchmarkStore100kLearners(b *testing.B) {
 	}
 
 	fillStart := time.Now()
-	var jsonBytes int64
 	for lo := 0; lo < learners; lo += perTx {
 		err := db.bolt.Update(func(tx *bolt.Tx) error {
 			lb, pb := tx.Bucket(bucketLearners), tx.Bucket(bucketProgress)
@@ -207,12 +206,17 @@ func BenchmarkStore100kLearners(b *testing.B) {
 		}
 	}
 	fill := time.Since(fillStart)
+	var jsonBytes int64 // keys + JSON values of learners and progress
+	var inuse int64     // bytes of pages actually holding data: what a compaction would keep
 	_ = db.bolt.View(func(tx *bolt.Tx) error {
 		for _, name := range [][]byte{bucketLearners, bucketProgress} {
-			_ = tx.Bucket(name).ForEach(func(k, v []byte) error {
+			bk := tx.Bucket(name)
+			_ = bk.ForEach(func(k, v []byte) error {
 				jsonBytes += int64(len(k) + len(v))
 				return nil
 			})
+			st := bk.Stats()
+			inuse += int64(st.BranchInuse + st.LeafInuse)
 		}
 		return nil
 	})
@@ -241,6 +245,7 @@ func BenchmarkStore100kLearners(b *testing.B) {
 	}
 	b.ReportMetric(float64(size)/1e6, "MB")
 	b.ReportMetric(float64(jsonBytes)/1e6, "kv-MB")
+	b.ReportMetric(float64(inuse)/1e6, "inuse-MB")
 	b.ReportMetric(fill.Seconds(), "fill-s")
 	b.ReportMetric(float64(p99(writes)), "update-p99-ns")
 	b.ReportMetric(float64(p99(reads)), "read16-p99-ns")
