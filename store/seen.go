@@ -31,7 +31,9 @@ func (db *DB) FirstSeen(ctx context.Context, kind, id string) (bool, error) {
 		if err := seen.Put(key, ts); err != nil {
 			return fmt.Errorf("write dedup record: %w", err)
 		}
-		if err := tx.Bucket(bucketSeenTime).Put(append(ts, key...), nil); err != nil {
+		byTime := make([]byte, 0, len(ts)+len(key))
+		byTime = append(append(byTime, ts...), key...)
+		if err := tx.Bucket(bucketSeenTime).Put(byTime, nil); err != nil {
 			return fmt.Errorf("write dedup index: %w", err)
 		}
 		first = true
