@@ -30,7 +30,7 @@ const (
 var fixedNow = time.Date(2026, 3, 14, 12, 0, 0, 0, time.UTC)
 
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	f      *fakeDiscord
 	a      *discord.Adapter
 	db     *store.DB
@@ -75,7 +75,7 @@ func engineHandler(t testing.TB, db *store.DB) (bot.Handler, []discord.Command) 
 	return lessons.NewEngine(course, db, lessons.EngineOptions{Now: func() time.Time { return fixedNow }}), cmds
 }
 
-func newEnv(t *testing.T, mode string, f *fakeDiscord, dbPath string, private bool) *env {
+func newEnv(t testing.TB, mode string, f *fakeDiscord, dbPath string, private bool) *env {
 	t.Helper()
 	if f == nil {
 		f = newFakeDiscord(t)

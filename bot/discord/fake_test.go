@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -17,7 +18,7 @@ import (
 // fakeDiscord speaks Discord's REST API (the subset the adapter uses) and
 // its gateway websocket, recording every request.
 type fakeDiscord struct {
-	t   *testing.T
+	t   testing.TB
 	srv *httptest.Server
 
 	mu        sync.Mutex
@@ -66,7 +67,7 @@ type fakeChannel struct {
 	Members  []string
 }
 
-func newFakeDiscord(t *testing.T) *fakeDiscord {
+func newFakeDiscord(t testing.TB) *fakeDiscord {
 	f := &fakeDiscord{
 		t:         t,
 		messages:  map[string][]*fakeMessage{},
@@ -132,6 +133,12 @@ func (f *fakeDiscord) route(w http.ResponseWriter, r *http.Request, path string,
 	defer f.mu.Unlock()
 	seg := strings.Split(strings.Trim(path, "/"), "/")
 	switch {
+	case path == "/users/@me/channels" && r.Method == "POST":
+		var in struct {
+			RecipientID string `json:"recipient_id"`
+		}
+		_ = json.Unmarshal(body, &in)
+		writeJSON(w, 200, map[string]any{"id": "dm-" + in.RecipientID, "type": 1})
 	case path == "/gateway" || path == "/gateway/bot":
 		writeJSON(w, 200, map[string]any{"url": "ws" + strings.TrimPrefix(f.srv.URL, "http") + "/ws"})
 	case len(seg) == 4 && seg[0] == "interactions" && seg[3] == "callback":
@@ -434,7 +441,7 @@ func (f *fakeDiscord) gatewayStats() (conns, identifies, resumes int) {
 }
 
 // waitFor polls cond until it holds or the deadline passes.
-func waitFor(t *testing.T, what string, cond func() bool) {
+func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
@@ -444,4 +451,12 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	t.Fatalf("timed out waiting for %s", what)
+}
+
+func newLoopbackListener(t testing.TB) net.Listener {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ln
 }

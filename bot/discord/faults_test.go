@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/bot/discord"
 )
 
@@ -344,5 +345,26 @@ func TestNewRejectsBadConfigWithoutLeakingSecrets(t *testing.T) {
 		if strings.Contains(err.Error(), testToken) || strings.Contains(err.Error(), "secret-not-hex") {
 			t.Errorf("%s: error leaks a secret: %v", name, err)
 		}
+	}
+}
+
+func TestSendNudgeToDM(t *testing.T) {
+	e := newEnv(t, discord.ModeGateway, nil, "", false)
+	e.f.mu.Lock()
+	e.f.channels["dm-u9"] = &fakeChannel{ID: "dm-u9", Type: 1}
+	e.f.mu.Unlock()
+	err := e.a.Send(context.Background(), bot.Learner{Platform: "discord", UserID: "u9"}, []bot.Reply{{
+		Title: "Still there?", Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: "Lesson **4.4** is waiting."}},
+		Buttons: []bot.Button{{Label: "Resume", Action: "resume|4-4"}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms := e.f.channelMessages("dm-u9")
+	if len(ms) != 1 || !strings.Contains(ms[0].Content, "**4.4**") || len(buttonsOf(ms[0])) != 1 {
+		t.Fatalf("DM got %+v", ms)
+	}
+	if err := e.a.Send(context.Background(), bot.Learner{Platform: "slack", UserID: "U1"}, nil); err == nil {
+		t.Error("sent to a Slack learner")
 	}
 }
