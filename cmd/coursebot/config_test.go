@@ -546,6 +546,20 @@ func TestLogLevel(t *testing.T) {
 	}
 }
 
+// yamlLines counts lines as YAML does: \n, \r\n, \r, NEL, LS and PS
+// each end one.
+func yamlLines(src []byte) int {
+	s := strings.ReplaceAll(string(src), "\r\n", "\n")
+	n := 1
+	for _, r := range s {
+		switch r {
+		case '\n', '\r', '\u0085', '\u2028', '\u2029':
+			n++
+		}
+	}
+	return n
+}
+
 // FuzzLoadConfig feeds arbitrary YAML through the loader: it must never
 // panic (the cron parser does on some input), and every problem must point
 // at a line inside the input.
@@ -569,7 +583,7 @@ func FuzzLoadConfig(f *testing.F) {
 		if len(ps) == 0 {
 			ps = validate(&cfg, lines)
 		}
-		n := bytes.Count(src, []byte("\n")) + 1
+		n := yamlLines(src)
 		for _, p := range ps {
 			if p.Msg == "" || p.Line < 0 || p.Line > n+1 {
 				t.Errorf("bad problem %+v for %d-line input", p, n)
