@@ -3,11 +3,13 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -228,5 +230,71 @@ func TestBackupWritesAUsableCopy(t *testing.T) {
 	out, _, _ := coursebot(t, "/status\n", "console", "--db", copyPath, "--user", "cy")
 	if !strings.Contains(out, "▶️ 4.4 Capstone: in progress: step 1 of 7 (Opener), card 2 of 42") {
 		t.Errorf("status from the copy: %s", out)
+	}
+}
+
+func TestServeAnswersHealthRefusesForgedRequestsAndStopsOnSIGTERM(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "serve.yaml")
+	body := "store:\n  path: " + filepath.Join(dir, "serve.db") + "\nhttp:\n  listen: 127.0.0.1:0\nslack:\n  enabled: true\n  mode: http\n  api_url: http://127.0.0.1:1/api/\n"
+	if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// A missing secret is named, and nothing starts.
+	_, errOut, code := coursebot(t, "", "serve", "--config", cfg)
+	if code != 1 || !strings.Contains(errOut, "SLACK_SIGNING_SECRET") {
+		t.Fatalf("serve without secrets: exit %d, %q", code, errOut)
+	}
+	cmd := exec.Command(binary(t), "serve", "--config", cfg)
+	cmd.Env = []string{"SLACK_BOT_TOKEN=xoxb-test-token", "SLACK_SIGNING_SECRET=test-signing-secret"}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	line := make([]byte, 200)
+	n, err := stdout.Read(line)
+	if err != nil {
+		t.Fatalf("read address: %v (stderr %s)", err, errb.String())
+	}
+	addr := strings.TrimSpace(strings.TrimPrefix(string(line[:n]), "coursebot serving on "))
+	resp, err := http.Get("http://" + addr + "/healthz")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("healthz: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	forged, err := http.Post("http://"+addr+"/slack/commands", "application/x-www-form-urlencoded", strings.NewReader("command=/start-4-4&user_id=U1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged.Body.Close()
+	if forged.StatusCode != http.StatusUnauthorized {
+		t.Errorf("unsigned slash command got %d, want 401", forged.StatusCode)
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("serve did not exit cleanly on SIGTERM: %v\n%s", err, errb.String())
+	}
+	if strings.Contains(errb.String(), "test-signing-secret") || strings.Contains(errb.String(), "xoxb-test-token") {
+		t.Errorf("a secret reached the log:\n%s", errb.String())
+	}
+}
+
+func TestSlackManifestListsTheCourseCommands(t *testing.T) {
+	out, errOut, code := coursebot(t, "", "slack", "manifest", "--url", "https://bot.example.com")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"/start-1-1", "/start-4-4", "/status", "/help-mlops", "https://bot.example.com/slack/commands"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("manifest lacks %q", want)
+		}
 	}
 }
