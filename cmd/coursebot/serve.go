@@ -250,4 +250,3 @@ func (nopThreads) ThreadFor(context.Context, string, string, string) (discord.Th
 func (nopThreads) ThreadAt(context.Context, string, string, string) (discord.Thread, bool, error) {
 	return discord.Thread{}, false, nil
 }
-
