@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -66,6 +67,9 @@ type DB struct {
 	bolt *bolt.DB
 	path string
 	now  func() time.Time
+	// writers counts UpdateProgress calls in flight: a lone writer
+	// commits at once instead of waiting for a batch to fill.
+	writers atomic.Int64
 }
 
 var _ lessons.Store = (*DB)(nil)
