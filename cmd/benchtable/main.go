@@ -5,9 +5,9 @@
 //
 // Targets are kept in targets() below, keyed by benchmark name (without the
 // -GOMAXPROCS suffix). Benchmarks without a target print with target "-".
-// A figure is ns/op ("time/op"), a latency percentile reported with
-// b.ReportMetric under a unit such as "p99-ns", "p99-ms" or "p99-us", or any
-// other custom metric by its unit ("steps/s"). With -count=N the median of
+// A figure is ns/op ("time/op"), a time reported with b.ReportMetric under
+// a unit such as "p99-ns", "p99-ms", "p99-us" or "fill-s" (figures "p99",
+// "fill"), or any other custom metric by its unit ("steps/s"). With -count=N the median of
 // the runs is shown.
 //
 // The exit status is 1 when the input shows a failing test or benchmark,
@@ -203,18 +203,18 @@ func isPercentile(s string) bool {
 	return err == nil && s[1] >= '0' && s[1] <= '9'
 }
 
-// percentile reads units such as "p99-ns", "p99_ms" or "ms/p99".
-func percentile(unit string) (figure string, scale float64, ok bool) {
-	for _, sep := range []string{"-", "_", "/"} {
-		a, b, found := strings.Cut(unit, sep)
-		if !found {
-			continue
+// timeMetric reads custom time units: "<figure>-<unit>" or
+// "<figure>_<unit>" ("p99-ms", "pong-p99-ms", "fill-s") and "<unit>/pNN"
+// ("ms/p99"), with unit one of ns, us, µs, ms, s.
+func timeMetric(unit string) (figure string, scale float64, ok bool) {
+	if i := strings.LastIndexAny(unit, "-_"); i > 0 {
+		if s, ok := timeUnit(unit[i+1:]); ok {
+			return unit[:i], s, true
 		}
-		if s, ok := timeUnit(b); ok && isPercentile(a) {
-			return a, s, true
-		}
-		if s, ok := timeUnit(a); ok && isPercentile(b) {
-			return b, s, true
+	}
+	if u, fig, found := strings.Cut(unit, "/"); found {
+		if s, ok := timeUnit(u); ok && isPercentile(fig) {
+			return fig, s, true
 		}
 	}
 	return "", 0, false
@@ -229,7 +229,7 @@ func figureOf(unit string) (figure string, scale float64, isTime, keep bool) {
 	case "B/op", "allocs/op", "MB/s":
 		return unit, 1, false, false
 	}
-	if fig, scale, ok := percentile(unit); ok {
+	if fig, scale, ok := timeMetric(unit); ok {
 		return fig, scale, true, true
 	}
 	return unit, 1, false, true

@@ -94,10 +94,15 @@ func TestFigureOf(t *testing.T) {
 		{"p99_us", "p99", 1e3, true, true},
 		{"p99.9-µs", "p99.9", 1e3, true, true},
 		{"ms/p50", "p50", 1e6, true, true},
+		{"pong-p99-ms", "pong-p99", 1e6, true, true},
+		{"p99-ms-x", "p99-ms-x", 1, false, true},
+		{"fill-s", "fill", 1e9, true, true},
+		{"ms/op2", "ms/op2", 1, false, true},
+		{"kv-MB", "kv-MB", 1, false, true},
 		{"steps/s", "steps/s", 1, false, true},
 		{"B/op", "B/op", 1, false, false},
 		{"allocs/op", "allocs/op", 1, false, false},
-		{"pages-ms", "pages-ms", 1, false, true},
+		{"pages-ms", "pages", 1e6, true, true},
 	}
 	for _, tt := range tests {
 		fig, scale, isTime, keep := figureOf(tt.unit)
