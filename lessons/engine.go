@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -16,13 +17,30 @@ import (
 // into replies and writes the learner's state to the Store before replying.
 // It never knows which platform it talks to.
 type Engine struct {
-	course      *Course
+	loaded      atomic.Pointer[loaded]
 	store       Store
 	now         func() time.Time
 	log         *slog.Logger
 	answerLimit int
-	search      *searchIndex
-	revisit     map[string][]string // rating item id -> lesson ids
+}
+
+// loaded is a course with what the engine derives from it; SetCourse swaps
+// it whole, so a request sees one course from start to end.
+type loaded struct {
+	course  *Course
+	search  *searchIndex
+	revisit map[string][]string // rating item id -> lesson ids
+}
+
+// request is one message's view of the engine: the engine and the course
+// loaded when the message arrived.
+type request struct {
+	*Engine
+	*loaded
+}
+
+func newLoaded(c *Course) *loaded {
+	return &loaded{course: c, search: newSearchIndex(c), revisit: revisitMap(c)}
 }
 
 // EngineOptions are the engine's injected dependencies and settings.
@@ -48,18 +66,20 @@ func NewEngine(course *Course, store Store, opts EngineOptions) *Engine {
 	if opts.AnswerLimit <= 0 {
 		opts.AnswerLimit = DefaultAnswerLimit
 	}
-	return &Engine{
-		course: course, store: store, now: opts.Now, log: opts.Log,
-		answerLimit: opts.AnswerLimit,
-		search:      newSearchIndex(course),
-		revisit:     revisitMap(course),
-	}
+	e := &Engine{store: store, now: opts.Now, log: opts.Log, answerLimit: opts.AnswerLimit}
+	e.loaded.Store(newLoaded(course))
+	return e
 }
+
+// SetCourse replaces the course atomically (a reload): requests already
+// running finish on the old one. Learners keep their answers and place,
+// since both are keyed by stable ids.
+func (e *Engine) SetCourse(c *Course) { e.loaded.Store(newLoaded(c)) }
 
 var _ bot.Handler = (*Engine)(nil)
 
 // Course returns the course the engine serves.
-func (e *Engine) Course() *Course { return e.course }
+func (e *Engine) Course() *Course { return e.loaded.Load().course }
 
 // refusal is a reason the learner's action changes nothing; it reaches the
 // learner as an ephemeral notice, never as an error.
@@ -75,7 +95,8 @@ func refuse(format string, args ...any) *refusal {
 }
 
 // Handle implements bot.Handler.
-func (e *Engine) Handle(ctx context.Context, m bot.Message) ([]bot.Reply, error) {
+func (eng *Engine) Handle(ctx context.Context, m bot.Message) ([]bot.Reply, error) {
+	e := &request{Engine: eng, loaded: eng.loaded.Load()}
 	var (
 		replies []bot.Reply
 		err     error
@@ -114,7 +135,7 @@ func kindName(k bot.MessageKind) string {
 
 // command routes a slash command: /start-X-Y, the course's status and help
 // commands; anything else gets the list of commands that exist.
-func (e *Engine) command(ctx context.Context, m bot.Message) ([]bot.Reply, error) {
+func (e *request) command(ctx context.Context, m bot.Message) ([]bot.Reply, error) {
 	name := strings.ToLower(strings.TrimPrefix(strings.TrimSpace(m.Command), "/"))
 	if mm := startCmd.FindStringSubmatch(name); mm != nil {
 		return e.start(ctx, m.Learner, mm[1])
@@ -133,7 +154,7 @@ func (e *Engine) command(ctx context.Context, m bot.Message) ([]bot.Reply, error
 	return nil, refuse("There is no /%s command. Commands: %s", name, e.commandList())
 }
 
-func (e *Engine) commandList() string {
+func (e *request) commandList() string {
 	var names []string
 	for _, c := range e.course.Commands() {
 		names = append(names, "/"+c.Name)
@@ -141,7 +162,7 @@ func (e *Engine) commandList() string {
 	return strings.Join(names, ", ")
 }
 
-func (e *Engine) lessonList() string {
+func (e *request) lessonList() string {
 	var out []string
 	for _, c := range e.course.Catalogue {
 		note := ""
@@ -154,7 +175,7 @@ func (e *Engine) lessonList() string {
 }
 
 // lesson returns the installed lesson id, or a refusal saying why not.
-func (e *Engine) lesson(id string) (*Lesson, error) {
+func (e *request) lesson(id string) (*Lesson, error) {
 	if les, ok := e.course.Lessons[id]; ok {
 		return les, nil
 	}
@@ -165,7 +186,7 @@ func (e *Engine) lesson(id string) (*Lesson, error) {
 	return nil, refuse("There is no lesson %s. The course has:\n%s", dotted(id), e.lessonList())
 }
 
-func (e *Engine) installedList() string {
+func (e *request) installedList() string {
 	var out []string
 	for _, c := range e.course.Catalogue {
 		if c.Installed {
@@ -179,7 +200,7 @@ func dotted(id string) string { return strings.Replace(id, "-", ".", 1) }
 
 // start opens a lesson: a first start shows the opening card; a learner
 // already in it (or done with it) chooses Resume or Restart.
-func (e *Engine) start(ctx context.Context, who bot.Learner, id string) ([]bot.Reply, error) {
+func (e *request) start(ctx context.Context, who bot.Learner, id string) ([]bot.Reply, error) {
 	les, err := e.lesson(id)
 	if err != nil {
 		return nil, err
@@ -227,7 +248,7 @@ func touch(rec *LearnerRecord, who bot.Learner, lesson string, now time.Time) {
 
 // cardOf returns the learner's current card; if a course update removed
 // it, the card now at the same index (or the last one).
-func (e *Engine) cardOf(les *Lesson, p Progress) *Card {
+func (e *request) cardOf(les *Lesson, p Progress) *Card {
 	for _, c := range les.Cards {
 		if c.Key == p.Card {
 			return c
@@ -237,7 +258,7 @@ func (e *Engine) cardOf(les *Lesson, p Progress) *Card {
 }
 
 // action handles a button press, checkbox or rating.
-func (e *Engine) action(ctx context.Context, m bot.Message) ([]bot.Reply, error) {
+func (e *request) action(ctx context.Context, m bot.Message) ([]bot.Reply, error) {
 	a, err := bot.ParseAction(m.Action)
 	if err != nil {
 		return nil, refuse("That button is not one of mine any more. Type /status to see where you are.")
@@ -260,7 +281,7 @@ func (e *Engine) action(ctx context.Context, m bot.Message) ([]bot.Reply, error)
 
 // move changes the learner's position. A press carries the card it was
 // shown on: a stale or double press changes nothing.
-func (e *Engine) move(ctx context.Context, who bot.Learner, les *Lesson, a bot.Action) ([]bot.Reply, error) {
+func (e *request) move(ctx context.Context, who bot.Learner, les *Lesson, a bot.Action) ([]bot.Reply, error) {
 	now := e.now()
 	var completedNow bool
 	_, p, err := e.store.UpdateProgress(ctx, who.Key(), les.ID, func(rec *LearnerRecord, p *Progress) error {
@@ -321,7 +342,7 @@ func (e *Engine) move(ctx context.Context, who bot.Learner, les *Lesson, a bot.A
 	return []bot.Reply{e.render(les, e.cardOf(les, p), p)}, nil
 }
 
-func (e *Engine) stale(les *Lesson, cur *Card) *refusal {
+func (e *request) stale(les *Lesson, cur *Card) *refusal {
 	return &refusal{
 		msg:     fmt.Sprintf("Already done: that button is from an earlier card. You are on card %d of %d (%s).", cur.Index+1, len(les.Cards), cur.Title),
 		buttons: []bot.Button{{Label: "Show where I am", Action: bot.Action{Verb: bot.VerbResume, Lesson: les.ID}.Encode()}},
@@ -331,7 +352,7 @@ func (e *Engine) stale(les *Lesson, cur *Card) *refusal {
 // mark ticks a checklist item or records a rating. Both are idempotent
 // (the action carries the desired state), so a double press is harmless,
 // and allowed on any card of a lesson the learner has started.
-func (e *Engine) mark(ctx context.Context, who bot.Learner, les *Lesson, a bot.Action) ([]bot.Reply, error) {
+func (e *request) mark(ctx context.Context, who bot.Learner, les *Lesson, a bot.Action) ([]bot.Reply, error) {
 	card, item := findItem(les, a.Item)
 	if item == nil {
 		return nil, refuse("That item is no longer in Lesson %s; the course may have changed. Type /%s to see the current card.", dotted(les.ID), les.Command)
@@ -408,7 +429,7 @@ func blockOf(c *Card, id string) int {
 }
 
 // answer saves free text as the answer to the pending question.
-func (e *Engine) answer(ctx context.Context, m bot.Message) ([]bot.Reply, error) {
+func (e *request) answer(ctx context.Context, m bot.Message) ([]bot.Reply, error) {
 	who := m.Learner
 	lessonID := m.Lesson
 	if lessonID == "" {
@@ -479,7 +500,7 @@ func (e *Engine) answer(ctx context.Context, m bot.Message) ([]bot.Reply, error)
 	return []bot.Reply{r}, nil
 }
 
-func (e *Engine) firstInstalled() string {
+func (e *request) firstInstalled() string {
 	for _, c := range e.course.Catalogue {
 		if c.Installed {
 			return c.Command
@@ -488,7 +509,7 @@ func (e *Engine) firstInstalled() string {
 	return "start-1-1"
 }
 
-func (e *Engine) statusName() string {
+func (e *request) statusName() string {
 	for _, c := range e.course.Extra {
 		if c.Role == RoleStatus {
 			return c.Name
@@ -497,7 +518,7 @@ func (e *Engine) statusName() string {
 	return "status"
 }
 
-func (e *Engine) helpName() string {
+func (e *request) helpName() string {
 	for _, c := range e.course.Extra {
 		if c.Role == RoleHelp {
 			return c.Name

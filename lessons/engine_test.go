@@ -3,6 +3,7 @@ package lessons_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -426,5 +427,35 @@ func TestConcurrentLearnersDoNotInterfere(t *testing.T) {
 	keys, err := h.db.Learners(h.ctx)
 	if err != nil || len(keys) != 16 {
 		t.Errorf("learners = %d, %v", len(keys), err)
+	}
+}
+
+func TestSetCourseSwapsTheCourseAndKeepsLearnersPlace(t *testing.T) {
+	h := newHarness(t)
+	l := h.learner("ix")
+	l.cmd("start-4-4")
+	l.press("Next")
+	l.press("Next")
+	l.text("an answer kept across the reload")
+	dir := t.TempDir()
+	copyTree(t, filepath.Join("builtin", "course"), dir)
+	script := filepath.Join(dir, ".claude", "commands", "start-4-4.md")
+	src, _ := os.ReadFile(script)
+	edited := strings.Replace(string(src), "### 1. Opener (3 min)\n", "### 1. Opener (3 min)\nWelcome, from the new edition.\n\n", 1)
+	if err := os.WriteFile(script, []byte(edited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := lessons.LoadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.engine.SetCourse(c)
+	r := l.press("Back")
+	if r.Card != "opener" || !strings.Contains(text(r), "Welcome, from the new edition.") {
+		t.Errorf("after reload, Back shows %q: %s", r.Card, text(r))
+	}
+	r = l.press("Next")
+	if q := question(r); q == nil || q.Answer != "an answer kept across the reload" {
+		t.Errorf("answer lost across reload: %+v", r)
 	}
 }

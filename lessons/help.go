@@ -103,7 +103,7 @@ func (s *searchIndex) find(query string, n int) []hit {
 
 // help answers /help-mlops: without a topic, the commands; with one, the
 // best passages of the course and the lessons to open.
-func (e *Engine) help(topic string) []bot.Reply {
+func (e *request) help(topic string) []bot.Reply {
 	topic = strings.TrimSpace(topic)
 	if topic == "" {
 		var lines []string

@@ -10,7 +10,7 @@ import (
 // render turns a card and the learner's progress into a platform-neutral
 // reply: content, the learner's ticks, ratings and answer, and the buttons
 // that fit where the learner is.
-func (e *Engine) render(les *Lesson, c *Card, p Progress) bot.Reply {
+func (e *request) render(les *Lesson, c *Card, p Progress) bot.Reply {
 	r := bot.Reply{Lesson: les.ID, Card: c.Key, Title: c.Title, Context: cardContext(les, c)}
 	if c.Step < 0 {
 		r.Context = fmt.Sprintf("Lesson %s · %s%d steps", dotted(les.ID), aboutMinutes(les.Minutes), len(les.Steps))
@@ -70,7 +70,7 @@ func cardContext(les *Lesson, c *Card) string {
 }
 
 // completion is the card shown when a learner finishes a lesson.
-func (e *Engine) completion(les *Lesson, p Progress) bot.Reply {
+func (e *request) completion(les *Lesson, p Progress) bot.Reply {
 	sum := summarize(les, p)
 	text := fmt.Sprintf("You completed Lesson %s: %s.\n\n- Questions answered: %d of %d\n- Checklist items ticked: %d of %d\n- Self-assessment items rated: %d of %d\n\nType /%s to see your whole course, or /%s to go through it again.",
 		dotted(les.ID), lessonTitle(les.Title), sum.answered, sum.questions, sum.checked, sum.items, sum.rated, sum.ratings, e.statusName(), les.Command)
@@ -119,7 +119,7 @@ func PreviewReplies(course *Course, lessonID string) ([]bot.Reply, error) {
 	if !ok {
 		return nil, fmt.Errorf("preview: lesson %q is not installed", lessonID)
 	}
-	e := &Engine{course: course}
+	e := &request{Engine: &Engine{}, loaded: &loaded{course: course}}
 	out := make([]bot.Reply, 0, len(les.Cards))
 	for _, c := range les.Cards {
 		out = append(out, e.render(les, c, Progress{Lesson: lessonID, Card: c.Key}))

@@ -12,7 +12,7 @@ import (
 // status shows every catalogue lesson with the learner's state, checklist
 // completion, the self-assessment with lessons to revisit for items rated
 // 1-2, and what to do next.
-func (e *Engine) status(ctx context.Context, who bot.Learner) ([]bot.Reply, error) {
+func (e *request) status(ctx context.Context, who bot.Learner) ([]bot.Reply, error) {
 	all, err := e.store.LearnerProgress(ctx, who.Key())
 	if err != nil {
 		return nil, err
@@ -83,7 +83,7 @@ func (e *Engine) status(ctx context.Context, who bot.Learner) ([]bot.Reply, erro
 }
 
 // lowRatings lists the items rated 1-2 with the lessons to revisit.
-func (e *Engine) lowRatings(les *Lesson, p Progress) []string {
+func (e *request) lowRatings(les *Lesson, p Progress) []string {
 	var out []string
 	for _, c := range les.Cards {
 		for _, b := range c.Blocks {
