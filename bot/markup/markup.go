@@ -14,8 +14,9 @@
 //	               backslash-escaped so course text cannot format by accident.
 //
 // Both keep fenced code byte for byte (a "```" inside code gets a zero-width
-// space so it cannot close the fence early), render soft line breaks as
-// spaces and hard breaks as newlines, and drop relative links (a link to
+// space so it cannot close the fence early), keep line breaks as written
+// (chat shows a newline where the author put one: a soft break is a
+// newline, not a space as in HTML), and drop relative links (a link to
 // "../module.md" means nothing in chat) keeping their text. Output never ends
 // with a newline. Neither function sends @-mentions anywhere: Slack needs
 // <!here> syntax, which escaping prevents; on Discord the adapter must still
@@ -364,7 +365,7 @@ func (r *renderer) inline(b *strings.Builder, n ast.Node) {
 		case n.HardLineBreak():
 			b.WriteByte('\n')
 		case n.SoftLineBreak():
-			b.WriteByte(' ')
+			b.WriteByte('\n')
 		}
 	case *ast.String:
 		if n.IsCode() {

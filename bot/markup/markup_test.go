@@ -22,7 +22,7 @@ func TestToSlack(t *testing.T) {
 		{"autolink", "go to https://example.com now", "go to <https://example.com|https://example.com> now"},
 		{"heading", "## Step *three*", "*Step _three_*"},
 		{"heading with bold", "# A **b** c", "*A b c*"},
-		{"soft break", "one\ntwo", "one two"},
+		{"soft break kept as a line break", "one\ntwo", "one\ntwo"},
 		{"hard break", "one  \ntwo", "one\ntwo"},
 		{"bullets", "- a\n- b\n  - c", "• a\n• b\n   ◦ c"},
 		{"ordered", "3. x\n4. y", "3. x\n4. y"},

@@ -1,0 +1,620 @@
+package slack
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"html"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
+
+	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/store"
+)
+
+// The one sentence a learner gets when something failed on our side.
+const (
+	sorryInternal = "Sorry, something went wrong on my side and nothing was changed. Please try again in a minute."
+	sorryPost     = "Sorry, I could not post the lesson to Slack just now. Please try again in a minute."
+	sorryBusy     = "Sorry, I am restarting. Please try again in a minute."
+)
+
+// origin is where a learner's message came from: what delivery needs to
+// answer in place, find the thread and update the pressed message.
+type origin struct {
+	learner     bot.Learner
+	channel     string // channel of the command, button or thread reply
+	responseURL string
+	threadTS    string // the thread the message or button was in
+	messageTS   string // the message holding the pressed control
+	blockID     string // the block holding the pressed control
+	controls    bool   // the pressed control was a navigation button
+	pressed     string // its label, for the spent controls message
+	start       bool   // a start command: open a new lesson thread
+}
+
+func learnerOf(userID, name string) bot.Learner {
+	return bot.Learner{Platform: Platform, UserID: userID, Name: name}
+}
+
+// onCommand acknowledges a slash command and queues its work. Start
+// commands are acknowledged with "Starting Lesson X.Y …"; other commands
+// (status, help) wait up to FastAnswer to answer in the response itself and
+// otherwise answer through response_url. It returns the response body (nil
+// for an empty 200).
+func (a *Adapter) onCommand(_ context.Context, cmd slack.SlashCommand) any {
+	name := strings.ToLower(strings.TrimPrefix(strings.TrimSpace(cmd.Command), "/"))
+	who := learnerOf(cmd.UserID, cmd.UserName)
+	if cmd.UserID == "" || name == "" {
+		return responseMsg(message{Text: "That command came without a user or a name; nothing was done."})
+	}
+	m := bot.Message{Learner: who, Kind: bot.KindCommand, Command: name, Args: strings.TrimSpace(cmd.Text)}
+	o := origin{learner: who, channel: cmd.ChannelID, responseURL: cmd.ResponseURL}
+	if strings.HasPrefix(name, "start-") {
+		o.start = true
+		if !a.enqueue(who.Key(), func(ctx context.Context) { a.handle(ctx, o, m) }) {
+			return responseMsg(message{Text: sorryBusy})
+		}
+		where := "in our direct messages"
+		if a.placement(cmd.ChannelID, strings.TrimPrefix(name, "start-")) == PlaceChannel && !isDM(cmd.ChannelID) {
+			where = "in a thread in this channel"
+		}
+		return responseMsg(message{Text: fmt.Sprintf("Starting Lesson %s … it opens %s.", dotted(strings.TrimPrefix(name, "start-")), where)})
+	}
+	h := &handoff{ch: make(chan []bot.Reply, 1)}
+	ok := a.enqueue(who.Key(), func(ctx context.Context) {
+		replies, err := a.opts.Handler.Handle(ctx, m)
+		if err != nil {
+			a.logErr("handler failed", err, "learner", who.Key(), "command", name)
+			replies = []bot.Reply{sorry(sorryInternal)}
+		}
+		if inPlace(replies) && h.give(replies) {
+			return
+		}
+		a.report(ctx, o, a.deliver(ctx, o, replies))
+	})
+	if !ok {
+		return responseMsg(message{Text: sorryBusy})
+	}
+	t := time.NewTimer(a.opts.FastAnswer)
+	defer t.Stop()
+	select {
+	case replies := <-h.ch:
+		return a.inlineResponse(replies)
+	case <-t.C:
+		if replies, ok := h.close(); ok {
+			return a.inlineResponse(replies)
+		}
+		return nil // the worker answers through response_url
+	}
+}
+
+// handoff passes a fast answer from the worker to the waiting request; once
+// the request stopped waiting, the worker delivers through response_url.
+type handoff struct {
+	mu     sync.Mutex
+	closed bool
+	ch     chan []bot.Reply
+}
+
+func (h *handoff) give(r []bot.Reply) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return false
+	}
+	h.closed = true
+	h.ch <- r
+	return true
+}
+
+func (h *handoff) close() ([]bot.Reply, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.closed = true
+	select {
+	case r := <-h.ch:
+		return r, true
+	default:
+		return nil, false
+	}
+}
+
+// inPlace reports whether every reply is answered where it was asked.
+func inPlace(rs []bot.Reply) bool {
+	for _, r := range rs {
+		if r.Lesson != "" && !r.Ephemeral {
+			return false
+		}
+	}
+	return true
+}
+
+func (a *Adapter) inlineResponse(rs []bot.Reply) any {
+	var blocks []slack.Block
+	text := ""
+	for _, r := range rs {
+		for _, m := range render(r).all() {
+			if text == "" {
+				text = m.Text
+			}
+			blocks = append(blocks, m.Blocks...)
+		}
+	}
+	if len(blocks) > maxBlocks {
+		blocks = append(blocks[:maxBlocks-1], section("_(cut to fit Slack's limit of 50 blocks)_"))
+	}
+	if text == "" {
+		text = "Done."
+	}
+	return responseMsg(message{Text: text, Blocks: blocks})
+}
+
+func sorry(s string) bot.Reply {
+	return bot.Reply{Ephemeral: true, Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: s}}}
+}
+
+// handle runs the handler for m and delivers its replies; errors reach the
+// learner as one sentence and the log with detail.
+func (a *Adapter) handle(ctx context.Context, o origin, m bot.Message) []bot.Reply {
+	replies, err := a.opts.Handler.Handle(ctx, m)
+	if err != nil {
+		a.logErr("handler failed", err, "learner", o.learner.Key())
+		replies = []bot.Reply{sorry(sorryInternal)}
+	}
+	a.report(ctx, o, a.deliver(ctx, o, replies))
+	return replies
+}
+
+// report logs a delivery failure and tries to tell the learner.
+func (a *Adapter) report(ctx context.Context, o origin, err error) {
+	if err == nil {
+		return
+	}
+	a.logErr("delivery failed", err, "learner", o.learner.Key())
+	if o.responseURL != "" {
+		if err := a.respond(ctx, o.responseURL, message{Text: sorryPost}); err == nil {
+			return
+		}
+	}
+	if o.channel != "" {
+		_ = a.ephemeral(ctx, o.channel, o.learner.UserID, o.threadTS, message{Text: sorryPost})
+	}
+}
+
+func isDM(channel string) bool { return strings.HasPrefix(channel, "D") }
+
+func (a *Adapter) placement(channel, lesson string) string {
+	if p, ok := a.opts.ChannelPlacement[channel]; ok {
+		return p
+	}
+	if p, ok := a.opts.LessonPlacement[lesson]; ok {
+		return p
+	}
+	return a.opts.Placement
+}
+
+// deliver posts replies in order: lesson replies in the lesson thread,
+// updates in place, the rest (status, help, refusals) ephemerally where the
+// learner asked.
+func (a *Adapter) deliver(ctx context.Context, o origin, replies []bot.Reply) error {
+	if o.controls && o.messageTS != "" && o.channel != "" {
+		// The pressed navigation buttons are spent whatever comes next.
+		note := "✓ " + o.pressed
+		if err := a.update(ctx, o.channel, o.messageTS, message{Text: note, Blocks: spent(note)}); err != nil {
+			a.logErr("disable pressed buttons", err, "learner", o.learner.Key())
+		}
+	}
+	for _, r := range replies {
+		var err error
+		switch {
+		case r.Ephemeral || r.Lesson == "":
+			err = a.deliverInPlace(ctx, o, r)
+		case r.Update && o.messageTS != "" && o.blockID != "":
+			err = a.deliverUpdate(ctx, o, r)
+		default:
+			err = a.deliverThread(ctx, o, r)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (a *Adapter) deliverInPlace(ctx context.Context, o origin, r bot.Reply) error {
+	msgs := render(r).all()
+	for _, m := range msgs {
+		var err error
+		switch {
+		case o.responseURL != "":
+			err = a.respond(ctx, o.responseURL, m)
+		case o.channel != "":
+			err = a.ephemeral(ctx, o.channel, o.learner.UserID, o.threadTS, m)
+		default:
+			var dm string
+			if dm, err = a.openDM(ctx, o.learner.UserID); err == nil {
+				_, err = a.post(ctx, dm, "", m)
+			}
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// deliverUpdate re-renders the card the pressed control was on and edits
+// the message that holds it; if the control is not in the re-render, the
+// reply is posted as new.
+func (a *Adapter) deliverUpdate(ctx context.Context, o origin, r bot.Reply) error {
+	for _, m := range render(r).Content {
+		for _, b := range m.Blocks {
+			if blockID(b) == o.blockID {
+				return a.update(ctx, o.channel, o.messageTS, m)
+			}
+		}
+	}
+	r.Update = false
+	return a.deliverThread(ctx, o, r)
+}
+
+func blockID(b slack.Block) string {
+	switch b := b.(type) {
+	case *slack.ActionBlock:
+		return b.BlockID
+	case *slack.SectionBlock:
+		return b.BlockID
+	}
+	return ""
+}
+
+// thread returns the learner's thread for lesson, opening a new one (a root
+// message in their DM or the channel) for a start command or when none is
+// known.
+func (a *Adapter) thread(ctx context.Context, o origin, r bot.Reply) (store.Thread, error) {
+	if !o.start {
+		th, ok, err := a.opts.Store.ThreadFor(ctx, Platform, o.learner.Key(), r.Lesson)
+		if err != nil {
+			return store.Thread{}, fmt.Errorf("find thread: %w", err)
+		}
+		if ok {
+			return th, nil
+		}
+	}
+	root := message{
+		Text: fmt.Sprintf("Lesson %s: %s", dotted(r.Lesson), r.Title),
+		Blocks: []slack.Block{section(cut(fmt.Sprintf("*Lesson %s* · %s\nThe lesson runs in this thread. Press the buttons to move on; answer questions by replying in this thread.",
+			dotted(r.Lesson), escapeTitle(r.Title)), maxSectionText))},
+	}
+	channel := o.channel
+	if channel == "" || isDM(channel) || a.placement(channel, r.Lesson) == PlaceDM {
+		dm, err := a.openDM(ctx, o.learner.UserID)
+		if err != nil {
+			return store.Thread{}, err
+		}
+		channel = dm
+	}
+	ts, err := a.post(ctx, channel, "", root)
+	if err != nil && channel == o.channel {
+		// Not in that channel (not_in_channel, channel_not_found...): fall
+		// back to the learner's DM rather than lose the lesson.
+		a.logErr("post lesson thread in channel, falling back to DM", err, "channel", channel)
+		if channel, err = a.openDM(ctx, o.learner.UserID); err == nil {
+			ts, err = a.post(ctx, channel, "", root)
+		}
+	}
+	if err != nil {
+		return store.Thread{}, err
+	}
+	th := store.Thread{Platform: Platform, Learner: o.learner.Key(), Lesson: r.Lesson, Channel: channel, ThreadID: ts, Updated: a.now()}
+	if err := a.opts.Store.PutThread(ctx, th); err != nil {
+		return store.Thread{}, fmt.Errorf("remember thread: %w", err)
+	}
+	return th, nil
+}
+
+func escapeTitle(t string) string {
+	if t == "" {
+		return ""
+	}
+	return "*" + strings.ReplaceAll(strings.ReplaceAll(strings.ReplaceAll(t, "&", "&amp;"), "<", "&lt;"), ">", "&gt;") + "*"
+}
+
+// deliverThread posts a card into the lesson thread: it disables the
+// previous card's buttons, posts the content and then the new buttons, and
+// remembers the buttons' message so the next card can disable them.
+func (a *Adapter) deliverThread(ctx context.Context, o origin, r bot.Reply) error {
+	th, err := a.thread(ctx, o, r)
+	if err != nil {
+		return err
+	}
+	if th.LastMessage != "" && !(o.controls && th.LastMessage == o.messageTS) {
+		if err := a.update(ctx, th.Channel, th.LastMessage, message{Text: "Continued below", Blocks: spent("Continued below ↓")}); err != nil {
+			a.logErr("disable previous buttons", err, "learner", o.learner.Key())
+		}
+	}
+	out := render(r)
+	for _, m := range out.Content {
+		if _, err := a.post(ctx, th.Channel, th.ThreadID, m); err != nil {
+			return err
+		}
+	}
+	th.LastMessage = ""
+	if len(out.Controls) > 0 {
+		ts, err := a.post(ctx, th.Channel, th.ThreadID, message{Text: "Lesson " + dotted(r.Lesson) + " controls", Blocks: out.Controls})
+		if err != nil {
+			return err
+		}
+		th.LastMessage = ts
+	}
+	th.Updated = a.now()
+	if err := a.opts.Store.PutThread(ctx, th); err != nil {
+		return fmt.Errorf("remember thread: %w", err)
+	}
+	return nil
+}
+
+// onInteraction acknowledges a block_actions or view_submission payload and
+// queues its work. Duplicates are dropped durably (Store.FirstSeen) by:
+//
+//   - navigation buttons: channel + message ts + action_id + value, so a
+//     card's Next works once however often it is clicked or replayed;
+//   - checkboxes and ratings, which may rightly be pressed again on the same
+//     message: the same plus Slack's action_ts, which drops only replays
+//     and re-deliveries of one press;
+//   - modal submissions: the view id plus its hash.
+func (a *Adapter) onInteraction(_ context.Context, cb slack.InteractionCallback) any {
+	who := learnerOf(cb.User.ID, cb.User.Name)
+	if cb.User.ID == "" {
+		return nil
+	}
+	switch cb.Type {
+	case slack.InteractionTypeBlockActions:
+		a.onBlockActions(cb, who)
+		return nil
+	case slack.InteractionTypeViewSubmission:
+		return a.onViewSubmission(cb, who)
+	}
+	return nil
+}
+
+func (a *Adapter) onBlockActions(cb slack.InteractionCallback, who bot.Learner) {
+	channel := cb.Container.ChannelID
+	if channel == "" {
+		channel = cb.Channel.ID
+	}
+	thread := cb.Container.ThreadTs
+	if thread == "" {
+		thread = cb.Message.ThreadTimestamp
+	}
+	for _, act := range cb.ActionCallback.BlockActions {
+		o := origin{learner: who, channel: channel, responseURL: cb.ResponseURL, threadTS: thread,
+			messageTS: cb.Container.MessageTs, blockID: act.BlockID}
+		kindID := strings.Join([]string{channel, cb.Container.MessageTs, act.ActionID, act.Value}, "/")
+		switch {
+		case strings.HasPrefix(act.ActionID, actAnswer):
+			lesson, q, ok := parseAnswerValue(act.Value)
+			if ok {
+				trigger := cb.TriggerID
+				a.goBackground(func(ctx context.Context) { a.openAnswerModal(ctx, trigger, lesson, q, channel, thread) })
+			}
+			continue
+		case strings.HasPrefix(act.ActionID, actNav):
+			o.controls = true
+			o.pressed = act.Text.Text
+		case strings.HasPrefix(act.ActionID, actCheck):
+			kindID = strings.Join([]string{channel, cb.Container.MessageTs, act.ActionID, cb.ActionTs}, "/")
+		default:
+			kindID = strings.Join([]string{channel, cb.Container.MessageTs, act.ActionID, act.Value, cb.ActionTs}, "/")
+		}
+		msgs := a.actionMessages(cb, act, who)
+		if len(msgs) == 0 {
+			continue
+		}
+		a.enqueue(who.Key(), func(ctx context.Context) {
+			first, err := a.opts.Store.FirstSeen(ctx, "slack-action", kindID)
+			if err != nil {
+				a.logErr("dedup action", err, "learner", who.Key())
+				a.report(ctx, o, err)
+				return
+			}
+			if !first {
+				a.log.Info("dropped duplicate action", "learner", who.Key(), "action", act.ActionID)
+				return
+			}
+			for i, m := range msgs {
+				if i > 0 {
+					o.controls = false // spent once
+				}
+				a.handle(ctx, o, m)
+			}
+		})
+	}
+}
+
+// actionMessages turns one Slack action into the engine's messages. A
+// checkboxes element reports the selection after the click: compare it
+// with the message as it was shown to find what changed.
+func (a *Adapter) actionMessages(cb slack.InteractionCallback, act *slack.BlockAction, who bot.Learner) []bot.Message {
+	msg := func(action string) bot.Message {
+		lesson := ""
+		if pa, err := bot.ParseAction(action); err == nil {
+			lesson = pa.Lesson
+		}
+		return bot.Message{Learner: who, Kind: bot.KindAction, Action: action, Lesson: lesson}
+	}
+	if act.Type != slack.ActionType(slack.METCheckboxGroups) {
+		if act.Value == "" {
+			return nil
+		}
+		return []bot.Message{msg(act.Value)}
+	}
+	selected := map[string]bool{}
+	for _, o := range act.SelectedOptions {
+		selected[o.Value] = true
+	}
+	shown, known := shownCheckboxes(cb.Message.Blocks, act.BlockID)
+	var out []bot.Message
+	for _, v := range shown {
+		if known[v] != selected[v] {
+			out = append(out, msg(setCheck(v, selected[v])))
+		}
+	}
+	if shown == nil { // message not in the payload: send the whole state
+		for v := range selected {
+			out = append(out, msg(setCheck(v, true)))
+		}
+	}
+	return out
+}
+
+// shownCheckboxes returns the option values of the checkboxes element in
+// block blockID and which were ticked when the message was shown.
+func shownCheckboxes(blocks slack.Blocks, blockID string) ([]string, map[string]bool) {
+	for _, b := range blocks.BlockSet {
+		ab, ok := b.(*slack.ActionBlock)
+		if !ok || ab.BlockID != blockID || ab.Elements == nil {
+			continue
+		}
+		for _, el := range ab.Elements.ElementSet {
+			cg, ok := el.(*slack.CheckboxGroupsBlockElement)
+			if !ok {
+				continue
+			}
+			var vals []string
+			on := map[string]bool{}
+			for _, o := range cg.Options {
+				vals = append(vals, o.Value)
+			}
+			for _, o := range cg.InitialOptions {
+				on[o.Value] = true
+			}
+			return vals, on
+		}
+	}
+	return nil, nil
+}
+
+// setCheck turns an option value (a CheckAction for "on") into the action
+// for the wanted state.
+func setCheck(v string, on bool) string {
+	pa, err := bot.ParseAction(v)
+	if err != nil {
+		return v
+	}
+	return bot.CheckAction(pa.Lesson, pa.Item, on)
+}
+
+// modalMeta travels in the answer modal's private_metadata.
+type modalMeta struct {
+	Lesson   string `json:"l"`
+	Question string `json:"q"`
+	Channel  string `json:"c,omitempty"`
+	Thread   string `json:"t,omitempty"`
+}
+
+const (
+	answerBlock  = "answer"
+	answerAction = "text"
+)
+
+func (a *Adapter) openAnswerModal(ctx context.Context, trigger, lesson, question, channel, thread string) {
+	meta, _ := json.Marshal(modalMeta{Lesson: lesson, Question: question, Channel: channel, Thread: thread})
+	input := slack.NewPlainTextInputBlockElement(plain("Your answer"), answerAction)
+	input.Multiline = true
+	input.MaxLength = 3000
+	view := slack.ModalViewRequest{
+		Type:            slack.VTModal,
+		Title:           plain("Answer"),
+		Submit:          plain("Save answer"),
+		Close:           plain("Cancel"),
+		PrivateMetadata: string(meta),
+		CallbackID:      "answer",
+		Blocks: slack.Blocks{BlockSet: []slack.Block{
+			slack.NewInputBlock(answerBlock, plain("Lesson "+dotted(lesson)), nil, input),
+		}},
+	}
+	// The trigger expires 3 s after the click: one quick try, no retries.
+	cctx, cancel := context.WithTimeout(ctx, 2500*time.Millisecond)
+	defer cancel()
+	if _, err := a.api.OpenViewContext(cctx, trigger, view); err != nil {
+		a.logErr("views.open", err, "lesson", lesson)
+	}
+}
+
+func (a *Adapter) onViewSubmission(cb slack.InteractionCallback, who bot.Learner) any {
+	var meta modalMeta
+	if err := json.Unmarshal([]byte(cb.View.PrivateMetadata), &meta); err != nil || meta.Lesson == "" {
+		return nil
+	}
+	text := ""
+	if cb.View.State != nil {
+		text = strings.TrimSpace(cb.View.State.Values[answerBlock][answerAction].Value)
+	}
+	if text == "" {
+		return map[string]any{"response_action": "errors", "errors": map[string]string{answerBlock: "Write an answer, or cancel and press Skip question."}}
+	}
+	o := origin{learner: who, channel: meta.Channel, threadTS: meta.Thread}
+	m := bot.Message{Learner: who, Kind: bot.KindText, Text: text, Lesson: meta.Lesson, Question: meta.Question}
+	key := cb.View.ID + "/" + cb.View.Hash
+	a.enqueue(who.Key(), func(ctx context.Context) {
+		first, err := a.opts.Store.FirstSeen(ctx, "slack-view", key)
+		if err != nil || !first {
+			if err != nil {
+				a.logErr("dedup view", err, "learner", who.Key())
+			}
+			return
+		}
+		a.handle(ctx, o, m)
+	})
+	return nil // an empty 200 closes the modal
+}
+
+// onEvent queues an Events API callback. Retried deliveries (same
+// event_id) are dropped durably. Only plain messages by people in a known
+// lesson thread of theirs become answers; bot messages, edits and other
+// subtypes are ignored.
+func (a *Adapter) onEvent(ev slackevents.EventsAPIEvent) {
+	cbe, ok := ev.Data.(*slackevents.EventsAPICallbackEvent)
+	if !ok || cbe.EventID == "" {
+		return
+	}
+	me, ok := ev.InnerEvent.Data.(*slackevents.MessageEvent)
+	if !ok || me.User == "" || me.BotID != "" || me.SubType != "" || me.ThreadTimeStamp == "" || me.ThreadTimeStamp == me.TimeStamp {
+		return
+	}
+	who := learnerOf(me.User, "")
+	eventID := cbe.EventID
+	a.enqueue(who.Key(), func(ctx context.Context) {
+		first, err := a.opts.Store.FirstSeen(ctx, "slack-event", eventID)
+		if err != nil {
+			a.logErr("dedup event", err, "event", eventID)
+			return
+		}
+		if !first {
+			a.log.Info("dropped duplicate event", "event", eventID)
+			return
+		}
+		th, ok, err := a.opts.Store.ThreadAt(ctx, Platform, me.Channel, me.ThreadTimeStamp)
+		if err != nil {
+			a.logErr("find thread", err, "event", eventID)
+			return
+		}
+		if !ok || th.Learner != who.Key() {
+			return // not a lesson thread, or someone else's
+		}
+		o := origin{learner: who, channel: me.Channel, threadTS: me.ThreadTimeStamp}
+		m := bot.Message{Learner: who, Kind: bot.KindText, Text: html.UnescapeString(me.Text), Lesson: th.Lesson}
+		replies := a.handle(ctx, o, m)
+		if len(replies) > 0 && !replies[0].Ephemeral {
+			if err := a.react(ctx, me.Channel, me.TimeStamp, "white_check_mark"); err != nil {
+				a.logErr("react to answer", err, "learner", who.Key())
+			}
+		}
+	})
+}

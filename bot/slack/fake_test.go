@@ -1,0 +1,254 @@
+package slack
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slacktest"
+)
+
+// fakeSlack is slack-go's slacktest server with our own handlers bound for
+// the Web API methods the adapter uses (slacktest lacks views.open,
+// chat.update, conversations.replies/history, and its chat.postMessage
+// answers bare-second timestamps and blocks on its websocket hub). It keeps
+// every call and the messages as Slack would, and can inject faults.
+type fakeSlack struct {
+	t   *testing.T
+	srv *slacktest.Server
+
+	mu        sync.Mutex
+	calls     []apiCall
+	msgs      []*fakeMsg // in posting order
+	seq       int
+	faults    map[string][]fault
+	responses []map[string]any // bodies POSTed to response URLs
+	views     []url.Values
+}
+
+type apiCall struct {
+	Method string
+	Form   url.Values
+}
+
+type fakeMsg struct {
+	Channel, TS, ThreadTS, Text string
+	Blocks                      []map[string]any
+	MetaID                      string
+	Updates                     int
+}
+
+// fault is what the fake does instead of (or after) handling a call.
+type fault struct {
+	status     int           // HTTP status to answer (429, 500)
+	retryAfter string        // Retry-After header
+	delay      time.Duration // sleep before answering
+	applied    bool          // do the call's work, then fail (a post that succeeded but looked failed)
+}
+
+func newFakeSlack(t *testing.T) *fakeSlack {
+	f := &fakeSlack{t: t, faults: map[string][]fault{}}
+	bind := func(c slacktest.Customize) {
+		for _, m := range []string{"chat.postMessage", "chat.update", "chat.postEphemeral", "conversations.open",
+			"conversations.replies", "conversations.history", "views.open", "reactions.add"} {
+			c.Handle("/"+m, f.handler(m))
+		}
+		c.Handle("/respond/", f.respond)
+	}
+	f.srv = slacktest.NewTestServer(bind)
+	f.srv.Start()
+	t.Cleanup(f.srv.Stop)
+	return f
+}
+
+func (f *fakeSlack) apiURL() string      { return f.srv.GetAPIURL() }
+func (f *fakeSlack) responseURL() string { return "http://" + f.srv.ServerAddr + "/respond/1" }
+
+// fail queues faults for the next calls of method.
+func (f *fakeSlack) fail(method string, fs ...fault) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.faults[method] = append(f.faults[method], fs...)
+}
+
+func (f *fakeSlack) handler(method string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		form, _ := url.ParseQuery(string(body))
+		if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+			// views.open and friends send JSON: keep each field as JSON text.
+			var obj map[string]json.RawMessage
+			_ = json.Unmarshal(body, &obj)
+			form = url.Values{}
+			for k, v := range obj {
+				var s string
+				if json.Unmarshal(v, &s) != nil {
+					s = string(v)
+				}
+				form.Set(k, s)
+			}
+		}
+		f.mu.Lock()
+		f.calls = append(f.calls, apiCall{Method: method, Form: form})
+		var ft *fault
+		if q := f.faults[method]; len(q) > 0 {
+			ft = &q[0]
+			f.faults[method] = q[1:]
+		}
+		f.mu.Unlock()
+		if ft != nil {
+			if ft.delay > 0 {
+				time.Sleep(ft.delay)
+			}
+			if ft.status != 0 {
+				if ft.applied {
+					f.apply(method, form)
+				}
+				if ft.retryAfter != "" {
+					w.Header().Set("Retry-After", ft.retryAfter)
+				}
+				w.WriteHeader(ft.status)
+				return
+			}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(f.apply(method, form))
+	}
+}
+
+// apply does what Slack would and returns the API answer.
+func (f *fakeSlack) apply(method string, form url.Values) map[string]any {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	switch method {
+	case "chat.postMessage":
+		f.seq++
+		m := &fakeMsg{Channel: form.Get("channel"), TS: fmt.Sprintf("1700000%03d.%06d", f.seq, f.seq),
+			ThreadTS: form.Get("thread_ts"), Text: form.Get("text")}
+		_ = json.Unmarshal([]byte(form.Get("blocks")), &m.Blocks)
+		var meta slack.SlackMetadata
+		if json.Unmarshal([]byte(form.Get("metadata")), &meta) == nil {
+			m.MetaID, _ = meta.EventPayload["id"].(string)
+		}
+		f.msgs = append(f.msgs, m)
+		return map[string]any{"ok": true, "channel": m.Channel, "ts": m.TS}
+	case "chat.update":
+		for _, m := range f.msgs {
+			if m.Channel == form.Get("channel") && m.TS == form.Get("ts") {
+				m.Blocks = nil
+				_ = json.Unmarshal([]byte(form.Get("blocks")), &m.Blocks)
+				m.Text = form.Get("text")
+				m.Updates++
+				return map[string]any{"ok": true, "channel": m.Channel, "ts": m.TS, "text": m.Text}
+			}
+		}
+		return map[string]any{"ok": false, "error": "message_not_found"}
+	case "chat.postEphemeral":
+		return map[string]any{"ok": true, "message_ts": "1700000000.000001"}
+	case "conversations.open":
+		return map[string]any{"ok": true, "channel": map[string]any{"id": "D" + strings.TrimPrefix(form.Get("users"), "U")}}
+	case "conversations.replies", "conversations.history":
+		var out []map[string]any
+		for _, m := range f.msgs {
+			if m.Channel != form.Get("channel") {
+				continue
+			}
+			if method == "conversations.replies" && m.TS != form.Get("ts") && m.ThreadTS != form.Get("ts") {
+				continue
+			}
+			msg := map[string]any{"type": "message", "ts": m.TS, "text": m.Text, "thread_ts": m.ThreadTS}
+			if m.MetaID != "" {
+				msg["metadata"] = map[string]any{"event_type": metaEvent, "event_payload": map[string]any{"id": m.MetaID}}
+			}
+			out = append(out, msg)
+		}
+		return map[string]any{"ok": true, "messages": out, "has_more": false}
+	case "views.open":
+		f.views = append(f.views, form)
+		return map[string]any{"ok": true, "view": map[string]any{"id": "V1"}}
+	case "reactions.add":
+		return map[string]any{"ok": true}
+	}
+	return map[string]any{"ok": false, "error": "unknown_method"}
+}
+
+func (f *fakeSlack) respond(w http.ResponseWriter, r *http.Request) {
+	var body map[string]any
+	_ = json.NewDecoder(r.Body).Decode(&body)
+	f.mu.Lock()
+	f.responses = append(f.responses, body)
+	f.mu.Unlock()
+	w.WriteHeader(http.StatusOK)
+}
+
+// snapshot copies what the fake holds.
+func (f *fakeSlack) snapshot() (calls []apiCall, msgs []fakeMsg, responses []map[string]any) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	calls = append(calls, f.calls...)
+	for _, m := range f.msgs {
+		msgs = append(msgs, *m)
+	}
+	responses = append(responses, f.responses...)
+	return calls, msgs, responses
+}
+
+func (f *fakeSlack) count(method string) int {
+	calls, _, _ := f.snapshot()
+	n := 0
+	for _, c := range calls {
+		if c.Method == method {
+			n++
+		}
+	}
+	return n
+}
+
+// thread returns the messages of the thread rooted at ts, root first.
+func (f *fakeSlack) thread(channel, ts string) []fakeMsg {
+	_, msgs, _ := f.snapshot()
+	var out []fakeMsg
+	for _, m := range msgs {
+		if m.Channel == channel && (m.TS == ts || m.ThreadTS == ts) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// blockTypes and friends read the JSON blocks the fake received.
+func hasActionPrefix(m fakeMsg, prefix string) bool {
+	for _, b := range m.Blocks {
+		els, _ := b["elements"].([]any)
+		for _, e := range els {
+			el, _ := e.(map[string]any)
+			if id, _ := el["action_id"].(string); strings.HasPrefix(id, prefix) {
+				return true
+			}
+		}
+		if acc, ok := b["accessory"].(map[string]any); ok {
+			if id, _ := acc["action_id"].(string); strings.HasPrefix(id, prefix) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func headerText(m fakeMsg) string {
+	for _, b := range m.Blocks {
+		if b["type"] == "header" {
+			t, _ := b["text"].(map[string]any)
+			s, _ := t["text"].(string)
+			return s
+		}
+	}
+	return ""
+}

@@ -1,0 +1,79 @@
+package slack
+
+import (
+	"context"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/store"
+)
+
+type storeDB = *store.DB
+
+// stubHandler is a tiny bot.Handler for tests that need control over the
+// replies (fault tests) or a lesson the course does not have.
+type stubHandler struct {
+	got   chan bot.Message
+	delay time.Duration
+	err   error
+}
+
+func fakeHandler(got chan bot.Message) *stubHandler { return &stubHandler{got: got} }
+
+func (s *stubHandler) Handle(ctx context.Context, m bot.Message) ([]bot.Reply, error) {
+	select {
+	case s.got <- m:
+	default:
+	}
+	if s.delay > 0 {
+		time.Sleep(s.delay)
+	}
+	if s.err != nil {
+		return nil, s.err
+	}
+	if m.Kind == bot.KindCommand && m.Command == "status" {
+		return []bot.Reply{{Ephemeral: true, Title: "Your progress", Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: "Nothing yet."}}}}, nil
+	}
+	lesson := "9-9"
+	if m.Kind == bot.KindText {
+		return []bot.Reply{{Lesson: lesson, Card: "c1", Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: "Saved your answer."}},
+			Buttons: []bot.Button{{Label: "Next", Action: bot.Action{Verb: bot.VerbNext, Lesson: lesson, At: "c1"}.Encode()}}}}, nil
+	}
+	return []bot.Reply{{
+		Lesson: lesson, Card: "c1", Title: "Card one", Context: "Lesson 9.9 · card 1 of 2",
+		Blocks: []bot.Block{
+			{Kind: bot.BlockMarkdown, Text: "Some **text**."},
+			{Kind: bot.BlockQuestion, Text: "Why?", Question: &bot.Question{ID: "q1", Prompt: "Why?"}},
+		},
+		Buttons: []bot.Button{{Label: "Skip question", Action: bot.Action{Verb: bot.VerbSkip, Lesson: lesson, At: "c1"}.Encode()}},
+	}}, nil
+}
+
+func drain(ch chan bot.Message) []bot.Message {
+	var out []bot.Message
+	for {
+		select {
+		case m := <-ch:
+			out = append(out, m)
+		default:
+			return out
+		}
+	}
+}
+
+func urlQuery(s string) string { return url.QueryEscape(s) }
+
+// waitFor polls cond up to a liveness deadline (not a speed check).
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if cond() {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatal("condition not met within 20s")
+}

@@ -1,0 +1,257 @@
+// Package slack is the Slack adapter: it takes slash commands, button
+// presses, modal submissions and thread replies from Slack (over HTTP with
+// signed requests, or over Socket Mode), hands them to a bot.Handler (the
+// lesson engine) and posts the replies as Block Kit messages in a lesson
+// thread.
+//
+// Every request is acknowledged at once; the work runs afterwards in a
+// per-learner worker, so one learner's replies arrive in order and a slow
+// Slack Web API never delays an acknowledgement. See docs/slack.md.
+package slack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/store"
+)
+
+// Platform is the bot.Learner.Platform of Slack users.
+const Platform = "slack"
+
+// Placement values: where a lesson thread is opened.
+const (
+	PlaceDM      = "dm"
+	PlaceChannel = "channel"
+)
+
+// Modes.
+const (
+	ModeHTTP   = "http"
+	ModeSocket = "socket"
+)
+
+// Store is what the adapter keeps durably: dedup records (retried events,
+// double-clicked buttons) and where each learner's lesson thread is.
+// *store.DB implements it.
+type Store interface {
+	FirstSeen(ctx context.Context, kind, id string) (bool, error)
+	PutThread(ctx context.Context, t store.Thread) error
+	ThreadFor(ctx context.Context, platform, learner, lesson string) (store.Thread, bool, error)
+	ThreadAt(ctx context.Context, platform, channel, threadID string) (store.Thread, bool, error)
+}
+
+// Command is a slash command for the app manifest and for acknowledging:
+// names starting with "start-" start a lesson.
+type Command struct {
+	Name        string // without the slash
+	Description string
+	Usage       string
+}
+
+// Options configure an Adapter.
+type Options struct {
+	BotToken      string // xoxb-...: Web API
+	SigningSecret string // HTTP mode: verifies requests
+	AppToken      string // xapp-...: Socket Mode
+	APIURL        string // Web API base, default Slack's own ("https://slack.com/api/")
+	Mode          string // ModeHTTP (default) or ModeSocket
+
+	// Placement is where lesson threads open by default: PlaceDM (default)
+	// or PlaceChannel (the channel the command was typed in).
+	// ChannelPlacement (by channel id) and then LessonPlacement (by lesson
+	// id, "4-4") override it.
+	Placement        string
+	ChannelPlacement map[string]string
+	LessonPlacement  map[string]string
+
+	Handler  bot.Handler
+	Store    Store
+	Commands []Command
+	Now      func() time.Time // default time.Now
+	Log      *slog.Logger     // default slog.Default()
+
+	// HTTPClient is used for the Web API and response_url (default: one
+	// with a 15 s timeout).
+	HTTPClient *http.Client
+	// FastAnswer is how long a status/help command waits for its answer to
+	// put it in the HTTP response before falling back to response_url.
+	// Default 2 s (Slack allows 3).
+	FastAnswer time.Duration
+	// CallTimeout bounds one Web API call (default 10 s); Backoff is the
+	// first retry delay after a 5xx or timeout, doubled each time (default
+	// 500 ms); Attempts bounds the tries of one call (default 5).
+	CallTimeout time.Duration
+	Backoff     time.Duration
+	Attempts    int
+}
+
+// Adapter connects Slack to a bot.Handler. Create it with New.
+type Adapter struct {
+	opts     Options
+	api      *slack.Client
+	ver      verifier
+	log      *slog.Logger
+	now      func() time.Time
+	http     *http.Client
+	starters map[string]bool
+	secrets  []string
+
+	base   context.Context // workers' context, cancelled after draining
+	cancel context.CancelFunc
+
+	mu     sync.Mutex
+	queues map[string]*queue
+	closed bool
+	wg     sync.WaitGroup
+}
+
+var _ bot.Sender = (*Adapter)(nil)
+
+// New checks opts and returns an adapter. It names the missing secret when
+// one needed by the mode is absent.
+func New(opts Options) (*Adapter, error) {
+	if opts.Mode == "" {
+		opts.Mode = ModeHTTP
+	}
+	if opts.Placement == "" {
+		opts.Placement = PlaceDM
+	}
+	switch {
+	case opts.Mode != ModeHTTP && opts.Mode != ModeSocket:
+		return nil, fmt.Errorf("slack: mode %q: want %q or %q", opts.Mode, ModeHTTP, ModeSocket)
+	case opts.BotToken == "":
+		return nil, errors.New("slack: SLACK_BOT_TOKEN is not set")
+	case opts.Mode == ModeHTTP && opts.SigningSecret == "":
+		return nil, errors.New("slack: SLACK_SIGNING_SECRET is not set (needed in http mode)")
+	case opts.Mode == ModeSocket && opts.AppToken == "":
+		return nil, errors.New("slack: SLACK_APP_TOKEN is not set (needed in socket mode)")
+	case opts.Handler == nil || opts.Store == nil:
+		return nil, errors.New("slack: Handler and Store are required")
+	}
+	for _, p := range []string{opts.Placement} {
+		if p != PlaceDM && p != PlaceChannel {
+			return nil, fmt.Errorf("slack: placement %q: want %q or %q", p, PlaceDM, PlaceChannel)
+		}
+	}
+	for _, m := range []map[string]string{opts.ChannelPlacement, opts.LessonPlacement} {
+		for k, p := range m {
+			if p != PlaceDM && p != PlaceChannel {
+				return nil, fmt.Errorf("slack: placement %q for %q: want %q or %q", p, k, PlaceDM, PlaceChannel)
+			}
+		}
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Log == nil {
+		opts.Log = slog.Default()
+	}
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = &http.Client{Timeout: 15 * time.Second}
+	}
+	if opts.FastAnswer <= 0 {
+		opts.FastAnswer = 2 * time.Second
+	}
+	if opts.CallTimeout <= 0 {
+		opts.CallTimeout = 10 * time.Second
+	}
+	if opts.Backoff <= 0 {
+		opts.Backoff = 500 * time.Millisecond
+	}
+	if opts.Attempts <= 0 {
+		opts.Attempts = 5
+	}
+	apiOpts := []slack.Option{slack.OptionHTTPClient(opts.HTTPClient)}
+	if opts.APIURL != "" {
+		u := opts.APIURL
+		if !strings.HasSuffix(u, "/") {
+			u += "/"
+		}
+		apiOpts = append(apiOpts, slack.OptionAPIURL(u))
+	}
+	if opts.AppToken != "" {
+		apiOpts = append(apiOpts, slack.OptionAppLevelToken(opts.AppToken))
+	}
+	a := &Adapter{
+		opts:     opts,
+		api:      slack.New(opts.BotToken, apiOpts...),
+		ver:      verifier{secret: []byte(opts.SigningSecret), now: opts.Now},
+		log:      opts.Log.With("platform", Platform),
+		now:      opts.Now,
+		http:     opts.HTTPClient,
+		starters: map[string]bool{},
+		queues:   map[string]*queue{},
+	}
+	for _, s := range []string{opts.BotToken, opts.SigningSecret, opts.AppToken} {
+		if s != "" {
+			a.secrets = append(a.secrets, s)
+		}
+	}
+	for _, c := range opts.Commands {
+		if strings.HasPrefix(c.Name, "start-") {
+			a.starters[c.Name] = true
+		}
+	}
+	a.base, a.cancel = context.WithCancel(context.Background())
+	return a, nil
+}
+
+// Run serves until ctx is done: in socket mode it runs the Socket Mode
+// connection (reconnecting as Slack asks); in http mode the routes do the
+// work and Run only waits. Then it lets queued work finish (up to 10 s),
+// stops the workers and returns.
+func (a *Adapter) Run(ctx context.Context) error {
+	var err error
+	if a.opts.Mode == ModeSocket {
+		err = a.runSocket(ctx)
+	} else {
+		<-ctx.Done()
+	}
+	a.drain(10 * time.Second)
+	if errors.Is(err, context.Canceled) {
+		err = nil
+	}
+	return err
+}
+
+// Send posts replies to a learner outside a request (nudges): lesson replies
+// in the learner's lesson thread (a new one in their DM if none), the rest
+// as a direct message. It waits until the replies are posted.
+func (a *Adapter) Send(ctx context.Context, to bot.Learner, replies []bot.Reply) error {
+	done := make(chan error, 1)
+	ok := a.enqueue(to.Key(), func(wctx context.Context) {
+		done <- a.deliver(wctx, origin{learner: to}, replies)
+	})
+	if !ok {
+		return errors.New("slack: send: adapter is shutting down")
+	}
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return fmt.Errorf("slack: send to %s: %w", to.Key(), ctx.Err())
+	}
+}
+
+// redact removes the adapter's secrets from s (errors from HTTP clients may
+// echo what they were given); logs only ever get redacted text.
+func (a *Adapter) redact(s string) string {
+	for _, sec := range a.secrets {
+		s = strings.ReplaceAll(s, sec, "<secret>")
+	}
+	return s
+}
+
+func (a *Adapter) logErr(msg string, err error, args ...any) {
+	a.log.Error(msg, append(args, "err", a.redact(err.Error()))...)
+}

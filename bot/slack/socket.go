@@ -1,0 +1,81 @@
+package slack
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
+	"github.com/slack-go/slack/socketmode"
+)
+
+// runSocket runs Socket Mode until ctx is done: the same handlers as HTTP
+// mode, every envelope acknowledged (slash commands and modal submissions
+// with their response as the ack payload). slack-go's client reconnects on
+// "disconnect" and "refresh_requested" and when the socket drops. There are
+// no signatures over the socket: the app token authenticates the connection.
+func (a *Adapter) runSocket(ctx context.Context) error {
+	sm := socketmode.New(a.api)
+	errc := make(chan error, 1)
+	go func() { errc <- sm.RunContext(ctx) }()
+	for {
+		select {
+		case <-ctx.Done():
+			return <-errc
+		case err := <-errc:
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return fmt.Errorf("slack socket mode: %s", a.redact(err.Error()))
+		case evt := <-sm.Events:
+			// Own goroutine: a status command may wait up to FastAnswer
+			// for its answer, and must not hold up other envelopes.
+			a.goBackground(func(context.Context) { a.onSocketEvent(ctx, sm, evt) })
+		}
+	}
+}
+
+func (a *Adapter) onSocketEvent(ctx context.Context, sm *socketmode.Client, evt socketmode.Event) {
+	ack := func(payload any) {
+		if evt.Request == nil {
+			return
+		}
+		var err error
+		if payload == nil {
+			err = sm.AckCtx(ctx, evt.Request.EnvelopeID, nil)
+		} else {
+			err = sm.AckCtx(ctx, evt.Request.EnvelopeID, payload)
+		}
+		if err != nil {
+			a.logErr("socket mode ack", err)
+		}
+	}
+	switch evt.Type {
+	case socketmode.EventTypeSlashCommand:
+		cmd, ok := evt.Data.(slack.SlashCommand)
+		if !ok {
+			ack(nil)
+			return
+		}
+		ack(a.onCommand(ctx, cmd))
+	case socketmode.EventTypeInteractive:
+		cb, ok := evt.Data.(slack.InteractionCallback)
+		if !ok {
+			ack(nil)
+			return
+		}
+		ack(a.onInteraction(ctx, cb))
+	case socketmode.EventTypeEventsAPI:
+		ev, ok := evt.Data.(slackevents.EventsAPIEvent)
+		ack(nil)
+		if ok {
+			a.onEvent(ev)
+		}
+	case socketmode.EventTypeConnected:
+		a.log.Info("socket mode connected")
+	case socketmode.EventTypeConnectionError, socketmode.EventTypeInvalidAuth:
+		a.log.Warn("socket mode connection problem", "event", string(evt.Type))
+	case socketmode.EventTypeDisconnect:
+		a.log.Info("socket mode: Slack asked to reconnect")
+	}
+}
