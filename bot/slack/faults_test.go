@@ -1,0 +1,241 @@
+package slack
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coursebot/coursebot/bot"
+)
+
+func stub(got chan bot.Message) func(storeDB) bot.Handler {
+	return func(storeDB) bot.Handler { return fakeHandler(got) }
+}
+
+// posted returns the messages the fake holds in channel.
+func posted(f *fakeSlack, channel string) []fakeMsg {
+	_, msgs, _ := f.snapshot()
+	var out []fakeMsg
+	for _, m := range msgs {
+		if m.Channel == channel {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// Each card of the stub lesson is: root, content, controls.
+func TestRateLimitedThenOK(t *testing.T) {
+	h := newHarness(t, stub(make(chan bot.Message, 16)), nil)
+	h.fake.fail("chat.postMessage", fault{status: 429, retryAfter: "1"})
+	h.command("U1", "start-9-9", "C1")
+	h.idle()
+	if n := h.fake.count("chat.postMessage"); n != 4 {
+		t.Errorf("%d postMessage calls, want 3 posts + 1 rate-limited", n)
+	}
+	if msgs := posted(h.fake, "D1"); len(msgs) != 3 {
+		t.Errorf("%d messages in the DM, want 3 (root, card, controls)", len(msgs))
+	}
+	if !strings.Contains(h.logs.String(), "retry") {
+		t.Error("rate limit not logged")
+	}
+}
+
+func TestServerErrorsRetriedNeverDoubled(t *testing.T) {
+	h := newHarness(t, stub(make(chan bot.Message, 16)), nil)
+	// The root post fails twice with 500 (not made), the card post is made
+	// but answered with 500, the controls post times out... once.
+	h.fake.fail("chat.postMessage",
+		fault{status: 500}, fault{status: 502},
+		fault{}, // root succeeds
+		fault{status: 500, applied: true},
+	)
+	h.command("U1", "start-9-9", "C1")
+	h.idle()
+	msgs := posted(h.fake, "D1")
+	if len(msgs) != 3 {
+		for _, m := range msgs {
+			t.Logf("%s %q", m.TS, m.Text)
+		}
+		t.Fatalf("%d messages in the DM, want exactly 3 (no loss, no double)", len(msgs))
+	}
+	if h.fake.count("conversations.replies") == 0 {
+		t.Error("an ambiguous failure was retried without checking the thread first")
+	}
+	th := h.lessonThread("U1", "9-9")
+	if th.LastMessage != msgs[2].TS {
+		t.Errorf("thread remembers controls %q, want %q", th.LastMessage, msgs[2].TS)
+	}
+}
+
+func TestPersistentFailureTellsLearner(t *testing.T) {
+	h := newHarness(t, stub(make(chan bot.Message, 16)), func(o *Options) { o.Attempts = 3 })
+	h.fake.fail("conversations.open", fault{status: 500}, fault{status: 500}, fault{status: 500})
+	h.command("U1", "start-9-9", "C1")
+	h.idle()
+	_, _, responses := h.fake.snapshot()
+	if len(responses) != 1 || !strings.Contains(responses[0]["text"].(string), "could not post the lesson") {
+		t.Fatalf("learner was told %v", responses)
+	}
+	if !strings.Contains(h.logs.String(), "conversations.open") {
+		t.Error("operator log lacks the failing call")
+	}
+	if strings.Contains(h.logs.String(), testBotToken) {
+		t.Error("bot token in the log")
+	}
+}
+
+func TestHandlerErrorIsOneSentence(t *testing.T) {
+	h := newHarness(t, func(storeDB) bot.Handler {
+		return &stubHandler{got: make(chan bot.Message, 4), err: errors.New("store: disk on fire " + testBotToken)}
+	}, nil)
+	h.command("U1", "start-9-9", "C1")
+	h.idle()
+	_, _, responses := h.fake.snapshot()
+	if len(responses) != 1 || responses[0]["text"] != sorryInternal {
+		t.Fatalf("learner was told %v", responses)
+	}
+	logs := h.logs.String()
+	if !strings.Contains(logs, "disk on fire") || strings.Contains(logs, testBotToken) {
+		t.Errorf("log should have the detail without the token:\n%s", logs)
+	}
+}
+
+// TestSlowAPIAckFirst: with the Web API taking 4 s, every request is still
+// acknowledged before any work reaches Slack, and the work completes after.
+func TestSlowAPIAckFirst(t *testing.T) {
+	h := newHarness(t, stub(make(chan bot.Message, 16)), func(o *Options) { o.CallTimeout = 10 * time.Second })
+	h.fake.fail("conversations.open", fault{delay: 4 * time.Second})
+	code, body := h.command("U1", "start-9-9", "C1")
+	if code != 200 || !strings.Contains(body, "Starting Lesson 9.9") {
+		t.Fatalf("ack %d %q", code, body)
+	}
+	if n := h.fake.count("chat.postMessage"); n != 0 {
+		t.Fatalf("ack came after %d posts: it waited for the slow API", n)
+	}
+	h.idle()
+	if msgs := posted(h.fake, "D1"); len(msgs) != 3 {
+		t.Fatalf("%d messages after the slow API, want 3", len(msgs))
+	}
+}
+
+// TestSlowHandlerStatusFallsBackToResponseURL: a status answer that is not
+// ready within FastAnswer goes to response_url; the request returns empty.
+func TestSlowHandlerStatusFallsBackToResponseURL(t *testing.T) {
+	h := newHarness(t, func(storeDB) bot.Handler {
+		return &stubHandler{got: make(chan bot.Message, 4), delay: 500 * time.Millisecond}
+	}, func(o *Options) { o.FastAnswer = 50 * time.Millisecond })
+	code, body := h.command("U1", "status", "C1")
+	if code != 200 || body != "" {
+		t.Fatalf("ack %d %q, want an empty 200", code, body)
+	}
+	h.idle()
+	_, _, responses := h.fake.snapshot()
+	if len(responses) != 1 || responses[0]["response_type"] != "ephemeral" || !strings.Contains(responses[0]["text"].(string), "Your progress") {
+		t.Fatalf("response_url got %v", responses)
+	}
+}
+
+func TestDuplicateDeliveriesDropped(t *testing.T) {
+	got := make(chan bot.Message, 32)
+	h := newHarness(t, stub(got), nil)
+	h.command("U1", "start-9-9", "C1")
+	h.idle()
+	th := h.lessonThread("U1", "9-9")
+	drain(got)
+	// Slack retries an event up to 3 times with the same event_id.
+	for range 4 {
+		if code := h.reply("U1", th.Channel, th.ThreadID, "an answer", "EvDUP1"); code != 200 {
+			t.Fatalf("event: %d", code)
+		}
+	}
+	h.idle()
+	// A double-click on the same button.
+	_, ctrl := currentCard(t, h.fake.thread(th.Channel, th.ThreadID))
+	next := navButton(ctrl, "Next")
+	h.press("U1", ctrl, next)
+	h.press("U1", ctrl, next)
+	h.idle()
+	var texts, actions int
+	for _, m := range drain(got) {
+		switch m.Kind {
+		case bot.KindText:
+			texts++
+			if m.Lesson != "9-9" || m.Text != "an answer" {
+				t.Errorf("text message %+v", m)
+			}
+		case bot.KindAction:
+			actions++
+		}
+	}
+	if texts != 1 || actions != 1 {
+		t.Fatalf("handler got %d answers and %d actions, want 1 and 1", texts, actions)
+	}
+	if n := h.fake.count("reactions.add"); n != 1 {
+		t.Errorf("%d reactions, want 1", n)
+	}
+	// Bot messages, edits and messages outside lesson threads are ignored.
+	h.reply("U1", th.Channel, "", "not in a thread", "EvTOP")
+	h.reply("U2", th.Channel, th.ThreadID, "someone else", "EvOTHER")
+	h.idle()
+	if ms := drain(got); len(ms) != 0 {
+		t.Errorf("ignored messages reached the handler: %+v", ms)
+	}
+}
+
+// TestRestartMidLesson: the process stops after two cards and a new one on
+// the same store file carries on in the same thread; a retry of an event
+// handled before the restart is still dropped.
+func TestRestartMidLesson(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	h.command("U1", "start-4-4", "C1")
+	h.idle()
+	th := h.lessonThread("U1", "4-4")
+	for range 2 {
+		_, ctrl := currentCard(t, h.fake.thread(th.Channel, th.ThreadID))
+		next := navButton(ctrl, "Next")
+		if next == "" {
+			t.Fatal("no Next")
+		}
+		h.press("U1", ctrl, next)
+		h.idle()
+	}
+	before, _ := h.db.Progress(context.Background(), "slack:U1", "4-4")
+	h.reply("U1", th.Channel, th.ThreadID, "pre-restart text", "EvRESTART")
+	h.idle()
+
+	h.restart(nil)
+
+	if got := h.lessonThread("U1", "4-4"); got.ThreadID != th.ThreadID || got.LastMessage == "" {
+		t.Fatalf("thread after restart %+v, want %+v with its controls", got, th)
+	}
+	calls := h.fake.count("chat.postMessage")
+	h.reply("U1", th.Channel, th.ThreadID, "pre-restart text", "EvRESTART") // Slack's retry
+	h.idle()
+	if n := h.fake.count("chat.postMessage"); n != calls {
+		t.Errorf("a retried event was handled again after restart (%d new posts)", n-calls)
+	}
+	_, ctrl := currentCard(t, h.fake.thread(th.Channel, th.ThreadID))
+	btn := navButton(ctrl, "Next", "Skip question")
+	h.press("U1", ctrl, btn)
+	h.idle()
+	after, _ := h.db.Progress(context.Background(), "slack:U1", "4-4")
+	if after.CardIndex <= before.CardIndex {
+		t.Fatalf("no progress after restart: card %d, was %d", after.CardIndex, before.CardIndex)
+	}
+	thread := h.fake.thread(th.Channel, th.ThreadID)
+	if thread[len(thread)-1].ThreadTS != th.ThreadID {
+		t.Error("post-restart card not in the lesson thread")
+	}
+	live := 0
+	for _, m := range thread {
+		if hasActionPrefix(m, actNav) {
+			live++
+		}
+	}
+	if live != 1 {
+		t.Errorf("%d live controls messages after restart, want 1", live)
+	}
+}
