@@ -1,0 +1,104 @@
+package console
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/coursebot/coursebot/bot"
+)
+
+// script is a handler that answers every message with a fixed card and
+// records what it was sent.
+type script struct {
+	got  []bot.Message
+	card bot.Reply
+}
+
+func (s *script) Handle(_ context.Context, m bot.Message) ([]bot.Reply, error) {
+	s.got = append(s.got, m)
+	return []bot.Reply{s.card}, nil
+}
+
+func TestLinesBecomeMessages(t *testing.T) {
+	card := bot.Reply{Lesson: "4-4", Card: "c", Title: "Checklist",
+		Blocks: []bot.Block{
+			{Kind: bot.BlockChecklist, Items: []bot.Item{{ID: "i1", Text: "Linting passes"}, {ID: "i2", Text: "Tests pass", Checked: true}}},
+			{Kind: bot.BlockRating, Items: []bot.Item{{ID: "r1", Text: "Docker", Value: 3}}},
+		},
+		Buttons: []bot.Button{{Label: "Back", Action: "back|4-4|c"}, {Label: "Skip question", Action: "skip|4-4|c"}},
+	}
+	tests := []struct {
+		line string
+		want bot.Message
+	}{
+		{"/start-4-4", bot.Message{Kind: bot.KindCommand, Command: "start-4-4"}},
+		{"/help-mlops  drift detection ", bot.Message{Kind: bot.KindCommand, Command: "help-mlops", Args: "drift detection"}},
+		{"1", bot.Message{Kind: bot.KindAction, Action: "back|4-4|c", Lesson: "4-4"}},
+		{"skip", bot.Message{Kind: bot.KindAction, Action: "skip|4-4|c", Lesson: "4-4"}},
+		{"Skip Question", bot.Message{Kind: bot.KindAction, Action: "skip|4-4|c", Lesson: "4-4"}},
+		{"3", bot.Message{Kind: bot.KindAction, Action: bot.CheckAction("4-4", "i1", true), Lesson: "4-4"}},
+		{"4", bot.Message{Kind: bot.KindAction, Action: bot.CheckAction("4-4", "i2", false), Lesson: "4-4"}},
+		{"5 4", bot.Message{Kind: bot.KindAction, Action: bot.RateAction("4-4", "r1", 4), Lesson: "4-4"}},
+		{"MLOps is shipping models.", bot.Message{Kind: bot.KindText, Text: "MLOps is shipping models.", Lesson: "4-4"}},
+	}
+	for _, tt := range tests {
+		h := &script{card: card}
+		var out bytes.Buffer
+		c := New(h, bot.Learner{Platform: "console", UserID: "ada"}, &out, nil)
+		// Show the card first, as the engine would have.
+		if err := c.Line(context.Background(), "/start-4-4"); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Line(context.Background(), tt.line); err != nil {
+			t.Fatal(err)
+		}
+		got := h.got[len(h.got)-1]
+		got.Learner = bot.Learner{}
+		if got != tt.want {
+			t.Errorf("%q -> %+v, want %+v", tt.line, got, tt.want)
+		}
+	}
+}
+
+func TestNoticesDoNotReachTheEngine(t *testing.T) {
+	card := bot.Reply{Lesson: "4-4", Blocks: []bot.Block{{Kind: bot.BlockRating, Items: []bot.Item{{ID: "r1", Text: "Docker"}}}},
+		Buttons: []bot.Button{{Label: "Next", Action: "next|4-4|c"}}}
+	h := &script{card: card}
+	var out bytes.Buffer
+	c := New(h, bot.Learner{Platform: "console", UserID: "ada"}, &out, nil)
+	ctx := context.Background()
+	c.Line(ctx, "/start-4-4")
+	for _, line := range []string{"9", "2", "2 9"} {
+		c.Line(ctx, line)
+	}
+	if len(h.got) != 1 {
+		t.Errorf("engine got %d messages, want only the first: %+v", len(h.got), h.got)
+	}
+	for _, want := range []string{"There is no choice 9 here: pick 1 to 2.", `Rate "Docker" by typing 2 followed by 1-5`, "A rating is a number from 1 to 5."} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+func TestRenderShowsNumbersStateAndCode(t *testing.T) {
+	var out bytes.Buffer
+	c := New(&script{}, bot.Learner{Platform: "console", UserID: "ada"}, &out, nil)
+	c.render(bot.Reply{Lesson: "4-4", Title: "Architecture", Context: "card 5 of 42",
+		Blocks: []bot.Block{
+			{Kind: bot.BlockCode, Text: "┌──┐\n│ A│\n└──┘"},
+			{Kind: bot.BlockChecklist, Items: []bot.Item{{ID: "a", Group: "Code Quality", Text: "Linting passes", Checked: true}}},
+			{Kind: bot.BlockRating, Items: []bot.Item{{ID: "b", Text: "Docker", Value: 4}}},
+			{Kind: bot.BlockQuestion, Question: &bot.Question{Prompt: "Why?", Answered: true, Answer: "Because."}},
+		},
+		Buttons: []bot.Button{{Label: "Next", Action: "n"}}})
+	want := "== Architecture ==\ncard 5 of 42\n\n```\n┌──┐\n│ A│\n└──┘\n```\n\n" +
+		"Tick an item by typing its number (again to untick).\n  Code Quality\n     2. [x] Linting passes\n\n" +
+		"Rate each from 1 to 5: type the number, a space and your rating (\"3 4\").\n     3. ●●●●○ 4  Docker\n\n" +
+		"Question: Why?\nYour answer: Because.\n\n[1] Next  \n"
+	if got := strings.TrimPrefix(out.String(), "\n"); got != want {
+		t.Errorf("render =\n%s\nwant\n%s", got, want)
+	}
+}
