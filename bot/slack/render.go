@@ -36,8 +36,8 @@ const (
 
 // message is one chat.postMessage worth of blocks.
 type message struct {
-	Text   string
-	Blocks []slack.Block
+	Text   string        `json:"text"`
+	Blocks []slack.Block `json:"blocks"`
 }
 
 // rendered is a Reply as Slack messages: the content (each within 50
