@@ -311,11 +311,9 @@ func (a *Adapter) thread(ctx context.Context, o origin, r bot.Reply) (store.Thre
 	if err != nil {
 		return store.Thread{}, err
 	}
-	th := store.Thread{Platform: Platform, Learner: o.learner.Key(), Lesson: r.Lesson, Channel: channel, ThreadID: ts, Updated: a.now()}
-	if err := a.opts.Store.PutThread(ctx, th); err != nil {
-		return store.Thread{}, fmt.Errorf("remember thread: %w", err)
-	}
-	return th, nil
+	// Stored by deliverThread once the card is posted (one write per card);
+	// if posting fails before that, the next message opens a new thread.
+	return store.Thread{Platform: Platform, Learner: o.learner.Key(), Lesson: r.Lesson, Channel: channel, ThreadID: ts}, nil
 }
 
 func escapeTitle(t string) string {

@@ -21,7 +21,7 @@ import (
 // answers bare-second timestamps and blocks on its websocket hub). It keeps
 // every call and the messages as Slack would, and can inject faults.
 type fakeSlack struct {
-	t   *testing.T
+	t   testing.TB
 	srv *slacktest.Server
 
 	mu        sync.Mutex
@@ -53,7 +53,7 @@ type fault struct {
 	applied    bool          // do the call's work, then fail (a post that succeeded but looked failed)
 }
 
-func newFakeSlack(t *testing.T) *fakeSlack {
+func newFakeSlack(t testing.TB) *fakeSlack {
 	f := &fakeSlack{t: t, faults: map[string][]fault{}}
 	bind := func(c slacktest.Customize) {
 		for _, m := range []string{"chat.postMessage", "chat.update", "chat.postEphemeral", "conversations.open",

@@ -30,7 +30,7 @@ const (
 // harness runs the adapter for real: its routes behind an httptest server,
 // a bbolt store in a temp dir, the Slack Web API faked by fakeSlack.
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	fake   *fakeSlack
 	a      *Adapter
 	srv    *httptest.Server
@@ -83,7 +83,7 @@ func commandsOf(t testing.TB) []Command {
 }
 
 // newHarness starts everything; handler nil means the real engine.
-func newHarness(t *testing.T, handler func(*store.DB) bot.Handler, mod func(*Options)) *harness {
+func newHarness(t testing.TB, handler func(*store.DB) bot.Handler, mod func(*Options)) *harness {
 	t.Helper()
 	h := &harness{t: t, fake: newFakeSlack(t), now: time.Unix(1_750_000_000, 0), logs: &syncBuffer{}}
 	h.dbPath = filepath.Join(t.TempDir(), "bot.db")

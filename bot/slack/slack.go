@@ -93,6 +93,10 @@ type Options struct {
 	CallTimeout time.Duration
 	Backoff     time.Duration
 	Attempts    int
+	// Workers bounds how many learners' jobs run at once (default 4).
+	// Slack allows a workspace a few posts per second, so more would only
+	// meet 429s; fewer keeps CPU for acknowledging requests in a burst.
+	Workers int
 }
 
 // Adapter connects Slack to a bot.Handler. Create it with New.
@@ -108,6 +112,8 @@ type Adapter struct {
 
 	base   context.Context // workers' context, cancelled after draining
 	cancel context.CancelFunc
+
+	slots chan struct{} // one per job allowed to run at once
 
 	mu     sync.Mutex
 	queues map[string]*queue
@@ -171,6 +177,9 @@ func New(opts Options) (*Adapter, error) {
 	if opts.Attempts <= 0 {
 		opts.Attempts = 5
 	}
+	if opts.Workers <= 0 {
+		opts.Workers = 4
+	}
 	apiOpts := []slack.Option{slack.OptionHTTPClient(opts.HTTPClient)}
 	if opts.APIURL != "" {
 		u := opts.APIURL
@@ -191,6 +200,7 @@ func New(opts Options) (*Adapter, error) {
 		http:     opts.HTTPClient,
 		starters: map[string]bool{},
 		queues:   map[string]*queue{},
+		slots:    make(chan struct{}, opts.Workers),
 	}
 	for _, s := range []string{opts.BotToken, opts.SigningSecret, opts.AppToken} {
 		if s != "" {

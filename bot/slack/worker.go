@@ -45,7 +45,9 @@ func (a *Adapter) work(learner string, q *queue) {
 		q.jobs[0] = nil
 		q.jobs = q.jobs[1:]
 		a.mu.Unlock()
+		a.slots <- struct{}{}
 		a.runJob(job)
+		<-a.slots
 	}
 }
 
