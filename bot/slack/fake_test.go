@@ -53,7 +53,7 @@ type fault struct {
 	applied    bool          // do the call's work, then fail (a post that succeeded but looked failed)
 }
 
-func newFakeSlack(t testing.TB) *fakeSlack {
+func newFakeSlack(t testing.TB, extra ...slacktest.Binder) *fakeSlack {
 	f := &fakeSlack{t: t, faults: map[string][]fault{}}
 	bind := func(c slacktest.Customize) {
 		for _, m := range []string{"chat.postMessage", "chat.update", "chat.postEphemeral", "conversations.open",
@@ -62,7 +62,7 @@ func newFakeSlack(t testing.TB) *fakeSlack {
 		}
 		c.Handle("/respond/", f.respond)
 	}
-	f.srv = slacktest.NewTestServer(bind)
+	f.srv = slacktest.NewTestServer(append(extra, bind)...)
 	f.srv.Start()
 	t.Cleanup(f.srv.Stop)
 	return f

@@ -85,7 +85,12 @@ func commandsOf(t testing.TB) []Command {
 // newHarness starts everything; handler nil means the real engine.
 func newHarness(t testing.TB, handler func(*store.DB) bot.Handler, mod func(*Options)) *harness {
 	t.Helper()
-	h := &harness{t: t, fake: newFakeSlack(t), now: time.Unix(1_750_000_000, 0), logs: &syncBuffer{}}
+	return newHarnessFake(t, newFakeSlack(t), handler, mod)
+}
+
+func newHarnessFake(t testing.TB, fake *fakeSlack, handler func(*store.DB) bot.Handler, mod func(*Options)) *harness {
+	t.Helper()
+	h := &harness{t: t, fake: fake, now: time.Unix(1_750_000_000, 0), logs: &syncBuffer{}}
 	h.dbPath = filepath.Join(t.TempDir(), "bot.db")
 	h.start(handler, mod)
 	return h

@@ -141,13 +141,8 @@ func New(opts Options) (*Adapter, error) {
 		return nil, errors.New("slack: SLACK_SIGNING_SECRET is not set (needed in http mode)")
 	case opts.Mode == ModeSocket && opts.AppToken == "":
 		return nil, errors.New("slack: SLACK_APP_TOKEN is not set (needed in socket mode)")
-	case opts.Handler == nil || opts.Store == nil:
-		return nil, errors.New("slack: Handler and Store are required")
-	}
-	for _, p := range []string{opts.Placement} {
-		if p != PlaceDM && p != PlaceChannel {
-			return nil, fmt.Errorf("slack: placement %q: want %q or %q", p, PlaceDM, PlaceChannel)
-		}
+	case opts.Placement != PlaceDM && opts.Placement != PlaceChannel:
+		return nil, fmt.Errorf("slack: placement %q: want %q or %q", opts.Placement, PlaceDM, PlaceChannel)
 	}
 	for _, m := range []map[string]string{opts.ChannelPlacement, opts.LessonPlacement} {
 		for k, p := range m {
@@ -155,6 +150,9 @@ func New(opts Options) (*Adapter, error) {
 				return nil, fmt.Errorf("slack: placement %q for %q: want %q or %q", p, k, PlaceDM, PlaceChannel)
 			}
 		}
+	}
+	if opts.Handler == nil || opts.Store == nil {
+		return nil, errors.New("slack: Handler and Store are required")
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
