@@ -29,6 +29,7 @@ type fakeSlack struct {
 	msgs      []*fakeMsg // in posting order
 	seq       int
 	faults    map[string][]fault
+	notIn     map[string]bool // channels the bot is not a member of
 	responses []map[string]any // bodies POSTed to response URLs
 	views     []url.Values
 }
@@ -70,6 +71,17 @@ func newFakeSlack(t testing.TB, extra ...slacktest.Binder) *fakeSlack {
 
 func (f *fakeSlack) apiURL() string      { return f.srv.GetAPIURL() }
 func (f *fakeSlack) responseURL() string { return "http://" + f.srv.ServerAddr + "/respond/1" }
+
+// notInChannel makes posts to channel fail as Slack does for a channel the
+// bot has not joined.
+func (f *fakeSlack) notInChannel(channel string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.notIn == nil {
+		f.notIn = map[string]bool{}
+	}
+	f.notIn[channel] = true
+}
 
 // fail queues faults for the next calls of method.
 func (f *fakeSlack) fail(method string, fs ...fault) {
@@ -129,6 +141,9 @@ func (f *fakeSlack) apply(method string, form url.Values) map[string]any {
 	defer f.mu.Unlock()
 	switch method {
 	case "chat.postMessage":
+		if f.notIn[form.Get("channel")] {
+			return map[string]any{"ok": false, "error": "not_in_channel"}
+		}
 		f.seq++
 		m := &fakeMsg{Channel: form.Get("channel"), TS: fmt.Sprintf("1700000%03d.%06d", f.seq, f.seq),
 			ThreadTS: form.Get("thread_ts"), Text: form.Get("text")}
