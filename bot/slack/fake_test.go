@@ -29,7 +29,7 @@ type fakeSlack struct {
 	msgs      []*fakeMsg // in posting order
 	seq       int
 	faults    map[string][]fault
-	notIn     map[string]bool // channels the bot is not a member of
+	notIn     map[string]bool  // channels the bot is not a member of
 	responses []map[string]any // bodies POSTed to response URLs
 	views     []url.Values
 }
