@@ -11,6 +11,8 @@
 //	thread_at   platform "\x00" channel "\x00" threadID -> key in threads
 //	seen        kind "\x00" id -> 8-byte big-endian unix nanoseconds
 //	seen_time   8-byte big-endian unix nanoseconds + kind "\x00" id -> ""
+//	cohorts, cohort_members, nudge_state       see cohorts.go
+//	schedules, runs, deliveries                see schedule.go
 //
 // Learner keys carry their platform ("slack:U123"); no bucket name does, so
 // linking identities later is a matter of rewriting keys, not buckets.
@@ -88,7 +90,8 @@ var (
 
 // allBuckets lists every bucket Open creates.
 func allBuckets() [][]byte {
-	return [][]byte{bucketMeta, bucketLearners, bucketProgress, bucketThreads, bucketThreadAt, bucketSeen, bucketSeenTime}
+	return [][]byte{bucketMeta, bucketLearners, bucketProgress, bucketThreads, bucketThreadAt, bucketSeen, bucketSeenTime,
+		bucketCohorts, bucketCohortMembers, bucketNudgeState, bucketSchedules, bucketRuns, bucketDeliveries}
 }
 
 // migration upgrades the data inside tx by one schema version.
