@@ -202,8 +202,9 @@ func (a *Adapter) placement(channel, lesson string) string {
 // updates in place, the rest (status, help, refusals) ephemerally where the
 // learner asked.
 func (a *Adapter) deliver(ctx context.Context, o origin, replies []bot.Reply) error {
-	if o.controls && o.messageTS != "" && o.channel != "" {
-		// The pressed navigation buttons are spent whatever comes next.
+	if o.controls && o.messageTS != "" && o.channel != "" && postsCard(replies) {
+		// The pressed navigation buttons are spent: a new card follows.
+		// (After an error or a refusal they stay, so the learner can retry.)
 		note := "✓ " + o.pressed
 		if err := a.update(ctx, o.channel, o.messageTS, message{Text: note, Blocks: spent(note)}); err != nil {
 			a.logErr("disable pressed buttons", err, "learner", o.learner.Key())
@@ -224,6 +225,16 @@ func (a *Adapter) deliver(ctx context.Context, o origin, replies []bot.Reply) er
 		}
 	}
 	return nil
+}
+
+// postsCard reports whether replies post something new in a lesson thread.
+func postsCard(rs []bot.Reply) bool {
+	for _, r := range rs {
+		if r.Lesson != "" && !r.Ephemeral && !r.Update {
+			return true
+		}
+	}
+	return false
 }
 
 func (a *Adapter) deliverInPlace(ctx context.Context, o origin, r bot.Reply) error {

@@ -239,3 +239,25 @@ func TestRestartMidLesson(t *testing.T) {
 		t.Errorf("%d live controls messages after restart, want 1", live)
 	}
 }
+
+// TestFailedPressKeepsButtons: when a press fails on our side the learner
+// is told and the buttons stay, so they can press again.
+func TestFailedPressKeepsButtons(t *testing.T) {
+	h := newHarness(t, func(storeDB) bot.Handler {
+		return &stubHandler{got: make(chan bot.Message, 8), actionErr: errors.New("engine hiccup")}
+	}, nil)
+	h.command("U1", "start-9-9", "C1")
+	h.idle()
+	th := h.lessonThread("U1", "9-9")
+	_, ctrl := currentCard(t, h.fake.thread(th.Channel, th.ThreadID))
+	h.press("U1", ctrl, navButton(ctrl, "Skip question"))
+	h.idle()
+	_, after := currentCard(t, h.fake.thread(th.Channel, th.ThreadID))
+	if after.TS != ctrl.TS || after.Updates != 0 {
+		t.Fatalf("buttons were replaced after a failed press")
+	}
+	_, _, responses := h.fake.snapshot()
+	if len(responses) == 0 || responses[len(responses)-1]["text"] != sorryInternal {
+		t.Fatalf("learner was told %v", responses)
+	}
+}

@@ -18,6 +18,8 @@ type stubHandler struct {
 	got   chan bot.Message
 	delay time.Duration
 	err   error
+	// actionErr fails only button presses.
+	actionErr error
 }
 
 func fakeHandler(got chan bot.Message) *stubHandler { return &stubHandler{got: got} }
@@ -32,6 +34,9 @@ func (s *stubHandler) Handle(ctx context.Context, m bot.Message) ([]bot.Reply, e
 	}
 	if s.err != nil {
 		return nil, s.err
+	}
+	if s.actionErr != nil && m.Kind == bot.KindAction {
+		return nil, s.actionErr
 	}
 	if m.Kind == bot.KindCommand && m.Command == "status" {
 		return []bot.Reply{{Ephemeral: true, Title: "Your progress", Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: "Nothing yet."}}}}, nil

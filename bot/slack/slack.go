@@ -50,8 +50,9 @@ type Store interface {
 	ThreadAt(ctx context.Context, platform, channel, threadID string) (store.Thread, bool, error)
 }
 
-// Command is a slash command for the app manifest and for acknowledging:
-// names starting with "start-" start a lesson.
+// Command is a slash command for the app manifest. Whatever the list, a
+// command named "start-…" is acknowledged as starting a lesson and the rest
+// are answered in place; the handler decides what each does.
 type Command struct {
 	Name        string // without the slash
 	Description string
@@ -101,14 +102,13 @@ type Options struct {
 
 // Adapter connects Slack to a bot.Handler. Create it with New.
 type Adapter struct {
-	opts     Options
-	api      *slack.Client
-	ver      verifier
-	log      *slog.Logger
-	now      func() time.Time
-	http     *http.Client
-	starters map[string]bool
-	secrets  []string
+	opts    Options
+	api     *slack.Client
+	ver     verifier
+	log     *slog.Logger
+	now     func() time.Time
+	http    *http.Client
+	secrets []string
 
 	base   context.Context // workers' context, cancelled after draining
 	cancel context.CancelFunc
@@ -190,24 +190,18 @@ func New(opts Options) (*Adapter, error) {
 		apiOpts = append(apiOpts, slack.OptionAppLevelToken(opts.AppToken))
 	}
 	a := &Adapter{
-		opts:     opts,
-		api:      slack.New(opts.BotToken, apiOpts...),
-		ver:      verifier{secret: []byte(opts.SigningSecret), now: opts.Now},
-		log:      opts.Log.With("platform", Platform),
-		now:      opts.Now,
-		http:     opts.HTTPClient,
-		starters: map[string]bool{},
-		queues:   map[string]*queue{},
-		slots:    make(chan struct{}, opts.Workers),
+		opts:   opts,
+		api:    slack.New(opts.BotToken, apiOpts...),
+		ver:    verifier{secret: []byte(opts.SigningSecret), now: opts.Now},
+		log:    opts.Log.With("platform", Platform),
+		now:    opts.Now,
+		http:   opts.HTTPClient,
+		queues: map[string]*queue{},
+		slots:  make(chan struct{}, opts.Workers),
 	}
 	for _, s := range []string{opts.BotToken, opts.SigningSecret, opts.AppToken} {
 		if s != "" {
 			a.secrets = append(a.secrets, s)
-		}
-	}
-	for _, c := range opts.Commands {
-		if strings.HasPrefix(c.Name, "start-") {
-			a.starters[c.Name] = true
 		}
 	}
 	a.base, a.cancel = context.WithCancel(context.Background())
