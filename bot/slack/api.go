@@ -30,7 +30,7 @@ import (
 
 const metaEvent = "coursebot_post"
 
-// errAmbiguous marks failures after which a request may have been applied.
+// ambiguous reports failures after which a request may have been applied.
 func ambiguous(err error) bool {
 	var sc slack.StatusCodeError
 	if errors.As(err, &sc) {
@@ -250,10 +250,7 @@ func (a *Adapter) respond(ctx context.Context, url string, m message) error {
 		}
 		defer resp.Body.Close()
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
-		switch {
-		case resp.StatusCode == http.StatusTooManyRequests:
-			return slack.StatusCodeError{Code: resp.StatusCode, Status: resp.Status}
-		case resp.StatusCode >= 300:
+		if resp.StatusCode >= 300 { // 429 and 5xx are retried by call
 			return slack.StatusCodeError{Code: resp.StatusCode, Status: resp.Status}
 		}
 		return nil
