@@ -65,7 +65,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 			BotToken: cfg.Secrets.SlackBotToken.Reveal(), SigningSecret: cfg.Secrets.SlackSigningSecret.Reveal(),
 			AppToken: cfg.Secrets.SlackAppToken.Reveal(), APIURL: cfg.Slack.APIURL, Mode: cfg.Slack.Mode,
 			Placement: cfg.Slack.Placement, ChannelPlacement: cfg.Slack.Channels, LessonPlacement: cfg.Slack.Courses,
-			Handler: engine, Store: db, Commands: slackCommands(course), Log: log.With("platform", "slack"),
+			Handler: engine, Store: db, Commands: slackCommands(course), Log: log, // the adapter adds platform=slack
 		})
 		if err != nil {
 			return fmt.Errorf("slack: %w", err)
@@ -158,7 +158,7 @@ func newDiscord(cfg Config, course *lessons.Course, h *lessons.Engine, db discor
 		Token: cfg.Secrets.DiscordToken.Reveal(), PublicKey: cfg.Secrets.DiscordPublicKey.Reveal(),
 		ApplicationID: cfg.Discord.ApplicationID, APIURL: cfg.Discord.APIURL, Mode: cfg.Discord.Mode,
 		GuildIDs: cfg.Discord.GuildIDs, PrivateThreads: cfg.Discord.PrivateThreads,
-		Handler: h, Store: db, Commands: discordCommands(course), Log: log.With("platform", "discord"),
+		Handler: h, Store: db, Commands: discordCommands(course), Log: log, // the adapter adds platform=discord
 	})
 	if err != nil {
 		return nil, fmt.Errorf("discord: %w", err)
