@@ -496,6 +496,14 @@ func (e *request) answer(ctx context.Context, m bot.Message) ([]bot.Reply, error
 	if truncated {
 		note = fmt.Sprintf("Saved the first %d characters of your answer (that is the longest answer kept).", e.answerLimit)
 	}
+	// The card's reading is already on screen above the learner's answer:
+	// reply with the question, the answer and the follow-up only.
+	for i, b := range r.Blocks {
+		if b.Kind == bot.BlockQuestion {
+			r.Blocks = r.Blocks[i:]
+			break
+		}
+	}
 	r.Blocks = append([]bot.Block{{Kind: bot.BlockMarkdown, Text: note}}, r.Blocks...)
 	return []bot.Reply{r}, nil
 }

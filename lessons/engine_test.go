@@ -459,3 +459,24 @@ func TestSetCourseSwapsTheCourseAndKeepsLearnersPlace(t *testing.T) {
 		t.Errorf("answer lost across reload: %+v", r)
 	}
 }
+
+func TestAnswerReplyCarriesQuestionAndFollowUpNotTheReading(t *testing.T) {
+	h := newHarness(t)
+	l := h.learner("jo")
+	l.cmd("start-4-4")
+	l.press("Next")
+	l.press("Next")
+	arch := l.press("Skip question") // Architecture Review: a diagram, then a question
+	if arch.Blocks[1].Kind != bot.BlockCode {
+		t.Fatalf("architecture card starts %+v", arch.Blocks[:2])
+	}
+	r := l.text("Code flows into CI, CI into production.")
+	for _, b := range r.Blocks {
+		if b.Kind == bot.BlockCode {
+			t.Errorf("the answer reply repeats the card's diagram")
+		}
+	}
+	if r.Blocks[0].Text != "Saved your answer." || r.Blocks[1].Kind != bot.BlockQuestion || !r.Blocks[1].Question.Answered {
+		t.Errorf("answer reply = %+v", r.Blocks)
+	}
+}

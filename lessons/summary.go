@@ -1,0 +1,62 @@
+package lessons
+
+// Summary is how far a learner is in one lesson, for leads' progress
+// tables, digests and nudges.
+type Summary struct {
+	State     LessonState
+	Card      int    // 1-based position of the learner's card (0 = not started)
+	Cards     int    // cards in the lesson
+	CardTitle string // title of the learner's card
+	Step      int    // 1-based tutor-script step of the card (0 = the opening card)
+	Steps     int
+	Questions int
+	Answered  int
+	Items     int // checklist items
+	Checked   int
+	Ratings   int
+	Rated     int
+	// Open lists the checklist items not ticked yet, in lesson order.
+	Open []ItemDef
+}
+
+// Summarize counts what the learner has done in les.
+func Summarize(les *Lesson, p Progress) Summary {
+	s := Summary{State: p.State(), Cards: len(les.Cards), Steps: len(les.Steps)}
+	for _, c := range les.Cards {
+		for _, b := range c.Blocks {
+			switch b.Kind {
+			case Question:
+				s.Questions++
+				if _, ok := p.Answers[b.Question.ID]; ok {
+					s.Answered++
+				}
+			case Checklist:
+				for _, it := range b.Items {
+					s.Items++
+					if p.Checks[it.ID] {
+						s.Checked++
+					} else {
+						s.Open = append(s.Open, it)
+					}
+				}
+			case Rating:
+				for _, it := range b.Items {
+					s.Ratings++
+					if p.Ratings[it.ID] > 0 {
+						s.Rated++
+					}
+				}
+			}
+		}
+	}
+	if s.State != StateNotStarted && len(les.Cards) > 0 {
+		card := les.Cards[max(0, min(p.CardIndex, len(les.Cards)-1))]
+		for _, c := range les.Cards {
+			if c.Key == p.Card {
+				card = c
+			}
+		}
+		s.Card, s.CardTitle, s.Step = card.Index+1, card.Title, card.Step+1
+	}
+	return s
+}
