@@ -137,6 +137,9 @@ func kindName(k bot.MessageKind) string {
 // commands; anything else gets the list of commands that exist.
 func (e *request) command(ctx context.Context, m bot.Message) ([]bot.Reply, error) {
 	name := strings.ToLower(strings.TrimPrefix(strings.TrimSpace(m.Command), "/"))
+	if name == ForgetCommand {
+		return e.forgetAsk()
+	}
 	if mm := startCmd.FindStringSubmatch(name); mm != nil {
 		return e.start(ctx, m.Learner, mm[1])
 	}
@@ -265,6 +268,9 @@ func (e *request) action(ctx context.Context, m bot.Message) ([]bot.Reply, error
 	}
 	if a.Verb == bot.VerbOpen {
 		return e.start(ctx, m.Learner, a.Lesson)
+	}
+	if a.Verb == verbForget {
+		return e.forgetAnswer(ctx, m.Learner, a)
 	}
 	les, err := e.lesson(a.Lesson)
 	if err != nil {
