@@ -4,22 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"time"
 
+	"github.com/coursebot/coursebot/bot"
 	bolt "go.etcd.io/bbolt"
 )
 
-// Thread is where a learner's lesson runs on a platform: the channel and
-// thread the bot posts the lesson's cards into.
-type Thread struct {
-	Platform    string    `json:"platform"`
-	Learner     string    `json:"learner"`
-	Lesson      string    `json:"lesson"`
-	Channel     string    `json:"channel"`
-	ThreadID    string    `json:"thread_id"`
-	LastMessage string    `json:"last_message,omitempty"`
-	Updated     time.Time `json:"updated,omitzero"`
-}
+// Thread is bot.Thread: adapters name it without importing the store.
+type Thread = bot.Thread
 
 func threadKey(platform, learner, lesson string) []byte {
 	return []byte(platform + sep + learner + sep + lesson)

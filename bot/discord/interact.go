@@ -10,16 +10,13 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/coursebot/coursebot/bot"
-	"github.com/coursebot/coursebot/store"
 )
 
 // Thread is the store's lesson-thread record. For Discord, Channel and
 // ThreadID are both the thread's own channel id (where cards are posted;
 // a MESSAGE_CREATE names no parent channel); LastMessage lists, comma-separated, the ids of
 // the messages of the latest card that carry buttons.
-type Thread = store.Thread
-
-var _ Store = (*store.DB)(nil)
+type Thread = bot.Thread
 
 // Dedup kinds for Store.FirstSeen.
 const (

@@ -13,7 +13,6 @@ import (
 	"github.com/slack-go/slack/slackevents"
 
 	"github.com/coursebot/coursebot/bot"
-	"github.com/coursebot/coursebot/store"
 )
 
 // The one sentence a learner gets when something failed on our side.
@@ -287,11 +286,11 @@ func blockID(b slack.Block) string {
 // thread returns the learner's thread for lesson, opening a new one (a root
 // message in their DM or the channel) for a start command or when none is
 // known.
-func (a *Adapter) thread(ctx context.Context, o origin, r bot.Reply) (store.Thread, error) {
+func (a *Adapter) thread(ctx context.Context, o origin, r bot.Reply) (bot.Thread, error) {
 	if !o.start {
 		th, ok, err := a.opts.Store.ThreadFor(ctx, Platform, o.learner.Key(), r.Lesson)
 		if err != nil {
-			return store.Thread{}, fmt.Errorf("find thread: %w", err)
+			return bot.Thread{}, fmt.Errorf("find thread: %w", err)
 		}
 		if ok {
 			return th, nil
@@ -306,7 +305,7 @@ func (a *Adapter) thread(ctx context.Context, o origin, r bot.Reply) (store.Thre
 	if channel == "" || isDM(channel) || a.placement(channel, r.Lesson) == PlaceDM {
 		dm, err := a.openDM(ctx, o.learner.UserID)
 		if err != nil {
-			return store.Thread{}, err
+			return bot.Thread{}, err
 		}
 		channel = dm
 	}
@@ -320,11 +319,11 @@ func (a *Adapter) thread(ctx context.Context, o origin, r bot.Reply) (store.Thre
 		}
 	}
 	if err != nil {
-		return store.Thread{}, err
+		return bot.Thread{}, err
 	}
 	// Stored by deliverThread once the card is posted (one write per card);
 	// if posting fails before that, the next message opens a new thread.
-	return store.Thread{Platform: Platform, Learner: o.learner.Key(), Lesson: r.Lesson, Channel: channel, ThreadID: ts}, nil
+	return bot.Thread{Platform: Platform, Learner: o.learner.Key(), Lesson: r.Lesson, Channel: channel, ThreadID: ts}, nil
 }
 
 func escapeTitle(t string) string {

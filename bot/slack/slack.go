@@ -22,7 +22,6 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/coursebot/coursebot/bot"
-	"github.com/coursebot/coursebot/store"
 )
 
 // Platform is the bot.Learner.Platform of Slack users.
@@ -45,9 +44,9 @@ const (
 // *store.DB implements it.
 type Store interface {
 	FirstSeen(ctx context.Context, kind, id string) (bool, error)
-	PutThread(ctx context.Context, t store.Thread) error
-	ThreadFor(ctx context.Context, platform, learner, lesson string) (store.Thread, bool, error)
-	ThreadAt(ctx context.Context, platform, channel, threadID string) (store.Thread, bool, error)
+	PutThread(ctx context.Context, t bot.Thread) error
+	ThreadFor(ctx context.Context, platform, learner, lesson string) (bot.Thread, bool, error)
+	ThreadAt(ctx context.Context, platform, channel, threadID string) (bot.Thread, bool, error)
 }
 
 // Command is a slash command for the app manifest. Whatever the list, a
