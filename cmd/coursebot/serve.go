@@ -8,16 +8,28 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
+	"strings"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"time"
 
+	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/bot/discord"
 	"github.com/coursebot/coursebot/bot/slack"
 	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/store"
 )
 
+// shutdownGrace bounds how long in-flight HTTP requests may take to finish
+// once a shutdown starts; the adapters then get their own bounded drain.
+const shutdownGrace = 10 * time.Second
+
 // runServe runs the chat platforms the config enables in one process, with
-// an HTTP server for their endpoints and /healthz, until SIGINT/SIGTERM.
+// an HTTP server for their endpoints, /healthz, /readyz and /metrics, until
+// SIGINT/SIGTERM. SIGHUP reloads the course.
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, env func(string) string) error {
 	fs := flags("serve")
 	cfgPath := fs.String("config", "", "config file (required)")
@@ -45,66 +57,213 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 	if err := cfg.RequireSecrets(); err != nil {
 		return err
 	}
-	log := cfg.Log.NewLogger(stderr)
+	s, err := newServer(cfg, cfg.Log.NewLogger(stderr))
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	return s.run(ctx, stdout)
+}
+
+// server is one `coursebot serve` process: the store, the engine, the
+// adapters and the HTTP server, wired by newServer and run by run.
+type server struct {
+	cfg    Config
+	log    *slog.Logger
+	m      *serveMetrics
+	db     *store.DB
+	engine *lessons.Engine
+	mux    *http.ServeMux
+
+	// runners run until their context is cancelled at shutdown, after the
+	// HTTP server has stopped; each finishes its queued work first.
+	runners []func(context.Context) error
+	// checks are /readyz: every one must pass.
+	checks   []readyCheck
+	closers  []func()
+	draining atomic.Bool
+}
+
+type readyCheck struct {
+	name  string
+	check func() error
+}
+
+// newServer opens everything cfg enables. On error nothing stays open.
+func newServer(cfg Config, log *slog.Logger) (_ *server, err error) {
+	s := &server{cfg: cfg, log: log, m: newServeMetrics(), mux: http.NewServeMux()}
+	defer func() {
+		if err != nil {
+			s.close()
+		}
+	}()
 	course, err := loadCourse(cfg.Course.Dir)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	db, err := openStore(cfg)
+	s.db, err = openStore(cfg)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer db.Close()
-	engine := lessons.NewEngine(course, db, lessons.EngineOptions{Log: log, AnswerLimit: cfg.Course.AnswerLimit})
+	s.closers = append(s.closers, func() {
+		if err := s.db.Close(); err != nil {
+			log.Error("close store", "err", err)
+		}
+	})
+	s.engine = lessons.NewEngine(course, &observedStore{DB: s.db, m: s.m}, lessons.EngineOptions{Log: log, AnswerLimit: cfg.Course.AnswerLimit})
+	handler := &observedHandler{next: s.engine, m: s.m, log: log, learners: learnerLogger{hashed: cfg.Log.LearnerIDs != "plain"}, known: s.knownCommand}
 
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
-	var runners []func(context.Context) error
+	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
+	s.mux.HandleFunc("GET /readyz", s.serveReady)
+	s.mux.Handle("GET /metrics", s.m.reg.Handler())
+	s.checks = append(s.checks,
+		readyCheck{"store", func() error { _, err := s.db.Schema(); return err }},
+		readyCheck{"course", func() error {
+			if c := s.engine.Course(); c == nil || len(c.Lessons) == 0 {
+				return errors.New("no course loaded")
+			}
+			return nil
+		}},
+		readyCheck{"shutdown", func() error {
+			if s.draining.Load() {
+				return errors.New("shutting down")
+			}
+			return nil
+		}},
+	)
+
 	if cfg.Slack.Enabled {
 		a, err := slack.New(slack.Options{
 			BotToken: cfg.Secrets.SlackBotToken.Reveal(), SigningSecret: cfg.Secrets.SlackSigningSecret.Reveal(),
 			AppToken: cfg.Secrets.SlackAppToken.Reveal(), APIURL: cfg.Slack.APIURL, Mode: cfg.Slack.Mode,
 			Placement: cfg.Slack.Placement, ChannelPlacement: cfg.Slack.Channels, LessonPlacement: cfg.Slack.Courses,
-			Handler: engine, Store: db, Commands: slackCommands(course), Log: log, // the adapter adds platform=slack
+			Handler: handler, Store: s.db, Commands: slackCommands(course), Log: log, // the adapter adds platform=slack
+			HTTPClient: apiClient("slack", 15*time.Second, s.m),
 		})
 		if err != nil {
-			return fmt.Errorf("slack: %w", err)
+			return nil, fmt.Errorf("slack: %w", err)
 		}
 		if cfg.Slack.Mode == slack.ModeHTTP {
-			a.Routes(mux)
+			a.Routes(s.mux)
 		}
-		runners = append(runners, a.Run)
+		s.runners = append(s.runners, a.Run)
+		s.checks = append(s.checks, readyCheck{"slack", a.Ready})
 	}
 	if cfg.Discord.Enabled {
-		a, err := newDiscord(cfg, course, engine, db, log)
+		a, err := newDiscord(cfg, course, handler, s.db, log, apiClient("discord", 20*time.Second, s.m))
 		if err != nil {
-			return err
+			return nil, err
 		}
-		defer a.Close()
+		s.closers = append(s.closers, a.Close)
 		if cfg.Discord.Mode == discord.ModeHTTP {
-			a.Routes(mux)
+			a.Routes(s.mux)
 		}
-		runners = append(runners, a.Run)
+		s.runners = append(s.runners, a.Run)
+		s.checks = append(s.checks, readyCheck{"discord", a.Ready})
 	}
+	return s, nil
+}
 
-	ln, err := net.Listen("tcp", cfg.HTTP.Listen)
+// close releases what newServer opened, last opened first.
+func (s *server) close() {
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		s.closers[i]()
+	}
+	s.closers = nil
+}
+
+func (s *server) knownCommand(name string) bool {
+	if name == lessons.ForgetCommand {
+		return true
+	}
+	for _, c := range s.engine.Course().Commands() {
+		if c.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// serveReady is /readyz: 200 when the store answers, a course is loaded
+// and every enabled platform is connected; else 503 listing what is not.
+func (s *server) serveReady(w http.ResponseWriter, _ *http.Request) {
+	var failed []string
+	for _, c := range s.checks {
+		if err := c.check(); err != nil {
+			failed = append(failed, c.name+": "+err.Error())
+		}
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if len(failed) > 0 {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		io.WriteString(w, strings.Join(failed, "\n")+"\n")
+		return
+	}
+	io.WriteString(w, "ready\n")
+}
+
+// handler is the HTTP server's handler: the mux with a size limit on every
+// body (checked before any signature is), request ids, metrics, logs and
+// panic recovery.
+func (s *server) handler() http.Handler {
+	return observeHTTP(http.MaxBytesHandler(s.mux, int64(s.cfg.HTTP.MaxBodyBytes)), s.m, s.log)
+}
+
+// reload loads the course directory again and swaps it in atomically. A
+// course with problems is rejected (each logged as file:line) and the old
+// one keeps serving.
+func (s *server) reload() error {
+	if s.cfg.Course.Dir == "" {
+		s.log.Info("course reload: serving the built-in course; nothing to reload")
+		s.m.Reloads.With("unchanged").Inc()
+		return nil
+	}
+	c, err := lessons.LoadDir(s.cfg.Course.Dir)
 	if err != nil {
-		return fmt.Errorf("http.listen %s: %w", cfg.HTTP.Listen, err)
+		s.m.Reloads.With("rejected").Inc()
+		var ce *lessons.CourseError
+		if errors.As(err, &ce) {
+			for _, p := range ce.Problems {
+				s.log.Error("course reload: problem", "problem", p.String())
+			}
+		}
+		s.log.Error("course reload rejected; still serving the previous course", "dir", s.cfg.Course.Dir, "err", err)
+		return err
+	}
+	s.engine.SetCourse(c)
+	s.m.Reloads.With("ok").Inc()
+	s.log.Info("course reloaded", "dir", s.cfg.Course.Dir, "lessons", len(c.Lessons))
+	return nil
+}
+
+// run serves until ctx is done, then shuts down in order: /readyz turns
+// 503, the listener closes and in-flight requests finish (bounded by
+// shutdownGrace), then the adapters finish their queued work (each bounded)
+// and stop; the caller closes the store.
+func (s *server) run(ctx context.Context, stdout io.Writer) error {
+	ln, err := net.Listen("tcp", s.cfg.HTTP.Listen)
+	if err != nil {
+		return fmt.Errorf("http.listen %s: %w", s.cfg.HTTP.Listen, err)
 	}
 	srv := &http.Server{
-		Handler:           http.MaxBytesHandler(mux, int64(cfg.HTTP.MaxBodyBytes)),
-		ReadTimeout:       cfg.HTTP.ReadTimeout,
-		ReadHeaderTimeout: cfg.HTTP.ReadTimeout,
-		WriteTimeout:      cfg.HTTP.WriteTimeout,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		Handler:           s.handler(),
+		ReadTimeout:       s.cfg.HTTP.ReadTimeout,
+		ReadHeaderTimeout: s.cfg.HTTP.ReadTimeout,
+		WriteTimeout:      s.cfg.HTTP.WriteTimeout,
+		IdleTimeout:       2 * s.cfg.HTTP.ReadTimeout,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
-	log.Info("serving", "addr", ln.Addr().String(), "slack", cfg.Slack.Enabled, "discord", cfg.Discord.Enabled)
+	s.log.Info("serving", "addr", ln.Addr().String(), "slack", s.cfg.Slack.Enabled, "discord", s.cfg.Discord.Enabled)
 	fmt.Fprintf(stdout, "coursebot serving on %s\n", ln.Addr())
 
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+
+	runCtx, stopRunners := context.WithCancel(context.Background())
+	defer stopRunners()
 	var wg sync.WaitGroup
-	errc := make(chan error, len(runners)+1)
+	errc := make(chan error, len(s.runners)+1)
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -112,28 +271,37 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 			errc <- fmt.Errorf("http server: %w", err)
 		}
 	}()
-	for _, run := range runners {
+	for _, run := range s.runners {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := run(ctx); err != nil {
+			if err := run(runCtx); err != nil {
 				errc <- err
 			}
 		}()
 	}
 	var runErr error
-	select {
-	case <-ctx.Done():
-	case runErr = <-errc:
+wait:
+	for {
+		select {
+		case <-ctx.Done():
+			break wait
+		case runErr = <-errc:
+			break wait
+		case <-hup:
+			_ = s.reload()
+		}
 	}
-	cancel()
-	shutdown, stop := context.WithTimeout(context.Background(), 10*time.Second)
-	defer stop()
+	s.log.Info("shutting down: finishing in-flight requests", "grace", shutdownGrace)
+	s.draining.Store(true)
+	shutdown, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
 	if err := srv.Shutdown(shutdown); err != nil {
-		log.Warn("http shutdown", "err", err)
+		s.log.Warn("http shutdown: requests still running were cut off", "err", err)
 	}
+	stopRunners()
 	wg.Wait()
-	log.Info("stopped")
+	s.log.Info("stopped")
 	return runErr
 }
 
@@ -142,7 +310,7 @@ func slackCommands(c *lessons.Course) []slack.Command {
 	for _, cmd := range c.Commands() {
 		out = append(out, slack.Command{Name: cmd.Name, Description: cmd.Description, Usage: cmd.Usage})
 	}
-	return out
+	return append(out, slack.Command{Name: lessons.ForgetCommand, Description: lessons.ForgetDescription})
 }
 
 func discordCommands(c *lessons.Course) []discord.Command {
@@ -150,15 +318,16 @@ func discordCommands(c *lessons.Course) []discord.Command {
 	for _, cmd := range c.Commands() {
 		out = append(out, discord.Command{Name: cmd.Name, Description: cmd.Description, Usage: cmd.Usage, Lesson: cmd.Role == lessons.RoleLesson})
 	}
-	return out
+	return append(out, discord.Command{Name: lessons.ForgetCommand, Description: lessons.ForgetDescription})
 }
 
-func newDiscord(cfg Config, course *lessons.Course, h *lessons.Engine, db discord.Store, log *slog.Logger) (*discord.Adapter, error) {
+func newDiscord(cfg Config, course *lessons.Course, h bot.Handler, db discord.Store, log *slog.Logger, client *http.Client) (*discord.Adapter, error) {
 	a, err := discord.New(discord.Options{
 		Token: cfg.Secrets.DiscordToken.Reveal(), PublicKey: cfg.Secrets.DiscordPublicKey.Reveal(),
 		ApplicationID: cfg.Discord.ApplicationID, APIURL: cfg.Discord.APIURL, Mode: cfg.Discord.Mode,
 		GuildIDs: cfg.Discord.GuildIDs, PrivateThreads: cfg.Discord.PrivateThreads,
 		Handler: h, Store: db, Commands: discordCommands(course), Log: log, // the adapter adds platform=discord
+		HTTPClient: client,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("discord: %w", err)
@@ -223,7 +392,7 @@ func runDiscord(ctx context.Context, args []string, stdout, stderr io.Writer, en
 		return err
 	}
 	log := cfg.Log.NewLogger(stderr)
-	a, err := newDiscord(cfg, course, nil, nopThreads{}, log)
+	a, err := newDiscord(cfg, course, noMessages{}, nopThreads{}, log, nil)
 	if err != nil {
 		return err
 	}
@@ -249,4 +418,11 @@ func (nopThreads) ThreadFor(context.Context, string, string, string) (discord.Th
 }
 func (nopThreads) ThreadAt(context.Context, string, string, string) (discord.Thread, bool, error) {
 	return discord.Thread{}, false, nil
+}
+
+// noMessages is the handler for `discord register`, which receives none.
+type noMessages struct{}
+
+func (noMessages) Handle(context.Context, bot.Message) ([]bot.Reply, error) {
+	return nil, errors.New("discord register handles no messages")
 }

@@ -1,0 +1,336 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/metrics"
+	"github.com/coursebot/coursebot/store"
+)
+
+// serveMetrics are the figures /metrics exposes. They are created once by
+// serve and handed to what counts; the scheduler takes SchedulerRuns and
+// SchedulerDeliveries.
+type serveMetrics struct {
+	reg *metrics.Registry
+
+	Messages       *metrics.CounterVec   // platform, kind, name, outcome
+	HandleLatency  *metrics.HistogramVec // platform, kind
+	Completions    *metrics.CounterVec   // lesson
+	StoreCommit    *metrics.HistogramVec // (none)
+	APICalls       *metrics.CounterVec   // platform, method, status
+	APIErrors      *metrics.CounterVec   // platform, method
+	RateLimitWaits *metrics.CounterVec   // platform
+	HTTPLatency    *metrics.HistogramVec // route, code
+	Panics         *metrics.CounterVec   // where
+	Reloads        *metrics.CounterVec   // result
+
+	// SchedulerRuns counts scheduled runs by kind and result, and
+	// SchedulerDeliveries their messages by kind and status; the
+	// scheduler increments them.
+	SchedulerRuns       *metrics.CounterVec
+	SchedulerDeliveries *metrics.CounterVec
+}
+
+func newServeMetrics() *serveMetrics {
+	r := metrics.NewRegistry()
+	start := time.Now()
+	m := &serveMetrics{
+		reg: r,
+		Messages: r.Counter("coursebot_messages_total",
+			"Learner messages handled: kind is command, press or answer; name is the command or button verb; outcome is ok, refused or error.",
+			"platform", "kind", "name", "outcome"),
+		HandleLatency: r.Histogram("coursebot_handle_seconds", "Time the lesson engine took per message.",
+			metrics.LatencyBuckets, "platform", "kind"),
+		Completions:         r.Counter("coursebot_lesson_completions_total", "Lessons completed.", "lesson"),
+		StoreCommit:         r.Histogram("coursebot_store_commit_seconds", "Time to commit (and fsync) one progress update.", metrics.LatencyBuckets),
+		APICalls:            r.Counter("coursebot_platform_api_calls_total", "Calls to the Slack and Discord APIs by method and HTTP status (status \"error\": no response).", "platform", "method", "status"),
+		APIErrors:           r.Counter("coursebot_platform_api_errors_total", "Calls that failed: no response, or a 4xx/5xx status.", "platform", "method"),
+		RateLimitWaits:      r.Counter("coursebot_rate_limit_waits_total", "429 answers, each followed by a wait before retrying.", "platform"),
+		HTTPLatency:         r.Histogram("coursebot_http_request_seconds", "HTTP requests served, by route and status code.", metrics.LatencyBuckets, "route", "code"),
+		Panics:              r.Counter("coursebot_panics_total", "Panics recovered.", "where"),
+		Reloads:             r.Counter("coursebot_course_reloads_total", "Course reloads (SIGHUP) by result.", "result"),
+		SchedulerRuns:       r.Counter("coursebot_scheduler_runs_total", "Scheduled runs by kind and result.", "kind", "result"),
+		SchedulerDeliveries: r.Counter("coursebot_scheduler_deliveries_total", "Scheduled messages by kind and status.", "kind", "status"),
+	}
+	r.GaugeFunc("coursebot_uptime_seconds", "Seconds since the process started serving.", func() float64 { return time.Since(start).Seconds() })
+	return m
+}
+
+// ---- request ids and learner ids in logs -----------------------------------
+
+type ridKey struct{}
+
+// newRequestID returns 12 random hex characters.
+func newRequestID() string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// requestID returns the id the HTTP middleware put on ctx, or "".
+func requestID(ctx context.Context) string {
+	id, _ := ctx.Value(ridKey{}).(string)
+	return id
+}
+
+// learnerLogger renders learner keys for the operator's log: plain
+// ("slack:U1") or hashed (log.learner_ids: hashed, the default), a stable
+// 12-hex-digit digest so one learner's lines can still be followed.
+type learnerLogger struct{ hashed bool }
+
+func (l learnerLogger) id(key string) string {
+	if !l.hashed {
+		return key
+	}
+	sum := sha256.Sum256([]byte("coursebot learner " + key))
+	return "h:" + hex.EncodeToString(sum[:6])
+}
+
+// ---- the engine, instrumented ----------------------------------------------
+
+// observedHandler wraps the lesson engine: it counts and times every
+// message and logs one line per message with a request id, the platform, the
+// learner (as log.learner_ids says) and what was done, never what the
+// learner wrote.
+type observedHandler struct {
+	next     bot.Handler
+	m        *serveMetrics
+	log      *slog.Logger
+	learners learnerLogger
+	known    func(string) bool // command names the course knows
+}
+
+var _ bot.Handler = (*observedHandler)(nil)
+
+func (h *observedHandler) Handle(ctx context.Context, msg bot.Message) ([]bot.Reply, error) {
+	start := time.Now()
+	kind, name := "answer", ""
+	switch msg.Kind {
+	case bot.KindCommand:
+		kind, name = "command", strings.ToLower(strings.TrimPrefix(strings.TrimSpace(msg.Command), "/"))
+		if !h.known(name) {
+			name = "other" // learners may type anything: keep labels bounded
+		}
+	case bot.KindAction:
+		kind, name = "press", "other"
+		if a, err := bot.ParseAction(msg.Action); err == nil && isWord(a.Verb) {
+			name = a.Verb
+		}
+	}
+	rid := requestID(ctx)
+	if rid == "" {
+		rid = newRequestID()
+	}
+	replies, err := h.next.Handle(ctx, msg)
+	took := time.Since(start)
+	outcome := "ok"
+	switch {
+	case err != nil:
+		outcome = "error"
+	case len(replies) == 1 && replies[0].Ephemeral && replies[0].Card == "" && replies[0].Lesson == msg.Lesson && isRefusal(replies[0]):
+		outcome = "refused"
+	}
+	platform := msg.Learner.Platform
+	h.m.Messages.With(platform, kind, name, outcome).Inc()
+	h.m.HandleLatency.With(platform, kind).Observe(took.Seconds())
+	args := []any{"rid", rid, "platform", platform, "learner", h.learners.id(msg.Learner.Key()), "kind", kind}
+	if name != "" {
+		args = append(args, "name", name)
+	}
+	if msg.Lesson != "" {
+		args = append(args, "lesson", msg.Lesson)
+	}
+	args = append(args, "outcome", outcome, "took", took.Round(time.Microsecond))
+	if err != nil {
+		// The engine's errors name the operation and the learner key,
+		// never the learner's text; log them with the key as configured.
+		args = append(args, "err", strings.ReplaceAll(err.Error(), msg.Learner.Key(), h.learners.id(msg.Learner.Key())))
+		h.log.Error("message failed", args...)
+	} else {
+		h.log.Info("message", args...)
+	}
+	return replies, err
+}
+
+// isRefusal tells the engine's refusals (a notice, no card) from a card.
+func isRefusal(r bot.Reply) bool { return r.Title == "" && r.Context == "" }
+
+var wordRE = regexp.MustCompile(`^[a-z][a-z-]{0,15}$`)
+
+func isWord(s string) bool { return wordRE.MatchString(s) }
+
+// ---- the store, instrumented ------------------------------------------------
+
+// observedStore times progress commits and counts lesson completions (a
+// lesson whose Completed time is set by the update).
+type observedStore struct {
+	*store.DB
+	m *serveMetrics
+}
+
+var _ lessons.Store = (*observedStore)(nil)
+
+func (s *observedStore) UpdateProgress(ctx context.Context, learner, lesson string, fn func(*lessons.LearnerRecord, *lessons.Progress) error) (lessons.LearnerRecord, lessons.Progress, error) {
+	var completed bool
+	start := time.Now()
+	rec, p, err := s.DB.UpdateProgress(ctx, learner, lesson, func(r *lessons.LearnerRecord, p *lessons.Progress) error {
+		was := !p.Completed.IsZero()
+		if err := fn(r, p); err != nil {
+			return err
+		}
+		completed = !was && !p.Completed.IsZero()
+		return nil
+	})
+	s.m.StoreCommit.With().Observe(time.Since(start).Seconds())
+	if err == nil && completed {
+		s.m.Completions.With(lesson).Inc()
+	}
+	return rec, p, err
+}
+
+// ---- platform API calls -----------------------------------------------------
+
+// apiTransport counts the adapters' API calls by method and status.
+type apiTransport struct {
+	platform string
+	next     http.RoundTripper
+	m        *serveMetrics
+}
+
+func (t *apiTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	method := t.method(req)
+	resp, err := t.next.RoundTrip(req)
+	if err != nil {
+		t.m.APICalls.With(t.platform, method, "error").Inc()
+		t.m.APIErrors.With(t.platform, method).Inc()
+		return nil, err
+	}
+	t.m.APICalls.With(t.platform, method, strconv.Itoa(resp.StatusCode)).Inc()
+	if resp.StatusCode >= 400 {
+		t.m.APIErrors.With(t.platform, method).Inc()
+	}
+	if resp.StatusCode == http.StatusTooManyRequests {
+		t.m.RateLimitWaits.With(t.platform).Inc()
+	}
+	return resp, nil
+}
+
+var slackMethodRE = regexp.MustCompile(`^[a-zA-Z]+(\.[a-zA-Z]+)+$`)
+var routeWordRE = regexp.MustCompile(`^(@?[a-z_-]{1,24}|v\d+)$`)
+
+// method names the call without ids or tokens: Slack's Web API method
+// ("chat.postMessage"; "response_url" for response URLs, whose path is a
+// credential), Discord's verb and route with every id or token as ":id".
+func (t *apiTransport) method(req *http.Request) string {
+	segs := strings.Split(strings.Trim(req.URL.Path, "/"), "/")
+	if t.platform == "slack" {
+		if last := segs[len(segs)-1]; len(segs) >= 2 && segs[len(segs)-2] == "api" && slackMethodRE.MatchString(last) {
+			return last
+		}
+		return "response_url"
+	}
+	for i, s := range segs {
+		if !routeWordRE.MatchString(s) {
+			segs[i] = ":id"
+		}
+	}
+	return req.Method + " /" + strings.Join(segs, "/")
+}
+
+// apiClient is the HTTP client an adapter's API calls go through.
+func apiClient(platform string, timeout time.Duration, m *serveMetrics) *http.Client {
+	return &http.Client{Timeout: timeout, Transport: &apiTransport{platform: platform, next: http.DefaultTransport, m: m}}
+}
+
+// ---- HTTP middleware --------------------------------------------------------
+
+type statusWriter struct {
+	http.ResponseWriter
+	code  int
+	bytes int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.code == 0 {
+		w.code = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.code == 0 {
+		w.code = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += n
+	return n, err
+}
+
+func (w *statusWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// observeHTTP gives every request an id (X-Request-Id), recovers a panic
+// as a 500 with a log line, and counts, times and logs the request. Probe
+// and scrape requests log at debug level.
+func observeHTTP(next http.Handler, m *serveMetrics, log *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rid := newRequestID()
+		w.Header().Set("X-Request-Id", rid)
+		sw := &statusWriter{ResponseWriter: w}
+		r = r.WithContext(context.WithValue(r.Context(), ridKey{}, rid))
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				m.Panics.With("http").Inc()
+				log.Error("panic serving request", "rid", rid, "method", r.Method, "path", r.URL.Path,
+					"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				if sw.code == 0 {
+					http.Error(sw, "internal error", http.StatusInternalServerError)
+				}
+			}
+			route := r.Pattern
+			if route == "" {
+				route = "unmatched"
+			}
+			code := sw.code
+			if code == 0 {
+				code = http.StatusOK
+			}
+			took := time.Since(start)
+			m.HTTPLatency.With(route, strconv.Itoa(code)).Observe(took.Seconds())
+			level := slog.LevelInfo
+			switch {
+			case code >= 500:
+				level = slog.LevelError
+			case code >= 400:
+				level = slog.LevelWarn
+			case route == "GET /healthz" || route == "GET /readyz" || route == "GET /metrics":
+				level = slog.LevelDebug
+			}
+			log.Log(r.Context(), level, "http", "rid", rid, "method", r.Method, "path", r.URL.Path, "route", route,
+				"status", code, "bytes", sw.bytes, "took", took.Round(time.Microsecond), "remote", r.RemoteAddr)
+		}()
+		next.ServeHTTP(sw, r)
+	})
+}
