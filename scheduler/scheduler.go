@@ -94,7 +94,7 @@ type Options struct {
 	Senders map[string]bot.Sender
 	// Channels post to cohort channels, by platform.
 	Channels map[string]ChannelSender
-	Now      func() time.Time                      // default time.Now
+	Now      func() time.Time                     // default time.Now
 	After    func(time.Duration) <-chan time.Time // the loop's timer; default time.After
 	// Sleep waits for pacing and backoff; default a timer that stops
 	// early when ctx is done.

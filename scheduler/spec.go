@@ -283,6 +283,9 @@ func isCronLike(words []string) bool {
 	if strings.HasPrefix(words[0], "@") || strings.Contains(strings.ToUpper(words[0]), "TZ=") {
 		return true
 	}
+	if strings.Contains(strings.Join(words, " "), "*") {
+		return true
+	}
 	if len(words) != 5 {
 		return false
 	}

@@ -1,0 +1,264 @@
+package scheduler
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/store"
+)
+
+// fakeClock is the injected clock: Now, the loop's After and Sleep (which
+// advances the clock, so backoff and pacing cost no real time).
+type fakeClock struct {
+	mu     sync.Mutex
+	now    time.Time
+	timers []fakeTimer
+}
+
+type fakeTimer struct {
+	at time.Time
+	ch chan time.Time
+}
+
+func newClock(t time.Time) *fakeClock { return &fakeClock{now: t} }
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) After(d time.Duration) <-chan time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ch := make(chan time.Time, 1)
+	if d <= 0 {
+		ch <- c.now
+		return ch
+	}
+	c.timers = append(c.timers, fakeTimer{at: c.now.Add(d), ch: ch})
+	return ch
+}
+
+func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
+	c.Advance(d)
+	return ctx.Err()
+}
+
+// Set moves the clock to t and fires the timers due by then.
+func (c *fakeClock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = t
+	keep := c.timers[:0]
+	for _, tm := range c.timers {
+		if !tm.at.After(t) {
+			tm.ch <- t
+		} else {
+			keep = append(keep, tm)
+		}
+	}
+	c.timers = keep
+}
+
+func (c *fakeClock) Advance(d time.Duration) { c.Set(c.Now().Add(d)) }
+
+// waiting reports how many timers are pending (the loop is asleep).
+func (c *fakeClock) waiting() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.timers)
+}
+
+// post is one message a fake platform received.
+type post struct {
+	to      string // learner key or "#platform:channel"
+	at      time.Time
+	replies []bot.Reply
+}
+
+// recorder is a Sender and ChannelSender that records what it is given;
+// fail, when set, decides the outcome of each call before it counts.
+type recorder struct {
+	mu    sync.Mutex
+	clock func() time.Time
+	posts []post
+	fail  func(to string, n int) error // n: calls to this recipient so far
+	calls map[string]int
+	after func(total int) // called after each successful post
+}
+
+func (r *recorder) deliver(to string, replies []bot.Reply) error {
+	r.mu.Lock()
+	if r.calls == nil {
+		r.calls = map[string]int{}
+	}
+	r.calls[to]++
+	n := r.calls[to]
+	fail := r.fail
+	r.mu.Unlock()
+	if fail != nil {
+		if err := fail(to, n); err != nil {
+			return err
+		}
+	}
+	r.mu.Lock()
+	r.posts = append(r.posts, post{to: to, at: r.clock(), replies: replies})
+	total := len(r.posts)
+	after := r.after
+	r.mu.Unlock()
+	if after != nil {
+		after(total)
+	}
+	return nil
+}
+
+func (r *recorder) Send(_ context.Context, to bot.Learner, replies []bot.Reply) error {
+	return r.deliver(to.Key(), replies)
+}
+
+func (r *recorder) SendChannel(_ context.Context, channel string, replies []bot.Reply) error {
+	return r.deliver("#test:"+channel, replies)
+}
+
+func (r *recorder) got() []post {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]post(nil), r.posts...)
+}
+
+func (r *recorder) countTo() map[string]int {
+	m := map[string]int{}
+	for _, p := range r.got() {
+		m[p.to]++
+	}
+	return m
+}
+
+func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+func openDB(t *testing.T, path string, clock *fakeClock) *store.DB {
+	t.Helper()
+	db, err := store.Open(path, store.Options{Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func tempDB(t *testing.T, clock *fakeClock) (*store.DB, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "sched.db")
+	db := openDB(t, path, clock)
+	t.Cleanup(func() { db.Close() })
+	return db, path
+}
+
+func builtin(t testing.TB) *lessons.Course {
+	t.Helper()
+	c, err := lessons.LoadBuiltin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func newSched(t testing.TB, db *store.DB, clock *fakeClock, rec *recorder, mod func(*Options)) *Scheduler {
+	t.Helper()
+	course := builtin(t)
+	o := Options{
+		Store: db, Course: func() *lessons.Course { return course },
+		Senders:  map[string]bot.Sender{"test": rec},
+		Channels: map[string]ChannelSender{"test": rec},
+		Now:      clock.Now, After: clock.After, Sleep: clock.Sleep,
+		Log: quietLog(), CatchUp: true, Workers: 4, Backoff: time.Second,
+	}
+	if mod != nil {
+		mod(&o)
+	}
+	s, err := New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// addCohort stores a cohort (with channel test:C1 when withChannel) and
+// members test:m000.., and a reminder schedule.
+func addCohort(t testing.TB, db *store.DB, name string, withChannel bool, members int, now time.Time) store.Cohort {
+	t.Helper()
+	ctx := context.Background()
+	c := store.Cohort{Name: name, Code: "code-" + name, Timezone: "UTC", Leads: []string{"test:lead-" + name}, Created: now}
+	if withChannel {
+		c.Channel = "test:C1"
+	}
+	if err := db.CreateCohort(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	for i := range members {
+		if _, err := db.AddMember(ctx, store.Member{Cohort: name, Learner: memberKey(i), Joined: now}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return c
+}
+
+func memberKey(i int) string { return "test:m" + pad(i) }
+
+func pad(i int) string {
+	s := "00000" + itoa(i)
+	return s[len(s)-5:]
+}
+
+func itoa(i int) string {
+	if i == 0 {
+		return "0"
+	}
+	var b []byte
+	for ; i > 0; i /= 10 {
+		b = append([]byte{byte('0' + i%10)}, b...)
+	}
+	return string(b)
+}
+
+func addReminder(t testing.TB, db *store.DB, cohort, text, zone string, created time.Time) store.Schedule {
+	t.Helper()
+	spec, err := Parse(text, zone, created)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := db.PutSchedule(context.Background(), store.Schedule{
+		Kind: store.KindReminder, Cohort: cohort, Spec: spec.Cron, Human: text, Timezone: spec.Location.String(),
+		Text: "Standup at 10!", Created: created,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func sortedKeys(m map[string]int) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func mustTime(t testing.TB, s string) time.Time {
+	t.Helper()
+	tm, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tm
+}
