@@ -73,6 +73,23 @@ func newServeMetrics() *serveMetrics {
 
 type ridKey struct{}
 
+// patternKey holds a *string the mux's matched pattern is copied into:
+// handlers in between (http.MaxBytesHandler) pass a copy of the request
+// down, so the outer middleware cannot read r.Pattern itself.
+type patternKey struct{}
+
+// recordPattern copies the pattern the mux matched to the middleware.
+func recordPattern(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if p, ok := r.Context().Value(patternKey{}).(*string); ok {
+				*p = r.Pattern
+			}
+		}()
+		mux.ServeHTTP(w, r)
+	})
+}
+
 // newRequestID returns 12 random hex characters.
 func newRequestID() string {
 	var b [6]byte
@@ -296,7 +313,9 @@ func observeHTTP(next http.Handler, m *serveMetrics, log *slog.Logger) http.Hand
 		rid := newRequestID()
 		w.Header().Set("X-Request-Id", rid)
 		sw := &statusWriter{ResponseWriter: w}
-		r = r.WithContext(context.WithValue(r.Context(), ridKey{}, rid))
+		var pattern string
+		ctx := context.WithValue(r.Context(), ridKey{}, rid)
+		r = r.WithContext(context.WithValue(ctx, patternKey{}, &pattern))
 		defer func() {
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {
@@ -309,7 +328,7 @@ func observeHTTP(next http.Handler, m *serveMetrics, log *slog.Logger) http.Hand
 					http.Error(sw, "internal error", http.StatusInternalServerError)
 				}
 			}
-			route := r.Pattern
+			route := pattern
 			if route == "" {
 				route = "unmatched"
 			}

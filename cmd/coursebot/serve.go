@@ -206,7 +206,7 @@ func (s *server) serveReady(w http.ResponseWriter, _ *http.Request) {
 // body (checked before any signature is), request ids, metrics, logs and
 // panic recovery.
 func (s *server) handler() http.Handler {
-	return observeHTTP(http.MaxBytesHandler(s.mux, int64(s.cfg.HTTP.MaxBodyBytes)), s.m, s.log)
+	return observeHTTP(http.MaxBytesHandler(recordPattern(s.mux), int64(s.cfg.HTTP.MaxBodyBytes)), s.m, s.log)
 }
 
 // reload loads the course directory again and swaps it in atomically. A

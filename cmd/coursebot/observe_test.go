@@ -1,0 +1,75 @@
+package main
+
+import (
+	"bytes"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+func TestRecoverMiddleware(t *testing.T) {
+	m := newServeMetrics()
+	var logs bytes.Buffer
+	log := slog.New(slog.NewJSONHandler(&logs, nil))
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /boom", func(http.ResponseWriter, *http.Request) { panic("handler bug") })
+	mux.HandleFunc("GET /fine", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("fine")) })
+	srv := httptest.NewServer(observeHTTP(http.MaxBytesHandler(recordPattern(mux), 1024), m, log))
+	defer srv.Close()
+
+	resp, err := http.Post(srv.URL+"/boom", "text/plain", strings.NewReader("x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusInternalServerError || resp.Header.Get("X-Request-Id") == "" {
+		t.Errorf("panic: HTTP %d, request id %q; want 500 with an id", resp.StatusCode, resp.Header.Get("X-Request-Id"))
+	}
+	// The server still serves.
+	resp, err = http.Get(srv.URL + "/fine")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("after a panic: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	if got := m.Panics.With("http").Value(); got != 1 {
+		t.Errorf("panics counted: %d, want 1", got)
+	}
+	out := logs.String()
+	for _, want := range []string{`"msg":"panic serving request"`, `"panic":"handler bug"`, `"route":"POST /boom"`, `"status":500`, `"route":"GET /fine"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %s:\n%s", want, out)
+		}
+	}
+}
+
+func TestAPIMethodLabels(t *testing.T) {
+	for _, tc := range []struct {
+		platform, method, url, want string
+	}{
+		{"slack", "POST", "https://slack.com/api/chat.postMessage", "chat.postMessage"},
+		{"slack", "POST", "http://127.0.0.1:9/slack/api/conversations.open", "conversations.open"},
+		{"slack", "POST", "https://hooks.slack.com/actions/T1/123/SECRETTOKEN", "response_url"},
+		{"discord", "POST", "https://discord.com/api/v10/channels/123456789/messages", "POST /api/v10/channels/:id/messages"},
+		{"discord", "PATCH", "https://discord.com/api/v10/webhooks/42/aW50ZXJhY3Rpb246MTIzNDU2Nzg5/messages/@original", "PATCH /api/v10/webhooks/:id/:id/messages/@original"},
+		{"discord", "POST", "https://discord.com/api/v10/interactions/77/tok3n-with-digits/callback", "POST /api/v10/interactions/:id/:id/callback"},
+	} {
+		req := httptest.NewRequest(tc.method, tc.url, nil)
+		tr := &apiTransport{platform: tc.platform}
+		if got := tr.method(req); got != tc.want {
+			t.Errorf("%s %s: %q, want %q", tc.platform, tc.url, got, tc.want)
+		}
+	}
+}
+
+func TestLearnerIDsInLogs(t *testing.T) {
+	plain, hashed := learnerLogger{}, learnerLogger{hashed: true}
+	if plain.id("slack:U1") != "slack:U1" {
+		t.Error("plain ids should be the key")
+	}
+	h1, h2 := hashed.id("slack:U1"), hashed.id("slack:U2")
+	if h1 == h2 || h1 != hashed.id("slack:U1") || strings.Contains(h1, "U1") || !strings.HasPrefix(h1, "h:") {
+		t.Errorf("hashed ids: %q %q", h1, h2)
+	}
+}

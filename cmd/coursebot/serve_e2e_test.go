@@ -1,0 +1,207 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/store"
+)
+
+func TestServeProbesAndMetrics(t *testing.T) {
+	e := startServe(t, "")
+	if code, body := e.get("/healthz"); code != 200 || body != "ok\n" {
+		t.Errorf("/healthz: %d %q", code, body)
+	}
+	if code, body := e.get("/readyz"); code != 200 || body != "ready\n" {
+		t.Errorf("/readyz: %d %q", code, body)
+	}
+	e.takeLesson("U1", "an answer")
+	e.waitMetric(`coursebot_lesson_completions_total{lesson="4-4"} 1`)
+	_, m := e.get("/metrics")
+	for _, want := range []string{
+		`coursebot_messages_total{platform="slack",kind="command",name="start-4-4",outcome="ok"} 1`,
+		`coursebot_messages_total{platform="slack",kind="answer",name="",outcome="ok"} 3`,
+		`coursebot_messages_total{platform="slack",kind="press",name="next",outcome="ok"} `,
+		`coursebot_platform_api_calls_total{platform="slack",method="chat.postMessage",status="200"} `,
+		`coursebot_platform_api_calls_total{platform="slack",method="conversations.open",status="200"} `,
+		`coursebot_handle_seconds_count{platform="slack",kind="press"} `,
+		`coursebot_store_commit_seconds_count `,
+		`coursebot_http_request_seconds_count{route="POST /slack/interactions",code="200"} `,
+		"# TYPE coursebot_scheduler_runs_total counter",
+		"# TYPE coursebot_rate_limit_waits_total counter",
+	} {
+		if !strings.Contains(m, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+	if t.Failed() {
+		t.Logf("metrics:\n%s", m)
+	}
+}
+
+// TestServeNoSecretsOrAnswersInLogs runs Slack and Discord traffic through
+// serve, including forged requests and failing API calls, with debug
+// logging, and scans every log line for the secrets, the answer text and
+// the plain learner id (log.learner_ids is hashed by default).
+func TestServeNoSecretsOrAnswersInLogs(t *testing.T) {
+	e := startServe(t, "")
+	const answer = "MY-PRIVATE-ANSWER about pipelines"
+	e.takeLesson("U777", answer)
+	e.waitMetric(`coursebot_lesson_completions_total{lesson="4-4"} 1`)
+	// A slow API while the learner asks for status and to be forgotten.
+	e.api.delay.Store(int64(50 * time.Millisecond))
+	e.command("U777", "status")
+	e.command("U777", lessonsForget)
+	// Forged and malformed requests.
+	if code, _ := e.slackPost("/slack/interactions", "payload=%7Bnot-json"); code != http.StatusBadRequest {
+		t.Errorf("malformed payload: HTTP %d, want 400", code)
+	}
+	req, _ := http.NewRequest("POST", e.base+"/slack/commands", strings.NewReader("command=/status&user_id=U1"))
+	req.Header.Set("X-Slack-Request-Timestamp", fmt.Sprint(time.Now().Unix()))
+	req.Header.Set("X-Slack-Signature", "v0=00")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("forged Slack request: %v %v", resp, err)
+	}
+	// Discord: a PING and a status command, signed; a forged one.
+	if code, body := e.discordPost(`{"id":"1","application_id":"4242","type":1,"token":"itoken-ping","version":1}`); code != 200 || !strings.Contains(body, `"type":1`) {
+		t.Errorf("discord ping: %d %s", code, body)
+	}
+	cmd := `{"id":"2","application_id":"4242","type":2,"token":"INTERACTION-TOKEN-abc","version":1,"channel_id":"55",
+		"member":{"user":{"id":"777","username":"dee"}},"data":{"id":"9","name":"status","type":1}}`
+	if code, _ := e.discordPost(cmd); code != 200 {
+		t.Errorf("discord status command: HTTP %d", code)
+	}
+	bad, _ := http.NewRequest("POST", e.base+"/discord/interactions", strings.NewReader(cmd))
+	bad.Header.Set("X-Signature-Timestamp", fmt.Sprint(time.Now().Unix()))
+	bad.Header.Set("X-Signature-Ed25519", strings.Repeat("ab", 64))
+	if resp, err := http.DefaultClient.Do(bad); err != nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("forged Discord request: %v %v", resp, err)
+	}
+	e.waitMetric(`coursebot_messages_total{platform="discord",kind="command",name="status",outcome="ok"} 1`)
+	e.stop()
+
+	logs := e.logs.String()
+	if !strings.Contains(logs, `"msg":"message"`) || !strings.Contains(logs, `"rid":`) {
+		t.Fatalf("expected structured message lines with request ids; log:\n%s", tail(logs, 20))
+	}
+	hashed := learnerLogger{hashed: true}.id("slack:U777")
+	if !strings.Contains(logs, hashed) {
+		t.Errorf("log lines should name the learner as %s", hashed)
+	}
+	for _, secret := range []string{testSlackToken, testSlackSecret, testDiscordToken, "INTERACTION-TOKEN-abc",
+		answer, "MY-PRIVATE-ANSWER", "slack:U777", "U777"} {
+		if i := strings.Index(logs, secret); i >= 0 {
+			t.Errorf("%q appears in the log: …%s…", secret, logs[max(0, i-200):min(len(logs), i+100)])
+		}
+	}
+	for _, line := range strings.Split(strings.TrimSpace(logs), "\n") {
+		var v map[string]any
+		if err := json.Unmarshal([]byte(line), &v); err != nil {
+			t.Errorf("log line is not JSON: %q", line)
+		}
+	}
+}
+
+const lessonsForget = "forget-me"
+
+// TestServeManyLearnersConcurrently runs 24 learners through the whole
+// lesson at once over HTTP (run it with -race: make test does), then checks
+// every one completed with their own answers, after a clean shutdown.
+func TestServeManyLearnersConcurrently(t *testing.T) {
+	e := startServe(t, "")
+	const n = 24
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			e.takeLesson(fmt.Sprintf("U%03d", i), fmt.Sprintf("answer of learner %d", i))
+		}()
+	}
+	wg.Wait()
+	e.waitMetric(fmt.Sprintf(`coursebot_lesson_completions_total{lesson="4-4"} %d`, n))
+	e.stop()
+	db, err := store.Open(e.dir+"/coursebot.db", store.Options{})
+	if err != nil {
+		t.Fatalf("reopen after shutdown: %v", err)
+	}
+	defer db.Close()
+	for i := range n {
+		who := bot.Learner{Platform: "slack", UserID: fmt.Sprintf("U%03d", i)}
+		p, err := db.Progress(context.Background(), who.Key(), "4-4")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Completed.IsZero() || len(p.Answers) != 3 {
+			t.Errorf("%s: completed=%v with %d answers", who.Key(), p.Completed, len(p.Answers))
+		}
+		for _, a := range p.Answers {
+			if a.Text != fmt.Sprintf("answer of learner %d", i) {
+				t.Errorf("%s has answer %q", who.Key(), a.Text)
+			}
+		}
+	}
+}
+
+func TestServeRejectsBadRequests(t *testing.T) {
+	e := startServe(t, "http:\n  listen: 127.0.0.1:0\n  max_body_bytes: 4096\n  read_timeout: 300ms\n")
+	big := "command=/status&text=" + strings.Repeat("x", 10000)
+	if code, _ := e.slackPost("/slack/commands", big); code != http.StatusRequestEntityTooLarge {
+		t.Errorf("oversized body: HTTP %d, want 413", code)
+	}
+	if code, _ := e.discordPost(`{"type":2,` + strings.Repeat(" ", 5000) + `}`); code != http.StatusUnauthorized && code != http.StatusRequestEntityTooLarge {
+		t.Errorf("oversized discord body: HTTP %d, want 401 or 413", code)
+	}
+	if code, _ := e.discordPost(`{"type":`); code != http.StatusBadRequest {
+		t.Errorf("malformed discord JSON: HTTP %d, want 400", code)
+	}
+	if code, _ := e.slackPost("/slack/events", `{"type":`); code != http.StatusBadRequest {
+		t.Errorf("malformed event: HTTP %d, want 400", code)
+	}
+	if code, _ := e.get("/nope"); code != http.StatusNotFound {
+		t.Errorf("unknown path: HTTP %d", code)
+	}
+
+	// A slow client: headers never finished. The server hangs up after
+	// read_timeout instead of holding the connection.
+	conn, err := net.Dial("tcp", strings.TrimPrefix(e.base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprint(conn, "POST /slack/commands HTTP/1.1\r\nHost: x\r\n")
+	conn.SetReadDeadline(time.Now().Add(20 * time.Second))
+	buf := make([]byte, 512)
+	var got []byte
+	for {
+		n, err := conn.Read(buf)
+		got = append(got, buf[:n]...)
+		if err != nil {
+			if ne, ok := err.(net.Error); ok && ne.Timeout() {
+				t.Fatal("server kept a slow client's connection open for 20s")
+			}
+			break
+		}
+	}
+	if len(got) > 0 && !strings.Contains(string(got), "408") && !strings.Contains(string(got), "400") {
+		t.Errorf("slow client got %q", got)
+	}
+	e.stop()
+	logs := e.logs.String()
+	for _, want := range []string{`"status":413`, `"status":400`, `"status":404`} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("no log line with %s", want)
+		}
+	}
+	if strings.Contains(logs, "panic") {
+		t.Errorf("a bad request panicked:\n%s", logs)
+	}
+}

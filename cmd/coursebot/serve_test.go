@@ -1,0 +1,403 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/coursebot/coursebot/lessons"
+)
+
+// Secrets used by the serve tests: none may ever reach a log line.
+const (
+	testSlackToken   = "xoxb-TEST-BOT-TOKEN-7f3a9c"
+	testSlackSecret  = "signing-secret-0d8e5b1f"
+	testDiscordToken = "DISCORD-BOT-TOKEN-91ac44"
+)
+
+// testDiscordKey is the Discord application's key pair (the public half is
+// DISCORD_PUBLIC_KEY).
+func testDiscordKey() ed25519.PrivateKey {
+	return ed25519.NewKeyFromSeed(bytes.Repeat([]byte{42}, ed25519.SeedSize))
+}
+
+// syncBuffer collects a process's log safely across goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// fakeAPI speaks enough of Slack's Web API and Discord's REST API for a
+// lesson: every call is recorded, posts get fresh timestamps/ids.
+type fakeAPI struct {
+	srv   *httptest.Server
+	seq   atomic.Int64
+	mu    sync.Mutex
+	calls []string // "slack chat.postMessage", "discord POST /..."
+	// delay, when set, holds every Slack call that long (or until the
+	// request is cancelled).
+	delay atomic.Int64
+}
+
+func newFakeAPI(t testing.TB) *fakeAPI {
+	f := &fakeAPI{}
+	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+func (f *fakeAPI) slackURL() string   { return f.srv.URL + "/slack/api/" }
+func (f *fakeAPI) discordURL() string { return f.srv.URL + "/discord/api/v10/" }
+func (f *fakeAPI) responseURL(user string) string {
+	return f.srv.URL + "/slack-response/" + user
+}
+
+func (f *fakeAPI) record(s string) {
+	f.mu.Lock()
+	f.calls = append(f.calls, s)
+	f.mu.Unlock()
+}
+
+func (f *fakeAPI) count(prefix string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := 0
+	for _, c := range f.calls {
+		if strings.HasPrefix(c, prefix) {
+			n++
+		}
+	}
+	return n
+}
+
+func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	n := f.seq.Add(1)
+	w.Header().Set("Content-Type", "application/json")
+	switch {
+	case strings.HasPrefix(r.URL.Path, "/slack/api/"):
+		if d := time.Duration(f.delay.Load()); d > 0 {
+			select {
+			case <-time.After(d):
+			case <-r.Context().Done():
+				return
+			}
+		}
+		method := strings.TrimPrefix(r.URL.Path, "/slack/api/")
+		f.record("slack " + method)
+		form, _ := url.ParseQuery(string(body))
+		if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+			var m map[string]any
+			_ = json.Unmarshal(body, &m)
+			for k, v := range m {
+				if s, ok := v.(string); ok {
+					form.Set(k, s)
+				}
+			}
+		}
+		ts := fmt.Sprintf("1750000000.%06d", n)
+		switch method {
+		case "conversations.open":
+			fmt.Fprintf(w, `{"ok":true,"channel":{"id":"D%s"}}`, strings.TrimPrefix(form.Get("users"), "U"))
+		case "chat.postMessage":
+			fmt.Fprintf(w, `{"ok":true,"channel":%q,"ts":%q,"message":{"ts":%q}}`, form.Get("channel"), ts, ts)
+		case "chat.update":
+			fmt.Fprintf(w, `{"ok":true,"channel":%q,"ts":%q}`, form.Get("channel"), form.Get("ts"))
+		case "chat.postEphemeral":
+			fmt.Fprintf(w, `{"ok":true,"message_ts":%q}`, ts)
+		case "conversations.replies", "conversations.history":
+			io.WriteString(w, `{"ok":true,"messages":[],"has_more":false}`)
+		default:
+			io.WriteString(w, `{"ok":true}`)
+		}
+	case strings.HasPrefix(r.URL.Path, "/slack-response/"):
+		f.record("slack response_url")
+		io.WriteString(w, `{"ok":true}`)
+	case strings.HasPrefix(r.URL.Path, "/discord/"):
+		f.record("discord " + r.Method + " " + r.URL.Path)
+		fmt.Fprintf(w, `{"id":"%d","channel_id":"%d","type":11}`, 1000+n, 2000+n)
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+// serveEnv is one in-process `coursebot serve` against a fakeAPI.
+type serveEnv struct {
+	t      testing.TB
+	api    *fakeAPI
+	base   string // http://127.0.0.1:port
+	dir    string
+	logs   *syncBuffer
+	cancel context.CancelFunc
+	done   chan error
+	course *lessons.Course
+	cards  []cardInfo
+}
+
+type cardInfo struct {
+	key, question string
+}
+
+// serveConfig writes a config serving Slack (http) and Discord (http).
+func serveConfig(t testing.TB, dir string, api *fakeAPI, extra string) string {
+	httpBlock := "http:\n  listen: 127.0.0.1:0\n"
+	if strings.Contains(extra, "http:") {
+		httpBlock = ""
+	}
+	cfg := httpBlock + fmt.Sprintf(`
+store:
+  path: %s
+  lock_timeout: 200ms
+log:
+  format: json
+  level: debug
+slack:
+  enabled: true
+  mode: http
+  api_url: %s
+discord:
+  enabled: true
+  mode: http
+  application_id: "4242"
+  api_url: %s
+scheduler:
+  enabled: false
+%s`, filepath.Join(dir, "coursebot.db"), api.slackURL(), api.discordURL(), extra)
+	path := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func testEnv(name string) string {
+	switch name {
+	case "SLACK_BOT_TOKEN":
+		return testSlackToken
+	case "SLACK_SIGNING_SECRET":
+		return testSlackSecret
+	case "DISCORD_TOKEN":
+		return testDiscordToken
+	case "DISCORD_PUBLIC_KEY":
+		return hex.EncodeToString(testDiscordKey().Public().(ed25519.PublicKey))
+	}
+	return ""
+}
+
+// startServe runs `coursebot serve` in this process until the test ends.
+func startServe(t testing.TB, extraConfig string) *serveEnv {
+	t.Helper()
+	e := &serveEnv{t: t, api: newFakeAPI(t), dir: t.TempDir(), logs: &syncBuffer{}, done: make(chan error, 1)}
+	cfgPath := serveConfig(t, e.dir, e.api, extraConfig)
+	c, err := lessons.LoadBuiltin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.course = c
+	replies, err := lessons.PreviewReplies(c, "4-4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range replies {
+		ci := cardInfo{key: r.Card}
+		for _, b := range r.Blocks {
+			if b.Question != nil {
+				ci.question = b.Question.ID
+			}
+		}
+		e.cards = append(e.cards, ci)
+	}
+	pr, pw := io.Pipe()
+	ctx, cancel := context.WithCancel(context.Background())
+	e.cancel = cancel
+	go func() {
+		err := runServe(ctx, []string{"--config", cfgPath}, pw, e.logs, testEnv)
+		pw.CloseWithError(io.EOF)
+		e.done <- err
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil {
+		t.Fatalf("serve did not start: %v\nlog:\n%s", err, e.logs.String())
+	}
+	go io.Copy(io.Discard, pr)
+	addr := strings.TrimSpace(strings.TrimPrefix(line, "coursebot serving on "))
+	e.base = "http://" + addr
+	t.Cleanup(func() { e.stop() })
+	return e
+}
+
+// stop shuts serve down as SIGTERM does and returns its error.
+func (e *serveEnv) stop() error {
+	if e.cancel == nil {
+		return nil
+	}
+	e.cancel()
+	e.cancel = nil
+	select {
+	case err := <-e.done:
+		if err != nil {
+			e.t.Errorf("serve returned: %v", err)
+		}
+		return err
+	case <-time.After(30 * time.Second):
+		e.t.Fatal("serve did not stop within 30s")
+		return nil
+	}
+}
+
+func (e *serveEnv) get(path string) (int, string) {
+	e.t.Helper()
+	resp, err := http.Get(e.base + path)
+	if err != nil {
+		e.t.Fatalf("GET %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// slackPost sends a request signed as Slack signs it.
+func (e *serveEnv) slackPost(path, body string) (int, string) {
+	e.t.Helper()
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	mac := hmac.New(sha256.New, []byte(testSlackSecret))
+	io.WriteString(mac, "v0:"+ts+":"+body)
+	req, _ := http.NewRequest("POST", e.base+path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Slack-Request-Timestamp", ts)
+	req.Header.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Errorf("POST %s: %v", path, err)
+		return 0, ""
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// discordPost sends an interaction signed as Discord signs it.
+func (e *serveEnv) discordPost(body string) (int, string) {
+	e.t.Helper()
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	sig := ed25519.Sign(testDiscordKey(), []byte(ts+body))
+	req, _ := http.NewRequest("POST", e.base+"/discord/interactions", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Signature-Timestamp", ts)
+	req.Header.Set("X-Signature-Ed25519", hex.EncodeToString(sig))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Errorf("POST /discord/interactions: %v", err)
+		return 0, ""
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func (e *serveEnv) command(user, name string) int {
+	form := url.Values{"command": {"/" + name}, "user_id": {user}, "user_name": {"name-" + user},
+		"channel_id": {"D" + strings.TrimPrefix(user, "U")}, "team_id": {"T1"}, "response_url": {e.api.responseURL(user)},
+		"trigger_id": {"trig"}}
+	code, _ := e.slackPost("/slack/commands", form.Encode())
+	return code
+}
+
+func (e *serveEnv) interaction(payload any) int {
+	b, _ := json.Marshal(payload)
+	code, _ := e.slackPost("/slack/interactions", url.Values{"payload": {string(b)}}.Encode())
+	return code
+}
+
+// press presses a navigation button the way Slack reports it.
+func (e *serveEnv) press(user, label, action string, n int) int {
+	ch := "D" + strings.TrimPrefix(user, "U")
+	return e.interaction(map[string]any{
+		"type": "block_actions", "user": map[string]any{"id": user}, "trigger_id": "trig",
+		"container":    map[string]any{"type": "message", "channel_id": ch, "message_ts": fmt.Sprintf("1.%06d", n), "thread_ts": "1.000000"},
+		"response_url": e.api.responseURL(user), "action_ts": fmt.Sprintf("2.%06d", n),
+		"actions": []any{map[string]any{"type": "button", "action_id": "nav-0", "block_id": "nav", "value": action,
+			"text": map[string]any{"type": "plain_text", "text": label}}},
+	})
+}
+
+// answer submits the answer modal for question.
+func (e *serveEnv) answer(user, question, text string, n int) int {
+	meta, _ := json.Marshal(map[string]string{"l": "4-4", "q": question})
+	return e.interaction(map[string]any{
+		"type": "view_submission", "user": map[string]any{"id": user},
+		"view": map[string]any{"id": fmt.Sprintf("V%s-%d", user, n), "hash": "h", "private_metadata": string(meta),
+			"state": map[string]any{"values": map[string]any{"answer": map[string]any{"text": map[string]any{"type": "plain_text_input", "value": text}}}}},
+	})
+}
+
+// takeLesson runs Lesson 4.4 from start to completion for user over HTTP,
+// answering each question with answer.
+func (e *serveEnv) takeLesson(user, answer string) {
+	if code := e.command(user, "start-4-4"); code != http.StatusOK {
+		e.t.Errorf("%s: /start-4-4: HTTP %d", user, code)
+		return
+	}
+	for i, c := range e.cards {
+		if c.question != "" {
+			if code := e.answer(user, c.question, answer, i); code != http.StatusOK {
+				e.t.Errorf("%s: answer on card %d: HTTP %d", user, i, code)
+			}
+		}
+		if code := e.press(user, "Next", "next|4-4|"+c.key, i); code != http.StatusOK {
+			e.t.Errorf("%s: Next on card %d: HTTP %d", user, i, code)
+		}
+	}
+}
+
+// waitCompleted polls /metrics until n lesson completions are counted.
+func (e *serveEnv) waitMetric(line string) {
+	e.t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		if _, m := e.get("/metrics"); strings.Contains(m, line) {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	_, m := e.get("/metrics")
+	e.t.Fatalf("metrics never showed %q:\n%s\nlog tail:\n%s", line, m, tail(e.logs.String(), 40))
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
