@@ -205,7 +205,7 @@ func TestCrashHalfwayThroughRun(t *testing.T) {
 // rateLimited is what a fake platform's client returns for a 429.
 type rateLimited struct{ d time.Duration }
 
-func (e rateLimited) Error() string              { return "429 too many requests" }
+func (e rateLimited) Error() string             { return "429 too many requests" }
 func (e rateLimited) RetryAfter() time.Duration { return e.d }
 
 // TestFailuresRetriesAndReport: a transient error is retried with backoff, a
