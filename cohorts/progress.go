@@ -1,0 +1,345 @@
+package cohorts
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/store"
+)
+
+// Row is one member's line of a cohort's progress table.
+type Row struct {
+	Learner    string
+	Name       string
+	Joined     time.Time
+	LastActive time.Time // zero = never
+	// Cells are per lesson, in Table.Lessons order.
+	Cells []Cell
+	// Checklist is the nudge lesson's (the capstone's) checklist: ticked
+	// of total.
+	Checked, Items int
+	Attention      string // why this member needs attention, or ""
+}
+
+// Cell is one member in one lesson.
+type Cell struct {
+	State       lessons.LessonState
+	Step, Steps int // in progress: tutor-script step N of M
+	Card, Cards int
+	Completed   time.Time
+}
+
+func (c Cell) String() string {
+	switch c.State {
+	case lessons.StateCompleted:
+		return "completed"
+	case lessons.StateInProgress:
+		if c.Steps > 0 {
+			return fmt.Sprintf("step %d/%d", c.Step, c.Steps)
+		}
+		return fmt.Sprintf("card %d/%d", c.Card, c.Cards)
+	}
+	return "not started"
+}
+
+// Table is a cohort's progress: members x installed lessons.
+type Table struct {
+	Cohort  store.Cohort
+	Lessons []string // lesson ids in course order
+	Rows    []Row
+	At      time.Time
+}
+
+// Progress builds the cohort's progress table as of now.
+func (h *Handler) Progress(ctx context.Context, cohort string) (Table, error) {
+	c, ok, err := h.o.Store.Cohort(ctx, cohort)
+	if err != nil {
+		return Table{}, err
+	}
+	if !ok {
+		return Table{}, fmt.Errorf("cohort %q: %w", cohort, store.ErrNotFound)
+	}
+	course := h.o.Course()
+	t := Table{Cohort: c, At: h.o.Now()}
+	for _, e := range course.Catalogue {
+		if e.Installed {
+			t.Lessons = append(t.Lessons, e.ID)
+		}
+	}
+	ms, err := h.o.Store.Members(ctx, c.Name)
+	if err != nil {
+		return Table{}, err
+	}
+	for _, m := range ms {
+		rec, err := h.o.Store.Learner(ctx, m.Learner)
+		if err != nil {
+			return Table{}, err
+		}
+		ps, err := h.o.Store.LearnerProgress(ctx, m.Learner)
+		if err != nil {
+			return Table{}, err
+		}
+		byLesson := map[string]lessons.Progress{}
+		for _, p := range ps {
+			byLesson[p.Lesson] = p
+		}
+		row := Row{Learner: m.Learner, Name: rec.Name, Joined: m.Joined, LastActive: rec.LastSeen}
+		started := false
+		for _, id := range t.Lessons {
+			les := course.Lessons[id]
+			p := byLesson[id]
+			sum := lessons.Summarize(les, p)
+			row.Cells = append(row.Cells, Cell{State: sum.State, Step: sum.Step, Steps: sum.Steps, Card: sum.Card, Cards: sum.Cards, Completed: p.Completed})
+			started = started || sum.State != lessons.StateNotStarted
+			if id == h.o.Nudges.Lesson {
+				row.Checked, row.Items = sum.Checked, sum.Items
+				if sum.State == lessons.StateInProgress && t.At.Sub(p.Updated) >= h.o.Nudges.After {
+					row.Attention = fmt.Sprintf("stalled in %s for %s", dotted(id), days(t.At.Sub(p.Updated)))
+				}
+			}
+		}
+		if !started && t.At.Sub(m.Joined) >= 7*24*time.Hour {
+			row.Attention = fmt.Sprintf("not started, joined %s ago", days(t.At.Sub(m.Joined)))
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	sort.SliceStable(t.Rows, func(i, j int) bool { return t.Rows[i].Learner < t.Rows[j].Learner })
+	return t, nil
+}
+
+func days(d time.Duration) string {
+	n := int(d.Hours() / 24)
+	if n == 1 {
+		return "1 day"
+	}
+	if n < 1 {
+		return fmt.Sprintf("%dh", int(d.Hours()))
+	}
+	return fmt.Sprintf("%d days", n)
+}
+
+func dotted(id string) string { return strings.Replace(id, "-", ".", 1) }
+
+// Text renders the table in monospace, with the cohort's time zone.
+func (t Table) Text(loc *time.Location) string {
+	head := []string{"member"}
+	for _, id := range t.Lessons {
+		head = append(head, dotted(id))
+	}
+	head = append(head, "checklist", "last active", "attention")
+	rows := [][]string{head}
+	for _, r := range t.Rows {
+		line := []string{r.Learner}
+		for _, c := range r.Cells {
+			line = append(line, c.String())
+		}
+		check := "-"
+		if r.Items > 0 {
+			check = fmt.Sprintf("%d/%d", r.Checked, r.Items)
+		}
+		last := "never"
+		if !r.LastActive.IsZero() {
+			last = r.LastActive.In(loc).Format("2 Jan 15:04")
+		}
+		line = append(line, check, last, r.Attention)
+		rows = append(rows, line)
+	}
+	width := make([]int, len(head))
+	for _, r := range rows {
+		for i, c := range r {
+			width[i] = max(width[i], len([]rune(c)))
+		}
+	}
+	var b strings.Builder
+	for _, r := range rows {
+		for i, c := range r {
+			if i == len(r)-1 {
+				b.WriteString(c)
+				continue
+			}
+			b.WriteString(c + strings.Repeat(" ", width[i]-len([]rune(c))+2))
+		}
+		b.WriteString("\n")
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// WriteCSV writes the table as CSV: one row per member, times in RFC 3339.
+func (t Table) WriteCSV(w io.Writer) error {
+	cw := csv.NewWriter(w)
+	head := []string{"learner", "name", "joined", "last_active"}
+	for _, id := range t.Lessons {
+		head = append(head, "lesson_"+id)
+	}
+	head = append(head, "checklist_ticked", "checklist_items", "needs_attention")
+	if err := cw.Write(head); err != nil {
+		return err
+	}
+	stamp := func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.UTC().Format(time.RFC3339)
+	}
+	for _, r := range t.Rows {
+		line := []string{r.Learner, r.Name, stamp(r.Joined), stamp(r.LastActive)}
+		for _, c := range r.Cells {
+			line = append(line, c.String())
+		}
+		line = append(line, fmt.Sprint(r.Checked), fmt.Sprint(r.Items), r.Attention)
+		if err := cw.Write(line); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func (h *Handler) progress(ctx context.Context, who bot.Learner, args []string) ([]bot.Reply, error) {
+	if len(args) < 1 || len(args) > 2 || (len(args) == 2 && args[1] != "csv") {
+		return nil, refuse("Usage: /%s progress NAME [csv]", h.o.Command)
+	}
+	c, _, err := h.leadOf(ctx, who, args[0], "see its progress")
+	if err != nil {
+		return nil, err
+	}
+	t, err := h.Progress(ctx, c.Name)
+	if err != nil {
+		return nil, err
+	}
+	if len(args) == 2 {
+		var b strings.Builder
+		if err := t.WriteCSV(&b); err != nil {
+			return nil, err
+		}
+		return []bot.Reply{{
+			Ephemeral: true, Title: "cohort-" + c.Name + ".csv",
+			Context: fmt.Sprintf("%d members; copy into a spreadsheet, or run `coursebot export cohort %s` on the server", len(t.Rows), c.Name),
+			Blocks:  []bot.Block{{Kind: bot.BlockCode, Lang: "csv", Text: strings.TrimRight(b.String(), "\n")}},
+		}}, nil
+	}
+	if len(t.Rows) == 0 {
+		return []bot.Reply{notice(fmt.Sprintf("Cohort %s has no members yet. Its join code is `%s`.", c.Name, c.Code))}, nil
+	}
+	var attention []string
+	for _, r := range t.Rows {
+		if r.Attention != "" {
+			attention = append(attention, fmt.Sprintf("- %s: %s", r.Learner, r.Attention))
+		}
+	}
+	blocks := []bot.Block{{Kind: bot.BlockCode, Text: t.Text(h.loc(c))}}
+	if len(attention) > 0 {
+		blocks = append(blocks, bot.Block{Kind: bot.BlockMarkdown, Text: "*Needs attention*\n" + strings.Join(attention, "\n")})
+	}
+	return []bot.Reply{{
+		Ephemeral: true, Title: "Progress of cohort " + c.Name,
+		Context: fmt.Sprintf("%d members · times in %s · answers %s", len(t.Rows), c.Timezone, map[bool]string{true: "shared (/" + h.o.Command + " answers)", false: "private"}[h.o.ShareAnswers]),
+		Blocks:  blocks,
+	}}, nil
+}
+
+// answers shows members' free-text answers in a lesson, only when the
+// course config shares them with leads.
+func (h *Handler) answers(ctx context.Context, who bot.Learner, args []string) ([]bot.Reply, error) {
+	if len(args) != 2 {
+		return nil, refuse("Usage: /%s answers NAME LESSON", h.o.Command)
+	}
+	c, _, err := h.leadOf(ctx, who, args[0], "read answers")
+	if err != nil {
+		return nil, err
+	}
+	if !h.o.ShareAnswers {
+		return nil, refuse("Learners' answers are private in this course (course.share_answers_with_leads is off); leads see progress only.")
+	}
+	id := strings.Replace(args[1], ".", "-", 1)
+	les, ok := h.o.Course().Lessons[id]
+	if !ok {
+		return nil, refuse("There is no installed lesson %s.", args[1])
+	}
+	ms, err := h.o.Store.Members(ctx, c.Name)
+	if err != nil {
+		return nil, err
+	}
+	var b strings.Builder
+	for _, m := range ms {
+		ps, err := h.o.Store.LearnerProgress(ctx, m.Learner)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range ps {
+			if p.Lesson != id || len(p.Answers) == 0 {
+				continue
+			}
+			fmt.Fprintf(&b, "*%s*\n", m.Learner)
+			for _, card := range les.Cards {
+				if q := card.Question(); q != nil {
+					if a, ok := p.Answers[q.ID]; ok {
+						fmt.Fprintf(&b, "> %s\n%s\n", cut(q.Prompt, 120), cut(a.Text, 600))
+					}
+				}
+			}
+		}
+	}
+	if b.Len() == 0 {
+		b.WriteString("No answers yet.")
+	}
+	return []bot.Reply{titled(fmt.Sprintf("Answers in Lesson %s, cohort %s", dotted(id), c.Name), b.String())}, nil
+}
+
+// Digest is the weekly summary appended to a cohort's reminders: who
+// finished what in the seven days before now, and who has not started.
+func (h *Handler) Digest(ctx context.Context, cohort string, now time.Time) (string, error) {
+	t, err := h.Progress(ctx, cohort)
+	if err != nil {
+		return "", err
+	}
+	course := h.o.Course()
+	var finished, notStarted []string
+	for _, r := range t.Rows {
+		started := false
+		for i, c := range r.Cells {
+			if c.State != lessons.StateNotStarted {
+				started = true
+			}
+			if c.State == lessons.StateCompleted && !c.Completed.After(now) && now.Sub(c.Completed) < 7*24*time.Hour {
+				title := dotted(t.Lessons[i])
+				if les := course.Lessons[t.Lessons[i]]; les != nil {
+					title = les.Title
+				}
+				finished = append(finished, fmt.Sprintf("%s finished %s", display(r), title))
+			}
+		}
+		if !started {
+			notStarted = append(notStarted, display(r))
+		}
+	}
+	var b strings.Builder
+	b.WriteString("*This week*\n")
+	if len(finished) == 0 {
+		b.WriteString("Nobody finished a lesson this week.\n")
+	}
+	for _, f := range finished {
+		b.WriteString("- " + f + "\n")
+	}
+	if len(notStarted) > 0 {
+		fmt.Fprintf(&b, "Not started yet: %s.", strings.Join(notStarted, ", "))
+	}
+	return strings.TrimSpace(b.String()), nil
+}
+
+func display(r Row) string {
+	if r.Name != "" {
+		return r.Name
+	}
+	if l, ok := bot.ParseLearnerKey(r.Learner); ok {
+		return l.UserID
+	}
+	return r.Learner
+}
