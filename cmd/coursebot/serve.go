@@ -55,7 +55,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 		return fmt.Errorf("%s: nothing to serve: set slack.enabled or discord.enabled (or use coursebot console)", *cfgPath)
 	}
 	if err := cfg.RequireSecrets(); err != nil {
-		return err
+		// One line for the operator, every missing variable named.
+		return errors.New(strings.ReplaceAll(err.Error(), "\n", "; "))
 	}
 	s, err := newServer(cfg, cfg.Log.NewLogger(stderr))
 	if err != nil {
