@@ -44,11 +44,17 @@ Usage:
   coursebot console [--config FILE] [--course DIR] [--db FILE] [--user NAME]
                                         take the course in this terminal
   coursebot serve --config FILE         run the Slack/Discord bot the config enables
+                                        (SIGHUP reloads the course; SIGTERM stops)
   coursebot lessons check DIR           validate a course directory
   coursebot lessons outline [--course DIR] LESSON
                                         print what a learner gets in a lesson (e.g. 4-4)
   coursebot backup [--config FILE] [--db FILE] PATH
                                         write a consistent copy of the database
+  coursebot export [--config FILE] [--db FILE] --user PLATFORM:ID
+                                        print everything kept about one learner (JSON)
+  coursebot forget [--config FILE] [--db FILE] --user PLATFORM:ID [--yes]
+                                        delete everything kept about one learner
+  coursebot compact SRC DST             write a compacted copy of a database (bot stopped)
   coursebot slack manifest --url BASE [--socket] [--course DIR]
                                         print a Slack app manifest for the course
   coursebot discord register --config FILE
@@ -71,6 +77,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = runLessons(args[1:], stdout)
 	case "backup":
 		err = runBackup(args[1:], stdout, env)
+	case "export":
+		err = runExport(ctx, args[1:], stdout, env)
+	case "forget":
+		err = runForget(ctx, args[1:], stdin, stdout, env)
+	case "compact":
+		err = runCompact(args[1:], stdout)
 	case "slack":
 		err = runSlack(args[1:], stdout, env)
 	case "discord":

@@ -1,0 +1,142 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/store"
+)
+
+// learnerFlags parses the flags shared by export and forget.
+func learnerFlags(name string, args []string, env func(string) string, extra func(*flag.FlagSet)) (Config, string, error) {
+	fs := flags(name)
+	cfgPath := fs.String("config", "", "config file (optional)")
+	dbPath := fs.String("db", "", "database file (default: the config's store.path)")
+	user := fs.String("user", "", "the learner, as platform:id (slack:U123, discord:456)")
+	if extra != nil {
+		extra(fs)
+	}
+	if err := parse(fs, args); err != nil {
+		return Config{}, "", err
+	}
+	if fs.NArg() > 0 {
+		return Config{}, "", usagef("%s: unexpected argument %q", name, fs.Arg(0))
+	}
+	who, ok := bot.ParseLearnerKey(*user)
+	if !ok {
+		return Config{}, "", usagef("%s: --user platform:id is required (e.g. slack:U123)", name)
+	}
+	cfg, err := LoadConfig(*cfgPath, env)
+	if err != nil {
+		return Config{}, "", err
+	}
+	if *dbPath != "" {
+		cfg.Store.Path = *dbPath
+	}
+	return cfg, who.Key(), nil
+}
+
+// runExport is `coursebot export --user platform:id`: everything kept about
+// one learner, as JSON on stdout.
+func runExport(ctx context.Context, args []string, stdout io.Writer, env func(string) string) error {
+	cfg, key, err := learnerFlags("export", args, env, nil)
+	if err != nil {
+		return err
+	}
+	db, err := openStore(cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	data, err := db.LearnerData(ctx, key)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(data)
+}
+
+// runForget is `coursebot forget --user platform:id [--yes]`: delete
+// everything kept about one learner, after saying what and asking.
+func runForget(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, env func(string) string) error {
+	var yes *bool
+	cfg, key, err := learnerFlags("forget", args, env, func(fs *flag.FlagSet) {
+		yes = fs.Bool("yes", false, "do not ask for confirmation")
+	})
+	if err != nil {
+		return err
+	}
+	db, err := openStore(cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	data, err := db.LearnerData(ctx, key)
+	if err != nil {
+		return err
+	}
+	if !data.Found {
+		fmt.Fprintf(stdout, "nothing is kept about %s in %s\n", key, cfg.Store.Path)
+		return nil
+	}
+	fmt.Fprintf(stdout, "%s in %s: %s\n", key, cfg.Store.Path, summary(data))
+	if !*yes {
+		fmt.Fprintf(stdout, "Delete all of it? This cannot be undone. Type yes to delete: ")
+		line, _ := bufio.NewReader(stdin).ReadString('\n')
+		if strings.TrimSpace(strings.ToLower(line)) != "yes" {
+			return fmt.Errorf("forget %s: not confirmed; nothing deleted", key)
+		}
+	}
+	n, err := db.ForgetLearner(ctx, key)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "deleted %d record(s) about %s\n", n, key)
+	return nil
+}
+
+func summary(d store.LearnerExport) string {
+	answers := 0
+	for _, p := range d.Progress {
+		answers += len(p.Answers)
+	}
+	return fmt.Sprintf("%d lesson(s) with %d answer(s), %d lesson thread(s), %d cohort membership(s), leads %d cohort(s)",
+		len(d.Progress), answers, len(d.Threads), len(d.Memberships), len(d.Leads))
+}
+
+// runCompact is `coursebot compact SRC DST`: a compacted copy of a
+// database the bot is not running on.
+func runCompact(args []string, stdout io.Writer) error {
+	fs := flags("compact")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 2 {
+		return usagef("compact: want SRC and DST (DST must not exist)")
+	}
+	src, dst := fs.Arg(0), fs.Arg(1)
+	cfg := DefaultConfig()
+	cfg.Store.Path = src
+	db, err := openStore(cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	before, err := db.Size()
+	if err != nil {
+		return err
+	}
+	after, err := db.CompactTo(dst)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "compacted %s (%d bytes) to %s (%d bytes)\n", src, before, dst, after)
+	return nil
+}
