@@ -1,0 +1,70 @@
+package console
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+
+	"github.com/coursebot/coursebot/bot"
+)
+
+// Printer shows messages sent outside a conversation — cohort reminders
+// and nudges — on the console's output, each in one write so it does not
+// interleave with the conversation mid-line. It is the console's
+// bot.Sender and channel sender.
+type Printer struct {
+	mu  sync.Mutex
+	out io.Writer
+}
+
+// NewPrinter returns a printer writing to out.
+func NewPrinter(out io.Writer) *Printer { return &Printer{out: out} }
+
+var _ bot.Sender = (*Printer)(nil)
+
+// Send prints a direct message to learner to.
+func (p *Printer) Send(_ context.Context, to bot.Learner, replies []bot.Reply) error {
+	return p.print(fmt.Sprintf("direct message to %s", to.UserID), replies)
+}
+
+// SendChannel prints a post to channel.
+func (p *Printer) SendChannel(_ context.Context, channel string, replies []bot.Reply) error {
+	return p.print("#"+channel, replies)
+}
+
+func (p *Printer) print(where string, replies []bot.Reply) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n--- [%s] ---\n", where)
+	for _, r := range replies {
+		if r.Title != "" {
+			fmt.Fprintf(&b, "== %s ==\n", r.Title)
+		}
+		if r.Context != "" {
+			fmt.Fprintf(&b, "%s\n", r.Context)
+		}
+		for _, bl := range r.Blocks {
+			switch bl.Kind {
+			case bot.BlockCode:
+				fmt.Fprintf(&b, "```%s\n%s\n```\n", bl.Lang, bl.Text)
+			default:
+				fmt.Fprintf(&b, "%s\n", bl.Text)
+			}
+		}
+		var labels []string
+		for _, btn := range r.Buttons {
+			labels = append(labels, "["+btn.Label+"]")
+		}
+		if len(labels) > 0 {
+			fmt.Fprintf(&b, "%s\n", strings.Join(labels, " "))
+		}
+	}
+	b.WriteString("---\n")
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if _, err := io.WriteString(p.out, b.String()); err != nil {
+		return fmt.Errorf("console: print %s: %w", where, err)
+	}
+	return nil
+}

@@ -1,0 +1,53 @@
+package discord
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/coursebot/coursebot/bot"
+)
+
+// SendChannel posts replies to a channel outside of a request (a cohort's
+// reminder), through the same REST path as Send, with nonces so a retried
+// post is not doubled. Posts to one channel are serialised on one worker.
+func (a *Adapter) SendChannel(ctx context.Context, channel string, replies []bot.Reply) error {
+	if channel == "" || !isSnowflake(channel) {
+		return fmt.Errorf("discord send to channel %q: not a channel id", channel)
+	}
+	done := make(chan error, 1)
+	at := a.now().UnixNano()
+	ok := a.workers.submit("channel:"+channel, func(wctx context.Context) {
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		stop := context.AfterFunc(wctx, cancel)
+		defer stop()
+		for n, r := range replies {
+			for k, m := range render(r) {
+				if _, err := a.rest.send(ctx, channel, m, nonce("channel", channel, fmt.Sprint(at), fmt.Sprint(n), fmt.Sprint(k))); err != nil {
+					done <- fmt.Errorf("discord send to channel %s: %w", channel, err)
+					return
+				}
+			}
+		}
+		done <- nil
+	})
+	if !ok {
+		return errors.New("discord send to channel: adapter is shut down")
+	}
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return fmt.Errorf("discord send to channel %s: %w", channel, ctx.Err())
+	}
+}
+
+func isSnowflake(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
