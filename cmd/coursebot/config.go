@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"reflect"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -36,6 +37,7 @@ type Config struct {
 	Slack     SlackConfig     `yaml:"slack"`
 	Discord   DiscordConfig   `yaml:"discord"`
 	Scheduler SchedulerConfig `yaml:"scheduler"`
+	Cohorts   CohortsConfig   `yaml:"cohorts"`
 
 	// Secrets never come from YAML: LoadConfig fills them from the
 	// environment (NAME or NAME_FILE).
@@ -97,6 +99,16 @@ type SchedulerConfig struct {
 	Nudges  NudgeConfig `yaml:"nudges"`
 }
 
+// CohortsConfig configures cohorts: their command names (on every
+// platform) and reminder defaults.
+type CohortsConfig struct {
+	Command          string `yaml:"command"`
+	NudgesCommand    string `yaml:"nudges_command"`
+	LeadNotesCommand string `yaml:"lead_notes_command"`
+	DefaultTimezone  string `yaml:"default_timezone"`
+	Digest           bool   `yaml:"digest"`
+}
+
 // NudgeConfig configures reminders to learners who stalled in a lesson.
 type NudgeConfig struct {
 	Enabled    bool          `yaml:"enabled"`
@@ -147,6 +159,13 @@ func DefaultConfig() Config {
 				QuietHours: "21:00-08:00",
 				Timezone:   "UTC",
 			},
+		},
+		Cohorts: CohortsConfig{
+			Command:          "cohort",
+			NudgesCommand:    "nudges",
+			LeadNotesCommand: "lead-notes",
+			DefaultTimezone:  "UTC",
+			Digest:           true,
 		},
 	}
 }
@@ -570,8 +589,28 @@ func validate(cfg *Config, lines map[string]int) []Problem {
 	if _, err := time.LoadLocation(n.Timezone); err != nil || n.Timezone == "" {
 		bad("scheduler.nudges.timezone", "%q is not a time zone (for example UTC, Europe/Berlin)", n.Timezone)
 	}
+	co := cfg.Cohorts
+	names := map[string]string{}
+	for _, c := range []struct{ key, val string }{
+		{"cohorts.command", co.Command}, {"cohorts.nudges_command", co.NudgesCommand}, {"cohorts.lead_notes_command", co.LeadNotesCommand},
+	} {
+		if !commandNameRE.MatchString(c.val) {
+			bad(c.key, "%q is not a command name (1-32 lowercase letters, digits, - or _, without the slash)", c.val)
+			continue
+		}
+		if other, dup := names[c.val]; dup {
+			bad(c.key, "%q is also %s; each command needs its own name", c.val, other)
+		}
+		names[c.val] = c.key
+	}
+	if _, err := time.LoadLocation(co.DefaultTimezone); err != nil || co.DefaultTimezone == "" || strings.EqualFold(co.DefaultTimezone, "local") {
+		bad("cohorts.default_timezone", "%q is not a time zone (for example UTC, Europe/Berlin)", co.DefaultTimezone)
+	}
 	return ps
 }
+
+// commandNameRE is what Slack and Discord both accept as a command name.
+var commandNameRE = regexp.MustCompile(`^[-_a-z0-9]{1,32}$`)
 
 func knownPlatform(p string) bool { return p == "console" || p == "slack" || p == "discord" }
 
