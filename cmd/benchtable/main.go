@@ -81,6 +81,8 @@ func targets() []target {
 		{bench: "BenchmarkStep", figure: "p99", max: true, value: 5e6, text: "p99 < 5 ms"},
 		{bench: "BenchmarkStepParallel64", figure: "steps/s", max: false, value: 5000, text: ">= 5000 steps/s"},
 		{bench: "BenchmarkStatus", figure: "time/op", max: true, value: 1e6, text: "< 1 ms/op"},
+		{bench: "BenchmarkServeIdleFootprint", figure: "ready", max: true, value: 300e6, text: "start to ready < 300 ms"},
+		{bench: "BenchmarkServeIdleFootprint", figure: "rss-MB", max: true, value: 40, text: "idle RSS < 40 MB"},
 	}
 }
 

@@ -25,7 +25,7 @@ var (
 )
 
 // binary builds coursebot once per test run, as a user would run it.
-func binary(t *testing.T) string {
+func binary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "coursebot-e2e")
