@@ -125,13 +125,14 @@ func NewHandler(next bot.Handler, o Options) (*Handler, error) {
 	return &Handler{next: next, o: o}, nil
 }
 
-// Commands describes the handler's slash commands, for adapters that
-// register them (Slack's manifest, Discord's command list).
-func (h *Handler) Commands() []lessons.CommandInfo {
+// Commands describes the cohort slash commands with the given names, for
+// adapters that register commands (Slack's manifest, Discord's list). The
+// usage words are valid Discord option names.
+func Commands(command, nudges, leadNotes string) []lessons.CommandInfo {
 	return []lessons.CommandInfo{
-		{Name: h.o.Command, Description: "Cohorts: join, leave, and for leads members, progress and reminders", Usage: "create|lead|join|leave|members|progress|remind|reminders|cancel ..."},
-		{Name: h.o.NudgesCommand, Description: "Turn reminders about an unfinished capstone on or off", Usage: "on|off"},
-		{Name: h.o.LeadNotesCommand, Description: "Teaching notes for cohort leads", Usage: "LESSON (e.g. 4-4)"},
+		{Name: command, Description: "Cohorts: join or leave; for leads: members, progress, reminders", Usage: "[args]"},
+		{Name: nudges, Description: "Turn reminders about an unfinished lesson on or off", Usage: "on-or-off"},
+		{Name: leadNotes, Description: "Teaching notes for cohort leads", Usage: "lesson"},
 	}
 }
 

@@ -641,6 +641,9 @@ func (s *Scheduler) deliverOne(ctx context.Context, sch store.Schedule, run stor
 			}
 			return outcome{}, nil
 		}
+		if ctx.Err() != nil {
+			return outcome{}, ctx.Err() // stopping: retried on resume
+		}
 		if d, ok := retryAfter(err); ok && limited < 100 {
 			limited++
 			if p := s.pacers[platform]; p != nil {

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 
 	"github.com/coursebot/coursebot/bot"
-	"github.com/coursebot/coursebot/bot/console"
 	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/store"
 )
@@ -54,7 +53,11 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	defer db.Close()
 	engine := lessons.NewEngine(course, db, lessons.EngineOptions{Log: log, AnswerLimit: cfg.Course.AnswerLimit})
 	who := bot.Learner{Platform: "console", UserID: name, Name: name}
-	return console.New(engine, who, stdout, log.With("platform", "console")).Run(ctx, stdin)
+	cs, err := newCohorts(cfg, engine, db, consoleLogger(stderr), clock{})
+	if err != nil {
+		return err
+	}
+	return cs.console(ctx, who, stdin, stdout)
 }
 
 // loadCourse loads dir, or the built-in course when dir is "".

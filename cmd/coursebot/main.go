@@ -52,6 +52,8 @@ Usage:
                                         write a consistent copy of the database
   coursebot export [--config FILE] [--db FILE] --user PLATFORM:ID
                                         print everything kept about one learner (JSON)
+  coursebot export cohort [--config FILE] [--db FILE] NAME
+                                        a cohort's progress table as CSV
   coursebot forget [--config FILE] [--db FILE] --user PLATFORM:ID [--yes]
                                         delete everything kept about one learner
   coursebot compact SRC DST             write a compacted copy of a database (bot stopped)
@@ -78,6 +80,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "backup":
 		err = runBackup(args[1:], stdout, env)
 	case "export":
+		if len(args) > 1 && args[1] == "cohort" {
+			err = runExportCohort(ctx, args[2:], stdout, env)
+			break
+		}
 		err = runExport(ctx, args[1:], stdout, env)
 	case "forget":
 		err = runForget(ctx, args[1:], stdin, stdout, env)

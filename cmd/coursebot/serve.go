@@ -20,6 +20,7 @@ import (
 	"github.com/coursebot/coursebot/bot/discord"
 	"github.com/coursebot/coursebot/bot/slack"
 	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/scheduler"
 	"github.com/coursebot/coursebot/store"
 )
 
@@ -112,7 +113,12 @@ func newServer(cfg Config, log *slog.Logger) (_ *server, err error) {
 		}
 	})
 	s.engine = lessons.NewEngine(course, &observedStore{DB: s.db, m: s.m}, lessons.EngineOptions{Log: log, AnswerLimit: cfg.Course.AnswerLimit})
-	handler := &observedHandler{next: s.engine, m: s.m, log: log, learners: learnerLogger{hashed: cfg.Log.LearnerIDs != "plain"}, known: s.knownCommand}
+	cohortsSetup, err := newCohorts(cfg, s.engine, s.db, log, clock{})
+	if err != nil {
+		return nil, err
+	}
+	dms, chans := map[string]bot.Sender{}, map[string]scheduler.ChannelSender{}
+	handler := &observedHandler{next: cohortsSetup.Handler, m: s.m, log: log, learners: learnerLogger{hashed: cfg.Log.LearnerIDs != "plain"}, known: s.knownCommand}
 
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
 	s.mux.HandleFunc("GET /readyz", s.serveReady)
@@ -138,7 +144,7 @@ func newServer(cfg Config, log *slog.Logger) (_ *server, err error) {
 			BotToken: cfg.Secrets.SlackBotToken.Reveal(), SigningSecret: cfg.Secrets.SlackSigningSecret.Reveal(),
 			AppToken: cfg.Secrets.SlackAppToken.Reveal(), APIURL: cfg.Slack.APIURL, Mode: cfg.Slack.Mode,
 			Placement: cfg.Slack.Placement, ChannelPlacement: cfg.Slack.Channels, LessonPlacement: cfg.Slack.Courses,
-			Handler: handler, Store: s.db, Commands: slackCommands(course), Log: log, // the adapter adds platform=slack
+			Handler: handler, Store: s.db, Commands: append(slackCommands(course), cohortSlackCommands(cfg)...), Log: log, // the adapter adds platform=slack
 			HTTPClient: apiClient("slack", 15*time.Second, s.m),
 		})
 		if err != nil {
@@ -149,6 +155,7 @@ func newServer(cfg Config, log *slog.Logger) (_ *server, err error) {
 		}
 		s.runners = append(s.runners, a.Run)
 		s.checks = append(s.checks, readyCheck{"slack", a.Ready})
+		dms["slack"], chans["slack"] = a, a
 	}
 	if cfg.Discord.Enabled {
 		a, err := newDiscord(cfg, course, handler, s.db, log, apiClient("discord", 20*time.Second, s.m))
@@ -161,7 +168,13 @@ func newServer(cfg Config, log *slog.Logger) (_ *server, err error) {
 		}
 		s.runners = append(s.runners, a.Run)
 		s.checks = append(s.checks, readyCheck{"discord", a.Ready})
+		dms["discord"], chans["discord"] = a, a
 	}
+	runScheduler, err := cohortsSetup.Scheduler(dms, chans)
+	if err != nil {
+		return nil, err
+	}
+	s.runners = append(s.runners, runScheduler)
 	return s, nil
 }
 
@@ -176,6 +189,11 @@ func (s *server) close() {
 func (s *server) knownCommand(name string) bool {
 	if name == lessons.ForgetCommand {
 		return true
+	}
+	for _, c := range cohortCommands(s.cfg) {
+		if c.Name == name {
+			return true
+		}
 	}
 	for _, c := range s.engine.Course().Commands() {
 		if c.Name == name {
@@ -327,7 +345,7 @@ func newDiscord(cfg Config, course *lessons.Course, h bot.Handler, db discord.St
 		Token: cfg.Secrets.DiscordToken.Reveal(), PublicKey: cfg.Secrets.DiscordPublicKey.Reveal(),
 		ApplicationID: cfg.Discord.ApplicationID, APIURL: cfg.Discord.APIURL, Mode: cfg.Discord.Mode,
 		GuildIDs: cfg.Discord.GuildIDs, PrivateThreads: cfg.Discord.PrivateThreads,
-		Handler: h, Store: db, Commands: discordCommands(course), Log: log, // the adapter adds platform=discord
+		Handler: h, Store: db, Commands: append(discordCommands(course), cohortDiscordCommands(cfg)...), Log: log, // the adapter adds platform=discord
 		HTTPClient: client,
 	})
 	if err != nil {
@@ -355,7 +373,7 @@ func runSlack(args []string, stdout io.Writer, env func(string) string) error {
 	if err != nil {
 		return err
 	}
-	out, err := slack.Manifest(slackCommands(course), *url, *socket)
+	out, err := slack.Manifest(append(slackCommands(course), cohortSlackCommands(DefaultConfig())...), *url, *socket)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,180 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/bot/console"
+	"github.com/coursebot/coursebot/bot/discord"
+	"github.com/coursebot/coursebot/bot/slack"
+	"github.com/coursebot/coursebot/cohorts"
+	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/scheduler"
+	"github.com/coursebot/coursebot/store"
+)
+
+// clock is the time seam of the cohort layer; the zero value is the real
+// clock.
+type clock struct {
+	now   func() time.Time
+	after func(time.Duration) <-chan time.Time
+	sleep func(context.Context, time.Duration) error
+}
+
+// cohortSetup is the cohort layer in front of the engine and the scheduler
+// behind it, wired from config.
+type cohortSetup struct {
+	Handler *cohorts.Handler
+	sched   *scheduler.Scheduler
+	cfg     Config
+	db      *store.DB
+	engine  *lessons.Engine
+	log     *slog.Logger
+	clock   clock
+}
+
+// newCohorts builds the cohort handler in front of engine.
+func newCohorts(cfg Config, engine *lessons.Engine, db *store.DB, log *slog.Logger, clk clock) (*cohortSetup, error) {
+	if clk.now == nil {
+		clk.now = time.Now
+	}
+	c := &cohortSetup{cfg: cfg, db: db, engine: engine, log: log, clock: clk}
+	h, err := cohorts.NewHandler(engine, cohorts.Options{
+		Store: db, Course: engine.Course, Admins: cfg.Admins,
+		Command: cfg.Cohorts.Command, NudgesCommand: cfg.Cohorts.NudgesCommand, LeadNotesCommand: cfg.Cohorts.LeadNotesCommand,
+		DefaultTimezone: cfg.Cohorts.DefaultTimezone, Digest: cfg.Cohorts.Digest, ShareAnswers: cfg.Course.ShareAnswersWithLeads,
+		Nudges: nudgeOptions(cfg), Now: clk.now, Log: log,
+		Wake: func() {
+			if c.sched != nil {
+				c.sched.Wake()
+			}
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	c.Handler = h
+	return c, nil
+}
+
+func nudgeOptions(cfg Config) scheduler.NudgeOptions {
+	n := cfg.Scheduler.Nudges
+	q, _ := ParseQuietHours(n.QuietHours) // validated by LoadConfig
+	return scheduler.NudgeOptions{
+		Enabled: n.Enabled, Lesson: n.Lesson, After: n.After, Max: n.Max, Check: n.Check, Zone: n.Timezone,
+		QuietStart: q.Start, QuietEnd: q.End,
+	}
+}
+
+// Scheduler builds the scheduler over the given senders (DMs and channel
+// posts, by platform) and returns its runner: it runs until ctx is done.
+// With scheduler.enabled false the runner just waits.
+func (c *cohortSetup) Scheduler(dms map[string]bot.Sender, chans map[string]scheduler.ChannelSender) (func(context.Context) error, error) {
+	if !c.cfg.Scheduler.Enabled {
+		return func(ctx context.Context) error { <-ctx.Done(); return nil }, nil
+	}
+	s, err := scheduler.New(scheduler.Options{
+		Store: c.db, Course: c.engine.Course, Senders: dms, Channels: chans,
+		Now: c.clock.now, After: c.clock.after, Sleep: c.clock.sleep, Log: c.log.With("component", "scheduler"),
+		CatchUp: c.cfg.Scheduler.CatchUp, Nudges: nudgeOptions(c.cfg), Rates: scheduler.DefaultRates(),
+		Admins: c.cfg.Admins, Digest: c.Handler.Digest,
+	})
+	if err != nil {
+		return nil, err
+	}
+	c.sched = s
+	return s.Run, nil
+}
+
+func cohortCommands(cfg Config) []lessons.CommandInfo {
+	return cohorts.Commands(cfg.Cohorts.Command, cfg.Cohorts.NudgesCommand, cfg.Cohorts.LeadNotesCommand)
+}
+
+func cohortSlackCommands(cfg Config) []slack.Command {
+	var out []slack.Command
+	for _, c := range cohortCommands(cfg) {
+		out = append(out, slack.Command{Name: c.Name, Description: c.Description, Usage: c.Usage})
+	}
+	return out
+}
+
+func cohortDiscordCommands(cfg Config) []discord.Command {
+	var out []discord.Command
+	for _, c := range cohortCommands(cfg) {
+		out = append(out, discord.Command{Name: c.Name, Description: c.Description, Usage: c.Usage})
+	}
+	return out
+}
+
+// runExportCohort is `coursebot export cohort NAME`: the cohort's progress
+// table as CSV on stdout (no answers).
+func runExportCohort(ctx context.Context, args []string, stdout io.Writer, env func(string) string) error {
+	fs := flags("export cohort")
+	cfgPath := fs.String("config", "", "config file (optional)")
+	courseDir := fs.String("course", "", "course directory (overrides course.dir)")
+	dbPath := fs.String("db", "", "database file (overrides store.path)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usagef("export cohort: want the cohort's name: coursebot export cohort NAME")
+	}
+	cfg, err := LoadConfig(*cfgPath, env)
+	if err != nil {
+		return err
+	}
+	if *courseDir != "" {
+		cfg.Course.Dir = *courseDir
+	}
+	if *dbPath != "" {
+		cfg.Store.Path = *dbPath
+	}
+	course, err := loadCourse(cfg.Course.Dir)
+	if err != nil {
+		return err
+	}
+	db, err := openStore(cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	engine := lessons.NewEngine(course, db, lessons.EngineOptions{Log: discardLogger()})
+	c, err := newCohorts(cfg, engine, db, discardLogger(), clock{})
+	if err != nil {
+		return err
+	}
+	t, err := c.Handler.Progress(ctx, fs.Arg(0))
+	if err != nil {
+		return fmt.Errorf("export cohort %s: %w", fs.Arg(0), err)
+	}
+	return t.WriteCSV(stdout)
+}
+
+// console runs the console for who with the cohort commands and, in the
+// background, the scheduler, whose reminders and nudges print on out. It
+// returns when the console ends, after the scheduler has stopped.
+func (c *cohortSetup) console(ctx context.Context, who bot.Learner, in io.Reader, out io.Writer) error {
+	printer := console.NewPrinter(out)
+	run, err := c.Scheduler(map[string]bot.Sender{"console": printer}, map[string]scheduler.ChannelSender{"console": printer})
+	if err != nil {
+		return err
+	}
+	ctx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- run(ctx) }()
+	err = console.New(c.Handler, who, out, c.log.With("platform", "console")).Run(ctx, in)
+	stop()
+	if serr := <-done; serr != nil && err == nil {
+		err = serr
+	}
+	return err
+}
+
+// consoleLogger keeps the terminal quiet: warnings and errors only.
+func consoleLogger(stderr io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
