@@ -41,6 +41,9 @@ func (c Cell) String() string {
 	case lessons.StateCompleted:
 		return "completed"
 	case lessons.StateInProgress:
+		if c.Steps > 0 && c.Step == 0 {
+			return "opening card"
+		}
 		if c.Steps > 0 {
 			return fmt.Sprintf("step %d/%d", c.Step, c.Steps)
 		}
