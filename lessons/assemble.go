@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"regexp"
+	"sort"
 	"strings"
 	"unicode"
 )
@@ -59,6 +60,14 @@ func assemble(id string, sc *script, mod *module, man lessonManifest, l *loader)
 	for i, c := range les.Cards {
 		c.Index = i
 	}
+	// Leads read the notes in the order of the script.
+	sort.SliceStable(les.LeadNotes, func(i, j int) bool {
+		a, b := les.LeadNotes[i].Source, les.LeadNotes[j].Source
+		if a.File != b.File {
+			return a.File == sc.file
+		}
+		return a.Line < b.Line
+	})
 	return les
 }
 
