@@ -71,46 +71,13 @@ func cardContext(les *Lesson, c *Card) string {
 
 // completion is the card shown when a learner finishes a lesson.
 func (e *request) completion(les *Lesson, p Progress) bot.Reply {
-	sum := summarize(les, p)
+	sum := Summarize(les, p)
 	text := fmt.Sprintf("You completed Lesson %s: %s.\n\n- Questions answered: %d of %d\n- Checklist items ticked: %d of %d\n- Self-assessment items rated: %d of %d\n\nType /%s to see your whole course, or /%s to go through it again.",
-		dotted(les.ID), lessonTitle(les.Title), sum.answered, sum.questions, sum.checked, sum.items, sum.rated, sum.ratings, e.statusName(), les.Command)
+		dotted(les.ID), lessonTitle(les.Title), sum.Answered, sum.Questions, sum.Checked, sum.Items, sum.Rated, sum.Ratings, e.statusName(), les.Command)
 	return bot.Reply{Lesson: les.ID, Card: "completed", Title: "Lesson complete", Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: text}},
 		Buttons: []bot.Button{{Label: "Back", Action: bot.Action{Verb: bot.VerbBack, Lesson: les.ID, At: les.Cards[len(les.Cards)-1].Key}.Encode()}}}
 }
 
-type summary struct {
-	questions, answered, items, checked, ratings, rated int
-}
-
-func summarize(les *Lesson, p Progress) summary {
-	var s summary
-	for _, c := range les.Cards {
-		for _, b := range c.Blocks {
-			switch b.Kind {
-			case Question:
-				s.questions++
-				if _, ok := p.Answers[b.Question.ID]; ok {
-					s.answered++
-				}
-			case Checklist:
-				for _, it := range b.Items {
-					s.items++
-					if p.Checks[it.ID] {
-						s.checked++
-					}
-				}
-			case Rating:
-				for _, it := range b.Items {
-					s.ratings++
-					if p.Ratings[it.ID] > 0 {
-						s.rated++
-					}
-				}
-			}
-		}
-	}
-	return s
-}
 
 // PreviewReplies renders every card of a lesson as a fresh learner sees
 // it; adapters use it for renderer golden tests, authors to proofread.

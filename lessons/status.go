@@ -53,9 +53,9 @@ func (e *request) status(ctx context.Context, who bot.Learner) ([]bot.Reply, err
 		if les == nil || p.State() == StateNotStarted {
 			continue
 		}
-		s := summarize(les, p)
-		if s.items > 0 {
-			checklists = append(checklists, fmt.Sprintf("Lesson %s: %d of %d items ticked", dotted(entry.ID), s.checked, s.items))
+		s := Summarize(les, p)
+		if s.Items > 0 {
+			checklists = append(checklists, fmt.Sprintf("Lesson %s: %d of %d items ticked", dotted(entry.ID), s.Checked, s.Items))
 		}
 		low = append(low, e.lowRatings(les, p)...)
 	}
