@@ -17,6 +17,7 @@ import (
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/metrics"
+	"github.com/coursebot/coursebot/scheduler"
 	"github.com/coursebot/coursebot/store"
 )
 
@@ -37,9 +38,10 @@ type serveMetrics struct {
 	Panics         *metrics.CounterVec   // where
 	Reloads        *metrics.CounterVec   // result
 
-	// SchedulerRuns counts scheduled runs by kind and result, and
-	// SchedulerDeliveries their messages by kind and status; the
-	// scheduler increments them.
+	// SchedulerRuns counts scheduled runs by kind and result (for the
+	// scheduler to increment: it has no hook yet), and SchedulerDeliveries
+	// its messages by kind (dm, channel) and status (sent, error), counted
+	// by wrapping its senders (countedSenders).
 	SchedulerRuns       *metrics.CounterVec
 	SchedulerDeliveries *metrics.CounterVec
 }
@@ -352,4 +354,50 @@ func observeHTTP(next http.Handler, m *serveMetrics, log *slog.Logger) http.Hand
 		}()
 		next.ServeHTTP(sw, r)
 	})
+}
+
+// ---- scheduled deliveries ---------------------------------------------------
+
+// countedSender counts the scheduler's direct messages by result.
+type countedSender struct {
+	next bot.Sender
+	m    *serveMetrics
+}
+
+func (s countedSender) Send(ctx context.Context, to bot.Learner, replies []bot.Reply) error {
+	err := s.next.Send(ctx, to, replies)
+	s.m.SchedulerDeliveries.With("dm", result(err)).Inc()
+	return err
+}
+
+// countedChannel counts the scheduler's channel posts by result.
+type countedChannel struct {
+	next scheduler.ChannelSender
+	m    *serveMetrics
+}
+
+func (s countedChannel) SendChannel(ctx context.Context, channel string, replies []bot.Reply) error {
+	err := s.next.SendChannel(ctx, channel, replies)
+	s.m.SchedulerDeliveries.With("channel", result(err)).Inc()
+	return err
+}
+
+func result(err error) string {
+	if err != nil {
+		return "error"
+	}
+	return "sent"
+}
+
+// countedSenders wraps the scheduler's senders so its deliveries show in
+// coursebot_scheduler_deliveries_total{kind="dm"|"channel",status}.
+func countedSenders(m *serveMetrics, dms map[string]bot.Sender, chans map[string]scheduler.ChannelSender) (map[string]bot.Sender, map[string]scheduler.ChannelSender) {
+	d, c := make(map[string]bot.Sender, len(dms)), make(map[string]scheduler.ChannelSender, len(chans))
+	for k, v := range dms {
+		d[k] = countedSender{next: v, m: m}
+	}
+	for k, v := range chans {
+		c[k] = countedChannel{next: v, m: m}
+	}
+	return d, c
 }

@@ -2,11 +2,18 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/bot/slack"
+	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/store"
 )
 
 func TestRecoverMiddleware(t *testing.T) {
@@ -71,5 +78,48 @@ func TestLearnerIDsInLogs(t *testing.T) {
 	h1, h2 := hashed.id("slack:U1"), hashed.id("slack:U2")
 	if h1 == h2 || h1 != hashed.id("slack:U1") || strings.Contains(h1, "U1") || !strings.HasPrefix(h1, "h:") {
 		t.Errorf("hashed ids: %q %q", h1, h2)
+	}
+}
+
+// TestCountedSenders sends a scheduler DM through the real Slack adapter
+// against the fake API, once delivered and once given up (cancelled).
+func TestCountedSenders(t *testing.T) {
+	api := newFakeAPI(t)
+	db, err := store.Open(filepath.Join(t.TempDir(), "c.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	c, err := lessons.LoadBuiltin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := slack.New(slack.Options{BotToken: testSlackToken, SigningSecret: testSlackSecret, APIURL: api.slackURL(),
+		Handler: lessons.NewEngine(c, db, lessons.EngineOptions{Log: discardLogger()}), Store: db, Log: discardLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+
+	m := newServeMetrics()
+	dms, _ := countedSenders(m, map[string]bot.Sender{"slack": a}, nil)
+	who := bot.Learner{Platform: "slack", UserID: "U1"}
+	reply := []bot.Reply{{Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: "A nudge"}}}}
+	if err := dms["slack"].Send(context.Background(), who, reply); err != nil {
+		t.Fatalf("send: %v", err)
+	}
+	gone, stop := context.WithCancel(context.Background())
+	stop()
+	if err := dms["slack"].Send(gone, who, reply); err == nil {
+		t.Fatal("a cancelled send should fail")
+	}
+	if sent, failed := m.SchedulerDeliveries.With("dm", "sent").Value(), m.SchedulerDeliveries.With("dm", "error").Value(); sent != 1 || failed != 1 {
+		t.Errorf("deliveries counted: sent %d, error %d; want 1 and 1", sent, failed)
+	}
+	if api.count("slack chat.postMessage") == 0 {
+		t.Error("the nudge never reached the API")
 	}
 }

@@ -170,7 +170,7 @@ func newServer(cfg Config, log *slog.Logger) (_ *server, err error) {
 		s.checks = append(s.checks, readyCheck{"discord", a.Ready})
 		dms["discord"], chans["discord"] = a, a
 	}
-	runScheduler, err := cohortsSetup.Scheduler(dms, chans)
+	runScheduler, err := cohortsSetup.Scheduler(countedSenders(s.m, dms, chans))
 	if err != nil {
 		return nil, err
 	}
@@ -189,6 +189,11 @@ func (s *server) close() {
 func (s *server) knownCommand(name string) bool {
 	if name == lessons.ForgetCommand {
 		return true
+	}
+	for _, c := range cohortCommands(s.cfg) {
+		if c.Name == name {
+			return true
+		}
 	}
 	for _, c := range cohortCommands(s.cfg) {
 		if c.Name == name {
