@@ -205,3 +205,40 @@ func TestServeRejectsBadRequests(t *testing.T) {
 		t.Errorf("a bad request panicked:\n%s", logs)
 	}
 }
+
+// TestServeForgetMe: a learner asks /forget-me over Slack and presses
+// "Delete my data"; after shutdown the store holds nothing about them and
+// the other learner keeps everything.
+func TestServeForgetMe(t *testing.T) {
+	e := startServe(t, "")
+	for _, u := range []string{"U41", "U42"} {
+		if code := e.command(u, "start-4-4"); code != 200 {
+			t.Fatalf("/start-4-4: HTTP %d", code)
+		}
+		if code := e.answer(u, e.cards[2].question, "an answer to forget", 2); code != 200 {
+			t.Fatalf("answer: HTTP %d", code)
+		}
+	}
+	e.waitMetric(`coursebot_messages_total{platform="slack",kind="answer",name="",outcome="ok"} 2`)
+	if code := e.command("U41", "forget-me"); code != 200 {
+		t.Fatalf("/forget-me: HTTP %d", code)
+	}
+	if code := e.press("U41", "Delete my data", bot.Action{Verb: "forget", Value: "yes"}.Encode(), 99); code != 200 {
+		t.Fatalf("Delete my data: HTTP %d", code)
+	}
+	e.waitMetric(`coursebot_messages_total{platform="slack",kind="press",name="forget",outcome="ok"} 1`)
+	e.stop()
+	db, err := store.Open(e.dir+"/coursebot.db", store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	gone, err := db.LearnerData(context.Background(), "slack:U41")
+	if err != nil || gone.Found {
+		t.Errorf("slack:U41 after /forget-me: found=%v err=%v", gone.Found, err)
+	}
+	kept, err := db.LearnerData(context.Background(), "slack:U42")
+	if err != nil || !kept.Found || len(kept.Progress) != 1 || len(kept.Progress[0].Answers) != 1 {
+		t.Errorf("slack:U42 lost data: %+v %v", kept, err)
+	}
+}
