@@ -186,9 +186,43 @@ func TestServeBinaryReloadAndShutdown(t *testing.T) {
 	if err != nil {
 		t.Fatalf("store after shutdown: %v", err)
 	}
-	defer db.Close()
-	if p, err := db.Progress(context.Background(), "slack:U5", "4-4"); err != nil || p.Card == "" {
+	if p, err := db.Progress(context.Background(), "slack:U5", "4-4"); err != nil || p.Card != "intro" {
 		t.Errorf("the learner's start was not kept: %+v %v", p, err)
+	}
+	db.Close()
+
+	// A restart resumes the learner where they were: Next on the first
+	// card moves them on.
+	p2 := startBinary(t, "--config", cfg)
+	p2.waitReady()
+	e2 := &serveEnv{t: t, api: api, base: p2.base}
+	if code := e2.press("U5", "Next", "next|4-4|intro", 1); code != 200 {
+		t.Fatalf("Next after the restart: HTTP %d", code)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		_, m := p2.get("/metrics")
+		if strings.Contains(m, `coursebot_messages_total{platform="slack",kind="press",name="next",outcome="ok"} 1`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the press after the restart was not handled as ok:\n%s\n%s", m, p2.logs.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := p2.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := p2.wait(30 * time.Second); err != nil {
+		t.Fatalf("second run's exit: %v", err)
+	}
+	db, err = store.Open(filepath.Join(dir, "coursebot.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if p, err := db.Progress(context.Background(), "slack:U5", "4-4"); err != nil || p.Card != "opener" {
+		t.Errorf("after the restart and Next the learner is on %q (%v), want opener", p.Card, err)
 	}
 }
 

@@ -25,6 +25,11 @@ func TestServeProbesAndMetrics(t *testing.T) {
 	}
 	e.takeLesson("U1", "an answer")
 	e.waitMetric(`coursebot_lesson_completions_total{lesson="4-4"} 1`)
+	// An old button (Next on the first card) is refused, not an error.
+	if code := e.press("U1", "Next", "next|4-4|intro", 500); code != 200 {
+		t.Errorf("stale Next: HTTP %d", code)
+	}
+	e.waitMetric(`coursebot_messages_total{platform="slack",kind="press",name="next",outcome="refused"} 1`)
 	_, m := e.get("/metrics")
 	for _, want := range []string{
 		`coursebot_messages_total{platform="slack",kind="command",name="start-4-4",outcome="ok"} 1`,
