@@ -78,7 +78,6 @@ func (e *request) completion(les *Lesson, p Progress) bot.Reply {
 		Buttons: []bot.Button{{Label: "Back", Action: bot.Action{Verb: bot.VerbBack, Lesson: les.ID, At: les.Cards[len(les.Cards)-1].Key}.Encode()}}}
 }
 
-
 // PreviewReplies renders every card of a lesson as a fresh learner sees
 // it; adapters use it for renderer golden tests, authors to proofread.
 func PreviewReplies(course *Course, lessonID string) ([]bot.Reply, error) {
