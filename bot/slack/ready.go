@@ -3,15 +3,18 @@ package slack
 import "errors"
 
 // Ready reports whether the adapter takes work, for the operator's
-// readiness probe. In http mode Slack reaches us, so the adapter is ready
-// from New until Run starts draining at shutdown. In socket mode the same
-// holds; the Socket Mode connection's own state is not tracked yet (see
-// docs/operations.md).
+// readiness probe: not shutting down, and in socket mode connected to
+// Slack (in http mode Slack reaches us, so there is no connection to
+// watch).
 func (a *Adapter) Ready() error {
 	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.closed {
+	closed := a.closed
+	a.mu.Unlock()
+	switch {
+	case closed:
 		return errors.New("slack: shutting down")
+	case a.opts.Mode == ModeSocket && !a.socketUp.Load():
+		return errors.New("slack: socket mode not connected")
 	}
 	return nil
 }

@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -118,6 +119,8 @@ type Adapter struct {
 	queues map[string]*queue
 	closed bool
 	wg     sync.WaitGroup
+
+	socketUp atomic.Bool // socket mode: connected to Slack
 }
 
 var _ bot.Sender = (*Adapter)(nil)

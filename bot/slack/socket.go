@@ -18,6 +18,7 @@ func (a *Adapter) runSocket(ctx context.Context) error {
 	sm := socketmode.New(a.api)
 	errc := make(chan error, 1)
 	go func() { errc <- sm.RunContext(ctx) }()
+	defer a.socketUp.Store(false)
 	for {
 		select {
 		case <-ctx.Done():
@@ -28,6 +29,14 @@ func (a *Adapter) runSocket(ctx context.Context) error {
 			}
 			return fmt.Errorf("slack socket mode: %s", a.redact(err.Error()))
 		case evt := <-sm.Events:
+			// Connection state is tracked here, in arrival order, for Ready.
+			switch evt.Type {
+			case socketmode.EventTypeConnected:
+				a.socketUp.Store(true)
+			case socketmode.EventTypeConnecting, socketmode.EventTypeConnectionError,
+				socketmode.EventTypeInvalidAuth, socketmode.EventTypeDisconnect:
+				a.socketUp.Store(false)
+			}
 			// Own goroutine: a status command may wait up to FastAnswer
 			// for its answer, and must not hold up other envelopes.
 			a.goBackground(func(context.Context) { a.onSocketEvent(ctx, sm, evt) })

@@ -75,6 +75,7 @@ func TestSocketMode(t *testing.T) {
 	})
 	conn := <-sf.conns
 	defer conn.Close()
+	waitFor(t, func() bool { return h.a.Ready() == nil })
 	cmd := map[string]any{"envelope_id": "env-1", "type": "slash_commands", "accepts_response_payload": true,
 		"payload": map[string]any{"token": "x", "team_id": "T1", "channel_id": "C1", "user_id": "U1", "user_name": "learner",
 			"command": "/start-4-4", "text": "", "response_url": fake.responseURL(), "trigger_id": "t1"}}
@@ -115,6 +116,7 @@ func TestSocketMode(t *testing.T) {
 	}
 	select {
 	case c2 := <-sf.conns:
+		waitFor(t, func() bool { return h.a.Ready() == nil })
 		c2.Close()
 	case <-time.After(20 * time.Second):
 		t.Fatal("no reconnect after disconnect")
