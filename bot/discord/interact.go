@@ -268,7 +268,7 @@ func (a *Adapter) onMessage(_ *discordgo.Session, mc *discordgo.MessageCreate) {
 
 // process runs one event on the learner's worker: dedup, handler, delivery.
 func (a *Adapter) process(ctx context.Context, ev *event) {
-	log := a.log.With("learner", ev.learner.UserID, "event", ev.id)
+	log := a.log.With("learner", ev.learner.Key(), "event", ev.id)
 	first, err := a.opts.Store.FirstSeen(ctx, ev.seenKind, ev.id)
 	if err != nil {
 		log.Error("dedup", "err", err)

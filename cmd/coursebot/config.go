@@ -734,8 +734,24 @@ func (l LogConfig) SlogLevel() slog.Level {
 
 // NewLogger returns the operator's logger writing to w in log.format at
 // log.level.
+//
+// With learner_ids: hashed, every attribute named "learner" or "recipient"
+// that holds a learner key ("slack:U1") is logged as its digest, whichever
+// package logged it (adapters, scheduler, cohorts), so no plain user id
+// reaches the log.
 func (l LogConfig) NewLogger(w io.Writer) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: l.SlogLevel()}
+	if l.LearnerIDs == "hashed" {
+		ids := learnerLogger{hashed: true}
+		opts.ReplaceAttr = func(_ []string, a slog.Attr) slog.Attr {
+			if (a.Key == "learner" || a.Key == "recipient") && a.Value.Kind() == slog.KindString {
+				if v := a.Value.String(); strings.Contains(v, ":") && !strings.HasPrefix(v, "h:") {
+					a.Value = slog.StringValue(ids.id(v))
+				}
+			}
+			return a
+		}
+	}
 	if l.Format == "json" {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}

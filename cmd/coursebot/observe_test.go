@@ -123,3 +123,25 @@ func TestCountedSenders(t *testing.T) {
 		t.Error("the nudge never reached the API")
 	}
 }
+
+// Adapters, the scheduler and cohorts log learner keys as they are; the
+// configured logger hashes them all in one place.
+func TestHashedLoggerHashesEveryLearnerAttribute(t *testing.T) {
+	var buf bytes.Buffer
+	log := LogConfig{Format: "json", Level: "info", LearnerIDs: "hashed"}.NewLogger(&buf)
+	log.With("learner", "discord:4242").Info("from an adapter")
+	log.Info("from the scheduler", "recipient", "slack:U9", "learner", learnerLogger{hashed: true}.id("slack:U9"))
+	out := buf.String()
+	if strings.Contains(out, "4242") || strings.Contains(out, "U9") {
+		t.Errorf("plain learner id logged:\n%s", out)
+	}
+	want := learnerLogger{hashed: true}.id("slack:U9")
+	if strings.Count(out, want) != 2 {
+		t.Errorf("want the digest %s twice (once hashed here, once passed through):\n%s", want, out)
+	}
+	buf.Reset()
+	LogConfig{Format: "text", Level: "info", LearnerIDs: "plain"}.NewLogger(&buf).Info("x", "learner", "slack:U9")
+	if !strings.Contains(buf.String(), "learner=slack:U9") {
+		t.Errorf("plain mode: %s", buf.String())
+	}
+}
