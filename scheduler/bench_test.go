@@ -1,0 +1,335 @@
+package scheduler
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/store"
+)
+
+// fakePlatform is an HTTP chat API that enforces a rate limit the way
+// Slack and Discord do: over the limit, 429 with Retry-After (and Discord's
+// JSON retry_after), and the message is not delivered.
+type fakePlatform struct {
+	srv      *httptest.Server
+	mu       sync.Mutex
+	rate     float64
+	burst    float64
+	tokens   float64
+	last     time.Time
+	got      map[string]int
+	accepted atomic.Int64
+	limited  atomic.Int64
+	onAccept func(n int64)
+}
+
+func newFakePlatform(tb testing.TB, rate float64, burst int) *fakePlatform {
+	p := &fakePlatform{rate: rate, burst: float64(burst), tokens: float64(burst), last: time.Now(), got: map[string]int{}}
+	p.srv = httptest.NewServer(http.HandlerFunc(p.serve))
+	tb.Cleanup(p.srv.Close)
+	return p
+}
+
+func (p *fakePlatform) serve(w http.ResponseWriter, r *http.Request) {
+	var msg struct {
+		To   string `json:"to"`
+		Text string `json:"text"`
+	}
+	if r.Method != http.MethodPost || json.NewDecoder(r.Body).Decode(&msg) != nil || msg.To == "" {
+		http.Error(w, `{"error":"bad request"}`, http.StatusBadRequest)
+		return
+	}
+	p.mu.Lock()
+	now := time.Now()
+	p.tokens = math.Min(p.burst, p.tokens+now.Sub(p.last).Seconds()*p.rate)
+	p.last = now
+	if p.tokens < 1 {
+		wait := (1 - p.tokens) / p.rate
+		p.mu.Unlock()
+		p.limited.Add(1)
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait))))
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusTooManyRequests)
+		fmt.Fprintf(w, `{"message":"You are being rate limited.","retry_after":%.4f,"global":true}`, wait)
+		return
+	}
+	p.tokens--
+	p.got[msg.To]++
+	p.mu.Unlock()
+	n := p.accepted.Add(1)
+	w.Header().Set("Content-Type", "application/json")
+	io.WriteString(w, `{"ok":true}`)
+	if p.onAccept != nil {
+		p.onAccept(n)
+	}
+}
+
+func (p *fakePlatform) counts() map[string]int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make(map[string]int, len(p.got))
+	for k, v := range p.got {
+		out[k] = v
+	}
+	return out
+}
+
+// httpSender is the platform client: a bot.Sender and ChannelSender that
+// POSTs each message and turns a 429 into a RetryAfter error.
+type httpSender struct {
+	url    string
+	client *http.Client
+}
+
+type retryErr struct{ d time.Duration }
+
+func (e retryErr) Error() string              { return fmt.Sprintf("429: retry after %s", e.d) }
+func (e retryErr) RetryAfter() time.Duration { return e.d }
+
+func (s httpSender) post(ctx context.Context, to string, replies []bot.Reply) error {
+	text := ""
+	if len(replies) > 0 && len(replies[0].Blocks) > 0 {
+		text = replies[0].Blocks[0].Text
+	}
+	body, _ := json.Marshal(map[string]string{"to": to, "text": text})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.url, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusTooManyRequests {
+		var rl struct {
+			RetryAfter float64 `json:"retry_after"`
+		}
+		_ = json.NewDecoder(resp.Body).Decode(&rl)
+		return retryErr{time.Duration(rl.RetryAfter * float64(time.Second))}
+	}
+	io.Copy(io.Discard, resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("status %d", resp.StatusCode)
+	}
+	return nil
+}
+
+func (s httpSender) Send(ctx context.Context, to bot.Learner, r []bot.Reply) error {
+	return s.post(ctx, to.Key(), r)
+}
+
+func (s httpSender) SendChannel(ctx context.Context, ch string, r []bot.Reply) error {
+	return s.post(ctx, "#"+ch, r)
+}
+
+const (
+	benchLearners = 10_000
+	benchRate     = 2000 // the fake platform's limit, messages/s (scaled down from production so a run takes seconds)
+)
+
+// BenchmarkFanOut sends one reminder (a cohort without a channel: one DM per
+// member) and one nudge run to 10,000 learners through a fake platform that
+// answers 429 over 2,000 messages/s; "killed" stops the process halfway
+// (the context is cancelled, as on SIGTERM) and a fresh scheduler over the
+// same file finishes the run. Reported: achieved rate, its share of the
+// limit, messages lost and duplicated, 429s received.
+func BenchmarkFanOut(b *testing.B) {
+	for _, kind := range []string{store.KindReminder, store.KindNudge} {
+		for _, killed := range []bool{false, true} {
+			b.Run(fmt.Sprintf("%s/killed=%v", kind, killed), func(b *testing.B) {
+				for range b.N {
+					benchFanOut(b, kind, killed)
+				}
+			})
+		}
+	}
+}
+
+func benchFanOut(b *testing.B, kind string, killed bool) {
+	b.StopTimer()
+	ctx := context.Background()
+	start := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC) // schedules' own clock: a Monday
+	path := filepath.Join(b.TempDir(), "bench.db")
+	db, err := store.Open(path, store.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	course := builtin(b)
+	les := course.Lessons["4-4"]
+	var want []string
+	switch kind {
+	case store.KindReminder:
+		addCohortFast(b, db, benchLearners, start)
+		addReminder(b, db, "big", "every monday 12:00", "UTC", start)
+		for i := range benchLearners {
+			want = append(want, memberKey(i))
+		}
+	case store.KindNudge:
+		old := start.Add(-100 * time.Hour)
+		parallel(b, benchLearners, func(i int) error {
+			_, _, err := db.UpdateProgress(ctx, memberKey(i), "4-4", func(_ *lessons.LearnerRecord, p *lessons.Progress) error {
+				p.Card, p.CardIndex, p.Started, p.Updated = les.Cards[3].Key, 3, old, old
+				return nil
+			})
+			return err
+		})
+		for i := range benchLearners {
+			want = append(want, memberKey(i))
+		}
+	}
+	plat := newFakePlatform(b, benchRate, 50)
+	transport := &http.Transport{MaxIdleConnsPerHost: 64}
+	b.Cleanup(transport.CloseIdleConnections)
+	sender := httpSender{url: plat.srv.URL, client: &http.Client{Transport: transport, Timeout: 10 * time.Second}}
+	// The injected clock reads 12:00 UTC on the schedules' Monday (the
+	// reminder is due, outside quiet hours) and runs at real speed, which
+	// the pacing needs.
+	clockStart, realStart := start.Add(2*time.Hour), time.Now()
+	now := func() time.Time { return clockStart.Add(time.Since(realStart)) }
+	mk := func(db *store.DB) *Scheduler {
+		s, err := New(Options{
+			Store: db, Course: func() *lessons.Course { return course },
+			Senders: map[string]bot.Sender{"test": sender}, Channels: map[string]ChannelSender{"test": sender},
+			Now: now, Log: quietLog(), CatchUp: true,
+			Nudges: NudgeOptions{Enabled: kind == store.KindNudge, Lesson: "4-4", After: 72 * time.Hour, Max: 3, Check: "0 12 * * *", Zone: "UTC"},
+			Rates:  map[string]Rate{"test": {PerSecond: benchRate, Burst: 50}},
+			Sleep: realSleep, Workers: 32, MaxAttempts: 5, Backoff: 50 * time.Millisecond,
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return s
+	}
+	if kind == store.KindNudge {
+		// The nudge schedule is created at the first start; have it
+		// exist since before the check time, as in a running bot.
+		if _, err := db.PutSchedule(ctx, store.Schedule{ID: NudgeScheduleID("4-4"), Kind: store.KindNudge, Spec: "0 12 * * *", Timezone: "UTC", Lesson: "4-4", Created: start}); err != nil {
+			b.Fatal(err)
+		}
+	}
+
+	runCtx, kill := context.WithCancel(ctx)
+	if killed {
+		plat.onAccept = func(n int64) {
+			if n == benchLearners/2 {
+				kill()
+			}
+		}
+	}
+	b.StartTimer()
+	t0 := time.Now()
+	err = mk(db).RunDue(runCtx)
+	if killed {
+		if err == nil {
+			b.Fatal("the run finished although it was killed halfway")
+		}
+		// A fresh process over the same file.
+		if err := db.Close(); err != nil {
+			b.Fatal(err)
+		}
+		if db, err = store.Open(path, store.Options{}); err != nil {
+			b.Fatal(err)
+		}
+		err = mk(db).Start(ctx)
+	}
+	elapsed := time.Since(t0)
+	b.StopTimer()
+	kill()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	got := plat.counts()
+	lost, dup := 0, 0
+	for _, k := range want {
+		switch n := got[k]; {
+		case n == 0:
+			lost++
+		case n > 1:
+			dup += n - 1
+		}
+	}
+	if len(got) != len(want) {
+		b.Errorf("%d distinct recipients reached, want %d", len(got), len(want))
+	}
+	rate := float64(plat.accepted.Load()) / elapsed.Seconds()
+	b.ReportMetric(rate, "msgs/s")
+	b.ReportMetric(100*rate/benchRate, "%-of-limit")
+	b.ReportMetric(float64(lost), "lost")
+	b.ReportMetric(float64(dup), "duplicated")
+	b.ReportMetric(float64(plat.limited.Load()), "429s")
+	if lost > 0 || dup > 0 {
+		b.Errorf("%d lost, %d duplicated", lost, dup)
+	}
+}
+
+func realSleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// addCohortFast adds cohort "big" (no channel: reminders go by DM) with n
+// members, concurrently so bbolt batches the commits.
+func addCohortFast(b *testing.B, db *store.DB, n int, now time.Time) {
+	ctx := context.Background()
+	if err := db.CreateCohort(ctx, store.Cohort{Name: "big", Code: "big", Timezone: "UTC", Leads: []string{"test:lead"}, Created: now}); err != nil {
+		b.Fatal(err)
+	}
+	parallel(b, n, func(i int) error {
+		_, err := db.AddMember(ctx, store.Member{Cohort: "big", Learner: memberKey(i), Joined: now})
+		return err
+	})
+}
+
+func parallel(b *testing.B, n int, fn func(i int) error) {
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	next := atomic.Int64{}
+	for range 64 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				if err := fn(i); err != nil {
+					select {
+					case errs <- err:
+					default:
+					}
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	select {
+	case err := <-errs:
+		b.Fatal(err)
+	default:
+	}
+}
