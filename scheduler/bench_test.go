@@ -97,7 +97,7 @@ type httpSender struct {
 
 type retryErr struct{ d time.Duration }
 
-func (e retryErr) Error() string              { return fmt.Sprintf("429: retry after %s", e.d) }
+func (e retryErr) Error() string             { return fmt.Sprintf("429: retry after %s", e.d) }
 func (e retryErr) RetryAfter() time.Duration { return e.d }
 
 func (s httpSender) post(ctx context.Context, to string, replies []bot.Reply) error {
@@ -209,7 +209,7 @@ func benchFanOut(b *testing.B, kind string, killed bool) {
 			Now: now, Log: quietLog(), CatchUp: true,
 			Nudges: NudgeOptions{Enabled: kind == store.KindNudge, Lesson: "4-4", After: 72 * time.Hour, Max: 3, Check: "0 12 * * *", Zone: "UTC"},
 			Rates:  map[string]Rate{"test": {PerSecond: benchRate, Burst: 50}},
-			Sleep: realSleep, Workers: 32, MaxAttempts: 5, Backoff: 50 * time.Millisecond,
+			Sleep:  realSleep, Workers: 32, MaxAttempts: 5, Backoff: 50 * time.Millisecond,
 		})
 		if err != nil {
 			b.Fatal(err)
