@@ -25,7 +25,7 @@ func (a *Adapter) SendChannel(ctx context.Context, channel string, replies []bot
 		for n, r := range replies {
 			for k, m := range render(r) {
 				if _, err := a.rest.send(ctx, channel, m, nonce("channel", channel, fmt.Sprint(at), fmt.Sprint(n), fmt.Sprint(k))); err != nil {
-					done <- fmt.Errorf("discord send to channel %s: %w", channel, err)
+					done <- fmt.Errorf("discord send to channel %s: %w", channel, classify(err))
 					return
 				}
 			}
@@ -50,4 +50,19 @@ func isSnowflake(s string) bool {
 		}
 	}
 	return s != ""
+}
+
+// permanentError marks an error no retry will fix (a deleted channel, no
+// access): the scheduler records the recipient as failed at once.
+type permanentError struct{ error }
+
+func (permanentError) Permanent() bool { return true }
+func (e permanentError) Unwrap() error { return e.error }
+
+func classify(err error) error {
+	switch status, _ := statusOf(err); status {
+	case 403, 404:
+		return permanentError{err}
+	}
+	return err
 }

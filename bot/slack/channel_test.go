@@ -2,6 +2,7 @@ package slack
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -40,8 +41,15 @@ func TestSendChannel(t *testing.T) {
 	}
 
 	h.fake.notInChannel("C0GONE")
-	if err := h.a.SendChannel(ctx, "C0GONE", reminder); err == nil || !strings.Contains(err.Error(), "C0GONE") {
+	err := h.a.SendChannel(ctx, "C0GONE", reminder)
+	if err == nil || !strings.Contains(err.Error(), "C0GONE") {
 		t.Errorf("post to a channel the bot is not in: err = %v", err)
+	}
+	if p, ok := errors.AsType[interface {
+		error
+		Permanent() bool
+	}](err); !ok || !p.Permanent() {
+		t.Errorf("not_in_channel is not marked permanent: %v", err)
 	}
 	if err := h.a.SendChannel(ctx, "", reminder); err == nil {
 		t.Errorf("post to no channel succeeded")
