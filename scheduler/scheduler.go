@@ -118,6 +118,10 @@ type Options struct {
 	// Digest, when set, returns the weekly digest appended to a cohort's
 	// reminders whose schedule asks for one.
 	Digest func(ctx context.Context, cohort string, now time.Time) (string, error)
+	// OnRun, when set, is told how each run ended: kind is "reminder" or
+	// "nudge", result "ok", "failures" (some recipients failed),
+	// "interrupted" (stopped; resumed at the next start) or "error".
+	OnRun func(kind, result string)
 }
 
 // DefaultRates are conservative budgets under the platforms' limits:
@@ -500,7 +504,23 @@ type outcome struct {
 	err       error // permanent failure
 }
 
-func (s *Scheduler) execute(ctx context.Context, sch store.Schedule, run store.Run) error {
+func (s *Scheduler) execute(ctx context.Context, sch store.Schedule, run store.Run) (err error) {
+	failures := false
+	defer func() {
+		if s.o.OnRun == nil {
+			return
+		}
+		result := "ok"
+		switch {
+		case err != nil && ctx.Err() != nil:
+			result = "interrupted"
+		case err != nil:
+			result = "error"
+		case failures:
+			result = "failures"
+		}
+		s.o.OnRun(sch.Kind, result)
+	}()
 	done, err := s.o.Store.Deliveries(ctx, run)
 	if err != nil {
 		return err
@@ -570,6 +590,7 @@ feed:
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	failures = len(failed) > 0
 	if len(failed) > 0 && !cancelled.Load() {
 		s.report(ctx, sch, run, failed, done)
 	}

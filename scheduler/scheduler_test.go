@@ -232,10 +232,17 @@ func TestFailuresRetriesAndReport(t *testing.T) {
 		}
 		return nil
 	}
-	s := newSched(t, db, clock, rec, func(o *Options) { o.MaxAttempts = 3 })
+	var results []string
+	s := newSched(t, db, clock, rec, func(o *Options) {
+		o.MaxAttempts = 3
+		o.OnRun = func(kind, result string) { results = append(results, kind+":"+result) }
+	})
 	ctx := context.Background()
 	if err := s.RunDue(ctx); err != nil {
 		t.Fatal(err)
+	}
+	if strings.Join(results, ",") != "reminder:failures" {
+		t.Errorf("OnRun told %v, want [reminder:failures]", results)
 	}
 	got := rec.countTo()
 	for _, k := range []string{memberKey(0), memberKey(1), memberKey(2), "test:lead-c1"} {

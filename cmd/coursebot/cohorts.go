@@ -35,6 +35,9 @@ type cohortSetup struct {
 	engine  *lessons.Engine
 	log     *slog.Logger
 	clock   clock
+	// OnRun, when set before Scheduler, is told how each run ended
+	// (scheduler.Options.OnRun): for coursebot_scheduler_runs_total.
+	OnRun func(kind, result string)
 }
 
 // newCohorts builds the cohort handler in front of engine.
@@ -81,7 +84,7 @@ func (c *cohortSetup) Scheduler(dms map[string]bot.Sender, chans map[string]sche
 		Store: c.db, Course: c.engine.Course, Senders: dms, Channels: chans,
 		Now: c.clock.now, After: c.clock.after, Sleep: c.clock.sleep, Log: c.log.With("component", "scheduler"),
 		CatchUp: c.cfg.Scheduler.CatchUp, Nudges: nudgeOptions(c.cfg), Rates: scheduler.DefaultRates(),
-		Admins: c.cfg.Admins, Digest: c.Handler.Digest,
+		Admins: c.cfg.Admins, Digest: c.Handler.Digest, OnRun: c.OnRun,
 	})
 	if err != nil {
 		return nil, err

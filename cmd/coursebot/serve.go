@@ -170,6 +170,7 @@ func newServer(cfg Config, log *slog.Logger) (_ *server, err error) {
 		s.checks = append(s.checks, readyCheck{"discord", a.Ready})
 		dms["discord"], chans["discord"] = a, a
 	}
+	cohortsSetup.OnRun = func(kind, result string) { s.m.SchedulerRuns.With(kind, result).Inc() }
 	runScheduler, err := cohortsSetup.Scheduler(countedSenders(s.m, dms, chans))
 	if err != nil {
 		return nil, err
