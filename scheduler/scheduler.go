@@ -297,7 +297,14 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			if ctx.Err() != nil {
 				return nil
 			}
-			s.log.Error("scheduler run", "err", err)
+			// A run that cannot start (the store failing) is still due:
+			// try again in a minute rather than at once.
+			s.log.Error("scheduler run; retrying in a minute", "err", err)
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-s.o.After(time.Minute):
+			}
 		}
 	}
 }
