@@ -1,0 +1,61 @@
+package console
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/coursebot/coursebot/bot"
+)
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+// TestPrinter: reminders and nudges print whole, each in one write, with
+// where they went, even when many arrive at once.
+func TestPrinter(t *testing.T) {
+	var out lockedBuffer
+	p := NewPrinter(&out)
+	nudge := []bot.Reply{{Title: "Still there?", Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: "You stopped on card 6."}},
+		Buttons: []bot.Button{{Label: "Resume"}, {Label: "Snooze 3 days"}}}}
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var err error
+			if i%2 == 0 {
+				err = p.Send(context.Background(), bot.Learner{Platform: "console", UserID: "bob"}, nudge)
+			} else {
+				err = p.SendChannel(context.Background(), "general", []bot.Reply{{Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: "Standup at 10"}}}})
+			}
+			if err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	blocks := strings.Split(strings.TrimSuffix(out.b.String(), "\n---\n"), "\n---\n")
+	if len(blocks) != 20 {
+		t.Fatalf("%d blocks, want 20:\n%s", len(blocks), out.b.String())
+	}
+	for _, b := range blocks {
+		b = strings.TrimPrefix(b, "\n")
+		switch {
+		case strings.HasPrefix(b, "--- [direct message to bob] ---\n== Still there? ==\nYou stopped on card 6.\n[Resume] [Snooze 3 days]"):
+		case strings.HasPrefix(b, "--- [#general] ---\nStandup at 10"):
+		default:
+			t.Errorf("garbled block:\n%s", b)
+		}
+	}
+}
