@@ -162,14 +162,14 @@ func (t Table) Text(loc *time.Location) string {
 	}
 	var b strings.Builder
 	for _, r := range rows {
+		var line strings.Builder
 		for i, c := range r {
-			if i == len(r)-1 {
-				b.WriteString(c)
-				continue
+			line.WriteString(c)
+			if i < len(r)-1 {
+				line.WriteString(strings.Repeat(" ", width[i]-len([]rune(c))+2))
 			}
-			b.WriteString(c + strings.Repeat(" ", width[i]-len([]rune(c))+2))
 		}
-		b.WriteString("\n")
+		b.WriteString(strings.TrimRight(line.String(), " ") + "\n")
 	}
 	return strings.TrimRight(b.String(), "\n")
 }

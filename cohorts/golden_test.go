@@ -1,0 +1,91 @@
+package cohorts
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/coursebot/coursebot/lessons"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file (go test -update to accept):\ngot:\n%s\nwant:\n%s", name, got, want)
+	}
+}
+
+// TestProgressGolden pins the lead's progress table and its CSV for a
+// cohort with one learner in each state.
+func TestProgressGolden(t *testing.T) {
+	f := newFixture(t, false)
+	ctx := context.Background()
+	les := f.course.Lessons["4-4"]
+	f.must(t, leadA, "cohort", "join alpha test:bob")
+	f.must(t, leadA, "cohort", "join alpha test:carol")
+	var items []string
+	for _, c := range les.Cards {
+		for _, b := range c.Blocks {
+			if b.Kind == lessons.Checklist {
+				for _, it := range b.Items {
+					items = append(items, it.ID)
+				}
+			}
+		}
+	}
+	put := func(who string, fn func(*lessons.Progress)) {
+		if _, _, err := f.db.UpdateProgress(ctx, who, "4-4", func(r *lessons.LearnerRecord, p *lessons.Progress) error {
+			fn(p)
+			r.Name, r.LastSeen = who[5:], p.Updated
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put("test:learner", func(p *lessons.Progress) {
+		p.Card, p.CardIndex = les.Cards[12].Key, 12
+		p.Started, p.Updated = t0.Add(-120*time.Hour), t0.Add(-100*time.Hour)
+		p.Checks = map[string]bool{items[0]: true, items[1]: true, items[2]: true}
+	})
+	put("test:bob", func(p *lessons.Progress) {
+		last := len(les.Cards) - 1
+		p.Card, p.CardIndex = les.Cards[last].Key, last
+		p.Started, p.Updated, p.Completed = t0.Add(-48*time.Hour), t0.Add(-2*time.Hour), t0.Add(-2*time.Hour)
+		p.Checks = map[string]bool{}
+		for _, id := range items {
+			p.Checks[id] = true
+		}
+	})
+	f.now = t0.Add(8 * 24 * time.Hour)
+	tab, err := f.h.Progress(ctx, "alpha")
+	if err != nil {
+		t.Fatal(err)
+	}
+	loc, _ := time.LoadLocation("Europe/Berlin")
+	golden(t, "progress.txt", []byte(tab.Text(loc)+"\n"))
+	var csv bytes.Buffer
+	if err := tab.WriteCSV(&csv); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "progress.csv", csv.Bytes())
+}
