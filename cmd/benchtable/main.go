@@ -76,14 +76,28 @@ type target struct {
 
 // targets are the project's speed goals.
 func targets() []target {
-	return []target{
+	t := []target{
 		{bench: "BenchmarkLoadBuiltin", figure: "time/op", max: true, value: 20e6, text: "< 20 ms/op"},
 		{bench: "BenchmarkStep", figure: "p99", max: true, value: 5e6, text: "p99 < 5 ms"},
 		{bench: "BenchmarkStepParallel64", figure: "steps/s", max: false, value: 5000, text: ">= 5000 steps/s"},
 		{bench: "BenchmarkStatus", figure: "time/op", max: true, value: 1e6, text: "< 1 ms/op"},
 		{bench: "BenchmarkServeIdleFootprint", figure: "ready", max: true, value: 300e6, text: "start to ready < 300 ms"},
 		{bench: "BenchmarkServeIdleFootprint", figure: "rss-MB", max: true, value: 40, text: "idle RSS < 40 MB"},
+		{bench: "BenchmarkStartAck", figure: "ack-p99", max: true, value: 50e6, text: "Slack ack p99 < 50 ms"},
+		{bench: "BenchmarkStartAck", figure: "ratio", max: false, value: 0.5, text: ">= 0.5 of verify-only"},
+		{bench: "BenchmarkSignedInteractions", figure: "p99", max: true, value: 50e6, text: "Discord first response p99 < 50 ms"},
+		{bench: "BenchmarkSignedInteractions", figure: "throughput-ratio", max: false, value: 0.5, text: ">= 0.5 of verify+PONG"},
 	}
+	for _, kind := range []string{"reminder", "nudge"} {
+		for _, killed := range []string{"false", "true"} {
+			name := "BenchmarkFanOut/" + kind + "/killed=" + killed
+			t = append(t,
+				target{bench: name, figure: "%-of-limit", max: false, value: 90, text: ">= 90% of the allowed rate"},
+				target{bench: name, figure: "lost", max: true, value: 1, text: "0 lost"},
+				target{bench: name, figure: "duplicated", max: true, value: 1, text: "0 duplicated"})
+		}
+	}
+	return t
 }
 
 func (t target) met(v float64) bool {
