@@ -8,20 +8,16 @@ import (
 // runBackup writes a consistent hot copy of the database.
 func runBackup(args []string, stdout io.Writer, env func(string) string) error {
 	fs := flags("backup")
-	cfgPath := fs.String("config", "", "config file (optional)")
-	dbPath := fs.String("db", "", "database file (default: the config's store.path)")
+	set := settingsFlags(fs, false)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
 		return usagef("backup: want the path to write the copy to")
 	}
-	cfg, err := LoadConfig(*cfgPath, env)
+	cfg, err := set.load(env)
 	if err != nil {
 		return err
-	}
-	if *dbPath != "" {
-		cfg.Store.Path = *dbPath
 	}
 	db, err := openStore(cfg)
 	if err != nil {

@@ -117,24 +117,16 @@ func cohortDiscordCommands(cfg Config) []discord.Command {
 // table as CSV on stdout (no answers).
 func runExportCohort(ctx context.Context, args []string, stdout io.Writer, env func(string) string) error {
 	fs := flags("export cohort")
-	cfgPath := fs.String("config", "", "config file (optional)")
-	courseDir := fs.String("course", "", "course directory (overrides course.dir)")
-	dbPath := fs.String("db", "", "database file (overrides store.path)")
+	set := settingsFlags(fs, true)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
 		return usagef("export cohort: want the cohort's name: coursebot export cohort NAME")
 	}
-	cfg, err := LoadConfig(*cfgPath, env)
+	cfg, err := set.load(env)
 	if err != nil {
 		return err
-	}
-	if *courseDir != "" {
-		cfg.Course.Dir = *courseDir
-	}
-	if *dbPath != "" {
-		cfg.Store.Path = *dbPath
 	}
 	course, err := loadCourse(cfg.Course.Dir)
 	if err != nil {

@@ -14,9 +14,7 @@ import (
 // runConsole takes the course in this terminal: `make run`.
 func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, env func(string) string) error {
 	fs := flags("console")
-	cfgPath := fs.String("config", "", "config file (optional)")
-	courseDir := fs.String("course", "", "course directory (default: the config's course.dir, else the built-in course)")
-	dbPath := fs.String("db", "", "database file (default: the config's store.path)")
+	set := settingsFlags(fs, true)
 	user := fs.String("user", "", "your name in the console (default: $USER)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -24,15 +22,9 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	if fs.NArg() > 0 {
 		return usagef("console: unexpected argument %q", fs.Arg(0))
 	}
-	cfg, err := LoadConfig(*cfgPath, env)
+	cfg, err := set.load(env)
 	if err != nil {
 		return err
-	}
-	if *courseDir != "" {
-		cfg.Course.Dir = *courseDir
-	}
-	if *dbPath != "" {
-		cfg.Store.Path = *dbPath
 	}
 	name := *user
 	if name == "" {

@@ -16,8 +16,7 @@ import (
 // learnerFlags parses the flags shared by export and forget.
 func learnerFlags(name string, args []string, env func(string) string, extra func(*flag.FlagSet)) (Config, string, error) {
 	fs := flags(name)
-	cfgPath := fs.String("config", "", "config file (optional)")
-	dbPath := fs.String("db", "", "database file (default: the config's store.path)")
+	set := settingsFlags(fs, false)
 	user := fs.String("user", "", "the learner, as platform:id (slack:U123, discord:456)")
 	if extra != nil {
 		extra(fs)
@@ -32,12 +31,9 @@ func learnerFlags(name string, args []string, env func(string) string, extra fun
 	if !ok {
 		return Config{}, "", usagef("%s: --user platform:id is required (e.g. slack:U123)", name)
 	}
-	cfg, err := LoadConfig(*cfgPath, env)
+	cfg, err := set.load(env)
 	if err != nil {
 		return Config{}, "", err
-	}
-	if *dbPath != "" {
-		cfg.Store.Path = *dbPath
 	}
 	return cfg, who.Key(), nil
 }

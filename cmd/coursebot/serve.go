@@ -33,27 +33,19 @@ const shutdownGrace = 10 * time.Second
 // SIGINT/SIGTERM. SIGHUP reloads the course.
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, env func(string) string) error {
 	fs := flags("serve")
-	cfgPath := fs.String("config", "", "config file (required)")
-	courseDir := fs.String("course", "", "course directory (overrides course.dir)")
-	dbPath := fs.String("db", "", "database file (overrides store.path)")
+	set := settingsFlags(fs, true)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *cfgPath == "" {
+	if *set.config == "" {
 		return usagef("serve: --config FILE is required")
 	}
-	cfg, err := LoadConfig(*cfgPath, env)
+	cfg, err := set.load(env)
 	if err != nil {
 		return err
 	}
-	if *courseDir != "" {
-		cfg.Course.Dir = *courseDir
-	}
-	if *dbPath != "" {
-		cfg.Store.Path = *dbPath
-	}
 	if !cfg.Slack.Enabled && !cfg.Discord.Enabled {
-		return fmt.Errorf("%s: nothing to serve: set slack.enabled or discord.enabled (or use coursebot console)", *cfgPath)
+		return fmt.Errorf("%s: nothing to serve: set slack.enabled or discord.enabled (or use coursebot console)", *set.config)
 	}
 	if err := cfg.RequireSecrets(); err != nil {
 		// One line for the operator, every missing variable named.
@@ -393,20 +385,16 @@ func runDiscord(ctx context.Context, args []string, stdout, stderr io.Writer, en
 		return usagef("discord: want register")
 	}
 	fs := flags("discord register")
-	cfgPath := fs.String("config", "", "config file (required)")
-	dir := fs.String("course", "", "course directory (overrides course.dir)")
+	set := settingsFlags(fs, true)
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
-	if *cfgPath == "" {
+	if *set.config == "" {
 		return usagef("discord register: --config FILE is required")
 	}
-	cfg, err := LoadConfig(*cfgPath, env)
+	cfg, err := set.load(env)
 	if err != nil {
 		return err
-	}
-	if *dir != "" {
-		cfg.Course.Dir = *dir
 	}
 	cfg.Discord.Enabled = true
 	if err := cfg.RequireSecrets(); err != nil {

@@ -1,0 +1,36 @@
+package main
+
+import "flag"
+
+// settings are the --config, --course and --db flags most subcommands
+// take: the config file, and the two settings the command line overrides.
+type settings struct {
+	config, course, db *string
+}
+
+// settingsFlags defines the flags on fs; withCourse adds --course.
+func settingsFlags(fs *flag.FlagSet, withCourse bool) settings {
+	s := settings{
+		config: fs.String("config", "", "config file"),
+		db:     fs.String("db", "", "database file (overrides store.path)"),
+	}
+	if withCourse {
+		s.course = fs.String("course", "", "course directory (overrides course.dir; default: the built-in course)")
+	}
+	return s
+}
+
+// load reads the config file (defaults when none) and applies the flags.
+func (s settings) load(env func(string) string) (Config, error) {
+	cfg, err := LoadConfig(*s.config, env)
+	if err != nil {
+		return Config{}, err
+	}
+	if s.course != nil && *s.course != "" {
+		cfg.Course.Dir = *s.course
+	}
+	if *s.db != "" {
+		cfg.Store.Path = *s.db
+	}
+	return cfg, nil
+}
