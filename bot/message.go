@@ -88,6 +88,29 @@ type Reply struct {
 	Context string
 	Blocks  []Block
 	Buttons []Button
+	// File, when set, is sent with the reply as a real file upload (a CSV
+	// export), never pasted into the text. The reply's blocks stay a short
+	// message that says what the file is. See File for the bounds.
+	File *File
+}
+
+// MaxFileSize bounds File.Data: 8 MiB, under Discord's smallest upload limit
+// (10 MiB for bots) and far under Slack's. Producers keep files below it;
+// adapters refuse larger ones with an error rather than cut them.
+const MaxFileSize = 8 << 20
+
+// File is an attachment of a Reply. Adapters send it as a file upload:
+// Slack through files.getUploadURLExternal / files.completeUploadExternal
+// (into the learner's DM when the reply is ephemeral, since ephemeral
+// messages cannot carry files), Discord as a multipart files[0] part, the
+// console by writing it into the current directory.
+type File struct {
+	// Name is the file name with extension, no directories ("progress-spring.csv").
+	Name string
+	// Title is an optional human title shown by platforms that have one.
+	Title string
+	// Data is the content, at most MaxFileSize bytes.
+	Data []byte
 }
 
 // BlockKind is the kind of a Block.

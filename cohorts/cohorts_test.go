@@ -324,6 +324,21 @@ func TestProgressTableAndDigest(t *testing.T) {
 	if strings.Contains(csvOut.String(), "MY SECRET ANSWER") {
 		t.Errorf("answers in the CSV")
 	}
+	// /cohort progress alpha csv: the same bytes as a file on the reply,
+	// with a short message that names it.
+	rs, err := f.h.Handle(ctx, bot.Message{Learner: leadA, Kind: bot.KindCommand, Command: "cohort", Args: "progress alpha csv"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) != 1 || rs[0].File == nil {
+		t.Fatalf("csv reply carries no file: %+v", rs)
+	}
+	if rs[0].File.Name != "progress-alpha.csv" || !bytes.Equal(rs[0].File.Data, csvOut.Bytes()) {
+		t.Errorf("csv file %q = %q, want progress-alpha.csv = %q", rs[0].File.Name, rs[0].File.Data, csvOut.Bytes())
+	}
+	if msg := text(rs); !strings.Contains(msg, "progress-alpha.csv") || strings.Contains(msg, "test:bob") || !rs[0].Ephemeral {
+		t.Errorf("csv reply message should be short, ephemeral and name the file:\n%s", msg)
+	}
 	d, err := f.h.Digest(ctx, "alpha", t0.Add(2*24*time.Hour))
 	if err != nil {
 		t.Fatal(err)

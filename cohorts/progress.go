@@ -1,6 +1,7 @@
 package cohorts
 
 import (
+	"bytes"
 	"context"
 	"encoding/csv"
 	"fmt"
@@ -218,14 +219,19 @@ func (h *Handler) progress(ctx context.Context, who bot.Learner, args []string) 
 		return nil, err
 	}
 	if len(args) == 2 {
-		var b strings.Builder
+		var b bytes.Buffer
 		if err := t.WriteCSV(&b); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("progress %s: csv: %w", c.Name, err)
+		}
+		name := "progress-" + c.Name + ".csv"
+		if b.Len() > bot.MaxFileSize {
+			return []bot.Reply{notice(fmt.Sprintf("The CSV of cohort %s is %d bytes, too big to send in chat; run `coursebot export cohort %s` on the server.", c.Name, b.Len(), c.Name))}, nil
 		}
 		return []bot.Reply{{
-			Ephemeral: true, Title: "cohort-" + c.Name + ".csv",
-			Context: fmt.Sprintf("%d members; copy into a spreadsheet, or run `coursebot export cohort %s` on the server", len(t.Rows), c.Name),
-			Blocks:  []bot.Block{{Kind: bot.BlockCode, Lang: "csv", Text: strings.TrimRight(b.String(), "\n")}},
+			Ephemeral: true, Title: "Progress of cohort " + c.Name + " (CSV)",
+			Context: fmt.Sprintf("%d members; or run `coursebot export cohort %s` on the server", len(t.Rows), c.Name),
+			Blocks:  []bot.Block{{Kind: bot.BlockMarkdown, Text: fmt.Sprintf("The table is attached as `%s` (%d bytes): open it in a spreadsheet.", name, b.Len())}},
+			File:    &bot.File{Name: name, Title: "Progress of cohort " + c.Name, Data: b.Bytes()},
 		}}, nil
 	}
 	if len(t.Rows) == 0 {
