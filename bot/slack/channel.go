@@ -26,6 +26,12 @@ func (a *Adapter) SendChannel(ctx context.Context, channel string, replies []bot
 					return
 				}
 			}
+			if r.File != nil {
+				if err := a.upload(wctx, channel, "", r.File); err != nil {
+					done <- fmt.Errorf("slack: post to channel %s: %w", channel, classify(err))
+					return
+				}
+			}
 		}
 		done <- nil
 	})
@@ -41,19 +47,31 @@ func (a *Adapter) SendChannel(ctx context.Context, channel string, replies []bot
 }
 
 // permanentError marks an error no retry will fix (the bot is not in the
-// channel, it was deleted or archived): the scheduler records the
-// recipient as failed at once and tells the cohort's leads.
+// channel, it was deleted or archived, the user cannot be messaged or is
+// gone, the token is bad): the scheduler records the recipient as failed at
+// once and tells the cohort's leads. Send and SendChannel both classify.
 type permanentError struct{ error }
 
 func (permanentError) Permanent() bool { return true }
 func (e permanentError) Unwrap() error { return e.error }
 
+// permanentCodes are the Web API error codes no retry fixes.
+var permanentCodes = map[string]bool{
+	// the channel
+	"not_in_channel": true, "channel_not_found": true, "is_archived": true, "restricted_action": true,
+	// the recipient
+	"cannot_dm_bot": true, "user_not_found": true, "user_disabled": true, "users_not_found": true,
+	// the token (account_inactive: the bot user was deactivated)
+	"invalid_auth": true, "not_authed": true, "account_inactive": true, "token_revoked": true,
+	"token_expired": true, "no_permission": true, "missing_scope": true, "not_allowed_token_type": true,
+}
+
 func classify(err error) error {
-	if se, ok := errors.AsType[slack.SlackErrorResponse](err); ok {
-		switch se.Err {
-		case "not_in_channel", "channel_not_found", "is_archived", "restricted_action", "cannot_dm_bot", "user_not_found", "account_inactive":
-			return permanentError{err}
-		}
+	if err == nil {
+		return nil
+	}
+	if se, ok := errors.AsType[slack.SlackErrorResponse](err); ok && permanentCodes[se.Err] {
+		return permanentError{err}
 	}
 	return err
 }

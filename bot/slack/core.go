@@ -72,6 +72,9 @@ func (a *Adapter) onCommand(_ context.Context, cmd slack.SlashCommand) any {
 			replies = []bot.Reply{sorry(sorryInternal)}
 		}
 		if inPlace(replies) && h.give(replies) {
+			// The answer went out in the HTTP response, which cannot
+			// carry files: upload them to the learner's DM.
+			a.report(ctx, o, a.deliverFiles(ctx, o, replies))
 			return
 		}
 		a.report(ctx, o, a.deliver(ctx, o, replies))
@@ -137,7 +140,7 @@ func (a *Adapter) inlineResponse(rs []bot.Reply) any {
 	var blocks []slack.Block
 	text := ""
 	for _, r := range rs {
-		for _, m := range render(r).all() {
+		for _, m := range render(fileNote(r)).all() {
 			if text == "" {
 				text = m.Text
 			}
@@ -237,7 +240,7 @@ func postsCard(rs []bot.Reply) bool {
 }
 
 func (a *Adapter) deliverInPlace(ctx context.Context, o origin, r bot.Reply) error {
-	msgs := render(r).all()
+	msgs := render(fileNote(r)).all()
 	for _, m := range msgs {
 		var err error
 		switch {
@@ -255,6 +258,9 @@ func (a *Adapter) deliverInPlace(ctx context.Context, o origin, r bot.Reply) err
 			return err
 		}
 	}
+	if r.File != nil {
+		return a.uploadToDM(ctx, o.learner.UserID, r.File)
+	}
 	return nil
 }
 
@@ -265,7 +271,10 @@ func (a *Adapter) deliverUpdate(ctx context.Context, o origin, r bot.Reply) erro
 	for _, m := range render(r).Content {
 		for _, b := range m.Blocks {
 			if blockID(b) == o.blockID {
-				return a.update(ctx, o.channel, o.messageTS, m)
+				if err := a.update(ctx, o.channel, o.messageTS, m); err != nil || r.File == nil {
+					return err
+				}
+				return a.upload(ctx, o.channel, o.threadTS, r.File)
 			}
 		}
 	}
@@ -349,6 +358,11 @@ func (a *Adapter) deliverThread(ctx context.Context, o origin, r bot.Reply) erro
 	out := render(r)
 	for _, m := range out.Content {
 		if _, err := a.post(ctx, th.Channel, th.ThreadID, m); err != nil {
+			return err
+		}
+	}
+	if r.File != nil {
+		if err := a.upload(ctx, th.Channel, th.ThreadID, r.File); err != nil {
 			return err
 		}
 	}

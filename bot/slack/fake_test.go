@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -32,6 +33,19 @@ type fakeSlack struct {
 	notIn     map[string]bool  // channels the bot is not a member of
 	responses []map[string]any // bodies POSTed to response URLs
 	views     []url.Values
+	refusals  map[string]string // "method key" -> Slack error code
+	uploads   map[string]*fakeFile
+	files     []fakeFile // completed uploads, in order
+}
+
+// fakeFile is a file uploaded through the external-upload flow: the bytes
+// the upload_url received and where completeUploadExternal shared it.
+type fakeFile struct {
+	ID, Name, Title   string
+	Length            int // as announced to files.getUploadURLExternal
+	Data              []byte
+	Channel, ThreadTS string
+	Uploaded          bool
 }
 
 type apiCall struct {
@@ -58,10 +72,12 @@ func newFakeSlack(t testing.TB, extra ...slacktest.Binder) *fakeSlack {
 	f := &fakeSlack{t: t, faults: map[string][]fault{}}
 	bind := func(c slacktest.Customize) {
 		for _, m := range []string{"chat.postMessage", "chat.update", "chat.postEphemeral", "conversations.open",
-			"conversations.replies", "conversations.history", "views.open", "reactions.add"} {
+			"conversations.replies", "conversations.history", "views.open", "reactions.add",
+			"files.getUploadURLExternal", "files.completeUploadExternal"} {
 			c.Handle("/"+m, f.handler(m))
 		}
 		c.Handle("/respond/", f.respond)
+		c.Handle("/upload/", f.receiveUpload)
 	}
 	f.srv = slacktest.NewTestServer(append(extra, bind)...)
 	f.srv.Start()
@@ -81,6 +97,55 @@ func (f *fakeSlack) notInChannel(channel string) {
 		f.notIn = map[string]bool{}
 	}
 	f.notIn[channel] = true
+}
+
+// refuse makes method answer {"ok":false,"error":code} when its key
+// matches: the channel for chat.postMessage and
+// files.completeUploadExternal, the user for conversations.open.
+func (f *fakeSlack) refuse(method, key, code string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.refusals == nil {
+		f.refusals = map[string]string{}
+	}
+	f.refusals[method+" "+key] = code
+}
+
+// receiveUpload is the upload_url: a multipart POST with the bytes in the
+// part named "file", as Slack's file servers take it.
+func (f *fakeSlack) receiveUpload(w http.ResponseWriter, r *http.Request) {
+	id := strings.TrimPrefix(r.URL.Path, "/upload/")
+	if r.Header.Get("Authorization") != "Bearer "+testBotToken {
+		http.Error(w, "no token", http.StatusUnauthorized)
+		return
+	}
+	file, hdr, err := r.FormFile("file")
+	if err != nil {
+		http.Error(w, "no file part: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	data, _ := io.ReadAll(file)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	up := f.uploads[id]
+	if up == nil {
+		http.Error(w, "unknown upload", http.StatusNotFound)
+		return
+	}
+	if len(data) != up.Length || hdr.Filename != up.Name {
+		http.Error(w, "length or name differs from the announced one", http.StatusBadRequest)
+		return
+	}
+	up.Data, up.Uploaded = data, true
+	w.WriteHeader(http.StatusOK)
+	_, _ = io.WriteString(w, "OK - "+fmt.Sprint(len(data)))
+}
+
+// uploaded returns the completed uploads.
+func (f *fakeSlack) uploaded() []fakeFile {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]fakeFile(nil), f.files...)
 }
 
 // fail queues faults for the next calls of method.
@@ -139,7 +204,46 @@ func (f *fakeSlack) handler(method string) http.HandlerFunc {
 func (f *fakeSlack) apply(method string, form url.Values) map[string]any {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	key := form.Get("channel")
 	switch method {
+	case "conversations.open":
+		key = form.Get("users")
+	case "files.completeUploadExternal":
+		key = form.Get("channel_id")
+	}
+	if code, ok := f.refusals[method+" "+key]; ok {
+		return map[string]any{"ok": false, "error": code}
+	}
+	switch method {
+	case "files.getUploadURLExternal":
+		n, err := strconv.Atoi(form.Get("length"))
+		if err != nil || n <= 0 || form.Get("filename") == "" {
+			return map[string]any{"ok": false, "error": "invalid_arguments"}
+		}
+		f.seq++
+		id := fmt.Sprintf("F%04d", f.seq)
+		if f.uploads == nil {
+			f.uploads = map[string]*fakeFile{}
+		}
+		f.uploads[id] = &fakeFile{ID: id, Name: form.Get("filename"), Length: n}
+		return map[string]any{"ok": true, "file_id": id, "upload_url": "http://" + f.srv.ServerAddr + "/upload/" + id}
+	case "files.completeUploadExternal":
+		var sums []slack.FileSummary
+		if json.Unmarshal([]byte(form.Get("files")), &sums) != nil || len(sums) == 0 || form.Get("channel_id") == "" {
+			return map[string]any{"ok": false, "error": "invalid_arguments"}
+		}
+		var out []map[string]any
+		for _, s := range sums {
+			up := f.uploads[s.ID]
+			if up == nil || !up.Uploaded {
+				return map[string]any{"ok": false, "error": "file_not_found"}
+			}
+			up.Title, up.Channel, up.ThreadTS = s.Title, form.Get("channel_id"), form.Get("thread_ts")
+			f.files = append(f.files, *up)
+			delete(f.uploads, s.ID) // completed: a second completion is file_not_found
+			out = append(out, map[string]any{"id": s.ID, "title": s.Title})
+		}
+		return map[string]any{"ok": true, "files": out}
 	case "chat.postMessage":
 		if f.notIn[form.Get("channel")] {
 			return map[string]any{"ok": false, "error": "not_in_channel"}

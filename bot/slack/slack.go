@@ -234,7 +234,11 @@ func (a *Adapter) Run(ctx context.Context) error {
 func (a *Adapter) Send(ctx context.Context, to bot.Learner, replies []bot.Reply) error {
 	done := make(chan error, 1)
 	ok := a.enqueue(to.Key(), func(wctx context.Context) {
-		done <- a.deliver(wctx, origin{learner: to}, replies)
+		if err := a.deliver(wctx, origin{learner: to}, replies); err != nil {
+			done <- fmt.Errorf("slack: send to %s: %w", to.Key(), classify(err))
+			return
+		}
+		done <- nil
 	})
 	if !ok {
 		return errors.New("slack: send: adapter is shutting down")

@@ -1,0 +1,109 @@
+package slack
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/slack-go/slack"
+
+	"github.com/coursebot/coursebot/bot"
+)
+
+// Files. A Reply's File is uploaded with Slack's external-upload flow
+// (files.upload was retired): files.getUploadURLExternal, a multipart POST
+// of the bytes to the upload_url it returns, then
+// files.completeUploadExternal with channel_id (and thread_ts) to share it.
+// These are the three calls slack-go's UploadFileContext makes; they are
+// made one by one here so each gets the adapter's retries on its own (the
+// first two are safe to repeat; a repeated completion of a file id that
+// was already shared is refused rather than shared twice: unverified
+// against Slack itself).
+//
+// Where: a lesson reply's file goes into the lesson thread, a channel
+// post's into the channel. A file on an in-place reply (ephemeral: a slash
+// command's answer, a refusal) goes to the learner's DM with the bot, since
+// ephemeral messages and response_url answers cannot carry files; the
+// in-place message says so (fileNote).
+
+// upload shares f in channel (in the thread threadTS when set).
+func (a *Adapter) upload(ctx context.Context, channel, threadTS string, f *bot.File) error {
+	if err := checkFile(f); err != nil {
+		return err
+	}
+	var u *slack.GetUploadURLExternalResponse
+	err := a.call(ctx, "files.getUploadURLExternal", func(ctx context.Context) error {
+		var err error
+		u, err = a.api.GetUploadURLExternalContext(ctx, slack.GetUploadURLExternalParameters{FileName: f.Name, FileSize: len(f.Data)})
+		return err
+	}, nil)
+	if err != nil {
+		return fmt.Errorf("upload %s: %w", f.Name, err)
+	}
+	err = a.call(ctx, "upload_url", func(ctx context.Context) error {
+		return a.api.UploadToURL(ctx, slack.UploadToURLParameters{UploadURL: u.UploadURL, Reader: bytes.NewReader(f.Data), Filename: f.Name})
+	}, nil)
+	if err != nil {
+		return fmt.Errorf("upload %s: %w", f.Name, err)
+	}
+	title := f.Title
+	if title == "" {
+		title = f.Name
+	}
+	err = a.call(ctx, "files.completeUploadExternal", func(ctx context.Context) error {
+		_, err := a.api.CompleteUploadExternalContext(ctx, slack.CompleteUploadExternalParameters{
+			Files: []slack.FileSummary{{ID: u.FileID, Title: title}}, Channel: channel, ThreadTimestamp: threadTS})
+		return err
+	}, nil)
+	if err != nil {
+		return fmt.Errorf("upload %s: %w", f.Name, err)
+	}
+	return nil
+}
+
+// uploadToDM shares f in the learner's DM with the bot.
+func (a *Adapter) uploadToDM(ctx context.Context, user string, f *bot.File) error {
+	dm, err := a.openDM(ctx, user)
+	if err != nil {
+		return fmt.Errorf("upload %s: %w", f.Name, err)
+	}
+	return a.upload(ctx, dm, "", f)
+}
+
+// deliverFiles uploads the files of in-place replies to the learner's DM
+// (the fast slash-command answer carried only their text).
+func (a *Adapter) deliverFiles(ctx context.Context, o origin, rs []bot.Reply) error {
+	for _, r := range rs {
+		if r.File != nil {
+			if err := a.uploadToDM(ctx, o.learner.UserID, r.File); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func checkFile(f *bot.File) error {
+	switch {
+	case f.Name == "":
+		return errors.New("upload: file has no name")
+	case len(f.Data) == 0:
+		return fmt.Errorf("upload %s: file is empty", f.Name)
+	case len(f.Data) > bot.MaxFileSize:
+		return fmt.Errorf("upload %s: %d bytes, over the %d-byte limit", f.Name, len(f.Data), bot.MaxFileSize)
+	}
+	return nil
+}
+
+// fileNote adds to an in-place reply with a file a line saying where the
+// file went.
+func fileNote(r bot.Reply) bot.Reply {
+	if r.File == nil {
+		return r
+	}
+	blocks := append([]bot.Block(nil), r.Blocks...)
+	r.Blocks = append(blocks, bot.Block{Kind: bot.BlockMarkdown,
+		Text: fmt.Sprintf("📎 `%s` is in our direct messages (files cannot go in a message only you see).", r.File.Name)})
+	return r
+}

@@ -1,0 +1,182 @@
+package slack
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/store"
+)
+
+// replyHandler answers every message with fixed replies.
+type replyHandler []bot.Reply
+
+func (h replyHandler) Handle(context.Context, bot.Message) ([]bot.Reply, error) { return h, nil }
+
+func csvFile() *bot.File {
+	data := []byte("learner,name,lesson_4-4\nslack:U1,Ann,completed\nslack:U2,\"Bo, Jr\",step 3/12\n")
+	return &bot.File{Name: "progress-spring.csv", Title: "Progress of cohort spring", Data: data}
+}
+
+// TestFileUploads: a reply's File arrives at the fake Slack through the
+// external-upload flow (getUploadURLExternal, the bytes POSTed to the
+// upload_url as multipart, completeUploadExternal) byte for byte, shared
+// where the reply belongs: the learner's DM for an ephemeral command answer
+// and a nudge, the channel for a cohort post, the lesson thread for a card.
+func TestFileUploads(t *testing.T) {
+	file := csvFile()
+	short := bot.Block{Kind: bot.BlockMarkdown, Text: "The table is attached as `progress-spring.csv`."}
+	tests := []struct {
+		name        string
+		run         func(t *testing.T, h *harness)
+		wantChannel string
+		inThread    bool
+	}{
+		{"ephemeral slash command answer goes to the DM", func(t *testing.T, h *harness) {
+			code, body := h.command("U7", "cohort", "C0PUBLIC")
+			if code != 200 || !strings.Contains(body, "progress-spring.csv") || !strings.Contains(body, "direct messages") {
+				t.Errorf("command answer %d %s: want the short message and where the file went", code, body)
+			}
+			if strings.Contains(body, "Bo, Jr") {
+				t.Errorf("the CSV was pasted into the message: %s", body)
+			}
+		}, "D7", false},
+		{"nudge by DM", func(t *testing.T, h *harness) {
+			if err := h.a.Send(context.Background(), bot.Learner{Platform: Platform, UserID: "U7"}, []bot.Reply{{Blocks: []bot.Block{short}, File: file}}); err != nil {
+				t.Fatal(err)
+			}
+		}, "D7", false},
+		{"cohort channel", func(t *testing.T, h *harness) {
+			if err := h.a.SendChannel(context.Background(), "C0COHORT", []bot.Reply{{Title: "Weekly export", Blocks: []bot.Block{short}, File: file}}); err != nil {
+				t.Fatal(err)
+			}
+		}, "C0COHORT", false},
+		{"lesson thread", func(t *testing.T, h *harness) {
+			card := bot.Reply{Lesson: "4-4", Card: "c", Title: "Card", Blocks: []bot.Block{short}, File: file,
+				Buttons: []bot.Button{{Label: "Next", Action: "next|4-4|c"}}}
+			if err := h.a.Send(context.Background(), bot.Learner{Platform: Platform, UserID: "U7"}, []bot.Reply{card}); err != nil {
+				t.Fatal(err)
+			}
+		}, "D7", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, func(*store.DB) bot.Handler {
+				return replyHandler{{Ephemeral: true, Title: "Progress of cohort spring (CSV)", Blocks: []bot.Block{short}, File: file}}
+			}, nil)
+			tt.run(t, h)
+			waitFor(t, func() bool { return len(h.fake.uploaded()) > 0 })
+			h.idle()
+			ups := h.fake.uploaded()
+			if len(ups) != 1 {
+				t.Fatalf("%d files shared, want 1: %+v", len(ups), ups)
+			}
+			up := ups[0]
+			if !bytes.Equal(up.Data, file.Data) || up.Name != file.Name || up.Title != file.Title {
+				t.Errorf("fake got %q %q %q, want %q %q %q", up.Name, up.Title, up.Data, file.Name, file.Title, file.Data)
+			}
+			if up.Channel != tt.wantChannel {
+				t.Errorf("shared in %q, want %q", up.Channel, tt.wantChannel)
+			}
+			if tt.inThread {
+				th := h.lessonThread("U7", "4-4")
+				if up.ThreadTS == "" || up.ThreadTS != th.ThreadID {
+					t.Errorf("shared in thread %q, want the lesson thread %q", up.ThreadTS, th.ThreadID)
+				}
+			} else if up.ThreadTS != "" {
+				t.Errorf("shared in thread %q, want none", up.ThreadTS)
+			}
+		})
+	}
+}
+
+// TestFileRefused: an empty or oversized file is an error before anything
+// is uploaded, and a refused share comes back as Slack's error.
+func TestFileRefused(t *testing.T) {
+	h := newHarness(t, stub(make(chan bot.Message, 8)), nil)
+	ctx := context.Background()
+	for _, f := range []*bot.File{
+		{Name: "empty.csv"},
+		{Name: "huge.csv", Data: make([]byte, bot.MaxFileSize+1)},
+	} {
+		if err := h.a.SendChannel(ctx, "C0COHORT", []bot.Reply{{Title: "x", File: f}}); err == nil || !strings.Contains(err.Error(), f.Name) {
+			t.Errorf("%s: err = %v, want one naming the file", f.Name, err)
+		}
+	}
+	if n := h.fake.count("files.getUploadURLExternal"); n != 0 {
+		t.Errorf("%d upload URLs asked for refused files", n)
+	}
+	h.fake.refuse("files.completeUploadExternal", "C0SHUT", "is_archived")
+	err := h.a.SendChannel(ctx, "C0SHUT", []bot.Reply{{Title: "x", File: csvFile()}})
+	if !isPermanent(err) || !strings.Contains(err.Error(), "is_archived") {
+		t.Errorf("share in an archived channel: err = %v, want is_archived marked permanent", err)
+	}
+}
+
+func isPermanent(err error) bool {
+	p, ok := errors.AsType[interface {
+		error
+		Permanent() bool
+	}](err)
+	return ok && p.Permanent()
+}
+
+// TestPermanentSendErrors: the Web API errors no retry fixes come back from
+// Send and SendChannel marked Permanent (the scheduler then records the
+// recipient as failed at once); a 5xx that outlasts the retries does not.
+func TestPermanentSendErrors(t *testing.T) {
+	nudge := []bot.Reply{{Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: "You were halfway through Lesson 4.4."}}}}
+	tests := []struct {
+		name      string
+		setup     func(f *fakeSlack)
+		channel   bool // SendChannel to C0X, else Send to U9
+		permanent bool
+	}{
+		{"cannot_dm_bot", func(f *fakeSlack) { f.refuse("conversations.open", "U9", "cannot_dm_bot") }, false, true},
+		{"user_not_found", func(f *fakeSlack) { f.refuse("conversations.open", "U9", "user_not_found") }, false, true},
+		{"user_disabled", func(f *fakeSlack) { f.refuse("conversations.open", "U9", "user_disabled") }, false, true},
+		{"account_inactive", func(f *fakeSlack) { f.refuse("conversations.open", "U9", "account_inactive") }, false, true},
+		{"invalid_auth on DM", func(f *fakeSlack) { f.refuse("conversations.open", "U9", "invalid_auth") }, false, true},
+		{"token_revoked on DM post", func(f *fakeSlack) { f.refuse("chat.postMessage", "D9", "token_revoked") }, false, true},
+		{"channel_not_found", func(f *fakeSlack) { f.refuse("chat.postMessage", "C0X", "channel_not_found") }, true, true},
+		{"not_in_channel", func(f *fakeSlack) { f.refuse("chat.postMessage", "C0X", "not_in_channel") }, true, true},
+		{"is_archived", func(f *fakeSlack) { f.refuse("chat.postMessage", "C0X", "is_archived") }, true, true},
+		{"not_authed on channel", func(f *fakeSlack) { f.refuse("chat.postMessage", "C0X", "not_authed") }, true, true},
+		{"msg_too_long is not permanent", func(f *fakeSlack) { f.refuse("chat.postMessage", "C0X", "msg_too_long") }, true, false},
+		{"5xx on DM after retries", func(f *fakeSlack) {
+			f.fail("conversations.open", fault{status: 500}, fault{status: 500}, fault{status: 500})
+		}, false, false},
+		{"5xx on channel after retries", func(f *fakeSlack) {
+			f.fail("chat.postMessage", fault{status: 503}, fault{status: 503}, fault{status: 503})
+			f.fail("conversations.history", fault{status: 503}, fault{status: 503}, fault{status: 503})
+		}, true, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fake := newFakeSlack(t)
+			tt.setup(fake)
+			h := newHarnessFake(t, fake, stub(make(chan bot.Message, 8)), func(o *Options) { o.Attempts = 3 })
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			var err error
+			if tt.channel {
+				err = h.a.SendChannel(ctx, "C0X", nudge)
+			} else {
+				err = h.a.Send(ctx, bot.Learner{Platform: Platform, UserID: "U9"}, nudge)
+			}
+			if err == nil {
+				t.Fatal("send succeeded")
+			}
+			if got := isPermanent(err); got != tt.permanent {
+				t.Errorf("permanent = %v, want %v (err %v)", got, tt.permanent, err)
+			}
+			if strings.Contains(err.Error(), testBotToken) {
+				t.Errorf("token in the error: %v", err)
+			}
+		})
+	}
+}
