@@ -29,6 +29,12 @@ func (a *Adapter) SendChannel(ctx context.Context, channel string, replies []bot
 					return
 				}
 			}
+			if r.File != nil {
+				if err := a.rest.sendFile(ctx, channel, r.File, nonce("channel", channel, fmt.Sprint(at), fmt.Sprint(n), "file")); err != nil {
+					done <- fmt.Errorf("discord send to channel %s: %w", channel, classify(err))
+					return
+				}
+			}
 		}
 		done <- nil
 	})
@@ -53,15 +59,20 @@ func isSnowflake(s string) bool {
 }
 
 // permanentError marks an error no retry will fix (a deleted channel, no
-// access): the scheduler records the recipient as failed at once.
+// access, a user who does not take DMs from the bot or does not exist): the
+// scheduler records the recipient as failed at once. Send and SendChannel
+// both classify.
 type permanentError struct{ error }
 
 func (permanentError) Permanent() bool { return true }
 func (e permanentError) Unwrap() error { return e.error }
 
 func classify(err error) error {
-	switch status, _ := statusOf(err); status {
-	case 403, 404:
+	status, code := statusOf(err)
+	switch {
+	case status == 401, status == 403, status == 404:
+		return permanentError{err}
+	case code == codeCannotDM, code == codeUnknownChannel, code == codeUnknownUser:
 		return permanentError{err}
 	}
 	return err

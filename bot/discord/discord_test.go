@@ -77,6 +77,13 @@ func engineHandler(t testing.TB, db *store.DB) (bot.Handler, []discord.Command) 
 
 func newEnv(t testing.TB, mode string, f *fakeDiscord, dbPath string, private bool) *env {
 	t.Helper()
+	return newEnvWith(t, mode, f, dbPath, private, nil)
+}
+
+// newEnvWith is newEnv with handler in place of the engine (nil: the
+// engine); the engine's commands are registered either way.
+func newEnvWith(t testing.TB, mode string, f *fakeDiscord, dbPath string, private bool, handler bot.Handler) *env {
+	t.Helper()
 	if f == nil {
 		f = newFakeDiscord(t)
 	}
@@ -88,6 +95,9 @@ func newEnv(t testing.TB, mode string, f *fakeDiscord, dbPath string, private bo
 		t.Fatal(err)
 	}
 	h, cmds := engineHandler(t, db)
+	if handler != nil {
+		h = handler
+	}
 	pub, priv := testKey()
 	logs := &syncBuffer{}
 	a, err := discord.New(discord.Options{

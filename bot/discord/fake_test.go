@@ -1,9 +1,13 @@
 package discord_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"mime"
+	"mime/multipart"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -55,6 +59,50 @@ type fakeMessage struct {
 	Nonce      string          `json:"nonce,omitempty"`
 	Flags      int             `json:"flags,omitempty"`
 	Reactions  []string        `json:"-"`
+	// Attachments are the file parts of a multipart/form-data post.
+	Attachments []fakeAttachment `json:"-"`
+}
+
+// fakeAttachment is one files[n] part as the fake received it.
+type fakeAttachment struct {
+	Field, Filename, ContentType string
+	Data                         []byte
+}
+
+// messageBody splits a message post into its JSON and its files: a
+// multipart/form-data body carries the JSON in the payload_json part and
+// the files in files[n] parts, as Discord takes uploads.
+func messageBody(r *http.Request, body []byte) ([]byte, []fakeAttachment, error) {
+	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "multipart/form-data" {
+		return body, nil, nil
+	}
+	mr := multipart.NewReader(bytes.NewReader(body), params["boundary"])
+	var payload []byte
+	var files []fakeAttachment
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		data, err := io.ReadAll(p)
+		if err != nil {
+			return nil, nil, err
+		}
+		switch name := p.FormName(); {
+		case name == "payload_json":
+			payload = data
+		case strings.HasPrefix(name, "files["):
+			files = append(files, fakeAttachment{Field: name, Filename: p.FileName(), ContentType: p.Header.Get("Content-Type"), Data: data})
+		}
+	}
+	if payload == nil {
+		return nil, nil, errors.New("multipart without payload_json")
+	}
+	return payload, files, nil
 }
 
 type fakeChannel struct {
@@ -138,7 +186,11 @@ func (f *fakeDiscord) route(w http.ResponseWriter, r *http.Request, path string,
 			RecipientID string `json:"recipient_id"`
 		}
 		_ = json.Unmarshal(body, &in)
-		writeJSON(w, 200, map[string]any{"id": "dm-" + in.RecipientID, "type": 1})
+		id := "dm-" + in.RecipientID
+		if f.channels[id] == nil {
+			f.channels[id] = &fakeChannel{ID: id, Type: 1}
+		}
+		writeJSON(w, 200, map[string]any{"id": id, "type": 1})
 	case path == "/gateway" || path == "/gateway/bot":
 		writeJSON(w, 200, map[string]any{"url": "ws" + strings.TrimPrefix(f.srv.URL, "http") + "/ws"})
 	case len(seg) == 4 && seg[0] == "interactions" && seg[3] == "callback":
@@ -149,7 +201,12 @@ func (f *fakeDiscord) route(w http.ResponseWriter, r *http.Request, path string,
 		f.applyEdit(m, body)
 		writeJSON(w, 200, m)
 	case len(seg) == 3 && seg[0] == "webhooks" && r.Method == "POST":
-		m := &fakeMessage{ID: f.id(), ChannelID: "followups:" + seg[2]}
+		body, files, err := messageBody(r, body)
+		if err != nil {
+			apiErr(w, 400, 50109, "invalid multipart: "+err.Error())
+			return
+		}
+		m := &fakeMessage{ID: f.id(), ChannelID: "followups:" + seg[2], Attachments: files}
 		var in struct {
 			Content    string          `json:"content"`
 			Components json.RawMessage `json:"components"`
@@ -185,6 +242,11 @@ func (f *fakeDiscord) route(w http.ResponseWriter, r *http.Request, path string,
 			apiErr(w, 400, 50083, "Thread is archived")
 			return
 		}
+		body, files, err := messageBody(r, body)
+		if err != nil {
+			apiErr(w, 400, 50109, "invalid multipart: "+err.Error())
+			return
+		}
 		var in struct {
 			Content      string          `json:"content"`
 			Components   json.RawMessage `json:"components"`
@@ -203,7 +265,7 @@ func (f *fakeDiscord) route(w http.ResponseWriter, r *http.Request, path string,
 				}
 			}
 		}
-		m := &fakeMessage{ID: f.id(), ChannelID: seg[1], Content: in.Content, Components: in.Components, Nonce: in.Nonce}
+		m := &fakeMessage{ID: f.id(), ChannelID: seg[1], Content: in.Content, Components: in.Components, Nonce: in.Nonce, Attachments: files}
 		f.messages[seg[1]] = append(f.messages[seg[1]], m)
 		writeJSON(w, 200, m)
 	case len(seg) == 4 && seg[0] == "channels" && seg[2] == "messages":

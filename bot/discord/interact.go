@@ -352,6 +352,18 @@ func (d *delivery) inPlace(ctx context.Context, r bot.Reply) {
 			return
 		}
 	}
+	if r.File == nil {
+		return
+	}
+	var err error
+	if d.ev.i != nil {
+		err = d.a.rest.followupFile(ctx, d.ev.i, r.File, r.Ephemeral)
+	} else {
+		err = d.a.rest.sendFile(ctx, d.ev.channelID, r.File, nonce(d.ev.id, "pf", fmt.Sprint(d.n)))
+	}
+	if err != nil {
+		d.log.Warn("file reply failed", "file", r.File.Name, "err", err)
+	}
 }
 
 // confirm tells the learner their typed answer was saved.
@@ -427,6 +439,15 @@ func (d *delivery) toThread(ctx context.Context, r bot.Reply) error {
 	}
 	if err != nil {
 		return err
+	}
+	if r.File != nil {
+		channel := th.ThreadID
+		if channel == "" {
+			channel = d.ev.channelID
+		}
+		if err := d.a.rest.sendFile(ctx, channel, r.File, nonce(d.ev.id, channel, fmt.Sprint(d.n), "file")); err != nil {
+			return err
+		}
 	}
 	d.threadShown = th.ThreadID
 	return nil

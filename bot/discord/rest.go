@@ -77,6 +77,8 @@ func (e *apiError) Error() string {
 const (
 	codeUnknownChannel = 10003
 	codeUnknownMessage = 10008
+	codeUnknownUser    = 10013
+	codeCannotDM       = 50007 // "Cannot send messages to this user"
 	codeThreadArchived = 50083
 )
 

@@ -31,13 +31,19 @@ func (a *Adapter) Send(ctx context.Context, to bot.Learner, replies []bot.Reply)
 			return err
 		})
 		if err != nil {
-			done <- fmt.Errorf("discord send to %s: %w", to.Key(), err)
+			done <- fmt.Errorf("discord send to %s: %w", to.Key(), classify(err))
 			return
 		}
 		for n, r := range replies {
 			for k, m := range render(r) {
 				if _, err := a.rest.send(ctx, ch.ID, m, nonce("send", to.Key(), fmt.Sprint(at), fmt.Sprint(n), fmt.Sprint(k))); err != nil {
-					done <- fmt.Errorf("discord send to %s: %w", to.Key(), err)
+					done <- fmt.Errorf("discord send to %s: %w", to.Key(), classify(err))
+					return
+				}
+			}
+			if r.File != nil {
+				if err := a.rest.sendFile(ctx, ch.ID, r.File, nonce("send", to.Key(), fmt.Sprint(at), fmt.Sprint(n), "file")); err != nil {
+					done <- fmt.Errorf("discord send to %s: %w", to.Key(), classify(err))
 					return
 				}
 			}
