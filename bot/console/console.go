@@ -22,6 +22,10 @@ import (
 // item N and "N V" rates item N with V; any other line answers the pending
 // question.
 type Console struct {
+	// FileDir is where files attached to replies (a CSV export) are saved:
+	// "" is the current directory. Existing files are never overwritten.
+	FileDir string
+
 	h   bot.Handler
 	who bot.Learner
 	out io.Writer
@@ -216,6 +220,9 @@ func (c *Console) render(r bot.Reply) {
 	}
 	if len(r.Buttons) > 0 {
 		c.printf("\n")
+	}
+	if r.File != nil {
+		c.printf("%s\n", fileLine(c.FileDir, r.File))
 	}
 	c.choices = choices
 	if r.Lesson != "" {

@@ -15,6 +15,10 @@ import (
 // interleave with the conversation mid-line. It is the console's
 // bot.Sender and channel sender.
 type Printer struct {
+	// FileDir is where files attached to replies are saved ("" is the
+	// current directory), never over an existing file.
+	FileDir string
+
 	mu  sync.Mutex
 	out io.Writer
 }
@@ -58,6 +62,9 @@ func (p *Printer) print(where string, replies []bot.Reply) error {
 		}
 		if len(labels) > 0 {
 			fmt.Fprintf(&b, "%s\n", strings.Join(labels, " "))
+		}
+		if r.File != nil {
+			fmt.Fprintf(&b, "%s\n", fileLine(p.FileDir, r.File))
 		}
 	}
 	b.WriteString("---\n")
