@@ -1,0 +1,169 @@
+package scheduler
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coursebot/coursebot/bot"
+	slackbot "github.com/coursebot/coursebot/bot/slack"
+	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/store"
+)
+
+// fakeSlackAPI speaks the two Web API methods a DM needs
+// (conversations.open, chat.postMessage) over HTTP: users in blocked get
+// Slack's cannot_dm_bot, flaky users a non-permanent error once.
+type fakeSlackAPI struct {
+	mu      sync.Mutex
+	blocked map[string]bool
+	flaky   map[string]int // remaining failures
+	posts   map[string]int // DM channel -> messages
+	opens   map[string]int // user -> conversations.open calls
+}
+
+func (f *fakeSlackAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	form, _ := url.ParseQuery(string(body))
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out map[string]any
+	switch strings.TrimPrefix(r.URL.Path, "/api/") {
+	case "conversations.open":
+		u := form.Get("users")
+		f.opens[u]++
+		switch {
+		case f.blocked[u]:
+			out = map[string]any{"ok": false, "error": "cannot_dm_bot"}
+		case f.flaky[u] > 0:
+			f.flaky[u]--
+			out = map[string]any{"ok": false, "error": "fatal_error"}
+		default:
+			out = map[string]any{"ok": true, "channel": map[string]any{"id": "D" + u}}
+		}
+	case "chat.postMessage":
+		ch := form.Get("channel")
+		f.posts[ch]++
+		out = map[string]any{"ok": true, "channel": ch, "ts": fmt.Sprintf("1700000000.%06d", f.posts[ch])}
+	default:
+		out = map[string]any{"ok": false, "error": "unknown_method"}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(out)
+}
+
+type noHandler struct{}
+
+func (noHandler) Handle(context.Context, bot.Message) ([]bot.Reply, error) { return nil, nil }
+
+// TestBlockedLearnerFailsAtOnce runs a reminder through the real Slack
+// adapter against a fake Web API: the learner who blocked the bot
+// (cannot_dm_bot, marked Permanent by the adapter) is recorded as failed
+// after one attempt and no backoff; a learner with a transient error is
+// retried after the backoff and delivered; the others are delivered, and
+// the lead is told who could not be reached.
+func TestBlockedLearnerFailsAtOnce(t *testing.T) {
+	api := &fakeSlackAPI{blocked: map[string]bool{"U3": true}, flaky: map[string]int{"U4": 1}, posts: map[string]int{}, opens: map[string]int{}}
+	srv := httptest.NewServer(api)
+	t.Cleanup(srv.Close)
+
+	start := mustTime(t, "2026-11-02T08:00:00Z")
+	clock := newClock(start)
+	db, _ := tempDB(t, clock)
+	ctx := context.Background()
+	if err := db.CreateCohort(ctx, store.Cohort{Name: "c1", Code: "code-c1", Timezone: "UTC", Leads: []string{"slack:ULEAD"}, Created: start}); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []string{"U1", "U2", "U3", "U4"} {
+		if _, err := db.AddMember(ctx, store.Member{Cohort: "c1", Learner: "slack:" + u, Joined: start}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sch := addReminder(t, db, "c1", "every monday 09:00", "UTC", start)
+	clock.Set(mustTime(t, "2026-11-02T09:00:00Z"))
+
+	a, err := slackbot.New(slackbot.Options{BotToken: "xoxb-test", SigningSecret: "s", APIURL: srv.URL + "/api/",
+		Handler: noHandler{}, Store: db, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Backoff: 10 * time.Millisecond, Attempts: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	actx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- a.Run(actx) }()
+	t.Cleanup(func() { stop(); <-done })
+
+	course := builtin(t)
+	const backoff = 45 * time.Second // the scheduler caps backoff at a minute
+	var mu sync.Mutex
+	var slept []time.Duration
+	s, err := New(Options{
+		Store: db, Course: func() *lessons.Course { return course },
+		Senders: map[string]bot.Sender{"slack": a}, Channels: map[string]ChannelSender{"slack": a},
+		Now: clock.Now, After: clock.After, Log: quietLog(), CatchUp: true, Workers: 4,
+		Backoff: backoff, MaxAttempts: 5,
+		Sleep: func(ctx context.Context, d time.Duration) error {
+			mu.Lock()
+			slept = append(slept, d)
+			mu.Unlock()
+			return clock.Sleep(ctx, d)
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RunDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	runs, _ := db.Runs(ctx, sch.ID)
+	if len(runs) != 1 {
+		t.Fatalf("%d runs, want 1", len(runs))
+	}
+	ds, err := db.Deliveries(ctx, runs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]struct {
+		status   string
+		attempts int
+	}{
+		"slack:U1": {store.DeliverySent, 1}, "slack:U2": {store.DeliverySent, 1},
+		"slack:U3": {store.DeliveryFailed, 1}, "slack:U4": {store.DeliverySent, 2},
+	}
+	for k, w := range want {
+		if d := ds[k]; d.Status != w.status || d.Attempts != w.attempts {
+			t.Errorf("delivery to %s = %s after %d attempts (%s), want %s after %d", k, d.Status, d.Attempts, d.Err, w.status, w.attempts)
+		}
+	}
+	if !strings.Contains(ds["slack:U3"].Err, "cannot_dm_bot") {
+		t.Errorf("U3's recorded error %q does not say cannot_dm_bot", ds["slack:U3"].Err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(slept) != 1 || slept[0] != backoff {
+		t.Errorf("scheduler slept %v, want exactly one backoff (%v, for U4's transient error) and none for the blocked U3", slept, backoff)
+	}
+	api.mu.Lock()
+	defer api.mu.Unlock()
+	if api.opens["U3"] != 1 {
+		t.Errorf("conversations.open for the blocked U3 called %d times, want 1", api.opens["U3"])
+	}
+	for _, ch := range []string{"DU1", "DU2", "DU4"} {
+		if api.posts[ch] != 1 {
+			t.Errorf("%s got %d messages, want 1", ch, api.posts[ch])
+		}
+	}
+	if api.posts["DULEAD"] != 1 {
+		t.Errorf("the lead got %d reports, want 1", api.posts["DULEAD"])
+	}
+}
