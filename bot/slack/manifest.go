@@ -10,10 +10,11 @@ import (
 
 // Bot scopes the adapter needs: slash commands, posting and editing its
 // messages, opening DMs, reading replies in lesson threads (DMs, public and
-// private channels) to take answers, and reacting to saved answers.
+// private channels) to take answers, reacting to saved answers, and
+// uploading files attached to replies (a cohort's CSV export).
 var botScopes = []string{
 	"commands", "chat:write", "im:write", "im:history", "channels:history", "groups:history",
-	"reactions:write",
+	"reactions:write", "files:write",
 }
 
 // Events the adapter subscribes to: messages in DMs and channels, of which

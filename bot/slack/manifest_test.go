@@ -36,7 +36,7 @@ func TestManifest(t *testing.T) {
 		m.Settings.Events.RequestURL != "https://bot.example.com/slack/events" || m.Settings.SocketMode {
 		t.Errorf("settings %+v", m.Settings)
 	}
-	for _, s := range []string{"commands", "chat:write", "im:write", "im:history", "reactions:write"} {
+	for _, s := range []string{"commands", "chat:write", "im:write", "im:history", "reactions:write", "files:write"} {
 		if !strings.Contains(strings.Join(m.OAuth.Scopes.Bot, " "), s) {
 			t.Errorf("scope %s missing", s)
 		}
