@@ -4,11 +4,15 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"log/slog"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/cohorts"
+	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/store"
 )
 
@@ -178,5 +182,56 @@ func TestPermanentSendErrors(t *testing.T) {
 				t.Errorf("token in the error: %v", err)
 			}
 		})
+	}
+}
+
+// TestCohortCSVEndToEnd: a lead's signed `/cohort progress spring csv`
+// through the real cohorts handler and lesson engine: the ephemeral answer
+// is the short message, and the CSV arrives at the fake's upload_url byte
+// for byte, shared in the lead's DM.
+func TestCohortCSVEndToEnd(t *testing.T) {
+	var ch *cohorts.Handler
+	h := newHarness(t, func(db *store.DB) bot.Handler {
+		course, err := lessons.LoadBuiltin()
+		if err != nil {
+			t.Fatal(err)
+		}
+		now := func() time.Time { return time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC) }
+		eng := lessons.NewEngine(course, db, lessons.EngineOptions{Now: now, Log: slog.New(slog.DiscardHandler)})
+		ch, err = cohorts.NewHandler(eng, cohorts.Options{Store: db, Course: func() *lessons.Course { return course },
+			Admins: []string{"slack:UADMIN"}, DefaultTimezone: "UTC", Now: now, Log: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ch
+	}, nil)
+	ctx := context.Background()
+	admin := bot.Learner{Platform: Platform, UserID: "UADMIN"}
+	for _, args := range []string{"create spring", "join spring slack:U1", "join spring slack:U2"} {
+		if _, err := ch.Handle(ctx, bot.Message{Learner: admin, Kind: bot.KindCommand, Command: "cohort", Args: args}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	form := url.Values{"team_id": {"T1"}, "channel_id": {"C0PUBLIC"}, "user_id": {"UADMIN"}, "user_name": {"admin"},
+		"command": {"/cohort"}, "text": {"progress spring csv"}, "api_app_id": {"A1"}, "response_url": {h.fake.responseURL()}, "trigger_id": {"1.2.3"}}
+	code, body := h.send("/slack/commands", formType, form.Encode())
+	if code != 200 || !strings.Contains(body, "progress-spring.csv") || strings.Contains(body, "slack:U2") {
+		t.Errorf("answer %d %s: want the short message naming the file, no table", code, body)
+	}
+	waitFor(t, func() bool { return len(h.fake.uploaded()) > 0 })
+	tab, err := ch.Progress(ctx, "spring")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want bytes.Buffer
+	if err := tab.WriteCSV(&want); err != nil {
+		t.Fatal(err)
+	}
+	ups := h.fake.uploaded()
+	if len(ups) != 1 || ups[0].Channel != "DADMIN" || ups[0].Name != "progress-spring.csv" || !bytes.Equal(ups[0].Data, want.Bytes()) {
+		t.Fatalf("uploads %+v, want progress-spring.csv in DADMIN with\n%s", ups, want.Bytes())
+	}
+	if !strings.Contains(string(ups[0].Data), "slack:U1") || !strings.Contains(string(ups[0].Data), "slack:U2") {
+		t.Errorf("the CSV lacks the members:\n%s", ups[0].Data)
 	}
 }
