@@ -3,6 +3,7 @@ package slack
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/url"
@@ -234,4 +235,42 @@ func TestCohortCSVEndToEnd(t *testing.T) {
 	if !strings.Contains(string(ups[0].Data), "slack:U1") || !strings.Contains(string(ups[0].Data), "slack:U2") {
 		t.Errorf("the CSV lacks the members:\n%s", ups[0].Data)
 	}
+}
+
+// TestFileSlowAnswer: when the handler misses the fast answer, the text
+// goes through response_url and the file still reaches the DM.
+func TestFileSlowAnswer(t *testing.T) {
+	file := csvFile()
+	h := newHarness(t, func(*store.DB) bot.Handler {
+		return slowHandler{d: 100 * time.Millisecond, r: replyHandler{{Ephemeral: true, Title: "Export", Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: "attached"}}, File: file}}}
+	}, func(o *Options) { o.FastAnswer = 10 * time.Millisecond })
+	if code, body := h.command("U8", "cohort", "C0PUBLIC"); code != 200 || strings.Contains(body, "attached") {
+		t.Fatalf("answer %d %q: want an empty 200 (the answer comes later)", code, body)
+	}
+	waitFor(t, func() bool { return len(h.fake.uploaded()) > 0 })
+	h.idle()
+	if ups := h.fake.uploaded(); len(ups) != 1 || ups[0].Channel != "D8" || !bytes.Equal(ups[0].Data, file.Data) {
+		t.Fatalf("uploads %+v, want the file in D8", ups)
+	}
+	_, _, responses := h.fake.snapshot()
+	found := false
+	for _, r := range responses {
+		if s, _ := r["text"].(string); s != "" {
+			b, _ := json.Marshal(r)
+			found = found || strings.Contains(string(b), "direct messages")
+		}
+	}
+	if !found {
+		t.Errorf("no response_url answer says where the file went: %v", responses)
+	}
+}
+
+type slowHandler struct {
+	d time.Duration
+	r bot.Handler
+}
+
+func (s slowHandler) Handle(ctx context.Context, m bot.Message) ([]bot.Reply, error) {
+	time.Sleep(s.d)
+	return s.r.Handle(ctx, m)
 }
