@@ -20,6 +20,7 @@ const (
 	sorryInternal = "Sorry, something went wrong on my side and nothing was changed. Please try again in a minute."
 	sorryPost     = "Sorry, I could not post the lesson to Slack just now. Please try again in a minute."
 	sorryBusy     = "Sorry, I am restarting. Please try again in a minute."
+	sorryFile     = "Sorry, I could not send you the file just now. Please try again in a minute."
 )
 
 // origin is where a learner's message came from: what delivery needs to
@@ -74,7 +75,12 @@ func (a *Adapter) onCommand(_ context.Context, cmd slack.SlashCommand) any {
 		if inPlace(replies) && h.give(replies) {
 			// The answer went out in the HTTP response, which cannot
 			// carry files: upload them to the learner's DM.
-			a.report(ctx, o, a.deliverFiles(ctx, o, replies))
+			if err := a.deliverFiles(ctx, o, replies); err != nil {
+				a.logErr("file upload failed", err, "learner", who.Key())
+				if err := a.respond(ctx, o.responseURL, message{Text: sorryFile}); err != nil {
+					a.logErr("tell the learner the file failed", err, "learner", who.Key())
+				}
+			}
 			return
 		}
 		a.report(ctx, o, a.deliver(ctx, o, replies))

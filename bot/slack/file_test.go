@@ -274,3 +274,29 @@ func (s slowHandler) Handle(ctx context.Context, m bot.Message) ([]bot.Reply, er
 	time.Sleep(s.d)
 	return s.r.Handle(ctx, m)
 }
+
+// TestFileUploadFailsAfterFastAnswer: the answer went out in the HTTP
+// response, then the upload to the DM is refused (an app installed
+// without files:write): the learner is told through response_url.
+func TestFileUploadFailsAfterFastAnswer(t *testing.T) {
+	fake := newFakeSlack(t)
+	fake.refuse("files.completeUploadExternal", "D7", "missing_scope")
+	h := newHarnessFake(t, fake, func(*store.DB) bot.Handler {
+		return replyHandler{{Ephemeral: true, Title: "Export", Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: "attached"}}, File: csvFile()}}
+	}, nil)
+	if code, body := h.command("U7", "cohort", "C0PUBLIC"); code != 200 || !strings.Contains(body, "attached") {
+		t.Fatalf("answer %d %q", code, body)
+	}
+	waitFor(t, func() bool {
+		_, _, rs := fake.snapshot()
+		for _, r := range rs {
+			if r["text"] == sorryFile {
+				return true
+			}
+		}
+		return false
+	})
+	if n := len(fake.uploaded()); n != 0 {
+		t.Errorf("%d files shared despite the refusal", n)
+	}
+}
