@@ -429,9 +429,10 @@ func TestGatewayLearnerCompletesLesson44(t *testing.T) {
 	if th.Type != 12 {
 		t.Errorf("thread type %d, want private 12", th.Type)
 	}
-	if len(e.f.callsMatching("PUT", "/channels/"+th.ID+"/thread-members/u2")) != 1 {
-		t.Error("learner not added to the private thread")
-	}
+	// The member is added right after the thread is created: wait for it.
+	waitFor(t, "the learner added to the private thread", func() bool {
+		return len(e.f.callsMatching("PUT", "/channels/"+th.ID+"/thread-members/u2")) == 1
+	})
 	answers := 0
 	e.completeLesson("u2", th.ID, func(card fakeMessage, _ string) {
 		answers++
