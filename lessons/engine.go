@@ -159,10 +159,20 @@ func (e *request) command(ctx context.Context, m bot.Message) ([]bot.Reply, erro
 
 func (e *request) commandList() string {
 	var names []string
-	for _, c := range e.course.Commands() {
+	for _, c := range e.commands() {
 		names = append(names, "/"+c.Name)
 	}
 	return strings.Join(names, ", ")
+}
+
+// commands are the course's commands plus /forget-me when the store can
+// forget.
+func (e *request) commands() []CommandInfo {
+	cmds := e.course.Commands()
+	if _, ok := e.store.(Forgetter); ok {
+		cmds = append(cmds, CommandInfo{Name: ForgetCommand, Description: ForgetDescription})
+	}
+	return cmds
 }
 
 func (e *request) lessonList() string {

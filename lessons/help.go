@@ -107,7 +107,7 @@ func (e *request) help(topic string) []bot.Reply {
 	topic = strings.TrimSpace(topic)
 	if topic == "" {
 		var lines []string
-		for _, c := range e.course.Commands() {
+		for _, c := range e.commands() {
 			usage := ""
 			if c.Usage != "" {
 				usage = " " + c.Usage
