@@ -27,8 +27,8 @@ lint: ## gofmt must list nothing, then go vet
 	if [ -n "$$files" ]; then echo "gofmt needed on:"; echo "$$files"; exit 1; fi
 	$(GO) vet ./...
 
-bench: ## run the benchmarks (BENCHTIME, default 2000x) and print the summary table
-	$(GO) test -run '^$$' -bench . -benchtime=$(BENCHTIME) ./... | $(GO) run ./cmd/benchtable
+bench: ## run the benchmarks one package at a time (BENCHTIME, default 2000x) and print the summary table
+	$(GO) test -p 1 -run '^$$' -bench . -benchtime=$(BENCHTIME) ./... | $(GO) run ./cmd/benchtable
 
 fuzz-short: ## run every Fuzz target for FUZZTIME (default 10s) each
 	@$(GO) list -f '{{.ImportPath}} {{.Dir}}' ./... | while read -r pkg dir; do \
