@@ -86,6 +86,9 @@ type Options struct {
 	HTTPClient *http.Client
 	Now        func() time.Time
 	Log        *slog.Logger
+	// Panics receives every panic a worker recovers (counted and logged
+	// once; see bot.Panics). Default: logged to Log.
+	Panics *bot.Panics
 	// MaxRetries bounds retries of a REST call after 429/5xx/network
 	// errors (default 5).
 	MaxRetries int
@@ -192,7 +195,7 @@ func New(opts Options) (*Adapter, error) {
 		cancel:    cancel,
 		recent:    newRecentSet(4096),
 	}
-	a.workers = newWorkers(ctx, log)
+	a.workers = newWorkers(ctx, log, opts.Panics)
 	return a, nil
 }
 

@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/coursebot/coursebot/bot"
 )
 
 // workers runs jobs in submission order per key (one learner), with one
@@ -14,14 +16,18 @@ import (
 type workers struct {
 	ctx    context.Context
 	log    *slog.Logger
+	panics *bot.Panics
 	mu     sync.Mutex
 	queues map[string][]func(context.Context)
 	closed bool
 	wg     sync.WaitGroup
 }
 
-func newWorkers(ctx context.Context, log *slog.Logger) *workers {
-	return &workers{ctx: ctx, log: log, queues: make(map[string][]func(context.Context))}
+func newWorkers(ctx context.Context, log *slog.Logger, panics *bot.Panics) *workers {
+	if panics == nil {
+		panics = &bot.Panics{Log: log}
+	}
+	return &workers{ctx: ctx, log: log, panics: panics, queues: make(map[string][]func(context.Context))}
 }
 
 // submit queues job for key. It reports false once the workers are closed.
@@ -45,6 +51,7 @@ func (w *workers) goBackground(fn func(context.Context)) {
 	w.wg.Add(1)
 	go func() {
 		defer w.wg.Done()
+		defer w.panics.Recover("discord background")
 		fn(w.ctx)
 	}()
 }
@@ -68,11 +75,7 @@ func (w *workers) run(key string) {
 }
 
 func (w *workers) runOne(job func(context.Context)) {
-	defer func() {
-		if r := recover(); r != nil {
-			w.log.Error("discord job panicked", "panic", r)
-		}
-	}()
+	defer w.panics.Recover("discord worker")
 	job(w.ctx)
 }
 

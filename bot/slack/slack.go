@@ -80,6 +80,9 @@ type Options struct {
 	Commands []Command
 	Now      func() time.Time // default time.Now
 	Log      *slog.Logger     // default slog.Default()
+	// Panics receives every panic a worker recovers (counted and logged
+	// once; see bot.Panics). Default: logged to Log.
+	Panics *bot.Panics
 
 	// HTTPClient is used for the Web API and response_url (default: one
 	// with a 15 s timeout).
@@ -205,6 +208,9 @@ func New(opts Options) (*Adapter, error) {
 		if s != "" {
 			a.secrets = append(a.secrets, s)
 		}
+	}
+	if a.opts.Panics == nil {
+		a.opts.Panics = &bot.Panics{Log: a.log}
 	}
 	a.base, a.cancel = context.WithCancel(context.Background())
 	return a, nil

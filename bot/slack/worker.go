@@ -52,11 +52,7 @@ func (a *Adapter) work(learner string, q *queue) {
 }
 
 func (a *Adapter) runJob(job func(context.Context)) {
-	defer func() {
-		if p := recover(); p != nil {
-			a.log.Error("worker panic", "panic", p)
-		}
-	}()
+	defer a.opts.Panics.Recover("slack worker")
 	job(a.base)
 }
 

@@ -68,6 +68,9 @@ type server struct {
 	db     *store.DB
 	engine *lessons.Engine
 	mux    *http.ServeMux
+	// panics is where every recovered panic goes (bot.Panics): counted in
+	// coursebot_panics_total{where}. Every worker gets it.
+	panics *bot.Panics
 
 	// runners run until their context is cancelled at shutdown, after the
 	// HTTP server has stopped; each finishes its queued work first.
@@ -86,6 +89,7 @@ type readyCheck struct {
 // newServer opens everything cfg enables. On error nothing stays open.
 func newServer(cfg Config, log *slog.Logger) (_ *server, err error) {
 	s := &server{cfg: cfg, log: log, m: newServeMetrics(), mux: http.NewServeMux()}
+	s.panics = &bot.Panics{Log: log, Count: func(where string, _ any) { s.m.Panics.With(where).Inc() }}
 	defer func() {
 		if err != nil {
 			s.close()
@@ -137,7 +141,7 @@ func newServer(cfg Config, log *slog.Logger) (_ *server, err error) {
 			AppToken: cfg.Secrets.SlackAppToken.Reveal(), APIURL: cfg.Slack.APIURL, Mode: cfg.Slack.Mode,
 			Placement: cfg.Slack.Placement, ChannelPlacement: cfg.Slack.Channels, LessonPlacement: cfg.Slack.Courses,
 			Handler: handler, Store: s.db, Commands: append(slackCommands(course), cohortSlackCommands(cfg)...), Log: log, // the adapter adds platform=slack
-			HTTPClient: apiClient("slack", 15*time.Second, s.m),
+			HTTPClient: apiClient("slack", 15*time.Second, s.m), Panics: s.panics,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("slack: %w", err)
@@ -150,7 +154,7 @@ func newServer(cfg Config, log *slog.Logger) (_ *server, err error) {
 		dms["slack"], chans["slack"] = a, a
 	}
 	if cfg.Discord.Enabled {
-		a, err := newDiscord(cfg, course, handler, s.db, log, apiClient("discord", 20*time.Second, s.m))
+		a, err := newDiscord(cfg, course, handler, s.db, log, apiClient("discord", 20*time.Second, s.m), s.panics)
 		if err != nil {
 			return nil, err
 		}
@@ -338,13 +342,13 @@ func discordCommands(c *lessons.Course) []discord.Command {
 	return append(out, discord.Command{Name: lessons.ForgetCommand, Description: lessons.ForgetDescription})
 }
 
-func newDiscord(cfg Config, course *lessons.Course, h bot.Handler, db discord.Store, log *slog.Logger, client *http.Client) (*discord.Adapter, error) {
+func newDiscord(cfg Config, course *lessons.Course, h bot.Handler, db discord.Store, log *slog.Logger, client *http.Client, panics *bot.Panics) (*discord.Adapter, error) {
 	a, err := discord.New(discord.Options{
 		Token: cfg.Secrets.DiscordToken.Reveal(), PublicKey: cfg.Secrets.DiscordPublicKey.Reveal(),
 		ApplicationID: cfg.Discord.ApplicationID, APIURL: cfg.Discord.APIURL, Mode: cfg.Discord.Mode,
 		GuildIDs: cfg.Discord.GuildIDs, PrivateThreads: cfg.Discord.PrivateThreads,
 		Handler: h, Store: db, Commands: append(discordCommands(course), cohortDiscordCommands(cfg)...), Log: log, // the adapter adds platform=discord
-		HTTPClient: client,
+		HTTPClient: client, Panics: panics,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("discord: %w", err)
@@ -405,7 +409,7 @@ func runDiscord(ctx context.Context, args []string, stdout, stderr io.Writer, en
 		return err
 	}
 	log := cfg.Log.NewLogger(stderr)
-	a, err := newDiscord(cfg, course, noMessages{}, nopThreads{}, log, nil)
+	a, err := newDiscord(cfg, course, noMessages{}, nopThreads{}, log, nil, nil)
 	if err != nil {
 		return err
 	}
