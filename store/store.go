@@ -44,6 +44,11 @@ var ErrNotCoursebot = errors.New("not a coursebot database")
 // newer coursebot than this one.
 var ErrNewerSchema = errors.New("written by a newer coursebot")
 
+// ErrEmpty is returned by Open when the file exists but holds no bytes: a
+// truncated file or a failed restore, never a database. Treating it as a
+// new one would silently drop every learner (Options.NewIfEmpty allows it).
+var ErrEmpty = errors.New("is empty (0 bytes), not a database")
+
 // ErrBadKey is returned when a learner key, lesson id or similar is empty or
 // contains the key separator (a NUL byte).
 var ErrBadKey = errors.New("invalid key")
@@ -62,6 +67,10 @@ type Options struct {
 	// writers that arrive during a commit batch up anyway (see
 	// bench_test.go for the figures).
 	MaxBatchDelay time.Duration
+	// NewIfEmpty lets Open start a new database in an existing empty
+	// (0-byte) file. Without it such a file is refused with ErrEmpty; a
+	// missing file is always created.
+	NewIfEmpty bool
 }
 
 // DB is an open coursebot database. It is safe for concurrent use.
@@ -123,6 +132,9 @@ func open(path string, opts Options, migs []migration) (db *DB, err error) {
 	}
 	if opts.MaxBatchDelay <= 0 {
 		opts.MaxBatchDelay = time.Millisecond
+	}
+	if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() && fi.Size() == 0 && !opts.NewIfEmpty {
+		return nil, fmt.Errorf("%s %w: refusing to start over with no learners; restore a backup over it, or start a new database on purpose (coursebot serve/console --new-db)", path, ErrEmpty)
 	}
 	var (
 		bdb  *bolt.DB

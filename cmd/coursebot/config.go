@@ -55,6 +55,9 @@ type CourseConfig struct {
 type StoreConfig struct {
 	Path        string        `yaml:"path"`
 	LockTimeout time.Duration `yaml:"lock_timeout"`
+	// NewDB is --new-db, never a config key: an existing empty (0-byte)
+	// file at Path may be started over as a new database.
+	NewDB bool `yaml:"-"`
 }
 
 // HTTPConfig is the bot's HTTP server.

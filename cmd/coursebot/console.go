@@ -61,7 +61,7 @@ func loadCourse(dir string) (*lessons.Course, error) {
 }
 
 func openStore(cfg Config) (*store.DB, error) {
-	db, err := store.Open(cfg.Store.Path, store.Options{LockTimeout: cfg.Store.LockTimeout})
+	db, err := store.Open(cfg.Store.Path, store.Options{LockTimeout: cfg.Store.LockTimeout, NewIfEmpty: cfg.Store.NewDB})
 	if err != nil {
 		return nil, fmt.Errorf("open store (store.path): %w", err)
 	}

@@ -41,10 +41,12 @@ func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(f
 const usage = `coursebot teaches a course in chat.
 
 Usage:
-  coursebot console [--config FILE] [--course DIR] [--db FILE] [--user NAME]
+  coursebot console [--config FILE] [--course DIR] [--db FILE] [--user NAME] [--new-db]
                                         take the course in this terminal
-  coursebot serve --config FILE         run the Slack/Discord bot the config enables
-                                        (SIGHUP reloads the course; SIGTERM stops)
+  coursebot serve --config FILE [--new-db]
+                                        run the Slack/Discord bot the config enables
+                                        (SIGHUP reloads the course; SIGTERM stops;
+                                        --new-db: start over in an empty 0-byte file)
   coursebot lessons check DIR           validate a course directory
   coursebot lessons outline [--course DIR] LESSON
                                         print what a learner gets in a lesson (e.g. 4-4)
