@@ -31,11 +31,15 @@ type Action struct {
 	At     string // card key the control was shown on ("" when not positional)
 	Item   string // checklist/rating item id or question id
 	Value  string // "1"/"0" for checks, "1".."5" for ratings
+	// Owner is the OwnerTag of the learner the control was shown to, set
+	// by the adapter that rendered it ("" on controls from before owners
+	// were marked). See MayPress.
+	Owner string
 }
 
-// Encode renders the action as "verb|lesson|at|item|value".
+// Encode renders the action as "verb|lesson|at|item|value|owner".
 func (a Action) Encode() string {
-	s := strings.Join([]string{a.Verb, a.Lesson, a.At, a.Item, a.Value}, "|")
+	s := strings.Join([]string{a.Verb, a.Lesson, a.At, a.Item, a.Value, a.Owner}, "|")
 	return strings.TrimRight(s, "|")
 }
 
@@ -45,13 +49,13 @@ func ParseAction(s string) (Action, error) {
 		return Action{}, fmt.Errorf("action: bad length %d", len(s))
 	}
 	parts := strings.Split(s, "|")
-	if len(parts) > 5 {
-		return Action{}, fmt.Errorf("action: %d fields, want at most 5", len(parts))
+	if len(parts) > 6 {
+		return Action{}, fmt.Errorf("action: %d fields, want at most 6", len(parts))
 	}
-	for len(parts) < 5 {
+	for len(parts) < 6 {
 		parts = append(parts, "")
 	}
-	a := Action{Verb: parts[0], Lesson: parts[1], At: parts[2], Item: parts[3], Value: parts[4]}
+	a := Action{Verb: parts[0], Lesson: parts[1], At: parts[2], Item: parts[3], Value: parts[4], Owner: parts[5]}
 	if a.Verb == "" {
 		return Action{}, fmt.Errorf("action: no verb")
 	}

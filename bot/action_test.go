@@ -10,6 +10,7 @@ func TestActionRoundTrip(t *testing.T) {
 		{Verb: VerbNext, Lesson: "4-4", At: "architecture-review"},
 		{Verb: VerbCheck, Lesson: "4-4", Item: "c0123456789", Value: "1"},
 		{Verb: VerbOpen, Lesson: "1-1"},
+		{Verb: VerbRate, Lesson: "4-4", Item: "r1", Value: "3", Owner: "0123456789"},
 	}
 	for _, a := range tests {
 		got, err := ParseAction(a.Encode())
@@ -26,7 +27,7 @@ func TestActionRoundTrip(t *testing.T) {
 }
 
 func TestParseActionRefusesHostileInput(t *testing.T) {
-	for _, s := range []string{"", "|4-4", "a|b|c|d|e|f", strings.Repeat("n", MaxActionLen+1)} {
+	for _, s := range []string{"", "|4-4", "a|b|c|d|e|f|g", strings.Repeat("n", MaxActionLen+1)} {
 		if a, err := ParseAction(s); err == nil {
 			t.Errorf("ParseAction(%q) = %+v, want an error", s, a)
 		}

@@ -82,6 +82,10 @@ type Reply struct {
 	// Ephemeral replies are for the learner only (status, help, stale
 	// buttons, refusals) where the platform supports that.
 	Ephemeral bool
+	// Owner is the OwnerTag of the learner the reply is shown to, set by
+	// Own. Adapters put it on every control they render (checkboxes,
+	// ratings, Answer buttons) so a press by anyone else is refused.
+	Owner string
 	// Title is a short plain-text heading (adapters cut it to their limits).
 	Title string
 	// Context is a short plain-text line under the title ("Step 3 of 7 · about 15 min").

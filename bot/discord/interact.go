@@ -79,8 +79,9 @@ func ephemeral(text string) *discordgo.InteractionResponse {
 // accept decides the initial response to an interaction at once (Discord
 // allows 3 seconds) and queues the real work on the learner's worker. The
 // returned event, if any, waits for ackDone/ackFailed before it uses the
-// interaction token.
-func (a *Adapter) accept(i *discordgo.Interaction) (*discordgo.InteractionResponse, *event) {
+// interaction token. A press or form on someone else's card is answered
+// with an ephemeral refusal here and goes no further.
+func (a *Adapter) accept(ctx context.Context, i *discordgo.Interaction) (*discordgo.InteractionResponse, *event) {
 	if i.Type == discordgo.InteractionPing {
 		return &discordgo.InteractionResponse{Type: discordgo.InteractionResponsePong}, nil
 	}
@@ -113,19 +114,29 @@ func (a *Adapter) accept(i *discordgo.Interaction) (*discordgo.InteractionRespon
 		}
 	case discordgo.InteractionMessageComponent:
 		cid := i.MessageComponentData().CustomID
-		if lesson, q, ok := parseAnswerID(cid); ok {
-			return answerModal(lesson, q), nil
+		if lesson, q, owner, ok := parseAnswerID(cid); ok {
+			if refusal := a.refuse(ctx, i, learner, owner, lesson); refusal != nil {
+				return refusal, nil
+			}
+			return answerModal(lesson, q, bot.OwnerTag(learner)), nil
 		}
-		if _, err := bot.ParseAction(cid); err != nil {
+		act, err := bot.ParseAction(cid)
+		if err != nil {
 			return ephemeral("That button no longer works."), nil
+		}
+		if refusal := a.refuse(ctx, i, learner, act.Owner, act.Lesson); refusal != nil {
+			return refusal, nil
 		}
 		ev.msg = bot.Message{Learner: learner, Kind: bot.KindAction, Action: cid}
 		resp = &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredMessageUpdate}
 	case discordgo.InteractionModalSubmit:
 		data := i.ModalSubmitData()
-		lesson, q, ok := parseAnswerID(data.CustomID)
+		lesson, q, owner, ok := parseAnswerID(data.CustomID)
 		if !ok {
 			return ephemeral("That form is not mine."), nil
+		}
+		if refusal := a.refuse(ctx, i, learner, owner, lesson); refusal != nil {
+			return refusal, nil
 		}
 		text := strings.TrimSpace(modalText(data.Components))
 		if text == "" {
@@ -149,11 +160,28 @@ func (a *Adapter) accept(i *discordgo.Interaction) (*discordgo.InteractionRespon
 	return resp, ev
 }
 
-func answerModal(lesson, question string) *discordgo.InteractionResponse {
+// refuse asks bot.MayPress whether learner may act through a control
+// carrying owner in the channel (or thread) of i. It returns nil if so, and
+// otherwise the ephemeral answer that says whose card it is.
+func (a *Adapter) refuse(ctx context.Context, i *discordgo.Interaction, learner bot.Learner, owner, lesson string) *discordgo.InteractionResponse {
+	// Discord threads are channels: their records use the thread id twice.
+	ok, err := bot.MayPress(ctx, a.opts.Store, learner, owner, bot.Place{Platform: Platform, Channel: i.ChannelID, Thread: i.ChannelID})
+	if err != nil {
+		a.log.Error("check card owner", "learner", learner.Key(), "err", err)
+		return ephemeral(msgInternal)
+	}
+	if ok {
+		return nil
+	}
+	a.log.Info("refused a press on someone else's card", "learner", learner.Key(), "lesson", lesson)
+	return ephemeral(bot.NotYoursText(lesson))
+}
+
+func answerModal(lesson, question, owner string) *discordgo.InteractionResponse {
 	return &discordgo.InteractionResponse{
 		Type: discordgo.InteractionResponseModal,
 		Data: &discordgo.InteractionResponseData{
-			CustomID: answerID(lesson, question),
+			CustomID: answerID(lesson, question, owner),
 			Title:    "Your answer",
 			Components: []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{
 				discordgo.TextInput{CustomID: "answer", Label: "Answer", Style: discordgo.TextInputParagraph, Required: true, MaxLength: 4000},
@@ -196,7 +224,7 @@ func (a *Adapter) helpName() string {
 // queues, and sends the initial response from a separate goroutine.
 func (a *Adapter) onInteraction(_ *discordgo.Session, ic *discordgo.InteractionCreate) {
 	i := ic.Interaction
-	resp, ev := a.accept(i)
+	resp, ev := a.accept(a.workers.ctx, i)
 	if ev == nil && !a.recent.add("r"+i.ID) {
 		return // duplicate: its initial response went out already
 	}
@@ -269,7 +297,8 @@ func (a *Adapter) onMessage(_ *discordgo.Session, mc *discordgo.MessageCreate) {
 // process runs one event on the learner's worker: dedup, handler, delivery.
 func (a *Adapter) process(ctx context.Context, ev *event) {
 	log := a.log.With("learner", ev.learner.Key(), "event", ev.id)
-	first, err := a.opts.Store.FirstSeen(ctx, ev.seenKind, ev.id)
+	// Keyed by who did it as well as by the interaction or message.
+	first, err := a.opts.Store.FirstSeen(ctx, ev.seenKind, ev.learner.Key()+"/"+ev.id)
 	if err != nil {
 		log.Error("dedup", "err", err)
 	} else if !first {
@@ -290,6 +319,7 @@ func (a *Adapter) process(ctx context.Context, ev *event) {
 		}
 	}
 	replies, err := a.opts.Handler.Handle(ctx, ev.msg)
+	replies = bot.Own(replies, ev.learner) // every control it posts is the learner's
 	d := &delivery{a: a, ev: ev, log: log}
 	if err != nil {
 		log.Error("handler failed", "err", err)

@@ -27,17 +27,25 @@ const (
 // engine's actions never start with it (their verbs are plain words).
 const answerPrefix = "dc.answer"
 
-func answerID(lesson, question string) string {
-	return answerPrefix + "|" + lesson + "|" + question
+// answerID names lesson, question and the owner's tag (bot.OwnerTag) on
+// an Answer button and its modal; ids from before owners were marked have
+// no owner field.
+func answerID(lesson, question, owner string) string {
+	id := answerPrefix + "|" + lesson + "|" + question
+	if owner != "" {
+		id += "|" + owner
+	}
+	return id
 }
 
-func parseAnswerID(s string) (lesson, question string, ok bool) {
+func parseAnswerID(s string) (lesson, question, owner string, ok bool) {
 	rest, found := strings.CutPrefix(s, answerPrefix+"|")
 	if !found {
-		return "", "", false
+		return "", "", "", false
 	}
-	lesson, question, ok = strings.Cut(rest, "|")
-	return lesson, question, ok && lesson != "" && question != ""
+	lesson, rest, ok = strings.Cut(rest, "|")
+	question, owner, _ = strings.Cut(rest, "|")
+	return lesson, question, owner, ok && lesson != "" && question != ""
 }
 
 // piece is a run of content with the action rows that belong under it.
@@ -73,11 +81,11 @@ func render(r bot.Reply) []outMsg {
 				ps = append(ps, piece{text: t})
 			}
 		case bot.BlockQuestion:
-			ps = append(ps, questionPieces(r.Lesson, b)...)
+			ps = append(ps, questionPieces(r.Lesson, r.Owner, b)...)
 		case bot.BlockChecklist:
-			ps = append(ps, checklistPieces(r.Lesson, b.Items)...)
+			ps = append(ps, checklistPieces(r.Lesson, r.Owner, b.Items)...)
 		case bot.BlockRating:
-			ps = append(ps, ratingPieces(r.Lesson, b.Items)...)
+			ps = append(ps, ratingPieces(r.Lesson, r.Owner, b.Items)...)
 		}
 	}
 	if rows := buttonRows(r.Buttons); len(rows) > 0 {
@@ -86,7 +94,7 @@ func render(r bot.Reply) []outMsg {
 	return pack(ps)
 }
 
-func questionPieces(lesson string, b bot.Block) []piece {
+func questionPieces(lesson, owner string, b bot.Block) []piece {
 	q := b.Question
 	prompt := b.Text
 	if q != nil && q.Prompt != "" {
@@ -100,9 +108,9 @@ func questionPieces(lesson string, b bot.Block) []piece {
 		sb.WriteString("✅ Your answer: " + quote(cut(q.Answer, 600)))
 	default:
 		sb.WriteString("_Reply in this thread to answer, or press **Answer**._")
-		if q != nil && lesson != "" && len(answerID(lesson, q.ID)) <= maxCustomID {
+		if q != nil && lesson != "" && len(answerID(lesson, q.ID, owner)) <= maxCustomID {
 			rows = append(rows, []discordgo.MessageComponent{discordgo.Button{
-				Label: "Answer", Style: discordgo.PrimaryButton, CustomID: answerID(lesson, q.ID),
+				Label: "Answer", Style: discordgo.PrimaryButton, CustomID: answerID(lesson, q.ID, owner),
 			}})
 		}
 	}
@@ -117,7 +125,7 @@ func questionPieces(lesson string, b bot.Block) []piece {
 	return out
 }
 
-func checklistPieces(lesson string, items []bot.Item) []piece {
+func checklistPieces(lesson, owner string, items []bot.Item) []piece {
 	var out []piece
 	for start := 0; start < len(items); {
 		var sb strings.Builder
@@ -147,7 +155,7 @@ func checklistPieces(lesson string, items []bot.Item) []piece {
 			if it.Checked {
 				style = discordgo.SuccessButton
 			}
-			if id := bot.CheckAction(lesson, it.ID, !it.Checked); lesson != "" && len(id) <= maxCustomID {
+			if id := bot.Mark(bot.CheckAction(lesson, it.ID, !it.Checked), owner); lesson != "" && len(id) <= maxCustomID {
 				buttons = append(buttons, discordgo.Button{
 					Label: cut(fmt.Sprintf("%s %d. %s", box, end+1, oneLine(it.Text)), maxLabel), Style: style, CustomID: id,
 				})
@@ -160,7 +168,7 @@ func checklistPieces(lesson string, items []bot.Item) []piece {
 	return out
 }
 
-func ratingPieces(lesson string, items []bot.Item) []piece {
+func ratingPieces(lesson, owner string, items []bot.Item) []piece {
 	var out []piece
 	for start := 0; start < len(items); start += ratingChunk {
 		end := min(start+ratingChunk, len(items))
@@ -186,7 +194,7 @@ func ratingPieces(lesson string, items []bot.Item) []piece {
 			}
 			var row []discordgo.MessageComponent
 			for v := bot.RatingMin; v <= bot.RatingMax; v++ {
-				id := bot.RateAction(lesson, it.ID, v)
+				id := bot.Mark(bot.RateAction(lesson, it.ID, v), owner)
 				if len(id) > maxCustomID {
 					row = nil
 					break

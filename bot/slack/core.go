@@ -72,6 +72,7 @@ func (a *Adapter) onCommand(_ context.Context, cmd slack.SlashCommand) any {
 			a.logErr("handler failed", err, "learner", who.Key(), "command", name)
 			replies = []bot.Reply{sorry(sorryInternal)}
 		}
+		replies = bot.Own(replies, who)
 		if inPlace(replies) && h.give(replies) {
 			// The answer went out in the HTTP response, which cannot
 			// carry files: upload them to the learner's DM.
@@ -210,6 +211,7 @@ func (a *Adapter) placement(channel, lesson string) string {
 // updates in place, the rest (status, help, refusals) ephemerally where the
 // learner asked.
 func (a *Adapter) deliver(ctx context.Context, o origin, replies []bot.Reply) error {
+	replies = bot.Own(replies, o.learner) // every control it posts is o.learner's
 	if o.controls && o.messageTS != "" && o.channel != "" && postsCard(replies) {
 		// The pressed navigation buttons are spent: a new card follows.
 		// (After an error or a refusal they stay, so the learner can retry.)
@@ -388,7 +390,9 @@ func (a *Adapter) deliverThread(ctx context.Context, o origin, r bot.Reply) erro
 }
 
 // onInteraction acknowledges a block_actions or view_submission payload and
-// queues its work. Duplicates are dropped durably (Store.FirstSeen) by:
+// queues its work. A press on someone else's card is refused before
+// anything else (see mayPress). Duplicates are dropped durably
+// (Store.FirstSeen) by the presser and:
 //
 //   - navigation buttons: channel + message ts + action_id + value, so a
 //     card's Next works once however often it is clicked or replayed;
@@ -423,28 +427,38 @@ func (a *Adapter) onBlockActions(cb slack.InteractionCallback, who bot.Learner) 
 	for _, act := range cb.ActionCallback.BlockActions {
 		o := origin{learner: who, channel: channel, responseURL: cb.ResponseURL, threadTS: thread,
 			messageTS: cb.Container.MessageTs, blockID: act.BlockID}
-		kindID := strings.Join([]string{channel, cb.Container.MessageTs, act.ActionID, act.Value}, "/")
+		// Keyed by the presser too: someone else's press of the same
+		// control (refused) must not use up the owner's.
+		kindID := strings.Join([]string{who.Key(), channel, cb.Container.MessageTs, act.ActionID, act.Value}, "/")
 		switch {
 		case strings.HasPrefix(act.ActionID, actAnswer):
-			lesson, q, ok := parseAnswerValue(act.Value)
+			lesson, q, owner, ok := parseAnswerValue(act.Value)
 			if ok {
 				trigger := cb.TriggerID
-				a.goBackground(func(ctx context.Context) { a.openAnswerModal(ctx, trigger, lesson, q, channel, thread) })
+				a.goBackground(func(ctx context.Context) {
+					if a.mayPress(ctx, o, owner, lesson) {
+						a.openAnswerModal(ctx, trigger, who, lesson, q, channel, thread)
+					}
+				})
 			}
 			continue
 		case strings.HasPrefix(act.ActionID, actNav):
 			o.controls = true
 			o.pressed = act.Text.Text
 		case strings.HasPrefix(act.ActionID, actCheck):
-			kindID = strings.Join([]string{channel, cb.Container.MessageTs, act.ActionID, cb.ActionTs}, "/")
+			kindID = strings.Join([]string{who.Key(), channel, cb.Container.MessageTs, act.ActionID, cb.ActionTs}, "/")
 		default:
-			kindID = strings.Join([]string{channel, cb.Container.MessageTs, act.ActionID, act.Value, cb.ActionTs}, "/")
+			kindID = strings.Join([]string{who.Key(), channel, cb.Container.MessageTs, act.ActionID, act.Value, cb.ActionTs}, "/")
 		}
 		msgs := a.actionMessages(cb, act, who)
 		if len(msgs) == 0 {
 			continue
 		}
+		owner, lesson := bot.OwnerOf(msgs[0].Action), msgs[0].Lesson
 		a.enqueue(who.Key(), func(ctx context.Context) {
+			if !a.mayPress(ctx, o, owner, lesson) {
+				return
+			}
 			first, err := a.opts.Store.FirstSeen(ctx, "slack-action", kindID)
 			if err != nil {
 				a.logErr("dedup action", err, "learner", who.Key())
@@ -535,7 +549,25 @@ func setCheck(v string, on bool) string {
 	if err != nil {
 		return v
 	}
-	return bot.CheckAction(pa.Lesson, pa.Item, on)
+	return bot.Mark(bot.CheckAction(pa.Lesson, pa.Item, on), pa.Owner)
+}
+
+// mayPress asks bot.MayPress whether o.learner may act through a control
+// carrying owner in the message at o; if not, it tells them whose card it
+// is (ephemerally) and nothing else happens.
+func (a *Adapter) mayPress(ctx context.Context, o origin, owner, lesson string) bool {
+	ok, err := bot.MayPress(ctx, a.opts.Store, o.learner, owner, bot.Place{Platform: Platform, Channel: o.channel, Thread: o.threadTS})
+	if err != nil {
+		a.logErr("check card owner", err, "learner", o.learner.Key())
+		a.report(ctx, o, err)
+		return false
+	}
+	if !ok {
+		a.log.Info("refused a press on someone else's card", "learner", o.learner.Key(), "lesson", lesson)
+		o.controls = false
+		a.report(ctx, o, a.deliver(ctx, o, []bot.Reply{bot.NotYours(lesson)}))
+	}
+	return ok
 }
 
 // modalMeta travels in the answer modal's private_metadata.
@@ -544,6 +576,7 @@ type modalMeta struct {
 	Question string `json:"q"`
 	Channel  string `json:"c,omitempty"`
 	Thread   string `json:"t,omitempty"`
+	Owner    string `json:"o,omitempty"` // bot.OwnerTag of the learner it was opened for
 }
 
 const (
@@ -551,8 +584,8 @@ const (
 	answerAction = "text"
 )
 
-func (a *Adapter) openAnswerModal(ctx context.Context, trigger, lesson, question, channel, thread string) {
-	meta, _ := json.Marshal(modalMeta{Lesson: lesson, Question: question, Channel: channel, Thread: thread})
+func (a *Adapter) openAnswerModal(ctx context.Context, trigger string, who bot.Learner, lesson, question, channel, thread string) {
+	meta, _ := json.Marshal(modalMeta{Lesson: lesson, Question: question, Channel: channel, Thread: thread, Owner: bot.OwnerTag(who)})
 	input := slack.NewPlainTextInputBlockElement(plain("Your answer"), answerAction)
 	input.Multiline = true
 	input.MaxLength = 3000
@@ -587,10 +620,17 @@ func (a *Adapter) onViewSubmission(cb slack.InteractionCallback, who bot.Learner
 	if text == "" {
 		return map[string]any{"response_action": "errors", "errors": map[string]string{answerBlock: "Write an answer, or cancel and press Skip question."}}
 	}
+	if meta.Owner != "" && meta.Owner != bot.OwnerTag(who) {
+		// Shown in the form itself; nothing is saved.
+		return map[string]any{"response_action": "errors", "errors": map[string]string{answerBlock: bot.NotYoursText(meta.Lesson)}}
+	}
 	o := origin{learner: who, channel: meta.Channel, threadTS: meta.Thread}
 	m := bot.Message{Learner: who, Kind: bot.KindText, Text: text, Lesson: meta.Lesson, Question: meta.Question}
-	key := cb.View.ID + "/" + cb.View.Hash
+	key := who.Key() + "/" + cb.View.ID + "/" + cb.View.Hash
 	a.enqueue(who.Key(), func(ctx context.Context) {
+		if !a.mayPress(ctx, o, meta.Owner, meta.Lesson) {
+			return
+		}
 		first, err := a.opts.Store.FirstSeen(ctx, "slack-view", key)
 		if err != nil || !first {
 			if err != nil {

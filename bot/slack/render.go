@@ -85,11 +85,11 @@ func render(r bot.Reply) rendered {
 				blocks = append(blocks, section(piece))
 			}
 		case bot.BlockChecklist:
-			blocks = append(blocks, checklist(r.Lesson, bi, b.Items)...)
+			blocks = append(blocks, checklist(r.Lesson, r.Owner, bi, b.Items)...)
 		case bot.BlockRating:
-			blocks = append(blocks, rating(r.Lesson, bi, b.Items)...)
+			blocks = append(blocks, rating(r.Lesson, r.Owner, bi, b.Items)...)
 		case bot.BlockQuestion:
-			blocks = append(blocks, question(r.Lesson, bi, b)...)
+			blocks = append(blocks, question(r.Lesson, r.Owner, bi, b)...)
 		}
 	}
 	out := rendered{Controls: controls(r.Buttons)}
@@ -171,7 +171,7 @@ func groups(items []bot.Item) [][]bot.Item {
 // checklist renders items as checkboxes: a bold group heading, then one
 // checkboxes element per 10 items. Item text longer than an option allows
 // is listed in full in a section above the boxes.
-func checklist(lesson string, bi int, items []bot.Item) []slack.Block {
+func checklist(lesson, owner string, bi int, items []bot.Item) []slack.Block {
 	var blocks []slack.Block
 	n := 0
 	for _, g := range groups(items) {
@@ -191,7 +191,7 @@ func checklist(lesson string, bi int, items []bot.Item) []slack.Block {
 			chunk := g[i:min(i+maxOptions, len(g))]
 			var opts, initial []*slack.OptionBlockObject
 			for _, it := range chunk {
-				o := slack.NewOptionBlockObject(bot.CheckAction(lesson, it.ID, true), plain(cut(it.Text, maxButtonText)), nil)
+				o := slack.NewOptionBlockObject(bot.Mark(bot.CheckAction(lesson, it.ID, true), owner), plain(cut(it.Text, maxButtonText)), nil)
 				opts = append(opts, o)
 				if it.Checked {
 					initial = append(initial, o)
@@ -208,7 +208,7 @@ func checklist(lesson string, bi int, items []bot.Item) []slack.Block {
 
 // rating renders each item as a line of text and a row of 1-5 buttons; the
 // learner's current value is the primary button.
-func rating(lesson string, bi int, items []bot.Item) []slack.Block {
+func rating(lesson, owner string, bi int, items []bot.Item) []slack.Block {
 	var blocks []slack.Block
 	for gi, g := range groups(items) {
 		if g[0].Group != "" {
@@ -222,7 +222,7 @@ func rating(lesson string, bi int, items []bot.Item) []slack.Block {
 			blocks = append(blocks, section(cut(text, maxSectionText)))
 			var els []slack.BlockElement
 			for v := bot.RatingMin; v <= bot.RatingMax; v++ {
-				btn := slack.NewButtonBlockElement(id(actRate, bi, gi, ii, v), bot.RateAction(lesson, it.ID, v), plain(strconv.Itoa(v)))
+				btn := slack.NewButtonBlockElement(id(actRate, bi, gi, ii, v), bot.Mark(bot.RateAction(lesson, it.ID, v), owner), plain(strconv.Itoa(v)))
 				if it.Value == v {
 					btn.Style = slack.StylePrimary
 				}
@@ -236,7 +236,7 @@ func rating(lesson string, bi int, items []bot.Item) []slack.Block {
 
 // question renders the prompt with the hint to reply in the thread and an
 // Answer button (a modal) as the alternative; a saved answer is quoted.
-func question(lesson string, bi int, b bot.Block) []slack.Block {
+func question(lesson, owner string, bi int, b bot.Block) []slack.Block {
 	q := b.Question
 	if q == nil {
 		q = &bot.Question{Prompt: b.Text}
@@ -260,7 +260,7 @@ func question(lesson string, bi int, b bot.Block) []slack.Block {
 		}
 		s := section(piece)
 		if q.ID != "" {
-			btn := slack.NewButtonBlockElement(id(actAnswer, bi), answerValue(lesson, q.ID), plain(label))
+			btn := slack.NewButtonBlockElement(id(actAnswer, bi), answerValue(lesson, q.ID, owner), plain(label))
 			s.Accessory = slack.NewAccessory(btn)
 		}
 		s.BlockID = id("b", bi)
@@ -276,13 +276,22 @@ func question(lesson string, bi int, b bot.Block) []slack.Block {
 	return blocks
 }
 
-// answerValue and parseAnswerValue carry lesson and question id on the
-// Answer button; the adapter, not the engine, interprets it.
-func answerValue(lesson, question string) string { return lesson + "|" + question }
+// answerValue and parseAnswerValue carry lesson, question id and the
+// owner's tag (bot.OwnerTag) on the Answer button; the adapter, not the
+// engine, interprets it. Buttons from before owners were marked have no
+// third field.
+func answerValue(lesson, question, owner string) string {
+	v := lesson + "|" + question
+	if owner != "" {
+		v += "|" + owner
+	}
+	return v
+}
 
-func parseAnswerValue(v string) (lesson, question string, ok bool) {
-	lesson, question, ok = strings.Cut(v, "|")
-	return lesson, question, ok && lesson != "" && question != ""
+func parseAnswerValue(v string) (lesson, question, owner string, ok bool) {
+	lesson, rest, ok := strings.Cut(v, "|")
+	question, owner, _ = strings.Cut(rest, "|")
+	return lesson, question, owner, ok && lesson != "" && question != ""
 }
 
 // controls renders the reply's buttons as actions blocks of at most 25.
