@@ -33,6 +33,9 @@ type Store interface {
 	UpdateCohort(ctx context.Context, name string, fn func(*store.Cohort) error) (store.Cohort, error)
 	AddMember(ctx context.Context, m store.Member) (bool, error)
 	RemoveMember(ctx context.Context, cohort, learner string) (bool, error)
+	Membership(ctx context.Context, cohort, learner string) (store.Member, bool, error)
+	AcceptInvitation(ctx context.Context, cohort, learner string, at time.Time) (store.Member, bool, error)
+	Invitations(ctx context.Context, learner string) ([]store.Member, error)
 	Members(ctx context.Context, cohort string) ([]store.Member, error)
 	LearnerCohorts(ctx context.Context, learner string) ([]string, error)
 	Learner(ctx context.Context, learner string) (lessons.LearnerRecord, error)
@@ -69,6 +72,10 @@ type Options struct {
 	Wake func()
 	// Rand is the source of join codes (default crypto/rand).
 	Rand io.Reader
+	// DMs send direct messages (invitations), by platform ("slack",
+	// "discord", "console"). The map is read when an invitation is sent,
+	// so the wiring may fill it after NewHandler, before serving.
+	DMs map[string]bot.Sender
 }
 
 // Handler answers cohort commands and passes everything else to next.
@@ -171,6 +178,10 @@ func (h *Handler) Handle(ctx context.Context, m bot.Message) ([]bot.Reply, error
 			replies, err = h.snooze(ctx, m.Learner, a)
 		case a.Verb == scheduler.VerbNudges:
 			replies, err = h.nudges(ctx, m.Learner, a.Value)
+		case a.Verb == VerbAccept:
+			replies, err = h.accept(ctx, m.Learner, a.Value)
+		case a.Verb == VerbDecline:
+			replies, err = h.decline(ctx, m.Learner, a.Value)
 		default:
 			mine = false
 		}
@@ -328,9 +339,10 @@ func (h *Handler) usage() string {
 	return strings.Join([]string{
 		"Cohort commands:",
 		"- `" + c + " join CODE`: join a cohort with the code your lead gave you",
+		"- `" + c + " accept NAME`, `" + c + " decline NAME`: answer an invitation",
 		"- `" + c + " leave NAME`: leave it",
 		"Leads (and admins):",
-		"- `" + c + " members NAME`, `" + c + " join NAME @user`, `" + c + " leave NAME @user`",
+		"- `" + c + " members NAME`, `" + c + " join NAME @user` (invites them), `" + c + " leave NAME @user`",
 		"- `" + c + " progress NAME [csv]`: who is where; `csv` for a spreadsheet",
 		"- `" + c + " remind NAME every monday 09:00 [Europe/Berlin] [no-digest] | text`: a weekly reminder",
 		"- `" + c + " reminders NAME`, `" + c + " cancel NAME ID`",
@@ -354,6 +366,10 @@ func (h *Handler) cohort(ctx context.Context, m bot.Message) ([]bot.Reply, error
 		return h.bind(ctx, who, strings.Fields(rest))
 	case "join":
 		return h.join(ctx, who, strings.Fields(rest))
+	case "accept":
+		return h.accept(ctx, who, rest)
+	case "decline":
+		return h.decline(ctx, who, rest)
 	case "leave":
 		return h.leave(ctx, who, strings.Fields(rest))
 	case "members":
@@ -400,6 +416,11 @@ func (h *Handler) list(ctx context.Context, who bot.Learner) ([]bot.Reply, error
 		}
 		fmt.Fprintf(&b, "%s: %s.\n", what, strings.Join(led, ", "))
 	}
+	inv, err := h.invitationsNote(ctx, who)
+	if err != nil {
+		return nil, err
+	}
+	b.WriteString(inv)
 	b.WriteString("\n" + h.usage())
 	return []bot.Reply{titled("Cohorts", b.String())}, nil
 }
@@ -532,15 +553,15 @@ func (h *Handler) join(ctx context.Context, who bot.Learner, args []string) ([]b
 		}
 		for _, c := range all {
 			if c.Code == code {
-				added, err := h.o.Store.AddMember(ctx, store.Member{Cohort: c.Name, Learner: who.Key(), Joined: h.o.Now()})
+				added, err := h.o.Store.AddMember(ctx, store.Member{Cohort: c.Name, Learner: who.Key(), Joined: h.o.Now(), Answers: h.o.ShareAnswers})
 				if err != nil {
 					return nil, err
 				}
 				if !added {
 					return []bot.Reply{notice(fmt.Sprintf("You are already in cohort %s.", c.Name))}, nil
 				}
-				return []bot.Reply{notice(fmt.Sprintf("Welcome to cohort %s! Your lead can now see your progress (not your answers%s). Leave any time with /%s leave %s.",
-					c.Name, h.answersNote(), h.o.Command, c.Name))}, nil
+				return []bot.Reply{notice(fmt.Sprintf("Welcome to cohort %s! %s Leave any time with `/%s leave %s`; leaving removes their access.",
+					c.Name, h.seen(c, h.o.ShareAnswers), h.o.Command, c.Name))}, nil
 			}
 		}
 		return nil, refuse("No cohort has the code %q. Check it with your lead.", args[0])
@@ -553,23 +574,9 @@ func (h *Handler) join(ctx context.Context, who bot.Learner, args []string) ([]b
 		if err != nil {
 			return nil, err
 		}
-		added, err := h.o.Store.AddMember(ctx, store.Member{Cohort: c.Name, Learner: l.Key(), Joined: h.o.Now(), AddedBy: who.Key()})
-		if err != nil {
-			return nil, err
-		}
-		if !added {
-			return []bot.Reply{notice(fmt.Sprintf("%s is already in cohort %s.", l.Key(), c.Name))}, nil
-		}
-		return []bot.Reply{notice(fmt.Sprintf("Added %s to cohort %s.", l.Key(), c.Name))}, nil
+		return h.invite(ctx, who, c, l)
 	}
-	return nil, refuse("Usage: /%s join CODE (or, for leads, /%s join NAME @user)", h.o.Command, h.o.Command)
-}
-
-func (h *Handler) answersNote() string {
-	if h.o.ShareAnswers {
-		return "; this course shares free-text answers with leads"
-	}
-	return ""
+	return nil, refuse("Usage: /%s join CODE (or, for leads, /%s join NAME @user to invite them)", h.o.Command, h.o.Command)
 }
 
 func (h *Handler) leave(ctx context.Context, who bot.Learner, args []string) ([]bot.Reply, error) {
@@ -579,14 +586,20 @@ func (h *Handler) leave(ctx context.Context, who bot.Learner, args []string) ([]
 		if err != nil {
 			return nil, err
 		}
-		removed, err := h.o.Store.RemoveMember(ctx, c.Name, who.Key())
+		m, ok, err := h.o.Store.Membership(ctx, c.Name, who.Key())
 		if err != nil {
 			return nil, err
 		}
-		if !removed {
+		if !ok {
 			return nil, refuse("You are not in cohort %s.", c.Name)
 		}
-		return []bot.Reply{notice(fmt.Sprintf("You left cohort %s. Your own progress is kept.", c.Name))}, nil
+		if m.Pending {
+			return h.decline(ctx, who, c.Name)
+		}
+		if _, err := h.o.Store.RemoveMember(ctx, c.Name, who.Key()); err != nil {
+			return nil, err
+		}
+		return []bot.Reply{notice(fmt.Sprintf("You left cohort %s: its leads no longer see anything of you. Your own progress is kept.", c.Name))}, nil
 	case 2:
 		c, _, err := h.leadOf(ctx, who, args[0], "remove members")
 		if err != nil {
@@ -596,12 +609,18 @@ func (h *Handler) leave(ctx context.Context, who bot.Learner, args []string) ([]
 		if err != nil {
 			return nil, err
 		}
-		removed, err := h.o.Store.RemoveMember(ctx, c.Name, l.Key())
+		m, ok, err := h.o.Store.Membership(ctx, c.Name, l.Key())
 		if err != nil {
 			return nil, err
 		}
-		if !removed {
+		if !ok {
 			return nil, refuse("%s is not in cohort %s.", l.Key(), c.Name)
+		}
+		if _, err := h.o.Store.RemoveMember(ctx, c.Name, l.Key()); err != nil {
+			return nil, err
+		}
+		if m.Pending {
+			return []bot.Reply{notice(fmt.Sprintf("Withdrew the invitation of %s to cohort %s.", l.Key(), c.Name))}, nil
 		}
 		return []bot.Reply{notice(fmt.Sprintf("Removed %s from cohort %s.", l.Key(), c.Name))}, nil
 	}

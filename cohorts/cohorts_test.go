@@ -25,6 +25,28 @@ type fixture struct {
 	course *lessons.Course
 	now    time.Time
 	woken  int
+	dms    *dmBox
+}
+
+// dmBox is a bot.Sender that keeps what it was given, or fails.
+type dmBox struct {
+	sent map[string][]bot.Reply
+	fail error
+}
+
+func (d *dmBox) Send(_ context.Context, to bot.Learner, rs []bot.Reply) error {
+	if d.fail != nil {
+		return d.fail
+	}
+	d.sent[to.Key()] = append(d.sent[to.Key()], rs...)
+	return nil
+}
+
+// enrol: by invites who to cohort and who accepts.
+func (f *fixture) enrol(t *testing.T, by bot.Learner, cohort string, who bot.Learner) {
+	t.Helper()
+	f.must(t, by, "cohort", "join "+cohort+" "+who.Key())
+	f.must(t, who, "cohort", "accept "+cohort)
 }
 
 func learner(id string) bot.Learner { return bot.Learner{Platform: "test", UserID: id} }
@@ -42,7 +64,7 @@ var (
 // (lead-b), over a real bbolt file and the built-in course.
 func newFixture(t *testing.T, share bool) *fixture {
 	t.Helper()
-	f := &fixture{now: t0}
+	f := &fixture{now: t0, dms: &dmBox{sent: map[string][]bot.Reply{}}}
 	db, err := store.Open(filepath.Join(t.TempDir(), "c.db"), store.Options{Now: func() time.Time { return f.now }})
 	if err != nil {
 		t.Fatal(err)
@@ -60,6 +82,7 @@ func newFixture(t *testing.T, share bool) *fixture {
 		Nudges: scheduler.NudgeOptions{Lesson: "4-4", After: 72 * time.Hour},
 		Now:    func() time.Time { return f.now }, Log: quietLogs, Wake: func() { f.woken++ },
 		Rand: bytes.NewReader(bytes.Repeat([]byte("0123456789abcdefghij"), 100)),
+		DMs:  map[string]bot.Sender{"test": f.dms},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -68,7 +91,7 @@ func newFixture(t *testing.T, share bool) *fixture {
 	f.must(t, admin, "cohort", "create beta")
 	f.must(t, admin, "cohort", "lead alpha test:lead-a")
 	f.must(t, admin, "cohort", "lead beta test:lead-b")
-	f.must(t, admin, "cohort", "join alpha test:learner")
+	f.enrol(t, admin, "alpha", learner("learner"))
 	f.must(t, leadA, "cohort", "remind alpha every monday 09:00 | Standup at 10")
 	return f
 }
@@ -277,8 +300,8 @@ func TestProgressTableAndDigest(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	f.must(t, leadA, "cohort", "join alpha test:bob")
-	f.must(t, leadA, "cohort", "join alpha test:carol")
+	f.enrol(t, leadA, "alpha", learner("bob"))
+	f.enrol(t, leadA, "alpha", learner("carol"))
 	var checklistItem string
 	for _, c := range les.Cards {
 		for _, b := range c.Blocks {

@@ -41,8 +41,8 @@ func TestProgressGolden(t *testing.T) {
 	f := newFixture(t, false)
 	ctx := context.Background()
 	les := f.course.Lessons["4-4"]
-	f.must(t, leadA, "cohort", "join alpha test:bob")
-	f.must(t, leadA, "cohort", "join alpha test:carol")
+	f.enrol(t, leadA, "alpha", learner("bob"))
+	f.enrol(t, leadA, "alpha", learner("carol"))
 	var items []string
 	for _, c := range les.Cards {
 		for _, b := range c.Blocks {

@@ -278,6 +278,9 @@ func (h *Handler) answers(ctx context.Context, who bot.Learner, args []string) (
 	}
 	var b strings.Builder
 	for _, m := range ms {
+		if !m.Answers {
+			continue // they were not told their answers would be shared
+		}
 		ps, err := h.o.Store.LearnerProgress(ctx, m.Learner)
 		if err != nil {
 			return nil, err

@@ -53,12 +53,25 @@ func (c Cohort) IsLead(learner string) bool {
 	return false
 }
 
-// Member is one learner's membership of a cohort.
+// Member is one learner's membership of a cohort, or an invitation to
+// one. A lead adding someone creates an invitation (Pending); only the
+// learner's own accept (or their joining with the code) makes them a
+// member. Members and LearnerCohorts return accepted members only, so
+// nothing built on them (progress, CSV, answers, digests, reminders,
+// delivery reports) ever shows a learner who has not agreed.
 type Member struct {
 	Cohort  string    `json:"cohort"`
 	Learner string    `json:"learner"`
-	Joined  time.Time `json:"joined"`
+	Joined  time.Time `json:"joined,omitzero"`    // when they joined or accepted
 	AddedBy string    `json:"added_by,omitempty"` // "" = joined with the code
+	// Pending is an invitation the learner has not accepted yet; Invited
+	// is when it was made.
+	Pending bool      `json:"pending,omitempty"`
+	Invited time.Time `json:"invited,omitzero"`
+	// Answers is whether the learner was told, when they joined or
+	// accepted, that this course shares free-text answers with leads:
+	// leads read a member's answers only when it is true.
+	Answers bool `json:"answers,omitempty"`
 }
 
 // NudgeState is what the scheduler keeps about nudging one learner.
@@ -176,7 +189,10 @@ func (db *DB) UpdateCohort(ctx context.Context, name string, fn func(*Cohort) er
 
 func memberKey(cohort, learner string) []byte { return []byte(cohort + sep + learner) }
 
-// AddMember adds learner to cohort; added is false if already a member.
+// AddMember stores m: a membership, or an invitation when m.Pending.
+// added is false when nothing changed: the learner is already a member, or
+// m is an invitation and one (or a membership) exists. A membership
+// replaces a pending invitation.
 func (db *DB) AddMember(ctx context.Context, m Member) (added bool, err error) {
 	if err := firstErr(ctx.Err(), checkKey("cohort", m.Cohort), checkKey("learner", m.Learner)); err != nil {
 		return false, fmt.Errorf("add member: %w", err)
@@ -188,8 +204,14 @@ func (db *DB) AddMember(ctx context.Context, m Member) (added bool, err error) {
 		}
 		b := tx.Bucket(bucketCohortMembers)
 		k := memberKey(m.Cohort, m.Learner)
-		if b.Get(k) != nil {
-			return nil
+		if v := b.Get(k); v != nil {
+			var old Member
+			if err := json.Unmarshal(v, &old); err != nil {
+				return fmt.Errorf("decode member %q: %w", k, err)
+			}
+			if m.Pending || !old.Pending {
+				return nil
+			}
 		}
 		added = true
 		return putJSON(b, k, m)
@@ -200,8 +222,60 @@ func (db *DB) AddMember(ctx context.Context, m Member) (added bool, err error) {
 	return added, nil
 }
 
-// RemoveMember removes learner from cohort; removed is false if they were
-// not a member.
+// Membership returns learner's record in cohort (a membership or a pending
+// invitation) and whether there is one.
+func (db *DB) Membership(ctx context.Context, cohort, learner string) (Member, bool, error) {
+	var m Member
+	var ok bool
+	if err := firstErr(ctx.Err(), checkKey("cohort", cohort), checkKey("learner", learner)); err != nil {
+		return m, false, fmt.Errorf("read membership: %w", err)
+	}
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketCohortMembers).Get(memberKey(cohort, learner))
+		if v == nil {
+			return nil
+		}
+		ok = true
+		return json.Unmarshal(v, &m)
+	})
+	if err != nil {
+		return Member{}, false, fmt.Errorf("read membership of %s in %s: %w", learner, cohort, err)
+	}
+	return m, ok, nil
+}
+
+// AcceptInvitation turns learner's pending invitation to cohort into a
+// membership joined at, and returns it; ok is false (and nothing changes)
+// when there is no pending invitation.
+func (db *DB) AcceptInvitation(ctx context.Context, cohort, learner string, at time.Time) (m Member, ok bool, err error) {
+	if err := firstErr(ctx.Err(), checkKey("cohort", cohort), checkKey("learner", learner)); err != nil {
+		return m, false, fmt.Errorf("accept invitation: %w", err)
+	}
+	err = db.bolt.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketCohortMembers)
+		k := memberKey(cohort, learner)
+		v := b.Get(k)
+		if v == nil {
+			return nil
+		}
+		if err := json.Unmarshal(v, &m); err != nil {
+			return fmt.Errorf("decode member %q: %w", k, err)
+		}
+		if !m.Pending {
+			return nil
+		}
+		ok = true
+		m.Pending, m.Joined = false, at
+		return putJSON(b, k, m)
+	})
+	if err != nil {
+		return Member{}, false, fmt.Errorf("accept invitation of %s to %s: %w", learner, cohort, err)
+	}
+	return m, ok, nil
+}
+
+// RemoveMember removes learner's membership of cohort, or their pending
+// invitation; removed is false if there was neither.
 func (db *DB) RemoveMember(ctx context.Context, cohort, learner string) (removed bool, err error) {
 	if err := firstErr(ctx.Err(), checkKey("cohort", cohort), checkKey("learner", learner)); err != nil {
 		return false, fmt.Errorf("remove member: %w", err)
@@ -218,7 +292,8 @@ func (db *DB) RemoveMember(ctx context.Context, cohort, learner string) (removed
 	return removed, nil
 }
 
-// Members returns the cohort's members sorted by learner key.
+// Members returns the cohort's members (not pending invitations) sorted by
+// learner key.
 func (db *DB) Members(ctx context.Context, cohort string) ([]Member, error) {
 	if err := firstErr(ctx.Err(), checkKey("cohort", cohort)); err != nil {
 		return nil, fmt.Errorf("list members: %w", err)
@@ -232,7 +307,9 @@ func (db *DB) Members(ctx context.Context, cohort string) ([]Member, error) {
 			if err := json.Unmarshal(v, &m); err != nil {
 				return fmt.Errorf("decode member %q: %w", k, err)
 			}
-			out = append(out, m)
+			if !m.Pending {
+				out = append(out, m)
+			}
 		}
 		return nil
 	})
@@ -242,17 +319,43 @@ func (db *DB) Members(ctx context.Context, cohort string) ([]Member, error) {
 	return out, nil
 }
 
-// LearnerCohorts returns the names of the cohorts learner belongs to.
+// LearnerCohorts returns the names of the cohorts learner is a member of
+// (not those they are only invited to).
 func (db *DB) LearnerCohorts(ctx context.Context, learner string) ([]string, error) {
+	ms, err := db.learnerRecords(ctx, learner, false)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(ms))
+	for _, m := range ms {
+		out = append(out, m.Cohort)
+	}
+	return out, nil
+}
+
+// Invitations returns learner's pending invitations, by cohort name.
+func (db *DB) Invitations(ctx context.Context, learner string) ([]Member, error) {
+	return db.learnerRecords(ctx, learner, true)
+}
+
+func (db *DB) learnerRecords(ctx context.Context, learner string, pending bool) ([]Member, error) {
 	if err := firstErr(ctx.Err(), checkKey("learner", learner)); err != nil {
 		return nil, fmt.Errorf("list cohorts of learner: %w", err)
 	}
-	var out []string
+	var out []Member
 	suffix := []byte(sep + learner)
 	err := db.bolt.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketCohortMembers).ForEach(func(k, _ []byte) error {
-			if bytes.HasSuffix(k, suffix) {
-				out = append(out, string(k[:len(k)-len(suffix)]))
+		return tx.Bucket(bucketCohortMembers).ForEach(func(k, v []byte) error {
+			if !bytes.HasSuffix(k, suffix) {
+				return nil
+			}
+			var m Member
+			if err := json.Unmarshal(v, &m); err != nil {
+				return fmt.Errorf("decode member %q: %w", k, err)
+			}
+			if m.Pending == pending {
+				m.Cohort = string(k[:len(k)-len(suffix)])
+				out = append(out, m)
 			}
 			return nil
 		})
@@ -260,8 +363,48 @@ func (db *DB) LearnerCohorts(ctx context.Context, learner string) ([]string, err
 	if err != nil {
 		return nil, fmt.Errorf("list cohorts of %s: %w", learner, err)
 	}
-	sort.Strings(out)
+	sort.Slice(out, func(i, j int) bool { return out[i].Cohort < out[j].Cohort })
 	return out, nil
+}
+
+// migrateMembersToInvitations is schema 1 -> 2: before it, a lead could add
+// anyone to a cohort without their knowledge. Nobody agreed to those
+// memberships, so every member a lead added (added_by set) becomes a
+// pending invitation the learner can accept or decline; members who joined
+// with the code (they typed it) stay members. See docs/cohorts.md.
+func migrateMembersToInvitations(tx *bolt.Tx) error {
+	b := tx.Bucket(bucketCohortMembers)
+	type change struct{ k, v []byte }
+	var changes []change
+	if err := b.ForEach(func(k, v []byte) error {
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(v, &m); err != nil {
+			return fmt.Errorf("decode member %q: %w", k, err)
+		}
+		var by string
+		if raw, ok := m["added_by"]; !ok || json.Unmarshal(raw, &by) != nil || by == "" {
+			return nil
+		}
+		m["pending"] = json.RawMessage("true")
+		if joined, ok := m["joined"]; ok {
+			m["invited"] = joined
+			delete(m, "joined")
+		}
+		nv, err := json.Marshal(m)
+		if err != nil {
+			return fmt.Errorf("encode member %q: %w", k, err)
+		}
+		changes = append(changes, change{bytes.Clone(k), nv})
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, c := range changes {
+		if err := b.Put(c.k, c.v); err != nil {
+			return fmt.Errorf("write member %q: %w", c.k, err)
+		}
+	}
+	return nil
 }
 
 // NudgeState returns the learner's nudge state (zero with Learner set if none).

@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 func TestCohortsAndMembers(t *testing.T) {
@@ -144,5 +146,100 @@ func TestClaimRunOnce(t *testing.T) {
 	}
 	if _, claimed, _ := db.ClaimRun(ctx, "r1", later.AddDate(0, 0, 7), nil, false); claimed {
 		t.Errorf("claimed a deleted schedule")
+	}
+}
+
+// TestInvitations: an invitation is not a membership until accepted; the
+// lead's lists (Members, LearnerCohorts) never show it.
+func TestInvitations(t *testing.T) {
+	ctx := context.Background()
+	db := openTemp(t, Options{})
+	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	if err := db.CreateCohort(ctx, Cohort{Name: "alpha", Code: "aaa", Timezone: "UTC"}); err != nil {
+		t.Fatal(err)
+	}
+	inv := Member{Cohort: "alpha", Learner: "test:bob", AddedBy: "test:lead", Pending: true, Invited: now, Answers: true}
+	if added, err := db.AddMember(ctx, inv); err != nil || !added {
+		t.Fatalf("invite: %v %v", added, err)
+	}
+	if added, _ := db.AddMember(ctx, inv); added {
+		t.Errorf("invited twice")
+	}
+	if ms, _ := db.Members(ctx, "alpha"); len(ms) != 0 {
+		t.Errorf("an invitation is listed as a member: %+v", ms)
+	}
+	if cs, _ := db.LearnerCohorts(ctx, "test:bob"); len(cs) != 0 {
+		t.Errorf("an invitation counts as a cohort of the learner: %v", cs)
+	}
+	if is, _ := db.Invitations(ctx, "test:bob"); len(is) != 1 || is[0].Cohort != "alpha" || !is[0].Pending {
+		t.Errorf("invitations %+v", is)
+	}
+	m, ok, err := db.AcceptInvitation(ctx, "alpha", "test:bob", now.Add(time.Hour))
+	if err != nil || !ok || m.Pending || !m.Joined.Equal(now.Add(time.Hour)) || !m.Answers {
+		t.Fatalf("accept: %+v %v %v", m, ok, err)
+	}
+	if _, ok, _ := db.AcceptInvitation(ctx, "alpha", "test:bob", now); ok {
+		t.Errorf("accepted twice")
+	}
+	if ms, _ := db.Members(ctx, "alpha"); len(ms) != 1 || ms[0].Learner != "test:bob" {
+		t.Errorf("members after accept %+v", ms)
+	}
+	if is, _ := db.Invitations(ctx, "test:bob"); len(is) != 0 {
+		t.Errorf("invitations after accept %+v", is)
+	}
+	// An invitation does not demote a member.
+	if added, _ := db.AddMember(ctx, inv); added {
+		t.Errorf("an invitation replaced a membership")
+	}
+	// Joining with the code replaces a pending invitation.
+	inv.Learner = "test:carol"
+	db.AddMember(ctx, inv)
+	if added, _ := db.AddMember(ctx, Member{Cohort: "alpha", Learner: "test:carol", Joined: now}); !added {
+		t.Errorf("joining did not replace the invitation")
+	}
+	if m, ok, _ := db.Membership(ctx, "alpha", "test:carol"); !ok || m.Pending {
+		t.Errorf("carol after joining: %+v", m)
+	}
+}
+
+// TestMigrateMembersToInvitations opens a schema-1 file: members a lead
+// added (nobody asked them) become invitations; members who joined with
+// the code stay.
+func TestMigrateMembersToInvitations(t *testing.T) {
+	ctx := context.Background()
+	path := rawFile(t, func(tx *bolt.Tx) error {
+		if err := putSchemaRaw(tx, "1"); err != nil {
+			return err
+		}
+		c, err := tx.CreateBucket(bucketCohorts)
+		if err != nil {
+			return err
+		}
+		if err := c.Put([]byte("alpha"), []byte(`{"name":"alpha","code":"aaa","timezone":"UTC","leads":["test:lead"]}`)); err != nil {
+			return err
+		}
+		b, err := tx.CreateBucket(bucketCohortMembers)
+		if err != nil {
+			return err
+		}
+		if err := b.Put(memberKey("alpha", "test:bob"), []byte(`{"cohort":"alpha","learner":"test:bob","joined":"2026-11-01T10:00:00Z","added_by":"test:lead"}`)); err != nil {
+			return err
+		}
+		return b.Put(memberKey("alpha", "test:self"), []byte(`{"cohort":"alpha","learner":"test:self","joined":"2026-11-02T10:00:00Z"}`))
+	})
+	db, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if v, _ := db.Schema(); v != 2 {
+		t.Errorf("schema %d, want 2", v)
+	}
+	if ms, _ := db.Members(ctx, "alpha"); len(ms) != 1 || ms[0].Learner != "test:self" {
+		t.Errorf("members after migration %+v, want only test:self", ms)
+	}
+	is, _ := db.Invitations(ctx, "test:bob")
+	if len(is) != 1 || !is[0].Pending || is[0].AddedBy != "test:lead" || !is[0].Invited.Equal(time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)) || !is[0].Joined.IsZero() {
+		t.Errorf("bob after migration %+v, want a pending invitation from test:lead", is)
 	}
 }

@@ -114,6 +114,8 @@ func migrations() []migration {
 		// 0 -> 1: schema 0 was a development layout with the same buckets;
 		// nothing to change beyond recording the version.
 		func(*bolt.Tx) error { return nil },
+		// 1 -> 2: members added by a lead become pending invitations.
+		migrateMembersToInvitations,
 	}
 }
 

@@ -213,6 +213,11 @@ func TestCohortCSVEndToEnd(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	for _, u := range []string{"U1", "U2"} { // an invitation shows nothing until accepted
+		if _, err := ch.Handle(ctx, bot.Message{Learner: bot.Learner{Platform: Platform, UserID: u}, Kind: bot.KindCommand, Command: "cohort", Args: "accept spring"}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	form := url.Values{"team_id": {"T1"}, "channel_id": {"C0PUBLIC"}, "user_id": {"UADMIN"}, "user_name": {"admin"},
 		"command": {"/cohort"}, "text": {"progress spring csv"}, "api_app_id": {"A1"}, "response_url": {h.fake.responseURL()}, "trigger_id": {"1.2.3"}}
 	code, body := h.send("/slack/commands", formType, form.Encode())

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"time"
 
 	"github.com/coursebot/coursebot/bot"
@@ -35,6 +36,9 @@ type cohortSetup struct {
 	engine  *lessons.Engine
 	log     *slog.Logger
 	clock   clock
+	// dms are the direct-message senders by platform, shared with the
+	// handler (invitations); Scheduler fills them.
+	dms map[string]bot.Sender
 	// OnRun, when set before Scheduler, is told how each run ended
 	// (scheduler.Options.OnRun): for coursebot_scheduler_runs_total.
 	OnRun func(kind, result string)
@@ -45,12 +49,12 @@ func newCohorts(cfg Config, engine *lessons.Engine, db *store.DB, log *slog.Logg
 	if clk.now == nil {
 		clk.now = time.Now
 	}
-	c := &cohortSetup{cfg: cfg, db: db, engine: engine, log: log, clock: clk}
+	c := &cohortSetup{cfg: cfg, db: db, engine: engine, log: log, clock: clk, dms: map[string]bot.Sender{}}
 	h, err := cohorts.NewHandler(engine, cohorts.Options{
 		Store: db, Course: engine.Course, Admins: cfg.Admins,
 		Command: cfg.Cohorts.Command, NudgesCommand: cfg.Cohorts.NudgesCommand, LeadNotesCommand: cfg.Cohorts.LeadNotesCommand,
 		DefaultTimezone: cfg.Cohorts.DefaultTimezone, Digest: cfg.Cohorts.Digest, ShareAnswers: cfg.Course.ShareAnswersWithLeads,
-		Nudges: nudgeOptions(cfg), Now: clk.now, Log: log,
+		Nudges: nudgeOptions(cfg), Now: clk.now, Log: log, DMs: c.dms,
 		Wake: func() {
 			if c.sched != nil {
 				c.sched.Wake()
@@ -75,8 +79,10 @@ func nudgeOptions(cfg Config) scheduler.NudgeOptions {
 
 // Scheduler builds the scheduler over the given senders (DMs and channel
 // posts, by platform) and returns its runner: it runs until ctx is done.
-// With scheduler.enabled false the runner just waits.
+// With scheduler.enabled false the runner just waits. The handler sends
+// its invitations through the same DM senders.
 func (c *cohortSetup) Scheduler(dms map[string]bot.Sender, chans map[string]scheduler.ChannelSender) (func(context.Context) error, error) {
+	maps.Copy(c.dms, dms)
 	if !c.cfg.Scheduler.Enabled {
 		return func(ctx context.Context) error { <-ctx.Done(); return nil }, nil
 	}
