@@ -42,19 +42,19 @@ func learnerBuckets() []learnerBucket {
 		{bucketThreads, forgetThreads},
 		// thread_at is cleared by forgetThreads, entry by entry.
 		{bucketThreadAt, func(*bolt.Tx, string) (int, error) { return 0, nil }},
-		{forgetMembers, forgetMembership},
-		{forgetCohorts, forgetLeadership},
+		{bucketCohortMembers, forgetMembership},
+		{bucketCohorts, forgetLeadership},
 		// A forgotten learner drops out of runs not yet finished too, so
 		// the scheduler sends them nothing more.
-		{forgetDeliveries, func(tx *bolt.Tx, l string) (int, error) {
-			return deleteKeys(tx.Bucket(forgetDeliveries), func(k []byte) bool { return bytes.HasSuffix(k, []byte(sep+l)) })
+		{bucketDeliveries, func(tx *bolt.Tx, l string) (int, error) {
+			return deleteKeys(tx.Bucket(bucketDeliveries), func(k []byte) bool { return bytes.HasSuffix(k, []byte(sep+l)) })
 		}},
-		{forgetRuns, func(tx *bolt.Tx, l string) (int, error) { return scrubJSON(tx.Bucket(forgetRuns), l, "recipients", "") }},
-		{forgetSchedules, func(tx *bolt.Tx, l string) (int, error) {
-			return scrubJSON(tx.Bucket(forgetSchedules), l, "", "created_by")
+		{bucketRuns, func(tx *bolt.Tx, l string) (int, error) { return scrubJSON(tx.Bucket(bucketRuns), l, "recipients", "") }},
+		{bucketSchedules, func(tx *bolt.Tx, l string) (int, error) {
+			return scrubJSON(tx.Bucket(bucketSchedules), l, "", "created_by")
 		}},
-		{forgetNudgeStates, func(tx *bolt.Tx, l string) (int, error) {
-			return deleteKeys(tx.Bucket(forgetNudgeStates), func(k []byte) bool { return string(k) == l })
+		{bucketNudgeState, func(tx *bolt.Tx, l string) (int, error) {
+			return deleteKeys(tx.Bucket(bucketNudgeState), func(k []byte) bool { return string(k) == l })
 		}},
 	}
 }
@@ -66,31 +66,9 @@ func notLearnerData() [][]byte {
 	return [][]byte{bucketMeta, bucketSeen, bucketSeenTime}
 }
 
-// The cohort buckets (store/cohorts.go), named here so that forgetting
-// does not depend on that file's identifiers:
-//
-//	cohorts         name -> Cohort (Leads lists learner keys)
-//	cohort_members  name "\x00" learnerKey -> Member
-//	nudge_state     learnerKey -> NudgeState
-//
-// and the scheduler's (store/schedule.go):
-//
-//	schedules   id -> Schedule (created_by a lead's key)
-//	runs        id "\x00" time -> Run (recipients lists learner keys)
-//	deliveries  run key "\x00" recipient -> Delivery
-var (
-	forgetSchedules  = []byte("schedules")
-	forgetRuns       = []byte("runs")
-	forgetDeliveries = []byte("deliveries")
-
-	forgetCohorts     = []byte("cohorts")
-	forgetMembers     = []byte("cohort_members")
-	forgetNudgeStates = []byte("nudge_state")
-)
-
 // forgetMembership deletes the learner's membership of every cohort.
 func forgetMembership(tx *bolt.Tx, learner string) (int, error) {
-	return deleteKeys(tx.Bucket(forgetMembers), func(k []byte) bool {
+	return deleteKeys(tx.Bucket(bucketCohortMembers), func(k []byte) bool {
 		_, who, ok := strings.Cut(string(k), sep)
 		return ok && who == learner
 	})
@@ -99,7 +77,7 @@ func forgetMembership(tx *bolt.Tx, learner string) (int, error) {
 // forgetLeadership takes the learner off every cohort's list of leads (and
 // off created_by); the cohort itself stays for its other members.
 func forgetLeadership(tx *bolt.Tx, learner string) (int, error) {
-	return scrubJSON(tx.Bucket(forgetCohorts), learner, "leads", "created_by")
+	return scrubJSON(tx.Bucket(bucketCohorts), learner, "leads", "created_by")
 }
 
 // scrubJSON rewrites the JSON objects in b that name learner in the list
@@ -298,7 +276,7 @@ func (db *DB) LearnerData(ctx context.Context, learner string) (LearnerExport, e
 }
 
 func exportCohorts(tx *bolt.Tx, learner string, out *LearnerExport) error {
-	if b := tx.Bucket(forgetMembers); b != nil {
+	if b := tx.Bucket(bucketCohortMembers); b != nil {
 		if err := b.ForEach(func(k, v []byte) error {
 			if _, who, ok := strings.Cut(string(k), sep); ok && who == learner && v != nil {
 				out.Memberships = append(out.Memberships, json.RawMessage(bytes.Clone(v)))
@@ -308,12 +286,12 @@ func exportCohorts(tx *bolt.Tx, learner string, out *LearnerExport) error {
 			return err
 		}
 	}
-	if b := tx.Bucket(forgetNudgeStates); b != nil {
+	if b := tx.Bucket(bucketNudgeState); b != nil {
 		if v := b.Get([]byte(learner)); v != nil {
 			out.NudgeState = json.RawMessage(bytes.Clone(v))
 		}
 	}
-	if b := tx.Bucket(forgetCohorts); b != nil {
+	if b := tx.Bucket(bucketCohorts); b != nil {
 		return b.ForEach(func(k, v []byte) error {
 			var c struct {
 				Leads []string `json:"leads"`

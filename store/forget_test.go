@@ -36,16 +36,16 @@ func fillLearner(t *testing.T, db *DB, learner, answer string) {
 		t.Fatal(err)
 	}
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{forgetCohorts, forgetMembers, forgetNudgeStates} {
+		for _, name := range [][]byte{bucketCohorts, bucketCohortMembers, bucketNudgeState} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
 		}
 		m, _ := json.Marshal(map[string]string{"cohort": "spring", "learner": learner})
-		if err := tx.Bucket(forgetMembers).Put([]byte("spring"+sep+learner), m); err != nil {
+		if err := tx.Bucket(bucketCohortMembers).Put([]byte("spring"+sep+learner), m); err != nil {
 			return err
 		}
-		return tx.Bucket(forgetNudgeStates).Put([]byte(learner), []byte(`{"learner":"`+learner+`","opt_out":true}`))
+		return tx.Bucket(bucketNudgeState).Put([]byte(learner), []byte(`{"learner":"`+learner+`","opt_out":true}`))
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -55,7 +55,7 @@ func fillLearner(t *testing.T, db *DB, learner, answer string) {
 func putCohort(t *testing.T, db *DB, leads []string, createdBy string) {
 	t.Helper()
 	v, _ := json.Marshal(map[string]any{"name": "spring", "code": "abc", "leads": leads, "created_by": createdBy})
-	if err := db.bolt.Update(func(tx *bolt.Tx) error { return tx.Bucket(forgetCohorts).Put([]byte("spring"), v) }); err != nil {
+	if err := db.bolt.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketCohorts).Put([]byte("spring"), v) }); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -87,11 +87,11 @@ func TestForgetLearner(t *testing.T) {
 	putCohort(t, db, []string{"slack:U1", "slack:U2"}, "slack:U1")
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		run := "r1" + sep + "2026-01-01T09:00:00Z"
-		if err := tx.Bucket(forgetRuns).Put([]byte(run), []byte(`{"schedule":"r1","recipients":["slack:U1","slack:U2"]}`)); err != nil {
+		if err := tx.Bucket(bucketRuns).Put([]byte(run), []byte(`{"schedule":"r1","recipients":["slack:U1","slack:U2"]}`)); err != nil {
 			return err
 		}
 		for _, l := range []string{"slack:U1", "slack:U2"} {
-			if err := tx.Bucket(forgetDeliveries).Put([]byte(run+sep+l), []byte(`{"recipient":"`+l+`","status":"sent"}`)); err != nil {
+			if err := tx.Bucket(bucketDeliveries).Put([]byte(run+sep+l), []byte(`{"recipient":"`+l+`","status":"sent"}`)); err != nil {
 				return err
 			}
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/bot/markup"
 )
 
 // Files. A Reply's File goes out as its own message right after the
@@ -43,7 +44,7 @@ func fileCaption(f *bot.File) string {
 	if t == "" {
 		t = f.Name
 	}
-	return "📎 " + escapeMD(cut(oneLine(t), maxTitle))
+	return "📎 " + markup.EscapeDiscord(cut(oneLine(t), maxTitle))
 }
 
 // dgFiles is f as discordgo's one-file list, typed by its extension.

@@ -101,7 +101,7 @@ func questionPieces(lesson, owner string, b bot.Block) []piece {
 		prompt = q.Prompt
 	}
 	var sb strings.Builder
-	sb.WriteString("**❓ " + escapeMD(strings.TrimSpace(prompt)) + "**\n")
+	sb.WriteString("**❓ " + markup.EscapeDiscord(strings.TrimSpace(prompt)) + "**\n")
 	var rows [][]discordgo.MessageComponent
 	switch {
 	case q != nil && q.Answered:
@@ -139,14 +139,14 @@ func checklistPieces(lesson, owner string, items []bot.Item) []piece {
 			it := items[end]
 			var line strings.Builder
 			if it.Group != "" && it.Group != group {
-				line.WriteString("**" + escapeMD(cut(oneLine(it.Group), 200)) + "**\n")
+				line.WriteString("**" + markup.EscapeDiscord(cut(oneLine(it.Group), 200)) + "**\n")
 				group = it.Group
 			}
 			box := "☐"
 			if it.Checked {
 				box = "☑"
 			}
-			fmt.Fprintf(&line, "%s `%d.` %s\n", box, end+1, escapeMD(cut(oneLine(it.Text), 300)))
+			fmt.Fprintf(&line, "%s `%d.` %s\n", box, end+1, markup.EscapeDiscord(cut(oneLine(it.Text), 300)))
 			if end > start && utf8.RuneCountInString(sb.String())+utf8.RuneCountInString(line.String()) > maxContent {
 				break
 			}
@@ -181,14 +181,14 @@ func ratingPieces(lesson, owner string, items []bot.Item) []piece {
 		for n := start; n < end; n++ {
 			it := items[n]
 			if it.Group != "" && it.Group != group {
-				sb.WriteString("**" + escapeMD(cut(oneLine(it.Group), 200)) + "**\n")
+				sb.WriteString("**" + markup.EscapeDiscord(cut(oneLine(it.Group), 200)) + "**\n")
 				group = it.Group
 			}
 			stars := "not rated yet"
 			if it.Value >= bot.RatingMin && it.Value <= bot.RatingMax {
 				stars = strings.Repeat("★", it.Value) + strings.Repeat("☆", bot.RatingMax-it.Value) + fmt.Sprintf(" (%d/%d)", it.Value, bot.RatingMax)
 			}
-			fmt.Fprintf(&sb, "`%d.` %s — %s\n", n+1, escapeMD(cut(oneLine(it.Text), 300)), stars)
+			fmt.Fprintf(&sb, "`%d.` %s — %s\n", n+1, markup.EscapeDiscord(cut(oneLine(it.Text), 300)), stars)
 			if lesson == "" {
 				continue
 			}
@@ -413,15 +413,10 @@ func cut(s string, n int) string {
 	return strings.TrimSpace(string(r[:n-1])) + "…"
 }
 
-var mdEscaper = strings.NewReplacer(`\`, `\\`, "*", `\*`, "_", `\_`, "`", "\\`", "~", `\~`, "|", `\|`, ">", `\>`, "#", `\#`)
-
-// escapeMD keeps plain text (item names, prompts) from being read as markup.
-func escapeMD(s string) string { return mdEscaper.Replace(s) }
-
 func quote(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	for i, l := range lines {
-		lines[i] = "> " + escapeMD(l)
+		lines[i] = "> " + markup.EscapeDiscord(l)
 	}
 	return "\n" + strings.Join(lines, "\n")
 }

@@ -48,12 +48,14 @@ import (
 	"bytes"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
 	extast "github.com/yuin/goldmark/extension/ast"
+	"github.com/yuin/goldmark/parser"
 	"github.com/yuin/goldmark/text"
 	"github.com/yuin/goldmark/util"
 )
@@ -88,14 +90,43 @@ func EscapeSlack(s string) string {
 	return r.Replace(s)
 }
 
+// discordEscaper backslash-escapes the characters Discord reads as inline
+// markup anywhere in a line: emphasis, strike, code and spoilers.
 var discordEscaper = strings.NewReplacer(
 	`\`, `\\`, "*", `\*`, "_", `\_`, "~", `\~`, "`", "\\`", "|", `\|`,
 )
 
+// EscapeDiscord keeps plain text (item names, prompts, a typed topic) from
+// being read as Discord Markdown: inline markup anywhere, and a block quote
+// or heading marker (">", "#") at the start of a line, which Discord shows
+// as the plain character once backslash-escaped. It is the one Discord
+// escaper: the renderer uses it for text nodes and the adapter for the
+// plain text it embeds.
+func EscapeDiscord(s string) string {
+	s = discordEscaper.Replace(s)
+	if !strings.ContainsAny(s, ">#") {
+		return s
+	}
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		body := strings.TrimLeft(l, " ")
+		if strings.HasPrefix(body, ">") || strings.HasPrefix(body, "#") {
+			lines[i] = l[:len(l)-len(body)] + `\` + body
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// mdParser is the one CommonMark+GFM parser every render shares: goldmark's
+// parsers are stateless (per-parse state lives in a parser.Context), so one
+// instance is safe for concurrent use and saves building it per render.
+var mdParser = sync.OnceValue(func() parser.Parser {
+	return goldmark.New(goldmark.WithExtensions(extension.GFM)).Parser()
+})
+
 func render(md string, d dialect) string {
 	src := []byte(md)
-	p := goldmark.New(goldmark.WithExtensions(extension.GFM)).Parser()
-	doc := p.Parse(text.NewReader(src))
+	doc := mdParser().Parse(text.NewReader(src))
 	r := &renderer{d: d, src: src}
 	return strings.TrimRight(r.blocks(doc, false), "\n ")
 }
@@ -339,7 +370,7 @@ func (r *renderer) escape(s string) string {
 	if r.d == slack {
 		return EscapeSlack(s)
 	}
-	return discordEscaper.Replace(s)
+	return EscapeDiscord(s)
 }
 
 func (r *renderer) strong(s string) string {

@@ -229,3 +229,20 @@ func FuzzRender(f *testing.F) {
 		}
 	})
 }
+
+func TestEscapeDiscord(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"project/src/__init__.py", `project/src/\_\_init\_\_.py`},
+		{"**bold** ~x~ `c` ||s||", `\*\*bold\*\* \~x\~ \` + "`" + `c\` + "`" + ` \|\|s\|\|`},
+		{"# not a heading", `\# not a heading`},
+		{"  > not a quote", `  \> not a quote`},
+		{"a > b and c#d", "a > b and c#d"},
+		{"one\n#two", "one\n\\#two"},
+		{`back\slash`, `back\\slash`},
+	}
+	for _, tt := range tests {
+		if got := EscapeDiscord(tt.in); got != tt.want {
+			t.Errorf("EscapeDiscord(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
