@@ -35,6 +35,9 @@ type Cell struct {
 	Step, Steps int // in progress: tutor-script step N of M
 	Card, Cards int
 	Completed   time.Time
+	// Quizzes and QuizCorrect are the lesson's graded questions and those
+	// right at the first attempt (quiz.go).
+	Quizzes, QuizCorrect int
 }
 
 func (c Cell) String() string {
@@ -100,7 +103,8 @@ func (h *Handler) Progress(ctx context.Context, cohort string) (Table, error) {
 			les := course.Lessons[id]
 			p := byLesson[id]
 			sum := lessons.Summarize(les, p)
-			row.Cells = append(row.Cells, Cell{State: sum.State, Step: sum.Step, Steps: sum.Steps, Card: sum.Card, Cards: sum.Cards, Completed: p.Completed})
+			row.Cells = append(row.Cells, Cell{State: sum.State, Step: sum.Step, Steps: sum.Steps, Card: sum.Card, Cards: sum.Cards, Completed: p.Completed,
+				Quizzes: sum.Quizzes, QuizCorrect: sum.QuizCorrect})
 			started = started || sum.State != lessons.StateNotStarted
 			if id == h.o.Nudges.Lesson {
 				row.Checked, row.Items = sum.Checked, sum.Items
@@ -142,7 +146,7 @@ func (t Table) Text(loc *time.Location) string {
 	for _, r := range t.Rows {
 		line := []string{r.Learner}
 		for _, c := range r.Cells {
-			line = append(line, c.String())
+			line = append(line, c.String()+c.quizSuffix())
 		}
 		check := "-"
 		if r.Items > 0 {
@@ -182,6 +186,7 @@ func (t Table) WriteCSV(w io.Writer) error {
 	for _, id := range t.Lessons {
 		head = append(head, "lesson_"+id)
 	}
+	head = append(head, t.quizHead()...)
 	head = append(head, "checklist_ticked", "checklist_items", "needs_attention")
 	if err := cw.Write(head); err != nil {
 		return err
@@ -197,6 +202,7 @@ func (t Table) WriteCSV(w io.Writer) error {
 		for _, c := range r.Cells {
 			line = append(line, c.String())
 		}
+		line = append(line, t.quizCells(r)...)
 		line = append(line, fmt.Sprint(r.Checked), fmt.Sprint(r.Items), r.Attention)
 		if err := cw.Write(line); err != nil {
 			return err

@@ -60,6 +60,7 @@ func assemble(id string, sc *script, mod *module, man lessonManifest, l *loader)
 	for i, c := range les.Cards {
 		c.Index = i
 	}
+	les.Backgrounds, les.BackgroundCard = findBackgrounds(les)
 	// Leads read the notes in the order of the script.
 	sort.SliceStable(les.LeadNotes, func(i, j int) bool {
 		a, b := les.LeadNotes[i].Source, les.LeadNotes[j].Source
@@ -145,6 +146,17 @@ func (cv *converter) cards(title string, step int, src Source, blocks []mdBlock,
 			}
 			addMD(strings.Repeat("#", b.level)+" "+b.text, b.start)
 		case mdParagraph:
+			if quizStart.MatchString(b.text) {
+				flushLabel()
+				q, end := cv.quiz(blocks, i)
+				i = end
+				if q != nil {
+					// A quiz waits for its answer, like a question.
+					cur.Blocks = append(cur.Blocks, Block{Kind: Quiz, Quiz: q, Line: b.start})
+					newCard(cur.Title+" (continued)", blocks[end].end+1)
+				}
+				continue
+			}
 			if m := boldLabel.FindStringSubmatch(b.text); m != nil && !strings.Contains(b.text, "\n") {
 				flushLabel()
 				label = &blocks[i]

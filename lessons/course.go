@@ -57,6 +57,10 @@ type Lesson struct {
 	// LeadNotes is Markdown for cohort leads only: the script's Teaching
 	// Notes and the instructions to the tutor that learners do not see.
 	LeadNotes []LeadNote
+	// Backgrounds are the module's common gaps by background, offered as
+	// buttons on BackgroundCard after the self-assessment (plan.go).
+	Backgrounds    []Background
+	BackgroundCard string
 }
 
 // Step is one step of the tutor script ("### 3. Architecture Review (15 min)").
@@ -105,6 +109,7 @@ const (
 	Checklist
 	Rating
 	Question
+	Quiz // a graded question (quiz.go)
 )
 
 // Block is a parsed piece of a card.
@@ -114,6 +119,7 @@ type Block struct {
 	Lang     string
 	Items    []ItemDef    // Checklist, Rating
 	Question *QuestionDef // Question
+	Quiz     *QuizDef     // Quiz
 	Line     int          // first source line
 }
 

@@ -140,6 +140,9 @@ func (e *request) command(ctx context.Context, m bot.Message) ([]bot.Reply, erro
 	if name == ForgetCommand {
 		return e.forgetAsk()
 	}
+	if name == ReviewCommand && e.course.HasQuizzes() {
+		return e.review(ctx, m.Learner)
+	}
 	if mm := startCmd.FindStringSubmatch(name); mm != nil {
 		return e.start(ctx, m.Learner, mm[1])
 	}
@@ -171,6 +174,9 @@ func (e *request) commands() []CommandInfo {
 	cmds := e.course.Commands()
 	if _, ok := e.store.(Forgetter); ok {
 		cmds = append(cmds, CommandInfo{Name: ForgetCommand, Description: ForgetDescription})
+	}
+	if e.course.HasQuizzes() {
+		cmds = append(cmds, CommandInfo{Name: ReviewCommand, Description: ReviewDescription})
 	}
 	return cmds
 }
@@ -257,6 +263,7 @@ func touch(rec *LearnerRecord, who bot.Learner, lesson string, now time.Time) {
 	}
 	rec.Active = lesson
 	rec.LastSeen = now
+	rec.Pending = nil // a retry or review question left unanswered
 }
 
 // cardOf returns the learner's current card; if a course update removed
@@ -282,6 +289,9 @@ func (e *request) action(ctx context.Context, m bot.Message) ([]bot.Reply, error
 	if a.Verb == verbForget {
 		return e.forgetAnswer(ctx, m.Learner, a)
 	}
+	if a.Verb == VerbReview {
+		return e.review(ctx, m.Learner)
+	}
 	les, err := e.lesson(a.Lesson)
 	if err != nil {
 		return nil, err
@@ -291,6 +301,10 @@ func (e *request) action(ctx context.Context, m bot.Message) ([]bot.Reply, error
 		return e.move(ctx, m.Learner, les, a)
 	case bot.VerbCheck, bot.VerbRate:
 		return e.mark(ctx, m.Learner, les, a)
+	case verbQuiz, verbRetry:
+		return e.quizAction(ctx, m.Learner, les, a)
+	case verbBackground:
+		return e.chooseBackground(ctx, m.Learner, les, a)
 	}
 	return nil, refuse("That button is not one of mine any more. Type /status to see where you are.")
 }
@@ -325,6 +339,9 @@ func (e *request) move(ctx context.Context, who bot.Learner, les *Lesson, a bot.
 			}
 			idx--
 		case bot.VerbSkip, bot.VerbNext:
+			if err := quizSkip(cur, p, a.Verb, now); err != nil {
+				return err
+			}
 			if q := cur.Question(); q != nil {
 				if _, answered := p.Answers[q.ID]; !answered {
 					if a.Verb == bot.VerbNext && !p.Skipped[q.ID] {
@@ -461,6 +478,9 @@ func (e *request) answer(ctx context.Context, m bot.Message) ([]bot.Reply, error
 	les, err := e.lesson(lessonID)
 	if err != nil {
 		return nil, err
+	}
+	if r, ok, err := e.quizText(ctx, m); ok || err != nil {
+		return r, err
 	}
 	text := strings.TrimSpace(m.Text)
 	if text == "" {

@@ -46,6 +46,9 @@ func WriteOutline(w io.Writer, les *Lesson) error {
 				if b.Question.FollowUp != "" {
 					p.printf("          then    %q\n", clip(b.Question.FollowUp, 70))
 				}
+			case Quiz:
+				p.printf("        quiz      %q\n", b.Quiz.Prompt)
+				p.printf("          answer  %s\n", b.Quiz.CorrectText())
 			case Checklist:
 				p.printf("        checklist %d items%s\n", len(b.Items), groupList(b.Items))
 			case Rating:

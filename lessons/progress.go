@@ -23,6 +23,13 @@ type Progress struct {
 	Skipped   map[string]bool   `json:"skipped,omitempty"`
 	Checks    map[string]bool   `json:"checks,omitempty"`
 	Ratings   map[string]int    `json:"ratings,omitempty"`
+	// Quiz holds the learner's graded answers by quiz id (quizplay.go);
+	// Picks the options ticked so far on a choose-all-that-apply quiz.
+	Quiz  map[string]QuizResult `json:"quiz,omitempty"`
+	Picks map[string]string     `json:"picks,omitempty"`
+	// Background is the background the learner chose after the
+	// self-assessment ("Data Science"), for their plan (plan.go).
+	Background string `json:"background,omitempty"`
 }
 
 // Answer is a learner's free-text answer to a question.
@@ -70,6 +77,9 @@ type LearnerRecord struct {
 	Name     string    `json:"name,omitempty"` // last display name seen
 	Active   string    `json:"active,omitempty"`
 	LastSeen time.Time `json:"last_seen,omitzero"`
+	// Pending is a quiz shown outside its lesson card (a retry or a
+	// review) whose typed answer the learner's next text is.
+	Pending *PendingQuiz `json:"pending_quiz,omitempty"`
 }
 
 // Store is what the engine needs from persistence. Every Update is durable

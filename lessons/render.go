@@ -16,6 +16,7 @@ func (e *request) render(les *Lesson, c *Card, p Progress) bot.Reply {
 		r.Context = fmt.Sprintf("Lesson %s · %s%d steps", dotted(les.ID), aboutMinutes(les.Minutes), len(les.Steps))
 	}
 	var answered, skipped bool
+	var options []bot.Button
 	for _, b := range c.Blocks {
 		switch b.Kind {
 		case Markdown:
@@ -40,14 +41,22 @@ func (e *request) render(les *Lesson, c *Card, p Progress) bot.Reply {
 			if (answered || skipped) && q.FollowUp != "" {
 				r.Blocks = append(r.Blocks, bot.Block{Kind: bot.BlockMarkdown, Text: q.FollowUp})
 			}
+		case Quiz:
+			var blocks []bot.Block
+			var open bool
+			blocks, options, open = quizView(les, b.Quiz, c.Key, p)
+			answered = !open
+			r.Blocks = append(r.Blocks, blocks...)
 		}
 	}
 	at := func(verb string) string { return bot.Action{Verb: verb, Lesson: les.ID, At: c.Key}.Encode() }
+	r.Buttons = append(r.Buttons, options...)
+	r.Buttons = append(r.Buttons, e.backgroundButtons(les, c, p)...)
 	if c.Index > 0 {
 		r.Buttons = append(r.Buttons, bot.Button{Label: "Back", Action: at(bot.VerbBack)})
 	}
 	switch {
-	case c.Question() != nil && !answered && !skipped:
+	case (c.Question() != nil || c.Quiz() != nil) && !answered && !skipped:
 		r.Buttons = append(r.Buttons, bot.Button{Label: "Skip question", Action: at(bot.VerbSkip)})
 	case c.Index == len(les.Cards)-1:
 		r.Buttons = append(r.Buttons, bot.Button{Label: "Finish lesson", Action: at(bot.VerbNext), Style: bot.StylePrimary})
@@ -74,8 +83,12 @@ func (e *request) completion(les *Lesson, p Progress) bot.Reply {
 	sum := Summarize(les, p)
 	text := fmt.Sprintf("You completed Lesson %s: %s.\n\n- Questions answered: %d of %d\n- Checklist items ticked: %d of %d\n- Self-assessment items rated: %d of %d\n\nType /%s to see your whole course, or /%s to go through it again.",
 		dotted(les.ID), lessonTitle(les.Title), sum.Answered, sum.Questions, sum.Checked, sum.Items, sum.Rated, sum.Ratings, e.statusName(), les.Command)
+	quiz, retry := quizCompletion(les, p)
+	if quiz != "" {
+		text = strings.Replace(text, "\n\nType /", "\n- "+quiz+"\n\nType /", 1)
+	}
 	return bot.Reply{Lesson: les.ID, Card: "completed", Title: "Lesson complete", Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: text}},
-		Buttons: []bot.Button{{Label: "Back", Action: bot.Action{Verb: bot.VerbBack, Lesson: les.ID, At: les.Cards[len(les.Cards)-1].Key}.Encode()}}}
+		Buttons: append(retry, bot.Button{Label: "Back", Action: bot.Action{Verb: bot.VerbBack, Lesson: les.ID, At: les.Cards[len(les.Cards)-1].Key}.Encode()})}
 }
 
 // PreviewReplies renders every card of a lesson as a fresh learner sees

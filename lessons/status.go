@@ -24,7 +24,7 @@ func (e *request) status(ctx context.Context, who bot.Learner) ([]bot.Reply, err
 	var lines []string
 	var buttons []bot.Button
 	var next string
-	var low []string
+	var low, plans []string
 	checklists := []string{}
 	for _, entry := range e.course.Catalogue {
 		p := byLesson[entry.ID]
@@ -49,15 +49,24 @@ func (e *request) status(ctx context.Context, who bot.Learner) ([]bot.Reply, err
 				buttons = append(buttons, bot.Button{Label: "Resume " + dotted(entry.ID), Action: bot.Action{Verb: bot.VerbOpen, Lesson: entry.ID}.Encode(), Style: bot.StylePrimary})
 			}
 		}
+		if les != nil && p.State() != StateNotStarted {
+			if c, t := quizScore(les, p); t > 0 {
+				state += fmt.Sprintf("; quiz %d of %d correct", c, t)
+			}
+		}
 		lines = append(lines, fmt.Sprintf("%s %s %s: %s", mark, dotted(entry.ID), entry.Title, state))
 		if les == nil || p.State() == StateNotStarted {
 			continue
+		}
+		if p.Background != "" {
+			plans = append(plans, e.planText(les, p))
+		} else {
+			low = append(low, e.lowRatings(les, p)...)
 		}
 		s := Summarize(les, p)
 		if s.Items > 0 {
 			checklists = append(checklists, fmt.Sprintf("Lesson %s: %d of %d items ticked", dotted(entry.ID), s.Checked, s.Items))
 		}
-		low = append(low, e.lowRatings(les, p)...)
 	}
 	if next == "" {
 		for _, entry := range e.course.Catalogue {
@@ -78,6 +87,9 @@ func (e *request) status(ctx context.Context, who bot.Learner) ([]bot.Reply, err
 	if len(low) > 0 {
 		sb.WriteString("\n\n**Self-assessment: worth revisiting**\n- " + strings.Join(low, "\n- "))
 	}
+	for _, pl := range plans {
+		sb.WriteString("\n\n" + pl)
+	}
 	sb.WriteString("\n\n**Next:** " + next)
 	return []bot.Reply{{Ephemeral: true, Title: "Your progress", Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: sb.String()}}, Buttons: buttons}}, nil
 }
@@ -85,29 +97,18 @@ func (e *request) status(ctx context.Context, who bot.Learner) ([]bot.Reply, err
 // lowRatings lists the items rated 1-2 with the lessons to revisit.
 func (e *request) lowRatings(les *Lesson, p Progress) []string {
 	var out []string
-	for _, c := range les.Cards {
-		for _, b := range c.Blocks {
-			if b.Kind != Rating {
-				continue
+	lowRated(les, p, func(it ItemDef, v int) {
+		to := e.revisit[it.ID]
+		hint := fmt.Sprintf("/%s %s", e.helpName(), it.Text)
+		if len(to) > 0 {
+			var cmds []string
+			for _, id := range to {
+				cmds = append(cmds, "/start-"+id)
 			}
-			for _, it := range b.Items {
-				v := p.Ratings[it.ID]
-				if v == 0 || v > 2 {
-					continue
-				}
-				to := e.revisit[it.ID]
-				hint := fmt.Sprintf("/%s %s", e.helpName(), it.Text)
-				if len(to) > 0 {
-					var cmds []string
-					for _, id := range to {
-						cmds = append(cmds, "/start-"+id)
-					}
-					hint = strings.Join(cmds, " or ")
-				}
-				out = append(out, fmt.Sprintf("%s (rated %d): revisit with %s", it.Text, v, hint))
-			}
+			hint = strings.Join(cmds, " or ")
 		}
-	}
+		out = append(out, fmt.Sprintf("%s (rated %d): revisit with %s", it.Text, v, hint))
+	})
 	return out
 }
 

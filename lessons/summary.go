@@ -15,6 +15,10 @@ type Summary struct {
 	Checked   int
 	Ratings   int
 	Rated     int
+	// Quizzes counts the lesson's graded questions, QuizCorrect those
+	// answered right at the first attempt (the score).
+	Quizzes     int
+	QuizCorrect int
 	// Open lists the checklist items not ticked yet, in lesson order.
 	Open []ItemDef
 }
@@ -38,6 +42,11 @@ func Summarize(les *Lesson, p Progress) Summary {
 					} else {
 						s.Open = append(s.Open, it)
 					}
+				}
+			case Quiz:
+				s.Quizzes++
+				if p.Quiz[b.Quiz.ID].Correct {
+					s.QuizCorrect++
 				}
 			case Rating:
 				for _, it := range b.Items {

@@ -184,7 +184,7 @@ func (s *server) close() {
 }
 
 func (s *server) knownCommand(name string) bool {
-	if name == lessons.ForgetCommand {
+	if name == lessons.ForgetCommand || name == lessons.ReviewCommand {
 		return true
 	}
 	for _, c := range cohortCommands(s.cfg) {
@@ -331,7 +331,11 @@ func slackCommands(c *lessons.Course) []slack.Command {
 	for _, cmd := range c.Commands() {
 		out = append(out, slack.Command{Name: cmd.Name, Description: cmd.Description, Usage: cmd.Usage})
 	}
-	return append(out, slack.Command{Name: lessons.ForgetCommand, Description: lessons.ForgetDescription})
+	out = append(out, slack.Command{Name: lessons.ForgetCommand, Description: lessons.ForgetDescription})
+	if c.HasQuizzes() {
+		out = append(out, slack.Command{Name: lessons.ReviewCommand, Description: lessons.ReviewDescription})
+	}
+	return out
 }
 
 func discordCommands(c *lessons.Course) []discord.Command {
@@ -339,7 +343,11 @@ func discordCommands(c *lessons.Course) []discord.Command {
 	for _, cmd := range c.Commands() {
 		out = append(out, discord.Command{Name: cmd.Name, Description: cmd.Description, Usage: cmd.Usage, Lesson: cmd.Role == lessons.RoleLesson})
 	}
-	return append(out, discord.Command{Name: lessons.ForgetCommand, Description: lessons.ForgetDescription})
+	out = append(out, discord.Command{Name: lessons.ForgetCommand, Description: lessons.ForgetDescription})
+	if c.HasQuizzes() {
+		out = append(out, discord.Command{Name: lessons.ReviewCommand, Description: lessons.ReviewDescription})
+	}
+	return out
 }
 
 func newDiscord(cfg Config, course *lessons.Course, h bot.Handler, db discord.Store, log *slog.Logger, client *http.Client, panics *bot.Panics) (*discord.Adapter, error) {

@@ -1,0 +1,246 @@
+package lessons
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/coursebot/coursebot/bot"
+)
+
+// Background is one "Coming from X:" entry of a module's common gaps by
+// background: the lessons it tells people from X to focus on.
+type Background struct {
+	Name    string   // "Data Science", as the module words it
+	Weak    string   // "Docker, CI/CD, cloud deployment", may be ""
+	Lessons []string // lesson ids in the module's order ("1-4")
+}
+
+// verbBackground records the learner's background: Lesson, Value = the
+// background's index in Lesson.Backgrounds, Item = its name (a check that
+// the course did not change under the button).
+const verbBackground = "background"
+
+var (
+	bgHeading = regexp.MustCompile(`^\*\*(?:[Cc]oming from |[Ff]rom |[Ii]f you come from )?(.+?):?\*\*:?\s*$`)
+	bgFocus   = regexp.MustCompile(`(?i)focus on:?\s*(?:lessons?\s*)?(.+)$`)
+	bgWeak    = regexp.MustCompile(`(?i)weaker on:?\s*(.+)$`)
+	lessonNum = regexp.MustCompile(`\b(\d+)\.(\d+)\b`)
+)
+
+// findBackgrounds reads the card of a lesson that lists lessons to focus on
+// by background: bold headings ("**Coming from Data Science:**") each
+// followed by a "Focus on: Lessons 1.4, 3.2, 4.1" line. It needs two such
+// backgrounds on one card; it returns that card's key.
+func findBackgrounds(les *Lesson) ([]Background, string) {
+	for _, c := range les.Cards {
+		var out []Background
+		var cur *Background
+		for _, b := range c.Blocks {
+			if b.Kind != Markdown {
+				continue
+			}
+			for _, line := range strings.Split(b.Text, "\n") {
+				t := strings.TrimSpace(line)
+				if m := bgHeading.FindStringSubmatch(t); m != nil {
+					out = append(out, Background{Name: strings.TrimSpace(m[1])})
+					cur = &out[len(out)-1]
+					continue
+				}
+				if cur == nil {
+					continue
+				}
+				t = strings.TrimSpace(listMarker.ReplaceAllString(t, ""))
+				if m := bgWeak.FindStringSubmatch(t); m != nil && cur.Weak == "" {
+					cur.Weak = strings.TrimSpace(m[1])
+				}
+				if m := bgFocus.FindStringSubmatch(t); m != nil && len(cur.Lessons) == 0 {
+					for _, n := range lessonNum.FindAllStringSubmatch(m[1], -1) {
+						cur.Lessons = append(cur.Lessons, n[1]+"-"+n[2])
+					}
+				}
+			}
+		}
+		out = slices.DeleteFunc(out, func(b Background) bool { return len(b.Lessons) == 0 })
+		if len(out) >= 2 {
+			return out, c.Key
+		}
+	}
+	return nil, ""
+}
+
+// backgroundButtons offers the backgrounds on the card that lists them.
+func (e *request) backgroundButtons(les *Lesson, c *Card, p Progress) []bot.Button {
+	if c.Key != les.BackgroundCard {
+		return nil
+	}
+	var out []bot.Button
+	for i, b := range les.Backgrounds {
+		label := "I come from " + b.Name
+		style := bot.StyleDefault
+		if p.Background == b.Name {
+			label, style = "✓ "+b.Name, bot.StylePrimary
+		}
+		out = append(out, bot.Button{Label: label, Style: style,
+			Action: bot.Action{Verb: verbBackground, Lesson: les.ID, Item: cut(b.Name, 40), Value: fmt.Sprint(i)}.Encode()})
+	}
+	return out
+}
+
+// chooseBackground records the learner's background and shows their plan.
+func (e *request) chooseBackground(ctx context.Context, who bot.Learner, les *Lesson, a bot.Action) ([]bot.Reply, error) {
+	var bg *Background
+	for i := range les.Backgrounds {
+		if fmt.Sprint(i) == a.Value && cut(les.Backgrounds[i].Name, 40) == a.Item {
+			bg = &les.Backgrounds[i]
+		}
+	}
+	if bg == nil {
+		return nil, refuse("That choice is no longer in Lesson %s; the course may have changed. Type /%s to see the current card.", dotted(les.ID), les.Command)
+	}
+	now := e.now()
+	_, p, err := e.store.UpdateProgress(ctx, who.Key(), les.ID, func(rec *LearnerRecord, p *Progress) error {
+		if p.State() == StateNotStarted {
+			return refuse("You have not started Lesson %s yet: type /%s.", dotted(les.ID), les.Command)
+		}
+		touch(rec, who, les.ID, now)
+		p.Background, p.Updated = bg.Name, now
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	var out []bot.Reply
+	if card := cardByKey(les, les.BackgroundCard); card != nil {
+		r := e.render(les, card, p)
+		r.Update = true
+		if card.Key != p.Card {
+			r.Buttons = e.backgroundButtons(les, card, p)
+		}
+		out = append(out, r)
+	}
+	text := e.planText(les, p)
+	out = append(out, bot.Reply{Lesson: les.ID, Title: "Your plan", Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: text +
+		fmt.Sprintf("\n\n/%s keeps showing this plan. Press Next to go on with the lesson.", e.statusName())}}})
+	return out, nil
+}
+
+func cardByKey(les *Lesson, key string) *Card {
+	for _, c := range les.Cards {
+		if c.Key == key {
+			return c
+		}
+	}
+	return nil
+}
+
+// PlanItem is one lesson of a learner's plan.
+type PlanItem struct {
+	Lesson string
+	Why    []string
+	// rank: the lowest rating pointing here (1, 2) or 9 for a lesson
+	// named only by the background; bg: its place in the background's
+	// list, or -1.
+	rank, bg int
+}
+
+// plan combines the learner's self-assessment items rated 1-2 with the
+// lessons the module names for their background: first the lessons the
+// lowest ratings point to (rated 1 before rated 2; among equals, a lesson
+// that is also a common gap for the background first, then course order),
+// then the background's remaining lessons in the module's order.
+func (e *request) plan(les *Lesson, p Progress) []PlanItem {
+	items := map[string]*PlanItem{}
+	get := func(id string) *PlanItem {
+		if it, ok := items[id]; ok {
+			return it
+		}
+		it := &PlanItem{Lesson: id, rank: 9, bg: -1}
+		items[id] = it
+		return it
+	}
+	lowRated(les, p, func(it ItemDef, v int) {
+		for _, id := range e.revisit[it.ID] {
+			pi := get(id)
+			pi.rank = min(pi.rank, v)
+			pi.Why = append(pi.Why, fmt.Sprintf("you rated %s %d of 5", it.Text, v))
+		}
+	})
+	for _, b := range les.Backgrounds {
+		if b.Name != p.Background {
+			continue
+		}
+		for i, id := range b.Lessons {
+			pi := get(id)
+			if pi.bg < 0 {
+				pi.bg = i
+				pi.Why = append(pi.Why, "a common gap for people from "+b.Name)
+			}
+		}
+	}
+	out := make([]PlanItem, 0, len(items))
+	for _, it := range items {
+		out = append(out, *it)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.rank != b.rank {
+			return a.rank < b.rank
+		}
+		if (a.bg >= 0) != (b.bg >= 0) {
+			return a.bg >= 0
+		}
+		if a.rank == 9 && a.bg != b.bg {
+			return a.bg < b.bg
+		}
+		return lessonLess(a.Lesson, b.Lesson)
+	})
+	return out
+}
+
+// planText renders the plan as a numbered list with each lesson's command.
+func (e *request) planText(les *Lesson, p Progress) string {
+	items := e.plan(les, p)
+	head := "**Your plan: lessons to revisit, in order**"
+	if p.Background != "" {
+		head = fmt.Sprintf("**Your plan (from your self-assessment and your %s background): lessons to revisit, in order**", p.Background)
+	}
+	if len(items) == 0 {
+		return head + "\nNothing to revisit: no item rated 1 or 2, and no background chosen."
+	}
+	var sb strings.Builder
+	sb.WriteString(head)
+	for i, it := range items {
+		entry, ok := e.course.Entry(it.Lesson)
+		title, cmd := "", "/start-"+it.Lesson
+		if ok {
+			title, cmd = " "+entry.Title, "/"+entry.Command
+		}
+		note := ""
+		if !ok || !entry.Installed {
+			note = " (not installed yet)"
+		}
+		fmt.Fprintf(&sb, "\n%d. Lesson %s%s: %s%s. Why: %s.", i+1, dotted(it.Lesson), title, cmd, note, strings.Join(it.Why, "; "))
+	}
+	return sb.String()
+}
+
+// lowRated calls fn for each self-assessment item of les rated 1-2, in
+// lesson order.
+func lowRated(les *Lesson, p Progress, fn func(it ItemDef, v int)) {
+	for _, c := range les.Cards {
+		for _, b := range c.Blocks {
+			if b.Kind != Rating {
+				continue
+			}
+			for _, it := range b.Items {
+				if v := p.Ratings[it.ID]; v > 0 && v <= 2 {
+					fn(it, v)
+				}
+			}
+		}
+	}
+}

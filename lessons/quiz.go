@@ -1,0 +1,374 @@
+package lessons
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"unicode"
+)
+
+// QuizDef is a graded question written as `Quiz: "..."` in a tutor script
+// or a module (see docs/course-format.md). With Options it is multiple
+// choice, otherwise a short answer compared with Accept.
+type QuizDef struct {
+	ID      string
+	Prompt  string
+	Options []QuizOption
+	// Correct are the letters of the right options. With more than one,
+	// Any says whether one of them is enough ("Answer: B | D") or all are
+	// needed ("Answer: B, D").
+	Correct []string
+	Any     bool
+	// Accept are the short answer's alternatives as written ("dvc.yaml").
+	Accept  []string
+	Explain string // Markdown, may be ""
+	Line    int
+}
+
+// QuizOption is one lettered option of a multiple-choice quiz.
+type QuizOption struct {
+	Letter string // "A"
+	Text   string
+}
+
+// MaxQuizOptions bounds the options of one quiz: each is a button, and a
+// card's buttons must fit Discord's 25 components with room for navigation.
+const MaxQuizOptions = 10
+
+// Multi reports whether the learner must pick several options.
+func (q *QuizDef) Multi() bool { return len(q.Options) > 0 && len(q.Correct) > 1 && !q.Any }
+
+// HasQuizzes reports whether any installed lesson has a quiz.
+func (c *Course) HasQuizzes() bool {
+	for _, les := range c.Lessons {
+		if len(lessonQuizzes(les)) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// Quiz returns the card's quiz, or nil.
+func (c *Card) Quiz() *QuizDef {
+	for i := range c.Blocks {
+		if c.Blocks[i].Quiz != nil {
+			return c.Blocks[i].Quiz
+		}
+	}
+	return nil
+}
+
+// CorrectText is the right answer as the learner is told it.
+func (q *QuizDef) CorrectText() string {
+	if len(q.Options) == 0 {
+		return strings.Join(q.Accept, " or ")
+	}
+	var parts []string
+	for _, l := range q.Correct {
+		parts = append(parts, l+") "+q.option(l))
+	}
+	if q.Any {
+		return strings.Join(parts, " or ")
+	}
+	return strings.Join(parts, " and ")
+}
+
+func (q *QuizDef) option(letter string) string {
+	for _, o := range q.Options {
+		if o.Letter == letter {
+			return o.Text
+		}
+	}
+	return ""
+}
+
+// Grade says whether answer is right. For multiple choice, answer is the
+// chosen letters ("B", "BD"); for a short answer, the learner's text,
+// compared case-, space- and backtick-insensitively.
+func (q *QuizDef) Grade(answer string) bool {
+	if len(q.Options) == 0 {
+		got := normAnswer(answer)
+		for _, a := range q.Accept {
+			if got != "" && normAnswer(a) == got {
+				return true
+			}
+		}
+		return false
+	}
+	picked := letters(answer)
+	if q.Any {
+		return len(picked) == 1 && slices.Contains(q.Correct, picked[0])
+	}
+	return slices.Equal(picked, q.Correct)
+}
+
+// Letters reads a typed choice of a multiple-choice quiz: letters ("b",
+// "B, D", "b and d", "(c)") or an option's exact text. It returns the
+// sorted distinct letters and false when the text names no option.
+func (q *QuizDef) Letters(text string) (string, bool) {
+	t := strings.TrimSpace(text)
+	for _, o := range q.Options {
+		if normAnswer(o.Text) == normAnswer(t) {
+			return o.Letter, true
+		}
+	}
+	var out []string
+	for _, f := range strings.FieldsFunc(strings.ToUpper(t), func(r rune) bool {
+		return unicode.IsSpace(r) || strings.ContainsRune(",;/&()+.", r)
+	}) {
+		if f == "AND" {
+			continue
+		}
+		if q.option(f) == "" {
+			return "", false
+		}
+		out = append(out, f)
+	}
+	if len(out) == 0 {
+		return "", false
+	}
+	return strings.Join(letters(strings.Join(out, "")), ""), true
+}
+
+// letters returns the distinct upper-case letters of s, sorted.
+func letters(s string) []string {
+	var out []string
+	for _, r := range strings.ToUpper(s) {
+		if r >= 'A' && r <= 'Z' && !slices.Contains(out, string(r)) {
+			out = append(out, string(r))
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// normAnswer folds case, drops spaces and backticks, surrounding quotes and
+// a final full stop, so "`DVC.yaml`." matches "dvc.yaml".
+func normAnswer(s string) string {
+	s = strings.TrimSpace(s)
+	s = strings.TrimRight(s, ".!?;")
+	s = strings.Trim(s, `"'“”‘’`)
+	var sb strings.Builder
+	for _, r := range strings.ToLower(s) {
+		if unicode.IsSpace(r) || r == '`' {
+			continue
+		}
+		sb.WriteRune(r)
+	}
+	return sb.String()
+}
+
+var (
+	quizStart   = regexp.MustCompile(`^Quiz:`)
+	quizOption  = regexp.MustCompile(`^\(?([A-Za-z])[).]\s+(.*)$`)
+	quizAnswer  = regexp.MustCompile(`(?i)^answers?:\s*(.*)$`)
+	quizExplain = regexp.MustCompile(`(?i)^(?:explain|explanation):\s*(.*)$`)
+	listMarker  = regexp.MustCompile(`^\s*[-*+]\s+`)
+	answerPick  = regexp.MustCompile(`^\(?([A-Za-z])[).]\s+\S`)
+	answerSplit = regexp.MustCompile(`(?i)\s*(?:,|;|\band\b|\s)\s*`)
+)
+
+// isQuizLine reports whether a line (list marker removed) continues a quiz:
+// an option, an Answer or an Explain line.
+func isQuizLine(line string) bool {
+	t := strings.TrimSpace(listMarker.ReplaceAllString(line, ""))
+	return quizOption.MatchString(t) || quizAnswer.MatchString(t) || quizExplain.MatchString(t)
+}
+
+// quiz parses the quiz starting at blocks[i] (a paragraph beginning with
+// "Quiz:") and the blocks that continue it: options, "Answer:" and
+// "Explain:" may share the paragraph or follow as paragraphs or list
+// items. It returns the quiz (nil when it is unusable; the problems are
+// reported) and the index of its last block.
+func (cv *converter) quiz(blocks []mdBlock, i int) (*QuizDef, int) {
+	type line struct {
+		text string
+		num  int
+	}
+	var lines []line
+	take := func(b mdBlock) {
+		for k, l := range strings.Split(b.text, "\n") {
+			lines = append(lines, line{strings.TrimSpace(listMarker.ReplaceAllString(l, "")), b.start + k})
+		}
+	}
+	take(blocks[i])
+	end := i
+	for end+1 < len(blocks) {
+		b := blocks[end+1]
+		if b.kind != mdParagraph && b.kind != mdList {
+			break
+		}
+		if !isQuizLine(strings.SplitN(b.text, "\n", 2)[0]) {
+			break
+		}
+		end++
+		take(b)
+	}
+
+	start := blocks[i].start
+	q := &QuizDef{Line: start}
+	field := "prompt"
+	var answer string
+	answerLine := 0
+	var explain []string
+	for n, l := range lines {
+		t := l.text
+		if n == 0 {
+			t = strings.TrimSpace(strings.TrimPrefix(t, "Quiz:"))
+			q.Prompt = t
+			continue
+		}
+		if m := quizAnswer.FindStringSubmatch(t); m != nil {
+			if answerLine != 0 {
+				cv.l.problem(cv.file, l.num, "quiz has a second \"Answer:\" line (the first is on line %d); put alternatives on one line separated by |", answerLine)
+				continue
+			}
+			field, answer, answerLine = "answer", m[1], l.num
+			continue
+		}
+		if m := quizExplain.FindStringSubmatch(t); m != nil {
+			field = "explain"
+			explain = append(explain, m[1])
+			continue
+		}
+		if m := quizOption.FindStringSubmatch(t); m != nil && field != "answer" && field != "explain" {
+			letter := strings.ToUpper(m[1])
+			text := strings.TrimSpace(m[2])
+			want := string(rune('A' + len(q.Options)))
+			switch {
+			case q.option(letter) != "":
+				cv.l.problem(cv.file, l.num, "quiz option %s appears twice", letter)
+			case letter != want:
+				cv.l.problem(cv.file, l.num, "quiz option %s should be %s: options are lettered A, B, C, ... in order", letter, want)
+			case text == "":
+				cv.l.problem(cv.file, l.num, "quiz option %s has no text", letter)
+			}
+			for _, o := range q.Options {
+				if text != "" && normAnswer(o.Text) == normAnswer(text) {
+					cv.l.problem(cv.file, l.num, "quiz options %s and %s say the same thing", o.Letter, letter)
+				}
+			}
+			q.Options = append(q.Options, QuizOption{Letter: letter, Text: text})
+			field = "option"
+			continue
+		}
+		switch field { // a wrapped line continues what it follows
+		case "prompt":
+			q.Prompt += " " + t
+		case "option":
+			o := &q.Options[len(q.Options)-1]
+			o.Text = strings.TrimSpace(o.Text + " " + t)
+		case "answer":
+			answer += " " + t
+		case "explain":
+			explain = append(explain, t)
+		}
+	}
+	q.Prompt = strings.TrimSpace(strings.Trim(strings.TrimSpace(q.Prompt), `"“”`))
+	q.Explain = strings.TrimSpace(strings.Join(explain, "\n"))
+	ok := true
+	if q.Prompt == "" {
+		cv.l.problem(cv.file, start, "quiz has no question: write Quiz: \"...\"")
+		ok = false
+	}
+	switch {
+	case len(q.Options) == 1:
+		cv.l.problem(cv.file, start, "quiz has one option; a multiple-choice quiz needs at least two (A, B)")
+		ok = false
+	case len(q.Options) > MaxQuizOptions:
+		cv.l.problem(cv.file, start, "quiz has %d options; at most %d fit as buttons", len(q.Options), MaxQuizOptions)
+		ok = false
+	}
+	answer = strings.TrimSpace(answer)
+	if answerLine == 0 || answer == "" {
+		at := start
+		if answerLine != 0 {
+			at = answerLine
+		}
+		cv.l.problem(cv.file, at, "quiz %q has no answer: add a line \"Answer: B\" (multiple choice) or \"Answer: text | other text\" (short answer)", cut(q.Prompt, 60))
+		return nil, end
+	}
+	if len(q.Options) == 0 {
+		for _, a := range strings.Split(answer, "|") {
+			if a = strings.TrimSpace(a); a != "" {
+				q.Accept = append(q.Accept, a)
+			}
+		}
+	} else if !cv.quizCorrect(q, answer, answerLine) {
+		ok = false
+	}
+	if !ok {
+		return nil, end
+	}
+	q.ID = cv.id("z", q.Prompt)
+	return q, end
+}
+
+// quizCorrect reads a multiple-choice Answer line: "B", "B | D" (either),
+// "B, D" or "B and D" (both), or "B) the option's text".
+func (cv *converter) quizCorrect(q *QuizDef, answer string, line int) bool {
+	var toks []string
+	switch {
+	case answerPick.MatchString(answer):
+		toks = []string{answerPick.FindStringSubmatch(answer)[1]}
+	case strings.Contains(answer, "|"):
+		q.Any = true
+		toks = strings.Split(answer, "|")
+	default:
+		toks = answerSplit.Split(answer, -1)
+	}
+	valid := make([]string, 0, len(q.Options))
+	for _, o := range q.Options {
+		valid = append(valid, o.Letter)
+	}
+	for _, t := range toks {
+		t = strings.ToUpper(strings.Trim(strings.TrimSpace(t), "()"))
+		if t == "" {
+			continue
+		}
+		if len(t) != 1 || q.option(t) == "" {
+			cv.l.problem(cv.file, line, "quiz answer %q is not one of the options %s", t, strings.Join(valid, ", "))
+			return false
+		}
+		if !slices.Contains(q.Correct, t) {
+			q.Correct = append(q.Correct, t)
+		}
+	}
+	slices.Sort(q.Correct)
+	if len(q.Correct) == 0 {
+		cv.l.problem(cv.file, line, "quiz answer names no option; write Answer: B")
+		return false
+	}
+	if len(q.Correct) == 1 {
+		q.Any = false
+	}
+	return true
+}
+
+func cut(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}
+
+// quizPrompt is the quiz as the learner reads it: the question and, for
+// multiple choice, the lettered options.
+func quizPrompt(q *QuizDef) string {
+	var sb strings.Builder
+	sb.WriteString("**Quiz:** " + q.Prompt)
+	if len(q.Options) > 0 {
+		sb.WriteString("\n")
+	}
+	for _, o := range q.Options {
+		fmt.Fprintf(&sb, "\n- **%s)** %s", o.Letter, o.Text)
+	}
+	switch {
+	case q.Multi():
+		sb.WriteString("\n\n_Choose all that apply, then press Check answer (or type the letters, such as \"B D\")._")
+	case len(q.Options) == 0:
+		sb.WriteString("\n\n_Type your answer._")
+	}
+	return sb.String()
+}
