@@ -47,3 +47,13 @@ func (p *Panics) Report(where string, v any) {
 		p.Count(where, v)
 	}
 }
+
+// FaultNotice is what a learner is told when their message could not be
+// handled because of a fault on our side (a damaged database, a recovered
+// panic): nothing they did before is lost, and nothing is asked of them.
+const FaultNotice = "Sorry, something went wrong on our side; your progress so far is safe. Please try again later."
+
+// FaultReply is FaultNotice as an ephemeral reply in place.
+func FaultReply() Reply {
+	return Reply{Ephemeral: true, Blocks: []Block{{Kind: BlockMarkdown, Text: FaultNotice}}}
+}

@@ -196,7 +196,9 @@ func (h *Handler) Handle(ctx context.Context, m bot.Message) ([]bot.Reply, error
 		return []bot.Reply{notice(r.msg)}, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("cohorts: %s %s for %s: %w", m.Command, firstWord(m.Args), m.Learner.Key(), err)
+		// No learner key: errors reach the log, which names the learner
+		// (hashed) in its own attribute.
+		return nil, fmt.Errorf("cohorts: %s %s: %w", m.Command, firstWord(m.Args), err)
 	}
 	return replies, nil
 }

@@ -116,7 +116,10 @@ func (eng *Engine) Handle(ctx context.Context, m bot.Message) ([]bot.Reply, erro
 		return []bot.Reply{{Ephemeral: true, Lesson: m.Lesson, Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: r.msg}}, Buttons: r.buttons}}, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("handle %s for %s: %w", kindName(m.Kind), m.Learner.Key(), err)
+		// No learner key in the error: it reaches the operator's log,
+		// whose learner= attribute names the learner as log.learner_ids
+		// says (hashed by default).
+		return nil, fmt.Errorf("handle %s: %w", kindName(m.Kind), err)
 	}
 	return replies, nil
 }

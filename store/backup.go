@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -13,10 +14,18 @@ import (
 // keeps running (a read transaction: writers are not blocked, but a very
 // long backup holds back file growth). It returns the bytes written.
 func (db *DB) Backup(w io.Writer) (int64, error) {
+	return db.BackupSized(func(int64) io.Writer { return w })
+}
+
+// BackupSized is Backup for a writer that needs the copy's size first (an
+// HTTP response's Content-Length, so a cut-off copy is detected): start is
+// called once, inside the read transaction, with the exact size of the
+// copy, and returns where to write it.
+func (db *DB) BackupSized(start func(size int64) io.Writer) (int64, error) {
 	var n int64
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		var err error
-		n, err = tx.WriteTo(w)
+		n, err = tx.WriteTo(start(tx.Size()))
 		return err
 	})
 	if err != nil {
@@ -28,7 +37,34 @@ func (db *DB) Backup(w io.Writer) (int64, error) {
 // BackupFile writes a consistent copy of the database to path (mode 0600):
 // first to path.tmp, fsynced, then renamed over path, so path is either the
 // old backup or the complete new one.
-func (db *DB) BackupFile(path string) (err error) {
+func (db *DB) BackupFile(path string) error {
+	return writeAtomic(path, func(w io.Writer) error { _, err := db.Backup(w); return err }, nil)
+}
+
+// WriteBackup writes what fill writes (a copy from DB.Backup, or one
+// streamed from a running bot) to path like BackupFile, and checks the
+// copy (Check, waiting up to timeout for its lock) before renaming it over
+// path: a copy that is not a sound coursebot database never replaces a
+// good older one. It returns what Check found.
+func WriteBackup(path string, fill func(io.Writer) error, timeout time.Duration) (CheckReport, error) {
+	var rep CheckReport
+	err := writeAtomic(path, fill, func(tmp string) error {
+		var err error
+		rep, err = Check(tmp, timeout)
+		if err != nil {
+			return err
+		}
+		if len(rep.Problems) > 0 {
+			return fmt.Errorf("the copy fails its check (%d problem(s), first: %s); %s was left as it was", len(rep.Problems), rep.Problems[0], path)
+		}
+		return nil
+	})
+	return rep, err
+}
+
+// writeAtomic writes fill's output to path.tmp, fsyncs it, runs verify on
+// it (when not nil) and renames it over path, fsyncing the directory.
+func writeAtomic(path string, fill func(io.Writer) error, verify func(tmp string) error) (err error) {
 	tmp := path + ".tmp"
 	// A leftover tmp file may have a looser mode: start from scratch.
 	if err := os.Remove(tmp); err != nil && !os.IsNotExist(err) {
@@ -38,20 +74,29 @@ func (db *DB) BackupFile(path string) (err error) {
 	if err != nil {
 		return fmt.Errorf("backup to %s: %w", path, err)
 	}
+	closed := false
 	defer func() {
 		if err != nil {
-			_ = f.Close()
+			if !closed {
+				_ = f.Close()
+			}
 			_ = os.Remove(tmp)
 		}
 	}()
-	if _, err := db.Backup(f); err != nil {
+	if err := fill(f); err != nil {
 		return err
 	}
 	if err := f.Sync(); err != nil {
 		return fmt.Errorf("backup to %s: %w", path, err)
 	}
+	closed = true
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("backup to %s: %w", path, err)
+	}
+	if verify != nil {
+		if err := verify(tmp); err != nil {
+			return err
+		}
 	}
 	if err := os.Rename(tmp, path); err != nil {
 		return fmt.Errorf("backup to %s: %w", path, err)

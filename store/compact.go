@@ -28,7 +28,7 @@ func (db *DB) CompactTo(path string) (int64, error) {
 		return 0, fmt.Errorf("compact to %s: %w", path, err)
 	}
 	// 64 MiB per transaction bounds memory on big files.
-	if err := bolt.Compact(dst, db.bolt, 64<<20); err != nil {
+	if err := compact(dst, db.bolt, 64<<20); err != nil {
 		_ = dst.Close()
 		_ = os.Remove(tmp)
 		return 0, fmt.Errorf("compact %s to %s: %w", db.path, path, err)
@@ -45,4 +45,11 @@ func (db *DB) CompactTo(path string) (int64, error) {
 		return 0, fmt.Errorf("compact to %s: %w", path, err)
 	}
 	return fi.Size(), nil
+}
+
+// compact is bolt.Compact with a panic on a damaged page turned into
+// ErrDamaged, as the store's own transactions do.
+func compact(dst *bolt.DB, src *guarded, txMaxSize int64) (err error) {
+	defer src.recoverFault(&err)
+	return bolt.Compact(dst, src.DB, txMaxSize)
 }

@@ -40,7 +40,7 @@ func (db *DB) Progress(ctx context.Context, learner, lesson string) (lessons.Pro
 		return err
 	})
 	if err != nil {
-		return lessons.Progress{Lesson: lesson}, fmt.Errorf("read progress of %s in %s: %w", learner, lesson, err)
+		return lessons.Progress{Lesson: lesson}, fmt.Errorf("read progress in %s: %w", lesson, err)
 	}
 	return p, nil
 }
@@ -58,7 +58,7 @@ func (db *DB) LearnerProgress(ctx context.Context, learner string) ([]lessons.Pr
 		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 			var p lessons.Progress
 			if err := json.Unmarshal(v, &p); err != nil {
-				return fmt.Errorf("decode progress %q: %w", k, err)
+				return fmt.Errorf("decode progress in %s: %w", k[len(prefix):], err)
 			}
 			p.Lesson = string(k[len(prefix):])
 			out = append(out, p)
@@ -66,7 +66,7 @@ func (db *DB) LearnerProgress(ctx context.Context, learner string) ([]lessons.Pr
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("read progress of %s: %w", learner, err)
+		return nil, fmt.Errorf("read progress: %w", err)
 	}
 	// Keys sort bytewise, which is lesson-id order already; sort anyway so
 	// the contract does not hang on the key layout.
@@ -86,7 +86,7 @@ func (db *DB) Learner(ctx context.Context, learner string) (lessons.LearnerRecor
 		return err
 	})
 	if err != nil {
-		return lessons.LearnerRecord{Key: learner}, fmt.Errorf("read learner %s: %w", learner, err)
+		return lessons.LearnerRecord{Key: learner}, fmt.Errorf("read learner record: %w", err)
 	}
 	return rec, nil
 }
@@ -170,10 +170,10 @@ func (db *DB) UpdateProgress(ctx context.Context, learner, lesson string, fn fun
 		return nil
 	})
 	if err != nil {
-		return lessons.LearnerRecord{}, lessons.Progress{}, fmt.Errorf("update progress of %s in %s: %w", learner, lesson, err)
+		return lessons.LearnerRecord{}, lessons.Progress{}, fmt.Errorf("update progress in %s: %w", lesson, err)
 	}
 	if outErr != nil {
-		return lessons.LearnerRecord{}, lessons.Progress{}, fmt.Errorf("update progress of %s in %s: %w", learner, lesson, outErr)
+		return lessons.LearnerRecord{}, lessons.Progress{}, fmt.Errorf("update progress in %s: %w", lesson, outErr)
 	}
 	return rec, prog, nil
 }
@@ -182,7 +182,7 @@ func getLearner(tx *bolt.Tx, learner string) (lessons.LearnerRecord, error) {
 	rec := lessons.LearnerRecord{Key: learner}
 	if v := tx.Bucket(bucketLearners).Get([]byte(learner)); v != nil {
 		if err := json.Unmarshal(v, &rec); err != nil { // Unmarshal copies out of the mmap
-			return lessons.LearnerRecord{Key: learner}, fmt.Errorf("decode learner %s: %w", learner, err)
+			return lessons.LearnerRecord{Key: learner}, fmt.Errorf("decode learner record: %w", err)
 		}
 		rec.Key = learner
 	}
@@ -193,7 +193,7 @@ func getProgress(tx *bolt.Tx, learner, lesson string) (lessons.Progress, error) 
 	p := lessons.Progress{Lesson: lesson}
 	if v := tx.Bucket(bucketProgress).Get(progressKey(learner, lesson)); v != nil {
 		if err := json.Unmarshal(v, &p); err != nil {
-			return lessons.Progress{Lesson: lesson}, fmt.Errorf("decode progress of %s in %s: %w", learner, lesson, err)
+			return lessons.Progress{Lesson: lesson}, fmt.Errorf("decode progress in %s: %w", lesson, err)
 		}
 		p.Lesson = lesson
 	}

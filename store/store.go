@@ -71,11 +71,14 @@ type Options struct {
 	// (0-byte) file. Without it such a file is refused with ErrEmpty; a
 	// missing file is always created.
 	NewIfEmpty bool
+	// OnFault is called (from the failing caller's goroutine) each time a
+	// transaction meets a damaged page; see ErrDamaged and DB.Fault.
+	OnFault func(error)
 }
 
 // DB is an open coursebot database. It is safe for concurrent use.
 type DB struct {
-	bolt *bolt.DB
+	bolt *guarded // bbolt, with panics on damaged pages turned into ErrDamaged (fault.go)
 	path string
 	now  func() time.Time
 	// writers counts UpdateProgress calls in flight: a lone writer
@@ -185,7 +188,7 @@ func open(path string, opts Options, migs []migration) (db *DB, err error) {
 		}
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	return &DB{bolt: bdb, path: path, now: opts.Now}, nil
+	return &DB{bolt: &guarded{DB: bdb, path: path, onFault: opts.OnFault}, path: path, now: opts.Now}, nil
 }
 
 // initSchema creates the buckets and runs the migrations, all in one

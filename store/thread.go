@@ -55,7 +55,7 @@ func (db *DB) PutThread(ctx context.Context, t Thread) error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("store thread of %s in %s on %s: %w", t.Learner, t.Lesson, t.Platform, err)
+		return fmt.Errorf("store thread in %s on %s: %w", t.Lesson, t.Platform, err)
 	}
 	return nil
 }
@@ -75,7 +75,7 @@ func (db *DB) ThreadFor(ctx context.Context, platform, learner, lesson string) (
 		return err
 	})
 	if err != nil {
-		return Thread{}, false, fmt.Errorf("find thread of %s in %s on %s: %w", learner, lesson, platform, err)
+		return Thread{}, false, fmt.Errorf("find thread in %s on %s: %w", lesson, platform, err)
 	}
 	return t, ok, nil
 }

@@ -32,6 +32,7 @@ type Config struct {
 	Course    CourseConfig    `yaml:"course"`
 	Store     StoreConfig     `yaml:"store"`
 	HTTP      HTTPConfig      `yaml:"http"`
+	Admin     AdminConfig     `yaml:"admin"`
 	Log       LogConfig       `yaml:"log"`
 	Admins    []string        `yaml:"admins"`
 	Slack     SlackConfig     `yaml:"slack"`
@@ -58,6 +59,12 @@ type StoreConfig struct {
 	// NewDB is --new-db, never a config key: an existing empty (0-byte)
 	// file at Path may be started over as a new database.
 	NewDB bool `yaml:"-"`
+}
+
+// AdminConfig is the operator's HTTP server: /metrics, the probes and
+// POST /admin/backup, on an address apart from the public webhooks.
+type AdminConfig struct {
+	Listen string `yaml:"listen"`
 }
 
 // HTTPConfig is the bot's HTTP server.
@@ -135,6 +142,7 @@ func DefaultConfig() Config {
 			WriteTimeout: 10 * time.Second,
 			MaxBodyBytes: 1 << 20,
 		},
+		Admin:  AdminConfig{Listen: "127.0.0.1:9090"},
 		Log:    LogConfig{Format: "text", Level: "info", LearnerIDs: "hashed"},
 		Admins: []string{},
 		Slack: SlackConfig{
@@ -542,6 +550,9 @@ func validate(cfg *Config, lines map[string]int) []Problem {
 	if _, _, err := net.SplitHostPort(cfg.HTTP.Listen); err != nil {
 		bad("http.listen", "%q is not host:port (for example \":8080\" or \"127.0.0.1:8080\")", cfg.HTTP.Listen)
 	}
+	if _, _, err := net.SplitHostPort(cfg.Admin.Listen); err != nil {
+		bad("admin.listen", "%q is not host:port (for example \"127.0.0.1:9090\")", cfg.Admin.Listen)
+	}
 	for i, a := range cfg.Admins {
 		key := fmt.Sprintf("admins[%d]", i)
 		l, ok := bot.ParseLearnerKey(a)
@@ -745,15 +756,7 @@ func (l LogConfig) SlogLevel() slog.Level {
 func (l LogConfig) NewLogger(w io.Writer) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: l.SlogLevel()}
 	if l.LearnerIDs == "hashed" {
-		ids := learnerLogger{hashed: true}
-		opts.ReplaceAttr = func(_ []string, a slog.Attr) slog.Attr {
-			if (a.Key == "learner" || a.Key == "recipient") && a.Value.Kind() == slog.KindString {
-				if v := a.Value.String(); strings.Contains(v, ":") && !strings.HasPrefix(v, "h:") {
-					a.Value = slog.StringValue(ids.id(v))
-				}
-			}
-			return a
-		}
+		opts.ReplaceAttr = hashLearnerKeys(learnerLogger{hashed: true}) // redact.go
 	}
 	if l.Format == "json" {
 		return slog.New(slog.NewJSONHandler(w, opts))

@@ -60,8 +60,12 @@ func loadCourse(dir string) (*lessons.Course, error) {
 	return lessons.LoadDir(dir)
 }
 
-func openStore(cfg Config) (*store.DB, error) {
-	db, err := store.Open(cfg.Store.Path, store.Options{LockTimeout: cfg.Store.LockTimeout, NewIfEmpty: cfg.Store.NewDB})
+func openStore(cfg Config) (*store.DB, error) { return openStoreWith(cfg, nil) }
+
+// openStoreWith is openStore with onFault called on every storage fault
+// (store.Options.OnFault).
+func openStoreWith(cfg Config, onFault func(error)) (*store.DB, error) {
+	db, err := store.Open(cfg.Store.Path, store.Options{LockTimeout: cfg.Store.LockTimeout, NewIfEmpty: cfg.Store.NewDB, OnFault: onFault})
 	if err != nil {
 		return nil, fmt.Errorf("open store (store.path): %w", err)
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"net/http"
@@ -236,7 +237,7 @@ func TestBackupWritesAUsableCopy(t *testing.T) {
 func TestServeAnswersHealthRefusesForgedRequestsAndStopsOnSIGTERM(t *testing.T) {
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "serve.yaml")
-	body := "store:\n  path: " + filepath.Join(dir, "serve.db") + "\nhttp:\n  listen: 127.0.0.1:0\nslack:\n  enabled: true\n  mode: http\n  api_url: http://127.0.0.1:1/api/\n"
+	body := "store:\n  path: " + filepath.Join(dir, "serve.db") + "\nhttp:\n  listen: 127.0.0.1:0\nadmin:\n  listen: 127.0.0.1:0\nslack:\n  enabled: true\n  mode: http\n  api_url: http://127.0.0.1:1/api/\n"
 	if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -257,12 +258,11 @@ func TestServeAnswersHealthRefusesForgedRequestsAndStopsOnSIGTERM(t *testing.T) 
 		t.Fatal(err)
 	}
 	defer cmd.Process.Kill()
-	line := make([]byte, 200)
-	n, err := stdout.Read(line)
+	line, err := bufio.NewReader(stdout).ReadString('\n')
 	if err != nil {
 		t.Fatalf("read address: %v (stderr %s)", err, errb.String())
 	}
-	addr := strings.TrimSpace(strings.TrimPrefix(string(line[:n]), "coursebot serving on "))
+	addr := strings.TrimSpace(strings.TrimPrefix(line, "coursebot serving on "))
 	resp, err := http.Get("http://" + addr + "/healthz")
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("healthz: %v %v", resp, err)

@@ -50,8 +50,12 @@ Usage:
   coursebot lessons check DIR           validate a course directory
   coursebot lessons outline [--course DIR] LESSON
                                         print what a learner gets in a lesson (e.g. 4-4)
-  coursebot backup [--config FILE] [--db FILE] PATH
-                                        write a consistent copy of the database
+  coursebot backup [--config FILE] [--db FILE] [--admin HOST:PORT] PATH
+                                        write a consistent, checked copy of the database
+                                        (of a running bot: through its admin.listen)
+  coursebot check [--config FILE] [--db FILE] [FILE]
+                                        check a database (bot stopped, or a backup):
+                                        one line per problem, exit 1 if any
   coursebot export [--config FILE] [--db FILE] --user PLATFORM:ID
                                         print everything kept about one learner (JSON)
   coursebot export cohort [--config FILE] [--db FILE] NAME
@@ -80,7 +84,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "lessons":
 		err = runLessons(args[1:], stdout)
 	case "backup":
-		err = runBackup(args[1:], stdout, env)
+		err = runBackup(ctx, args[1:], stdout, env)
+	case "check":
+		err = runCheck(args[1:], stdout, env)
 	case "export":
 		if len(args) > 1 && args[1] == "cohort" {
 			err = runExportCohort(ctx, args[2:], stdout, env)

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -130,6 +131,21 @@ type observedHandler struct {
 	log      *slog.Logger
 	learners learnerLogger
 	known    func(string) bool // command names the course knows
+	panics   *bot.Panics       // a panic in the engine is recovered, counted and logged here
+}
+
+// errPanicked marks a message whose handling panicked (recovered).
+var errPanicked = errors.New("handling the message panicked (recovered; see the panic log line)")
+
+// handle is next.Handle with a panic recovered as errPanicked.
+func (h *observedHandler) handle(ctx context.Context, msg bot.Message) (replies []bot.Reply, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			h.panics.Report("handler", v)
+			replies, err = nil, errPanicked
+		}
+	}()
+	return h.next.Handle(ctx, msg)
 }
 
 var _ bot.Handler = (*observedHandler)(nil)
@@ -153,7 +169,7 @@ func (h *observedHandler) Handle(ctx context.Context, msg bot.Message) ([]bot.Re
 	if rid == "" {
 		rid = newRequestID()
 	}
-	replies, err := h.next.Handle(ctx, msg)
+	replies, err := h.handle(ctx, msg)
 	took := time.Since(start)
 	outcome := "ok"
 	switch {
@@ -178,6 +194,11 @@ func (h *observedHandler) Handle(ctx context.Context, msg bot.Message) ([]bot.Re
 		// never the learner's text; log them with the key as configured.
 		args = append(args, "err", strings.ReplaceAll(err.Error(), msg.Learner.Key(), h.learners.id(msg.Learner.Key())))
 		h.log.Error("message failed", args...)
+		if errors.Is(err, store.ErrDamaged) || errors.Is(err, errPanicked) {
+			// Our fault, not the learner's: say so, and that their
+			// progress is safe (the adapter's generic sorry says less).
+			return []bot.Reply{bot.FaultReply()}, nil
+		}
 	} else {
 		h.log.Info("message", args...)
 	}

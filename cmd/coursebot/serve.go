@@ -29,8 +29,9 @@ import (
 const shutdownGrace = 10 * time.Second
 
 // runServe runs the chat platforms the config enables in one process, with
-// an HTTP server for their endpoints, /healthz, /readyz and /metrics, until
-// SIGINT/SIGTERM. SIGHUP reloads the course.
+// a public HTTP server for their endpoints, /healthz and /readyz, and an
+// admin one for /metrics and backups (admin.go), until SIGINT/SIGTERM.
+// SIGHUP reloads the course.
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, env func(string) string) error {
 	fs := flags("serve")
 	set := settingsFlags(fs, true)
@@ -67,7 +68,8 @@ type server struct {
 	m      *serveMetrics
 	db     *store.DB
 	engine *lessons.Engine
-	mux    *http.ServeMux
+	mux    *http.ServeMux // public: http.listen
+	admin  *http.ServeMux // operator: admin.listen (admin.go)
 	// panics is where every recovered panic goes (bot.Panics): counted in
 	// coursebot_panics_total{where}. Every worker gets it.
 	panics *bot.Panics
@@ -88,7 +90,7 @@ type readyCheck struct {
 
 // newServer opens everything cfg enables. On error nothing stays open.
 func newServer(cfg Config, log *slog.Logger) (_ *server, err error) {
-	s := &server{cfg: cfg, log: log, m: newServeMetrics(), mux: http.NewServeMux()}
+	s := &server{cfg: cfg, log: log, m: newServeMetrics(), mux: http.NewServeMux(), admin: http.NewServeMux()}
 	s.panics = &bot.Panics{Log: log, Count: func(where string, _ any) { s.m.Panics.With(where).Inc() }}
 	defer func() {
 		if err != nil {
@@ -99,7 +101,7 @@ func newServer(cfg Config, log *slog.Logger) (_ *server, err error) {
 	if err != nil {
 		return nil, err
 	}
-	s.db, err = openStore(cfg)
+	s.db, err = openStoreWith(cfg, func(err error) { s.panics.Report("store", err) })
 	if err != nil {
 		return nil, err
 	}
@@ -114,13 +116,19 @@ func newServer(cfg Config, log *slog.Logger) (_ *server, err error) {
 		return nil, err
 	}
 	dms, chans := map[string]bot.Sender{}, map[string]scheduler.ChannelSender{}
-	handler := &observedHandler{next: cohortsSetup.Handler, m: s.m, log: log, learners: learnerLogger{hashed: cfg.Log.LearnerIDs != "plain"}, known: s.knownCommand}
+	handler := &observedHandler{next: cohortsSetup.Handler, m: s.m, log: log, learners: learnerLogger{hashed: cfg.Log.LearnerIDs != "plain"}, known: s.knownCommand, panics: s.panics}
 
-	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
+	s.mux.HandleFunc("GET /healthz", serveHealth)
 	s.mux.HandleFunc("GET /readyz", s.serveReady)
-	s.mux.Handle("GET /metrics", s.m.reg.Handler())
+	s.adminRoutes()
 	s.checks = append(s.checks,
-		readyCheck{"store", func() error { _, err := s.db.Schema(); return err }},
+		readyCheck{"store", func() error {
+			if err := s.db.Fault(); err != nil {
+				return err // a damaged page was met: not ready until restored
+			}
+			_, err := s.db.Schema()
+			return err
+		}},
 		readyCheck{"course", func() error {
 			if c := s.engine.Course(); c == nil || len(c.Lessons) == 0 {
 				return errors.New("no course loaded")
@@ -223,11 +231,17 @@ func (s *server) serveReady(w http.ResponseWriter, _ *http.Request) {
 	io.WriteString(w, "ready\n")
 }
 
-// handler is the HTTP server's handler: the mux with a size limit on every
-// body (checked before any signature is), request ids, metrics, logs and
-// panic recovery.
+// handler is the public HTTP server's handler: the mux with a size limit on
+// every body (checked before any signature is), request ids, metrics, logs
+// and panic recovery.
 func (s *server) handler() http.Handler {
 	return observeHTTP(http.MaxBytesHandler(recordPattern(s.mux), int64(s.cfg.HTTP.MaxBodyBytes)), s.m, s.log)
+}
+
+// adminHandler is the admin server's handler: the admin mux, observed like
+// the public one. Admin requests carry no body worth more than a few bytes.
+func (s *server) adminHandler() http.Handler {
+	return observeHTTP(http.MaxBytesHandler(recordPattern(s.admin), 4096), s.m, s.log)
 }
 
 // reload loads the course directory again and swaps it in atomically. A
@@ -266,6 +280,11 @@ func (s *server) run(ctx context.Context, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("http.listen %s: %w", s.cfg.HTTP.Listen, err)
 	}
+	adminLn, err := net.Listen("tcp", s.cfg.Admin.Listen)
+	if err != nil {
+		_ = ln.Close()
+		return fmt.Errorf("admin.listen %s: %w", s.cfg.Admin.Listen, err)
+	}
 	srv := &http.Server{
 		Handler:           s.handler(),
 		ReadTimeout:       s.cfg.HTTP.ReadTimeout,
@@ -274,8 +293,16 @@ func (s *server) run(ctx context.Context, stdout io.Writer) error {
 		IdleTimeout:       2 * s.cfg.HTTP.ReadTimeout,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
-	s.log.Info("serving", "addr", ln.Addr().String(), "slack", s.cfg.Slack.Enabled, "discord", s.cfg.Discord.Enabled)
-	fmt.Fprintf(stdout, "coursebot serving on %s\n", ln.Addr())
+	// A backup streams as long as it takes: no write timeout on admin.
+	adminSrv := &http.Server{
+		Handler:           s.adminHandler(),
+		ReadTimeout:       s.cfg.HTTP.ReadTimeout,
+		ReadHeaderTimeout: s.cfg.HTTP.ReadTimeout,
+		IdleTimeout:       2 * s.cfg.HTTP.ReadTimeout,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	s.log.Info("serving", "addr", ln.Addr().String(), "admin", adminLn.Addr().String(), "slack", s.cfg.Slack.Enabled, "discord", s.cfg.Discord.Enabled)
+	fmt.Fprintf(stdout, "coursebot serving on %s\ncoursebot admin on %s\n", ln.Addr(), adminLn.Addr())
 
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
@@ -284,12 +311,18 @@ func (s *server) run(ctx context.Context, stdout io.Writer) error {
 	runCtx, stopRunners := context.WithCancel(context.Background())
 	defer stopRunners()
 	var wg sync.WaitGroup
-	errc := make(chan error, len(s.runners)+1)
-	wg.Add(1)
+	errc := make(chan error, len(s.runners)+2)
+	wg.Add(2)
 	go func() {
 		defer wg.Done()
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			errc <- fmt.Errorf("http server: %w", err)
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		if err := adminSrv.Serve(adminLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errc <- fmt.Errorf("admin server: %w", err)
 		}
 	}()
 	for _, run := range s.runners {
@@ -319,6 +352,9 @@ wait:
 	defer cancel()
 	if err := srv.Shutdown(shutdown); err != nil {
 		s.log.Warn("http shutdown: requests still running were cut off", "err", err)
+	}
+	if err := adminSrv.Shutdown(shutdown); err != nil {
+		s.log.Warn("admin shutdown: requests still running (a backup?) were cut off", "err", err)
 	}
 	stopRunners()
 	wg.Wait()

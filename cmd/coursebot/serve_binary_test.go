@@ -22,11 +22,12 @@ import (
 
 // proc is the built coursebot binary serving.
 type proc struct {
-	t    *testing.T
-	cmd  *exec.Cmd
-	base string
-	logs *syncBuffer
-	done chan error
+	t     *testing.T
+	cmd   *exec.Cmd
+	base  string // http.listen
+	admin string // admin.listen
+	logs  *syncBuffer
+	done  chan error
 }
 
 func binaryEnv() []string {
@@ -59,17 +60,18 @@ func startBinary(t *testing.T, args ...string) *proc {
 			<-p.done
 		}
 	})
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		t.Fatalf("serve did not start: %v\n%s", err, p.logs.String())
-	}
+	p.base, p.admin = readAddrs(t, bufio.NewReader(out), p.logs)
 	go io.Copy(io.Discard, out)
-	p.base = "http://" + strings.TrimSpace(strings.TrimPrefix(line, "coursebot serving on "))
 	return p
 }
 
-func (p *proc) get(path string) (int, string) {
-	resp, err := http.Get(p.base + path)
+func (p *proc) get(path string) (int, string) { return p.getFrom(p.base, path) }
+
+// adminGet is get on the admin address (admin.listen).
+func (p *proc) adminGet(path string) (int, string) { return p.getFrom(p.admin, path) }
+
+func (p *proc) getFrom(base, path string) (int, string) {
+	resp, err := http.Get(base + path)
 	if err != nil {
 		return 0, err.Error()
 	}
@@ -156,7 +158,7 @@ func TestServeBinaryReloadAndShutdown(t *testing.T) {
 	if code := e.command("U5", "start-4-4"); code != 200 {
 		t.Errorf("after a rejected reload /start-4-4 got HTTP %d", code)
 	}
-	_, m := p.get("/metrics")
+	_, m := p.adminGet("/metrics")
 	if !strings.Contains(m, `coursebot_course_reloads_total{result="rejected"} 1`) {
 		t.Errorf("reload not counted:\n%s", m)
 	}
@@ -201,7 +203,7 @@ func TestServeBinaryReloadAndShutdown(t *testing.T) {
 	}
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		_, m := p2.get("/metrics")
+		_, m := p2.adminGet("/metrics")
 		if strings.Contains(m, `coursebot_messages_total{platform="slack",kind="press",name="next",outcome="ok"} 1`) {
 			break
 		}

@@ -30,7 +30,7 @@ func TestServeProbesAndMetrics(t *testing.T) {
 		t.Errorf("stale Next: HTTP %d", code)
 	}
 	e.waitMetric(`coursebot_messages_total{platform="slack",kind="press",name="next",outcome="refused"} 1`)
-	_, m := e.get("/metrics")
+	_, m := e.adminGet("/metrics")
 	for _, want := range []string{
 		`coursebot_messages_total{platform="slack",kind="command",name="start-4-4",outcome="ok"} 1`,
 		`coursebot_messages_total{platform="slack",kind="answer",name="",outcome="ok"} 3`,

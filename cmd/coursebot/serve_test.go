@@ -64,6 +64,8 @@ type fakeAPI struct {
 	seq   atomic.Int64
 	mu    sync.Mutex
 	calls []string // "slack chat.postMessage", "discord POST /..."
+	// responses are the bodies posted to Slack response_urls.
+	responses []string
 	// delay, when set, holds every Slack call that long (or until the
 	// request is cancelled).
 	delay atomic.Int64
@@ -142,6 +144,9 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 		}
 	case strings.HasPrefix(r.URL.Path, "/slack-response/"):
 		f.record("slack response_url")
+		f.mu.Lock()
+		f.responses = append(f.responses, string(body))
+		f.mu.Unlock()
 		io.WriteString(w, `{"ok":true}`)
 	case strings.HasPrefix(r.URL.Path, "/discord/"):
 		f.record("discord " + r.Method + " " + r.URL.Path)
@@ -155,7 +160,8 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 type serveEnv struct {
 	t      testing.TB
 	api    *fakeAPI
-	base   string // http://127.0.0.1:port
+	base   string // http://127.0.0.1:port (http.listen)
+	admin  string // http://127.0.0.1:port (admin.listen)
 	dir    string
 	logs   *syncBuffer
 	cancel context.CancelFunc
@@ -173,6 +179,9 @@ func serveConfig(t testing.TB, dir string, api *fakeAPI, extra string) string {
 	httpBlock := "http:\n  listen: 127.0.0.1:0\n"
 	if strings.Contains(extra, "http:") {
 		httpBlock = ""
+	}
+	if !strings.Contains(extra, "admin:") {
+		httpBlock += "admin:\n  listen: 127.0.0.1:0\n"
 	}
 	cfg := httpBlock + fmt.Sprintf(`
 store:
@@ -217,7 +226,14 @@ func testEnv(name string) string {
 // startServe runs `coursebot serve` in this process until the test ends.
 func startServe(t testing.TB, extraConfig string) *serveEnv {
 	t.Helper()
-	e := &serveEnv{t: t, api: newFakeAPI(t), dir: t.TempDir(), logs: &syncBuffer{}, done: make(chan error, 1)}
+	return startServeIn(t, t.TempDir(), extraConfig)
+}
+
+// startServeIn is startServe with the database at dir/coursebot.db, which
+// the test may have written before.
+func startServeIn(t testing.TB, dir, extraConfig string) *serveEnv {
+	t.Helper()
+	e := &serveEnv{t: t, api: newFakeAPI(t), dir: dir, logs: &syncBuffer{}, done: make(chan error, 1)}
 	cfgPath := serveConfig(t, e.dir, e.api, extraConfig)
 	c, err := lessons.LoadBuiltin()
 	if err != nil {
@@ -245,13 +261,8 @@ func startServe(t testing.TB, extraConfig string) *serveEnv {
 		pw.CloseWithError(io.EOF)
 		e.done <- err
 	}()
-	line, err := bufio.NewReader(pr).ReadString('\n')
-	if err != nil {
-		t.Fatalf("serve did not start: %v\nlog:\n%s", err, e.logs.String())
-	}
+	e.base, e.admin = readAddrs(t, bufio.NewReader(pr), e.logs)
 	go io.Copy(io.Discard, pr)
-	addr := strings.TrimSpace(strings.TrimPrefix(line, "coursebot serving on "))
-	e.base = "http://" + addr
 	t.Cleanup(func() { e.stop() })
 	return e
 }
@@ -275,9 +286,36 @@ func (e *serveEnv) stop() error {
 	}
 }
 
+// readAddrs reads serve's first two lines: the public and admin addresses.
+func readAddrs(t testing.TB, r *bufio.Reader, logs *syncBuffer) (public, admin string) {
+	t.Helper()
+	for _, p := range []struct {
+		prefix string
+		to     *string
+	}{{"coursebot serving on ", &public}, {"coursebot admin on ", &admin}} {
+		line, err := r.ReadString('\n')
+		if err != nil || !strings.HasPrefix(line, p.prefix) {
+			t.Fatalf("serve did not start: %q %v\nlog:\n%s", line, err, logs.String())
+		}
+		*p.to = "http://" + strings.TrimSpace(strings.TrimPrefix(line, p.prefix))
+	}
+	return public, admin
+}
+
+// adminGet is get on the admin address (admin.listen).
+func (e *serveEnv) adminGet(path string) (int, string) {
+	e.t.Helper()
+	return e.getFrom(e.admin, path)
+}
+
 func (e *serveEnv) get(path string) (int, string) {
 	e.t.Helper()
-	resp, err := http.Get(e.base + path)
+	return e.getFrom(e.base, path)
+}
+
+func (e *serveEnv) getFrom(base, path string) (int, string) {
+	e.t.Helper()
+	resp, err := http.Get(base + path)
 	if err != nil {
 		e.t.Fatalf("GET %s: %v", path, err)
 	}
@@ -385,12 +423,12 @@ func (e *serveEnv) waitMetric(line string) {
 	e.t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
-		if _, m := e.get("/metrics"); strings.Contains(m, line) {
+		if _, m := e.adminGet("/metrics"); strings.Contains(m, line) {
 			return
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	_, m := e.get("/metrics")
+	_, m := e.adminGet("/metrics")
 	e.t.Fatalf("metrics never showed %q:\n%s\nlog tail:\n%s", line, m, tail(e.logs.String(), 40))
 }
 

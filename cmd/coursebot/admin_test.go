@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coursebot/coursebot/store"
+)
+
+// The public address serves the platforms and the probes only; metrics
+// and backups are on admin.listen.
+func TestAdminEndpointsAreOnlyOnTheAdminAddress(t *testing.T) {
+	e := startServe(t, "")
+	if e.base == e.admin {
+		t.Fatalf("public and admin on one address %s", e.base)
+	}
+	if code, _ := e.get("/metrics"); code != http.StatusNotFound {
+		t.Errorf("public /metrics: HTTP %d, want 404", code)
+	}
+	if resp, err := http.Post(e.base+adminBackupPath, "", nil); err != nil || resp.StatusCode != http.StatusNotFound {
+		t.Errorf("public POST %s: %v %v, want 404", adminBackupPath, resp, err)
+	} else {
+		resp.Body.Close()
+	}
+	if code, m := e.adminGet("/metrics"); code != 200 || !strings.Contains(m, "# TYPE coursebot_panics_total counter") {
+		t.Errorf("admin /metrics: HTTP %d\n%s", code, m)
+	}
+	for _, base := range []string{e.base, e.admin} {
+		for path, want := range map[string]string{"/healthz": "ok\n", "/readyz": "ready\n"} {
+			if code, body := e.getFrom(base, path); code != 200 || body != want {
+				t.Errorf("%s%s: %d %q", base, path, code, body)
+			}
+		}
+	}
+	// A page that rebinds its own name to the admin address cannot read a
+	// backup through a browser: only IP or localhost hosts are answered.
+	req, _ := http.NewRequest("POST", e.admin+adminBackupPath, nil)
+	req.Host = "evil.example:9090"
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusForbidden {
+		t.Errorf("backup for Host evil.example: %v %v, want 403", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+}
+
+// `coursebot backup` against a running bot: the file is locked by serve,
+// so the copy comes from the admin endpoint; it is a valid coursebot
+// database holding what the learners did.
+func TestBackupWhileServing(t *testing.T) {
+	e := startServe(t, "")
+	e.takeLesson("U1", "an answer")
+	e.waitMetric(`coursebot_lesson_completions_total{lesson="4-4"} 1`)
+	dbPath := filepath.Join(e.dir, "coursebot.db")
+	adminAddr := strings.TrimPrefix(e.admin, "http://")
+
+	// Today's refusal, for the record: opening the file directly fails.
+	if _, err := store.Open(dbPath, store.Options{LockTimeout: 50 * time.Millisecond}); err == nil {
+		t.Fatal("the running bot's file opened twice")
+	}
+
+	// --admin names the running bot.
+	copy1 := filepath.Join(t.TempDir(), "copy1.db")
+	out, errs, code := runCmd(t, "", "backup", "--db", dbPath, "--admin", adminAddr, copy1)
+	if code != exitOK {
+		t.Fatalf("backup --admin: exit %d: %s", code, errs)
+	}
+	if !strings.Contains(out, "running bot") || !strings.Contains(out, "1 learners") {
+		t.Errorf("backup said %q", out)
+	}
+	// Without --admin: the file is in use, so admin.listen from the config.
+	cfg := filepath.Join(t.TempDir(), "backup.yaml")
+	body := fmt.Sprintf("store:\n  path: %s\n  lock_timeout: 100ms\nadmin:\n  listen: %s\n", dbPath, adminAddr)
+	if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	copy2 := filepath.Join(t.TempDir(), "copy2.db")
+	if _, errs, code := runCmd(t, "", "backup", "--config", cfg, copy2); code != exitOK {
+		t.Fatalf("backup --config (admin.listen): exit %d: %s", code, errs)
+	}
+
+	for _, c := range []string{copy1, copy2} {
+		db, err := store.Open(c, store.Options{})
+		if err != nil {
+			t.Fatalf("open the copy %s: %v", c, err)
+		}
+		data, err := db.LearnerData(context.Background(), "slack:U1")
+		db.Close()
+		if err != nil || !data.Found || len(data.Progress) != 1 || data.Progress[0].Completed.IsZero() {
+			t.Fatalf("copy %s: slack:U1 = %+v, %v", c, data, err)
+		}
+		if out, errs, code := runCmd(t, "", "check", c); code != exitOK || !strings.Contains(out, ": ok (") {
+			t.Errorf("check %s: exit %d: %s %s", c, code, out, errs)
+		}
+	}
+	if _, m := e.adminGet("/metrics"); !strings.Contains(m, `coursebot_http_request_seconds_count{route="POST /admin/backup",code="200"} 2`) {
+		t.Errorf("two backups were not served by the admin endpoint:\n%s", m)
+	}
+}
+
+// With the bot stopped, backup reads the file itself.
+func TestBackupOfAStoppedBot(t *testing.T) {
+	db := learnerDB(t)
+	copyPath := filepath.Join(t.TempDir(), "copy.db")
+	out, errs, code := runCmd(t, "", "backup", "--db", db, copyPath)
+	if code != exitOK || !strings.Contains(out, "2 learners") {
+		t.Fatalf("backup: exit %d: %s %s", code, out, errs)
+	}
+}
