@@ -26,7 +26,7 @@ const adminBackupPath = "/admin/backup"
 func (s *server) adminRoutes() {
 	s.admin.HandleFunc("GET /healthz", serveHealth)
 	s.admin.HandleFunc("GET /readyz", s.serveReady)
-	s.admin.Handle("GET /metrics", s.m.reg.Handler())
+	s.admin.Handle("GET /metrics", s.m.Handler())
 	s.admin.HandleFunc("POST "+adminBackupPath, s.serveBackup)
 }
 

@@ -98,7 +98,7 @@ func TestBackupWhileServing(t *testing.T) {
 			t.Errorf("check %s: exit %d: %s %s", c, code, out, errs)
 		}
 	}
-	if _, m := e.adminGet("/metrics"); !strings.Contains(m, `coursebot_http_request_seconds_count{route="POST /admin/backup",code="200"} 2`) {
+	if _, m := e.adminGet("/metrics"); !strings.Contains(m, `coursebot_http_request_seconds_count{code="200",route="POST /admin/backup"} 2`) {
 		t.Errorf("two backups were not served by the admin endpoint:\n%s", m)
 	}
 }

@@ -17,60 +17,9 @@ import (
 
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/lessons"
-	"github.com/coursebot/coursebot/metrics"
 	"github.com/coursebot/coursebot/scheduler"
 	"github.com/coursebot/coursebot/store"
 )
-
-// serveMetrics are the figures /metrics exposes. They are created once by
-// serve and handed to what counts; the scheduler takes SchedulerRuns and
-// SchedulerDeliveries.
-type serveMetrics struct {
-	reg *metrics.Registry
-
-	Messages       *metrics.CounterVec   // platform, kind, name, outcome
-	HandleLatency  *metrics.HistogramVec // platform, kind
-	Completions    *metrics.CounterVec   // lesson
-	StoreCommit    *metrics.HistogramVec // (none)
-	APICalls       *metrics.CounterVec   // platform, method, status
-	APIErrors      *metrics.CounterVec   // platform, method
-	RateLimitWaits *metrics.CounterVec   // platform
-	HTTPLatency    *metrics.HistogramVec // route, code
-	Panics         *metrics.CounterVec   // where
-	Reloads        *metrics.CounterVec   // result
-
-	// SchedulerRuns counts scheduled runs by kind and result (for the
-	// scheduler to increment: it has no hook yet), and SchedulerDeliveries
-	// its messages by kind (dm, channel) and status (sent, error), counted
-	// by wrapping its senders (countedSenders).
-	SchedulerRuns       *metrics.CounterVec
-	SchedulerDeliveries *metrics.CounterVec
-}
-
-func newServeMetrics() *serveMetrics {
-	r := metrics.NewRegistry()
-	start := time.Now()
-	m := &serveMetrics{
-		reg: r,
-		Messages: r.Counter("coursebot_messages_total",
-			"Learner messages handled: kind is command, press or answer; name is the command or button verb; outcome is ok, refused or error.",
-			"platform", "kind", "name", "outcome"),
-		HandleLatency: r.Histogram("coursebot_handle_seconds", "Time the lesson engine took per message.",
-			metrics.LatencyBuckets, "platform", "kind"),
-		Completions:         r.Counter("coursebot_lesson_completions_total", "Lessons completed.", "lesson"),
-		StoreCommit:         r.Histogram("coursebot_store_commit_seconds", "Time to commit (and fsync) one progress update.", metrics.LatencyBuckets),
-		APICalls:            r.Counter("coursebot_platform_api_calls_total", "Calls to the Slack and Discord APIs by method and HTTP status (status \"error\": no response).", "platform", "method", "status"),
-		APIErrors:           r.Counter("coursebot_platform_api_errors_total", "Calls that failed: no response, or a 4xx/5xx status.", "platform", "method"),
-		RateLimitWaits:      r.Counter("coursebot_rate_limit_waits_total", "429 answers, each followed by a wait before retrying.", "platform"),
-		HTTPLatency:         r.Histogram("coursebot_http_request_seconds", "HTTP requests served, by route and status code.", metrics.LatencyBuckets, "route", "code"),
-		Panics:              r.Counter("coursebot_panics_total", "Panics recovered.", "where"),
-		Reloads:             r.Counter("coursebot_course_reloads_total", "Course reloads (SIGHUP) by result.", "result"),
-		SchedulerRuns:       r.Counter("coursebot_scheduler_runs_total", "Scheduled runs by kind and result.", "kind", "result"),
-		SchedulerDeliveries: r.Counter("coursebot_scheduler_deliveries_total", "Scheduled messages by kind and status.", "kind", "status"),
-	}
-	r.GaugeFunc("coursebot_uptime_seconds", "Seconds since the process started serving.", func() float64 { return time.Since(start).Seconds() })
-	return m
-}
 
 // ---- request ids and learner ids in logs -----------------------------------
 
@@ -179,8 +128,8 @@ func (h *observedHandler) Handle(ctx context.Context, msg bot.Message) ([]bot.Re
 		outcome = "refused"
 	}
 	platform := msg.Learner.Platform
-	h.m.Messages.With(platform, kind, name, outcome).Inc()
-	h.m.HandleLatency.With(platform, kind).Observe(took.Seconds())
+	h.m.Messages.WithLabelValues(platform, kind, name, outcome).Inc()
+	h.m.HandleLatency.WithLabelValues(platform, kind).Observe(took.Seconds())
 	args := []any{"rid", rid, "platform", platform, "learner", h.learners.id(msg.Learner.Key()), "kind", kind}
 	if name != "" {
 		args = append(args, "name", name)
@@ -234,9 +183,9 @@ func (s *observedStore) UpdateProgress(ctx context.Context, learner, lesson stri
 		completed = !was && !p.Completed.IsZero()
 		return nil
 	})
-	s.m.StoreCommit.With().Observe(time.Since(start).Seconds())
+	s.m.StoreCommit.Observe(time.Since(start).Seconds())
 	if err == nil && completed {
-		s.m.Completions.With(lesson).Inc()
+		s.m.Completions.WithLabelValues(lesson).Inc()
 	}
 	return rec, p, err
 }
@@ -254,16 +203,16 @@ func (t *apiTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	method := t.method(req)
 	resp, err := t.next.RoundTrip(req)
 	if err != nil {
-		t.m.APICalls.With(t.platform, method, "error").Inc()
-		t.m.APIErrors.With(t.platform, method).Inc()
+		t.m.APICalls.WithLabelValues(t.platform, method, "error").Inc()
+		t.m.APIErrors.WithLabelValues(t.platform, method).Inc()
 		return nil, err
 	}
-	t.m.APICalls.With(t.platform, method, strconv.Itoa(resp.StatusCode)).Inc()
+	t.m.APICalls.WithLabelValues(t.platform, method, strconv.Itoa(resp.StatusCode)).Inc()
 	if resp.StatusCode >= 400 {
-		t.m.APIErrors.With(t.platform, method).Inc()
+		t.m.APIErrors.WithLabelValues(t.platform, method).Inc()
 	}
 	if resp.StatusCode == http.StatusTooManyRequests {
-		t.m.RateLimitWaits.With(t.platform).Inc()
+		t.m.RateLimitWaits.WithLabelValues(t.platform).Inc()
 	}
 	return resp, nil
 }
@@ -344,7 +293,7 @@ func observeHTTP(next http.Handler, m *serveMetrics, log *slog.Logger) http.Hand
 				if p == http.ErrAbortHandler {
 					panic(p)
 				}
-				m.Panics.With("http").Inc()
+				m.Panics.WithLabelValues("http").Inc()
 				log.Error("panic serving request", "rid", rid, "method", r.Method, "path", r.URL.Path,
 					"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 				if sw.code == 0 {
@@ -360,7 +309,7 @@ func observeHTTP(next http.Handler, m *serveMetrics, log *slog.Logger) http.Hand
 				code = http.StatusOK
 			}
 			took := time.Since(start)
-			m.HTTPLatency.With(route, strconv.Itoa(code)).Observe(took.Seconds())
+			m.HTTPLatency.WithLabelValues(route, strconv.Itoa(code)).Observe(took.Seconds())
 			level := slog.LevelInfo
 			switch {
 			case code >= 500:
@@ -387,7 +336,7 @@ type countedSender struct {
 
 func (s countedSender) Send(ctx context.Context, to bot.Learner, replies []bot.Reply) error {
 	err := s.next.Send(ctx, to, replies)
-	s.m.SchedulerDeliveries.With("dm", result(err)).Inc()
+	s.m.SchedulerDeliveries.WithLabelValues("dm", result(err)).Inc()
 	return err
 }
 
@@ -399,7 +348,7 @@ type countedChannel struct {
 
 func (s countedChannel) SendChannel(ctx context.Context, channel string, replies []bot.Reply) error {
 	err := s.next.SendChannel(ctx, channel, replies)
-	s.m.SchedulerDeliveries.With("channel", result(err)).Inc()
+	s.m.SchedulerDeliveries.WithLabelValues("channel", result(err)).Inc()
 	return err
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/coursebot/coursebot/bot/slack"
 	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/store"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
 func TestRecoverMiddleware(t *testing.T) {
@@ -40,8 +41,8 @@ func TestRecoverMiddleware(t *testing.T) {
 		t.Fatalf("after a panic: %v %v", resp, err)
 	}
 	resp.Body.Close()
-	if got := m.Panics.With("http").Value(); got != 1 {
-		t.Errorf("panics counted: %d, want 1", got)
+	if got := testutil.ToFloat64(m.Panics.WithLabelValues("http")); got != 1 {
+		t.Errorf("panics counted: %v, want 1", got)
 	}
 	out := logs.String()
 	for _, want := range []string{`"msg":"panic serving request"`, `"panic":"handler bug"`, `"route":"POST /boom"`, `"status":500`, `"route":"GET /fine"`} {
@@ -116,8 +117,8 @@ func TestCountedSenders(t *testing.T) {
 	if err := dms["slack"].Send(gone, who, reply); err == nil {
 		t.Fatal("a cancelled send should fail")
 	}
-	if sent, failed := m.SchedulerDeliveries.With("dm", "sent").Value(), m.SchedulerDeliveries.With("dm", "error").Value(); sent != 1 || failed != 1 {
-		t.Errorf("deliveries counted: sent %d, error %d; want 1 and 1", sent, failed)
+	if sent, failed := testutil.ToFloat64(m.SchedulerDeliveries.WithLabelValues("dm", "sent")), testutil.ToFloat64(m.SchedulerDeliveries.WithLabelValues("dm", "error")); sent != 1 || failed != 1 {
+		t.Errorf("deliveries counted: sent %v, error %v; want 1 and 1", sent, failed)
 	}
 	if api.count("slack chat.postMessage") == 0 {
 		t.Error("the nudge never reached the API")

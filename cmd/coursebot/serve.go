@@ -91,7 +91,7 @@ type readyCheck struct {
 // newServer opens everything cfg enables. On error nothing stays open.
 func newServer(cfg Config, log *slog.Logger) (_ *server, err error) {
 	s := &server{cfg: cfg, log: log, m: newServeMetrics(), mux: http.NewServeMux(), admin: http.NewServeMux()}
-	s.panics = &bot.Panics{Log: log, Count: func(where string, _ any) { s.m.Panics.With(where).Inc() }}
+	s.panics = &bot.Panics{Log: log, Count: func(where string, _ any) { s.m.Panics.WithLabelValues(where).Inc() }}
 	defer func() {
 		if err != nil {
 			s.close()
@@ -174,7 +174,7 @@ func newServer(cfg Config, log *slog.Logger) (_ *server, err error) {
 		s.checks = append(s.checks, readyCheck{"discord", a.Ready})
 		dms["discord"], chans["discord"] = a, a
 	}
-	cohortsSetup.OnRun = func(kind, result string) { s.m.SchedulerRuns.With(kind, result).Inc() }
+	cohortsSetup.OnRun = func(kind, result string) { s.m.SchedulerRuns.WithLabelValues(kind, result).Inc() }
 	runScheduler, err := cohortsSetup.Scheduler(countedSenders(s.m, dms, chans))
 	if err != nil {
 		return nil, err
@@ -250,12 +250,12 @@ func (s *server) adminHandler() http.Handler {
 func (s *server) reload() error {
 	if s.cfg.Course.Dir == "" {
 		s.log.Info("course reload: serving the built-in course; nothing to reload")
-		s.m.Reloads.With("unchanged").Inc()
+		s.m.Reloads.WithLabelValues("unchanged").Inc()
 		return nil
 	}
 	c, err := lessons.LoadDir(s.cfg.Course.Dir)
 	if err != nil {
-		s.m.Reloads.With("rejected").Inc()
+		s.m.Reloads.WithLabelValues("rejected").Inc()
 		var ce *lessons.CourseError
 		if errors.As(err, &ce) {
 			for _, p := range ce.Problems {
@@ -266,7 +266,7 @@ func (s *server) reload() error {
 		return err
 	}
 	s.engine.SetCourse(c)
-	s.m.Reloads.With("ok").Inc()
+	s.m.Reloads.WithLabelValues("ok").Inc()
 	s.log.Info("course reloaded", "dir", s.cfg.Course.Dir, "lessons", len(c.Lessons))
 	return nil
 }

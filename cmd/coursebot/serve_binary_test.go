@@ -204,7 +204,7 @@ func TestServeBinaryReloadAndShutdown(t *testing.T) {
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		_, m := p2.adminGet("/metrics")
-		if strings.Contains(m, `coursebot_messages_total{platform="slack",kind="press",name="next",outcome="ok"} 1`) {
+		if strings.Contains(m, `coursebot_messages_total{kind="press",name="next",outcome="ok",platform="slack"} 1`) {
 			break
 		}
 		if time.Now().After(deadline) {

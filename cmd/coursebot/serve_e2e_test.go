@@ -29,17 +29,17 @@ func TestServeProbesAndMetrics(t *testing.T) {
 	if code := e.press("U1", "Next", "next|4-4|intro", 500); code != 200 {
 		t.Errorf("stale Next: HTTP %d", code)
 	}
-	e.waitMetric(`coursebot_messages_total{platform="slack",kind="press",name="next",outcome="refused"} 1`)
+	e.waitMetric(`coursebot_messages_total{kind="press",name="next",outcome="refused",platform="slack"} 1`)
 	_, m := e.adminGet("/metrics")
 	for _, want := range []string{
-		`coursebot_messages_total{platform="slack",kind="command",name="start-4-4",outcome="ok"} 1`,
-		`coursebot_messages_total{platform="slack",kind="answer",name="",outcome="ok"} 3`,
-		`coursebot_messages_total{platform="slack",kind="press",name="next",outcome="ok"} `,
-		`coursebot_platform_api_calls_total{platform="slack",method="chat.postMessage",status="200"} `,
-		`coursebot_platform_api_calls_total{platform="slack",method="conversations.open",status="200"} `,
-		`coursebot_handle_seconds_count{platform="slack",kind="press"} `,
+		`coursebot_messages_total{kind="command",name="start-4-4",outcome="ok",platform="slack"} 1`,
+		`coursebot_messages_total{kind="answer",name="",outcome="ok",platform="slack"} 3`,
+		`coursebot_messages_total{kind="press",name="next",outcome="ok",platform="slack"} `,
+		`coursebot_platform_api_calls_total{method="chat.postMessage",platform="slack",status="200"} `,
+		`coursebot_platform_api_calls_total{method="conversations.open",platform="slack",status="200"} `,
+		`coursebot_handle_seconds_count{kind="press",platform="slack"} `,
 		`coursebot_store_commit_seconds_count `,
-		`coursebot_http_request_seconds_count{route="POST /slack/interactions",code="200"} `,
+		`coursebot_http_request_seconds_count{code="200",route="POST /slack/interactions"} `,
 		"# TYPE coursebot_scheduler_runs_total counter",
 		"# TYPE coursebot_rate_limit_waits_total counter",
 	} {
@@ -90,7 +90,7 @@ func TestServeNoSecretsOrAnswersInLogs(t *testing.T) {
 	if resp, err := http.DefaultClient.Do(bad); err != nil || resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("forged Discord request: %v %v", resp, err)
 	}
-	e.waitMetric(`coursebot_messages_total{platform="discord",kind="command",name="status",outcome="ok"} 1`)
+	e.waitMetric(`coursebot_messages_total{kind="command",name="status",outcome="ok",platform="discord"} 1`)
 	e.stop()
 
 	logs := e.logs.String()
@@ -224,14 +224,14 @@ func TestServeForgetMe(t *testing.T) {
 			t.Fatalf("answer: HTTP %d", code)
 		}
 	}
-	e.waitMetric(`coursebot_messages_total{platform="slack",kind="answer",name="",outcome="ok"} 2`)
+	e.waitMetric(`coursebot_messages_total{kind="answer",name="",outcome="ok",platform="slack"} 2`)
 	if code := e.command("U41", "forget-me"); code != 200 {
 		t.Fatalf("/forget-me: HTTP %d", code)
 	}
 	if code := e.press("U41", "Delete my data", bot.Action{Verb: "forget", Value: "yes"}.Encode(), 99); code != 200 {
 		t.Fatalf("Delete my data: HTTP %d", code)
 	}
-	e.waitMetric(`coursebot_messages_total{platform="slack",kind="press",name="forget",outcome="ok"} 1`)
+	e.waitMetric(`coursebot_messages_total{kind="press",name="forget",outcome="ok",platform="slack"} 1`)
 	e.stop()
 	db, err := store.Open(e.dir+"/coursebot.db", store.Options{})
 	if err != nil {

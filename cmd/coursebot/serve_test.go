@@ -16,6 +16,8 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -418,18 +420,38 @@ func (e *serveEnv) takeLesson(user, answer string) {
 	}
 }
 
-// waitCompleted polls /metrics until n lesson completions are counted.
+// waitMetric polls /metrics until it shows line ("name{labels} value";
+// the labels in any order: client_golang prints them sorted by name).
 func (e *serveEnv) waitMetric(line string) {
 	e.t.Helper()
+	line = sortLabels(line)
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		if _, m := e.adminGet("/metrics"); strings.Contains(m, line) {
 			return
 		}
-		time.Sleep(20 * time.Millisecond)
+		// A scrape (Go runtime and process collectors included) costs
+		// about 20 ms under -race on a loaded machine: poll gently.
+		time.Sleep(100 * time.Millisecond)
 	}
 	_, m := e.adminGet("/metrics")
 	e.t.Fatalf("metrics never showed %q:\n%s\nlog tail:\n%s", line, m, tail(e.logs.String(), 40))
+}
+
+var (
+	seriesRE = regexp.MustCompile(`^([a-zA-Z_:][a-zA-Z0-9_:]*)\{(.*)\}([^}]*)$`)
+	labelRE  = regexp.MustCompile(`[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*"`)
+)
+
+// sortLabels writes a series' labels in name order, as /metrics does.
+func sortLabels(line string) string {
+	m := seriesRE.FindStringSubmatch(line)
+	if m == nil {
+		return line
+	}
+	labels := labelRE.FindAllString(m[2], -1)
+	slices.Sort(labels)
+	return m[1] + "{" + strings.Join(labels, ",") + "}" + m[3]
 }
 
 func tail(s string, n int) string {
