@@ -46,6 +46,8 @@ type Store interface {
 	Members(ctx context.Context, cohort string) ([]store.Member, error)
 	Learners(ctx context.Context) ([]string, error)
 	Progress(ctx context.Context, learner, lesson string) (lessons.Progress, error)
+	LearnerProgress(ctx context.Context, learner string) ([]lessons.Progress, error)
+	UpdateProgress(ctx context.Context, learner, lesson string, fn func(*lessons.LearnerRecord, *lessons.Progress) error) (lessons.LearnerRecord, lessons.Progress, error)
 	NudgeState(ctx context.Context, learner string) (store.NudgeState, error)
 	UpdateNudgeState(ctx context.Context, learner string, fn func(*store.NudgeState)) (store.NudgeState, error)
 }
@@ -69,6 +71,10 @@ type NudgeOptions struct {
 	// Quiet hours, minutes after midnight in Zone; QuietStart == QuietEnd
 	// means none. QuietStart > QuietEnd wraps past midnight.
 	QuietStart, QuietEnd int
+	// Reviews DMs learners whose missed quiz questions are due for review
+	// (review.go), on the Check spec, within the quiet hours, respecting
+	// opt-out and snooze like nudges; independent of Enabled.
+	Reviews bool
 }
 
 // Quiet reports whether t falls in the quiet hours.
@@ -185,6 +191,11 @@ func New(o Options) (*Scheduler, error) {
 			return nil, fmt.Errorf("scheduler: nudge check: %w", err)
 		}
 	}
+	if o.Nudges.Reviews {
+		if _, _, err := nudgeSpec(o.Nudges); err != nil {
+			return nil, fmt.Errorf("scheduler: review check: %w", err)
+		}
+	}
 	s := &Scheduler{o: o, log: o.Log, pacers: map[string]*pacer{}, wake: make(chan struct{}, 1)}
 	for p, r := range o.Rates {
 		if r.PerSecond > 0 {
@@ -226,6 +237,9 @@ func nudgeSpec(n NudgeOptions) (spec, zone string, err error) {
 // missed while the bot was down are caught up once (or skipped).
 func (s *Scheduler) Start(ctx context.Context) error {
 	if err := s.syncNudgeSchedule(ctx); err != nil {
+		return err
+	}
+	if err := s.syncReviewSchedule(ctx); err != nil {
 		return err
 	}
 	open, err := s.o.Store.OpenRuns(ctx)
@@ -356,6 +370,9 @@ func (s *Scheduler) tick(ctx context.Context, startup bool) error {
 		if sch.Kind == store.KindNudge && (!s.o.Nudges.Enabled || sch.Lesson != s.o.Nudges.Lesson) {
 			continue
 		}
+		if sch.Kind == store.KindReview && !s.o.Nudges.Reviews {
+			continue
+		}
 		spec, err := Compile(sch.Spec, sch.Timezone)
 		if err != nil {
 			s.log.Error("schedule cannot be read; skipped", "schedule", sch.ID, "err", err)
@@ -451,6 +468,8 @@ func (s *Scheduler) recipients(ctx context.Context, sch store.Schedule, at time.
 			}
 		}
 		return out, nil
+	case store.KindReview:
+		return s.reviewRecipients(ctx, at)
 	}
 	return nil, fmt.Errorf("schedule %s: unknown kind %q", sch.ID, sch.Kind)
 }
@@ -631,6 +650,18 @@ func (s *Scheduler) deliverOne(ctx context.Context, sch store.Schedule, run stor
 			return outcome{}, err
 		}
 	}
+	var due []lessons.ReviewDue
+	if sch.Kind == store.KindReview {
+		var why string
+		var err error
+		if replies, due, why, err = s.reviewReplies(ctx, recipient); err != nil {
+			return outcome{}, err
+		}
+		if why != "" {
+			s.log.Debug("review no longer due", "learner", recipient, "why", why)
+			return outcome{}, record(store.DeliverySkipped, why, 0)
+		}
+	}
 	send, platform, err := s.route(recipient)
 	if err != nil {
 		return outcome{recipient, err}, record(store.DeliveryFailed, err.Error(), 0)
@@ -666,6 +697,9 @@ func (s *Scheduler) deliverOne(ctx context.Context, sch store.Schedule, run stor
 					st.Last[sch.Lesson] = now
 				})
 				return outcome{}, err
+			}
+			if sch.Kind == store.KindReview {
+				return outcome{}, s.reviewSent(context.WithoutCancel(ctx), recipient, due)
 			}
 			return outcome{}, nil
 		}
@@ -721,6 +755,9 @@ const reportPrefix = "report:"
 func (s *Scheduler) report(ctx context.Context, sch store.Schedule, run store.Run, failed []outcome, done map[string]store.Delivery) {
 	to := s.o.Admins
 	what := fmt.Sprintf("The nudges of %s", run.At.Format("Mon 2 Jan 15:04 MST"))
+	if sch.Kind == store.KindReview {
+		what = fmt.Sprintf("The review reminders of %s", run.At.Format("Mon 2 Jan 15:04 MST"))
+	}
 	if sch.Kind == store.KindReminder {
 		c, ok, err := s.o.Store.Cohort(ctx, sch.Cohort)
 		if err != nil || !ok {

@@ -32,6 +32,7 @@ var (
 const (
 	KindReminder = "reminder" // a lead's reminder to a cohort
 	KindNudge    = "nudge"    // the course's nudge check
+	KindReview   = "review"   // the spaced-review check (missed quiz questions)
 )
 
 // Schedule is a persisted recurring job.

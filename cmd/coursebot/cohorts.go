@@ -73,7 +73,7 @@ func nudgeOptions(cfg Config) scheduler.NudgeOptions {
 	q, _ := ParseQuietHours(n.QuietHours) // validated by LoadConfig
 	return scheduler.NudgeOptions{
 		Enabled: n.Enabled, Lesson: n.Lesson, After: n.After, Max: n.Max, Check: n.Check, Zone: n.Timezone,
-		QuietStart: q.Start, QuietEnd: q.End,
+		QuietStart: q.Start, QuietEnd: q.End, Reviews: n.Reviews,
 	}
 }
 

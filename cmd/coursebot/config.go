@@ -128,6 +128,7 @@ type NudgeConfig struct {
 	Check      string        `yaml:"check"`
 	QuietHours string        `yaml:"quiet_hours"`
 	Timezone   string        `yaml:"timezone"`
+	Reviews    bool          `yaml:"reviews"`
 }
 
 // DefaultConfig is the configuration used when no file is given. It must
@@ -169,6 +170,7 @@ func DefaultConfig() Config {
 				Check:      "0 * * * *",
 				QuietHours: "21:00-08:00",
 				Timezone:   "UTC",
+				Reviews:    true,
 			},
 		},
 		Cohorts: CohortsConfig{

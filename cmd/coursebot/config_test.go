@@ -169,7 +169,7 @@ func TestLoadConfigErrors(t *testing.T) {
 			`7: unknown key "slack.mdoe" (known keys under slack: enabled, mode, api_url, placement, channels, courses)`,
 		}},
 		{"unknown_deep.yaml", []string{
-			`3: unknown key "scheduler.nudges.aftr" (known keys under scheduler.nudges: enabled, lesson, after, max, check, quiet_hours, timezone)`,
+			`3: unknown key "scheduler.nudges.aftr" (known keys under scheduler.nudges: enabled, lesson, after, max, check, quiet_hours, timezone, reviews)`,
 			`4: unknown key "colour" (known keys: course, store, http, admin, log, admins, slack, discord, scheduler, cohorts)`,
 		}},
 		{"secret_in_file.yaml", []string{
