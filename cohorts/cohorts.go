@@ -76,6 +76,9 @@ type Options struct {
 	// "discord", "console"). The map is read when an invitation is sent,
 	// so the wiring may fill it after NewHandler, before serving.
 	DMs map[string]bot.Sender
+	// Channels check, by platform, that a lead binding a channel is in
+	// it; read like DMs. A platform without one: only admins bind there.
+	Channels map[string]ChannelAccess
 }
 
 // Handler answers cohort commands and passes everything else to next.
@@ -297,43 +300,6 @@ func (h *Handler) cohortNamed(ctx context.Context, name string) (store.Cohort, e
 	return c, nil
 }
 
-// ---- references to people and channels --------------------------------------
-
-var mentionRE = regexp.MustCompile(`^<@!?([A-Za-z0-9]+)(?:\|[^>]*)?>$`)
-var channelRE = regexp.MustCompile(`^<#([A-Za-z0-9]+)(?:\|[^>]*)?>$`)
-
-// person reads a user reference: a mention (<@U123>, <@!123>),
-// platform:id, or a bare id on the actor's platform.
-func person(actor bot.Learner, s string) (bot.Learner, error) {
-	s = strings.TrimSpace(s)
-	if m := mentionRE.FindStringSubmatch(s); m != nil {
-		return bot.Learner{Platform: actor.Platform, UserID: m[1]}, nil
-	}
-	s = strings.TrimPrefix(s, "@")
-	if l, ok := bot.ParseLearnerKey(s); ok {
-		return l, nil
-	}
-	if s == "" || strings.ContainsAny(s, " \x00<>#") {
-		return bot.Learner{}, refuse("%q is not a user: mention them (@name) or write platform:user-id (slack:U123, discord:456, console:alice).", s)
-	}
-	return bot.Learner{Platform: actor.Platform, UserID: s}, nil
-}
-
-// channel reads a channel reference: <#C123|name>, platform:id or a bare id.
-func channel(actor bot.Learner, s string) (string, error) {
-	if m := channelRE.FindStringSubmatch(s); m != nil {
-		return actor.Platform + ":" + m[1], nil
-	}
-	s = strings.TrimPrefix(s, "#")
-	if l, ok := bot.ParseLearnerKey(s); ok {
-		return l.Key(), nil
-	}
-	if s == "" || strings.ContainsAny(s, " \x00<>") {
-		return "", refuse("%q is not a channel: mention it (#channel) or write platform:channel-id.", s)
-	}
-	return actor.Platform + ":" + s, nil
-}
-
 // ---- /cohort ----------------------------------------------------------------
 
 func (h *Handler) usage() string {
@@ -361,31 +327,31 @@ func (h *Handler) cohort(ctx context.Context, m bot.Message) ([]bot.Reply, error
 	case "", "help", "list":
 		return h.list(ctx, who)
 	case "create":
-		return h.create(ctx, who, strings.Fields(rest))
+		return h.create(ctx, who, fields(rest))
 	case "lead":
-		return h.addLead(ctx, who, strings.Fields(rest))
+		return h.addLead(ctx, who, fields(rest))
 	case "channel":
-		return h.bind(ctx, who, strings.Fields(rest))
+		return h.bind(ctx, who, fields(rest))
 	case "join":
-		return h.join(ctx, who, strings.Fields(rest))
+		return h.join(ctx, who, fields(rest))
 	case "accept":
 		return h.accept(ctx, who, rest)
 	case "decline":
 		return h.decline(ctx, who, rest)
 	case "leave":
-		return h.leave(ctx, who, strings.Fields(rest))
+		return h.leave(ctx, who, fields(rest))
 	case "members":
-		return h.members(ctx, who, strings.Fields(rest))
+		return h.members(ctx, who, fields(rest))
 	case "progress":
-		return h.progress(ctx, who, strings.Fields(rest))
+		return h.progress(ctx, who, fields(rest))
 	case "answers":
-		return h.answers(ctx, who, strings.Fields(rest))
+		return h.answers(ctx, who, fields(rest))
 	case "remind":
 		return h.remind(ctx, who, rest)
 	case "reminders":
-		return h.reminders(ctx, who, strings.Fields(rest))
+		return h.reminders(ctx, who, fields(rest))
 	case "cancel":
-		return h.cancel(ctx, who, strings.Fields(rest))
+		return h.cancel(ctx, who, fields(rest))
 	}
 	return nil, refuse("There is no /%s %s.\n%s", h.o.Command, sub, h.usage())
 }
@@ -526,7 +492,7 @@ func (h *Handler) bind(ctx context.Context, who bot.Learner, args []string) ([]b
 	if len(args) != 2 {
 		return nil, refuse("Usage: /%s channel NAME #channel (or `none` for direct messages)", h.o.Command)
 	}
-	c, _, err := h.leadOf(ctx, who, args[0], "bind the cohort to a channel")
+	c, role, err := h.leadOf(ctx, who, args[0], "bind the cohort to a channel")
 	if err != nil {
 		return nil, err
 	}
@@ -534,6 +500,11 @@ func (h *Handler) bind(ctx context.Context, who bot.Learner, args []string) ([]b
 	if !strings.EqualFold(args[1], "none") {
 		if ch, err = channel(who, args[1]); err != nil {
 			return nil, err
+		}
+		if role != RoleAdmin {
+			if err := h.mayBind(ctx, who, ch); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if _, err := h.o.Store.UpdateCohort(ctx, c.Name, func(c *store.Cohort) error { c.Channel = ch; return nil }); err != nil {

@@ -26,6 +26,19 @@ type fixture struct {
 	now    time.Time
 	woken  int
 	dms    *dmBox
+	rooms  rooms
+}
+
+// rooms is a ChannelAccess: channel id -> user ids in it.
+type rooms map[string][]string
+
+func (r rooms) CanSeeChannel(_ context.Context, channel, user string) (bool, error) {
+	for _, u := range r[channel] {
+		if u == user {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // dmBox is a bot.Sender that keeps what it was given, or fails.
@@ -64,7 +77,7 @@ var (
 // (lead-b), over a real bbolt file and the built-in course.
 func newFixture(t *testing.T, share bool) *fixture {
 	t.Helper()
-	f := &fixture{now: t0, dms: &dmBox{sent: map[string][]bot.Reply{}}}
+	f := &fixture{now: t0, dms: &dmBox{sent: map[string][]bot.Reply{}}, rooms: rooms{"C1": {"lead-a"}, "C9": {"lead-a", "lead-b"}, "C0BETA": {"lead-b"}}}
 	db, err := store.Open(filepath.Join(t.TempDir(), "c.db"), store.Options{Now: func() time.Time { return f.now }})
 	if err != nil {
 		t.Fatal(err)
@@ -77,12 +90,13 @@ func newFixture(t *testing.T, share bool) *fixture {
 	}
 	eng := lessons.NewEngine(f.course, db, lessons.EngineOptions{Now: func() time.Time { return f.now }, Log: quietLogs})
 	f.h, err = NewHandler(eng, Options{
-		Store: db, Course: func() *lessons.Course { return f.course }, Admins: []string{admin.Key()},
+		Store: db, Course: func() *lessons.Course { return f.course }, Admins: []string{admin.Key(), slackAdmin.Key(), discordAdmin.Key()},
 		DefaultTimezone: "Europe/Berlin", Digest: true, ShareAnswers: share,
 		Nudges: scheduler.NudgeOptions{Lesson: "4-4", After: 72 * time.Hour},
 		Now:    func() time.Time { return f.now }, Log: quietLogs, Wake: func() { f.woken++ },
-		Rand: bytes.NewReader(bytes.Repeat([]byte("0123456789abcdefghij"), 100)),
-		DMs:  map[string]bot.Sender{"test": f.dms},
+		Rand:     bytes.NewReader(bytes.Repeat([]byte("0123456789abcdefghij"), 100)),
+		DMs:      map[string]bot.Sender{"test": f.dms},
+		Channels: map[string]ChannelAccess{"test": f.rooms},
 	})
 	if err != nil {
 		t.Fatal(err)

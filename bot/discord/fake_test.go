@@ -34,6 +34,7 @@ type fakeDiscord struct {
 	puts      int                          // command bulk overwrites
 	fault     func(r *http.Request, body []byte) (status int, resp string, ok bool)
 	callbacks map[string]json.RawMessage // interaction id -> initial response
+	guilds    map[string]*fakeGuild
 
 	// gateway
 	upgrader   websocket.Upgrader
@@ -113,6 +114,32 @@ type fakeChannel struct {
 	Archived bool   `json:"-"`
 	Deleted  bool   `json:"-"`
 	Members  []string
+	// GuildID and Overwrites make a guild channel whose permissions
+	// Discord computes (see fakeGuild).
+	GuildID    string          `json:"guild_id,omitempty"`
+	Overwrites []fakeOverwrite `json:"permission_overwrites,omitempty"`
+}
+
+// fakeOverwrite is a channel permission overwrite: Type 0 a role, 1 a member.
+type fakeOverwrite struct {
+	ID    string `json:"id"`
+	Type  int    `json:"type"`
+	Allow string `json:"allow"`
+	Deny  string `json:"deny"`
+}
+
+// fakeGuild is a guild with its roles (the role whose id is the guild's
+// is @everyone) and members' roles.
+type fakeGuild struct {
+	ID      string              `json:"id"`
+	OwnerID string              `json:"owner_id"`
+	Roles   []fakeRole          `json:"roles"`
+	Members map[string][]string `json:"-"` // user id -> role ids
+}
+
+type fakeRole struct {
+	ID          string `json:"id"`
+	Permissions string `json:"permissions"`
 }
 
 func newFakeDiscord(t testing.TB) *fakeDiscord {
@@ -191,6 +218,25 @@ func (f *fakeDiscord) route(w http.ResponseWriter, r *http.Request, path string,
 			f.channels[id] = &fakeChannel{ID: id, Type: 1}
 		}
 		writeJSON(w, 200, map[string]any{"id": id, "type": 1})
+	case len(seg) == 2 && seg[0] == "guilds" && r.Method == "GET":
+		g := f.guilds[seg[1]]
+		if g == nil {
+			apiErr(w, 404, 10004, "Unknown Guild")
+			return
+		}
+		writeJSON(w, 200, g)
+	case len(seg) == 4 && seg[0] == "guilds" && seg[2] == "members" && r.Method == "GET":
+		g := f.guilds[seg[1]]
+		if g == nil {
+			apiErr(w, 404, 10004, "Unknown Guild")
+			return
+		}
+		roles, ok := g.Members[seg[3]]
+		if !ok {
+			apiErr(w, 404, 10007, "Unknown Member")
+			return
+		}
+		writeJSON(w, 200, map[string]any{"user": map[string]any{"id": seg[3]}, "roles": append([]string{}, roles...), "guild_id": g.ID})
 	case path == "/gateway" || path == "/gateway/bot":
 		writeJSON(w, 200, map[string]any{"url": "ws" + strings.TrimPrefix(f.srv.URL, "http") + "/ws"})
 	case len(seg) == 4 && seg[0] == "interactions" && seg[3] == "callback":
@@ -406,6 +452,20 @@ func (f *fakeDiscord) callback(id string) (json.RawMessage, bool) {
 	defer f.mu.Unlock()
 	c, ok := f.callbacks[id]
 	return c, ok
+}
+
+// addGuild adds a guild and its channels.
+func (f *fakeDiscord) addGuild(g *fakeGuild, channels ...*fakeChannel) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.guilds == nil {
+		f.guilds = map[string]*fakeGuild{}
+	}
+	f.guilds[g.ID] = g
+	for _, c := range channels {
+		c.GuildID = g.ID
+		f.channels[c.ID] = c
+	}
 }
 
 // --- gateway ---

@@ -35,7 +35,8 @@ type fakeSlack struct {
 	views     []url.Values
 	refusals  map[string]string // "method key" -> Slack error code
 	uploads   map[string]*fakeFile
-	files     []fakeFile // completed uploads, in order
+	files     []fakeFile          // completed uploads, in order
+	members   map[string][]string // channel -> user ids (conversations.members)
 }
 
 // fakeFile is a file uploaded through the external-upload flow: the bytes
@@ -73,7 +74,7 @@ func newFakeSlack(t testing.TB, extra ...slacktest.Binder) *fakeSlack {
 	bind := func(c slacktest.Customize) {
 		for _, m := range []string{"chat.postMessage", "chat.update", "chat.postEphemeral", "conversations.open",
 			"conversations.replies", "conversations.history", "views.open", "reactions.add",
-			"files.getUploadURLExternal", "files.completeUploadExternal"} {
+			"files.getUploadURLExternal", "files.completeUploadExternal", "conversations.members"} {
 			c.Handle("/"+m, f.handler(m))
 		}
 		c.Handle("/respond/", f.respond)
@@ -97,6 +98,16 @@ func (f *fakeSlack) notInChannel(channel string) {
 		f.notIn = map[string]bool{}
 	}
 	f.notIn[channel] = true
+}
+
+// setMembers makes channel exist with the given members.
+func (f *fakeSlack) setMembers(channel string, users ...string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.members == nil {
+		f.members = map[string][]string{}
+	}
+	f.members[channel] = users
 }
 
 // refuse makes method answer {"ok":false,"error":code} when its key
@@ -294,6 +305,30 @@ func (f *fakeSlack) apply(method string, form url.Values) map[string]any {
 		return map[string]any{"ok": true, "view": map[string]any{"id": "V1"}}
 	case "reactions.add":
 		return map[string]any{"ok": true}
+	case "conversations.members":
+		// Paged as Slack pages it: limit per page, an opaque cursor.
+		users, ok := f.members[form.Get("channel")]
+		if !ok {
+			return map[string]any{"ok": false, "error": "channel_not_found"}
+		}
+		limit, err := strconv.Atoi(form.Get("limit"))
+		if err != nil || limit <= 0 {
+			limit = 100
+		}
+		from := 0
+		if c := form.Get("cursor"); c != "" {
+			n, err := strconv.Atoi(strings.TrimPrefix(c, "dXNlcjo"))
+			if err != nil || n < 0 || n > len(users) {
+				return map[string]any{"ok": false, "error": "invalid_cursor"}
+			}
+			from = n
+		}
+		to := min(from+limit, len(users))
+		next := ""
+		if to < len(users) {
+			next = "dXNlcjo" + strconv.Itoa(to)
+		}
+		return map[string]any{"ok": true, "members": users[from:to], "response_metadata": map[string]any{"next_cursor": next}}
 	}
 	return map[string]any{"ok": false, "error": "unknown_method"}
 }

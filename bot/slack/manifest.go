@@ -14,7 +14,7 @@ import (
 // uploading files attached to replies (a cohort's CSV export).
 var botScopes = []string{
 	"commands", "chat:write", "im:write", "im:history", "channels:history", "groups:history",
-	"reactions:write", "files:write",
+	"reactions:write", "files:write", "channels:read", "groups:read",
 }
 
 // Events the adapter subscribes to: messages in DMs and channels, of which
@@ -91,7 +91,10 @@ func Manifest(commands []Command, baseURL string, socket bool) ([]byte, error) {
 			return nil, fmt.Errorf("slack manifest: bad or repeated command name %q", c.Name)
 		}
 		seen[name] = true
-		mc := manifestCommand{Command: "/" + name, Description: cut(c.Description, 100), UsageHint: cut(c.Usage, 100)}
+		// should_escape: Slack sends mentions as <@U123|alice> and
+		// <#C123|general>, ids the bot can use; without it "@alice" is
+		// plain text that names nobody.
+		mc := manifestCommand{Command: "/" + name, Description: cut(c.Description, 100), UsageHint: cut(c.Usage, 100), ShouldEscape: true}
 		if mc.Description == "" {
 			mc.Description = "/" + name
 		}

@@ -23,7 +23,7 @@ func TestManifest(t *testing.T) {
 	names := map[string]manifestCommand{}
 	for _, c := range m.Features.SlashCommands {
 		names[c.Command] = c
-		if c.URL != "https://bot.example.com/slack/commands" || c.Description == "" || len(c.Description) > 100 {
+		if c.URL != "https://bot.example.com/slack/commands" || c.Description == "" || len(c.Description) > 100 || !c.ShouldEscape {
 			t.Errorf("command %+v", c)
 		}
 	}
@@ -36,7 +36,7 @@ func TestManifest(t *testing.T) {
 		m.Settings.Events.RequestURL != "https://bot.example.com/slack/events" || m.Settings.SocketMode {
 		t.Errorf("settings %+v", m.Settings)
 	}
-	for _, s := range []string{"commands", "chat:write", "im:write", "im:history", "reactions:write", "files:write"} {
+	for _, s := range []string{"commands", "chat:write", "im:write", "im:history", "reactions:write", "files:write", "channels:read", "groups:read"} {
 		if !strings.Contains(strings.Join(m.OAuth.Scopes.Bot, " "), s) {
 			t.Errorf("scope %s missing", s)
 		}

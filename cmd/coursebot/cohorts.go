@@ -39,6 +39,9 @@ type cohortSetup struct {
 	// dms are the direct-message senders by platform, shared with the
 	// handler (invitations); Scheduler fills them.
 	dms map[string]bot.Sender
+	// Channels check, by platform, that a lead binding a channel to a
+	// cohort is in it (the Slack and Discord adapters); fill before serving.
+	Channels map[string]cohorts.ChannelAccess
 	// OnRun, when set before Scheduler, is told how each run ended
 	// (scheduler.Options.OnRun): for coursebot_scheduler_runs_total.
 	OnRun func(kind, result string)
@@ -49,12 +52,12 @@ func newCohorts(cfg Config, engine *lessons.Engine, db *store.DB, log *slog.Logg
 	if clk.now == nil {
 		clk.now = time.Now
 	}
-	c := &cohortSetup{cfg: cfg, db: db, engine: engine, log: log, clock: clk, dms: map[string]bot.Sender{}}
+	c := &cohortSetup{cfg: cfg, db: db, engine: engine, log: log, clock: clk, dms: map[string]bot.Sender{}, Channels: map[string]cohorts.ChannelAccess{}}
 	h, err := cohorts.NewHandler(engine, cohorts.Options{
 		Store: db, Course: engine.Course, Admins: cfg.Admins,
 		Command: cfg.Cohorts.Command, NudgesCommand: cfg.Cohorts.NudgesCommand, LeadNotesCommand: cfg.Cohorts.LeadNotesCommand,
 		DefaultTimezone: cfg.Cohorts.DefaultTimezone, Digest: cfg.Cohorts.Digest, ShareAnswers: cfg.Course.ShareAnswersWithLeads,
-		Nudges: nudgeOptions(cfg), Now: clk.now, Log: log, DMs: c.dms,
+		Nudges: nudgeOptions(cfg), Now: clk.now, Log: log, DMs: c.dms, Channels: c.Channels,
 		Wake: func() {
 			if c.sched != nil {
 				c.sched.Wake()

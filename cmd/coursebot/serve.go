@@ -160,6 +160,7 @@ func newServer(cfg Config, log *slog.Logger) (_ *server, err error) {
 		s.runners = append(s.runners, a.Run)
 		s.checks = append(s.checks, readyCheck{"slack", a.Ready})
 		dms["slack"], chans["slack"] = a, a
+		cohortsSetup.Channels["slack"] = a // who may bind a channel
 	}
 	if cfg.Discord.Enabled {
 		a, err := newDiscord(cfg, course, handler, s.db, log, apiClient("discord", 20*time.Second, s.m), s.panics)
@@ -173,6 +174,7 @@ func newServer(cfg Config, log *slog.Logger) (_ *server, err error) {
 		s.runners = append(s.runners, a.Run)
 		s.checks = append(s.checks, readyCheck{"discord", a.Ready})
 		dms["discord"], chans["discord"] = a, a
+		cohortsSetup.Channels["discord"] = a // who may bind a channel
 	}
 	cohortsSetup.OnRun = func(kind, result string) { s.m.SchedulerRuns.WithLabelValues(kind, result).Inc() }
 	runScheduler, err := cohortsSetup.Scheduler(countedSenders(s.m, dms, chans))
