@@ -1,0 +1,246 @@
+package cohorts
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/scheduler"
+)
+
+// docTable reads the Markdown table after marker in docs/cohorts.md: the
+// header's column names and, by the first cell, each row's other cells.
+func docTable(t *testing.T, marker string) (cols []string, rows map[string][]string, order []string) {
+	t.Helper()
+	doc, err := os.ReadFile("../docs/cohorts.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, after, ok := strings.Cut(string(doc), "<!-- "+marker+" -->")
+	if !ok {
+		t.Fatalf("docs/cohorts.md has no <!-- %s --> table", marker)
+	}
+	rows = map[string][]string{}
+	for i, line := range strings.Split(strings.TrimLeft(after, "\n"), "\n") {
+		if !strings.HasPrefix(line, "|") {
+			break
+		}
+		var cells []string
+		for _, c := range strings.Split(strings.Trim(line, "|"), "|") {
+			cells = append(cells, strings.TrimSpace(c))
+		}
+		switch {
+		case i == 0:
+			cols = cells[1:]
+		case i == 1: // |---|
+		default:
+			if len(cells) != len(cols)+1 {
+				t.Fatalf("%s: row %q has %d cells, want %d", marker, cells[0], len(cells)-1, len(cols))
+			}
+			rows[cells[0]] = cells[1:]
+			order = append(order, cells[0])
+		}
+	}
+	if len(rows) == 0 {
+		t.Fatalf("%s: empty table", marker)
+	}
+	return cols, rows, order
+}
+
+// notBuilt are rows for data the bot does not keep yet: every cell "—".
+var notBuilt = map[string]bool{"quiz scores": true, "tutor exchanges": true}
+
+// checkTable compares each documented cell with probe(row, column).
+func checkTable(t *testing.T, marker string, cols []string, rows map[string][]string, order []string, probes map[string]func(col string) bool) {
+	t.Helper()
+	for _, what := range order {
+		cells := rows[what]
+		if notBuilt[what] {
+			for i, c := range cells {
+				if c != "—" {
+					t.Errorf("%s: %q is not built yet, but the doc says %q for %s", marker, what, c, cols[i])
+				}
+			}
+			continue
+		}
+		probe := probes[what]
+		if probe == nil {
+			t.Errorf("%s: the doc's row %q has no check in this test", marker, what)
+			continue
+		}
+		for i, c := range cells {
+			want := c == "yes"
+			if c != "yes" && c != "no" {
+				t.Errorf("%s: %q / %s: cell %q, want yes or no", marker, what, cols[i], c)
+				continue
+			}
+			if got := probe(cols[i]); got != want {
+				t.Errorf("%s: %q / %s: the doc says %s, the bot says %v", marker, what, cols[i], c, got)
+			}
+		}
+	}
+	for what := range probes {
+		if _, ok := rows[what]; !ok {
+			t.Errorf("%s: the test checks %q, which the doc's table lacks", marker, what)
+		}
+	}
+}
+
+// finished records that learner finished lesson 4-4 at f.now with an answer.
+func (f *fixture) finished(t *testing.T, who, secret string) {
+	t.Helper()
+	f.answer(t, who, secret)
+	if _, _, err := f.db.UpdateProgress(context.Background(), who, "4-4", func(_ *lessons.LearnerRecord, p *lessons.Progress) error {
+		p.Completed = f.now
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// views are the cohort data a viewer can reach, by the doc's row names.
+func (f *fixture) views(t *testing.T, viewer bot.Learner) map[string]string {
+	t.Helper()
+	ctx := context.Background()
+	csv := ""
+	rs, err := f.h.Handle(ctx, bot.Message{Learner: viewer, Kind: bot.KindCommand, Command: "cohort", Args: "progress alpha csv"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rs {
+		if r.File != nil {
+			csv = string(r.File.Data)
+		}
+	}
+	return map[string]string{
+		"member list (`/cohort members`)":                          f.do(t, viewer, "cohort", "members alpha"),
+		"progress table (`/cohort progress`)":                      f.do(t, viewer, "cohort", "progress alpha"),
+		"progress CSV (`/cohort progress NAME csv`)":               csv,
+		"answers (`/cohort answers`, when the course shares them)": f.do(t, viewer, "cohort", "answers alpha 4-4"),
+		"reminders (`/cohort reminders`)":                          f.do(t, viewer, "cohort", "reminders alpha"),
+		"teaching notes (`/lead-notes`)":                           f.do(t, viewer, "lead-notes", "4-4"),
+	}
+}
+
+// digests runs alpha's reminder (with its digest) through the real
+// scheduler and returns what each recipient got, by learner key.
+func (f *fixture) digests(t *testing.T) map[string]string {
+	t.Helper()
+	ctx := context.Background()
+	box := &dmBox{sent: map[string][]bot.Reply{}}
+	s, err := scheduler.New(scheduler.Options{
+		Store: f.db, Course: func() *lessons.Course { return f.course }, Senders: map[string]bot.Sender{"test": box},
+		Now: func() time.Time { return f.now }, Log: quietLogs, Digest: f.h.Digest,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.now = time.Date(2026, 11, 30, 8, 1, 0, 0, time.UTC) // Monday 09:01 in Berlin: r1 is due
+	if err := s.RunDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for k, rs := range box.sent {
+		out[k] = text(rs)
+	}
+	if len(out) == 0 {
+		t.Fatal("the reminder reached nobody")
+	}
+	return out
+}
+
+// TestWhoSeesWhat checks docs/cohorts.md's table of who sees what of a
+// cohort, cell by cell.
+func TestWhoSeesWhat(t *testing.T) {
+	cols, rows, order := docTable(t, "who-sees-what")
+	f := newFixture(t, true)
+	f.finished(t, member.Key(), "THE MEMBER'S SECRET")
+	invitee := learner("invitee")
+	f.must(t, leadA, "cohort", "join alpha "+invitee.Key())
+	f.must(t, admin, "cohort", "channel alpha none") // reminders go to members by DM
+	viewers := map[string]bot.Learner{
+		"admin": admin, "lead of the cohort": leadA, "lead of another cohort": leadB,
+		"member": member, "invited, not accepted": invitee, "anyone else": stranger,
+	}
+	seen := map[string]map[string]string{}
+	for col, v := range viewers {
+		seen[col] = f.views(t, v)
+	}
+	digests := f.digests(t)
+	probes := map[string]func(string) bool{}
+	for what, marker := range map[string]string{
+		"member list (`/cohort members`)":                          member.Key(),
+		"progress table (`/cohort progress`)":                      member.Key(),
+		"progress CSV (`/cohort progress NAME csv`)":               member.Key(),
+		"answers (`/cohort answers`, when the course shares them)": "THE MEMBER'S SECRET",
+		"reminders (`/cohort reminders`)":                          "Standup at 10",
+		"teaching notes (`/lead-notes`)":                           "Teaching notes: ",
+	} {
+		probes[what] = func(col string) bool { return strings.Contains(seen[col][what], marker) }
+	}
+	probes["weekly digest (with reminders, cohort without a channel)"] = func(col string) bool {
+		return strings.Contains(digests[viewers[col].Key()], "This week")
+	}
+	for _, c := range cols {
+		if _, ok := viewers[c]; !ok {
+			t.Fatalf("the doc's column %q is not a viewer this test knows", c)
+		}
+	}
+	checkTable(t, "who-sees-what", cols, rows, order, probes)
+}
+
+// TestWhoseDataALeadSees checks docs/cohorts.md's table of whose data the
+// lead of a cohort sees, cell by cell.
+func TestWhoseDataALeadSees(t *testing.T) {
+	cols, rows, order := docTable(t, "whose-data")
+	f := newFixture(t, true)
+	alpha, _, _ := f.db.Cohort(context.Background(), "alpha")
+	beta, _, _ := f.db.Cohort(context.Background(), "beta")
+	subjects := map[string]bot.Learner{}
+	for i, col := range cols {
+		who := learner("s" + string(rune('a'+i)))
+		subjects[col] = who
+		f.finished(t, who.Key(), "SECRET OF "+who.UserID)
+		switch col {
+		case "member, answers shared":
+			f.enrol(t, leadA, "alpha", who)
+		case "member who joined while answers were private":
+			f.h.o.ShareAnswers = false
+			f.must(t, who, "cohort", "join "+alpha.Code)
+			f.h.o.ShareAnswers = true
+		case "invited, not accepted":
+			f.must(t, leadA, "cohort", "join alpha "+who.Key())
+		case "declined":
+			f.must(t, leadA, "cohort", "join alpha "+who.Key())
+			f.must(t, who, "cohort", "decline alpha")
+		case "left":
+			f.enrol(t, leadA, "alpha", who)
+			f.must(t, who, "cohort", "leave alpha")
+		case "member of another cohort only":
+			f.must(t, who, "cohort", "join "+beta.Code)
+		default:
+			t.Fatalf("the doc's column %q is not a subject this test knows", col)
+		}
+	}
+	seen := f.views(t, leadA)
+	digest, err := f.h.Digest(context.Background(), "alpha", f.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	probes := map[string]func(string) bool{
+		"weekly digest (with reminders, cohort without a channel)": func(col string) bool {
+			return strings.Contains(digest, subjects[col].UserID+" finished")
+		},
+		"answers (`/cohort answers`, when the course shares them)": func(col string) bool {
+			return strings.Contains(seen["answers (`/cohort answers`, when the course shares them)"], "SECRET OF "+subjects[col].UserID)
+		},
+	}
+	for _, what := range []string{"member list (`/cohort members`)", "progress table (`/cohort progress`)", "progress CSV (`/cohort progress NAME csv`)"} {
+		probes[what] = func(col string) bool { return strings.Contains(seen[what], subjects[col].Key()) }
+	}
+	checkTable(t, "whose-data", cols, rows, order, probes)
+}
