@@ -314,8 +314,9 @@ func (h *Handler) usage() string {
 		"- `" + c + " progress NAME [csv]`: who is where; `csv` for a spreadsheet",
 		"- `" + c + " remind NAME every monday 09:00 [Europe/Berlin] [no-digest] | text`: a weekly reminder",
 		"- `" + c + " reminders NAME`, `" + c + " cancel NAME ID`",
+		"- `" + c + " channel NAME #channel`: post its reminders in a channel you are in",
 		"- `/" + h.o.LeadNotesCommand + " 4-4`: the tutor's teaching notes",
-		"Admins: `" + c + " create NAME [#channel] [Time/Zone]`, `" + c + " lead NAME @user`, `" + c + " channel NAME #channel`",
+		"Admins: `" + c + " create NAME [#channel] [Time/Zone]`, `" + c + " lead NAME @user`, `" + c + " channel NAME #channel` (any channel)",
 	}, "\n")
 }
 
