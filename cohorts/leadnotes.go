@@ -1,0 +1,44 @@
+package cohorts
+
+import (
+	"context"
+	"strings"
+
+	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/lessons"
+)
+
+// /lead-notes: the tutor script's teaching notes, for leads and admins.
+
+func (h *Handler) leadNotes(ctx context.Context, who bot.Learner, arg string) ([]bot.Reply, error) {
+	ok := h.isAdmin(who)
+	if !ok {
+		all, err := h.o.Store.Cohorts(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range all {
+			ok = ok || c.IsLead(who.Key())
+		}
+	}
+	if !ok {
+		return nil, refuse("Teaching notes are for cohort leads and admins.")
+	}
+	id := strings.Replace(strings.TrimSpace(arg), ".", "-", 1)
+	course := h.o.Course()
+	les, found := course.Lessons[id]
+	if !found {
+		var ids []string
+		for _, e := range course.Catalogue {
+			if e.Installed {
+				ids = append(ids, e.ID)
+			}
+		}
+		return nil, refuse("Usage: /%s LESSON; lessons with notes: %s.", h.o.LeadNotesCommand, strings.Join(ids, ", "))
+	}
+	text := lessons.LeadNotesText(les)
+	if text == "" {
+		text = "This lesson has no teaching notes."
+	}
+	return []bot.Reply{titled("Teaching notes: "+les.Title, text)}, nil
+}

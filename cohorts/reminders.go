@@ -1,0 +1,162 @@
+package cohorts
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/scheduler"
+	"github.com/coursebot/coursebot/store"
+)
+
+// Leads' recurring reminders: /cohort remind, reminders and cancel. The
+// scheduler sends them (package scheduler).
+
+func (h *Handler) remind(ctx context.Context, who bot.Learner, rest string) ([]bot.Reply, error) {
+	name, rest, _ := strings.Cut(rest, " ")
+	sched, text, ok := strings.Cut(rest, "|")
+	sched, text = strings.TrimSpace(sched), strings.TrimSpace(text)
+	if name == "" || !ok || sched == "" || text == "" {
+		return nil, refuse("Usage: /%s remind NAME SCHEDULE [Time/Zone] [no-digest] | TEXT\nFor example: /%s remind spring every monday 09:00 Europe/Berlin | Standup at 10, bring your capstone questions.\nSchedules: \"every monday 09:00\", \"weekdays 17:30\", \"every 2 weeks friday 12:00\" or a cron spec such as \"0 9 * * MON\".",
+			h.o.Command, h.o.Command)
+	}
+	c, _, err := h.leadOf(ctx, who, name, "schedule its reminders")
+	if err != nil {
+		return nil, err
+	}
+	digest := h.o.Digest
+	var words []string
+	for _, w := range strings.Fields(sched) {
+		switch strings.ToLower(w) {
+		case "no-digest", "nodigest":
+			digest = false
+		case "digest", "with-digest":
+			digest = true
+		default:
+			words = append(words, w)
+		}
+	}
+	now := h.o.Now()
+	spec, err := scheduler.Parse(strings.Join(words, " "), c.Timezone, now)
+	if err != nil {
+		return nil, refuse("I could not read that schedule: %v. Nothing was scheduled.", err)
+	}
+	next := spec.NextN(now, 3)
+	if len(next) == 0 {
+		return nil, refuse("That schedule never fires (%s). Nothing was scheduled.", spec.Cron)
+	}
+	if len(next) == 3 && next[2].Sub(next[0]) < 2*time.Hour {
+		return nil, refuse("That schedule fires more than once an hour; reminders are for weekly (or daily) use. Nothing was scheduled.")
+	}
+	if len([]rune(text)) > 2000 {
+		return nil, refuse("The reminder text is %d characters; keep it under 2000. Nothing was scheduled.", len([]rune(text)))
+	}
+	s, err := h.o.Store.PutSchedule(ctx, store.Schedule{
+		Kind: store.KindReminder, Cohort: c.Name, Spec: spec.Cron, Human: strings.Join(words, " "), Timezone: spec.Location.String(),
+		Text: text, Digest: digest, CreatedBy: who.Key(), Created: now,
+	})
+	if err != nil {
+		return nil, err
+	}
+	h.o.Wake()
+	var b strings.Builder
+	where := orNone(c.Channel)
+	if c.Channel == "" {
+		where = "each member by direct message"
+	}
+	fmt.Fprintf(&b, "Reminder %s for cohort %s: %s (%s), to %s%s.\nNext three times:\n", s.ID, c.Name, scheduler.Describe(spec.Cron), spec.Location, where, map[bool]string{true: ", with the weekly digest", false: ""}[digest])
+	for _, t := range next {
+		fmt.Fprintf(&b, "- %s\n", t.In(spec.Location).Format("Mon 2 Jan 2006 15:04 MST"))
+	}
+	fmt.Fprintf(&b, "Cancel it with `/%s cancel %s %s`.", h.o.Command, c.Name, s.ID)
+	return []bot.Reply{titled("Reminder scheduled", b.String())}, nil
+}
+
+func (h *Handler) cohortSchedules(ctx context.Context, cohort string) ([]store.Schedule, error) {
+	all, err := h.o.Store.Schedules(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []store.Schedule
+	for _, s := range all {
+		if s.Kind == store.KindReminder && s.Cohort == cohort {
+			out = append(out, s)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return idNum(out[i].ID) < idNum(out[j].ID) })
+	return out, nil
+}
+
+func idNum(id string) int {
+	n, _ := strconv.Atoi(strings.TrimPrefix(id, "r"))
+	return n
+}
+
+func (h *Handler) reminders(ctx context.Context, who bot.Learner, args []string) ([]bot.Reply, error) {
+	if len(args) != 1 {
+		return nil, refuse("Usage: /%s reminders NAME", h.o.Command)
+	}
+	c, _, err := h.leadOf(ctx, who, args[0], "list its reminders")
+	if err != nil {
+		return nil, err
+	}
+	ss, err := h.cohortSchedules(ctx, c.Name)
+	if err != nil {
+		return nil, err
+	}
+	if len(ss) == 0 {
+		return []bot.Reply{notice(fmt.Sprintf("Cohort %s has no reminders. Add one with /%s remind %s every monday 09:00 | text.", c.Name, h.o.Command, c.Name))}, nil
+	}
+	var b strings.Builder
+	now := h.o.Now()
+	for _, s := range ss {
+		next := "never"
+		if spec, err := scheduler.Compile(s.Spec, s.Timezone); err == nil {
+			after := now
+			if s.Last.After(after) {
+				after = s.Last
+			}
+			if n := spec.Next(after); !n.IsZero() {
+				next = n.In(spec.Location).Format("Mon 2 Jan 15:04 MST")
+			}
+		}
+		fmt.Fprintf(&b, "- *%s* %s (%s), next %s: %q\n", s.ID, scheduler.Describe(s.Spec), s.Timezone, next, cut(s.Text, 80))
+	}
+	return []bot.Reply{titled("Reminders of cohort "+c.Name, b.String())}, nil
+}
+
+func cut(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+func (h *Handler) cancel(ctx context.Context, who bot.Learner, args []string) ([]bot.Reply, error) {
+	if len(args) != 2 {
+		return nil, refuse("Usage: /%s cancel NAME ID (see /%s reminders NAME for the ids)", h.o.Command, h.o.Command)
+	}
+	c, _, err := h.leadOf(ctx, who, args[0], "cancel its reminders")
+	if err != nil {
+		return nil, err
+	}
+	ss, err := h.cohortSchedules(ctx, c.Name)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range ss {
+		if s.ID == args[1] {
+			if _, err := h.o.Store.DeleteSchedule(ctx, s.ID); err != nil {
+				return nil, err
+			}
+			h.o.Wake()
+			return []bot.Reply{notice(fmt.Sprintf("Cancelled reminder %s of cohort %s.", s.ID, c.Name))}, nil
+		}
+	}
+	return nil, refuse("Cohort %s has no reminder %q; see /%s reminders %s.", c.Name, args[1], h.o.Command, c.Name)
+}

@@ -1,0 +1,92 @@
+package cohorts
+
+import (
+	"context"
+	"regexp"
+	"strings"
+
+	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/store"
+)
+
+// Roles: who is an admin, a lead or a member of a cohort, and the
+// cohort lookups every command starts with.
+
+// Role is what someone may do in a cohort.
+type Role int
+
+const (
+	RoleNone   Role = iota // not in the cohort
+	RoleMember             // a learner in it
+	RoleLead               // one of its leads
+	RoleAdmin              // listed in config admins
+)
+
+func (r Role) String() string {
+	return [...]string{"none", "member", "lead", "admin"}[r]
+}
+
+func (h *Handler) isAdmin(who bot.Learner) bool {
+	for _, a := range h.o.Admins {
+		if a == who.Key() {
+			return true
+		}
+	}
+	return false
+}
+
+// role of who in cohort c.
+func (h *Handler) role(ctx context.Context, who bot.Learner, c store.Cohort) (Role, error) {
+	if h.isAdmin(who) {
+		return RoleAdmin, nil
+	}
+	if c.IsLead(who.Key()) {
+		return RoleLead, nil
+	}
+	cs, err := h.o.Store.LearnerCohorts(ctx, who.Key())
+	if err != nil {
+		return RoleNone, err
+	}
+	for _, n := range cs {
+		if n == c.Name {
+			return RoleMember, nil
+		}
+	}
+	return RoleNone, nil
+}
+
+// leadOf loads the named cohort and checks that who leads it (or is an admin).
+func (h *Handler) leadOf(ctx context.Context, who bot.Learner, name, what string) (store.Cohort, Role, error) {
+	c, err := h.cohortNamed(ctx, name)
+	if err != nil {
+		return c, RoleNone, err
+	}
+	r, err := h.role(ctx, who, c)
+	if err != nil {
+		return c, RoleNone, err
+	}
+	if r < RoleLead {
+		return c, r, refuse("Only the leads of cohort %s (and admins) can %s. Nothing was changed.", c.Name, what)
+	}
+	return c, r, nil
+}
+
+var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,39}$`)
+
+func (h *Handler) cohortNamed(ctx context.Context, name string) (store.Cohort, error) {
+	if name == "" {
+		return store.Cohort{}, refuse("Which cohort? Name it: /%s ... NAME.", h.o.Command)
+	}
+	name = strings.ToLower(name)
+	if !nameRE.MatchString(name) {
+		return store.Cohort{}, refuse("%q is not a cohort name (lowercase letters, digits, - and _, up to 40).", name)
+	}
+	c, ok, err := h.o.Store.Cohort(ctx, name)
+	if err != nil {
+		return c, err
+	}
+	if !ok {
+		return c, refuse("There is no cohort %q. Type /%s to see yours.", name, h.o.Command)
+	}
+	return c, nil
+}
