@@ -31,7 +31,7 @@ func (h *Handler) seen(c store.Cohort, answers bool) string {
 		leads = "its leads (" + strings.Join(c.Leads, ", ") + ")"
 	}
 	s := fmt.Sprintf("In cohort %s, %s and the bot's admins see your progress: where you are in each lesson, "+
-		"how many checklist items you ticked, when you were last active; your name is in the cohort's member list, "+
+		"how many checklist items you ticked, your quiz scores, when you were last active; your name is in the cohort's member list, "+
 		"progress table, CSV export and weekly digest.", c.Name, leads)
 	if answers {
 		return s + " This course shares free-text answers with leads: they can also read your answers to the lesson's questions (/" + h.o.Command + " answers)."

@@ -11,7 +11,8 @@ import (
 )
 
 // TestProgressShowsQuizScores: a lesson with quizzes adds "quiz N/M" to the
-// member's cell in the table and a quiz_X-Y column to the CSV.
+// member's cell in the table and a quiz_X-Y column to the CSV; a learner
+// invited but not yet accepted shows no score at all.
 func TestProgressShowsQuizScores(t *testing.T) {
 	f := newFixture(t, false)
 	quizCourse, err := lessons.LoadDir("../testdata/quiz/course")
@@ -27,13 +28,16 @@ func TestProgressShowsQuizScores(t *testing.T) {
 		}
 	}
 	ctx := context.Background()
-	_, _, err = f.db.UpdateProgress(ctx, member.Key(), "2-1", func(_ *lessons.LearnerRecord, p *lessons.Progress) error {
-		p.Card, p.Started, p.Updated = les.Cards[3].Key, f.now, f.now
-		p.Quiz = map[string]lessons.QuizResult{ids[0]: {Correct: true, Tries: 1}, ids[1]: {Tries: 1}, ids[2]: {Correct: true, Tries: 1}}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
+	f.must(t, leadA, "cohort", "join alpha test:invitee")
+	for _, who := range []string{member.Key(), "test:invitee"} {
+		_, _, err = f.db.UpdateProgress(ctx, who, "2-1", func(_ *lessons.LearnerRecord, p *lessons.Progress) error {
+			p.Card, p.Started, p.Updated = les.Cards[3].Key, f.now, f.now
+			p.Quiz = map[string]lessons.QuizResult{ids[0]: {Correct: true, Tries: 1}, ids[1]: {Tries: 1}, ids[2]: {Correct: true, Tries: 1}}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 	tab, err := f.h.Progress(ctx, "alpha")
 	if err != nil {
@@ -42,12 +46,15 @@ func TestProgressShowsQuizScores(t *testing.T) {
 	if got := tab.Text(time.UTC); !strings.Contains(got, "step 2/3 · quiz 2/5") {
 		t.Errorf("table:\n%s", got)
 	}
+	if got := tab.Text(time.UTC); strings.Contains(got, "invitee") {
+		t.Errorf("a learner who has not accepted is in the table:\n%s", got)
+	}
 	var buf bytes.Buffer
 	if err := tab.WriteCSV(&buf); err != nil {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
-	if !strings.Contains(lines[0], ",lesson_2-1,quiz_2-1,") || !strings.Contains(lines[1], ",step 2/3,2/5,") {
+	if len(lines) != 2 || !strings.Contains(lines[0], ",lesson_2-1,quiz_2-1,") || !strings.Contains(lines[1], ",step 2/3,2/5,") {
 		t.Errorf("csv:\n%s", buf.String())
 	}
 }

@@ -1,0 +1,72 @@
+package discord
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/lessons"
+)
+
+// quizReplies are the cards of the quiz test lesson as a fresh learner
+// sees them, plus a quiz at the limits: 10 options of 150 characters.
+func quizReplies(t *testing.T) []bot.Reply {
+	t.Helper()
+	c, err := lessons.LoadDir(filepath.Join("..", "..", "testdata", "quiz", "course"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := lessons.PreviewReplies(c, "2-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sb strings.Builder
+	sb.WriteString("# Lesson 1.1: Big\n\n## Lesson Flow\n\n### 1. Many\nQuiz: \"" + strings.Repeat("Which one? ", 40) + "\"\n")
+	for i := range lessons.MaxQuizOptions {
+		fmt.Fprintf(&sb, "%c) option %d %s\n", 'A'+i, i, strings.Repeat("long words ", 13))
+	}
+	sb.WriteString("Answer: A, J\nExplain: " + strings.Repeat("Because. ", 300) + "\n")
+	big, err := lessons.LoadFS(fstest.MapFS{"commands/start-1-1.md": {Data: []byte(sb.String())}}, "big")
+	if err != nil {
+		t.Fatal(err)
+	}
+	more, err := lessons.PreviewReplies(big, "1-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append(rs, more...)
+}
+
+// TestRenderQuizGolden: quiz cards (options as buttons, choose-all ticks
+// with Check answer, a short-answer question) stay within Discord's
+// limits (2000 characters, 5x5 components) and match testdata/quiz.golden.json.
+func TestRenderQuizGolden(t *testing.T) {
+	var all [][]outMsg
+	for _, r := range quizReplies(t) {
+		ms := render(r)
+		checkMsgLimits(t, r.Card, ms)
+		all = append(all, ms)
+	}
+	got, err := json.MarshalIndent(all, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden := filepath.Join("testdata", "quiz.golden.json")
+	if *update {
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run with -update)", err)
+	}
+	if string(got) != string(want) {
+		t.Errorf("rendering of the quiz lesson differs from %s (run with -update after checking)", golden)
+	}
+}
