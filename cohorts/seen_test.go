@@ -52,7 +52,37 @@ func docTable(t *testing.T, marker string) (cols []string, rows map[string][]str
 }
 
 // notBuilt are rows for data the bot does not keep yet: every cell "—".
-var notBuilt = map[string]bool{"quiz scores": true, "tutor exchanges": true}
+var notBuilt = map[string]bool{"tutor exchanges": true}
+
+const quizRow = "quiz scores (in the progress table and CSV)"
+
+// quizScores gives each learner 2 of 5 right in the quiz course's lesson
+// 2-1 and switches the fixture to that course (run it after the checks
+// that need the built-in course).
+func (f *fixture) quizScores(t *testing.T, who ...string) {
+	t.Helper()
+	course, err := lessons.LoadDir("../testdata/quiz/course")
+	if err != nil {
+		t.Fatal(err)
+	}
+	les := course.Lessons["2-1"]
+	var ids []string
+	for _, c := range les.Cards {
+		if q := c.Quiz(); q != nil {
+			ids = append(ids, q.ID)
+		}
+	}
+	for _, w := range who {
+		if _, _, err := f.db.UpdateProgress(context.Background(), w, "2-1", func(_ *lessons.LearnerRecord, p *lessons.Progress) error {
+			p.Card, p.Started, p.Updated = les.Cards[3].Key, f.now, f.now
+			p.Quiz = map[string]lessons.QuizResult{ids[0]: {Correct: true, Tries: 1}, ids[1]: {Tries: 1}, ids[2]: {Correct: true, Tries: 1}}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.course = course
+}
 
 // checkTable compares each documented cell with probe(row, column).
 func checkTable(t *testing.T, marker string, cols []string, rows map[string][]string, order []string, probes map[string]func(col string) bool) {
@@ -171,6 +201,11 @@ func TestWhoSeesWhat(t *testing.T) {
 		seen[col] = f.views(t, v)
 	}
 	digests := f.digests(t)
+	f.quizScores(t, member.Key(), invitee.Key())
+	quizzes := map[string]string{}
+	for col, v := range viewers {
+		quizzes[col] = f.do(t, v, "cohort", "progress alpha")
+	}
 	probes := map[string]func(string) bool{}
 	for what, marker := range map[string]string{
 		"member list (`/cohort members`)":                          member.Key(),
@@ -185,6 +220,7 @@ func TestWhoSeesWhat(t *testing.T) {
 	probes["weekly digest (with reminders, cohort without a channel)"] = func(col string) bool {
 		return strings.Contains(digests[viewers[col].Key()], "This week")
 	}
+	probes[quizRow] = func(col string) bool { return strings.Contains(quizzes[col], "quiz 2/5") }
 	for _, c := range cols {
 		if _, ok := viewers[c]; !ok {
 			t.Fatalf("the doc's column %q is not a viewer this test knows", c)
@@ -231,7 +267,21 @@ func TestWhoseDataALeadSees(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var keys []string
+	for _, who := range subjects {
+		keys = append(keys, who.Key())
+	}
+	f.quizScores(t, keys...)
+	table := f.do(t, leadA, "cohort", "progress alpha")
 	probes := map[string]func(string) bool{
+		quizRow: func(col string) bool {
+			for _, line := range strings.Split(table, "\n") {
+				if strings.Contains(line, subjects[col].Key()) && strings.Contains(line, "quiz 2/5") {
+					return true
+				}
+			}
+			return false
+		},
 		"weekly digest (with reminders, cohort without a channel)": func(col string) bool {
 			return strings.Contains(digest, subjects[col].UserID+" finished")
 		},
