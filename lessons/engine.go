@@ -28,7 +28,7 @@ type Engine struct {
 // it whole, so a request sees one course from start to end.
 type loaded struct {
 	course  *Course
-	search  *searchIndex
+	search  *courseSearch       // built on first use
 	revisit map[string][]string // rating item id -> lesson ids
 }
 
@@ -40,7 +40,7 @@ type request struct {
 }
 
 func newLoaded(c *Course) *loaded {
-	return &loaded{course: c, search: newSearchIndex(c), revisit: revisitMap(c)}
+	return &loaded{course: c, search: newCourseSearch(c), revisit: revisitMap(c)}
 }
 
 // EngineOptions are the engine's injected dependencies and settings.
@@ -73,8 +73,14 @@ func NewEngine(course *Course, store Store, opts EngineOptions) *Engine {
 
 // SetCourse replaces the course atomically (a reload): requests already
 // running finish on the old one. Learners keep their answers and place,
-// since both are keyed by stable ids.
-func (e *Engine) SetCourse(c *Course) { e.loaded.Store(newLoaded(c)) }
+// since both are keyed by stable ids. The old course's search index is
+// closed once the searches on it finish.
+func (e *Engine) SetCourse(c *Course) {
+	old := e.loaded.Swap(newLoaded(c))
+	if err := old.search.Close(); err != nil {
+		e.log.Warn("close the replaced course's search index", "err", err)
+	}
+}
 
 var _ bot.Handler = (*Engine)(nil)
 
@@ -157,7 +163,7 @@ func (e *request) command(ctx context.Context, m bot.Message) ([]bot.Reply, erro
 		case RoleStatus:
 			return e.status(ctx, m.Learner)
 		case RoleHelp:
-			return e.help(m.Args), nil
+			return e.help(ctx, m.Args)
 		}
 	}
 	return nil, refuse("There is no /%s command. Commands: %s", name, e.commandList())

@@ -54,7 +54,9 @@ func (h *harness) open() {
 		h.t.Fatalf("open store: %v", err)
 	}
 	h.db = db
-	h.engine = lessons.NewEngine(h.course, db, lessons.EngineOptions{Now: h.clock.Now, AnswerLimit: 50})
+	e := lessons.NewEngine(h.course, db, lessons.EngineOptions{Now: h.clock.Now, AnswerLimit: 50})
+	h.t.Cleanup(func() { e.Close() })
+	h.engine = e
 }
 
 func (h *harness) restart() {

@@ -1,109 +1,22 @@
 package lessons
 
 import (
+	"context"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/search"
 )
 
-// searchIndex finds course passages for /help-mlops: every card's text,
-// split into paragraphs, plus the catalogue's lesson titles.
-type searchIndex struct {
-	passages []passage
-	course   *Course
-}
-
-type passage struct {
-	lesson string
-	card   string // card title
-	text   string // the passage as written
-	words  map[string]bool
-	title  map[string]bool
-}
-
-func newSearchIndex(c *Course) *searchIndex {
-	idx := &searchIndex{course: c}
-	for _, id := range sortedIDs(c.Lessons) {
-		les := c.Lessons[id]
-		for _, card := range les.Cards {
-			tw := words(card.Title)
-			for _, b := range card.Blocks {
-				var texts []string
-				switch b.Kind {
-				case Markdown:
-					texts = strings.Split(b.Text, "\n\n")
-				case Code:
-					texts = []string{b.Text}
-				case Question:
-					texts = []string{b.Question.Prompt}
-				case Checklist, Rating:
-					for _, it := range b.Items {
-						texts = append(texts, it.Text)
-					}
-				}
-				for _, t := range texts {
-					if strings.TrimSpace(t) == "" {
-						continue
-					}
-					idx.passages = append(idx.passages, passage{lesson: id, card: card.Title, text: t, words: words(t), title: tw})
-				}
-			}
-		}
-	}
-	return idx
-}
-
-type hit struct {
-	p     passage
-	score float64
-}
-
-// find returns the best passages for a query, best first.
-func (s *searchIndex) find(query string, n int) []hit {
-	q := words(query)
-	if len(q) == 0 {
-		return nil
-	}
-	var hits []hit
-	for _, p := range s.passages {
-		score := 0.0
-		for w := range q {
-			if p.words[w] {
-				score++
-			}
-			if p.title[w] {
-				score += 2
-			}
-		}
-		if score > 0 {
-			// Shorter passages that match are more to the point.
-			score += 1 / float64(len(p.words)+1)
-			hits = append(hits, hit{p, score})
-		}
-	}
-	sort.SliceStable(hits, func(i, j int) bool { return hits[i].score > hits[j].score })
-	// One passage per card: the best.
-	seen := map[string]bool{}
-	var out []hit
-	for _, h := range hits {
-		k := h.p.lesson + "\x00" + h.p.card
-		if seen[k] {
-			continue
-		}
-		seen[k] = true
-		out = append(out, h)
-		if len(out) == n {
-			break
-		}
-	}
-	return out
-}
+// helpResults is how many cards /help-mlops shows for a topic.
+const helpResults = 3
 
 // help answers /help-mlops: without a topic, the commands; with one, the
-// best passages of the course and the lessons to open.
-func (e *request) help(topic string) []bot.Reply {
+// best passages of the course (see Engine.Search), each rendered as the
+// course writes it and with where to read it, then the lessons whose titles
+// match. The learner's topic is echoed escaped, never as live Markdown.
+func (e *request) help(ctx context.Context, topic string) ([]bot.Reply, error) {
 	topic = strings.TrimSpace(topic)
 	if topic == "" {
 		var lines []string
@@ -115,22 +28,27 @@ func (e *request) help(topic string) []bot.Reply {
 			lines = append(lines, fmt.Sprintf("/%s%s: %s", c.Name, usage, c.Description))
 		}
 		return []bot.Reply{{Ephemeral: true, Title: "Commands", Blocks: []bot.Block{{Kind: bot.BlockMarkdown,
-			Text: strings.Join(lines, "\n") + fmt.Sprintf("\n\nAsk about a topic with /%s topic, for example /%s drift detection.", e.helpName(), e.helpName())}}}}
+			Text: strings.Join(lines, "\n") + fmt.Sprintf("\n\nAsk about a topic with /%s topic, for example /%s drift detection.", e.helpName(), e.helpName())}}}}, nil
 	}
+	results, err := e.Engine.Search(ctx, topic, helpResults)
+	if err != nil {
+		return nil, err
+	}
+	shown := escapeMarkdown(clip(topic, 80))
 	var blocks []bot.Block
 	var buttons []bot.Button
 	opened := map[string]bool{}
-	for _, h := range e.search.find(topic, 3) {
-		les := e.course.Lessons[h.p.lesson]
-		blocks = append(blocks, bot.Block{Kind: bot.BlockMarkdown, Text: fmt.Sprintf("**%s** (Lesson %s, /%s)", h.p.card, dotted(les.ID), les.Command)})
-		if strings.Contains(h.p.text, "\n") && (strings.Contains(h.p.text, "┌") || strings.Contains(h.p.text, "+--")) {
-			blocks = append(blocks, bot.Block{Kind: bot.BlockCode, Text: h.p.text})
-		} else {
-			blocks = append(blocks, bot.Block{Kind: bot.BlockMarkdown, Text: clip(h.p.text, 600)})
+	if len(results) > 0 {
+		blocks = append(blocks, bot.Block{Kind: bot.BlockMarkdown, Text: fmt.Sprintf("What the course says about “%s”:", shown)})
+	}
+	for i, r := range results {
+		blocks = append(blocks, bot.Block{Kind: bot.BlockMarkdown, Text: fmt.Sprintf("**%d. %s**\nLesson %s, card %d of %d · read it with /%s", i+1, escapeMarkdown(r.CardTitle), dotted(r.Lesson), r.Card, r.Cards, r.Command)})
+		for _, p := range r.Passages {
+			blocks = append(blocks, excerpt(p)...)
 		}
-		if !opened[les.ID] {
-			opened[les.ID] = true
-			buttons = append(buttons, bot.Button{Label: "Open Lesson " + dotted(les.ID), Action: bot.Action{Verb: bot.VerbOpen, Lesson: les.ID}.Encode()})
+		if !opened[r.Lesson] {
+			opened[r.Lesson] = true
+			buttons = append(buttons, bot.Button{Label: "Open Lesson " + dotted(r.Lesson), Action: bot.Action{Verb: bot.VerbOpen, Lesson: r.Lesson}.Encode()})
 		}
 	}
 	// Lessons whose titles match, installed or not.
@@ -143,7 +61,7 @@ func (e *request) help(topic string) []bot.Reply {
 				if !entry.Installed {
 					note = " (not installed yet)"
 				}
-				related = append(related, fmt.Sprintf("/%s %s%s", entry.Command, entry.Title, note))
+				related = append(related, fmt.Sprintf("- /%s %s%s", entry.Command, entry.Title, note))
 				break
 			}
 		}
@@ -152,7 +70,152 @@ func (e *request) help(topic string) []bot.Reply {
 		blocks = append(blocks, bot.Block{Kind: bot.BlockMarkdown, Text: "**Lessons on this:**\n" + strings.Join(related, "\n")})
 	}
 	if len(blocks) == 0 {
-		blocks = []bot.Block{{Kind: bot.BlockMarkdown, Text: fmt.Sprintf("Nothing in the course matches %q. Try another word, or /%s alone for the commands.", topic, e.helpName())}}
+		blocks = []bot.Block{{Kind: bot.BlockMarkdown, Text: fmt.Sprintf("Nothing in the course matches “%s”. Try another word, or /%s alone for the commands.", shown, e.helpName())}}
 	}
-	return []bot.Reply{{Ephemeral: true, Title: "Help: " + clip(topic, 60), Blocks: blocks, Buttons: buttons}}
+	return []bot.Reply{{Ephemeral: true, Title: "Course search", Blocks: blocks, Buttons: buttons}}, nil
+}
+
+// Excerpt bounds: a passage longer than this is cut with an ellipsis line.
+const (
+	excerptLines = 14
+	excerptRunes = 700
+)
+
+// excerpt renders a passage as the course writes it: paragraphs and lists
+// as Markdown (a list stays a list), tables and diagrams as code blocks
+// (chat platforms have no tables), checklist and rating items as a list.
+func excerpt(p search.Passage) []bot.Block {
+	var out []bot.Block
+	md := func(s string) {
+		if n := len(out); n > 0 && out[n-1].Kind == bot.BlockMarkdown {
+			out[n-1].Text += "\n" + s
+			return
+		}
+		out = append(out, bot.Block{Kind: bot.BlockMarkdown, Text: s})
+	}
+	if p.Lead != "" {
+		md(p.Lead)
+	}
+	switch p.Kind {
+	case search.Table:
+		out = append(out, bot.Block{Kind: bot.BlockCode, Text: cutLines(alignTable(p.Text), excerptLines)})
+	case search.Code:
+		out = append(out, bot.Block{Kind: bot.BlockCode, Text: cutLines(p.Text, excerptLines)})
+	case search.Items:
+		var lines []string
+		if p.Heading != "" {
+			lines = append(lines, "**"+escapeMarkdown(p.Heading)+"**")
+		}
+		for _, it := range strings.Split(p.Text, "\n") {
+			lines = append(lines, "- "+escapeMarkdown(it))
+		}
+		md(cutLines(strings.Join(lines, "\n"), excerptLines))
+	default:
+		md(cutMarkdown(p.Text))
+	}
+	return out
+}
+
+// cutLines keeps the first n lines of s and says when it dropped some.
+func cutLines(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) <= n {
+		return s
+	}
+	return strings.Join(lines[:n], "\n") + "\n…"
+}
+
+// cutMarkdown shortens Markdown at a line boundary: at most excerptLines
+// lines and about excerptRunes characters, never inside a line.
+func cutMarkdown(s string) string {
+	lines := strings.Split(s, "\n")
+	var kept []string
+	n := 0
+	for i, l := range lines {
+		n += len([]rune(l)) + 1
+		if i >= excerptLines || (i > 0 && n > excerptRunes) {
+			return strings.Join(kept, "\n") + "\n…"
+		}
+		kept = append(kept, l)
+	}
+	return s
+}
+
+// alignTable lays a GFM table out in aligned columns for a code block:
+// "| a | b |" rows padded to the widest cell, the delimiter row as dashes.
+func alignTable(src string) string {
+	var rows [][]string
+	delim := -1
+	for _, line := range strings.Split(strings.TrimSpace(src), "\n") {
+		t := strings.TrimSpace(line)
+		t = strings.TrimSuffix(strings.TrimPrefix(t, "|"), "|")
+		cells := strings.Split(t, "|")
+		for i := range cells {
+			cells[i] = strings.TrimSpace(cells[i])
+		}
+		if strings.Trim(strings.Join(cells, ""), "-: ") == "" {
+			delim = len(rows)
+		}
+		rows = append(rows, cells)
+	}
+	var width []int
+	for i, r := range rows {
+		if i == delim {
+			continue
+		}
+		for c, cell := range r {
+			if c >= len(width) {
+				width = append(width, 0)
+			}
+			width[c] = max(width[c], len([]rune(cell)))
+		}
+	}
+	var sb strings.Builder
+	for i, r := range rows {
+		for c := range width {
+			cell := ""
+			if c < len(r) {
+				cell = r[c]
+			}
+			if c > 0 {
+				sb.WriteString("  ")
+			}
+			if i == delim {
+				sb.WriteString(strings.Repeat("-", width[c]))
+				continue
+			}
+			sb.WriteString(cell)
+			if c < len(width)-1 {
+				sb.WriteString(strings.Repeat(" ", width[c]-len([]rune(cell))))
+			}
+		}
+		sb.WriteString("\n")
+	}
+	return strings.TrimRight(sb.String(), "\n")
+}
+
+// escapeMarkdown makes text typed by a learner (or plain course text put
+// into Markdown) show as typed: the characters CommonMark reads as inline
+// markup anywhere are backslash-escaped, and a line's first character when
+// it would start a heading, list or quote.
+func escapeMarkdown(s string) string {
+	var sb strings.Builder
+	for i, line := range strings.Split(s, "\n") {
+		if i > 0 {
+			sb.WriteByte('\n')
+		}
+		t := strings.TrimLeft(line, " ")
+		sb.WriteString(line[:len(line)-len(t)])
+		if t != "" && strings.ContainsRune("#-+=", rune(t[0])) {
+			sb.WriteByte('\\')
+		}
+		digits := len(t) - len(strings.TrimLeft(t, "0123456789"))
+		for j, r := range t {
+			if strings.ContainsRune("\\`*_[]<>|~&", r) || digits > 0 && j == digits && (r == '.' || r == ')') {
+				sb.WriteByte('\\')
+			}
+			sb.WriteRune(r)
+		}
+	}
+	return sb.String()
 }

@@ -44,6 +44,7 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	}
 	defer db.Close()
 	engine := lessons.NewEngine(course, db, lessons.EngineOptions{Log: log, AnswerLimit: cfg.Course.AnswerLimit})
+	defer engine.Close()
 	who := bot.Learner{Platform: "console", UserID: name, Name: name}
 	cs, err := newCohorts(cfg, engine, db, consoleLogger(stderr), clock{})
 	if err != nil {

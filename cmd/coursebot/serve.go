@@ -111,6 +111,11 @@ func newServer(cfg Config, log *slog.Logger) (_ *server, err error) {
 		}
 	})
 	s.engine = lessons.NewEngine(course, &observedStore{DB: s.db, m: s.m}, lessons.EngineOptions{Log: log, AnswerLimit: cfg.Course.AnswerLimit})
+	s.closers = append(s.closers, func() {
+		if err := s.engine.Close(); err != nil {
+			log.Error("close the course search", "err", err)
+		}
+	})
 	cohortsSetup, err := newCohorts(cfg, s.engine, s.db, log, clock{})
 	if err != nil {
 		return nil, err
