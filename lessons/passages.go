@@ -13,6 +13,7 @@ import (
 // checklist or rating group of every card, in course order, with the card
 // (number and title) and the heading it sits under. A bold label on its
 // own line ("**When you need it:**") travels with the block it introduces.
+// Graded quizzes are left out: their explanations would give answers away.
 func Passages(c *Course) []search.Passage {
 	var out []search.Passage
 	for _, id := range sortedIDs(c.Lessons) {
@@ -75,6 +76,8 @@ func cardPassages(les *Lesson, card *Card) []search.Passage {
 				text += "\n\n" + b.Question.FollowUp
 			}
 			add(search.Text, text)
+		case Quiz:
+			// Not searchable: an excerpt would give the answer away.
 		case Checklist, Rating:
 			for _, g := range itemGroups(b.Items) {
 				var lines []string
