@@ -126,7 +126,7 @@ func TestMetricsOpenMetrics(t *testing.T) {
 func TestSortLabels(t *testing.T) {
 	for in, want := range map[string]string{
 		`coursebot_messages_total{platform="discord",kind="press",name="next",outcome="ok"} 1`: `coursebot_messages_total{kind="press",name="next",outcome="ok",platform="discord"} 1`,
-		`x_total{b="a,\"}",a=""} 2`: `x_total{a="",b="a,\"}"} 2`,
+		`x_total{b="a,\"}",a=""} 2`:             `x_total{a="",b="a,\"}"} 2`,
 		`coursebot_store_commit_seconds_count `: `coursebot_store_commit_seconds_count `,
 	} {
 		if got := sortLabels(in); got != want {
