@@ -217,19 +217,7 @@ func (s *Scheduler) Wake() {
 func NudgeScheduleID(lesson string) string { return "nudge-" + lesson }
 
 func nudgeSpec(n NudgeOptions) (spec, zone string, err error) {
-	spec, zone = strings.TrimSpace(n.Check), n.Zone
-	if rest, ok := strings.CutPrefix(spec, "CRON_TZ="); ok {
-		z, r, found := strings.Cut(rest, " ")
-		if !found {
-			return "", "", errors.New("CRON_TZ= needs a schedule after it")
-		}
-		zone, spec = z, strings.TrimSpace(r)
-	}
-	if zone == "" {
-		zone = "UTC"
-	}
-	_, err = Compile(spec, zone)
-	return spec, zone, err
+	return CheckSpec(n.Check, n.Zone)
 }
 
 // Start brings the stored state up to date: the nudge schedule matches

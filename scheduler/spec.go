@@ -57,6 +57,34 @@ func Compile(spec, zone string) (Spec, error) {
 	return Spec{Cron: spec, Location: loc, sched: onceAWallClock{cs}}, nil
 }
 
+// CheckSpec reads the nudge check schedule as New and Start use it: a cron
+// spec, optionally prefixed "CRON_TZ=Zone " or "TZ=Zone " (robfig/cron's two
+// spellings), in zone when it names none (UTC when zone is empty). It
+// returns the spec and zone the schedule is stored with. Config validation
+// calls it, so a configuration that validates also starts.
+func CheckSpec(check, zone string) (spec, zoneName string, err error) {
+	spec, zoneName = strings.TrimSpace(check), zone
+	for _, prefix := range []string{"CRON_TZ=", "TZ="} {
+		rest, ok := strings.CutPrefix(spec, prefix)
+		if !ok {
+			continue
+		}
+		z, r, found := strings.Cut(rest, " ")
+		if !found || strings.TrimSpace(r) == "" {
+			return "", "", fmt.Errorf("%s needs a schedule after the zone (%sEurope/Berlin 0 9 * * MON-FRI)", prefix, prefix)
+		}
+		zoneName, spec = z, strings.TrimSpace(r)
+		break
+	}
+	if zoneName == "" {
+		zoneName = "UTC"
+	}
+	if _, err := Compile(spec, zoneName); err != nil {
+		return "", "", err
+	}
+	return spec, zoneName, nil
+}
+
 func loadZone(zone string) (*time.Location, error) {
 	if zone == "" {
 		return nil, errors.New("no time zone")
