@@ -16,10 +16,10 @@ import (
 	"time"
 	_ "time/tzdata" // embed the zone database: the static image has no /usr/share/zoneinfo
 
-	"github.com/robfig/cron/v3"
 	"gopkg.in/yaml.v3"
 
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/scheduler"
 )
 
 // Config is coursebot's configuration: a YAML file (see config.example.yaml
@@ -596,13 +596,19 @@ func validate(cfg *Config, lines map[string]int) []Problem {
 	if strings.TrimSpace(n.Lesson) == "" {
 		bad("scheduler.nudges.lesson", "must name a lesson (for example \"4-4\")")
 	}
-	if err := checkCron(n.Check); err != nil {
-		bad("scheduler.nudges.check", "%q is not a cron spec (minute hour day-of-month month day-of-week, or @hourly): %v", n.Check, err)
+	// The scheduler's own reading of the check, so that what validates
+	// also starts; a bad zone is reported under nudges.timezone alone.
+	checkZone := n.Timezone
+	if !isZone(checkZone) {
+		checkZone = "UTC"
+	}
+	if _, _, err := scheduler.CheckSpec(n.Check, checkZone); err != nil {
+		bad("scheduler.nudges.check", "%q: %v", n.Check, err)
 	}
 	if _, err := ParseQuietHours(n.QuietHours); err != nil {
 		bad("scheduler.nudges.quiet_hours", "%v", err)
 	}
-	if _, err := time.LoadLocation(n.Timezone); err != nil || n.Timezone == "" {
+	if !isZone(n.Timezone) {
 		bad("scheduler.nudges.timezone", "%q is not a time zone (for example UTC, Europe/Berlin)", n.Timezone)
 	}
 	co := cfg.Cohorts
@@ -642,25 +648,11 @@ func isDigits(s string) bool {
 	return true
 }
 
-// checkCron parses spec with robfig/cron's standard parser, which panics on
-// some input (for example "CRON_TZ=UTC" with no schedule).
-func checkCron(spec string) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = errors.New("the cron parser cannot read it")
-		}
-	}()
-	if strings.TrimSpace(spec) == "" {
-		return errors.New("empty")
-	}
-	if tz, ok := strings.CutPrefix(spec, "CRON_TZ="); ok && !strings.Contains(strings.TrimSpace(tz), " ") {
-		return errors.New("a CRON_TZ= prefix needs a schedule after it")
-	}
-	if tz, ok := strings.CutPrefix(spec, "TZ="); ok && !strings.Contains(strings.TrimSpace(tz), " ") {
-		return errors.New("a TZ= prefix needs a schedule after it")
-	}
-	_, err = cron.ParseStandard(spec)
-	return err
+// isZone reports whether name is a time zone the scheduler accepts (not
+// empty, not the machine's "Local").
+func isZone(name string) bool {
+	_, err := time.LoadLocation(name)
+	return err == nil && name != "" && !strings.EqualFold(name, "local")
 }
 
 // QuietHours is a daily window, in minutes after midnight, during which no

@@ -201,12 +201,12 @@ func TestLoadConfigErrors(t *testing.T) {
 		}},
 		{"bad_schedule.yaml", []string{
 			`3: scheduler.nudges.lesson: must name a lesson (for example "4-4")`,
-			`4: scheduler.nudges.check: "CRON_TZ=UTC" is not a cron spec (minute hour day-of-month month day-of-week, or @hourly): a CRON_TZ= prefix needs a schedule after it`,
+			`4: scheduler.nudges.check: "CRON_TZ=UTC": CRON_TZ= needs a schedule after the zone (CRON_TZ=Europe/Berlin 0 9 * * MON-FRI)`,
 			`5: scheduler.nudges.quiet_hours: "25:00-08:00" is not HH:MM-HH:MM (for example 21:00-08:00, or "" for none)`,
 			`6: scheduler.nudges.timezone: "Mars/Olympus_Mons" is not a time zone (for example UTC, Europe/Berlin)`,
 		}},
 		{"bad_schedule2.yaml", []string{
-			`3: scheduler.nudges.check: "61 * * * *" is not a cron spec (minute hour day-of-month month day-of-week, or @hourly): end of range (61) above maximum (59): 61`,
+			`3: scheduler.nudges.check: "61 * * * *": not a cron spec: end of range (61) above maximum (59): 61`,
 			`4: scheduler.nudges.quiet_hours: "21:00-21:00" starts and ends at the same time; use "" for no quiet hours`,
 			`5: scheduler.nudges.max: 0 is out of range 1..100`,
 		}},
