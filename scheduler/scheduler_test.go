@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/internal/testwait"
 	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/store"
 )
@@ -434,13 +435,7 @@ func TestLoopWithFakeClock(t *testing.T) {
 
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not reached in 5s")
-		}
-		time.Sleep(time.Millisecond)
-	}
+	testwait.Until(t, "the condition", cond)
 }
 
 var _ bot.Sender = (*recorder)(nil)

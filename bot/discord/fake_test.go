@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/coursebot/coursebot/internal/testwait"
 )
 
 // fakeDiscord speaks Discord's REST API (the subset the adapter uses) and
@@ -565,14 +567,7 @@ func (f *fakeDiscord) gatewayStats() (conns, identifies, resumes int) {
 // waitFor polls cond until it holds or the deadline passes.
 func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if cond() {
-			return
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	t.Fatalf("timed out waiting for %s", what)
+	testwait.Until(t, what, cond)
 }
 
 func newLoopbackListener(t testing.TB) net.Listener {

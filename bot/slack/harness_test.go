@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/internal/testwait"
 	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/store"
 )
@@ -260,17 +261,11 @@ func (h *harness) reply(user, channel, threadTS, text, eventID string) int {
 // not a speed check.
 func (h *harness) idle() {
 	h.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
+	testwait.Until(h.t, "the adapter to be idle", func() bool {
 		h.a.mu.Lock()
-		n := len(h.a.queues)
-		h.a.mu.Unlock()
-		if n == 0 {
-			return
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	h.t.Fatalf("adapter still busy after 20s")
+		defer h.a.mu.Unlock()
+		return len(h.a.queues) == 0
+	})
 }
 
 // lessonThread returns the learner's thread from the store.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/internal/testwait"
 	"github.com/coursebot/coursebot/store"
 )
 
@@ -70,15 +71,8 @@ func drain(ch chan bot.Message) []bot.Message {
 
 func urlQuery(s string) string { return url.QueryEscape(s) }
 
-// waitFor polls cond up to a liveness deadline (not a speed check).
+// waitFor polls cond until it holds (a liveness check, not a speed check).
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		if cond() {
-			return
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	t.Fatal("condition not met within 20s")
+	testwait.Until(t, "the condition", cond)
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/bot/console"
+	"github.com/coursebot/coursebot/internal/testwait"
 	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/scheduler"
 )
@@ -74,13 +75,7 @@ func (c *testClock) sleeping() bool {
 
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
+	testwait.Until(t, what, cond)
 }
 
 // TestConsoleCohortReminderEndToEnd wires the console as `coursebot

@@ -25,6 +25,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coursebot/coursebot/internal/testwait"
 	"github.com/coursebot/coursebot/lessons"
 )
 
@@ -425,17 +426,16 @@ func (e *serveEnv) takeLesson(user, answer string) {
 func (e *serveEnv) waitMetric(line string) {
 	e.t.Helper()
 	line = sortLabels(line)
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		if _, m := e.adminGet("/metrics"); strings.Contains(m, line) {
-			return
+	var last string
+	defer func() {
+		if e.t.Failed() && !strings.Contains(last, line) {
+			e.t.Logf("last /metrics:\n%s\nlog tail:\n%s", last, tail(e.logs.String(), 40))
 		}
-		// A scrape (Go runtime and process collectors included) costs
-		// about 20 ms under -race on a loaded machine: poll gently.
-		time.Sleep(100 * time.Millisecond)
-	}
-	_, m := e.adminGet("/metrics")
-	e.t.Fatalf("metrics never showed %q:\n%s\nlog tail:\n%s", line, m, tail(e.logs.String(), 40))
+	}()
+	testwait.Until(e.t, "/metrics to show "+line, func() bool {
+		_, last = e.adminGet("/metrics")
+		return strings.Contains(last, line)
+	})
 }
 
 var (
