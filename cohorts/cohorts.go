@@ -137,9 +137,12 @@ func NewHandler(next bot.Handler, o Options) (*Handler, error) {
 // usage words are valid Discord option names.
 func Commands(command, nudges, leadNotes string) []lessons.CommandInfo {
 	return []lessons.CommandInfo{
-		{Name: command, Description: "Cohorts: join or leave; for leads: members, progress, reminders", Usage: "[args]"},
-		{Name: nudges, Description: "Turn reminders about an unfinished lesson on or off", Usage: "on-or-off"},
-		{Name: leadNotes, Description: "Teaching notes for cohort leads", Usage: "lesson"},
+		{Name: command, Description: "Cohorts: join or leave; for leads: members, progress, reminders", Usage: "[args]",
+			UsageHelp: "What to do, such as join CODE or leave NAME; empty for the list"},
+		{Name: nudges, Description: "Turn reminders about an unfinished lesson on or off", Usage: "on-or-off",
+			UsageHelp: "on or off"},
+		{Name: leadNotes, Description: "Teaching notes for cohort leads", Usage: "lesson",
+			UsageHelp: "The lesson, such as 4-4"},
 	}
 }
 

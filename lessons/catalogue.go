@@ -138,6 +138,7 @@ func catalogue(ls map[string]*Lesson, refs []refEntry, man manifest) ([]Catalogu
 	for i := range extra {
 		if extra[i].Role == RoleHelp {
 			extra[i].Usage = "[topic]"
+			extra[i].UsageHelp = "A concept or term to look up, such as drift; leave empty for the list"
 		}
 	}
 	return cat, extra

@@ -39,6 +39,9 @@ type CommandInfo struct {
 	Name        string // without the slash: "start-4-4", "status", "help-mlops"
 	Description string // one line, from the course
 	Usage       string // usage hint ("[topic]"), may be ""
+	// UsageHelp says in a few words what the argument is, for platforms
+	// that describe it (Discord's option description); "" when Usage is.
+	UsageHelp string
 	Role        CommandRole
 }
 

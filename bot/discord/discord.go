@@ -59,6 +59,9 @@ type Command struct {
 	// Usage is a usage hint; "[topic]" registers an optional string option
 	// "topic", "<topic>" a required one, "" none.
 	Usage string
+	// UsageHelp describes the option in a few words ("on or off"); ""
+	// uses the option's name.
+	UsageHelp string
 	// Lesson marks a lesson command: its answer is public (the lesson's
 	// thread may start from it); the other commands answer ephemerally.
 	Lesson bool

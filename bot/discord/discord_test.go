@@ -70,7 +70,7 @@ func engineHandler(t testing.TB, db *store.DB) (bot.Handler, []discord.Command) 
 	}
 	var cmds []discord.Command
 	for _, c := range course.Commands() {
-		cmds = append(cmds, discord.Command{Name: c.Name, Description: c.Description, Usage: c.Usage, Lesson: c.Role == lessons.RoleLesson})
+		cmds = append(cmds, discord.Command{Name: c.Name, Description: c.Description, Usage: c.Usage, UsageHelp: c.UsageHelp, Lesson: c.Role == lessons.RoleLesson})
 	}
 	return lessons.NewEngine(course, db, lessons.EngineOptions{Now: func() time.Time { return fixedNow }}), cmds
 }

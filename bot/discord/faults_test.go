@@ -306,7 +306,7 @@ func TestRegisterIsIdempotent(t *testing.T) {
 	for _, raw := range cmds {
 		var c struct {
 			Name, Description string
-			Options           []struct{ Name string }
+			Options           []struct{ Name, Description string }
 		}
 		_ = json.Unmarshal(raw, &c)
 		names[c.Name] = true
@@ -315,6 +315,12 @@ func TestRegisterIsIdempotent(t *testing.T) {
 		}
 		if strings.HasPrefix(c.Name, "help") && (len(c.Options) != 1 || c.Options[0].Name != "topic") {
 			t.Errorf("%s options %+v, want topic", c.Name, c.Options)
+		}
+		for _, o := range c.Options {
+			// Not the generated "The topic to look up".
+			if o.Description == "" || o.Description == "The "+o.Name+" to look up" {
+				t.Errorf("%s: option %s described as %q", c.Name, o.Name, o.Description)
+			}
 		}
 	}
 	for _, n := range []string{"start-4-4", "start-1-1", "status", "help-mlops"} {

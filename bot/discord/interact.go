@@ -627,7 +627,7 @@ func (a *Adapter) ensureThread(ctx context.Context, d *delivery, lesson string, 
 			parent = ch.ParentID
 		}
 	}
-	name := cut(fmt.Sprintf("Lesson %s · %s", lesson, ev.learner.Name), 100)
+	name := cut(fmt.Sprintf("Lesson %s · %s", dotted(lesson), ev.learner.Name), 100)
 	var ch *discordgo.Channel
 	var err error
 	if a.opts.PrivateThreads {
@@ -676,7 +676,7 @@ func (a *Adapter) privateThread(ctx context.Context, parent, name, userID string
 // starter message when there is no public reply to hang it on.
 func (a *Adapter) publicThread(ctx context.Context, d *delivery, parent, name, lesson string) (*discordgo.Channel, error) {
 	ev := d.ev
-	intro := outMsg{Content: fmt.Sprintf("📘 <@%s> is working through Lesson %s — follow along in the thread.", ev.learner.UserID, lesson)}
+	intro := outMsg{Content: fmt.Sprintf("📘 <@%s> is working through Lesson %s — follow along in the thread.", ev.learner.UserID, dotted(lesson))}
 	var starter *discordgo.Message
 	var err error
 	if cmd, ok := a.commandOf(ev); ok && cmd.Lesson && !d.usedOrig && parent == ev.channelID {

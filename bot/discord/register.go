@@ -67,6 +67,16 @@ func description(c Command) string {
 	return d
 }
 
+// optionDescription is the command's UsageHelp, or its option's name in
+// words when it has none.
+func optionDescription(c Command, name string) string {
+	d := oneLine(c.UsageHelp)
+	if d == "" {
+		d = strings.ReplaceAll(name, "-", " ")
+	}
+	return cut(d, maxDescription)
+}
+
 // ApplicationCommands is the command list Register sends.
 func (a *Adapter) ApplicationCommands() []*discordgo.ApplicationCommand {
 	out := make([]*discordgo.ApplicationCommand, 0, len(a.opts.Commands))
@@ -74,7 +84,7 @@ func (a *Adapter) ApplicationCommands() []*discordgo.ApplicationCommand {
 		ac := &discordgo.ApplicationCommand{Type: discordgo.ChatApplicationCommand, Name: c.Name, Description: description(c), Options: []*discordgo.ApplicationCommandOption{}}
 		if name, req, ok := usageOption(c.Usage); ok {
 			ac.Options = append(ac.Options, &discordgo.ApplicationCommandOption{
-				Type: discordgo.ApplicationCommandOptionString, Name: name, Description: cut("The "+name+" to look up", maxDescription), Required: req,
+				Type: discordgo.ApplicationCommandOptionString, Name: name, Description: optionDescription(c, name), Required: req,
 			})
 		}
 		out = append(out, ac)
@@ -87,6 +97,23 @@ type RegisterResult struct {
 	Guild     string
 	Unchanged bool
 	Count     int
+}
+
+// String is one line for people: "registered 22 commands globally",
+// "22 commands in guild 123: unchanged".
+func (r RegisterResult) String() string {
+	scope := "globally"
+	if r.Guild != "" {
+		scope = "in guild " + r.Guild
+	}
+	noun := "commands"
+	if r.Count == 1 {
+		noun = "command"
+	}
+	if r.Unchanged {
+		return fmt.Sprintf("%d %s %s: unchanged", r.Count, noun, scope)
+	}
+	return fmt.Sprintf("registered %d %s %s", r.Count, noun, scope)
 }
 
 // Register is RegisterCommands for `coursebot discord register`, logging

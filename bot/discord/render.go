@@ -420,3 +420,6 @@ func quote(s string) string {
 	}
 	return "\n" + strings.Join(lines, "\n")
 }
+
+// dotted turns a lesson id "4-4" into "4.4", as people write it.
+func dotted(lesson string) string { return strings.ReplaceAll(lesson, "-", ".") }

@@ -313,10 +313,16 @@ func (a *Adapter) thread(ctx context.Context, o origin, r bot.Reply) (bot.Thread
 			return th, nil
 		}
 	}
+	title := titleAfterLabel(r.Lesson, r.Title)
+	label := "Lesson " + dotted(r.Lesson)
+	head := "*" + label + "*"
+	if title != "" {
+		label += ": " + title
+		head += " · " + escapeTitle(title)
+	}
 	root := message{
-		Text: fmt.Sprintf("Lesson %s: %s", dotted(r.Lesson), r.Title),
-		Blocks: []slack.Block{section(cut(fmt.Sprintf("*Lesson %s* · %s\nThe lesson runs in this thread. Press the buttons to move on; answer questions by replying in this thread.",
-			dotted(r.Lesson), escapeTitle(r.Title)), maxSectionText))},
+		Text:   cut(label, maxFallbackText),
+		Blocks: []slack.Block{section(cut(head+"\nThe lesson runs in this thread. Press the buttons to move on; answer questions by replying in this thread.", maxSectionText))},
 	}
 	channel := o.channel
 	if channel == "" || isDM(channel) || a.placement(channel, r.Lesson) == PlaceDM {

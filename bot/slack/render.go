@@ -319,5 +319,15 @@ func spent(note string) []slack.Block {
 	return []slack.Block{slack.NewContextBlock("", mrkdwn(cut(note, maxContextText)))}
 }
 
+// titleAfterLabel is a card title without a leading "Lesson 4.4:" that
+// would repeat the label the adapter puts in front of it.
+func titleAfterLabel(lesson, title string) string {
+	t := strings.TrimSpace(title)
+	if rest, ok := strings.CutPrefix(t, "Lesson "+dotted(lesson)); ok && (rest == "" || strings.ContainsRune(":·-— ", []rune(rest)[0])) {
+		t = strings.TrimLeft(rest, ":·-— ")
+	}
+	return t
+}
+
 // dotted turns a lesson id "4-4" into "4.4" for people.
 func dotted(lesson string) string { return strings.ReplaceAll(lesson, "-", ".") }

@@ -117,7 +117,7 @@ func cohortSlackCommands(cfg Config) []slack.Command {
 func cohortDiscordCommands(cfg Config) []discord.Command {
 	var out []discord.Command
 	for _, c := range cohortCommands(cfg) {
-		out = append(out, discord.Command{Name: c.Name, Description: c.Description, Usage: c.Usage})
+		out = append(out, discord.Command{Name: c.Name, Description: c.Description, Usage: c.Usage, UsageHelp: c.UsageHelp})
 	}
 	return out
 }

@@ -384,7 +384,7 @@ func slackCommands(c *lessons.Course) []slack.Command {
 func discordCommands(c *lessons.Course) []discord.Command {
 	var out []discord.Command
 	for _, cmd := range c.Commands() {
-		out = append(out, discord.Command{Name: cmd.Name, Description: cmd.Description, Usage: cmd.Usage, Lesson: cmd.Role == lessons.RoleLesson})
+		out = append(out, discord.Command{Name: cmd.Name, Description: cmd.Description, Usage: cmd.Usage, UsageHelp: cmd.UsageHelp, Lesson: cmd.Role == lessons.RoleLesson})
 	}
 	out = append(out, discord.Command{Name: lessons.ForgetCommand, Description: lessons.ForgetDescription})
 	if c.HasQuizzes() {
@@ -470,7 +470,7 @@ func runDiscord(ctx context.Context, args []string, stdout, stderr io.Writer, en
 		return err
 	}
 	for _, r := range results {
-		fmt.Fprintf(stdout, "%+v\n", r)
+		fmt.Fprintln(stdout, r)
 	}
 	return nil
 }

@@ -1,0 +1,37 @@
+package slack
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+// TestThreadRootNamesTheLessonOnce: the first card's title already says
+// "Lesson 4.4: …"; the thread's root message must not repeat the label.
+func TestThreadRootNamesTheLessonOnce(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	h.command("U1", "start-4-4", "C1")
+	h.idle()
+	th := h.lessonThread("U1", "4-4")
+	root := h.fake.thread(th.Channel, th.ThreadID)[0]
+	if root.Text != "Lesson 4.4: Putting It All Together (Capstone)" {
+		t.Errorf("root text %q", root.Text)
+	}
+	got, _ := json.Marshal(root.Blocks)
+	want := `[{"text":{"text":"*Lesson 4.4* · *Putting It All Together (Capstone)*\nThe lesson runs in this thread. Press the buttons to move on; answer questions by replying in this thread.","type":"mrkdwn"},"type":"section"}]`
+	if string(got) != want {
+		t.Errorf("root blocks\n got %s\nwant %s", got, want)
+	}
+}
+
+func TestTitleAfterLabel(t *testing.T) {
+	for in, want := range map[string]string{
+		"Lesson 4.4: Putting It All Together (Capstone)": "Putting It All Together (Capstone)",
+		"Opener":        "Opener",
+		"Lesson 4.4":    "",
+		"Lesson 4.40 x": "Lesson 4.40 x",
+	} {
+		if got := titleAfterLabel("4-4", in); got != want {
+			t.Errorf("titleAfterLabel(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
