@@ -9,17 +9,17 @@ import (
 )
 
 // Bot scopes the adapter needs: slash commands, posting and editing its
-// messages, opening DMs, reading replies in lesson threads (DMs, public and
-// private channels) to take answers, reacting to saved answers, and
+// messages, opening DMs, reading replies in lesson threads (DMs, group DMs,
+// public and private channels) to take answers, reacting to saved answers, and
 // uploading files attached to replies (a cohort's CSV export).
 var botScopes = []string{
-	"commands", "chat:write", "im:write", "im:history", "channels:history", "groups:history",
+	"commands", "chat:write", "im:write", "im:history", "mpim:history", "channels:history", "groups:history",
 	"reactions:write", "files:write", "channels:read", "groups:read",
 }
 
-// Events the adapter subscribes to: messages in DMs and channels, of which
-// it keeps replies in its lesson threads.
-var botEvents = []string{"message.im", "message.channels", "message.groups"}
+// Events the adapter subscribes to: messages in DMs, group DMs and
+// channels, of which it keeps replies in its lesson threads.
+var botEvents = []string{"message.im", "message.mpim", "message.channels", "message.groups"}
 
 type manifest struct {
 	Display struct {

@@ -1,6 +1,7 @@
 package slack
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -36,13 +37,15 @@ func TestManifest(t *testing.T) {
 		m.Settings.Events.RequestURL != "https://bot.example.com/slack/events" || m.Settings.SocketMode {
 		t.Errorf("settings %+v", m.Settings)
 	}
-	for _, s := range []string{"commands", "chat:write", "im:write", "im:history", "reactions:write", "files:write", "channels:read", "groups:read"} {
+	for _, s := range []string{"commands", "chat:write", "im:write", "im:history", "mpim:history", "reactions:write", "files:write", "channels:read", "groups:read"} {
 		if !strings.Contains(strings.Join(m.OAuth.Scopes.Bot, " "), s) {
 			t.Errorf("scope %s missing", s)
 		}
 	}
-	if !strings.Contains(strings.Join(m.Settings.Events.BotEvents, " "), "message.im") {
-		t.Error("message.im not subscribed")
+	for _, ev := range []string{"message.im", "message.mpim", "message.channels", "message.groups"} {
+		if !slices.Contains(m.Settings.Events.BotEvents, ev) {
+			t.Errorf("%s not subscribed", ev)
+		}
 	}
 
 	sock, err := Manifest(cmds, "", true)

@@ -2,6 +2,8 @@ package slack
 
 import (
 	"encoding/json"
+
+	"github.com/coursebot/coursebot/bot"
 	"testing"
 )
 
@@ -34,4 +36,26 @@ func TestTitleAfterLabel(t *testing.T) {
 			t.Errorf("titleAfterLabel(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+// TestGroupDMLessonTakesReplies: a lesson placed in a group DM (channel
+// placement, the command typed in one) takes replies in its thread, which
+// Slack delivers as message.mpim events (the manifest subscribes to them).
+func TestGroupDMLessonTakesReplies(t *testing.T) {
+	got := make(chan bot.Message, 8)
+	h := newHarness(t, stub(got), func(o *Options) { o.Placement = PlaceChannel })
+	h.command("U1", "start-9-9", "G1")
+	h.idle()
+	th := h.lessonThread("U1", "9-9")
+	if th.Channel != "G1" {
+		t.Fatalf("lesson in %s, want the group DM G1", th.Channel)
+	}
+	h.reply("U1", "G1", th.ThreadID, "my answer", "EvMPIM1")
+	h.idle()
+	for _, m := range drain(got) {
+		if m.Kind == bot.KindText && m.Text == "my answer" && m.Lesson == "9-9" {
+			return
+		}
+	}
+	t.Fatal("the reply in the group DM's lesson thread was not taken as an answer")
 }
