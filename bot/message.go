@@ -82,6 +82,11 @@ type Reply struct {
 	// Ephemeral replies are for the learner only (status, help, stale
 	// buttons, refusals) where the platform supports that.
 	Ephemeral bool
+	// Refused marks an answer to a request that changed nothing (a usage
+	// hint, a stale button, a lesson that cannot start). Adapters show it
+	// like any ephemeral notice and never as a lesson card; metrics and
+	// logs count the request as refused.
+	Refused bool
 	// Owner is the OwnerTag of the learner the reply is shown to, set by
 	// Own. Adapters put it on every control they render (checkboxes,
 	// ratings, Answer buttons) so a press by anyone else is refused.

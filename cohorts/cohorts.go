@@ -196,7 +196,9 @@ func (h *Handler) Handle(ctx context.Context, m bot.Message) ([]bot.Reply, error
 	}
 	var r *refusal
 	if errors.As(err, &r) {
-		return []bot.Reply{notice(r.msg)}, nil
+		refused := notice(r.msg)
+		refused.Refused = true
+		return []bot.Reply{refused}, nil
 	}
 	if err != nil {
 		// No learner key: errors reach the log, which names the learner

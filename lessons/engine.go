@@ -119,7 +119,7 @@ func (eng *Engine) Handle(ctx context.Context, m bot.Message) ([]bot.Reply, erro
 	}
 	var r *refusal
 	if errors.As(err, &r) {
-		return []bot.Reply{{Ephemeral: true, Lesson: m.Lesson, Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: r.msg}}, Buttons: r.buttons}}, nil
+		return []bot.Reply{{Ephemeral: true, Refused: true, Lesson: m.Lesson, Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: r.msg}}, Buttons: r.buttons}}, nil
 	}
 	if err != nil {
 		// No learner key in the error: it reaches the operator's log,

@@ -124,7 +124,7 @@ func (h *observedHandler) Handle(ctx context.Context, msg bot.Message) ([]bot.Re
 	switch {
 	case err != nil:
 		outcome = "error"
-	case len(replies) == 1 && replies[0].Ephemeral && replies[0].Card == "" && replies[0].Lesson == msg.Lesson && isRefusal(replies[0]):
+	case refused(replies):
 		outcome = "refused"
 	}
 	platform := msg.Learner.Platform
@@ -154,8 +154,17 @@ func (h *observedHandler) Handle(ctx context.Context, msg bot.Message) ([]bot.Re
 	return replies, err
 }
 
-// isRefusal tells the engine's refusals (a notice, no card) from a card.
-func isRefusal(r bot.Reply) bool { return r.Title == "" && r.Context == "" }
+// refused reports whether the handler answered with a refusal only (the
+// producers mark it: Reply.Refused), not whether a reply looks like one: a
+// successful "/nudges off" is a short untitled notice too.
+func refused(rs []bot.Reply) bool {
+	for _, r := range rs {
+		if !r.Refused {
+			return false
+		}
+	}
+	return len(rs) > 0
+}
 
 var wordRE = regexp.MustCompile(`^[a-z][a-z-]{0,15}$`)
 
