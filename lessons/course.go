@@ -42,7 +42,7 @@ type CommandInfo struct {
 	// UsageHelp says in a few words what the argument is, for platforms
 	// that describe it (Discord's option description); "" when Usage is.
 	UsageHelp string
-	Role        CommandRole
+	Role      CommandRole
 }
 
 // Lesson is one lesson with material: the tutor script's steps as the spine,
