@@ -62,8 +62,9 @@ type Command struct {
 	// UsageHelp describes the option in a few words ("on or off"); ""
 	// uses the option's name.
 	UsageHelp string
-	// Lesson marks a lesson command: its answer is public (the lesson's
-	// thread may start from it); the other commands answer ephemerally.
+	// Lesson marks a lesson command. Every command is answered
+	// ephemerally (a refusal is for the learner only); a lesson's public
+	// thread starts from a starter message of its own.
 	Lesson bool
 }
 

@@ -108,10 +108,11 @@ func (a *Adapter) accept(ctx context.Context, i *discordgo.Interaction) (*discor
 		}
 		ev.command = true
 		ev.msg = bot.Message{Learner: learner, Kind: bot.KindCommand, Command: cmd.Name, Args: strings.Join(args, " ")}
-		resp = &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredChannelMessageWithSource}
-		if !cmd.Lesson {
-			resp.Data = &discordgo.InteractionResponseData{Flags: discordgo.MessageFlagsEphemeral}
-		}
+		// Deferred ephemerally, lesson commands too: a refusal ("its
+		// material is not installed yet") is for the learner only, and a
+		// lesson's thread hangs on a starter message of its own.
+		resp = &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredChannelMessageWithSource,
+			Data: &discordgo.InteractionResponseData{Flags: discordgo.MessageFlagsEphemeral}}
 	case discordgo.InteractionMessageComponent:
 		cid := i.MessageComponentData().CustomID
 		if lesson, q, owner, ok := parseAnswerID(cid); ok {
@@ -672,22 +673,14 @@ func (a *Adapter) privateThread(ctx context.Context, parent, name, userID string
 	return ch, nil
 }
 
-// publicThread starts a thread on the command's reply, or on a short
-// starter message when there is no public reply to hang it on.
+// publicThread starts a thread on a short starter message in the channel
+// (the command's own answer is ephemeral, so nothing can hang on it).
 func (a *Adapter) publicThread(ctx context.Context, d *delivery, parent, name, lesson string) (*discordgo.Channel, error) {
 	ev := d.ev
 	intro := outMsg{Content: fmt.Sprintf("📘 <@%s> is working through Lesson %s — follow along in the thread.", ev.learner.UserID, dotted(lesson))}
-	var starter *discordgo.Message
-	var err error
-	if cmd, ok := a.commandOf(ev); ok && cmd.Lesson && !d.usedOrig && parent == ev.channelID {
-		starter, err = a.rest.editOriginal(ctx, ev.i, intro)
-		d.usedOrig = err == nil
-	}
-	if starter == nil || starter.ID == "" {
-		starter, err = a.rest.send(ctx, parent, intro, nonce(ev.id, "starter", lesson))
-		if err != nil {
-			return nil, err
-		}
+	starter, err := a.rest.send(ctx, parent, intro, nonce(ev.id, "starter", lesson))
+	if err != nil {
+		return nil, err
 	}
 	var ch *discordgo.Channel
 	err = a.rest.call(ctx, "start thread", true, func(opt discordgo.RequestOption) error {
@@ -702,12 +695,4 @@ func (a *Adapter) publicThread(ctx context.Context, d *delivery, parent, name, l
 		return nil, errors.New("thread start returned no channel")
 	}
 	return ch, nil
-}
-
-func (a *Adapter) commandOf(ev *event) (Command, bool) {
-	if ev.i == nil || !ev.command {
-		return Command{}, false
-	}
-	c, ok := a.commands[ev.msg.Command]
-	return c, ok
 }

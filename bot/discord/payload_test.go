@@ -30,3 +30,38 @@ func TestThreadNameAndStarterSay44(t *testing.T) {
 		t.Errorf("starter %s", starter)
 	}
 }
+
+// TestLessonThatCannotStartIsRefusedPrivately: a lesson command is
+// deferred ephemerally, so the refusal of /start-1-1 (no material) is seen
+// by the learner only, and nothing is posted in the channel.
+func TestLessonThatCannotStartIsRefusedPrivately(t *testing.T) {
+	e := newEnv(t, discord.ModeHTTP, nil, "", false)
+	typ, _, flags := e.initial(commandPayload(e.nextID(), "u1", "start-1-1"))
+	if typ != 5 || flags&64 == 0 {
+		t.Fatalf("/start-1-1 deferred as type %d flags %d, want 5 ephemeral", typ, flags)
+	}
+	waitFor(t, "the refusal", func() bool {
+		for _, c := range e.f.callsMatching("PATCH", "/webhooks/") {
+			if strings.Contains(c.Body, "material is not installed yet") {
+				return true
+			}
+		}
+		return false
+	})
+	if posts := e.f.callsMatching("POST", "/channels/"); len(posts) != 0 {
+		t.Errorf("a lesson that cannot start posted %d messages in the channel", len(posts))
+	}
+	typ, _, flags = e.initial(commandPayload(e.nextID(), "u1", "start-4-4"))
+	if typ != 5 || flags&64 == 0 {
+		t.Fatalf("/start-4-4 deferred as type %d flags %d, want 5 ephemeral", typ, flags)
+	}
+	th := onlyThread(t, e.f)
+	waitFor(t, "the pointer to the thread", func() bool {
+		for _, c := range e.f.callsMatching("PATCH", "/webhooks/") {
+			if strings.Contains(c.Body, "your lesson continues in") && strings.Contains(c.Body, th.ID) {
+				return true
+			}
+		}
+		return false
+	})
+}

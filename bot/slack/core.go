@@ -41,11 +41,13 @@ func learnerOf(userID, name string) bot.Learner {
 	return bot.Learner{Platform: Platform, UserID: userID, Name: name}
 }
 
-// onCommand acknowledges a slash command and queues its work. Start
-// commands are acknowledged with "Starting Lesson X.Y …"; other commands
-// (status, help) wait up to FastAnswer to answer in the response itself and
-// otherwise answer through response_url. It returns the response body (nil
-// for an empty 200).
+// onCommand acknowledges a slash command and queues its work. Every command
+// waits up to FastAnswer to answer in the response itself and otherwise
+// answers through response_url. A start command that opens a lesson is
+// answered "Starting Lesson X.Y … it opens …" (only once the engine has
+// opened it); one that cannot start (a lesson without material) is answered
+// with the engine's sentence instead. It returns the response body (nil for
+// an empty 200).
 func (a *Adapter) onCommand(_ context.Context, cmd slack.SlashCommand) any {
 	name := strings.ToLower(strings.TrimPrefix(strings.TrimSpace(cmd.Command), "/"))
 	who := learnerOf(cmd.UserID, cmd.UserName)
@@ -54,17 +56,7 @@ func (a *Adapter) onCommand(_ context.Context, cmd slack.SlashCommand) any {
 	}
 	m := bot.Message{Learner: who, Kind: bot.KindCommand, Command: name, Args: strings.TrimSpace(cmd.Text)}
 	o := origin{learner: who, channel: cmd.ChannelID, responseURL: cmd.ResponseURL}
-	if strings.HasPrefix(name, "start-") {
-		o.start = true
-		if !a.enqueue(who.Key(), func(ctx context.Context) { a.handle(ctx, o, m) }) {
-			return responseMsg(message{Text: sorryBusy})
-		}
-		where := "in our direct messages"
-		if a.placement(cmd.ChannelID, strings.TrimPrefix(name, "start-")) == PlaceChannel && !isDM(cmd.ChannelID) {
-			where = "in a thread in this channel"
-		}
-		return responseMsg(message{Text: fmt.Sprintf("Starting Lesson %s … it opens %s.", dotted(strings.TrimPrefix(name, "start-")), where)})
-	}
+	o.start = strings.HasPrefix(name, "start-")
 	h := &handoff{ch: make(chan []bot.Reply, 1)}
 	ok := a.enqueue(who.Key(), func(ctx context.Context) {
 		replies, err := a.opts.Handler.Handle(ctx, m)
@@ -73,6 +65,21 @@ func (a *Adapter) onCommand(_ context.Context, cmd slack.SlashCommand) any {
 			replies = []bot.Reply{sorry(sorryInternal)}
 		}
 		replies = bot.Own(replies, who)
+		if o.start && !inPlace(replies) {
+			// The lesson opens: say where before its cards go out.
+			where := "in our direct messages"
+			if a.placement(cmd.ChannelID, strings.TrimPrefix(name, "start-")) == PlaceChannel && !isDM(cmd.ChannelID) {
+				where = "in a thread in this channel"
+			}
+			ack := sorry(fmt.Sprintf("Starting Lesson %s … it opens %s.", dotted(strings.TrimPrefix(name, "start-")), where))
+			if !h.give([]bot.Reply{ack}) {
+				if err := a.respond(ctx, o.responseURL, message{Text: ack.Blocks[0].Text}); err != nil {
+					a.logErr("say where the lesson opens", err, "learner", who.Key())
+				}
+			}
+			a.report(ctx, o, a.deliver(ctx, o, replies))
+			return
+		}
 		if inPlace(replies) && h.give(replies) {
 			// The answer went out in the HTTP response, which cannot
 			// carry files: upload them to the learner's DM.
