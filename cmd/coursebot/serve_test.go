@@ -367,11 +367,16 @@ func (e *serveEnv) discordPost(body string) (int, string) {
 }
 
 func (e *serveEnv) command(user, name string) int {
+	code, _ := e.commandAnswer(user, name)
+	return code
+}
+
+// commandAnswer sends a slash command and returns the HTTP answer.
+func (e *serveEnv) commandAnswer(user, name string) (int, string) {
 	form := url.Values{"command": {"/" + name}, "user_id": {user}, "user_name": {"name-" + user},
 		"channel_id": {"D" + strings.TrimPrefix(user, "U")}, "team_id": {"T1"}, "response_url": {e.api.responseURL(user)},
 		"trigger_id": {"trig"}}
-	code, _ := e.slackPost("/slack/commands", form.Encode())
-	return code
+	return e.slackPost("/slack/commands", form.Encode())
 }
 
 func (e *serveEnv) interaction(payload any) int {
