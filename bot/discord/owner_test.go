@@ -60,12 +60,18 @@ func TestOnlyTheOwnerPressesACard(t *testing.T) {
 func testOnlyTheOwnerPresses(t *testing.T, mode string) {
 	e := newEnv(t, mode, nil, "", false)
 	for _, u := range []string{"u1", "u2"} {
-		if typ := e.deliver(commandPayload(e.nextID(), u, "start-4-4")); typ != 5 {
+		id := e.nextID()
+		if typ := e.deliver(commandPayload(id, u, "start-4-4")); typ != 5 {
 			t.Fatalf("start %s: type %d", u, typ)
 		}
+		// Done when the command's answer points to the thread (its last step).
 		waitFor(t, u+"'s thread", func() bool {
-			_, ok, _ := e.db.ThreadFor(context.Background(), discord.Platform, "discord:"+u, "4-4")
-			return ok
+			for _, c := range e.f.callsMatching("PATCH", "/webhooks/") {
+				if strings.Contains(c.Path, "itok-"+id) && strings.Contains(c.Body, "your lesson continues in") {
+					return true
+				}
+			}
+			return false
 		})
 	}
 	thB, _, _ := e.db.ThreadFor(context.Background(), discord.Platform, "discord:u2", "4-4")
