@@ -5,6 +5,7 @@ import (
 	"errors"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -241,5 +242,27 @@ func TestMigrateMembersToInvitations(t *testing.T) {
 	is, _ := db.Invitations(ctx, "test:bob")
 	if len(is) != 1 || !is[0].Pending || is[0].AddedBy != "test:lead" || !is[0].Invited.Equal(time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)) || !is[0].Joined.IsZero() {
 		t.Errorf("bob after migration %+v, want a pending invitation from test:lead", is)
+	}
+}
+
+// TestForgetLeadWhoInvited: forgetting a lead leaves the invitations they
+// made to their invitees, without the lead's id.
+func TestForgetLeadWhoInvited(t *testing.T) {
+	ctx := context.Background()
+	db := openTemp(t, Options{})
+	if err := db.CreateCohort(ctx, Cohort{Name: "alpha", Code: "aaa", Timezone: "UTC", Leads: []string{"test:lead"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.AddMember(ctx, Member{Cohort: "alpha", Learner: "test:bob", AddedBy: "test:lead", Pending: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ForgetLearner(ctx, "test:lead"); err != nil {
+		t.Fatal(err)
+	}
+	if after := dump(t, db); strings.Contains(after, "test:lead") {
+		t.Errorf("the forgotten lead is still in the file:\n%s", after)
+	}
+	if is, _ := db.Invitations(ctx, "test:bob"); len(is) != 1 || is[0].AddedBy != "" {
+		t.Errorf("bob's invitation after forgetting the lead: %+v", is)
 	}
 }

@@ -66,12 +66,19 @@ func notLearnerData() [][]byte {
 	return [][]byte{bucketMeta, bucketSeen, bucketSeenTime}
 }
 
-// forgetMembership deletes the learner's membership of every cohort.
+// forgetMembership deletes the learner's memberships and invitations of
+// every cohort, and blanks them as added_by of anyone they invited (the
+// invitation stays the invitee's to answer).
 func forgetMembership(tx *bolt.Tx, learner string) (int, error) {
-	return deleteKeys(tx.Bucket(bucketCohortMembers), func(k []byte) bool {
+	n, err := deleteKeys(tx.Bucket(bucketCohortMembers), func(k []byte) bool {
 		_, who, ok := strings.Cut(string(k), sep)
 		return ok && who == learner
 	})
+	if err != nil {
+		return n, err
+	}
+	m, err := scrubJSON(tx.Bucket(bucketCohortMembers), learner, "", "added_by")
+	return n + m, err
 }
 
 // forgetLeadership takes the learner off every cohort's list of leads (and
