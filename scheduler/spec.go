@@ -41,20 +41,20 @@ func (s Spec) NextN(t time.Time, n int) []time.Time {
 	return out
 }
 
-// Compile turns a stored canonical spec and zone name into a Spec.
+// Compile turns a stored canonical spec and zone name into a Spec. Every
+// spelling of a schedule ("30 2 * * 0", "30 2 * * SUN", "30 2 * * 0-6",
+// "@weekly", the word parser's output) compiles to one calendar, so all of
+// them take the same path through daylight-saving changes.
 func Compile(spec, zone string) (Spec, error) {
 	loc, err := loadZone(zone)
 	if err != nil {
 		return Spec{}, err
 	}
-	if w, ok := parseWeekly(spec); ok {
-		return Spec{Cron: spec, Location: loc, sched: w}, nil
-	}
-	cs, err := safeCron(spec)
+	c, err := compileCalendar(spec)
 	if err != nil {
 		return Spec{}, err
 	}
-	return Spec{Cron: spec, Location: loc, sched: onceAWallClock{cs}}, nil
+	return Spec{Cron: spec, Location: loc, sched: c}, nil
 }
 
 // CheckSpec reads the nudge check schedule as New and Start use it: a cron
@@ -99,7 +99,7 @@ func loadZone(zone string) (*time.Location, error) {
 // safeCron parses a five-field cron spec or descriptor with robfig/cron,
 // which panics on some malformed input: never let user text reach it
 // unguarded. Zone prefixes are refused (the zone is given apart).
-func safeCron(spec string) (s cron.Schedule, err error) {
+func safeCron(spec string) (s *cron.SpecSchedule, err error) {
 	spec = strings.TrimSpace(spec)
 	if spec == "" {
 		return nil, errors.New("empty schedule")
@@ -119,50 +119,122 @@ func safeCron(spec string) (s cron.Schedule, err error) {
 			s, err = nil, errors.New("the cron parser cannot read it")
 		}
 	}()
-	s, err = cron.ParseStandard(spec)
+	parsed, err := cron.ParseStandard(spec)
 	if err != nil {
 		return nil, fmt.Errorf("not a cron spec: %w", err)
 	}
-	return s, nil
+	ss, ok := parsed.(*cron.SpecSchedule)
+	if !ok {
+		return nil, errors.New("not a calendar schedule")
+	}
+	return ss, nil
 }
 
-// onceAWallClock wraps a cron schedule so that a wall-clock time that
-// happens twice (the autumn daylight-saving change) fires only the first
-// time. robfig/cron fires both; times in the spring gap it skips.
-type onceAWallClock struct{ s cron.Schedule }
+// calendar fires at the wall-clock times a cron spec names in the
+// schedule's zone (robfig/cron reads the fields; the times are computed
+// here), optionally only every n weeks counted from the week of anchor.
+// A time in the spring gap fires at the end of the gap (02:30 becomes 03:00
+// in Europe/Berlin), once; a time in the autumn overlap fires once, at its
+// first occurrence.
+type calendar struct {
+	minute, hour, dom, month, dow uint64 // bit sets as robfig/cron parses them
+	every                         int
+	anchor                        time.Time // a date (UTC midnight); the Monday of its week is week 0
+}
 
-func (o onceAWallClock) Next(t time.Time) time.Time {
-	for range 4 {
-		n := o.s.Next(t)
-		if n.IsZero() || !repeatedWallClock(n) {
-			return n
+// starBit marks a day field written as "*" (robfig/cron's convention):
+// then a day must match both day fields, otherwise either.
+const starBit = 1 << 63
+
+var everyWeeksRE = regexp.MustCompile(`^W(\d+)/(\d{4}-\d\d-\d\d) (.*)$`)
+
+// compileCalendar reads a canonical spec: a cron spec, optionally prefixed
+// "W<n>/<yyyy-mm-dd> " for every-n-weeks schedules.
+func compileCalendar(spec string) (calendar, error) {
+	c := calendar{every: 1}
+	spec = strings.TrimSpace(spec)
+	if m := everyWeeksRE.FindStringSubmatch(spec); m != nil {
+		n, err := strconv.Atoi(m[1])
+		a, err2 := time.Parse("2006-01-02", m[2])
+		if err != nil || err2 != nil || n < 1 || n > 52 {
+			return calendar{}, fmt.Errorf("%q: every n weeks needs n from 1 to 52 and a date", spec)
 		}
-		t = n
+		c.every, c.anchor, spec = n, a, m[3]
+	}
+	ss, err := safeCron(spec)
+	if err != nil {
+		return calendar{}, err
+	}
+	c.minute, c.hour, c.dom, c.month, c.dow = ss.Minute, ss.Hour, ss.Dom, ss.Month, ss.Dow
+	return c, nil
+}
+
+// searchDays bounds the search for the next fire time: a spec that names
+// no real date (31 February) never fires.
+const searchDays = 5*366 + 7*52
+
+func (c calendar) Next(t time.Time) time.Time {
+	loc := t.Location()
+	y, mo, d := t.Date()
+	for i := range searchDays {
+		day := time.Date(y, mo, d+i, 12, 0, 0, 0, time.UTC) // noon UTC: a calendar date only
+		if !c.onDay(day) || !c.inWeek(day) {
+			continue
+		}
+		for h := range 24 {
+			if c.hour&(1<<h) == 0 {
+				continue
+			}
+			// Wall times near a change move by at most the change (under
+			// 3 h): skip hours that are certainly past.
+			if i == 0 && time.Date(day.Year(), day.Month(), day.Day(), h, 59, 0, 0, loc).Add(3*time.Hour).Before(t) {
+				continue
+			}
+			for m := range 60 {
+				if c.minute&(1<<m) == 0 {
+					continue
+				}
+				if fire := wallTime(day.Year(), day.Month(), day.Day(), h, m, loc); fire.After(t) {
+					return fire
+				}
+			}
+		}
 	}
 	return time.Time{}
 }
 
-// repeatedWallClock reports whether t's wall clock also happened earlier
-// the same day (t is the second pass through an autumn overlap).
-func repeatedWallClock(t time.Time) bool {
-	wall := t.Format("2006-01-02 15:04")
-	for d := 15 * time.Minute; d <= 2*time.Hour; d += 15 * time.Minute {
-		if t.Add(-d).Format("2006-01-02 15:04") == wall {
-			return true
-		}
+// onDay applies cron's day rule: with either day field "*", a day must
+// match both; with both restricted, either.
+func (c calendar) onDay(day time.Time) bool {
+	if c.month&(1<<uint(day.Month())) == 0 {
+		return false
 	}
-	return false
+	domOK := c.dom&(1<<uint(day.Day())) != 0
+	dowOK := c.dow&(1<<uint(day.Weekday())) != 0
+	if c.dom&starBit != 0 || c.dow&starBit != 0 {
+		return domOK && dowOK
+	}
+	return domOK || dowOK
 }
 
-// weekly fires at a fixed wall-clock time on some weekdays, every n weeks
-// counted from the week of anchor. A time in the spring gap fires at the
-// end of the gap (02:30 becomes 03:00 in Europe/Berlin); a time in the
-// autumn overlap fires once, at its first occurrence.
+func (c calendar) inWeek(day time.Time) bool {
+	if c.every <= 1 {
+		return true
+	}
+	monday := func(t time.Time) time.Time {
+		off := (int(t.Weekday()) + 6) % 7
+		return time.Date(t.Year(), t.Month(), t.Day()-off, 0, 0, 0, 0, time.UTC)
+	}
+	weeks := int(monday(day).Sub(monday(c.anchor)).Hours()+12) / (24 * 7)
+	return weeks >= 0 && weeks%c.every == 0
+}
+
+// weekly is the simple form Describe puts in words: a fixed minute and
+// hour on some weekdays, every n weeks.
 type weekly struct {
 	minute, hour int
 	days         [7]bool
 	every        int
-	anchor       time.Time // a date (UTC midnight); the Monday of its week is week 0
 }
 
 var weeklyRE = regexp.MustCompile(`^(?:W(\d+)/(\d{4}-\d\d-\d\d) )?(\d{1,2}) (\d{1,2}) \* \* (\*|[0-6](?:,[0-6])*)$`)
@@ -175,11 +247,10 @@ func parseWeekly(spec string) (weekly, bool) {
 	w := weekly{every: 1}
 	if m[1] != "" {
 		n, err := strconv.Atoi(m[1])
-		a, err2 := time.Parse("2006-01-02", m[2])
-		if err != nil || err2 != nil || n < 1 || n > 52 {
+		if err != nil || n < 1 || n > 52 {
 			return weekly{}, false
 		}
-		w.every, w.anchor = n, a
+		w.every = n
 	}
 	w.minute, _ = strconv.Atoi(m[3])
 	w.hour, _ = strconv.Atoi(m[4])
@@ -196,34 +267,6 @@ func parseWeekly(spec string) (weekly, bool) {
 		}
 	}
 	return w, true
-}
-
-func (w weekly) Next(t time.Time) time.Time {
-	loc := t.Location()
-	y, mo, d := t.Date()
-	for i := range 7*w.every*2 + 8 {
-		day := time.Date(y, mo, d+i, 12, 0, 0, 0, time.UTC) // noon UTC: a calendar date only
-		if !w.days[day.Weekday()] || !w.inWeek(day) {
-			continue
-		}
-		fire := wallTime(day.Year(), day.Month(), day.Day(), w.hour, w.minute, loc)
-		if fire.After(t) {
-			return fire
-		}
-	}
-	return time.Time{}
-}
-
-func (w weekly) inWeek(day time.Time) bool {
-	if w.every <= 1 {
-		return true
-	}
-	monday := func(t time.Time) time.Time {
-		off := (int(t.Weekday()) + 6) % 7
-		return time.Date(t.Year(), t.Month(), t.Day()-off, 0, 0, 0, 0, time.UTC)
-	}
-	weeks := int(monday(day).Sub(monday(w.anchor)).Hours()+12) / (24 * 7)
-	return weeks >= 0 && weeks%w.every == 0
 }
 
 // wallTime is the instant the clocks in loc first show h:m on the date, or,

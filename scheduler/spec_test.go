@@ -125,3 +125,75 @@ func TestDSTRules(t *testing.T) {
 		})
 	}
 }
+
+// TestDSTSameForEverySpelling: one Sunday 02:30 schedule written five ways
+// fires the same on both daylight-saving Sundays in Europe/Berlin: at the
+// end of the spring gap (03:00 CEST, once) and at the first 02:30 of the
+// autumn overlap (CEST, once). Before one calendar served every spelling,
+// "SUN" and "0-6" went through robfig/cron and skipped the spring gap.
+func TestDSTSameForEverySpelling(t *testing.T) {
+	changes := []struct {
+		name, from, sunday, want string
+	}{
+		{"spring forward", "2026-03-27T00:00:00Z", "2026-03-29", "2026-03-29 03:00 CEST"},
+		{"fall back", "2026-10-23T00:00:00Z", "2026-10-25", "2026-10-25 02:30 CEST"},
+	}
+	for _, spec := range []string{"30 2 * * 0", "30 2 * * SUN", "30 2 * * 0-6", "30 2 * * *", "30 2 * * sun,sat", "W1/2026-01-05 30 2 * * 0"} {
+		for _, ch := range changes {
+			t.Run(spec+"/"+ch.name, func(t *testing.T) {
+				s, err := Compile(spec, "Europe/Berlin")
+				if err != nil {
+					t.Fatal(err)
+				}
+				var onSunday []string
+				for _, n := range s.NextN(mustTime(t, ch.from), 10) {
+					if n.Format("2006-01-02") == ch.sunday {
+						onSunday = append(onSunday, n.Format("2006-01-02 15:04 MST"))
+					}
+				}
+				if len(onSunday) != 1 || onSunday[0] != ch.want {
+					t.Errorf("fires on %s: %v, want exactly [%s]", ch.sunday, onSunday, ch.want)
+				}
+			})
+		}
+	}
+}
+
+// TestCalendarFollowsCron: the calendar agrees with robfig/cron's own
+// schedule away from daylight-saving changes, for specs of every shape.
+func TestCalendarFollowsCron(t *testing.T) {
+	from := mustTime(t, "2026-04-06T10:17:00Z")
+	for _, spec := range []string{
+		"0 9 * * MON", "*/20 9-11 * * 1-5", "0 0 1,15 * *", "30 6 13 * FRI", "5 4 * 6 *",
+		"@daily", "@weekly", "@monthly", "@hourly", "0 12 29 2 *", "15 14 1 */2 *", "0 0 * * 6,0",
+	} {
+		t.Run(spec, func(t *testing.T) {
+			s, err := Compile(spec, "UTC")
+			if err != nil {
+				t.Fatal(err)
+			}
+			ref, err := safeCron(spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ref.Location = time.UTC
+			at, want := from, from
+			for range 20 {
+				at, want = s.Next(at), ref.Next(want)
+				if !at.Equal(want) {
+					t.Fatalf("next %v, robfig/cron says %v", at, want)
+				}
+			}
+		})
+	}
+}
+
+func TestCalendarNeverFires(t *testing.T) {
+	s, err := Compile("0 0 31 2 *", "UTC")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := s.Next(mustTime(t, "2026-01-01T00:00:00Z")); !n.IsZero() {
+		t.Errorf("31 February fired at %v", n)
+	}
+}
