@@ -45,11 +45,22 @@ func (r rooms) CanSeeChannel(_ context.Context, channel, user string) (bool, err
 type dmBox struct {
 	sent map[string][]bot.Reply
 	fail error
+	// gone are learner keys whose DMs fail for good (a closed account).
+	gone map[string]bool
 }
+
+// goneErr is a send that will never work (the scheduler does not retry it).
+type goneErr struct{}
+
+func (goneErr) Error() string   { return "user gone" }
+func (goneErr) Permanent() bool { return true }
 
 func (d *dmBox) Send(_ context.Context, to bot.Learner, rs []bot.Reply) error {
 	if d.fail != nil {
 		return d.fail
+	}
+	if d.gone[to.Key()] {
+		return goneErr{}
 	}
 	d.sent[to.Key()] = append(d.sent[to.Key()], rs...)
 	return nil

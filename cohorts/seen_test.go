@@ -160,11 +160,18 @@ func (f *fixture) views(t *testing.T, viewer bot.Learner) map[string]string {
 // scheduler and returns what each recipient got, by learner key.
 func (f *fixture) digests(t *testing.T) map[string]string {
 	t.Helper()
+	return f.runReminder(t, &dmBox{sent: map[string][]bot.Reply{}})
+}
+
+// runReminder runs alpha's reminder r1 through the real scheduler,
+// sending through box, and returns what each learner got.
+func (f *fixture) runReminder(t *testing.T, box *dmBox) map[string]string {
+	t.Helper()
 	ctx := context.Background()
-	box := &dmBox{sent: map[string][]bot.Reply{}}
 	s, err := scheduler.New(scheduler.Options{
 		Store: f.db, Course: func() *lessons.Course { return f.course }, Senders: map[string]bot.Sender{"test": box},
 		Now: func() time.Time { return f.now }, Log: quietLogs, Digest: f.h.Digest,
+		Sleep: func(context.Context, time.Duration) error { return nil },
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -267,9 +274,18 @@ func TestWhoseDataALeadSees(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Every subject's DM fails for good: the reminder's delivery report
+	// to the lead names whom it could not reach.
+	f.must(t, admin, "cohort", "channel alpha none")
+	box := &dmBox{sent: map[string][]bot.Reply{}, gone: map[string]bool{}}
 	var keys []string
 	for _, who := range subjects {
 		keys = append(keys, who.Key())
+		box.gone[who.Key()] = true
+	}
+	report := f.runReminder(t, box)[leadA.Key()]
+	if !strings.Contains(report, "Delivery problems") {
+		t.Fatalf("the lead got no delivery report: %q", report)
 	}
 	f.quizScores(t, keys...)
 	table := f.do(t, leadA, "cohort", "progress alpha")
@@ -281,6 +297,9 @@ func TestWhoseDataALeadSees(t *testing.T) {
 				}
 			}
 			return false
+		},
+		"delivery report (a reminder that could not reach them)": func(col string) bool {
+			return strings.Contains(report, subjects[col].Key())
 		},
 		"weekly digest (with reminders, cohort without a channel)": func(col string) bool {
 			return strings.Contains(digest, subjects[col].UserID+" finished")
