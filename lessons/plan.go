@@ -90,6 +90,14 @@ func (e *request) backgroundButtons(les *Lesson, c *Card, p Progress) []bot.Butt
 	return out
 }
 
+// backgroundPrompt asks for the learner's background under the list.
+func backgroundPrompt(p Progress) string {
+	if p.Background != "" {
+		return fmt.Sprintf("_Your background: %s. Your plan combines it with your self-assessment; /status shows it. Press another background to change it._", p.Background)
+	}
+	return "_Which background is yours? Press it for a personal plan: the lessons to revisit, from your self-assessment ratings and your background._"
+}
+
 // chooseBackground records the learner's background and shows their plan.
 func (e *request) chooseBackground(ctx context.Context, who bot.Learner, les *Lesson, a bot.Action) ([]bot.Reply, error) {
 	var bg *Background

@@ -345,6 +345,13 @@ func (e *request) grade(ctx context.Context, who bot.Learner, les *Lesson, card 
 	}
 	r := bot.Reply{Lesson: les.ID, Title: "Quiz · Lesson " + dotted(les.ID)}
 	view, _, _ := quizView(les, q, "", Progress{})
+	for i, b := range view {
+		if b.Question != nil { // a short answer: show what was typed
+			qq := *b.Question
+			qq.Answered, qq.Answer = true, answer
+			view[i].Question = &qq
+		}
+	}
 	r.Blocks = append(view, bot.Block{Kind: bot.BlockMarkdown, Text: quizFeedback(q, answer, right, false)})
 	if mode == modeRetry {
 		r.Title = "Retry · Lesson " + dotted(les.ID)

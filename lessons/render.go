@@ -51,7 +51,10 @@ func (e *request) render(les *Lesson, c *Card, p Progress) bot.Reply {
 	}
 	at := func(verb string) string { return bot.Action{Verb: verb, Lesson: les.ID, At: c.Key}.Encode() }
 	r.Buttons = append(r.Buttons, options...)
-	r.Buttons = append(r.Buttons, e.backgroundButtons(les, c, p)...)
+	if bg := e.backgroundButtons(les, c, p); len(bg) > 0 {
+		r.Blocks = append(r.Blocks, bot.Block{Kind: bot.BlockMarkdown, Text: backgroundPrompt(p)})
+		r.Buttons = append(r.Buttons, bg...)
+	}
 	if c.Index > 0 {
 		r.Buttons = append(r.Buttons, bot.Button{Label: "Back", Action: at(bot.VerbBack)})
 	}
@@ -81,12 +84,24 @@ func cardContext(les *Lesson, c *Card) string {
 // completion is the card shown when a learner finishes a lesson.
 func (e *request) completion(les *Lesson, p Progress) bot.Reply {
 	sum := Summarize(les, p)
-	text := fmt.Sprintf("You completed Lesson %s: %s.\n\n- Questions answered: %d of %d\n- Checklist items ticked: %d of %d\n- Self-assessment items rated: %d of %d\n\nType /%s to see your whole course, or /%s to go through it again.",
-		dotted(les.ID), lessonTitle(les.Title), sum.Answered, sum.Questions, sum.Checked, sum.Items, sum.Rated, sum.Ratings, e.statusName(), les.Command)
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "You completed Lesson %s: %s.\n", dotted(les.ID), lessonTitle(les.Title))
+	// Only what the lesson has: a lesson without a checklist says nothing
+	// of checklists.
+	for _, l := range []struct {
+		what      string
+		done, all int
+	}{{"Questions answered", sum.Answered, sum.Questions}, {"Checklist items ticked", sum.Checked, sum.Items}, {"Self-assessment items rated", sum.Rated, sum.Ratings}} {
+		if l.all > 0 {
+			fmt.Fprintf(&sb, "\n- %s: %d of %d", l.what, l.done, l.all)
+		}
+	}
 	quiz, retry := quizCompletion(les, p)
 	if quiz != "" {
-		text = strings.Replace(text, "\n\nType /", "\n- "+quiz+"\n\nType /", 1)
+		sb.WriteString("\n- " + quiz)
 	}
+	fmt.Fprintf(&sb, "\n\nType /%s to see your whole course, or /%s to go through it again.", e.statusName(), les.Command)
+	text := sb.String()
 	return bot.Reply{Lesson: les.ID, Card: "completed", Title: "Lesson complete", Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: text}},
 		Buttons: append(retry, bot.Button{Label: "Back", Action: bot.Action{Verb: bot.VerbBack, Lesson: les.ID, At: les.Cards[len(les.Cards)-1].Key}.Encode()})}
 }

@@ -45,7 +45,7 @@ func quizReplies(t *testing.T) []bot.Reply {
 
 // TestRenderQuizGolden: quiz cards (options as buttons, choose-all ticks
 // with Check answer, a short-answer question) stay within Slack's limits
-// and match testdata/render/quiz.json.
+// and match testdata/quiz.json.
 func TestRenderQuizGolden(t *testing.T) {
 	var all []any
 	for _, r := range quizReplies(t) {
@@ -57,7 +57,7 @@ func TestRenderQuizGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join("testdata", "render", "quiz.json")
+	path := filepath.Join("testdata", "quiz.json")
 	if *update {
 		if err := os.WriteFile(path, append(got, '\n'), 0o644); err != nil {
 			t.Fatal(err)
