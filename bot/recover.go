@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"runtime/debug"
@@ -47,6 +48,12 @@ func (p *Panics) Report(where string, v any) {
 		p.Count(where, v)
 	}
 }
+
+// ErrFault is wrapped by errors that are a fault on our side and say
+// nothing about what the learner did (store.ErrDamaged wraps it). An
+// adapter that meets one tells the learner FaultNotice, not that their
+// action failed.
+var ErrFault = errors.New("fault on our side")
 
 // FaultNotice is what a learner is told when their message could not be
 // handled because of a fault on our side (a damaged database, a recovered

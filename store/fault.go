@@ -1,18 +1,20 @@
 package store
 
 import (
-	"errors"
 	"fmt"
 	"sync/atomic"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/coursebot/coursebot/bot"
 )
 
 // ErrDamaged is wrapped by every error from a transaction that met a
 // damaged page: bbolt panics when it reads a page whose header or contents
 // make no sense, and the store turns that panic into this error, once per
 // transaction, instead of letting it take down a worker (or the process).
-var ErrDamaged = errors.New("the database file is damaged (run coursebot check on a copy; restore the last good backup)")
+// It wraps bot.ErrFault, so adapters tell the learner bot.FaultNotice.
+var ErrDamaged = fmt.Errorf("the database file is damaged (run coursebot check on a copy; restore the last good backup): %w", bot.ErrFault)
 
 // guarded is the bbolt handle every store method goes through (db.bolt):
 // View, Update and Batch recover a panic inside bbolt as an ErrDamaged

@@ -3,6 +3,7 @@ package slack
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html"
 	"strings"
@@ -192,13 +193,17 @@ func (a *Adapter) report(ctx context.Context, o origin, err error) {
 		return
 	}
 	a.logErr("delivery failed", err, "learner", o.learner.Key())
+	text := sorryPost
+	if errors.Is(err, bot.ErrFault) {
+		text = bot.FaultNotice // the store failed, not the post
+	}
 	if o.responseURL != "" {
-		if err := a.respond(ctx, o.responseURL, message{Text: sorryPost}); err == nil {
+		if err := a.respond(ctx, o.responseURL, message{Text: text}); err == nil {
 			return
 		}
 	}
 	if o.channel != "" {
-		_ = a.ephemeral(ctx, o.channel, o.learner.UserID, o.threadTS, message{Text: sorryPost})
+		_ = a.ephemeral(ctx, o.channel, o.learner.UserID, o.threadTS, message{Text: text})
 	}
 }
 

@@ -143,7 +143,7 @@ func (h *observedHandler) Handle(ctx context.Context, msg bot.Message) ([]bot.Re
 		// never the learner's text; log them with the key as configured.
 		args = append(args, "err", strings.ReplaceAll(err.Error(), msg.Learner.Key(), h.learners.id(msg.Learner.Key())))
 		h.log.Error("message failed", args...)
-		if errors.Is(err, store.ErrDamaged) || errors.Is(err, errPanicked) {
+		if errors.Is(err, bot.ErrFault) || errors.Is(err, errPanicked) {
 			// Our fault, not the learner's: say so, and that their
 			// progress is safe (the adapter's generic sorry says less).
 			return []bot.Reply{bot.FaultReply()}, nil
