@@ -155,6 +155,9 @@ func (e *request) command(ctx context.Context, m bot.Message) ([]bot.Reply, erro
 	if mm := startCmd.FindStringSubmatch(name); mm != nil {
 		return e.start(ctx, m.Learner, mm[1])
 	}
+	if name == GettingStartedCommand && !e.courseHas(name) {
+		return e.gettingStarted(), nil
+	}
 	for _, c := range e.course.Extra {
 		if c.Name != name {
 			continue

@@ -9,6 +9,63 @@ import (
 	"github.com/coursebot/coursebot/search"
 )
 
+// GettingStartedCommand is /help: what to do first, then every command.
+// The console's banner points to it; a course that defines its own /help
+// keeps it.
+const GettingStartedCommand = "help"
+
+func (e *request) courseHas(name string) bool {
+	for _, c := range e.course.Commands() {
+		if c.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// gettingStarted answers /help: the lesson to start with first (the first
+// installed lesson, with its length), then the other commands.
+func (e *request) gettingStarted() []bot.Reply {
+	var sb strings.Builder
+	var buttons []bot.Button
+	for _, entry := range e.course.Catalogue {
+		les, ok := e.course.Lessons[entry.ID]
+		if !ok {
+			continue
+		}
+		if sb.Len() == 0 {
+			fmt.Fprintf(&sb, "**Start here:** /%s — Lesson %s: %s (%s%d steps).\n", les.Command, dotted(les.ID), lessonTitle(les.Title), aboutMinutes(les.Minutes), len(les.Steps))
+		} else {
+			fmt.Fprintf(&sb, "Also ready: /%s — Lesson %s: %s.\n", les.Command, dotted(les.ID), lessonTitle(les.Title))
+		}
+		buttons = append(buttons, bot.Button{Label: "Start Lesson " + dotted(les.ID), Action: bot.Action{Verb: bot.VerbOpen, Lesson: les.ID}.Encode(), Style: bot.StylePrimary})
+	}
+	if len(buttons) > 1 {
+		buttons = buttons[:1]
+	}
+	sb.WriteString("\n**Then:**\n")
+	waiting := 0
+	for _, entry := range e.course.Catalogue {
+		if !entry.Installed {
+			waiting++
+		}
+	}
+	for _, c := range e.commands() {
+		if startCmd.MatchString(c.Name) {
+			continue
+		}
+		usage := ""
+		if c.Usage != "" {
+			usage = " " + c.Usage
+		}
+		fmt.Fprintf(&sb, "- /%s%s: %s\n", c.Name, usage, c.Description)
+	}
+	if waiting > 0 {
+		fmt.Fprintf(&sb, "\n%d more lessons of the course are listed in /%s; their material is not installed yet.", waiting, e.statusName())
+	}
+	return []bot.Reply{{Ephemeral: true, Title: "Getting started", Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: strings.TrimSpace(sb.String())}}, Buttons: buttons}}
+}
+
 // helpResults is how many cards /help-mlops shows for a topic.
 const helpResults = 3
 

@@ -63,3 +63,16 @@ func TestHelpEscapesTopic(t *testing.T) {
 		}
 	}
 }
+
+// /help says what to do first (the lesson to start), then the rest.
+func TestGettingStarted(t *testing.T) {
+	h := newHarness(t)
+	l := h.learner("gs")
+	r := l.cmd("help")
+	all := text(r)
+	start := strings.Index(all, "**Start here:** /start-4-4")
+	then := strings.Index(all, "/status: Check your progress")
+	if !r.Ephemeral || start < 0 || then < start || !strings.Contains(all, "/help-mlops [topic]") || !hasButton(r, "Start Lesson 4.4") {
+		t.Errorf("/help = %q %+v", all, r.Buttons)
+	}
+}

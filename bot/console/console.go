@@ -17,10 +17,13 @@ import (
 )
 
 // Console reads one line at a time and writes replies as text. Lines
-// starting with "/" are commands; a number or a button's label presses that
-// button ("next" works wherever a Next button is shown); "N" ticks checklist
-// item N and "N V" rates item N with V; any other line answers the pending
-// question.
+// starting with "/" are commands; checklist and rating items are numbered
+// from 1, then the buttons; "N" ticks item N (or presses button N), "3 4 5"
+// or "3,4" ticks several items, "N V" rates item N with V; a button's label
+// or its first word presses it ("next", "back", "skip"); any other line
+// answers the pending question. A line that is just such a word on a card
+// with no button of that name asks to be typed again before it is taken as
+// the answer.
 type Console struct {
 	// FileDir is where files attached to replies (a CSV export) are saved:
 	// "" is the current directory. Existing files are never overwritten.
@@ -33,6 +36,8 @@ type Console struct {
 
 	lesson  string   // lesson of the last card shown: where answers go
 	choices []choice // what the numbers mean right now
+	asking  bool     // the last card waits for an answer
+	confirm string   // a button word typed as an answer once, to take as the answer if typed again
 }
 
 type choice struct {
@@ -77,18 +82,24 @@ func (c *Console) Line(ctx context.Context, line string) error {
 	if line == "" {
 		return nil
 	}
-	msg, notice := c.parse(line)
+	msgs, notice := c.parse(line)
 	if notice != "" {
 		c.printf("%s\n", notice)
 		return nil
 	}
-	msg.Learner = c.who
-	replies, err := c.h.Handle(ctx, msg)
-	if err != nil {
-		// The engine wrote nothing it could not finish; say so plainly.
-		c.log.Error("console: handle", "err", err)
-		c.printf("Sorry, something went wrong on our side; nothing you did was lost. Please try again.\n")
-		return nil
+	// Several ticks at once ("3 4 5") are several presses; the card is
+	// shown once, after the last.
+	var replies []bot.Reply
+	for _, msg := range msgs {
+		msg.Learner = c.who
+		rs, err := c.h.Handle(ctx, msg)
+		if err != nil {
+			// The engine wrote nothing it could not finish; say so plainly.
+			c.log.Error("console: handle", "err", err)
+			c.printf("Sorry, something went wrong on our side; nothing you did was lost. Please try again.\n")
+			return nil
+		}
+		replies = rs
 	}
 	for _, r := range replies {
 		c.render(r)
@@ -96,43 +107,103 @@ func (c *Console) Line(ctx context.Context, line string) error {
 	return nil
 }
 
-// parse turns a line into a message, or a notice when it cannot.
-func (c *Console) parse(line string) (bot.Message, string) {
+// buttonWords are words a learner types to move on; typed as an answer on
+// a card with no button of that name they are taken for a slip and
+// confirmed first.
+var buttonWords = map[string]bool{"next": true, "back": true, "skip": true, "continue": true, "finish": true}
+
+// parse turns a line into messages, or a notice when it cannot.
+func (c *Console) parse(line string) ([]bot.Message, string) {
+	confirm := c.confirm
+	c.confirm = ""
 	if strings.HasPrefix(line, "/") {
 		name, args, _ := strings.Cut(line[1:], " ")
-		return bot.Message{Kind: bot.KindCommand, Command: name, Args: strings.TrimSpace(args)}, ""
+		return []bot.Message{{Kind: bot.KindCommand, Command: name, Args: strings.TrimSpace(args)}}, ""
 	}
-	fields := strings.Fields(line)
-	if n, err := strconv.Atoi(fields[0]); err == nil && len(fields) <= 2 {
-		if n < 1 || n > len(c.choices) {
-			if len(fields) == 1 && len(c.choices) > 0 {
-				return bot.Message{}, fmt.Sprintf("There is no choice %d here: pick 1 to %d.", n, len(c.choices))
-			}
-		} else {
-			ch := c.choices[n-1]
-			switch {
-			case ch.action != "":
-				return bot.Message{Kind: bot.KindAction, Action: ch.action, Lesson: ch.lesson}, ""
-			case ch.kind == bot.BlockChecklist:
-				return bot.Message{Kind: bot.KindAction, Action: bot.CheckAction(ch.lesson, ch.item.ID, !ch.item.Checked), Lesson: ch.lesson}, ""
-			case ch.kind == bot.BlockRating:
-				if len(fields) != 2 {
-					return bot.Message{}, fmt.Sprintf("Rate %q by typing %d followed by %d-%d, e.g. \"%d 4\".", ch.item.Text, n, bot.RatingMin, bot.RatingMax, n)
-				}
-				v, err := strconv.Atoi(fields[1])
-				if err != nil || v < bot.RatingMin || v > bot.RatingMax {
-					return bot.Message{}, fmt.Sprintf("A rating is a number from %d to %d.", bot.RatingMin, bot.RatingMax)
-				}
-				return bot.Message{Kind: bot.KindAction, Action: bot.RateAction(ch.lesson, ch.item.ID, v), Lesson: ch.lesson}, ""
-			}
-		}
+	if nums, ok := numbers(line); ok && len(c.choices) > 0 {
+		return c.pick(nums)
 	}
 	for _, ch := range c.choices {
 		if ch.action != "" && (strings.EqualFold(line, ch.label) || strings.EqualFold(line, strings.Fields(ch.label)[0]) && !c.ambiguous(line)) {
-			return bot.Message{Kind: bot.KindAction, Action: ch.action, Lesson: ch.lesson}, ""
+			return []bot.Message{{Kind: bot.KindAction, Action: ch.action, Lesson: ch.lesson}}, ""
 		}
 	}
-	return bot.Message{Kind: bot.KindText, Text: line, Lesson: c.lesson}, ""
+	word := strings.ToLower(strings.TrimRight(line, ".!"))
+	if c.asking && buttonWords[word] && confirm != word {
+		c.confirm = word
+		return nil, fmt.Sprintf("There is no %s button on this card. To answer the question with the word %q, type it again; otherwise type your answer%s.", upper(word), line, c.skipHint())
+	}
+	return []bot.Message{{Kind: bot.KindText, Text: line, Lesson: c.lesson}}, ""
+}
+
+func (c *Console) skipHint() string {
+	for _, ch := range c.choices {
+		if ch.action != "" && strings.EqualFold(strings.Fields(ch.label)[0], "skip") {
+			return ", or type skip to go on without answering"
+		}
+	}
+	return ""
+}
+
+func upper(w string) string { return strings.ToUpper(w[:1]) + w[1:] }
+
+// numbers reads a line of numbers separated by spaces or commas ("3 4 5",
+// "3,4").
+func numbers(line string) ([]int, bool) {
+	fields := strings.FieldsFunc(line, func(r rune) bool { return r == ' ' || r == ',' || r == '\t' })
+	if len(fields) == 0 {
+		return nil, false
+	}
+	out := make([]int, 0, len(fields))
+	for _, f := range fields {
+		n, err := strconv.Atoi(f)
+		if err != nil {
+			return nil, false
+		}
+		out = append(out, n)
+	}
+	return out, true
+}
+
+// pick handles a line of numbers: one number presses a button or ticks an
+// item; "N V" rates rating item N with V; several numbers tick (or untick)
+// several checklist items at once.
+func (c *Console) pick(nums []int) ([]bot.Message, string) {
+	for i, n := range nums {
+		if n < 1 || n > len(c.choices) {
+			if i == 1 && len(nums) == 2 && c.choices[nums[0]-1].kind == bot.BlockRating {
+				break // a rating out of range: said below
+			}
+			return nil, fmt.Sprintf("There is no choice %d here: pick 1 to %d.", n, len(c.choices))
+		}
+	}
+	ch := c.choices[nums[0]-1]
+	if ch.kind == bot.BlockRating {
+		if len(nums) != 2 {
+			return nil, fmt.Sprintf("Rate %q by typing %d followed by %d-%d, e.g. \"%d 4\".", ch.item.Text, nums[0], bot.RatingMin, bot.RatingMax, nums[0])
+		}
+		if v := nums[1]; v < bot.RatingMin || v > bot.RatingMax {
+			return nil, fmt.Sprintf("A rating is a number from %d to %d.", bot.RatingMin, bot.RatingMax)
+		}
+		return []bot.Message{{Kind: bot.KindAction, Action: bot.RateAction(ch.lesson, ch.item.ID, nums[1]), Lesson: ch.lesson}}, ""
+	}
+	if len(nums) == 1 && ch.action != "" {
+		return []bot.Message{{Kind: bot.KindAction, Action: ch.action, Lesson: ch.lesson}}, ""
+	}
+	var msgs []bot.Message
+	seen := map[int]bool{}
+	for _, n := range nums {
+		ch := c.choices[n-1]
+		if ch.kind != bot.BlockChecklist {
+			return nil, fmt.Sprintf("Several numbers tick several checklist items; %d is not one. Press buttons one at a time.", n)
+		}
+		if seen[n] {
+			continue
+		}
+		seen[n] = true
+		msgs = append(msgs, bot.Message{Kind: bot.KindAction, Action: bot.CheckAction(ch.lesson, ch.item.ID, !ch.item.Checked), Lesson: ch.lesson})
+	}
+	return msgs, ""
 }
 
 // ambiguous reports whether a one-word label prefix names two buttons.
@@ -169,10 +240,9 @@ func (c *Console) render(r bot.Reply) {
 	if r.Title != "" || r.Context != "" {
 		c.printf("\n")
 	}
-	// Buttons are numbered first so that [1], [2] stay where they are used most.
-	for _, b := range r.Buttons {
-		choices = append(choices, choice{label: b.Label, action: b.Action, lesson: r.Lesson})
-	}
+	// Checklist and rating items are numbered from 1 in the order shown,
+	// then the buttons.
+	asking := false
 	for _, b := range r.Blocks {
 		switch b.Kind {
 		case bot.BlockMarkdown:
@@ -211,9 +281,14 @@ func (c *Console) render(r bot.Reply) {
 			if q.Answered {
 				c.printf("Your answer: %s\n\n", q.Answer)
 			} else {
+				asking = true
 				c.printf("(type your answer and press Enter)\n\n")
 			}
 		}
+	}
+	base = len(choices)
+	for _, b := range r.Buttons {
+		choices = append(choices, choice{label: b.Label, action: b.Action, lesson: r.Lesson})
 	}
 	for i, b := range r.Buttons {
 		c.printf("[%d] %s  ", base+i+1, b.Label)
@@ -225,6 +300,9 @@ func (c *Console) render(r bot.Reply) {
 		c.printf("%s\n", fileLine(c.FileDir, r.File))
 	}
 	c.choices = choices
+	if !r.Ephemeral {
+		c.asking = asking
+	}
 	if r.Lesson != "" {
 		c.lesson = r.Lesson
 	}

@@ -35,12 +35,13 @@ func TestLinesBecomeMessages(t *testing.T) {
 	}{
 		{"/start-4-4", bot.Message{Kind: bot.KindCommand, Command: "start-4-4"}},
 		{"/help-mlops  drift detection ", bot.Message{Kind: bot.KindCommand, Command: "help-mlops", Args: "drift detection"}},
-		{"1", bot.Message{Kind: bot.KindAction, Action: "back|4-4|c", Lesson: "4-4"}},
+		{"4", bot.Message{Kind: bot.KindAction, Action: "back|4-4|c", Lesson: "4-4"}},
 		{"skip", bot.Message{Kind: bot.KindAction, Action: "skip|4-4|c", Lesson: "4-4"}},
+		{"back", bot.Message{Kind: bot.KindAction, Action: "back|4-4|c", Lesson: "4-4"}},
 		{"Skip Question", bot.Message{Kind: bot.KindAction, Action: "skip|4-4|c", Lesson: "4-4"}},
-		{"3", bot.Message{Kind: bot.KindAction, Action: bot.CheckAction("4-4", "i1", true), Lesson: "4-4"}},
-		{"4", bot.Message{Kind: bot.KindAction, Action: bot.CheckAction("4-4", "i2", false), Lesson: "4-4"}},
-		{"5 4", bot.Message{Kind: bot.KindAction, Action: bot.RateAction("4-4", "r1", 4), Lesson: "4-4"}},
+		{"1", bot.Message{Kind: bot.KindAction, Action: bot.CheckAction("4-4", "i1", true), Lesson: "4-4"}},
+		{"2", bot.Message{Kind: bot.KindAction, Action: bot.CheckAction("4-4", "i2", false), Lesson: "4-4"}},
+		{"3 4", bot.Message{Kind: bot.KindAction, Action: bot.RateAction("4-4", "r1", 4), Lesson: "4-4"}},
 		{"MLOps is shipping models.", bot.Message{Kind: bot.KindText, Text: "MLOps is shipping models.", Lesson: "4-4"}},
 	}
 	for _, tt := range tests {
@@ -70,13 +71,14 @@ func TestNoticesDoNotReachTheEngine(t *testing.T) {
 	c := New(h, bot.Learner{Platform: "console", UserID: "ada"}, &out, nil)
 	ctx := context.Background()
 	c.Line(ctx, "/start-4-4")
-	for _, line := range []string{"9", "2", "2 9"} {
+	for _, line := range []string{"9", "1", "1 9", "2 1"} {
 		c.Line(ctx, line)
 	}
 	if len(h.got) != 1 {
 		t.Errorf("engine got %d messages, want only the first: %+v", len(h.got), h.got)
 	}
-	for _, want := range []string{"There is no choice 9 here: pick 1 to 2.", `Rate "Docker" by typing 2 followed by 1-5`, "A rating is a number from 1 to 5."} {
+	for _, want := range []string{"There is no choice 9 here: pick 1 to 2.", `Rate "Docker" by typing 1 followed by 1-5`, "A rating is a number from 1 to 5.",
+		"Several numbers tick several checklist items; 2 is not one."} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
@@ -95,10 +97,75 @@ func TestRenderShowsNumbersStateAndCode(t *testing.T) {
 		},
 		Buttons: []bot.Button{{Label: "Next", Action: "n"}}})
 	want := "== Architecture ==\ncard 5 of 42\n\n```\n┌──┐\n│ A│\n└──┘\n```\n\n" +
-		"Tick an item by typing its number (again to untick).\n  Code Quality\n     2. [x] Linting passes\n\n" +
-		"Rate each from 1 to 5: type the number, a space and your rating (\"3 4\").\n     3. ●●●●○ 4  Docker\n\n" +
-		"Question: Why?\nYour answer: Because.\n\n[1] Next  \n"
+		"Tick an item by typing its number (again to untick).\n  Code Quality\n     1. [x] Linting passes\n\n" +
+		"Rate each from 1 to 5: type the number, a space and your rating (\"2 4\").\n     2. ●●●●○ 4  Docker\n\n" +
+		"Question: Why?\nYour answer: Because.\n\n[3] Next  \n"
 	if got := strings.TrimPrefix(out.String(), "\n"); got != want {
 		t.Errorf("render =\n%s\nwant\n%s", got, want)
+	}
+}
+
+// Several numbers tick several items in one line; the card is shown once.
+func TestSeveralTicks(t *testing.T) {
+	var items []bot.Item
+	for _, id := range []string{"a", "b", "c", "d", "e"} {
+		items = append(items, bot.Item{ID: id, Text: "item " + id})
+	}
+	card := bot.Reply{Lesson: "4-4", Card: "c", Blocks: []bot.Block{{Kind: bot.BlockChecklist, Items: items}},
+		Buttons: []bot.Button{{Label: "Next", Action: "next|4-4|c"}}}
+	for _, tt := range []struct {
+		line string
+		want []string
+	}{
+		{"3 4 5", []string{"c", "d", "e"}},
+		{"3,4", []string{"c", "d"}},
+		{"1, 2 2", []string{"a", "b"}},
+	} {
+		h := &script{card: card}
+		var out bytes.Buffer
+		c := New(h, bot.Learner{Platform: "console", UserID: "ada"}, &out, nil)
+		c.Line(context.Background(), "/start-4-4")
+		out.Reset()
+		c.Line(context.Background(), tt.line)
+		var got []string
+		for _, m := range h.got[1:] {
+			a, _ := bot.ParseAction(m.Action)
+			got = append(got, a.Item)
+		}
+		if strings.Join(got, " ") != strings.Join(tt.want, " ") {
+			t.Errorf("%q ticked %v, want %v", tt.line, got, tt.want)
+		}
+		if n := strings.Count(out.String(), "Tick an item"); n != 1 {
+			t.Errorf("%q: card shown %d times", tt.line, n)
+		}
+	}
+}
+
+// On a question card, a word naming a button that is not there ("next") is
+// confirmed before it is saved as the answer; words naming a button press it.
+func TestButtonWordsOnAQuestionCard(t *testing.T) {
+	card := bot.Reply{Lesson: "4-4", Card: "q", Blocks: []bot.Block{{Kind: bot.BlockQuestion, Question: &bot.Question{ID: "q1", Prompt: "Why?"}}},
+		Buttons: []bot.Button{{Label: "Back", Action: "back|4-4|q"}, {Label: "Skip question", Action: "skip|4-4|q"}}}
+	h := &script{card: card}
+	var out bytes.Buffer
+	c := New(h, bot.Learner{Platform: "console", UserID: "ada"}, &out, nil)
+	ctx := context.Background()
+	c.Line(ctx, "/start-4-4")
+	c.Line(ctx, "next")
+	if len(h.got) != 1 || !strings.Contains(out.String(), `There is no Next button on this card. To answer the question with the word "next", type it again`) {
+		t.Fatalf("next was not confirmed: %d messages, output:\n%s", len(h.got), out.String())
+	}
+	c.Line(ctx, "next")
+	if last := h.got[len(h.got)-1]; last.Kind != bot.KindText || last.Text != "next" {
+		t.Errorf("next typed twice = %+v, want it saved as the answer", last)
+	}
+	c.Line(ctx, "skip")
+	if last := h.got[len(h.got)-1]; last.Action != "skip|4-4|q" {
+		t.Errorf("skip = %+v, want the Skip question button", last)
+	}
+	c.Line(ctx, "next")
+	c.Line(ctx, "A real answer")
+	if last := h.got[len(h.got)-1]; last.Text != "A real answer" {
+		t.Errorf("answer after a confirm notice = %+v", last)
 	}
 }

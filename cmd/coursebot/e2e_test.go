@@ -67,7 +67,8 @@ func coursebot(t *testing.T, stdin string, args ...string) (string, string, int)
 // lessonInput is what a learner types to go through cards [from, to) of
 // Lesson 4.4 in the console: tick every checklist item, rate every item,
 // answer every question, then next. It uses the console's numbering:
-// buttons first, then items.
+// items from 1, then buttons; a checklist's items are ticked in one line
+// ("1 2 3").
 func lessonInput(t *testing.T, from, to int) string {
 	t.Helper()
 	c, err := lessons.LoadBuiltin()
@@ -81,17 +82,20 @@ func lessonInput(t *testing.T, from, to int) string {
 	var in strings.Builder
 	for i := from; i < to; i++ {
 		r := replies[i]
-		n := len(r.Buttons)
+		n := 0
 		for _, b := range r.Blocks {
-			for j, it := range b.Items {
+			var ticks []string
+			for j := range b.Items {
 				n++
 				switch b.Kind {
 				case bot.BlockChecklist:
-					fmt.Fprintf(&in, "%d\n", n)
+					ticks = append(ticks, fmt.Sprint(n))
 				case bot.BlockRating:
 					fmt.Fprintf(&in, "%d %d\n", n, 1+j%5)
 				}
-				_ = it
+			}
+			if len(ticks) > 0 {
+				fmt.Fprintf(&in, "%s\n", strings.Join(ticks, " "))
 			}
 			if b.Kind == bot.BlockQuestion {
 				fmt.Fprintf(&in, "My answer to %q is a thoughtful one.\n", b.Question.Prompt)
