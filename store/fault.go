@@ -13,8 +13,17 @@ import (
 // damaged page: bbolt panics when it reads a page whose header or contents
 // make no sense, and the store turns that panic into this error, once per
 // transaction, instead of letting it take down a worker (or the process).
-// It wraps bot.ErrFault, so adapters tell the learner bot.FaultNotice.
-var ErrDamaged = fmt.Errorf("the database file is damaged (run coursebot check on a copy; restore the last good backup): %w", bot.ErrFault)
+// It matches bot.ErrFault too (errors.Is), so adapters tell the learner
+// bot.FaultNotice.
+var ErrDamaged error = damagedError{}
+
+type damagedError struct{}
+
+func (damagedError) Error() string {
+	return "the database file is damaged (run coursebot check on a copy; restore the last good backup)"
+}
+
+func (damagedError) Is(target error) bool { return target == bot.ErrFault }
 
 // guarded is the bbolt handle every store method goes through (db.bolt):
 // View, Update and Batch recover a panic inside bbolt as an ErrDamaged

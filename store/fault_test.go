@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/store/storetest"
 )
@@ -51,8 +52,8 @@ func TestDamagedPageIsAFaultNotAPanic(t *testing.T) {
 	}
 	ctx := context.Background()
 	_, err = db.Progress(ctx, "slack:U001", "4-4")
-	if !errors.Is(err, ErrDamaged) {
-		t.Fatalf("reading a damaged page: %v, want ErrDamaged", err)
+	if !errors.Is(err, ErrDamaged) || !errors.Is(err, bot.ErrFault) {
+		t.Fatalf("reading a damaged page: %v, want ErrDamaged (a bot.ErrFault)", err)
 	}
 	if faults.Load() != 1 || !errors.Is(db.Fault(), ErrDamaged) {
 		t.Fatalf("faults reported %d, Fault() = %v", faults.Load(), db.Fault())
