@@ -72,7 +72,9 @@ func (h *Handler) remind(ctx context.Context, who bot.Learner, rest string) ([]b
 	for _, t := range next {
 		fmt.Fprintf(&b, "- %s\n", t.In(spec.Location).Format("Mon 2 Jan 2006 15:04 MST"))
 	}
-	fmt.Fprintf(&b, "Cancel it with `/%s cancel %s %s`.", h.o.Command, c.Name, s.ID)
+	// A blank line: right after the list, the sentence would be a lazy
+	// continuation of its last bullet.
+	fmt.Fprintf(&b, "\nCancel it with `/%s cancel %s %s`.", h.o.Command, c.Name, s.ID)
 	return []bot.Reply{titled("Reminder scheduled", b.String())}, nil
 }
 
