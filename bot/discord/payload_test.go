@@ -1,6 +1,8 @@
 package discord_test
 
 import (
+	"encoding/json"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -64,4 +66,39 @@ func TestLessonThatCannotStartIsRefusedPrivately(t *testing.T) {
 		}
 		return false
 	})
+}
+
+// TestAnswerModalShowsTheQuestion: the Answer button's modal shows the
+// question it answers (a text display above the input, and the input's
+// placeholder), and names the lesson as 4.4.
+func TestAnswerModalShowsTheQuestion(t *testing.T) {
+	e := newEnv(t, discord.ModeHTTP, nil, "", false)
+	e.deliver(commandPayload(e.nextID(), "u1", "start-4-4"))
+	th := onlyThread(t, e.f)
+	var card fakeMessage
+	var answer string
+	for step := 0; answer == ""; step++ {
+		if step > 10 {
+			t.Fatal("no question in the first ten cards")
+		}
+		var nav fakeMessage
+		var next string
+		waitFor(t, "a card", func() bool {
+			card, answer = currentControl(e.f, th.ID, "dc.answer|")
+			nav, next = currentControl(e.f, th.ID, "next|")
+			return answer != "" || next != ""
+		})
+		if answer == "" {
+			e.deliver(componentPayload(e.nextID(), "u1", next, nav))
+			waitFor(t, "the next card", func() bool { _, id := currentControl(e.f, th.ID, "next|"); return id != next })
+		}
+	}
+	body, _ := json.Marshal(componentPayload(e.nextID(), "u1", answer, card))
+	w := httptest.NewRecorder()
+	e.mux.ServeHTTP(w, e.sign(body, fixedNow))
+	got := w.Body.String()
+	want := `{"type":9,"data":{"tts":false,"content":"","components":[{"content":"**❓ If you had to explain MLOps to a colleague in one sentence, what would you say?**","type":10},{"components":[{"custom_id":"answer","label":"Your answer","style":2,"placeholder":"If you had to explain MLOps to a colleague in one sentence, what would you say?","required":true,"max_length":4000,"type":4}],"type":1}],"embeds":null,"custom_id":"` + answer + `","title":"Answer · Lesson 4.4"}}`
+	if got != want {
+		t.Errorf("modal\n got %s\nwant %s", got, want)
+	}
 }

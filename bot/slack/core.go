@@ -2,16 +2,13 @@ package slack
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"html"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/slack-go/slack"
-	"github.com/slack-go/slack/slackevents"
 
 	"github.com/coursebot/coursebot/bot"
 )
@@ -452,10 +449,10 @@ func (a *Adapter) onBlockActions(cb slack.InteractionCallback, who bot.Learner) 
 		case strings.HasPrefix(act.ActionID, actAnswer):
 			lesson, q, owner, ok := parseAnswerValue(act.Value)
 			if ok {
-				trigger := cb.TriggerID
+				trigger, prompt := cb.TriggerID, sectionText(cb.Message.Blocks, act.BlockID)
 				a.goBackground(func(ctx context.Context) {
 					if a.mayPress(ctx, o, owner, lesson) {
-						a.openAnswerModal(ctx, trigger, who, lesson, q, channel, thread)
+						a.openAnswerModal(ctx, trigger, who, answerForm{lesson: lesson, question: q, prompt: prompt, channel: channel, thread: thread})
 					}
 				})
 			}
@@ -586,121 +583,4 @@ func (a *Adapter) mayPress(ctx context.Context, o origin, owner, lesson string) 
 		a.report(ctx, o, a.deliver(ctx, o, []bot.Reply{bot.NotYours(lesson)}))
 	}
 	return ok
-}
-
-// modalMeta travels in the answer modal's private_metadata.
-type modalMeta struct {
-	Lesson   string `json:"l"`
-	Question string `json:"q"`
-	Channel  string `json:"c,omitempty"`
-	Thread   string `json:"t,omitempty"`
-	Owner    string `json:"o,omitempty"` // bot.OwnerTag of the learner it was opened for
-}
-
-const (
-	answerBlock  = "answer"
-	answerAction = "text"
-)
-
-func (a *Adapter) openAnswerModal(ctx context.Context, trigger string, who bot.Learner, lesson, question, channel, thread string) {
-	meta, _ := json.Marshal(modalMeta{Lesson: lesson, Question: question, Channel: channel, Thread: thread, Owner: bot.OwnerTag(who)})
-	input := slack.NewPlainTextInputBlockElement(plain("Your answer"), answerAction)
-	input.Multiline = true
-	input.MaxLength = 3000
-	view := slack.ModalViewRequest{
-		Type:            slack.VTModal,
-		Title:           plain("Answer"),
-		Submit:          plain("Save answer"),
-		Close:           plain("Cancel"),
-		PrivateMetadata: string(meta),
-		CallbackID:      "answer",
-		Blocks: slack.Blocks{BlockSet: []slack.Block{
-			slack.NewInputBlock(answerBlock, plain("Lesson "+dotted(lesson)), nil, input),
-		}},
-	}
-	// The trigger expires 3 s after the click: one quick try, no retries.
-	cctx, cancel := context.WithTimeout(ctx, 2500*time.Millisecond)
-	defer cancel()
-	if _, err := a.api.OpenViewContext(cctx, trigger, view); err != nil {
-		a.logErr("views.open", err, "lesson", lesson)
-	}
-}
-
-func (a *Adapter) onViewSubmission(cb slack.InteractionCallback, who bot.Learner) any {
-	var meta modalMeta
-	if err := json.Unmarshal([]byte(cb.View.PrivateMetadata), &meta); err != nil || meta.Lesson == "" {
-		return nil
-	}
-	text := ""
-	if cb.View.State != nil {
-		text = strings.TrimSpace(cb.View.State.Values[answerBlock][answerAction].Value)
-	}
-	if text == "" {
-		return map[string]any{"response_action": "errors", "errors": map[string]string{answerBlock: "Write an answer, or cancel and press Skip question."}}
-	}
-	if meta.Owner != "" && meta.Owner != bot.OwnerTag(who) {
-		// Shown in the form itself; nothing is saved.
-		return map[string]any{"response_action": "errors", "errors": map[string]string{answerBlock: bot.NotYoursText(meta.Lesson)}}
-	}
-	o := origin{learner: who, channel: meta.Channel, threadTS: meta.Thread}
-	m := bot.Message{Learner: who, Kind: bot.KindText, Text: text, Lesson: meta.Lesson, Question: meta.Question}
-	key := who.Key() + "/" + cb.View.ID + "/" + cb.View.Hash
-	a.enqueue(who.Key(), func(ctx context.Context) {
-		if !a.mayPress(ctx, o, meta.Owner, meta.Lesson) {
-			return
-		}
-		first, err := a.opts.Store.FirstSeen(ctx, "slack-view", key)
-		if err != nil || !first {
-			if err != nil {
-				a.logErr("dedup view", err, "learner", who.Key())
-			}
-			return
-		}
-		a.handle(ctx, o, m)
-	})
-	return nil // an empty 200 closes the modal
-}
-
-// onEvent queues an Events API callback. Retried deliveries (same
-// event_id) are dropped durably. Only plain messages by people in a known
-// lesson thread of theirs become answers; bot messages, edits and other
-// subtypes are ignored.
-func (a *Adapter) onEvent(ev slackevents.EventsAPIEvent) {
-	cbe, ok := ev.Data.(*slackevents.EventsAPICallbackEvent)
-	if !ok || cbe.EventID == "" {
-		return
-	}
-	me, ok := ev.InnerEvent.Data.(*slackevents.MessageEvent)
-	if !ok || me.User == "" || me.BotID != "" || me.SubType != "" || me.ThreadTimeStamp == "" || me.ThreadTimeStamp == me.TimeStamp {
-		return
-	}
-	who := learnerOf(me.User, "")
-	eventID := cbe.EventID
-	a.enqueue(who.Key(), func(ctx context.Context) {
-		first, err := a.opts.Store.FirstSeen(ctx, "slack-event", eventID)
-		if err != nil {
-			a.logErr("dedup event", err, "event", eventID)
-			return
-		}
-		if !first {
-			a.log.Info("dropped duplicate event", "event", eventID)
-			return
-		}
-		th, ok, err := a.opts.Store.ThreadAt(ctx, Platform, me.Channel, me.ThreadTimeStamp)
-		if err != nil {
-			a.logErr("find thread", err, "event", eventID)
-			return
-		}
-		if !ok || th.Learner != who.Key() {
-			return // not a lesson thread, or someone else's
-		}
-		o := origin{learner: who, channel: me.Channel, threadTS: me.ThreadTimeStamp}
-		m := bot.Message{Learner: who, Kind: bot.KindText, Text: html.UnescapeString(me.Text), Lesson: th.Lesson}
-		replies := a.handle(ctx, o, m)
-		if len(replies) > 0 && !replies[0].Ephemeral {
-			if err := a.react(ctx, me.Channel, me.TimeStamp, "white_check_mark"); err != nil {
-				a.logErr("react to answer", err, "learner", who.Key())
-			}
-		}
-	})
 }

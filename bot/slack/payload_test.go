@@ -80,3 +80,39 @@ func TestStartWithoutMaterialSaysSoAtOnce(t *testing.T) {
 		t.Errorf("/start-4-4 answered %d %s", code, body)
 	}
 }
+
+// TestAnswerModalShowsTheQuestion: the modal opened by Answer shows the
+// question it answers, as the card showed it, above the input.
+func TestAnswerModalShowsTheQuestion(t *testing.T) {
+	h := newHarness(t, nil, nil)
+	h.command("U1", "start-4-4", "C1")
+	h.idle()
+	th := h.lessonThread("U1", "4-4")
+	for step := 0; ; step++ {
+		if step > 10 {
+			t.Fatal("no question in the first ten cards")
+		}
+		content, ctrl := currentCard(t, h.fake.thread(th.Channel, th.ThreadID))
+		if m, el, ok := firstControl(content, actAnswer); ok {
+			h.press("U1", m, el["action_id"].(string))
+			break
+		}
+		h.press("U1", ctrl, navButton(ctrl, "Next"))
+		h.idle()
+	}
+	waitFor(t, func() bool { h.fake.mu.Lock(); defer h.fake.mu.Unlock(); return len(h.fake.views) == 1 })
+	h.fake.mu.Lock()
+	view := h.fake.views[0].Get("view")
+	h.fake.mu.Unlock()
+	var v struct {
+		Blocks []map[string]any `json:"blocks"`
+	}
+	if err := json.Unmarshal([]byte(view), &v); err != nil || len(v.Blocks) != 2 {
+		t.Fatalf("modal %s (%v)", view, err)
+	}
+	got, _ := json.Marshal(v.Blocks[0])
+	want := `{"text":{"text":"*Question:* If you had to explain MLOps to a colleague in one sentence, what would you say?","type":"mrkdwn"},"type":"section"}`
+	if string(got) != want {
+		t.Errorf("modal's first block\n got %s\nwant %s", got, want)
+	}
+}

@@ -1,0 +1,108 @@
+package slack
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/coursebot/coursebot/bot"
+)
+
+// modalMeta travels in the answer modal's private_metadata.
+type modalMeta struct {
+	Lesson   string `json:"l"`
+	Question string `json:"q"`
+	Channel  string `json:"c,omitempty"`
+	Thread   string `json:"t,omitempty"`
+	Owner    string `json:"o,omitempty"` // bot.OwnerTag of the learner it was opened for
+}
+
+const (
+	answerBlock  = "answer"
+	answerAction = "text"
+)
+
+// answerForm is what the answer modal is opened for: the question (id and
+// its prompt as shown on the card, Slack mrkdwn) and where it was asked.
+type answerForm struct {
+	lesson, question, prompt string
+	channel, thread          string
+}
+
+// sectionText returns the mrkdwn text of section blockID in the message as
+// shown (the question the Answer button sits beside), or "".
+func sectionText(blocks slack.Blocks, blockID string) string {
+	for _, b := range blocks.BlockSet {
+		if s, ok := b.(*slack.SectionBlock); ok && s.BlockID == blockID && s.Text != nil {
+			return s.Text.Text
+		}
+	}
+	return ""
+}
+
+func (a *Adapter) openAnswerModal(ctx context.Context, trigger string, who bot.Learner, f answerForm) {
+	lesson := f.lesson
+	meta, _ := json.Marshal(modalMeta{Lesson: lesson, Question: f.question, Channel: f.channel, Thread: f.thread, Owner: bot.OwnerTag(who)})
+	input := slack.NewPlainTextInputBlockElement(plain("Your answer"), answerAction)
+	input.Multiline = true
+	input.MaxLength = 3000
+	view := slack.ModalViewRequest{
+		Type:            slack.VTModal,
+		Title:           plain("Answer"),
+		Submit:          plain("Save answer"),
+		Close:           plain("Cancel"),
+		PrivateMetadata: string(meta),
+		CallbackID:      "answer",
+		Blocks: slack.Blocks{BlockSet: []slack.Block{
+			slack.NewInputBlock(answerBlock, plain("Your answer (Lesson "+dotted(lesson)+")"), nil, input),
+		}},
+	}
+	if f.prompt != "" {
+		// The question being answered, as the card showed it.
+		view.Blocks.BlockSet = append([]slack.Block{section(cut(f.prompt, maxSectionText))}, view.Blocks.BlockSet...)
+	}
+	// The trigger expires 3 s after the click: one quick try, no retries.
+	cctx, cancel := context.WithTimeout(ctx, 2500*time.Millisecond)
+	defer cancel()
+	if _, err := a.api.OpenViewContext(cctx, trigger, view); err != nil {
+		a.logErr("views.open", err, "lesson", lesson)
+	}
+}
+
+func (a *Adapter) onViewSubmission(cb slack.InteractionCallback, who bot.Learner) any {
+	var meta modalMeta
+	if err := json.Unmarshal([]byte(cb.View.PrivateMetadata), &meta); err != nil || meta.Lesson == "" {
+		return nil
+	}
+	text := ""
+	if cb.View.State != nil {
+		text = strings.TrimSpace(cb.View.State.Values[answerBlock][answerAction].Value)
+	}
+	if text == "" {
+		return map[string]any{"response_action": "errors", "errors": map[string]string{answerBlock: "Write an answer, or cancel and press Skip question."}}
+	}
+	if meta.Owner != "" && meta.Owner != bot.OwnerTag(who) {
+		// Shown in the form itself; nothing is saved.
+		return map[string]any{"response_action": "errors", "errors": map[string]string{answerBlock: bot.NotYoursText(meta.Lesson)}}
+	}
+	o := origin{learner: who, channel: meta.Channel, threadTS: meta.Thread}
+	m := bot.Message{Learner: who, Kind: bot.KindText, Text: text, Lesson: meta.Lesson, Question: meta.Question}
+	key := who.Key() + "/" + cb.View.ID + "/" + cb.View.Hash
+	a.enqueue(who.Key(), func(ctx context.Context) {
+		if !a.mayPress(ctx, o, meta.Owner, meta.Lesson) {
+			return
+		}
+		first, err := a.opts.Store.FirstSeen(ctx, "slack-view", key)
+		if err != nil || !first {
+			if err != nil {
+				a.logErr("dedup view", err, "learner", who.Key())
+			}
+			return
+		}
+		a.handle(ctx, o, m)
+	})
+	return nil // an empty 200 closes the modal
+}
