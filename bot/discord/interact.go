@@ -320,7 +320,7 @@ func (d *delivery) sawEphemeral(rs []bot.Reply) bool {
 // inPlace answers where the learner asked: the command's deferred reply,
 // a follow-up to a button, or the channel/thread of a typed message.
 func (d *delivery) inPlace(ctx context.Context, r bot.Reply) {
-	for k, m := range render(r) {
+	for k, m := range d.a.render(r) {
 		var err error
 		switch {
 		case d.ev.i != nil && d.ev.command && !d.usedOrig:
@@ -386,7 +386,7 @@ func (d *delivery) finish(ctx context.Context) {
 // toThread posts a lesson card into the learner's thread for that lesson,
 // disabling the previous card's buttons, or edits the card in place.
 func (d *delivery) toThread(ctx context.Context, r bot.Reply) error {
-	msgs := render(r)
+	msgs := d.a.render(r)
 	if len(msgs) == 0 {
 		return nil
 	}

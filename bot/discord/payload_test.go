@@ -73,26 +73,7 @@ func TestLessonThatCannotStartIsRefusedPrivately(t *testing.T) {
 // placeholder), and names the lesson as 4.4.
 func TestAnswerModalShowsTheQuestion(t *testing.T) {
 	e := newEnv(t, discord.ModeHTTP, nil, "", false)
-	e.deliver(commandPayload(e.nextID(), "u1", "start-4-4"))
-	th := onlyThread(t, e.f)
-	var card fakeMessage
-	var answer string
-	for step := 0; answer == ""; step++ {
-		if step > 10 {
-			t.Fatal("no question in the first ten cards")
-		}
-		var nav fakeMessage
-		var next string
-		waitFor(t, "a card", func() bool {
-			card, answer = currentControl(e.f, th.ID, "dc.answer|")
-			nav, next = currentControl(e.f, th.ID, "next|")
-			return answer != "" || next != ""
-		})
-		if answer == "" {
-			e.deliver(componentPayload(e.nextID(), "u1", next, nav))
-			waitFor(t, "the next card", func() bool { _, id := currentControl(e.f, th.ID, "next|"); return id != next })
-		}
-	}
+	card, answer := e.firstQuestion()
 	body, _ := json.Marshal(componentPayload(e.nextID(), "u1", answer, card))
 	w := httptest.NewRecorder()
 	e.mux.ServeHTTP(w, e.sign(body, fixedNow))
@@ -100,5 +81,49 @@ func TestAnswerModalShowsTheQuestion(t *testing.T) {
 	want := `{"type":9,"data":{"tts":false,"content":"","components":[{"content":"**❓ If you had to explain MLOps to a colleague in one sentence, what would you say?**","type":10},{"components":[{"custom_id":"answer","label":"Your answer","style":2,"placeholder":"If you had to explain MLOps to a colleague in one sentence, what would you say?","required":true,"max_length":4000,"type":4}],"type":1}],"embeds":null,"custom_id":"` + answer + `","title":"Answer · Lesson 4.4"}}`
 	if got != want {
 		t.Errorf("modal\n got %s\nwant %s", got, want)
+	}
+}
+
+// firstQuestion starts Lesson 4.4 for u1 and presses Next up to the first
+// question card; it returns that card's message and its Answer custom_id.
+func (e *env) firstQuestion() (card fakeMessage, answer string) {
+	t := e.t
+	e.deliver(commandPayload(e.nextID(), "u1", "start-4-4"))
+	var th []fakeChannel
+	waitFor(t, "the lesson thread", func() bool { th = e.f.threads(); return len(th) == 1 })
+	for step := 0; answer == ""; step++ {
+		if step > 10 {
+			t.Fatal("no question in the first ten cards")
+		}
+		var nav fakeMessage
+		var next string
+		waitFor(t, "a card", func() bool {
+			card, answer = currentControl(e.f, th[0].ID, "dc.answer|")
+			nav, next = currentControl(e.f, th[0].ID, "next|")
+			return answer != "" || next != ""
+		})
+		if answer == "" {
+			e.deliver(componentPayload(e.nextID(), "u1", next, nav))
+			waitFor(t, "the next card", func() bool { _, id := currentControl(e.f, th[0].ID, "next|"); return id != next })
+		}
+	}
+	return card, answer
+}
+
+// TestQuestionHintFitsTheMode: HTTP-interactions mode never receives thread
+// replies, so its questions say to press Answer; the gateway's keep "Reply
+// in this thread".
+func TestQuestionHintFitsTheMode(t *testing.T) {
+	for mode, want := range map[string]string{
+		discord.ModeHTTP:    "**❓ If you had to explain MLOps to a colleague in one sentence, what would you say?**\n_Press **Answer** to answer._",
+		discord.ModeGateway: "**❓ If you had to explain MLOps to a colleague in one sentence, what would you say?**\n_Reply in this thread to answer, or press **Answer**._",
+	} {
+		t.Run(mode, func(t *testing.T) {
+			e := newEnv(t, mode, nil, "", false)
+			card, _ := e.firstQuestion()
+			if !strings.Contains(card.Content, want) {
+				t.Errorf("question card:\n%s\nwant it to contain\n%s", card.Content, want)
+			}
+		})
 	}
 }

@@ -58,7 +58,24 @@ type piece struct {
 // content ≤ 2000 characters cut only at paragraph or line boundaries (never
 // inside a code line), ≤ 5 action rows of ≤ 5 buttons, custom_ids ≤ 100.
 // The card's own buttons (Next, Back, Skip question) come last.
-func render(r bot.Reply) []outMsg {
+func render(r bot.Reply) []outMsg { return renderWith(r, hintReplyOrPress) }
+
+// How a question says it is answered. Only the gateway receives replies in
+// a thread; in HTTP-interactions mode the Answer button is the one way.
+const (
+	hintReplyOrPress = "_Reply in this thread to answer, or press **Answer**._"
+	hintPress        = "_Press **Answer** to answer._"
+)
+
+// render is render with the question hint that is true in the adapter's mode.
+func (a *Adapter) render(r bot.Reply) []outMsg {
+	if a.opts.Mode == ModeHTTP {
+		return renderWith(r, hintPress)
+	}
+	return renderWith(r, hintReplyOrPress)
+}
+
+func renderWith(r bot.Reply, hint string) []outMsg {
 	var ps []piece
 	var head []string
 	if t := strings.TrimSpace(r.Title); t != "" {
@@ -81,7 +98,7 @@ func render(r bot.Reply) []outMsg {
 				ps = append(ps, piece{text: t})
 			}
 		case bot.BlockQuestion:
-			ps = append(ps, questionPieces(r.Lesson, r.Owner, b)...)
+			ps = append(ps, questionPieces(r.Lesson, r.Owner, b, hint)...)
 		case bot.BlockChecklist:
 			ps = append(ps, checklistPieces(r.Lesson, r.Owner, b.Items)...)
 		case bot.BlockRating:
@@ -94,7 +111,7 @@ func render(r bot.Reply) []outMsg {
 	return pack(ps)
 }
 
-func questionPieces(lesson, owner string, b bot.Block) []piece {
+func questionPieces(lesson, owner string, b bot.Block, hint string) []piece {
 	q := b.Question
 	prompt := b.Text
 	if q != nil && q.Prompt != "" {
@@ -107,7 +124,7 @@ func questionPieces(lesson, owner string, b bot.Block) []piece {
 	case q != nil && q.Answered:
 		sb.WriteString("✅ Your answer: " + quote(cut(q.Answer, 600)))
 	default:
-		sb.WriteString("_Reply in this thread to answer, or press **Answer**._")
+		sb.WriteString(hint)
 		if q != nil && lesson != "" && len(answerID(lesson, q.ID, owner)) <= maxCustomID {
 			rows = append(rows, []discordgo.MessageComponent{discordgo.Button{
 				Label: "Answer", Style: discordgo.PrimaryButton, CustomID: answerID(lesson, q.ID, owner),

@@ -35,7 +35,7 @@ func (a *Adapter) Send(ctx context.Context, to bot.Learner, replies []bot.Reply)
 			return
 		}
 		for n, r := range bot.Own(replies, to) {
-			for k, m := range render(r) {
+			for k, m := range a.render(r) {
 				if _, err := a.rest.send(ctx, ch.ID, m, nonce("send", to.Key(), fmt.Sprint(at), fmt.Sprint(n), fmt.Sprint(k))); err != nil {
 					done <- fmt.Errorf("discord send to %s: %w", to.Key(), classify(err))
 					return
