@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/bot/markup"
 	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/store"
 )
@@ -331,11 +332,11 @@ func (h *Handler) Digest(ctx context.Context, cohort string, now time.Time) (str
 				if les := course.Lessons[t.Lessons[i]]; les != nil {
 					title = les.Title
 				}
-				finished = append(finished, fmt.Sprintf("%s finished %s", display(r), title))
+				finished = append(finished, fmt.Sprintf("%s finished %s", markup.EscapeMarkdown(display(r)), markup.EscapeMarkdown(title)))
 			}
 		}
 		if !started {
-			notStarted = append(notStarted, display(r))
+			notStarted = append(notStarted, markup.EscapeMarkdown(display(r)))
 		}
 	}
 	var b strings.Builder

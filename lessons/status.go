@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/bot/markup"
 )
 
 // status shows every catalogue lesson with the learner's state, checklist
@@ -107,7 +108,7 @@ func (e *request) lowRatings(les *Lesson, p Progress) []string {
 			}
 			hint = strings.Join(cmds, " or ")
 		}
-		out = append(out, fmt.Sprintf("%s (rated %d): revisit with %s", it.Text, v, hint))
+		out = append(out, fmt.Sprintf("%s (rated %d): revisit with %s", markup.EscapeMarkdown(it.Text), v, markup.EscapeMarkdown(hint)))
 	})
 	return out
 }

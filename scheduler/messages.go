@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/bot/markup"
 	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/store"
 )
@@ -49,7 +50,7 @@ func NudgeReplies(course *lessons.Course, p lessons.Progress, n NudgeOptions) []
 		title = les.Title
 		sum := lessons.Summarize(les, p)
 		fmt.Fprintf(&b, "You stopped Lesson %s on card %d of %d, *%s*. Pick it up where you left off whenever you are ready.\n",
-			dotted, sum.Card, sum.Cards, sum.CardTitle)
+			dotted, sum.Card, sum.Cards, markup.EscapeMarkdown(sum.CardTitle))
 		if sum.Items > 0 {
 			fmt.Fprintf(&b, "\nChecklist: %d of %d ticked.", sum.Checked, sum.Items)
 			if len(sum.Open) > 0 {
@@ -59,7 +60,7 @@ func NudgeReplies(course *lessons.Course, p lessons.Progress, n NudgeOptions) []
 						fmt.Fprintf(&b, "- and %d more\n", len(sum.Open)-8)
 						break
 					}
-					fmt.Fprintf(&b, "- %s\n", it.Text)
+					fmt.Fprintf(&b, "- %s\n", markup.EscapeMarkdown(it.Text))
 				}
 			}
 		}

@@ -90,6 +90,21 @@ func EscapeSlack(s string) string {
 	return r.Replace(s)
 }
 
+// markdownEscaper backslash-escapes the ASCII punctuation that CommonMark
+// could read as inline markup (emphasis, code, links, autolinks, HTML,
+// entities, GFM strikethrough and tables).
+var markdownEscaper = strings.NewReplacer(
+	`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`, "<", `\<`, ">", `\>`,
+	"!", `\!`, "&", `\&`, "|", `\|`, "~", `\~`, "#", `\#`,
+)
+
+// EscapeMarkdown keeps plain text (a checklist item, a card title, a
+// learner's name) literal when it is embedded in the CommonMark of a
+// BlockMarkdown, so "project/src/__init__.py" is not read as bold "init"
+// on any platform. Use it on one line of text; it does not guard the start
+// of a line against list or heading markers beyond "#".
+func EscapeMarkdown(s string) string { return markdownEscaper.Replace(s) }
+
 // discordEscaper backslash-escapes the characters Discord reads as inline
 // markup anywhere in a line: emphasis, strike, code and spoilers.
 var discordEscaper = strings.NewReplacer(

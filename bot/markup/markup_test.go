@@ -246,3 +246,20 @@ func TestEscapeDiscord(t *testing.T) {
 		}
 	}
 }
+
+// TestEscapeMarkdown: escaped plain text embedded in CommonMark comes out
+// literally on both platforms.
+func TestEscapeMarkdown(t *testing.T) {
+	for _, tc := range []struct{ in, slack, discord string }{
+		{"project/src/__init__.py", "project/src/__init__.py", `project/src/\_\_init\_\_.py`},
+		{"*bold* and <b>x</b> & [a](b)", "*bold* and &lt;b&gt;x&lt;/b&gt; &amp; [a](b)", `\*bold\* and <b>x</b> & [a](b)`},
+	} {
+		md := "- " + EscapeMarkdown(tc.in)
+		if got := ToSlack(md); got != "• "+tc.slack {
+			t.Errorf("ToSlack(%q) = %q, want %q", md, got, "• "+tc.slack)
+		}
+		if got := ToDiscord(md); got != "- "+tc.discord {
+			t.Errorf("ToDiscord(%q) = %q, want %q", md, got, "- "+tc.discord)
+		}
+	}
+}

@@ -1,0 +1,44 @@
+package scheduler
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coursebot/coursebot/bot/markup"
+	"github.com/coursebot/coursebot/lessons"
+)
+
+// TestNudgeEscapesChecklistItems: a checklist item is plain text; in the
+// nudge DM's Markdown it must come out as written on both platforms, not
+// "project/src/*init*.py" (Slack) or "**init**" (Discord).
+func TestNudgeEscapesChecklistItems(t *testing.T) {
+	src := filepath.Join("..", "lessons", "testdata", "course2")
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS(src)); err != nil {
+		t.Fatal(err)
+	}
+	script := filepath.Join(dir, "commands", "start-1-2.md")
+	b, err := os.ReadFile(script)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(script, []byte(strings.Replace(string(b), "- [ ] Wipe the board", "- [ ] Create `project/src/__init__.py`", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	course, err := lessons.LoadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := lessons.Progress{Lesson: "1-2", Card: course.Lessons["1-2"].Cards[1].Key}
+	rs := NudgeReplies(course, p, NudgeOptions{Lesson: "1-2", After: 48 * time.Hour})
+	md := rs[0].Blocks[0].Text
+	if got := markup.ToSlack(md); !strings.Contains(got, "• Create project/src/__init__.py\n") {
+		t.Errorf("Slack rendering:\n%s", got)
+	}
+	if got := markup.ToDiscord(md); !strings.Contains(got, `- Create project/src/\_\_init\_\_.py`+"\n") {
+		t.Errorf("Discord rendering:\n%s", got)
+	}
+}
