@@ -146,7 +146,7 @@ func (cv *converter) cards(title string, step int, src Source, blocks []mdBlock,
 			}
 			addMD(strings.Repeat("#", b.level)+" "+b.text, b.start)
 		case mdParagraph:
-			if quizStart.MatchString(b.text) {
+			if isQuizStart(b.text) {
 				flushLabel()
 				q, end := cv.quiz(blocks, i)
 				i = end

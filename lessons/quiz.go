@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 )
@@ -160,20 +161,50 @@ func normAnswer(s string) string {
 }
 
 var (
-	quizStart   = regexp.MustCompile(`^Quiz:`)
-	quizOption  = regexp.MustCompile(`^\(?([A-Za-z])[).]\s+(.*)$`)
-	quizAnswer  = regexp.MustCompile(`(?i)^answers?:\s*(.*)$`)
+	quizStart  = regexp.MustCompile(`^Quiz:`)
+	quizOption = regexp.MustCompile(`^\(?([A-Za-z]|\d{1,2})[).]\s+(.*)$`)
+	quizTask   = regexp.MustCompile(`^\[( |x|X)\]\s+(.*)$`)
+	quizAnswer = regexp.MustCompile(`(?i)^(?:answers?|correct(?:\s+answers?)?):\s*(.*)$`)
+	// "**Answer:** B", "**Answer**: B", "__Quiz:__ ..." read as "Answer: B".
+	quizBold    = regexp.MustCompile(`(?i)^(?:\*\*|__)\s*(quiz|answers?|correct(?:\s+answers?)?|explain|explanation)\s*(?::\s*(?:\*\*|__)|(?:\*\*|__)\s*:)`)
 	quizExplain = regexp.MustCompile(`(?i)^(?:explain|explanation):\s*(.*)$`)
 	listMarker  = regexp.MustCompile(`^\s*[-*+]\s+`)
-	answerPick  = regexp.MustCompile(`^\(?([A-Za-z])[).]\s+\S`)
+	answerPick  = regexp.MustCompile(`^\(?([A-Za-z]|\d{1,2})[).]\s+\S`)
 	answerSplit = regexp.MustCompile(`(?i)\s*(?:,|;|\band\b|\s)\s*`)
 )
 
 // isQuizLine reports whether a line (list marker removed) continues a quiz:
 // an option, an Answer or an Explain line.
 func isQuizLine(line string) bool {
+	t := quizLine(line)
+	return quizOption.MatchString(t) || quizTask.MatchString(t) || quizAnswer.MatchString(t) || quizExplain.MatchString(t)
+}
+
+// quizLine is a source line of a quiz without its list marker and with a
+// bold label made plain ("- **Answer:** B" -> "Answer: B").
+func quizLine(line string) string {
 	t := strings.TrimSpace(listMarker.ReplaceAllString(line, ""))
-	return quizOption.MatchString(t) || quizAnswer.MatchString(t) || quizExplain.MatchString(t)
+	if m := quizBold.FindStringSubmatchIndex(t); m != nil {
+		t = t[m[2]:m[3]] + ": " + strings.TrimSpace(t[m[1]:])
+	}
+	return strings.TrimSpace(t)
+}
+
+// isQuizStart reports whether a paragraph opens a quiz ("Quiz:", "**Quiz:**").
+func isQuizStart(text string) bool {
+	first, _, _ := strings.Cut(text, "\n")
+	return quizStart.MatchString(quizLine(first)) && !strings.HasPrefix(strings.TrimSpace(first), "-")
+}
+
+// optionLetter turns an option's label ("b", "2") into its letter ("B").
+func optionLetter(s string) string {
+	if n, err := strconv.Atoi(s); err == nil {
+		if n < 1 || n > 26 {
+			return s
+		}
+		return string(rune('A' + n - 1))
+	}
+	return strings.ToUpper(s)
 }
 
 // quiz parses the quiz starting at blocks[i] (a paragraph beginning with
@@ -189,8 +220,18 @@ func (cv *converter) quiz(blocks []mdBlock, i int) (*QuizDef, int) {
 	var lines []line
 	take := func(b mdBlock) {
 		for k, l := range strings.Split(b.text, "\n") {
-			lines = append(lines, line{strings.TrimSpace(listMarker.ReplaceAllString(l, "")), b.start + k})
+			lines = append(lines, line{quizLine(l), b.start + k})
 		}
+	}
+	// answered: an Answer or Explain line was taken; after it only more
+	// of those continue the quiz (a checklist after a quiz stays one).
+	answered := func() bool {
+		for _, l := range lines {
+			if quizAnswer.MatchString(l.text) || quizExplain.MatchString(l.text) {
+				return true
+			}
+		}
+		return false
 	}
 	take(blocks[i])
 	end := i
@@ -199,7 +240,8 @@ func (cv *converter) quiz(blocks []mdBlock, i int) (*QuizDef, int) {
 		if b.kind != mdParagraph && b.kind != mdList {
 			break
 		}
-		if !isQuizLine(strings.SplitN(b.text, "\n", 2)[0]) {
+		first := quizLine(strings.SplitN(b.text, "\n", 2)[0])
+		if !isQuizLine(first) || (answered() && !quizAnswer.MatchString(first) && !quizExplain.MatchString(first)) {
 			break
 		}
 		end++
@@ -212,6 +254,7 @@ func (cv *converter) quiz(blocks []mdBlock, i int) (*QuizDef, int) {
 	var answer string
 	answerLine := 0
 	var explain []string
+	var checked []string // options written "[x] text"
 	for n, l := range lines {
 		t := l.text
 		if n == 0 {
@@ -232,8 +275,15 @@ func (cv *converter) quiz(blocks []mdBlock, i int) (*QuizDef, int) {
 			explain = append(explain, m[1])
 			continue
 		}
+		if m := quizTask.FindStringSubmatch(t); m != nil && field != "answer" && field != "explain" {
+			// A task list as options: lettered in order, ticked = right.
+			t = fmt.Sprintf("%c) %s", 'A'+len(q.Options), m[2])
+			if m[1] != " " {
+				checked = append(checked, string(rune('A'+len(q.Options))))
+			}
+		}
 		if m := quizOption.FindStringSubmatch(t); m != nil && field != "answer" && field != "explain" {
-			letter := strings.ToUpper(m[1])
+			letter := optionLetter(m[1])
 			text := strings.TrimSpace(m[2])
 			want := string(rune('A' + len(q.Options)))
 			switch {
@@ -281,6 +331,9 @@ func (cv *converter) quiz(blocks []mdBlock, i int) (*QuizDef, int) {
 		ok = false
 	}
 	answer = strings.TrimSpace(answer)
+	if answerLine == 0 && len(checked) > 0 && len(q.Options) > 1 {
+		answerLine, answer = start, strings.Join(checked, ", ")
+	}
 	if answerLine == 0 || answer == "" {
 		at := start
 		if answerLine != 0 {
@@ -291,7 +344,7 @@ func (cv *converter) quiz(blocks []mdBlock, i int) (*QuizDef, int) {
 	}
 	if len(q.Options) == 0 {
 		for _, a := range strings.Split(answer, "|") {
-			if a = strings.TrimSpace(a); a != "" {
+			if a = strings.Trim(strings.TrimSpace(a), "*"); a != "" {
 				q.Accept = append(q.Accept, a)
 			}
 		}
@@ -311,7 +364,7 @@ func (cv *converter) quizCorrect(q *QuizDef, answer string, line int) bool {
 	var toks []string
 	switch {
 	case answerPick.MatchString(answer):
-		toks = []string{answerPick.FindStringSubmatch(answer)[1]}
+		toks = []string{optionLetter(answerPick.FindStringSubmatch(answer)[1])}
 	case strings.Contains(answer, "|"):
 		q.Any = true
 		toks = strings.Split(answer, "|")
@@ -323,7 +376,7 @@ func (cv *converter) quizCorrect(q *QuizDef, answer string, line int) bool {
 		valid = append(valid, o.Letter)
 	}
 	for _, t := range toks {
-		t = strings.ToUpper(strings.Trim(strings.TrimSpace(t), "()"))
+		t = optionLetter(strings.Trim(strings.TrimSpace(t), "()*`"))
 		if t == "" {
 			continue
 		}

@@ -273,3 +273,62 @@ func TestQuizProblemsNameFileAndLine(t *testing.T) {
 		})
 	}
 }
+
+// TestQuizOtherSpellings: forms authors reach for besides the documented
+// one load as the same quiz.
+func TestQuizOtherSpellings(t *testing.T) {
+	tests := []struct {
+		name, body string
+		options    int
+		correct    string
+		accept     string
+		explain    string
+	}{
+		{"bold labels", "**Quiz:** Which one?\n\n- A) one\n- B) two\n\n**Answer:** B\n\n**Explain:** Because two.\n", 2, "B", "", "Because two."},
+		{"bold label, colon outside", "**Quiz**: Which one?\nA) one\nB) two\n**Answer**: B\n", 2, "B", "", ""},
+		{"numbered options", "Quiz: Which one?\n\n1. one\n2. two\n3. three\n\nAnswer: 2\n", 3, "B", "", ""},
+		{"task list, ticked is right", "Quiz: Which ones?\n\n- [x] one\n- [ ] two\n- [x] three\n\nExplain: One and three.\n", 3, "AC", "", "One and three."},
+		{"correct answer alias", "Quiz: Which one?\nA) one\nB) two\nCorrect answer: A\n", 2, "A", "", ""},
+		{"bold short answer", "Quiz: Which file?\nAnswer: **dvc.yaml** | `dvc.yml`\n", 0, "", "dvc.yaml,`dvc.yml`", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := "# Lesson 1.1: A\n\n## Lesson Flow\n\n### 1. Intro\nHello.\n\n" + tt.body
+			c, err := lessons.LoadFS(fstest.MapFS{"commands/start-1-1.md": {Data: []byte(src)}}, "test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var q *lessons.QuizDef
+			for _, card := range c.Lessons["1-1"].Cards {
+				if card.Quiz() != nil {
+					q = card.Quiz()
+				}
+			}
+			if q == nil {
+				t.Fatal("no quiz")
+			}
+			if len(q.Options) != tt.options || strings.Join(q.Correct, "") != tt.correct || strings.Join(q.Accept, ",") != tt.accept || q.Explain != tt.explain {
+				t.Errorf("quiz = %+v", q)
+			}
+		})
+	}
+}
+
+func TestChecklistAfterAQuizStaysAChecklist(t *testing.T) {
+	src := "# Lesson 1.1: A\n\n## Lesson Flow\n\n### 1. Intro\nQuiz: Which one?\nA) one\nB) two\nAnswer: A\n\n- [ ] tick me\n- [ ] and me\n"
+	c, err := lessons.LoadFS(fstest.MapFS{"commands/start-1-1.md": {Data: []byte(src)}}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	items := 0
+	for _, card := range c.Lessons["1-1"].Cards {
+		for _, b := range card.Blocks {
+			if b.Kind == lessons.Checklist {
+				items += len(b.Items)
+			}
+		}
+	}
+	if items != 2 {
+		t.Errorf("%d checklist items after the quiz, want 2", items)
+	}
+}
