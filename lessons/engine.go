@@ -153,6 +153,9 @@ func (e *request) command(ctx context.Context, m bot.Message) ([]bot.Reply, erro
 		return e.review(ctx, m.Learner)
 	}
 	if mm := startCmd.FindStringSubmatch(name); mm != nil {
+		if strings.TrimSpace(m.Args) != "" {
+			return e.startAt(ctx, m.Learner, mm[1], m.Args)
+		}
 		return e.start(ctx, m.Learner, mm[1])
 	}
 	if name == GettingStartedCommand && !e.courseHas(name) {
@@ -317,6 +320,8 @@ func (e *request) action(ctx context.Context, m bot.Message) ([]bot.Reply, error
 		return e.quizAction(ctx, m.Learner, les, a)
 	case verbBackground:
 		return e.chooseBackground(ctx, m.Learner, les, a)
+	case verbSteps, verbGoto:
+		return e.stepAction(ctx, m.Learner, les, a)
 	}
 	return nil, refuse("That button is not one of mine any more. Type /status to see where you are.")
 }

@@ -66,6 +66,9 @@ func (e *request) render(les *Lesson, c *Card, p Progress) bot.Reply {
 	default:
 		r.Buttons = append(r.Buttons, bot.Button{Label: "Next", Action: at(bot.VerbNext), Style: bot.StylePrimary})
 	}
+	if len(les.Steps) > 1 {
+		r.Buttons = append(r.Buttons, stepsButton(les))
+	}
 	return r
 }
 
