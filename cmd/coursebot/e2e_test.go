@@ -155,7 +155,7 @@ func TestConsoleBadInputGetsClearAnswers(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d", code)
 	}
-	for _, want := range []string{"There is no lesson 9.9", "There is no /nope command. Commands:", "No question is waiting", "There is no choice 99 here: pick 1 to 1."} {
+	for _, want := range []string{"There is no lesson 9.9", "There is no /nope command. Commands:", "No question is waiting", "There is no choice 99 here: pick 1 to 2."} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
