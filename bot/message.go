@@ -147,11 +147,19 @@ type Block struct {
 	// question's prompt (BlockQuestion).
 	Text string
 	Lang string // BlockCode: the fence's info word, if any
+	// Dialect, on a BlockMarkdown, names the markup Text was typed in when
+	// it is not CommonMark: DialectSlack is a Slack user's text, already
+	// Slack mrkdwn ("Standup at *10*", "<https://x|the board>"), which the
+	// Slack adapter posts as typed. Other adapters read it as CommonMark.
+	Dialect string
 	// Items are the checklist or rating items (BlockChecklist, BlockRating).
 	Items []Item
 	// Question is set for BlockQuestion.
 	Question *Question
 }
+
+// DialectSlack marks text typed by a Slack user (see Block.Dialect).
+const DialectSlack = "slack"
 
 // Item is one checklist or rating item.
 type Item struct {

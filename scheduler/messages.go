@@ -18,6 +18,9 @@ const VerbNudges = "nudges"
 
 func (s *Scheduler) reminderReplies(ctx context.Context, sch store.Schedule, run store.Run) ([]bot.Reply, error) {
 	blocks := []bot.Block{{Kind: bot.BlockMarkdown, Text: sch.Text}}
+	if strings.HasPrefix(sch.CreatedBy, bot.DialectSlack+":") {
+		blocks[0].Dialect = bot.DialectSlack // typed in Slack: post it as typed
+	}
 	if sch.Digest && s.o.Digest != nil {
 		d, err := s.o.Digest(ctx, sch.Cohort, run.At)
 		if err != nil {

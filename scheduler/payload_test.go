@@ -1,14 +1,17 @@
 package scheduler
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/bot/markup"
 	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/store"
 )
 
 // TestNudgeEscapesChecklistItems: a checklist item is plain text; in the
@@ -40,5 +43,21 @@ func TestNudgeEscapesChecklistItems(t *testing.T) {
 	}
 	if got := markup.ToDiscord(md); !strings.Contains(got, `- Create project/src/\_\_init\_\_.py`+"\n") {
 		t.Errorf("Discord rendering:\n%s", got)
+	}
+}
+
+// TestSlackReminderTextPostedAsTyped: a reminder a lead typed in Slack is
+// Slack mrkdwn already; it is marked so the Slack adapter posts it as
+// typed. One typed on Discord stays CommonMark.
+func TestSlackReminderTextPostedAsTyped(t *testing.T) {
+	s := &Scheduler{}
+	for by, want := range map[string]string{"slack:ULEAD": bot.DialectSlack, "discord:42": ""} {
+		rs, err := s.reminderReplies(context.Background(), store.Schedule{Cohort: "c1", CreatedBy: by, Text: "Standup at *10* <https://example.com|the board>"}, store.Run{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b := rs[0].Blocks[0]; b.Dialect != want || b.Text != "Standup at *10* <https://example.com|the board>" {
+			t.Errorf("reminder by %s: block %+v", by, b)
+		}
 	}
 }

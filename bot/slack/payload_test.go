@@ -116,3 +116,23 @@ func TestAnswerModalShowsTheQuestion(t *testing.T) {
 		t.Errorf("modal's first block\n got %s\nwant %s", got, want)
 	}
 }
+
+// TestSlackTypedTextPostedAsTyped: a block marked as a Slack user's own
+// text (a lead's reminder) is posted unchanged: Slack bold stays bold, a
+// typed link stays a link. CommonMark text is still converted.
+func TestSlackTypedTextPostedAsTyped(t *testing.T) {
+	typed := "Standup at *10*, see <https://example.com|the board>"
+	for _, tc := range []struct {
+		dialect, want string
+	}{
+		{bot.DialectSlack, "Standup at *10*, see <https://example.com|the board>"},
+		{"", "Standup at _10_, see &lt;https://example.com|the board&gt;"},
+	} {
+		out := render(bot.Reply{Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: typed, Dialect: tc.dialect}}})
+		got, _ := json.Marshal(out.Content[0].Blocks)
+		want, _ := json.Marshal([]any{section(tc.want)})
+		if string(got) != string(want) {
+			t.Errorf("dialect %q:\n got %s\nwant %s", tc.dialect, got, want)
+		}
+	}
+}

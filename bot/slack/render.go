@@ -77,7 +77,11 @@ func render(r bot.Reply) rendered {
 	for bi, b := range r.Blocks {
 		switch b.Kind {
 		case bot.BlockMarkdown:
-			for _, piece := range markup.Split(markup.ToSlack(b.Text), maxSectionText) {
+			text := b.Text
+			if b.Dialect != bot.DialectSlack { // a Slack user's own text is mrkdwn already
+				text = markup.ToSlack(text)
+			}
+			for _, piece := range markup.Split(text, maxSectionText) {
 				blocks = append(blocks, section(piece))
 			}
 		case bot.BlockCode:
