@@ -43,7 +43,15 @@ func runLessons(args []string, stdout io.Writer) error {
 		for _, id := range ids {
 			cards += len(c.Lessons[id].Cards)
 		}
-		fmt.Fprintf(stdout, "%s: ok: %d lesson(s) with material (%v), %d in the catalogue, %d cards\n", fs.Arg(0), len(ids), ids, len(c.Catalogue), cards)
+		warnings := lessons.Warnings(c)
+		for _, w := range warnings {
+			fmt.Fprintln(stdout, w.String())
+		}
+		note := ""
+		if len(warnings) > 0 {
+			note = fmt.Sprintf(", %d warning(s)", len(warnings))
+		}
+		fmt.Fprintf(stdout, "%s: ok: %d lesson(s) with material (%v), %d in the catalogue, %d cards%s\n", fs.Arg(0), len(ids), ids, len(c.Catalogue), cards, note)
 		return nil
 	case "outline":
 		fs := flags("lessons outline")

@@ -1,0 +1,29 @@
+package lessons
+
+import "fmt"
+
+// Warnings are things in a loaded course an author should look at that do
+// not stop it from loading: today, a script step that delivers nothing to
+// the learner (every word of it went to the leads' notes, and no reading is
+// attached to it), so the learner gets a card with only a title.
+// `lessons check` prints them as file:line: warning: ...
+func Warnings(c *Course) []Problem {
+	var out []Problem
+	for _, id := range sortedIDs(c.Lessons) {
+		les := c.Lessons[id]
+		for i, st := range les.Steps {
+			delivers := false
+			for _, card := range les.Cards {
+				if card.Step == i && len(card.Blocks) > 0 {
+					delivers = true
+					break
+				}
+			}
+			if !delivers {
+				out = append(out, Problem{File: les.ScriptFile, Line: st.Line,
+					Msg: fmt.Sprintf("warning: step %d (%s) delivers nothing to the learner: all of it went to the leads' notes; address the learner (\"you\") or attach reading to it", st.Number, st.Title)})
+			}
+		}
+	}
+	return out
+}
