@@ -12,7 +12,7 @@ import (
 // the delivery pipeline, the scheduler's sends) recovers through it, so each
 // panic is logged once with its stack and counted once:
 //
-//	defer a.panics.Recover("slack worker")
+//	defer q.panics.Recover("delivery worker")
 //
 // Recover must be deferred directly (it calls recover itself). A nil
 // *Panics still recovers and logs to slog.Default, so a worker built without

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/delivery"
 	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/store"
 )
@@ -246,7 +247,7 @@ func (s *Scheduler) Start(ctx context.Context) error {
 			continue
 		}
 		s.log.Info("resuming run", "schedule", run.Schedule, "at", run.At)
-		if err := s.execute(ctx, sch, run); err != nil {
+		if err := s.execute(ctx, sch, run, true); err != nil {
 			return err
 		}
 	}
@@ -394,7 +395,7 @@ func (s *Scheduler) tick(ctx context.Context, startup bool) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = s.execute(ctx, sch, run)
+			errs[i] = s.execute(ctx, sch, run, false)
 		}()
 	}
 	wg.Wait()
@@ -518,7 +519,9 @@ type outcome struct {
 	err       error // permanent failure
 }
 
-func (s *Scheduler) execute(ctx context.Context, sch store.Schedule, run store.Run) (err error) {
+// execute sends run to its recipients still pending. resumed says the run
+// was interrupted before (a restart): its sends may have been made in part.
+func (s *Scheduler) execute(ctx context.Context, sch store.Schedule, run store.Run, resumed bool) (err error) {
 	failures := false
 	defer func() {
 		if s.o.OnRun == nil {
@@ -579,7 +582,7 @@ func (s *Scheduler) execute(ctx context.Context, sch store.Schedule, run store.R
 						continue
 					}
 				}
-				o, err := s.deliverOne(ctx, sch, run, r, reminder)
+				o, err := s.deliverOne(ctx, sch, run, r, reminder, resumed)
 				if err != nil {
 					continue // ctx done: the run stays open and resumes
 				}
@@ -618,7 +621,12 @@ feed:
 // deliverOne sends to one recipient with pacing and retries and records the
 // outcome. It returns an error only when ctx ended before the outcome was
 // known (nothing recorded: the recipient is retried on resume).
-func (s *Scheduler) deliverOne(ctx context.Context, sch store.Schedule, run store.Run, recipient string, replies []bot.Reply) (outcome, error) {
+//
+// Every attempt carries the same idempotency key, the run and the
+// recipient (delivery.WithKey), down to the platform's message metadata or
+// nonce: a retry after a timeout, or a resumed run, finds the messages an
+// earlier attempt made instead of posting them again.
+func (s *Scheduler) deliverOne(ctx context.Context, sch store.Schedule, run store.Run, recipient string, replies []bot.Reply, resumed bool) (outcome, error) {
 	record := func(status, msg string, attempts int) error {
 		// Recorded even when ctx ends now: the send happened.
 		return s.o.Store.RecordDelivery(context.WithoutCancel(ctx), run, store.Delivery{
@@ -654,65 +662,67 @@ func (s *Scheduler) deliverOne(ctx context.Context, sch store.Schedule, run stor
 	if err != nil {
 		return outcome{recipient, err}, record(store.DeliveryFailed, err.Error(), 0)
 	}
-	attempts, limited := 0, 0
-	for {
-		if p := s.pacers[platform]; p != nil {
-			if err := p.wait(ctx); err != nil {
-				return outcome{}, err
+	key := run.Schedule + "@" + run.At.UTC().Format(time.RFC3339) + ">" + recipient
+	pacer := s.pacers[platform]
+	policy := delivery.Policy{Attempts: s.o.MaxAttempts, Backoff: s.o.Backoff, MaxBackoff: time.Minute, MaxRateWaits: 100, Sleep: s.o.Sleep}
+	attempts := 0
+	err = policy.Do(ctx, "send to "+recipient, func(ctx context.Context, attempt int, prev error) error {
+		attempts = attempt
+		if pacer != nil {
+			if err := pacer.wait(ctx); err != nil {
+				return err
 			}
-		} else if err := ctx.Err(); err != nil {
-			return outcome{}, err
 		}
 		// An in-flight send finishes even when a stop is asked for, so its
 		// outcome is known and recorded.
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		defer cancel()
+		sctx = delivery.WithKey(sctx, key, resumed || prev != nil)
 		err := send(sctx, replies)
-		cancel()
-		if err == nil {
-			if err := record(store.DeliverySent, "", attempts+1); err != nil {
-				return outcome{}, err
+		if d, ok := retryAfter(err); ok {
+			if pacer != nil {
+				pacer.pause(d) // every send on the platform waits
+				d = 0
 			}
-			if sch.Kind == store.KindNudge {
-				now := s.o.Now()
-				_, err := s.o.Store.UpdateNudgeState(context.WithoutCancel(ctx), recipient, func(st *store.NudgeState) {
-					if st.Sent == nil {
-						st.Sent = map[string]int{}
-					}
-					if st.Last == nil {
-						st.Last = map[string]time.Time{}
-					}
-					st.Sent[sch.Lesson]++
-					st.Last[sch.Lesson] = now
-				})
-				return outcome{}, err
-			}
-			if sch.Kind == store.KindReview {
-				return outcome{}, s.reviewSent(context.WithoutCancel(ctx), recipient, due)
-			}
-			return outcome{}, nil
+			return delivery.RateLimited(err, d)
 		}
-		if ctx.Err() != nil {
-			return outcome{}, ctx.Err() // stopping: retried on resume
+		if isPermanent(err) {
+			return delivery.Permanent(err)
 		}
-		if d, ok := retryAfter(err); ok && limited < 100 {
-			limited++
-			if p := s.pacers[platform]; p != nil {
-				p.pause(d)
-			} else if err := s.o.Sleep(ctx, d); err != nil {
-				return outcome{}, err
-			}
-			continue
-		}
-		attempts++
-		if isPermanent(err) || attempts >= s.o.MaxAttempts || limited >= 100 {
-			s.log.Warn("delivery failed", "schedule", sch.ID, "recipient", recipient, "attempts", attempts, "err", err)
-			return outcome{recipient, err}, record(store.DeliveryFailed, err.Error(), attempts)
-		}
-		backoff := min(s.o.Backoff<<(attempts-1), time.Minute)
-		if err := s.o.Sleep(ctx, backoff); err != nil {
+		return err
+	})
+	if err == nil {
+		if err := record(store.DeliverySent, "", attempts); err != nil {
 			return outcome{}, err
 		}
+		if sch.Kind == store.KindNudge {
+			now := s.o.Now()
+			_, err := s.o.Store.UpdateNudgeState(context.WithoutCancel(ctx), recipient, func(st *store.NudgeState) {
+				if st.Sent == nil {
+					st.Sent = map[string]int{}
+				}
+				if st.Last == nil {
+					st.Last = map[string]time.Time{}
+				}
+				st.Sent[sch.Lesson]++
+				st.Last[sch.Lesson] = now
+			})
+			return outcome{}, err
+		}
+		if sch.Kind == store.KindReview {
+			return outcome{}, s.reviewSent(context.WithoutCancel(ctx), recipient, due)
+		}
+		return outcome{}, nil
 	}
+	if ctx.Err() != nil {
+		return outcome{}, ctx.Err() // stopping: retried on resume
+	}
+	cause := errors.Unwrap(err) // the send's error, without "send to …"
+	if cause == nil {
+		cause = err
+	}
+	s.log.Warn("delivery failed", "schedule", sch.ID, "recipient", recipient, "attempts", attempts, "err", cause)
+	return outcome{recipient, cause}, record(store.DeliveryFailed, cause.Error(), attempts)
 }
 
 // route returns the send function for a recipient and its platform.
@@ -812,20 +822,17 @@ func retryAfter(err error) (time.Duration, bool) {
 	return 0, false
 }
 
-// isPermanent recognises errors that no retry will fix: anything in the
-// chain with a Permanent() bool method returning true.
+// isPermanent recognises errors that no retry will fix: delivery.Permanent
+// ones, or anything in the chain with a Permanent() bool method returning
+// true.
 func isPermanent(err error) bool {
 	var p interface{ Permanent() bool }
-	return errors.As(err, &p) && p.Permanent()
+	return delivery.IsPermanent(err) || (errors.As(err, &p) && p.Permanent())
 }
 
-type permanentError struct{ error }
-
-func (permanentError) Permanent() bool { return true }
-func (e permanentError) Unwrap() error { return e.error }
-
-func permanent(err error) error { return permanentError{err} }
+func permanent(err error) error { return delivery.Permanent(err) }
 
 // Permanent marks err as one that retrying will not fix (blocked DMs, a
-// deleted channel): the recipient is recorded as failed at once.
-func Permanent(err error) error { return permanent(err) }
+// deleted channel): the recipient is recorded as failed at once. It is
+// delivery.Permanent.
+func Permanent(err error) error { return delivery.Permanent(err) }

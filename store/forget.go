@@ -62,8 +62,12 @@ func learnerBuckets() []learnerBucket {
 // notLearnerData lists the buckets that hold nothing about a learner.
 func notLearnerData() [][]byte {
 	// seen and seen_time hold platform event/interaction ids for dedup,
-	// pruned after a day; they name no learner.
-	return [][]byte{bucketMeta, bucketSeen, bucketSeenTime}
+	// pruned after a day; they name no learner. inbox holds a learner's
+	// acknowledged requests only until their work is done (normally well
+	// under a second); items run in order per learner, so by the time a
+	// /forget-me item runs, every earlier item of theirs is gone, and the
+	// forget-me item itself is removed when it finishes.
+	return [][]byte{bucketMeta, bucketSeen, bucketSeenTime, bucketInbox}
 }
 
 // forgetMembership deletes the learner's memberships and invitations of
@@ -200,6 +204,9 @@ func forgetThreads(tx *bolt.Tx, learner string) (int, error) {
 func (db *DB) ForgetLearner(ctx context.Context, learner string) (int, error) {
 	if err := firstErr(ctx.Err(), checkKey("learner", learner)); err != nil {
 		return 0, fmt.Errorf("forget learner: %w", err)
+	}
+	if u := unitOf(ctx); u != nil {
+		u.forget(learner) // what this item would have written goes too
 	}
 	total := 0
 	err := db.bolt.Update(func(tx *bolt.Tx) error {

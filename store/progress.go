@@ -34,6 +34,11 @@ func (db *DB) Progress(ctx context.Context, learner, lesson string) (lessons.Pro
 	if err := firstErr(ctx.Err(), checkKey("learner", learner), checkKey("lesson", lesson)); err != nil {
 		return p, fmt.Errorf("read progress: %w", err)
 	}
+	if u := unitOf(ctx); u != nil {
+		if up, ok, err := u.progressOf(learner, lesson); ok || err != nil {
+			return up, err
+		}
+	}
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		var err error
 		p, err = getProgress(tx, learner, lesson)
@@ -68,6 +73,21 @@ func (db *DB) LearnerProgress(ctx context.Context, learner string) ([]lessons.Pr
 	if err != nil {
 		return nil, fmt.Errorf("read progress: %w", err)
 	}
+	if u := unitOf(ctx); u != nil {
+		own, err := u.learnerProgress(learner)
+		if err != nil {
+			return nil, fmt.Errorf("read progress of %s: %w", learner, err)
+		}
+		for i, p := range out {
+			if up, ok := own[p.Lesson]; ok {
+				out[i] = up
+				delete(own, p.Lesson)
+			}
+		}
+		for _, up := range own {
+			out = append(out, up)
+		}
+	}
 	// Keys sort bytewise, which is lesson-id order already; sort anyway so
 	// the contract does not hang on the key layout.
 	sort.Slice(out, func(i, j int) bool { return out[i].Lesson < out[j].Lesson })
@@ -79,6 +99,11 @@ func (db *DB) Learner(ctx context.Context, learner string) (lessons.LearnerRecor
 	rec := lessons.LearnerRecord{Key: learner}
 	if err := firstErr(ctx.Err(), checkKey("learner", learner)); err != nil {
 		return rec, fmt.Errorf("read learner: %w", err)
+	}
+	if u := unitOf(ctx); u != nil {
+		if r, ok, err := u.learner(learner); ok || err != nil {
+			return r, err
+		}
 	}
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		var err error
@@ -121,6 +146,10 @@ func (db *DB) Learners(ctx context.Context) ([]string, error) {
 func (db *DB) UpdateProgress(ctx context.Context, learner, lesson string, fn func(*lessons.LearnerRecord, *lessons.Progress) error) (lessons.LearnerRecord, lessons.Progress, error) {
 	if err := firstErr(ctx.Err(), checkKey("learner", learner), checkKey("lesson", lesson)); err != nil {
 		return lessons.LearnerRecord{}, lessons.Progress{}, fmt.Errorf("update progress: %w", err)
+	}
+	if u := unitOf(ctx); u != nil {
+		// Inside an inbox item's work: committed with the item (unit.go).
+		return db.updateInUnit(u, learner, lesson, fn)
 	}
 	var (
 		rec    lessons.LearnerRecord

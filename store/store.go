@@ -13,6 +13,7 @@
 //	seen_time   8-byte big-endian unix nanoseconds + kind "\x00" id -> ""
 //	cohorts, cohort_members, nudge_state       see cohorts.go
 //	schedules, runs, deliveries                see schedule.go
+//	inbox       8-byte big-endian id -> delivery.Item (see inbox.go)
 //
 // Learner keys carry their platform ("slack:U123"); no bucket name does, so
 // linking identities later is a matter of rewriting keys, not buckets.
@@ -84,6 +85,10 @@ type DB struct {
 	// writers counts UpdateProgress calls in flight: a lone writer
 	// commits at once instead of waiting for a batch to fill.
 	writers atomic.Int64
+	// done holds inbox items finished but not yet removed on disk.
+	done doneSet
+	// pending holds the thread records of units not yet committed.
+	pending pendingThreads
 }
 
 var _ lessons.Store = (*DB)(nil)
@@ -103,7 +108,7 @@ var (
 // allBuckets lists every bucket Open creates.
 func allBuckets() [][]byte {
 	return [][]byte{bucketMeta, bucketLearners, bucketProgress, bucketThreads, bucketThreadAt, bucketSeen, bucketSeenTime,
-		bucketCohorts, bucketCohortMembers, bucketNudgeState, bucketSchedules, bucketRuns, bucketDeliveries}
+		bucketCohorts, bucketCohortMembers, bucketNudgeState, bucketSchedules, bucketRuns, bucketDeliveries, bucketInbox}
 }
 
 // migration upgrades the data inside tx by one schema version.
@@ -266,6 +271,7 @@ func (db *DB) Schema() (int, error) {
 
 // Close closes the database, waiting for running transactions.
 func (db *DB) Close() error {
+	db.flushDone()
 	if err := db.bolt.Close(); err != nil {
 		return fmt.Errorf("close %s: %w", db.path, err)
 	}

@@ -32,30 +32,40 @@ func (db *DB) PutThread(ctx context.Context, t Thread) error {
 	if t.Updated.IsZero() {
 		t.Updated = db.now()
 	}
+	if u := unitOf(ctx); u != nil {
+		if f := db.bolt.Fault(); f != nil {
+			return fmt.Errorf("store thread in %s on %s: %w", t.Lesson, t.Platform, f)
+		}
+		u.putThread(t) // committed with the inbox item's work
+		db.pending.add(t)
+		return nil
+	}
+	if err := db.bolt.Batch(func(tx *bolt.Tx) error { return putThreadTx(tx, t) }); err != nil {
+		return fmt.Errorf("store thread in %s on %s: %w", t.Lesson, t.Platform, err)
+	}
+	return nil
+}
+
+// putThreadTx writes t and its index entry, dropping the index entry of
+// the thread it replaces.
+func putThreadTx(tx *bolt.Tx, t Thread) error {
 	key := threadKey(t.Platform, t.Learner, t.Lesson)
 	at := threadAtKey(t.Platform, t.Channel, t.ThreadID)
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
-		threads, index := tx.Bucket(bucketThreads), tx.Bucket(bucketThreadAt)
-		// Drop the index entry of the thread this one replaces.
-		if v := threads.Get(key); v != nil {
-			var old Thread
-			if err := json.Unmarshal(v, &old); err != nil {
-				return fmt.Errorf("decode thread %q: %w", key, err)
-			}
-			if err := index.Delete(threadAtKey(old.Platform, old.Channel, old.ThreadID)); err != nil {
-				return fmt.Errorf("delete thread index: %w", err)
-			}
+	threads, index := tx.Bucket(bucketThreads), tx.Bucket(bucketThreadAt)
+	if v := threads.Get(key); v != nil {
+		var old Thread
+		if err := json.Unmarshal(v, &old); err != nil {
+			return fmt.Errorf("decode thread %q: %w", key, err)
 		}
-		if err := putJSON(threads, key, t); err != nil {
-			return err
+		if err := index.Delete(threadAtKey(old.Platform, old.Channel, old.ThreadID)); err != nil {
+			return fmt.Errorf("delete thread index: %w", err)
 		}
-		if err := index.Put(at, key); err != nil {
-			return fmt.Errorf("write thread index: %w", err)
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("store thread in %s on %s: %w", t.Lesson, t.Platform, err)
+	}
+	if err := putJSON(threads, key, t); err != nil {
+		return err
+	}
+	if err := index.Put(at, key); err != nil {
+		return fmt.Errorf("write thread index: %w", err)
 	}
 	return nil
 }
@@ -64,6 +74,14 @@ func (db *DB) PutThread(ctx context.Context, t Thread) error {
 func (db *DB) ThreadFor(ctx context.Context, platform, learner, lesson string) (Thread, bool, error) {
 	if err := firstErr(ctx.Err(), checkKey("platform", platform), checkKey("learner", learner), checkKey("lesson", lesson)); err != nil {
 		return Thread{}, false, fmt.Errorf("find thread: %w", err)
+	}
+	if u := unitOf(ctx); u != nil {
+		if t, ok := u.threadFor(platform, learner, lesson); ok {
+			return t, true, nil
+		}
+	}
+	if t, ok := db.pending.forKey(platform, learner, lesson); ok {
+		return t, true, nil
 	}
 	var (
 		t  Thread
@@ -85,6 +103,14 @@ func (db *DB) ThreadFor(ctx context.Context, platform, learner, lesson string) (
 func (db *DB) ThreadAt(ctx context.Context, platform, channel, threadID string) (Thread, bool, error) {
 	if err := firstErr(ctx.Err(), checkKey("platform", platform), checkKey("channel", channel), checkKey("thread id", threadID)); err != nil {
 		return Thread{}, false, fmt.Errorf("find thread: %w", err)
+	}
+	if u := unitOf(ctx); u != nil {
+		if t, ok := u.threadAt(platform, channel, threadID); ok {
+			return t, true, nil
+		}
+	}
+	if t, ok := db.pending.at(platform, channel, threadID); ok {
+		return t, true, nil
 	}
 	var (
 		t  Thread

@@ -25,6 +25,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/coursebot/coursebot/bot"
+	pipeline "github.com/coursebot/coursebot/delivery"
 )
 
 // Platform is the bot.Learner platform name of Discord users.
@@ -93,9 +94,18 @@ type Options struct {
 	// Panics receives every panic a worker recovers (counted and logged
 	// once; see bot.Panics). Default: logged to Log.
 	Panics *bot.Panics
-	// MaxRetries bounds retries of a REST call after 429/5xx/network
-	// errors (default 5).
+	// MaxRetries bounds retries of a REST call after 5xx/network errors
+	// (default 5); Sleep is the clock of the retry waits. Both set the
+	// delivery.Policy every REST call runs under.
 	MaxRetries int
+	Sleep      func(ctx context.Context, d time.Duration) error
+	// Inbox is the delivery pipeline shared with the other platforms
+	// (cmd/coursebot wires one over the store and recovers it). When nil,
+	// the adapter makes its own with Workers workers (default 64), over
+	// Store when that keeps an inbox (delivery.Store), else in memory, and
+	// Run recovers it.
+	Inbox   *pipeline.Inbox
+	Workers int
 	// Dialer dials the gateway websocket (default websocket.DefaultDialer).
 	Dialer *websocket.Dialer
 }
@@ -110,11 +120,10 @@ type Adapter struct {
 	commands  map[string]Command
 	rest      *rest
 
-	// lifetime of the workers
-	ctx     context.Context
-	cancel  context.CancelFunc
-	workers *workers
-	recent  *recentSet
+	in       *pipeline.Inbox
+	q        *pipeline.Queue
+	ownQueue bool // made by New: closed by Close
+	recent   *recentSet
 
 	mu       sync.Mutex
 	botUser  string // our own user id (from READY), to ignore our messages
@@ -186,7 +195,6 @@ func New(opts Options) (*Adapter, error) {
 	for _, c := range opts.Commands {
 		cmds[c.Name] = c
 	}
-	ctx, cancel := context.WithCancel(context.Background())
 	a := &Adapter{
 		opts:      opts,
 		log:       log,
@@ -194,12 +202,24 @@ func New(opts Options) (*Adapter, error) {
 		publicKey: pub,
 		session:   s,
 		commands:  cmds,
-		rest:      &rest{s: s, retries: opts.MaxRetries, log: log},
-		ctx:       ctx,
-		cancel:    cancel,
-		recent:    newRecentSet(4096),
+		rest: &rest{s: s, policy: pipeline.Policy{Attempts: opts.MaxRetries + 1, Backoff: 100 * time.Millisecond, MaxBackoff: 5 * time.Second, Sleep: opts.Sleep,
+			OnRetry: func(op string, attempt int, wait time.Duration, err error) {
+				log.Debug("discord retry", "op", op, "attempt", attempt, "wait", wait, "err", err)
+			}}},
+		recent: newRecentSet(4096),
 	}
-	a.workers = newWorkers(ctx, log, opts.Panics)
+	a.in = opts.Inbox
+	if a.in == nil {
+		a.ownQueue = true
+		var st pipeline.Store = pipeline.NewMemStore()
+		if ds, ok := opts.Store.(pipeline.Store); ok {
+			st = ds // *store.DB: durable
+		}
+		a.in = pipeline.NewInbox(pipeline.InboxOptions{Store: st, Now: opts.Now, Log: log, Panics: opts.Panics,
+			Queue: pipeline.NewQueue(pipeline.QueueOptions{Workers: opts.Workers, Log: log, Panics: opts.Panics})})
+	}
+	a.q = a.in.Queue()
+	a.in.Register(Platform, pipeline.ProcessorFunc(a.processItem))
 	return a, nil
 }
 
@@ -214,10 +234,15 @@ const Intents = discordgo.IntentGuilds | discordgo.IntentGuildMessages |
 // the endpoint from Routes does the receiving and Run only bounds the
 // workers' lifetime. Either way, queued work is finished before Run returns.
 func (a *Adapter) Run(ctx context.Context) error {
+	if a.ownQueue {
+		if _, err := a.in.Recover(context.WithoutCancel(ctx)); err != nil {
+			a.Close()
+			return fmt.Errorf("discord: %w", err)
+		}
+	}
 	if a.opts.Mode == ModeGateway {
 		a.session.AddHandler(a.onReady)
-		a.session.AddHandler(a.onInteraction)
-		a.session.AddHandler(a.onMessage)
+		a.session.AddHandler(a.onEvent)
 		if err := a.session.Open(); err != nil {
 			a.Close()
 			return fmt.Errorf("discord: open gateway: %w", sanitize(err))
@@ -234,10 +259,12 @@ func (a *Adapter) Run(ctx context.Context) error {
 	return nil
 }
 
-// Close stops accepting work, lets queued work finish (bounded) and returns.
+// Close stops the adapter's own pipeline (running work gets 10 s; work not
+// started stays in the inbox). A shared pipeline is closed by its owner.
 func (a *Adapter) Close() {
-	a.workers.close(10 * time.Second)
-	a.cancel()
+	if a.ownQueue {
+		a.q.Close(10 * time.Second)
+	}
 }
 
 func (a *Adapter) onReady(_ *discordgo.Session, r *discordgo.Ready) {

@@ -291,7 +291,19 @@ func lastCard(t *testing.T, f *fakeDiscord, thread, prev string) fakeMessage {
 	return last
 }
 
+// settled waits until every accepted interaction's work is done and
+// written: an item's writes are committed with its removal from the inbox,
+// just after its last platform call.
+func (e *env) settled() {
+	e.t.Helper()
+	waitFor(e.t, "the accepted work committed", func() bool {
+		items, err := e.db.InboxItems(context.Background())
+		return err == nil && len(items) == 0
+	})
+}
+
 func (e *env) progress(user string) lessons.Progress {
+	e.settled()
 	p, err := e.db.Progress(context.Background(), "discord:"+user, "4-4")
 	if err != nil {
 		e.t.Fatal(err)

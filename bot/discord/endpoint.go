@@ -81,7 +81,7 @@ func (a *Adapter) serveInteraction(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad interaction payload", http.StatusBadRequest)
 		return
 	}
-	resp, ev := a.accept(r.Context(), &i)
+	resp, ev := a.accept(r.Context(), &i, body)
 	out, err := json.Marshal(resp)
 	if err != nil {
 		a.log.Error("interaction: encode response", "err", err)

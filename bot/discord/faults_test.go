@@ -223,6 +223,7 @@ func TestDeletedAndArchivedThreads(t *testing.T) {
 	if got := e.progress("u1").Card; got != at {
 		t.Errorf("progress moved from %q to %q", at, got)
 	}
+	e.settled()
 	got, ok, err := e.db.ThreadFor(context.Background(), "discord", "discord:u1", "4-4")
 	if err != nil || !ok || got.ThreadID != fresh.ID {
 		t.Errorf("store points at %+v (ok %v, err %v), want %s", got, ok, err, fresh.ID)

@@ -137,8 +137,8 @@ func isPermanent(err error) bool {
 }
 
 // TestPermanentSendErrors: REST failures no retry fixes come back from Send
-// and SendChannel marked Permanent; a 5xx that outlasts the retries and a
-// bad request do not.
+// and SendChannel marked Permanent, and so is a bad request; a 5xx that
+// outlasts the retries is not.
 func TestPermanentSendErrors(t *testing.T) {
 	nudge := []bot.Reply{{Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: "You were halfway through Lesson 4.4."}}}}
 	type fault struct {
@@ -161,7 +161,7 @@ func TestPermanentSendErrors(t *testing.T) {
 		{"missing access (403)", fault{"POST", "/channels/777/messages", 403, `{"code":50001,"message":"Missing Access"}`}, true, true},
 		{"5xx on DM", fault{"POST", "/channels/dm-9/messages", 503, `{"message":"unavailable"}`}, false, false},
 		{"5xx on channel", fault{"POST", "/channels/777/messages", 500, `{"message":"oops"}`}, true, false},
-		{"bad request is not permanent", fault{"POST", "/channels/777/messages", 400, `{"code":50035,"message":"Invalid Form Body"}`}, true, false},
+		{"bad request is permanent too (the same body stays invalid)", fault{"POST", "/channels/777/messages", 400, `{"code":50035,"message":"Invalid Form Body"}`}, true, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

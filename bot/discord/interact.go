@@ -2,6 +2,8 @@ package discord
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -9,6 +11,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/coursebot/coursebot/bot"
+	pipeline "github.com/coursebot/coursebot/delivery"
 )
 
 // Thread is the store's lesson-thread record. For Discord, Channel and
@@ -75,12 +78,55 @@ func ephemeral(text string) *discordgo.InteractionResponse {
 	}
 }
 
+// Inbox item kinds (delivery.Item.Kind) of Discord events; the payload is
+// the interaction or message JSON as Discord sent it.
+const (
+	kindInteraction = Platform + "/interaction"
+	kindMessage     = Platform + "/message"
+)
+
+const (
+	msgBusy    = "Sorry, I am very busy right now and did nothing with that. Please try again in a minute."
+	msgRestart = "The bot is restarting; please try again in a minute."
+)
+
 // accept decides the initial response to an interaction at once (Discord
-// allows 3 seconds) and queues the real work on the learner's worker. The
-// returned event, if any, waits for ackDone/ackFailed before it uses the
-// interaction token. A press or form on someone else's card is answered
-// with an ephemeral refusal here and goes no further.
-func (a *Adapter) accept(ctx context.Context, i *discordgo.Interaction) (*discordgo.InteractionResponse, *event) {
+// allows 3 seconds), commits the interaction (raw, its JSON) to the inbox
+// and so queues the real work on the learner's worker. The returned event,
+// if any, waits for ackDone/ackFailed before it uses the interaction token.
+//
+// A press or form on someone else's card is answered with an ephemeral
+// refusal here and goes no further.
+func (a *Adapter) accept(ctx context.Context, i *discordgo.Interaction, raw []byte) (*discordgo.InteractionResponse, *event) {
+	resp, ev := a.classify(ctx, i)
+	if ev == nil {
+		return resp, nil
+	}
+	if !a.recent.add("i" + i.ID) {
+		// A duplicate delivery: answer it the same way, do the work once.
+		return resp, nil
+	}
+	// Keyed by who did it as well as by the interaction.
+	err := a.in.Accept(ctx, pipeline.Item{Kind: kindInteraction, Learner: ev.learner.Key(), Payload: raw,
+		Dedup: seenInteraction + "\x00" + ev.learner.Key() + "/" + i.ID, Live: ev})
+	switch {
+	case err == nil:
+		return resp, ev
+	case errors.Is(err, pipeline.ErrDuplicate):
+		return resp, nil
+	case errors.Is(err, pipeline.ErrBusy):
+		a.log.Warn("inbox full: interaction refused")
+		return ephemeral(msgBusy), nil
+	case errors.Is(err, pipeline.ErrClosed):
+		return ephemeral(msgRestart), nil
+	}
+	a.log.Error("inbox", "err", err)
+	return ephemeral(bot.FaultNotice), nil
+}
+
+// classify decides the initial response to an interaction and, when it
+// asks for work, the event that does it.
+func (a *Adapter) classify(ctx context.Context, i *discordgo.Interaction) (*discordgo.InteractionResponse, *event) {
 	if i.Type == discordgo.InteractionPing {
 		return &discordgo.InteractionResponse{Type: discordgo.InteractionResponsePong}, nil
 	}
@@ -154,13 +200,6 @@ func (a *Adapter) accept(ctx context.Context, i *discordgo.Interaction) (*discor
 	default:
 		return ephemeral("I can't handle that yet."), nil
 	}
-	if !a.recent.add("i" + i.ID) {
-		// A duplicate delivery: answer it the same way, do the work once.
-		return resp, nil
-	}
-	if !a.workers.submit(learner.Key(), func(ctx context.Context) { a.process(ctx, ev) }) {
-		return ephemeral("The bot is restarting; please try again in a minute."), nil
-	}
 	return resp, ev
 }
 
@@ -176,16 +215,16 @@ func (a *Adapter) helpName() string {
 // onInteraction is the gateway's INTERACTION_CREATE handler. Handlers run in
 // discordgo's read loop (SyncEvents) so order is kept; it only classifies,
 // queues, and sends the initial response from a separate goroutine.
-func (a *Adapter) onInteraction(_ *discordgo.Session, ic *discordgo.InteractionCreate) {
+func (a *Adapter) onInteraction(ic *discordgo.InteractionCreate, raw []byte) {
 	i := ic.Interaction
-	resp, ev := a.accept(a.workers.ctx, i)
+	resp, ev := a.accept(context.Background(), i, raw)
 	if ev == nil && !a.recent.add("r"+i.ID) {
 		return // duplicate: its initial response went out already
 	}
 	if ev != nil {
 		a.recent.add("r" + i.ID)
 	}
-	a.workers.goBackground(func(ctx context.Context) {
+	a.q.Go(func(ctx context.Context) {
 		err := a.rest.respond(ctx, i, resp)
 		if err != nil {
 			a.log.Warn("interaction response failed", "interaction", i.ID, "err", err)
@@ -200,9 +239,21 @@ func (a *Adapter) onInteraction(_ *discordgo.Session, ic *discordgo.InteractionC
 	})
 }
 
+// onEvent receives every gateway event with its raw JSON (kept in the
+// inbox) and passes interactions and messages on.
+func (a *Adapter) onEvent(_ *discordgo.Session, e *discordgo.Event) {
+	switch st := e.Struct.(type) {
+	case *discordgo.InteractionCreate:
+		a.onInteraction(st, e.RawData)
+	case *discordgo.MessageCreate:
+		a.onMessage(st, e.RawData)
+	}
+}
+
 // onMessage is the gateway's MESSAGE_CREATE handler: replies in a lesson
-// thread (and DMs) become answers.
-func (a *Adapter) onMessage(_ *discordgo.Session, mc *discordgo.MessageCreate) {
+// thread (and DMs) become answers. Ordinary chatter (a guild message
+// outside the author's lesson thread) is not kept.
+func (a *Adapter) onMessage(mc *discordgo.MessageCreate, raw []byte) {
 	m := mc.Message
 	if m == nil || m.Author == nil || m.Author.Bot || m.Author.ID == a.ownUserID() {
 		return
@@ -213,6 +264,50 @@ func (a *Adapter) onMessage(_ *discordgo.Session, mc *discordgo.MessageCreate) {
 	if !a.recent.add("m" + m.ID) {
 		return
 	}
+	learner := bot.Learner{Platform: Platform, UserID: m.Author.ID}
+	if m.GuildID != "" {
+		th, ok, err := a.threadByID(context.Background(), m.ChannelID)
+		if err != nil {
+			a.log.Error("thread lookup", "err", err)
+			return
+		}
+		if !ok || th.Learner != learner.Key() {
+			return // ordinary chatter, or someone else in a public thread
+		}
+	}
+	err := a.in.Accept(context.Background(), pipeline.Item{Kind: kindMessage, Learner: learner.Key(), Payload: raw, Dedup: seenMessage + "\x00" + learner.Key() + "/" + m.ID})
+	if err != nil && !errors.Is(err, pipeline.ErrDuplicate) {
+		a.log.Warn("message not taken", "err", err)
+	}
+}
+
+// processItem does the work of one inbox item (delivery.Processor).
+func (a *Adapter) processItem(ctx context.Context, it pipeline.Item) error {
+	switch it.Kind {
+	case kindInteraction:
+		ev, _ := it.Live.(*event)
+		if ev == nil { // after a restart: the interaction was acknowledged
+			var i discordgo.Interaction
+			if err := json.Unmarshal(it.Payload, &i); err != nil {
+				return pipeline.Permanent(fmt.Errorf("decode interaction: %w", err))
+			}
+			if _, ev = a.classify(ctx, &i); ev == nil {
+				return nil
+			}
+			ev.ackDone()
+		}
+		return a.process(ctx, ev)
+	case kindMessage:
+		var mc discordgo.MessageCreate
+		if err := json.Unmarshal(it.Payload, &mc); err != nil || mc.Message == nil {
+			return pipeline.Permanent(fmt.Errorf("decode message: %v", err))
+		}
+		return a.processMessage(ctx, mc.Message)
+	}
+	return pipeline.Permanent(fmt.Errorf("unknown item kind %q", it.Kind))
+}
+
+func (a *Adapter) processMessage(ctx context.Context, m *discordgo.Message) error {
 	name := m.Author.GlobalName
 	if name == "" {
 		name = m.Author.Username
@@ -220,50 +315,39 @@ func (a *Adapter) onMessage(_ *discordgo.Session, mc *discordgo.MessageCreate) {
 	learner := bot.Learner{Platform: Platform, UserID: m.Author.ID, Name: name}
 	ev := &event{id: m.ID, seenKind: seenMessage, learner: learner, channelID: m.ChannelID, guildID: m.GuildID, message: m.ID}
 	ev.msg = bot.Message{Learner: learner, Kind: bot.KindText, Text: strings.TrimSpace(m.Content)}
-	a.workers.submit(learner.Key(), func(ctx context.Context) {
-		if m.GuildID != "" {
-			th, ok, err := a.threadByID(ctx, m.ChannelID)
-			if err != nil {
-				a.log.Error("thread lookup", "err", err)
-				return
-			}
-			if !ok || th.Learner != learner.Key() {
-				return // ordinary chatter, or someone else in a public thread
-			}
-			ev.thread = &th
-			ev.msg.Lesson = th.Lesson
+	if m.GuildID != "" {
+		th, ok, err := a.threadByID(ctx, m.ChannelID)
+		if err != nil {
+			return fmt.Errorf("thread lookup: %w", err)
 		}
-		if ev.msg.Text == "" {
-			if len(m.Attachments) > 0 {
-				return
-			}
-			if first, _ := a.opts.Store.FirstSeen(ctx, seenMessage, m.ID); first {
-				if _, err := a.rest.send(ctx, m.ChannelID, outMsg{Content: msgNoContent}, nonce("nc", m.ID)); err != nil {
-					a.log.Warn("post notice", "err", err)
-				}
-			}
-			return
+		if !ok || th.Learner != learner.Key() {
+			return nil
 		}
-		a.process(ctx, ev)
-	})
+		ev.thread = &th
+		ev.msg.Lesson = th.Lesson
+	}
+	if ev.msg.Text == "" {
+		if len(m.Attachments) > 0 {
+			return nil
+		}
+		if _, err := a.rest.send(ctx, m.ChannelID, outMsg{Content: msgNoContent}, nonce("nc", m.ID)); err != nil {
+			a.log.Warn("post notice", "err", err)
+			return err
+		}
+		return nil
+	}
+	return a.process(ctx, ev)
 }
 
-// process runs one event on the learner's worker: dedup, handler, delivery.
-func (a *Adapter) process(ctx context.Context, ev *event) {
+// process runs one event on the learner's worker: handler, delivery.
+// (Duplicates were dropped when the inbox took the event.)
+func (a *Adapter) process(ctx context.Context, ev *event) error {
 	log := a.log.With("learner", ev.learner.Key(), "event", ev.id)
-	// Keyed by who did it as well as by the interaction or message.
-	first, err := a.opts.Store.FirstSeen(ctx, ev.seenKind, ev.learner.Key()+"/"+ev.id)
-	if err != nil {
-		log.Error("dedup", "err", err)
-	} else if !first {
-		log.Debug("duplicate dropped")
-		return
-	}
 	if ev.i != nil {
 		select {
 		case <-ev.acked:
 		case <-ctx.Done():
-			return
+			return ctx.Err()
 		}
 		if ev.ackErr != nil {
 			// The token is dead: we can still post into threads and
@@ -279,8 +363,9 @@ func (a *Adapter) process(ctx context.Context, ev *event) {
 		log.Error("handler failed", "err", err)
 		d.inPlace(ctx, bot.Reply{Ephemeral: true, Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: msgInternal}}})
 		d.finish(ctx)
-		return
+		return err
 	}
+	var failed error
 	for n, r := range replies {
 		d.n = n
 		if r.Lesson == "" || r.Ephemeral {
@@ -288,14 +373,19 @@ func (a *Adapter) process(ctx context.Context, ev *event) {
 			continue
 		}
 		if err := d.toThread(ctx, r); err != nil {
+			if ctx.Err() != nil {
+				return err // stopping: done again at the next start
+			}
 			log.Error("deliver card", "lesson", r.Lesson, "card", r.Card, "err", err)
 			d.inPlace(ctx, bot.Reply{Ephemeral: true, Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: msgInternal}}})
+			failed = err
 		}
 	}
 	if ev.msg.Kind == bot.KindText && !d.sawEphemeral(replies) {
 		d.confirm(ctx)
 	}
 	d.finish(ctx)
+	return failed
 }
 
 // delivery posts one event's replies.

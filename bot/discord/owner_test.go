@@ -74,6 +74,7 @@ func testOnlyTheOwnerPresses(t *testing.T, mode string) {
 			return false
 		})
 	}
+	e.settled()
 	thB, _, _ := e.db.ThreadFor(context.Background(), discord.Platform, "discord:u2", "4-4")
 	thread := thB.ThreadID
 	// writes counts the calls that post or edit a message.
@@ -86,6 +87,7 @@ func testOnlyTheOwnerPresses(t *testing.T, mode string) {
 	}
 	refused := func(what string, p map[string]any) {
 		t.Helper()
+		e.settled()
 		msgs, calls, pa, pb := e.f.channelMessages(thread), writes(), e.progress("u1"), e.progress("u2")
 		typ, content, flags := e.initial(p)
 		if typ != 4 || flags&64 == 0 || content != notYours {

@@ -7,10 +7,7 @@ import "errors"
 // identified and is heartbeating (discordgo's DataReady), and not after
 // Close; in http mode, until Close.
 func (a *Adapter) Ready() error {
-	a.workers.mu.Lock()
-	closed := a.workers.closed
-	a.workers.mu.Unlock()
-	if closed {
+	if a.q.Closed() {
 		return errors.New("discord: shutting down")
 	}
 	if a.opts.Mode != ModeGateway {

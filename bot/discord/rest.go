@@ -7,13 +7,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
+
+	pipeline "github.com/coursebot/coursebot/delivery"
 )
 
 // rewriteClient returns a copy of base (or a default client) whose transport
@@ -117,56 +118,51 @@ func statusOf(err error) (status, code int) {
 	return 0, 0
 }
 
-// rest runs discordgo calls with our own retry policy: 429s wait
-// retry_after, 5xx and network errors back off exponentially (only for calls
-// that are safe to repeat), and every wait honours ctx. Because retries
-// happen on the calling learner's worker, a rate-limited learner waits alone.
+// rest runs discordgo calls, one attempt each, under the delivery
+// pipeline's retry policy: a 429 is pipeline.RateLimited (wait
+// retry_after), a 5xx or a network error is retried with backoff for calls
+// that are safe to repeat (a message create with a nonce is), and anything
+// else Discord refused, or an ambiguous failure of a call that is not safe
+// to repeat, is pipeline.Permanent. Every wait honours ctx, and because
+// calls run on the calling learner's worker, a rate-limited learner waits
+// alone.
 type rest struct {
-	s       *discordgo.Session
-	retries int
-	log     *slog.Logger
+	s      *discordgo.Session
+	policy pipeline.Policy
+}
+
+// wireError turns a sanitized REST error into a delivery error (see rest).
+func wireError(err error, idempotent bool) error {
+	status, _ := statusOf(err)
+	switch {
+	case status == http.StatusTooManyRequests:
+		var ae *apiError
+		errors.As(err, &ae)
+		wait := ae.RetryAfter
+		if wait <= 0 {
+			wait = time.Second
+		}
+		return pipeline.RateLimited(err, wait)
+	case idempotent && (status >= 500 || status == 0):
+		return err
+	}
+	return pipeline.Permanent(err)
 }
 
 // call runs fn, retrying as described on rest. idempotent says a 5xx or a
 // network error may be retried (the request cannot have taken effect twice).
 func (r *rest) call(ctx context.Context, what string, idempotent bool, fn func(opt discordgo.RequestOption) error) error {
-	backoff := 100 * time.Millisecond
-	for attempt := 0; ; attempt++ {
+	err := r.policy.Do(ctx, what, func(ctx context.Context, _ int, _ error) error {
 		err := sanitize(fn(discordgo.WithContext(ctx)))
 		if err == nil {
 			return nil
 		}
-		if ctx.Err() != nil {
-			return fmt.Errorf("discord %s: %w", what, ctx.Err())
-		}
-		var wait time.Duration
-		status, _ := statusOf(err)
-		switch {
-		case status == http.StatusTooManyRequests:
-			var ae *apiError
-			errors.As(err, &ae)
-			wait = ae.RetryAfter
-			if wait <= 0 {
-				wait = time.Second
-			}
-		case idempotent && (status >= 500 || status == 0):
-			wait = backoff
-			backoff = min(backoff*2, 5*time.Second)
-		default:
-			return fmt.Errorf("discord %s: %w", what, err)
-		}
-		if attempt >= r.retries {
-			return fmt.Errorf("discord %s: giving up after %d attempts: %w", what, attempt+1, err)
-		}
-		r.log.Debug("discord retry", "op", what, "attempt", attempt+1, "wait", wait, "err", err)
-		t := time.NewTimer(wait)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			return fmt.Errorf("discord %s: %w", what, ctx.Err())
-		}
+		return wireError(err, idempotent)
+	})
+	if err != nil {
+		return fmt.Errorf("discord %w", err)
 	}
+	return nil
 }
 
 // outMsg is one Discord message: content within 2000 characters and at most

@@ -7,23 +7,21 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/coursebot/coursebot/bot"
+	pipeline "github.com/coursebot/coursebot/delivery"
 )
 
 var _ bot.Sender = (*Adapter)(nil)
 
 // Send delivers replies to a learner's DMs (nudges from the scheduler). It
 // runs on the learner's worker, so it never interleaves with their lesson.
+// The idempotency key in ctx (delivery.WithKey) makes the nonces: a repeat
+// of the same send (same key) does not post twice. An error no retry will
+// fix is delivery.Permanent.
 func (a *Adapter) Send(ctx context.Context, to bot.Learner, replies []bot.Reply) error {
 	if to.Platform != Platform {
 		return fmt.Errorf("discord send: learner %s is not a Discord user", to.Key())
 	}
-	done := make(chan error, 1)
-	at := a.now().UnixNano()
-	ok := a.workers.submit(to.Key(), func(wctx context.Context) {
-		ctx, cancel := context.WithCancel(ctx)
-		defer cancel()
-		stop := context.AfterFunc(wctx, cancel)
-		defer stop()
+	err := a.q.Do(ctx, to.Key(), func(ctx context.Context) error {
 		var ch *discordgo.Channel
 		err := a.rest.call(ctx, "open DM", true, func(opt discordgo.RequestOption) error {
 			var err error
@@ -31,32 +29,33 @@ func (a *Adapter) Send(ctx context.Context, to bot.Learner, replies []bot.Reply)
 			return err
 		})
 		if err != nil {
-			done <- fmt.Errorf("discord send to %s: %w", to.Key(), classify(err))
-			return
+			return err
 		}
-		for n, r := range bot.Own(replies, to) {
-			for k, m := range a.render(r) {
-				if _, err := a.rest.send(ctx, ch.ID, m, nonce("send", to.Key(), fmt.Sprint(at), fmt.Sprint(n), fmt.Sprint(k))); err != nil {
-					done <- fmt.Errorf("discord send to %s: %w", to.Key(), classify(err))
-					return
-				}
-			}
-			if r.File != nil {
-				if err := a.rest.sendFile(ctx, ch.ID, r.File, nonce("send", to.Key(), fmt.Sprint(at), fmt.Sprint(n), "file")); err != nil {
-					done <- fmt.Errorf("discord send to %s: %w", to.Key(), classify(err))
-					return
-				}
-			}
-		}
-		done <- nil
+		return a.postAll(ctx, ch.ID, bot.Own(replies, to))
 	})
-	if !ok {
-		return fmt.Errorf("discord send to %s: adapter is shut down", to.Key())
+	if err != nil {
+		return fmt.Errorf("discord send to %s: %w", to.Key(), err)
 	}
-	select {
-	case err := <-done:
-		return err
-	case <-ctx.Done():
-		return fmt.Errorf("discord send to %s: %w", to.Key(), ctx.Err())
+	return nil
+}
+
+// postAll posts replies into channel, each message with a nonce made from
+// the idempotency key in ctx (delivery.NextMessage), so a repeat of the
+// same send collapses into the messages it already made.
+func (a *Adapter) postAll(ctx context.Context, channel string, replies []bot.Reply) error {
+	for _, r := range replies {
+		for _, m := range a.render(r) {
+			id, _ := pipeline.NextMessage(ctx)
+			if _, err := a.rest.send(ctx, channel, m, nonce(id)); err != nil {
+				return err
+			}
+		}
+		if r.File != nil {
+			id, _ := pipeline.NextMessage(ctx)
+			if err := a.rest.sendFile(ctx, channel, r.File, nonce(id)); err != nil {
+				return err
+			}
+		}
 	}
+	return nil
 }

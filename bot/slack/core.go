@@ -2,6 +2,7 @@ package slack
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -11,13 +12,15 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/delivery"
 )
 
 // The one sentence a learner gets when something failed on our side.
 const (
 	sorryInternal = "Sorry, something went wrong on my side and nothing was changed. Please try again in a minute."
 	sorryPost     = "Sorry, I could not post the lesson to Slack just now. Please try again in a minute."
-	sorryBusy     = "Sorry, I am restarting. Please try again in a minute."
+	sorryBusy     = "Sorry, I am very busy right now and did nothing with that. Please try again in a minute."
+	sorryRestart  = "Sorry, I am restarting and did nothing with that. Please try again in a minute."
 	sorryFile     = "Sorry, I could not send you the file just now. Please try again in a minute."
 )
 
@@ -39,60 +42,60 @@ func learnerOf(userID, name string) bot.Learner {
 	return bot.Learner{Platform: Platform, UserID: userID, Name: name}
 }
 
-// onCommand acknowledges a slash command and queues its work. Every command
-// waits up to FastAnswer to answer in the response itself and otherwise
-// answers through response_url. A start command that opens a lesson is
-// answered "Starting Lesson X.Y … it opens …" (only once the engine has
-// opened it); one that cannot start (a lesson without material) is answered
-// with the engine's sentence instead. It returns the response body (nil for
-// an empty 200).
-func (a *Adapter) onCommand(_ context.Context, cmd slack.SlashCommand) any {
+// Inbox item kinds (delivery.Item.Kind) of Slack requests.
+const (
+	kindCommand = Platform + "/command" // payload: slack.SlashCommand as JSON
+	kindAction  = Platform + "/action"  // payload: actionItem
+	kindView    = Platform + "/view"    // payload: the view_submission payload
+	kindEvent   = Platform + "/event"   // payload: the Events API callback
+)
+
+// actionItem is one block action of a block_actions payload.
+type actionItem struct {
+	Payload json.RawMessage `json:"p"`
+	Index   int             `json:"i"`
+}
+
+// accept commits it to the inbox (which queues its work) and says what to
+// tell the learner if that failed: "" when accepted (or a duplicate, whose
+// first copy was accepted).
+func (a *Adapter) accept(ctx context.Context, it delivery.Item) string {
+	err := a.in.Accept(ctx, it)
+	switch {
+	case err == nil, errors.Is(err, delivery.ErrDuplicate):
+		return ""
+	case errors.Is(err, delivery.ErrBusy):
+		a.log.Warn("inbox full: request refused", "kind", it.Kind)
+		return sorryBusy
+	case errors.Is(err, delivery.ErrClosed):
+		return sorryRestart
+	}
+	a.logErr("inbox", err, "kind", it.Kind)
+	return bot.FaultNotice
+}
+
+// onCommand commits a slash command to the inbox and acknowledges it. Every
+// command waits up to FastAnswer to answer in the response itself and
+// otherwise answers through response_url. A start command that opens a
+// lesson is answered "Starting Lesson X.Y … it opens …" (only once the
+// engine has opened it); one that cannot start is answered with the
+// engine's sentence instead. It returns the response body (nil for an
+// empty 200).
+func (a *Adapter) onCommand(ctx context.Context, cmd slack.SlashCommand) any {
 	name := strings.ToLower(strings.TrimPrefix(strings.TrimSpace(cmd.Command), "/"))
 	who := learnerOf(cmd.UserID, cmd.UserName)
 	if cmd.UserID == "" || name == "" {
 		return responseMsg(message{Text: "That command came without a user or a name; nothing was done."})
 	}
-	m := bot.Message{Learner: who, Kind: bot.KindCommand, Command: name, Args: strings.TrimSpace(cmd.Text)}
-	o := origin{learner: who, channel: cmd.ChannelID, responseURL: cmd.ResponseURL}
-	o.start = strings.HasPrefix(name, "start-")
+	payload, err := json.Marshal(cmd)
+	if err != nil {
+		a.logErr("encode command", err)
+		return responseMsg(message{Text: sorryInternal})
+	}
 	h := &handoff{ch: make(chan []bot.Reply, 1)}
-	ok := a.enqueue(who.Key(), func(ctx context.Context) {
-		replies, err := a.opts.Handler.Handle(ctx, m)
-		if err != nil {
-			a.logErr("handler failed", err, "learner", who.Key(), "command", name)
-			replies = []bot.Reply{sorry(sorryInternal)}
-		}
-		replies = bot.Own(replies, who)
-		if o.start && !inPlace(replies) {
-			// The lesson opens: say where before its cards go out.
-			where := "in our direct messages"
-			if a.placement(cmd.ChannelID, strings.TrimPrefix(name, "start-")) == PlaceChannel && !isDM(cmd.ChannelID) {
-				where = "in a thread in this channel"
-			}
-			ack := sorry(fmt.Sprintf("Starting Lesson %s … it opens %s.", dotted(strings.TrimPrefix(name, "start-")), where))
-			if !h.give([]bot.Reply{ack}) {
-				if err := a.respond(ctx, o.responseURL, message{Text: ack.Blocks[0].Text}); err != nil {
-					a.logErr("say where the lesson opens", err, "learner", who.Key())
-				}
-			}
-			a.report(ctx, o, a.deliver(ctx, o, replies))
-			return
-		}
-		if inPlace(replies) && h.give(replies) {
-			// The answer went out in the HTTP response, which cannot
-			// carry files: upload them to the learner's DM.
-			if err := a.deliverFiles(ctx, o, replies); err != nil {
-				a.logErr("file upload failed", err, "learner", who.Key())
-				if err := a.respond(ctx, o.responseURL, message{Text: sorryFile}); err != nil {
-					a.logErr("tell the learner the file failed", err, "learner", who.Key())
-				}
-			}
-			return
-		}
-		a.report(ctx, o, a.deliver(ctx, o, replies))
-	})
-	if !ok {
-		return responseMsg(message{Text: sorryBusy})
+	it := delivery.Item{Kind: kindCommand, Learner: who.Key(), Payload: payload, Live: h}
+	if msg := a.accept(ctx, it); msg != "" {
+		return responseMsg(message{Text: msg})
 	}
 	t := time.NewTimer(a.opts.FastAnswer)
 	defer t.Stop()
@@ -105,6 +108,71 @@ func (a *Adapter) onCommand(_ context.Context, cmd slack.SlashCommand) any {
 		}
 		return nil // the worker answers through response_url
 	}
+}
+
+// process does the work of one inbox item (delivery.Processor).
+func (a *Adapter) process(ctx context.Context, it delivery.Item) error {
+	switch it.Kind {
+	case kindCommand:
+		return a.processCommand(ctx, it)
+	case kindAction:
+		return a.processAction(ctx, it)
+	case kindView:
+		return a.processView(ctx, it)
+	case kindEvent:
+		return a.processEvent(ctx, it)
+	}
+	return delivery.Permanent(fmt.Errorf("unknown item kind %q", it.Kind))
+}
+
+func (a *Adapter) processCommand(ctx context.Context, it delivery.Item) error {
+	var cmd slack.SlashCommand
+	if err := json.Unmarshal(it.Payload, &cmd); err != nil {
+		return delivery.Permanent(fmt.Errorf("decode command: %w", err))
+	}
+	name := strings.ToLower(strings.TrimPrefix(strings.TrimSpace(cmd.Command), "/"))
+	who := learnerOf(cmd.UserID, cmd.UserName)
+	m := bot.Message{Learner: who, Kind: bot.KindCommand, Command: name, Args: strings.TrimSpace(cmd.Text)}
+	o := origin{learner: who, channel: cmd.ChannelID, responseURL: cmd.ResponseURL}
+	o.start = strings.HasPrefix(name, "start-")
+	h, _ := it.Live.(*handoff) // nil after a restart: answer through response_url
+	replies, err := a.opts.Handler.Handle(ctx, m)
+	if err != nil {
+		a.logErr("handler failed", err, "learner", who.Key(), "command", name)
+		replies = []bot.Reply{sorry(sorryInternal)}
+	}
+	replies = bot.Own(replies, who)
+	if o.start && !inPlace(replies) {
+		// The lesson opens: say where before its cards go out.
+		where := "in our direct messages"
+		if a.placement(cmd.ChannelID, strings.TrimPrefix(name, "start-")) == PlaceChannel && !isDM(cmd.ChannelID) {
+			where = "in a thread in this channel"
+		}
+		ack := sorry(fmt.Sprintf("Starting Lesson %s … it opens %s.", dotted(strings.TrimPrefix(name, "start-")), where))
+		if h == nil || !h.give([]bot.Reply{ack}) {
+			if err := a.respond(ctx, o.responseURL, message{Text: ack.Blocks[0].Text}); err != nil {
+				a.logErr("say where the lesson opens", err, "learner", who.Key())
+			}
+		}
+		err := a.deliver(ctx, o, replies)
+		a.report(ctx, o, err)
+		return err
+	}
+	if h != nil && inPlace(replies) && h.give(replies) {
+		// The answer went out in the HTTP response, which cannot
+		// carry files: upload them to the learner's DM.
+		if err := a.deliverFiles(ctx, o, replies); err != nil {
+			a.logErr("file upload failed", err, "learner", who.Key())
+			if err := a.respond(ctx, o.responseURL, message{Text: sorryFile}); err != nil {
+				a.logErr("tell the learner the file failed", err, "learner", who.Key())
+			}
+			return err
+		}
+		return nil
+	}
+	err = a.deliver(ctx, o, replies)
+	a.report(ctx, o, err)
+	return err
 }
 
 // handoff passes a fast answer from the worker to the waiting request; once
@@ -173,21 +241,23 @@ func sorry(s string) bot.Reply {
 }
 
 // handle runs the handler for m and delivers its replies; errors reach the
-// learner as one sentence and the log with detail.
-func (a *Adapter) handle(ctx context.Context, o origin, m bot.Message) []bot.Reply {
+// learner as one sentence and the log with detail. The error is the
+// delivery's (for the inbox's counts).
+func (a *Adapter) handle(ctx context.Context, o origin, m bot.Message) ([]bot.Reply, error) {
 	replies, err := a.opts.Handler.Handle(ctx, m)
 	if err != nil {
 		a.logErr("handler failed", err, "learner", o.learner.Key())
 		replies = []bot.Reply{sorry(sorryInternal)}
 	}
-	a.report(ctx, o, a.deliver(ctx, o, replies))
-	return replies
+	err = a.deliver(ctx, o, replies)
+	a.report(ctx, o, err)
+	return replies, err
 }
 
 // report logs a delivery failure and tries to tell the learner.
 func (a *Adapter) report(ctx context.Context, o origin, err error) {
-	if err == nil {
-		return
+	if err == nil || ctx.Err() != nil {
+		return // stopping: the item is done again at the next start
 	}
 	a.logErr("delivery failed", err, "learner", o.learner.Key())
 	text := sorryPost
@@ -404,10 +474,16 @@ func (a *Adapter) deliverThread(ctx context.Context, o origin, r bot.Reply) erro
 	return nil
 }
 
-// onInteraction acknowledges a block_actions or view_submission payload and
-// queues its work. A press on someone else's card is refused before
-// anything else (see mayPress). Duplicates are dropped durably
-// (Store.FirstSeen) by the presser and:
+// errBusy, returned by onInteraction and onEvent, makes the HTTP answer a
+// 503: Slack shows the learner that the press failed, and retries an event
+// later, instead of a 200 for work that was not taken.
+var errBusy = errors.New("inbox full or shutting down")
+
+// onInteraction commits a block_actions or view_submission payload (raw is
+// its JSON) to the inbox and acknowledges it. A press on someone else's
+// card is refused before anything else is done (see mayPress, run by the
+// work). Duplicates are dropped durably, in the same commit as the item,
+// by the presser and:
 //
 //   - navigation buttons: channel + message ts + action_id + value, so a
 //     card's Next works once however often it is clicked or replayed;
@@ -415,22 +491,23 @@ func (a *Adapter) deliverThread(ctx context.Context, o origin, r bot.Reply) erro
 //     message: the same plus Slack's action_ts, which drops only replays
 //     and re-deliveries of one press;
 //   - modal submissions: the view id plus its hash.
-func (a *Adapter) onInteraction(_ context.Context, cb slack.InteractionCallback) any {
+func (a *Adapter) onInteraction(ctx context.Context, cb slack.InteractionCallback, raw []byte) (any, error) {
 	who := learnerOf(cb.User.ID, cb.User.Name)
 	if cb.User.ID == "" {
-		return nil
+		return nil, nil
 	}
 	switch cb.Type {
 	case slack.InteractionTypeBlockActions:
-		a.onBlockActions(cb, who)
-		return nil
+		return nil, a.onBlockActions(ctx, cb, who, raw)
 	case slack.InteractionTypeViewSubmission:
-		return a.onViewSubmission(cb, who)
+		return a.onViewSubmission(ctx, cb, who, raw)
 	}
-	return nil
+	return nil, nil
 }
 
-func (a *Adapter) onBlockActions(cb slack.InteractionCallback, who bot.Learner) {
+// actionOrigin is where the action at index i of cb came from, and its
+// dedup id.
+func actionOrigin(cb slack.InteractionCallback, act *slack.BlockAction, who bot.Learner) (origin, string) {
 	channel := cb.Container.ChannelID
 	if channel == "" {
 		channel = cb.Channel.ID
@@ -439,59 +516,90 @@ func (a *Adapter) onBlockActions(cb slack.InteractionCallback, who bot.Learner) 
 	if thread == "" {
 		thread = cb.Message.ThreadTimestamp
 	}
-	for _, act := range cb.ActionCallback.BlockActions {
-		o := origin{learner: who, channel: channel, responseURL: cb.ResponseURL, threadTS: thread,
-			messageTS: cb.Container.MessageTs, blockID: act.BlockID}
-		// Keyed by the presser too: someone else's press of the same
-		// control (refused) must not use up the owner's.
-		kindID := strings.Join([]string{who.Key(), channel, cb.Container.MessageTs, act.ActionID, act.Value}, "/")
-		switch {
-		case strings.HasPrefix(act.ActionID, actAnswer):
-			lesson, q, owner, ok := parseAnswerValue(act.Value)
-			if ok {
+	o := origin{learner: who, channel: channel, responseURL: cb.ResponseURL, threadTS: thread,
+		messageTS: cb.Container.MessageTs, blockID: act.BlockID}
+	// Keyed by the presser too: someone else's press of the same control
+	// (refused) must not use up the owner's.
+	kindID := strings.Join([]string{who.Key(), channel, cb.Container.MessageTs, act.ActionID, act.Value}, "/")
+	switch {
+	case strings.HasPrefix(act.ActionID, actNav):
+		o.controls = true
+		o.pressed = act.Text.Text
+	case strings.HasPrefix(act.ActionID, actCheck):
+		kindID = strings.Join([]string{who.Key(), channel, cb.Container.MessageTs, act.ActionID, cb.ActionTs}, "/")
+	default:
+		kindID = strings.Join([]string{who.Key(), channel, cb.Container.MessageTs, act.ActionID, act.Value, cb.ActionTs}, "/")
+	}
+	return o, kindID
+}
+
+func (a *Adapter) onBlockActions(ctx context.Context, cb slack.InteractionCallback, who bot.Learner, raw []byte) error {
+	for i, act := range cb.ActionCallback.BlockActions {
+		if strings.HasPrefix(act.ActionID, actAnswer) {
+			if lesson, q, owner, ok := parseAnswerValue(act.Value); ok {
+				o, _ := actionOrigin(cb, act, who)
 				trigger, prompt := cb.TriggerID, sectionText(cb.Message.Blocks, act.BlockID)
-				a.goBackground(func(ctx context.Context) {
+				a.q.Go(func(ctx context.Context) {
 					if a.mayPress(ctx, o, owner, lesson) {
-						a.openAnswerModal(ctx, trigger, who, answerForm{lesson: lesson, question: q, prompt: prompt, channel: channel, thread: thread})
+						a.openAnswerModal(ctx, trigger, who, answerForm{lesson: lesson, question: q, prompt: prompt, channel: o.channel, thread: o.threadTS})
 					}
 				})
 			}
 			continue
-		case strings.HasPrefix(act.ActionID, actNav):
-			o.controls = true
-			o.pressed = act.Text.Text
-		case strings.HasPrefix(act.ActionID, actCheck):
-			kindID = strings.Join([]string{who.Key(), channel, cb.Container.MessageTs, act.ActionID, cb.ActionTs}, "/")
-		default:
-			kindID = strings.Join([]string{who.Key(), channel, cb.Container.MessageTs, act.ActionID, act.Value, cb.ActionTs}, "/")
 		}
-		msgs := a.actionMessages(cb, act, who)
-		if len(msgs) == 0 {
+		if len(a.actionMessages(cb, act, who)) == 0 {
 			continue
 		}
-		owner, lesson := bot.OwnerOf(msgs[0].Action), msgs[0].Lesson
-		a.enqueue(who.Key(), func(ctx context.Context) {
-			if !a.mayPress(ctx, o, owner, lesson) {
-				return
+		_, kindID := actionOrigin(cb, act, who)
+		payload, err := json.Marshal(actionItem{Payload: raw, Index: i})
+		if err != nil {
+			return err
+		}
+		if msg := a.accept(ctx, delivery.Item{Kind: kindAction, Learner: who.Key(), Payload: payload, Dedup: "slack-action\x00" + kindID}); msg != "" {
+			if msg != bot.FaultNotice || cb.ResponseURL == "" {
+				return errBusy // Slack shows the press failed
 			}
-			first, err := a.opts.Store.FirstSeen(ctx, "slack-action", kindID)
-			if err != nil {
-				a.logErr("dedup action", err, "learner", who.Key())
-				a.report(ctx, o, err)
-				return
-			}
-			if !first {
-				a.log.Info("dropped duplicate action", "learner", who.Key(), "action", act.ActionID)
-				return
-			}
-			for i, m := range msgs {
-				if i > 0 {
-					o.controls = false // spent once
+			// The store cannot keep it: tell the learner their progress is safe.
+			url := cb.ResponseURL
+			a.q.Go(func(ctx context.Context) {
+				if err := a.respond(ctx, url, message{Text: msg}); err != nil {
+					a.logErr("tell the learner of a storage fault", err, "learner", who.Key())
 				}
-				a.handle(ctx, o, m)
-			}
-		})
+			})
+			return nil
+		}
 	}
+	return nil
+}
+
+func (a *Adapter) processAction(ctx context.Context, it delivery.Item) error {
+	var ai actionItem
+	var cb slack.InteractionCallback
+	if err := json.Unmarshal(it.Payload, &ai); err != nil {
+		return delivery.Permanent(fmt.Errorf("decode action: %w", err))
+	}
+	if err := json.Unmarshal(ai.Payload, &cb); err != nil {
+		return delivery.Permanent(fmt.Errorf("decode action payload: %w", err))
+	}
+	acts := cb.ActionCallback.BlockActions
+	if ai.Index < 0 || ai.Index >= len(acts) {
+		return delivery.Permanent(fmt.Errorf("action %d of %d", ai.Index, len(acts)))
+	}
+	who := learnerOf(cb.User.ID, cb.User.Name)
+	o, _ := actionOrigin(cb, acts[ai.Index], who)
+	msgs := a.actionMessages(cb, acts[ai.Index], who)
+	if len(msgs) == 0 || !a.mayPress(ctx, o, bot.OwnerOf(msgs[0].Action), msgs[0].Lesson) {
+		return nil
+	}
+	var errs []error
+	for i, m := range msgs {
+		if i > 0 {
+			o.controls = false // spent once
+		}
+		_, err := a.handle(ctx, o, m)
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
 }
 
 // actionMessages turns one Slack action into the engine's messages. A

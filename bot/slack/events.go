@@ -2,53 +2,73 @@ package slack
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"html"
 
 	"github.com/slack-go/slack/slackevents"
 
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/delivery"
 )
 
-// onEvent queues an Events API callback. Retried deliveries (same
-// event_id) are dropped durably. Only plain messages by people in a known
-// lesson thread of theirs become answers; bot messages, edits and other
-// subtypes are ignored.
-func (a *Adapter) onEvent(ev slackevents.EventsAPIEvent) {
+// onEvent commits an Events API callback (raw is its JSON) to the inbox.
+// Retried deliveries (same event_id) are dropped durably. Only plain
+// messages by people in a thread become items; whether the thread is a
+// lesson thread of theirs is checked by the work. Bot messages, edits and
+// other subtypes are ignored.
+func (a *Adapter) onEvent(ctx context.Context, ev slackevents.EventsAPIEvent, raw []byte) error {
+	me, eventID, ok := threadReply(ev)
+	if !ok {
+		return nil
+	}
+	it := delivery.Item{Kind: kindEvent, Learner: learnerOf(me.User, "").Key(), Payload: raw, Dedup: "slack-event\x00" + eventID}
+	if msg := a.accept(ctx, it); msg != "" {
+		return errBusy
+	}
+	return nil
+}
+
+// threadReply returns the message event of ev if it is a person's plain
+// reply in a thread, with the event id.
+func threadReply(ev slackevents.EventsAPIEvent) (*slackevents.MessageEvent, string, bool) {
 	cbe, ok := ev.Data.(*slackevents.EventsAPICallbackEvent)
 	if !ok || cbe.EventID == "" {
-		return
+		return nil, "", false
 	}
 	me, ok := ev.InnerEvent.Data.(*slackevents.MessageEvent)
 	if !ok || me.User == "" || me.BotID != "" || me.SubType != "" || me.ThreadTimeStamp == "" || me.ThreadTimeStamp == me.TimeStamp {
-		return
+		return nil, "", false
+	}
+	return me, cbe.EventID, true
+}
+
+func (a *Adapter) processEvent(ctx context.Context, it delivery.Item) error {
+	ev, err := slackevents.ParseEvent(it.Payload, slackevents.OptionNoVerifyToken())
+	if err != nil {
+		return delivery.Permanent(fmt.Errorf("decode event: %w", err))
+	}
+	me, eventID, ok := threadReply(ev)
+	if !ok {
+		return nil
 	}
 	who := learnerOf(me.User, "")
-	eventID := cbe.EventID
-	a.enqueue(who.Key(), func(ctx context.Context) {
-		first, err := a.opts.Store.FirstSeen(ctx, "slack-event", eventID)
-		if err != nil {
-			a.logErr("dedup event", err, "event", eventID)
-			return
+	th, ok, err := a.opts.Store.ThreadAt(ctx, Platform, me.Channel, me.ThreadTimeStamp)
+	if err != nil {
+		a.logErr("find thread", err, "event", eventID)
+		return err
+	}
+	if !ok || th.Learner != who.Key() {
+		return nil // not a lesson thread, or someone else's
+	}
+	o := origin{learner: who, channel: me.Channel, threadTS: me.ThreadTimeStamp}
+	m := bot.Message{Learner: who, Kind: bot.KindText, Text: html.UnescapeString(me.Text), Lesson: th.Lesson}
+	replies, err := a.handle(ctx, o, m)
+	if len(replies) > 0 && !replies[0].Ephemeral {
+		if rerr := a.react(ctx, me.Channel, me.TimeStamp, "white_check_mark"); rerr != nil {
+			a.logErr("react to answer", rerr, "learner", who.Key())
+			err = errors.Join(err, rerr)
 		}
-		if !first {
-			a.log.Info("dropped duplicate event", "event", eventID)
-			return
-		}
-		th, ok, err := a.opts.Store.ThreadAt(ctx, Platform, me.Channel, me.ThreadTimeStamp)
-		if err != nil {
-			a.logErr("find thread", err, "event", eventID)
-			return
-		}
-		if !ok || th.Learner != who.Key() {
-			return // not a lesson thread, or someone else's
-		}
-		o := origin{learner: who, channel: me.Channel, threadTS: me.ThreadTimeStamp}
-		m := bot.Message{Learner: who, Kind: bot.KindText, Text: html.UnescapeString(me.Text), Lesson: th.Lesson}
-		replies := a.handle(ctx, o, m)
-		if len(replies) > 0 && !replies[0].Ephemeral {
-			if err := a.react(ctx, me.Channel, me.TimeStamp, "white_check_mark"); err != nil {
-				a.logErr("react to answer", err, "learner", who.Key())
-			}
-		}
-	})
+	}
+	return err
 }

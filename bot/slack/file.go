@@ -33,17 +33,17 @@ func (a *Adapter) upload(ctx context.Context, channel, threadTS string, f *bot.F
 		return err
 	}
 	var u *slack.GetUploadURLExternalResponse
-	err := a.call(ctx, "files.getUploadURLExternal", func(ctx context.Context) error {
+	err := a.call(ctx, "files.getUploadURLExternal", func(ctx context.Context, _ bool) error {
 		var err error
 		u, err = a.api.GetUploadURLExternalContext(ctx, slack.GetUploadURLExternalParameters{FileName: f.Name, FileSize: len(f.Data)})
 		return err
-	}, nil)
+	})
 	if err != nil {
 		return fmt.Errorf("upload %s: %w", f.Name, err)
 	}
-	err = a.call(ctx, "upload_url", func(ctx context.Context) error {
+	err = a.call(ctx, "upload_url", func(ctx context.Context, _ bool) error {
 		return a.api.UploadToURL(ctx, slack.UploadToURLParameters{UploadURL: u.UploadURL, Reader: bytes.NewReader(f.Data), Filename: f.Name})
-	}, nil)
+	})
 	if err != nil {
 		return fmt.Errorf("upload %s: %w", f.Name, err)
 	}
@@ -51,11 +51,11 @@ func (a *Adapter) upload(ctx context.Context, channel, threadTS string, f *bot.F
 	if title == "" {
 		title = f.Name
 	}
-	err = a.call(ctx, "files.completeUploadExternal", func(ctx context.Context) error {
+	err = a.call(ctx, "files.completeUploadExternal", func(ctx context.Context, _ bool) error {
 		_, err := a.api.CompleteUploadExternalContext(ctx, slack.CompleteUploadExternalParameters{
 			Files: []slack.FileSummary{{ID: u.FileID, Title: title}}, Channel: channel, ThreadTimestamp: threadTS})
 		return err
-	}, nil)
+	})
 	if err != nil {
 		return fmt.Errorf("upload %s: %w", f.Name, err)
 	}

@@ -151,7 +151,7 @@ func TestPermanentSendErrors(t *testing.T) {
 		{"not_in_channel", func(f *fakeSlack) { f.refuse("chat.postMessage", "C0X", "not_in_channel") }, true, true},
 		{"is_archived", func(f *fakeSlack) { f.refuse("chat.postMessage", "C0X", "is_archived") }, true, true},
 		{"not_authed on channel", func(f *fakeSlack) { f.refuse("chat.postMessage", "C0X", "not_authed") }, true, true},
-		{"msg_too_long is not permanent", func(f *fakeSlack) { f.refuse("chat.postMessage", "C0X", "msg_too_long") }, true, false},
+		{"msg_too_long is permanent too (the same message stays too long)", func(f *fakeSlack) { f.refuse("chat.postMessage", "C0X", "msg_too_long") }, true, true},
 		{"5xx on DM after retries", func(f *fakeSlack) {
 			f.fail("conversations.open", fault{status: 500}, fault{status: 500}, fault{status: 500})
 		}, false, false},

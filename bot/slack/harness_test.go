@@ -261,11 +261,7 @@ func (h *harness) reply(user, channel, threadTS, text, eventID string) int {
 // not a speed check.
 func (h *harness) idle() {
 	h.t.Helper()
-	testwait.Until(h.t, "the adapter to be idle", func() bool {
-		h.a.mu.Lock()
-		defer h.a.mu.Unlock()
-		return len(h.a.queues) == 0
-	})
+	testwait.Until(h.t, "the adapter to be idle", func() bool { return h.a.q.Len() == 0 })
 }
 
 // lessonThread returns the learner's thread from the store.

@@ -104,7 +104,11 @@ func (a *Adapter) serveInteraction(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "malformed payload", http.StatusBadRequest)
 		return
 	}
-	resp := a.onInteraction(r.Context(), cb)
+	resp, err := a.onInteraction(r.Context(), cb, []byte(form.Get("payload")))
+	if err != nil {
+		http.Error(w, "busy, try again in a minute", http.StatusServiceUnavailable)
+		return
+	}
 	if resp == nil {
 		w.WriteHeader(http.StatusOK)
 		return
@@ -132,6 +136,10 @@ func (a *Adapter) serveEvent(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, ch.Challenge)
 		return
 	}
-	a.onEvent(ev)
+	if err := a.onEvent(r.Context(), ev, body); err != nil {
+		// Slack retries the event later.
+		http.Error(w, "busy, try again later", http.StatusServiceUnavailable)
+		return
+	}
 	w.WriteHeader(http.StatusOK)
 }

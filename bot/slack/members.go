@@ -19,11 +19,11 @@ func (a *Adapter) CanSeeChannel(ctx context.Context, channel, user string) (bool
 			members []string
 			next    string
 		)
-		err := a.call(ctx, "conversations.members", func(ctx context.Context) error {
+		err := a.call(ctx, "conversations.members", func(ctx context.Context, _ bool) error {
 			var err error
 			members, next, err = a.api.GetUsersInConversationContext(ctx, params)
 			return err
-		}, nil)
+		})
 		var se slack.SlackErrorResponse
 		if errors.As(err, &se) && (se.Err == "channel_not_found" || se.Err == "not_in_channel") {
 			return false, nil

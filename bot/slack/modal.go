@@ -3,12 +3,14 @@ package slack
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
 
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/delivery"
 )
 
 // modalMeta travels in the answer modal's private_metadata.
@@ -72,37 +74,49 @@ func (a *Adapter) openAnswerModal(ctx context.Context, trigger string, who bot.L
 	}
 }
 
-func (a *Adapter) onViewSubmission(cb slack.InteractionCallback, who bot.Learner) any {
+func (a *Adapter) onViewSubmission(ctx context.Context, cb slack.InteractionCallback, who bot.Learner, raw []byte) (any, error) {
 	var meta modalMeta
 	if err := json.Unmarshal([]byte(cb.View.PrivateMetadata), &meta); err != nil || meta.Lesson == "" {
-		return nil
+		return nil, nil
 	}
 	text := ""
 	if cb.View.State != nil {
 		text = strings.TrimSpace(cb.View.State.Values[answerBlock][answerAction].Value)
 	}
 	if text == "" {
-		return map[string]any{"response_action": "errors", "errors": map[string]string{answerBlock: "Write an answer, or cancel and press Skip question."}}
+		return map[string]any{"response_action": "errors", "errors": map[string]string{answerBlock: "Write an answer, or cancel and press Skip question."}}, nil
 	}
 	if meta.Owner != "" && meta.Owner != bot.OwnerTag(who) {
 		// Shown in the form itself; nothing is saved.
-		return map[string]any{"response_action": "errors", "errors": map[string]string{answerBlock: bot.NotYoursText(meta.Lesson)}}
+		return map[string]any{"response_action": "errors", "errors": map[string]string{answerBlock: bot.NotYoursText(meta.Lesson)}}, nil
 	}
+	it := delivery.Item{Kind: kindView, Learner: who.Key(), Payload: raw, Dedup: "slack-view\x00" + who.Key() + "/" + cb.View.ID + "/" + cb.View.Hash}
+	if msg := a.accept(ctx, it); msg != "" {
+		// The modal stays open with the reason, so the answer is not lost.
+		return map[string]any{"response_action": "errors", "errors": map[string]string{answerBlock: msg}}, nil
+	}
+	return nil, nil // an empty 200 closes the modal
+}
+
+func (a *Adapter) processView(ctx context.Context, it delivery.Item) error {
+	var cb slack.InteractionCallback
+	if err := json.Unmarshal(it.Payload, &cb); err != nil {
+		return delivery.Permanent(fmt.Errorf("decode view submission: %w", err))
+	}
+	var meta modalMeta
+	if err := json.Unmarshal([]byte(cb.View.PrivateMetadata), &meta); err != nil {
+		return delivery.Permanent(fmt.Errorf("decode modal metadata: %w", err))
+	}
+	text := ""
+	if cb.View.State != nil {
+		text = strings.TrimSpace(cb.View.State.Values[answerBlock][answerAction].Value)
+	}
+	who := learnerOf(cb.User.ID, cb.User.Name)
 	o := origin{learner: who, channel: meta.Channel, threadTS: meta.Thread}
+	if !a.mayPress(ctx, o, meta.Owner, meta.Lesson) {
+		return nil
+	}
 	m := bot.Message{Learner: who, Kind: bot.KindText, Text: text, Lesson: meta.Lesson, Question: meta.Question}
-	key := who.Key() + "/" + cb.View.ID + "/" + cb.View.Hash
-	a.enqueue(who.Key(), func(ctx context.Context) {
-		if !a.mayPress(ctx, o, meta.Owner, meta.Lesson) {
-			return
-		}
-		first, err := a.opts.Store.FirstSeen(ctx, "slack-view", key)
-		if err != nil || !first {
-			if err != nil {
-				a.logErr("dedup view", err, "learner", who.Key())
-			}
-			return
-		}
-		a.handle(ctx, o, m)
-	})
-	return nil // an empty 200 closes the modal
+	_, err := a.handle(ctx, o, m)
+	return err
 }

@@ -7,11 +7,8 @@ import "errors"
 // Slack (in http mode Slack reaches us, so there is no connection to
 // watch).
 func (a *Adapter) Ready() error {
-	a.mu.Lock()
-	closed := a.closed
-	a.mu.Unlock()
 	switch {
-	case closed:
+	case a.q.Closed():
 		return errors.New("slack: shutting down")
 	case a.opts.Mode == ModeSocket && !a.socketUp.Load():
 		return errors.New("slack: socket mode not connected")

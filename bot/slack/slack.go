@@ -4,9 +4,11 @@
 // lesson engine) and posts the replies as Block Kit messages in a lesson
 // thread.
 //
-// Every request is acknowledged at once; the work runs afterwards in a
-// per-learner worker, so one learner's replies arrive in order and a slow
-// Slack Web API never delays an acknowledgement. See docs/slack.md.
+// Every verified request is committed to the delivery inbox and then
+// acknowledged; the work runs afterwards on the learner's worker of the
+// delivery pipeline, so one learner's replies arrive in order, a slow Slack
+// Web API never delays an acknowledgement, and acknowledged work survives a
+// crash. See docs/slack.md and docs/delivery.md.
 package slack
 
 import (
@@ -16,13 +18,13 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/slack-go/slack"
 
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/delivery"
 )
 
 // Platform is the bot.Learner.Platform of Slack users.
@@ -91,15 +93,20 @@ type Options struct {
 	// put it in the HTTP response before falling back to response_url.
 	// Default 2 s (Slack allows 3).
 	FastAnswer time.Duration
-	// CallTimeout bounds one Web API call (default 10 s); Backoff is the
-	// first retry delay after a 5xx or timeout, doubled each time (default
-	// 500 ms); Attempts bounds the tries of one call (default 5).
+	// CallTimeout bounds one Web API call (default 10 s). Backoff (the
+	// first retry delay after a 5xx or timeout, doubled each time; default
+	// 500 ms), Attempts (the tries of one call; default 5) and Sleep (the
+	// clock of the waits) set the delivery.Policy every call runs under.
 	CallTimeout time.Duration
 	Backoff     time.Duration
 	Attempts    int
-	// Workers bounds how many learners' jobs run at once (default 4).
-	// Slack allows a workspace a few posts per second, so more would only
-	// meet 429s; fewer keeps CPU for acknowledging requests in a burst.
+	Sleep       func(ctx context.Context, d time.Duration) error
+	// Inbox is the delivery pipeline shared with the other platforms
+	// (cmd/coursebot wires one over the store and recovers it). When nil,
+	// the adapter makes its own with Workers workers (default 64), over
+	// Store when that keeps an inbox (delivery.Store), else in memory, and
+	// Run recovers it.
+	Inbox   *delivery.Inbox
 	Workers int
 }
 
@@ -113,15 +120,10 @@ type Adapter struct {
 	http    *http.Client
 	secrets []string
 
-	base   context.Context // workers' context, cancelled after draining
-	cancel context.CancelFunc
-
-	slots chan struct{} // one per job allowed to run at once
-
-	mu     sync.Mutex
-	queues map[string]*queue
-	closed bool
-	wg     sync.WaitGroup
+	retry    delivery.Policy
+	in       *delivery.Inbox
+	q        *delivery.Queue
+	ownQueue bool // made by New: closed by Run
 
 	socketUp atomic.Bool // socket mode: connected to Slack
 }
@@ -180,9 +182,6 @@ func New(opts Options) (*Adapter, error) {
 	if opts.Attempts <= 0 {
 		opts.Attempts = 5
 	}
-	if opts.Workers <= 0 {
-		opts.Workers = 4
-	}
 	apiOpts := []slack.Option{slack.OptionHTTPClient(opts.HTTPClient)}
 	if opts.APIURL != "" {
 		u := opts.APIURL
@@ -195,24 +194,34 @@ func New(opts Options) (*Adapter, error) {
 		apiOpts = append(apiOpts, slack.OptionAppLevelToken(opts.AppToken))
 	}
 	a := &Adapter{
-		opts:   opts,
-		api:    slack.New(opts.BotToken, apiOpts...),
-		ver:    verifier{secret: []byte(opts.SigningSecret), now: opts.Now},
-		log:    opts.Log.With("platform", Platform),
-		now:    opts.Now,
-		http:   opts.HTTPClient,
-		queues: map[string]*queue{},
-		slots:  make(chan struct{}, opts.Workers),
+		opts: opts,
+		api:  slack.New(opts.BotToken, apiOpts...),
+		ver:  verifier{secret: []byte(opts.SigningSecret), now: opts.Now},
+		log:  opts.Log.With("platform", Platform),
+		now:  opts.Now,
+		http: opts.HTTPClient,
 	}
+	a.retry = delivery.Policy{Attempts: opts.Attempts, Backoff: opts.Backoff, Sleep: opts.Sleep,
+		OnRetry: func(op string, attempt int, wait time.Duration, err error) {
+			a.log.Warn("slack api retry", "op", op, "attempt", attempt, "wait", wait, "err", a.redact(err.Error()))
+		}}
+	a.in = opts.Inbox
+	if a.in == nil {
+		a.ownQueue = true
+		var st delivery.Store = delivery.NewMemStore()
+		if ds, ok := opts.Store.(delivery.Store); ok {
+			st = ds // *store.DB: durable
+		}
+		a.in = delivery.NewInbox(delivery.InboxOptions{Store: st, Now: opts.Now, Log: a.log, Panics: opts.Panics,
+			Queue: delivery.NewQueue(delivery.QueueOptions{Workers: opts.Workers, Log: a.log, Panics: opts.Panics})})
+	}
+	a.q = a.in.Queue()
+	a.in.Register(Platform, delivery.ProcessorFunc(a.process))
 	for _, s := range []string{opts.BotToken, opts.SigningSecret, opts.AppToken} {
 		if s != "" {
 			a.secrets = append(a.secrets, s)
 		}
 	}
-	if a.opts.Panics == nil {
-		a.opts.Panics = &bot.Panics{Log: a.log}
-	}
-	a.base, a.cancel = context.WithCancel(context.Background())
 	return a, nil
 }
 
@@ -221,13 +230,20 @@ func New(opts Options) (*Adapter, error) {
 // work and Run only waits. Then it lets queued work finish (up to 10 s),
 // stops the workers and returns.
 func (a *Adapter) Run(ctx context.Context) error {
+	if a.ownQueue {
+		if _, err := a.in.Recover(context.WithoutCancel(ctx)); err != nil {
+			return fmt.Errorf("slack: %w", err)
+		}
+	}
 	var err error
 	if a.opts.Mode == ModeSocket {
 		err = a.runSocket(ctx)
 	} else {
 		<-ctx.Done()
 	}
-	a.drain(10 * time.Second)
+	if a.ownQueue {
+		a.q.Close(10 * time.Second)
+	}
 	if errors.Is(err, context.Canceled) {
 		err = nil
 	}
@@ -236,25 +252,17 @@ func (a *Adapter) Run(ctx context.Context) error {
 
 // Send posts replies to a learner outside a request (nudges): lesson replies
 // in the learner's lesson thread (a new one in their DM if none), the rest
-// as a direct message. It waits until the replies are posted.
+// as a direct message. It waits until the replies are posted. The
+// idempotency key in ctx (delivery.WithKey), if any, names the posts, so a
+// repeat of the same send finds them instead of posting them again.
 func (a *Adapter) Send(ctx context.Context, to bot.Learner, replies []bot.Reply) error {
-	done := make(chan error, 1)
-	ok := a.enqueue(to.Key(), func(wctx context.Context) {
-		if err := a.deliver(wctx, origin{learner: to}, replies); err != nil {
-			done <- fmt.Errorf("slack: send to %s: %w", to.Key(), classify(err))
-			return
-		}
-		done <- nil
+	err := a.q.Do(ctx, to.Key(), func(ctx context.Context) error {
+		return a.deliver(ctx, origin{learner: to}, replies)
 	})
-	if !ok {
-		return errors.New("slack: send: adapter is shutting down")
+	if err != nil {
+		return fmt.Errorf("slack: send to %s: %w", to.Key(), err)
 	}
-	select {
-	case err := <-done:
-		return err
-	case <-ctx.Done():
-		return fmt.Errorf("slack: send to %s: %w", to.Key(), ctx.Err())
-	}
+	return nil
 }
 
 // redact removes the adapter's secrets from s (errors from HTTP clients may

@@ -39,7 +39,7 @@ func (a *Adapter) runSocket(ctx context.Context) error {
 			}
 			// Own goroutine: a status command may wait up to FastAnswer
 			// for its answer, and must not hold up other envelopes.
-			a.goBackground(func(context.Context) { a.onSocketEvent(ctx, sm, evt) })
+			a.q.Go(func(context.Context) { a.onSocketEvent(ctx, sm, evt) })
 		}
 	}
 }
@@ -73,13 +73,24 @@ func (a *Adapter) onSocketEvent(ctx context.Context, sm *socketmode.Client, evt 
 			ack(nil)
 			return
 		}
-		ack(a.onInteraction(ctx, cb))
+		var raw []byte
+		if evt.Request != nil {
+			raw = evt.Request.Payload
+		}
+		resp, err := a.onInteraction(ctx, cb, raw)
+		if err != nil {
+			// Not acknowledged: Slack tells the learner it failed.
+			return
+		}
+		ack(resp)
 	case socketmode.EventTypeEventsAPI:
 		ev, ok := evt.Data.(slackevents.EventsAPIEvent)
-		ack(nil)
-		if ok {
-			a.onEvent(ev)
+		if ok && evt.Request != nil {
+			if err := a.onEvent(ctx, ev, evt.Request.Payload); err != nil {
+				return // not acknowledged: Slack sends it again
+			}
 		}
+		ack(nil)
 	case socketmode.EventTypeConnected:
 		a.log.Info("socket mode connected")
 	case socketmode.EventTypeConnectionError, socketmode.EventTypeInvalidAuth:

@@ -33,6 +33,7 @@ type Config struct {
 	Store     StoreConfig     `yaml:"store"`
 	HTTP      HTTPConfig      `yaml:"http"`
 	Admin     AdminConfig     `yaml:"admin"`
+	Delivery  DeliveryConfig  `yaml:"delivery"`
 	Log       LogConfig       `yaml:"log"`
 	Admins    []string        `yaml:"admins"`
 	Slack     SlackConfig     `yaml:"slack"`
@@ -73,6 +74,14 @@ type HTTPConfig struct {
 	ReadTimeout  time.Duration `yaml:"read_timeout"`
 	WriteTimeout time.Duration `yaml:"write_timeout"`
 	MaxBodyBytes int           `yaml:"max_body_bytes" range:"1024,104857600"`
+}
+
+// DeliveryConfig is the delivery pipeline (docs/delivery.md): the inbox of
+// acknowledged requests and the workers that do their work.
+type DeliveryConfig struct {
+	Workers       int           `yaml:"workers" range:"1,4096"`
+	InboxLimit    int           `yaml:"inbox_limit" range:"10,1000000"`
+	ShutdownGrace time.Duration `yaml:"shutdown_grace"`
 }
 
 // LogConfig is the operator's log.
@@ -143,9 +152,10 @@ func DefaultConfig() Config {
 			WriteTimeout: 10 * time.Second,
 			MaxBodyBytes: 1 << 20,
 		},
-		Admin:  AdminConfig{Listen: "127.0.0.1:9090"},
-		Log:    LogConfig{Format: "text", Level: "info", LearnerIDs: "hashed"},
-		Admins: []string{},
+		Admin:    AdminConfig{Listen: "127.0.0.1:9090"},
+		Delivery: DeliveryConfig{Workers: 64, InboxLimit: 10000, ShutdownGrace: 10 * time.Second},
+		Log:      LogConfig{Format: "text", Level: "info", LearnerIDs: "hashed"},
+		Admins:   []string{},
 		Slack: SlackConfig{
 			Mode:      "http",
 			APIURL:    "https://slack.com/api/",

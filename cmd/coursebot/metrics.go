@@ -81,7 +81,7 @@ func newServeMetrics() *serveMetrics {
 	for _, p := range []string{"slack", "discord"} {
 		m.RateLimitWaits.WithLabelValues(p)
 	}
-	for _, w := range []string{"http", "handler", "store", "slack worker", "discord worker", "discord background"} {
+	for _, w := range []string{"http", "handler", "store", "delivery worker", "delivery item"} {
 		m.Panics.WithLabelValues(w)
 	}
 	for _, r := range []string{"ok", "rejected", "unchanged"} {

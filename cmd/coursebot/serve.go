@@ -19,6 +19,7 @@ import (
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/bot/discord"
 	"github.com/coursebot/coursebot/bot/slack"
+	"github.com/coursebot/coursebot/delivery"
 	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/scheduler"
 	"github.com/coursebot/coursebot/store"
@@ -73,6 +74,9 @@ type server struct {
 	// panics is where every recovered panic goes (bot.Panics): counted in
 	// coursebot_panics_total{where}. Every worker gets it.
 	panics *bot.Panics
+	// inbox is the delivery pipeline every platform's requests go
+	// through (docs/delivery.md); its queue is closed at shutdown.
+	inbox *delivery.Inbox
 
 	// runners run until their context is cancelled at shutdown, after the
 	// HTTP server has stopped; each finishes its queued work first.
@@ -120,6 +124,7 @@ func newServer(cfg Config, log *slog.Logger) (_ *server, err error) {
 	if err != nil {
 		return nil, err
 	}
+	s.inbox = newInbox(cfg.Delivery, s.db, log, s.panics, s.m)
 	dms, chans := map[string]bot.Sender{}, map[string]scheduler.ChannelSender{}
 	handler := &observedHandler{next: cohortsSetup.Handler, m: s.m, log: log, learners: learnerLogger{hashed: cfg.Log.LearnerIDs != "plain"}, known: s.knownCommand, panics: s.panics}
 
@@ -154,7 +159,7 @@ func newServer(cfg Config, log *slog.Logger) (_ *server, err error) {
 			AppToken: cfg.Secrets.SlackAppToken.Reveal(), APIURL: cfg.Slack.APIURL, Mode: cfg.Slack.Mode,
 			Placement: cfg.Slack.Placement, ChannelPlacement: cfg.Slack.Channels, LessonPlacement: cfg.Slack.Courses,
 			Handler: handler, Store: s.db, Commands: append(slackCommands(course), cohortSlackCommands(cfg)...), Log: log, // the adapter adds platform=slack
-			HTTPClient: apiClient("slack", 15*time.Second, s.m), Panics: s.panics,
+			HTTPClient: apiClient("slack", 15*time.Second, s.m), Panics: s.panics, Inbox: s.inbox,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("slack: %w", err)
@@ -168,7 +173,7 @@ func newServer(cfg Config, log *slog.Logger) (_ *server, err error) {
 		cohortsSetup.Channels["slack"] = a // who may bind a channel
 	}
 	if cfg.Discord.Enabled {
-		a, err := newDiscord(cfg, course, handler, s.db, log, apiClient("discord", 20*time.Second, s.m), s.panics)
+		a, err := newDiscord(cfg, course, handler, s.db, log, apiClient("discord", 20*time.Second, s.m), s.panics, s.inbox)
 		if err != nil {
 			return nil, err
 		}
@@ -300,6 +305,13 @@ func (s *server) run(ctx context.Context, stdout io.Writer) error {
 		IdleTimeout:       2 * s.cfg.HTTP.ReadTimeout,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
+	// Work acknowledged before the last stop (or crash) is queued before
+	// any new request is taken, so each learner's order holds.
+	if _, err := s.inbox.Recover(ctx); err != nil {
+		ln.Close()
+		adminLn.Close()
+		return err
+	}
 	// A backup streams as long as it takes: no write timeout on admin.
 	adminSrv := &http.Server{
 		Handler:           s.adminHandler(),
@@ -364,8 +376,11 @@ wait:
 		s.log.Warn("admin shutdown: requests still running (a backup?) were cut off", "err", err)
 	}
 	stopRunners()
+	// Running work gets the grace period; work not started stays in the
+	// inbox for the next start.
+	s.inbox.Queue().Close(s.cfg.Delivery.ShutdownGrace)
 	wg.Wait()
-	s.log.Info("stopped")
+	s.log.Info("stopped", "inbox_left", s.inbox.Stats().Depth)
 	return runErr
 }
 
@@ -393,13 +408,13 @@ func discordCommands(c *lessons.Course) []discord.Command {
 	return out
 }
 
-func newDiscord(cfg Config, course *lessons.Course, h bot.Handler, db discord.Store, log *slog.Logger, client *http.Client, panics *bot.Panics) (*discord.Adapter, error) {
+func newDiscord(cfg Config, course *lessons.Course, h bot.Handler, db discord.Store, log *slog.Logger, client *http.Client, panics *bot.Panics, inbox *delivery.Inbox) (*discord.Adapter, error) {
 	a, err := discord.New(discord.Options{
 		Token: cfg.Secrets.DiscordToken.Reveal(), PublicKey: cfg.Secrets.DiscordPublicKey.Reveal(),
 		ApplicationID: cfg.Discord.ApplicationID, APIURL: cfg.Discord.APIURL, Mode: cfg.Discord.Mode,
 		GuildIDs: cfg.Discord.GuildIDs, PrivateThreads: cfg.Discord.PrivateThreads,
 		Handler: h, Store: db, Commands: append(discordCommands(course), cohortDiscordCommands(cfg)...), Log: log, // the adapter adds platform=discord
-		HTTPClient: client, Panics: panics,
+		HTTPClient: client, Panics: panics, Inbox: inbox,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("discord: %w", err)
@@ -460,7 +475,7 @@ func runDiscord(ctx context.Context, args []string, stdout, stderr io.Writer, en
 		return err
 	}
 	log := cfg.Log.NewLogger(stderr)
-	a, err := newDiscord(cfg, course, noMessages{}, nopThreads{}, log, nil, nil)
+	a, err := newDiscord(cfg, course, noMessages{}, nopThreads{}, log, nil, nil, nil)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,331 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/store"
+)
+
+// wireSlack is a fake Slack Web API that keeps every message with its
+// metadata, so that a post made before a crash is found after it (as
+// Slack's conversations.history/replies find it), and counts the posts of
+// each delivery id: a count above 1 is a doubled message.
+type wireSlack struct {
+	srv *httptest.Server
+	mu  sync.Mutex
+	seq int
+	// msgs by channel, in posting order.
+	msgs  map[string][]wireMsg
+	posts map[string]int // delivery id -> chat.postMessage calls that made a message
+	roots map[string]int // channel -> root messages ("Lesson 4.4 …" thread roots)
+}
+
+type wireMsg struct {
+	TS, Thread, Text, ID string
+}
+
+func newWireSlack(t testing.TB) *wireSlack {
+	f := &wireSlack{msgs: map[string][]wireMsg{}, posts: map[string]int{}, roots: map[string]int{}}
+	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+func (f *wireSlack) apiURL() string { return f.srv.URL + "/api/" }
+
+func (f *wireSlack) serve(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	form, _ := url.ParseQuery(string(body))
+	for k, v := range r.URL.Query() {
+		form[k] = v
+	}
+	w.Header().Set("Content-Type", "application/json")
+	method := strings.TrimPrefix(r.URL.Path, "/api/")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.seq++
+	ts := fmt.Sprintf("1750000000.%06d", f.seq)
+	switch method {
+	case "conversations.open":
+		fmt.Fprintf(w, `{"ok":true,"channel":{"id":"D%s"}}`, form.Get("users"))
+	case "chat.postMessage":
+		var meta struct {
+			Payload struct {
+				ID string `json:"id"`
+			} `json:"event_payload"`
+		}
+		_ = json.Unmarshal([]byte(form.Get("metadata")), &meta)
+		ch, thread := form.Get("channel"), form.Get("thread_ts")
+		f.msgs[ch] = append(f.msgs[ch], wireMsg{TS: ts, Thread: thread, Text: form.Get("text"), ID: meta.Payload.ID})
+		f.posts[meta.Payload.ID]++
+		if thread == "" && strings.HasPrefix(form.Get("text"), "Lesson ") {
+			f.roots[ch]++
+		}
+		fmt.Fprintf(w, `{"ok":true,"channel":%q,"ts":%q,"message":{"ts":%q}}`, ch, ts, ts)
+	case "conversations.history", "conversations.replies":
+		ch, thread := form.Get("channel"), form.Get("ts")
+		var out []map[string]any
+		for _, m := range f.msgs[ch] {
+			if method == "conversations.replies" && m.Thread != thread && m.TS != thread {
+				continue
+			}
+			out = append(out, map[string]any{"type": "message", "ts": m.TS, "thread_ts": m.Thread, "text": m.Text,
+				"metadata": map[string]any{"event_type": "coursebot_post", "event_payload": map[string]any{"id": m.ID}}})
+		}
+		if out == nil {
+			out = []map[string]any{}
+		}
+		b, _ := json.Marshal(map[string]any{"ok": true, "messages": out, "has_more": false})
+		w.Write(b)
+	case "chat.update":
+		fmt.Fprintf(w, `{"ok":true,"channel":%q,"ts":%q}`, form.Get("channel"), form.Get("ts"))
+	case "chat.postEphemeral":
+		fmt.Fprintf(w, `{"ok":true,"message_ts":%q}`, ts)
+	default:
+		io.WriteString(w, `{"ok":true}`)
+	}
+}
+
+// doubled returns the delivery ids posted more than once, and how many
+// posts there were in all.
+func (f *wireSlack) doubled() (ids []string, posts int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for id, n := range f.posts {
+		posts += n
+		if n > 1 {
+			ids = append(ids, id)
+		}
+	}
+	return ids, posts
+}
+
+func (f *wireSlack) lessonRoots(channel string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.roots[channel]
+}
+
+// slackOnlyConfig writes a config serving Slack over HTTP against api.
+func slackOnlyConfig(t testing.TB, dir, apiURL, extra string) string {
+	cfg := fmt.Sprintf(`http:
+  listen: 127.0.0.1:0
+admin:
+  listen: 127.0.0.1:0
+store:
+  path: %s
+  lock_timeout: 2s
+log:
+  format: json
+  level: info
+slack:
+  enabled: true
+  mode: http
+  api_url: %s
+scheduler:
+  enabled: false
+%s`, filepath.Join(dir, "coursebot.db"), apiURL, extra)
+	path := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// killCount is how many answers the kill tests send: a few in a normal run
+// (each one costs a process start), COURSEBOT_KILL_N (100 for the figures
+// in the closing note) when set.
+func killCount(t *testing.T, normal int) int {
+	if s := os.Getenv("COURSEBOT_KILL_N"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			t.Fatalf("COURSEBOT_KILL_N=%q", s)
+		}
+		return n
+	}
+	if testing.Short() {
+		return 3
+	}
+	return normal
+}
+
+// metric reads one sample of /metrics ("name{labels}" or "name"), or -1.
+func (p *proc) metric(sample string) float64 {
+	_, body := p.adminGet("/metrics")
+	for _, line := range strings.Split(body, "\n") {
+		if v, ok := strings.CutPrefix(line, sample+" "); ok {
+			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if err == nil {
+				return f
+			}
+		}
+	}
+	return -1
+}
+
+// waitDrained polls /metrics until the inbox is empty and at least done
+// items were finished. It is a liveness deadline, not a speed check.
+func (p *proc) waitDrained(done int) {
+	p.t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		if p.metric("coursebot_inbox_depth") == 0 && p.metric(`coursebot_inbox_items_total{result="done"}`) >= float64(done) {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	_, m := p.adminGet("/metrics")
+	p.t.Fatalf("inbox not drained:\n%s\n%s", grepLines(m, "inbox"), tail(p.logs.String(), 3000))
+}
+
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+func (p *proc) kill9() {
+	p.t.Helper()
+	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		p.t.Fatal(err)
+	}
+	_ = p.wait(30 * time.Second)
+}
+
+func (p *proc) term() error {
+	p.t.Helper()
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		p.t.Fatal(err)
+	}
+	return p.wait(60 * time.Second)
+}
+
+func firstQuestion(t *testing.T) string {
+	c, err := lessons.LoadBuiltin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	replies, err := lessons.PreviewReplies(c, "4-4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range replies {
+		for _, b := range r.Blocks {
+			if b.Question != nil {
+				return b.Question.ID
+			}
+		}
+	}
+	t.Fatal("lesson 4-4 has no question")
+	return ""
+}
+
+func slackCommandBody(user, command string) string {
+	return url.Values{"command": {"/" + command}, "user_id": {user}, "user_name": {strings.ToLower(user)},
+		"channel_id": {"D" + user}, "team_id": {"T1"}, "text": {""}}.Encode()
+}
+
+func slackAnswerBody(user, question, text, view string) string {
+	meta, _ := json.Marshal(map[string]string{"l": "4-4", "q": question})
+	payload, _ := json.Marshal(map[string]any{
+		"type": "view_submission", "user": map[string]any{"id": user},
+		"view": map[string]any{"id": view, "hash": "h", "private_metadata": string(meta),
+			"state": map[string]any{"values": map[string]any{"answer": map[string]any{"text": map[string]any{"type": "plain_text_input", "value": text}}}}},
+	})
+	return url.Values{"payload": {string(payload)}}.Encode()
+}
+
+// TestServeBinaryKill9AfterAck: each answer is acknowledged (200) and the
+// process is killed with SIGKILL at a random point within 2 ms after the
+// 200; after a restart every acknowledged answer is saved and no message
+// was posted twice. COURSEBOT_KILL_N=100 runs the full hundred.
+func TestServeBinaryKill9AfterAck(t *testing.T) {
+	n := killCount(t, 8)
+	api := newWireSlack(t)
+	dir := t.TempDir()
+	cfg := slackOnlyConfig(t, dir, api.apiURL(), "")
+	q := firstQuestion(t)
+	user := func(i int) string { return fmt.Sprintf("UK%03d", i) }
+
+	p := startBinary(t, "--config", cfg)
+	e := &serveEnv{t: t, base: p.base}
+	for i := range n {
+		if code, body := e.slackPost("/slack/commands", slackCommandBody(user(i), "start-4-4")); code != 200 {
+			t.Fatalf("start %d: HTTP %d %s", i, code, body)
+		}
+	}
+	p.waitDrained(n)
+	if err := p.term(); err != nil {
+		t.Fatalf("stop after the starts: %v", err)
+	}
+
+	var acked []int
+	for i := range n {
+		p = startBinary(t, "--config", cfg)
+		e = &serveEnv{t: t, base: p.base}
+		code, _ := e.slackPost("/slack/interactions", slackAnswerBody(user(i), q, "answer "+user(i), "VK"+user(i)))
+		if code == 200 {
+			acked = append(acked, i)
+		}
+		time.Sleep(time.Duration(rand.IntN(2000)) * time.Microsecond) // a random kill point, not a wait for a result
+		p.kill9()
+	}
+
+	p = startBinary(t, "--config", cfg)
+	p.waitDrained(0)
+	if err := p.term(); err != nil {
+		t.Fatalf("final stop: %v", err)
+	}
+	db, err := store.Open(filepath.Join(dir, "coursebot.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	lost := 0
+	for _, i := range acked {
+		pr, err := db.Progress(context.Background(), "slack:"+user(i), "4-4")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pr.Answers[q].Text != "answer "+user(i) {
+			lost++
+			t.Errorf("%s's acknowledged answer was lost (saved %q)", user(i), pr.Answers[q].Text)
+		}
+	}
+	for i := range n {
+		if r := api.lessonRoots("D" + user(i)); r != 1 {
+			t.Errorf("%s has %d lesson threads, want 1", user(i), r)
+		}
+	}
+	doubled, posts := api.doubled()
+	if len(doubled) > 0 {
+		t.Errorf("messages posted twice: %v", doubled)
+	}
+	if items, err := db.InboxItems(context.Background()); err != nil || len(items) != 0 {
+		t.Errorf("inbox after the final run: %d items, %v", len(items), err)
+	}
+	t.Logf("kill -9 after the ack: %d answers, %d acknowledged, %d lost, %d doubled (%d posts in all)", n, len(acked), lost, len(doubled), posts)
+	if len(acked) != n {
+		t.Errorf("%d of %d answers were not acknowledged", n-len(acked), n)
+	}
+}

@@ -1,0 +1,156 @@
+package delivery
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+)
+
+// recorder is a Processor that records the items it got, in order, and can
+// be held.
+type recorder struct {
+	mu   sync.Mutex
+	got  []Item
+	hold chan struct{}
+}
+
+func (r *recorder) Process(ctx context.Context, it Item) error {
+	if r.hold != nil {
+		select {
+		case <-r.hold:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	k, _ := KeyFrom(ctx)
+	if k.ID() != it.Key() || k.Repeat() != it.Recovered {
+		return errors.New("wrong idempotency key in the context")
+	}
+	r.mu.Lock()
+	r.got = append(r.got, it)
+	r.mu.Unlock()
+	return nil
+}
+
+func (r *recorder) items() []Item {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]Item(nil), r.got...)
+}
+
+func TestInboxAcceptLimitDuplicateAndDone(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		st := NewMemStore()
+		q := NewQueue(QueueOptions{Workers: 2})
+		in := NewInbox(InboxOptions{Store: st, Queue: q, Limit: 3})
+		rec := &recorder{hold: make(chan struct{})}
+		in.Register("test", rec)
+		ctx := context.Background()
+		for i, l := range []string{"a", "a", "b"} {
+			if err := in.Accept(ctx, Item{Kind: "test/x", Learner: l, Payload: []byte{byte(i)}, Dedup: string(rune('0' + i))}); err != nil {
+				t.Fatalf("accept %d: %v", i, err)
+			}
+		}
+		if err := in.Accept(ctx, Item{Kind: "test/x", Learner: "c"}); !errors.Is(err, ErrBusy) {
+			t.Fatalf("past the limit: %v, want ErrBusy", err)
+		}
+		if items, _ := st.InboxItems(ctx); len(items) != 3 {
+			t.Fatalf("the refused item was stored: %d items", len(items))
+		}
+		synctest.Wait()
+		if s := in.Stats(); s.Depth != 3 {
+			t.Errorf("depth %d, want 3", s.Depth)
+		}
+		time.Sleep(5 * time.Second)
+		if s := in.Stats(); s.OldestAge != 5*time.Second {
+			t.Errorf("oldest age %v, want 5s", s.OldestAge)
+		}
+		close(rec.hold)
+		synctest.Wait()
+		if err := in.Accept(ctx, Item{Kind: "test/x", Learner: "a", Dedup: "0"}); !errors.Is(err, ErrDuplicate) {
+			t.Errorf("a repeated dedup id: %v, want ErrDuplicate", err)
+		}
+		got := rec.items()
+		if len(got) != 3 {
+			t.Fatalf("processed %d items, want 3", len(got))
+		}
+		var order []byte
+		for _, it := range got {
+			if it.Learner == "a" {
+				order = append(order, it.Payload[0])
+			}
+		}
+		if string(order) != "\x00\x01" {
+			t.Errorf("learner a's items ran out of order: %v", order)
+		}
+		if items, _ := st.InboxItems(ctx); len(items) != 0 {
+			t.Errorf("%d items left after their work", len(items))
+		}
+		if s := in.Stats(); s.Depth != 0 || s.Done != 3 || s.Failed != 0 || s.OldestAge != 0 {
+			t.Errorf("stats after the work: %+v", s)
+		}
+		q.Close(time.Second)
+	})
+}
+
+func TestInboxShutdownLeavesUnfinishedItemsAndRecoverRunsThem(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		st := NewMemStore()
+		ctx := context.Background()
+		q := NewQueue(QueueOptions{Workers: 1})
+		in := NewInbox(InboxOptions{Store: st, Queue: q})
+		stuck := &recorder{hold: make(chan struct{})} // never released
+		in.Register("test", stuck)
+		for _, l := range []string{"a", "b", "a"} {
+			if err := in.Accept(ctx, Item{Kind: "test/x", Learner: l}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		synctest.Wait()
+		q.Close(time.Second) // the running item is cancelled, the rest never start
+		if items, _ := st.InboxItems(ctx); len(items) != 3 {
+			t.Fatalf("%d items left after shutdown, want all 3", len(items))
+		}
+
+		q2 := NewQueue(QueueOptions{})
+		in2 := NewInbox(InboxOptions{Store: st, Queue: q2})
+		rec := &recorder{}
+		in2.Register("test", rec)
+		n, err := in2.Recover(ctx)
+		if err != nil || n != 3 {
+			t.Fatalf("recover: %d %v", n, err)
+		}
+		synctest.Wait()
+		got := rec.items()
+		if len(got) != 3 || !got[0].Recovered {
+			t.Fatalf("after recovery processed %+v", got)
+		}
+		if items, _ := st.InboxItems(ctx); len(items) != 0 {
+			t.Errorf("%d items left after recovery", len(items))
+		}
+		q2.Close(time.Second)
+	})
+}
+
+func TestInboxRemovesAnItemWhoseProcessorPanics(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		st := NewMemStore()
+		q := NewQueue(QueueOptions{})
+		in := NewInbox(InboxOptions{Store: st, Queue: q})
+		in.Register("test", ProcessorFunc(func(context.Context, Item) error { panic("poison") }))
+		if err := in.Accept(context.Background(), Item{Kind: "test/x", Learner: "a"}); err != nil {
+			t.Fatal(err)
+		}
+		synctest.Wait()
+		if s := in.Stats(); s.Failed != 1 || s.Depth != 0 {
+			t.Errorf("stats %+v, want one failed, none left", s)
+		}
+		if items, _ := st.InboxItems(context.Background()); len(items) != 0 {
+			t.Errorf("the poisonous item stayed")
+		}
+		q.Close(time.Second)
+	})
+}
