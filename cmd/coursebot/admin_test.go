@@ -56,6 +56,7 @@ func TestBackupWhileServing(t *testing.T) {
 	e := startServe(t, "")
 	e.takeLesson("U1", "an answer")
 	e.waitMetric(`coursebot_lesson_completions_total{lesson="4-4"} 1`)
+	e.waitMetric(`coursebot_inbox_depth 0`) // the last step's writes are committed with its item
 	dbPath := filepath.Join(e.dir, "coursebot.db")
 	adminAddr := strings.TrimPrefix(e.admin, "http://")
 
