@@ -4,7 +4,7 @@
 #          -v $PWD/config.yaml:/etc/coursebot/config.yaml:ro -e SLACK_BOT_TOKEN ... coursebot
 # See docs/operations.md: one replica per database file, backups, upgrades.
 
-FROM golang:1.26 AS build
+FROM golang:1.26.10 AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download

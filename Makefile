@@ -8,7 +8,16 @@ DB        ?= coursebot.db
 BENCHTIME ?= 2000x
 FUZZTIME  ?= 10s
 
-.PHONY: help build run test lint bench fuzz-short clean
+# Tools, built from the module proxy at pinned versions into build/ (cached:
+# delete build/ to rebuild). Bump a version here and the next run rebuilds.
+BUILD               := build
+GOVULNCHECK_VERSION := v1.9.0
+VULNDB_VERSION      := v0.0.0-20261105234957-e22db6528018
+GOVULNCHECK         := $(BUILD)/tools/govulncheck@$(GOVULNCHECK_VERSION)/govulncheck
+INDEXDB             := $(BUILD)/tools/indexdb@$(VULNDB_VERSION)/indexdb
+VULNDB              := $(BUILD)/vulndb@$(VULNDB_VERSION)
+
+.PHONY: help build run test lint vuln bench fuzz-short clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-11s %s\n", $$1, $$2}'
@@ -27,6 +36,29 @@ lint: ## gofmt must list nothing, then go vet
 	if [ -n "$$files" ]; then echo "gofmt needed on:"; echo "$$files"; exit 1; fi
 	$(GO) vet ./...
 
+# The scan reads the standard library of the toolchain go.mod pins (fetched
+# from the module proxy when the installed Go is older), unless GOTOOLCHAIN
+# is set in the environment.
+vuln: $(GOVULNCHECK) $(VULNDB)/index/db.json ## govulncheck offline, against golang.org/x/vulndb's OSV data from the module proxy
+	GOTOOLCHAIN=$${GOTOOLCHAIN:-auto} $(GOVULNCHECK) -db file://$(abspath $(VULNDB)) ./...
+
+$(GOVULNCHECK):
+	GOBIN=$(abspath $(dir $@)) $(GO) install golang.org/x/vuln/cmd/govulncheck@$(GOVULNCHECK_VERSION)
+
+$(INDEXDB):
+	GOBIN=$(abspath $(dir $@)) $(GO) install golang.org/x/vulndb/cmd/indexdb@$(VULNDB_VERSION)
+
+# The vulnerability database, indexed from the data/osv directory of the
+# golang.org/x/vulndb module (fetched through the module proxy like any
+# module: no other network access is needed).
+$(VULNDB)/index/db.json: | $(INDEXDB)
+	@dir="$$($(GO) mod download -json golang.org/x/vulndb@$(VULNDB_VERSION) | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$$/\1/p')"; \
+	if [ ! -d "$$dir/data/osv" ]; then echo "vuln: no data/osv in golang.org/x/vulndb@$(VULNDB_VERSION)"; exit 1; fi; \
+	rm -rf $(VULNDB).tmp; \
+	echo "indexing $$dir/data/osv into $(VULNDB)"; \
+	$(INDEXDB) -vulns "$$dir/data/osv" -out $(VULNDB).tmp; \
+	rm -rf $(VULNDB); mv $(VULNDB).tmp $(VULNDB)
+
 bench: ## run the benchmarks one package at a time (BENCHTIME, default 2000x) and print the summary table
 	$(GO) test -p 1 -run '^$$' -bench . -benchtime=$(BENCHTIME) ./... | $(GO) run ./cmd/benchtable
 
@@ -40,6 +72,6 @@ fuzz-short: ## run every Fuzz target for FUZZTIME (default 10s) each
 	  done; \
 	done
 
-clean: ## remove build output and the test cache
-	rm -rf bin
+clean: ## remove build output, the cached tools and vulnerability database, and the test cache
+	rm -rf bin $(BUILD)
 	$(GO) clean -testcache
