@@ -9,6 +9,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/coursebot/coursebot"
 )
 
 // Schedule buckets:
@@ -28,64 +30,25 @@ var (
 	bucketDeliveries = []byte("deliveries")
 )
 
-// Schedule kinds.
-const (
-	KindReminder = "reminder" // a lead's reminder to a cohort
-	KindNudge    = "nudge"    // the course's nudge check
-	KindReview   = "review"   // the spaced-review check (missed quiz questions)
+// Temporary aliases while consumers move to the domain package.
+type (
+	Schedule = coursebot.Schedule
+	Run      = coursebot.Run
+	Delivery = coursebot.Delivery
 )
 
-// Schedule is a persisted recurring job.
-type Schedule struct {
-	ID       string `json:"id"`
-	Kind     string `json:"kind"`
-	Cohort   string `json:"cohort,omitempty"`
-	Spec     string `json:"spec"`            // cron spec, without CRON_TZ
-	Human    string `json:"human,omitempty"` // what the lead typed
-	Timezone string `json:"timezone"`        // IANA zone the spec is read in
-	Text     string `json:"text,omitempty"`
-	Digest   bool   `json:"digest,omitempty"`
-	// Lesson is the lesson a nudge schedule is about.
-	Lesson    string    `json:"lesson,omitempty"`
-	CreatedBy string    `json:"created_by,omitempty"`
-	Created   time.Time `json:"created"`
-	// Last is the latest fire time claimed (run or skipped); zero = none yet.
-	Last time.Time `json:"last,omitzero"`
-}
-
-// Run is one firing of a schedule.
-type Run struct {
-	Schedule   string    `json:"schedule"`
-	At         time.Time `json:"at"` // the scheduled time
-	Claimed    time.Time `json:"claimed"`
-	CatchUp    bool      `json:"catch_up,omitempty"`
-	Recipients []string  `json:"recipients"` // learner keys or "channel:platform:id"
-	Done       bool      `json:"done,omitempty"`
-	Finished   time.Time `json:"finished,omitzero"`
-}
-
-// Key is the run's key in the runs bucket.
-func (r Run) Key() string { return runKey(r.Schedule, r.At) }
-
-func runKey(id string, at time.Time) string {
-	return id + sep + at.UTC().Format(time.RFC3339)
-}
-
-// Delivery statuses.
+// Schedule kinds and delivery statuses, as in the domain package.
 const (
-	DeliverySent    = "sent"
-	DeliveryFailed  = "failed"  // permanently: reported to the lead
-	DeliverySkipped = "skipped" // no longer eligible when its turn came
+	KindReminder    = coursebot.KindReminder
+	KindNudge       = coursebot.KindNudge
+	KindReview      = coursebot.KindReview
+	DeliverySent    = coursebot.DeliverySent
+	DeliveryFailed  = coursebot.DeliveryFailed
+	DeliverySkipped = coursebot.DeliverySkipped
 )
 
-// Delivery is the outcome for one recipient of a run.
-type Delivery struct {
-	Recipient string    `json:"recipient"`
-	Status    string    `json:"status"`
-	Err       string    `json:"err,omitempty"`
-	Attempts  int       `json:"attempts,omitempty"`
-	At        time.Time `json:"at"`
-}
+// runKey is Run.Key for a run not built yet.
+func runKey(id string, at time.Time) string { return Run{Schedule: id, At: at}.Key() }
 
 // PutSchedule stores s, assigning an ID ("r1", "r2", ...) when it has none.
 func (db *DB) PutSchedule(ctx context.Context, s Schedule) (Schedule, error) {

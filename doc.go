@@ -1,0 +1,6 @@
+// Package coursebot holds the domain types every other package shares:
+// cohorts and their members (cohort.go), schedules, runs and deliveries
+// (schedule.go) and the domain's errors (errors.go). It imports nothing but
+// the standard library; store/ persists these types in bbolt, and each
+// consumer (cohorts/, scheduler/) declares the few store methods it uses.
+package coursebot
