@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/scheduler"
@@ -163,7 +164,7 @@ func (f *fixture) snapshot(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ms [][]store.Member
+	var ms [][]coursebot.Member
 	for _, c := range cs {
 		m, _ := f.db.Members(ctx, c.Name)
 		ms = append(ms, m)

@@ -8,9 +8,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/lessons"
-	"github.com/coursebot/coursebot/store"
 )
 
 // The /cohort command: listing, creating, naming leads, binding a
@@ -120,7 +120,7 @@ func (h *Handler) create(ctx context.Context, who bot.Learner, args []string) ([
 	if !nameRE.MatchString(name) {
 		return nil, refuse("%q is not a cohort name: use lowercase letters, digits, - and _ (up to 40), for example spring-2026.", args[0])
 	}
-	c := store.Cohort{Name: name, Timezone: h.o.DefaultTimezone, Created: h.o.Now(), CreatedBy: who.Key()}
+	c := coursebot.Cohort{Name: name, Timezone: h.o.DefaultTimezone, Created: h.o.Now(), CreatedBy: who.Key()}
 	for _, a := range args[1:] {
 		if strings.Contains(a, "/") || strings.EqualFold(a, "UTC") {
 			if _, err := time.LoadLocation(a); err != nil || strings.EqualFold(a, "local") {
@@ -142,7 +142,7 @@ func (h *Handler) create(ctx context.Context, who bot.Learner, args []string) ([
 		}
 		c.Code = code
 		err = h.o.Store.CreateCohort(ctx, c)
-		if errors.Is(err, store.ErrExists) {
+		if errors.Is(err, coursebot.ErrExists) {
 			if _, ok, _ := h.o.Store.Cohort(ctx, name); ok {
 				return nil, refuse("Cohort %s exists already.", name)
 			}
@@ -193,7 +193,7 @@ func (h *Handler) addLead(ctx context.Context, who bot.Learner, args []string) (
 	if c.IsLead(l.Key()) {
 		return []bot.Reply{notice(fmt.Sprintf("%s already leads %s.", l.Key(), c.Name))}, nil
 	}
-	if _, err := h.o.Store.UpdateCohort(ctx, c.Name, func(c *store.Cohort) error {
+	if _, err := h.o.Store.UpdateCohort(ctx, c.Name, func(c *coursebot.Cohort) error {
 		if !c.IsLead(l.Key()) {
 			c.Leads = append(c.Leads, l.Key())
 		}
@@ -223,7 +223,7 @@ func (h *Handler) bind(ctx context.Context, who bot.Learner, args []string) ([]b
 			}
 		}
 	}
-	if _, err := h.o.Store.UpdateCohort(ctx, c.Name, func(c *store.Cohort) error { c.Channel = ch; return nil }); err != nil {
+	if _, err := h.o.Store.UpdateCohort(ctx, c.Name, func(c *coursebot.Cohort) error { c.Channel = ch; return nil }); err != nil {
 		return nil, err
 	}
 	if ch == "" {
@@ -242,7 +242,7 @@ func (h *Handler) join(ctx context.Context, who bot.Learner, args []string) ([]b
 		}
 		for _, c := range all {
 			if c.Code == code {
-				added, err := h.o.Store.AddMember(ctx, store.Member{Cohort: c.Name, Learner: who.Key(), Joined: h.o.Now(), Answers: h.o.ShareAnswers})
+				added, err := h.o.Store.AddMember(ctx, coursebot.Member{Cohort: c.Name, Learner: who.Key(), Joined: h.o.Now(), Answers: h.o.ShareAnswers})
 				if err != nil {
 					return nil, err
 				}
@@ -354,7 +354,7 @@ func orNone(s string) string {
 	return s
 }
 
-func (h *Handler) loc(c store.Cohort) *time.Location {
+func (h *Handler) loc(c coursebot.Cohort) *time.Location {
 	if l, err := time.LoadLocation(c.Timezone); err == nil {
 		return l
 	}

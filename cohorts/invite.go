@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
-	"github.com/coursebot/coursebot/store"
 )
 
 // Consent. A lead naming someone (/cohort join NAME @user) makes an
@@ -25,7 +25,7 @@ const (
 
 // seen says what the leads of c see of a member, in the second person.
 // answers is whether this member's free-text answers are shared.
-func (h *Handler) seen(c store.Cohort, answers bool) string {
+func (h *Handler) seen(c coursebot.Cohort, answers bool) string {
 	leads := "its leads"
 	if len(c.Leads) > 0 {
 		leads = "its leads (" + strings.Join(c.Leads, ", ") + ")"
@@ -41,7 +41,7 @@ func (h *Handler) seen(c store.Cohort, answers bool) string {
 
 // invite is a lead's /cohort join NAME @user: an invitation, never a
 // membership.
-func (h *Handler) invite(ctx context.Context, who bot.Learner, c store.Cohort, l bot.Learner) ([]bot.Reply, error) {
+func (h *Handler) invite(ctx context.Context, who bot.Learner, c coursebot.Cohort, l bot.Learner) ([]bot.Reply, error) {
 	m, ok, err := h.o.Store.Membership(ctx, c.Name, l.Key())
 	if err != nil {
 		return nil, err
@@ -53,7 +53,7 @@ func (h *Handler) invite(ctx context.Context, who bot.Learner, c store.Cohort, l
 		return []bot.Reply{notice(fmt.Sprintf("%s is invited to cohort %s already; they have not accepted yet.", l.Key(), c.Name))}, nil
 	}
 	now := h.o.Now()
-	inv := store.Member{Cohort: c.Name, Learner: l.Key(), AddedBy: who.Key(), Pending: true, Invited: now, Answers: h.o.ShareAnswers}
+	inv := coursebot.Member{Cohort: c.Name, Learner: l.Key(), AddedBy: who.Key(), Pending: true, Invited: now, Answers: h.o.ShareAnswers}
 	if _, err := h.o.Store.AddMember(ctx, inv); err != nil {
 		return nil, err
 	}
@@ -69,7 +69,7 @@ func (h *Handler) invite(ctx context.Context, who bot.Learner, c store.Cohort, l
 }
 
 // sendInvitation sends the invitation card to l; false if it could not.
-func (h *Handler) sendInvitation(ctx context.Context, from bot.Learner, c store.Cohort, l bot.Learner, answers bool) bool {
+func (h *Handler) sendInvitation(ctx context.Context, from bot.Learner, c coursebot.Cohort, l bot.Learner, answers bool) bool {
 	dm := h.o.DMs[l.Platform]
 	if dm == nil {
 		return false
@@ -93,15 +93,15 @@ func (h *Handler) sendInvitation(ctx context.Context, from bot.Learner, c store.
 
 // pendingNamed finds who's invitation to the named cohort, or their only
 // one when name is "".
-func (h *Handler) pendingNamed(ctx context.Context, who bot.Learner, name, verb string) (store.Member, error) {
+func (h *Handler) pendingNamed(ctx context.Context, who bot.Learner, name, verb string) (coursebot.Member, error) {
 	invs, err := h.o.Store.Invitations(ctx, who.Key())
 	if err != nil {
-		return store.Member{}, err
+		return coursebot.Member{}, err
 	}
 	if name == "" {
 		switch len(invs) {
 		case 0:
-			return store.Member{}, refuse("You have no invitation to a cohort.")
+			return coursebot.Member{}, refuse("You have no invitation to a cohort.")
 		case 1:
 			return invs[0], nil
 		}
@@ -109,7 +109,7 @@ func (h *Handler) pendingNamed(ctx context.Context, who bot.Learner, name, verb 
 		for _, i := range invs {
 			names = append(names, i.Cohort)
 		}
-		return store.Member{}, refuse("You are invited to %s: name one, for example `/%s %s %s`.", strings.Join(names, ", "), h.o.Command, verb, names[0])
+		return coursebot.Member{}, refuse("You are invited to %s: name one, for example `/%s %s %s`.", strings.Join(names, ", "), h.o.Command, verb, names[0])
 	}
 	name = strings.ToLower(name)
 	for _, i := range invs {
@@ -120,11 +120,11 @@ func (h *Handler) pendingNamed(ctx context.Context, who bot.Learner, name, verb 
 	if cs, err := h.o.Store.LearnerCohorts(ctx, who.Key()); err == nil {
 		for _, c := range cs {
 			if c == name {
-				return store.Member{}, refuse("You are already in cohort %s.", name)
+				return coursebot.Member{}, refuse("You are already in cohort %s.", name)
 			}
 		}
 	}
-	return store.Member{}, refuse("You have no invitation to cohort %q.", name)
+	return coursebot.Member{}, refuse("You have no invitation to cohort %q.", name)
 }
 
 // accept is /cohort accept [NAME] and the Accept button.

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
-	"github.com/coursebot/coursebot/store"
 )
 
 // Learners' control over capstone nudges: /nudges on|off and the
@@ -23,7 +23,7 @@ func (h *Handler) nudges(ctx context.Context, who bot.Learner, arg string) ([]bo
 	default:
 		return nil, refuse("Usage: /%s off (no more reminders about unfinished lessons) or /%s on.", h.o.NudgesCommand, h.o.NudgesCommand)
 	}
-	if _, err := h.o.Store.UpdateNudgeState(ctx, who.Key(), func(st *store.NudgeState) {
+	if _, err := h.o.Store.UpdateNudgeState(ctx, who.Key(), func(st *coursebot.NudgeState) {
 		st.OptOut = off
 		if !off {
 			st.SnoozeUntil = time.Time{}
@@ -44,7 +44,7 @@ func (h *Handler) snooze(ctx context.Context, who bot.Learner, a bot.Action) ([]
 	}
 	hours = min(hours, 30*24)
 	until := h.o.Now().Add(time.Duration(hours) * time.Hour)
-	if _, err := h.o.Store.UpdateNudgeState(ctx, who.Key(), func(st *store.NudgeState) { st.SnoozeUntil = until }); err != nil {
+	if _, err := h.o.Store.UpdateNudgeState(ctx, who.Key(), func(st *coursebot.NudgeState) { st.SnoozeUntil = until }); err != nil {
 		return nil, err
 	}
 	return []bot.Reply{notice(fmt.Sprintf("Snoozed: no reminders before %s (UTC). /%s off stops them altogether.", until.UTC().Format("Mon 2 Jan 15:04"), h.o.NudgesCommand))}, nil

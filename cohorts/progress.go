@@ -10,10 +10,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/bot/markup"
 	"github.com/coursebot/coursebot/lessons"
-	"github.com/coursebot/coursebot/store"
 )
 
 // Row is one member's line of a cohort's progress table.
@@ -59,7 +59,7 @@ func (c Cell) String() string {
 
 // Table is a cohort's progress: members x installed lessons.
 type Table struct {
-	Cohort  store.Cohort
+	Cohort  coursebot.Cohort
 	Lessons []string // lesson ids in course order
 	Rows    []Row
 	At      time.Time
@@ -72,7 +72,7 @@ func (h *Handler) Progress(ctx context.Context, cohort string) (Table, error) {
 		return Table{}, err
 	}
 	if !ok {
-		return Table{}, fmt.Errorf("cohort %q: %w", cohort, store.ErrNotFound)
+		return Table{}, fmt.Errorf("cohort %q: %w", cohort, coursebot.ErrNotFound)
 	}
 	course := h.o.Course()
 	t := Table{Cohort: c, At: h.o.Now()}

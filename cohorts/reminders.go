@@ -8,9 +8,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/scheduler"
-	"github.com/coursebot/coursebot/store"
 )
 
 // Leads' recurring reminders: /cohort remind, reminders and cancel. The
@@ -55,8 +55,8 @@ func (h *Handler) remind(ctx context.Context, who bot.Learner, rest string) ([]b
 	if len([]rune(text)) > 2000 {
 		return nil, refuse("The reminder text is %d characters; keep it under 2000. Nothing was scheduled.", len([]rune(text)))
 	}
-	s, err := h.o.Store.PutSchedule(ctx, store.Schedule{
-		Kind: store.KindReminder, Cohort: c.Name, Spec: spec.Cron, Human: strings.Join(words, " "), Timezone: spec.Location.String(),
+	s, err := h.o.Store.PutSchedule(ctx, coursebot.Schedule{
+		Kind: coursebot.KindReminder, Cohort: c.Name, Spec: spec.Cron, Human: strings.Join(words, " "), Timezone: spec.Location.String(),
 		Text: text, Digest: digest, CreatedBy: who.Key(), Created: now,
 	})
 	if err != nil {
@@ -78,14 +78,14 @@ func (h *Handler) remind(ctx context.Context, who bot.Learner, rest string) ([]b
 	return []bot.Reply{titled("Reminder scheduled", b.String())}, nil
 }
 
-func (h *Handler) cohortSchedules(ctx context.Context, cohort string) ([]store.Schedule, error) {
+func (h *Handler) cohortSchedules(ctx context.Context, cohort string) ([]coursebot.Schedule, error) {
 	all, err := h.o.Store.Schedules(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var out []store.Schedule
+	var out []coursebot.Schedule
 	for _, s := range all {
-		if s.Kind == store.KindReminder && s.Cohort == cohort {
+		if s.Kind == coursebot.KindReminder && s.Cohort == cohort {
 			out = append(out, s)
 		}
 	}

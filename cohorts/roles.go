@@ -5,8 +5,8 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
-	"github.com/coursebot/coursebot/store"
 )
 
 // Roles: who is an admin, a lead or a member of a cohort, and the
@@ -36,7 +36,7 @@ func (h *Handler) isAdmin(who bot.Learner) bool {
 }
 
 // role of who in cohort c.
-func (h *Handler) role(ctx context.Context, who bot.Learner, c store.Cohort) (Role, error) {
+func (h *Handler) role(ctx context.Context, who bot.Learner, c coursebot.Cohort) (Role, error) {
 	if h.isAdmin(who) {
 		return RoleAdmin, nil
 	}
@@ -56,7 +56,7 @@ func (h *Handler) role(ctx context.Context, who bot.Learner, c store.Cohort) (Ro
 }
 
 // leadOf loads the named cohort and checks that who leads it (or is an admin).
-func (h *Handler) leadOf(ctx context.Context, who bot.Learner, name, what string) (store.Cohort, Role, error) {
+func (h *Handler) leadOf(ctx context.Context, who bot.Learner, name, what string) (coursebot.Cohort, Role, error) {
 	c, err := h.cohortNamed(ctx, name)
 	if err != nil {
 		return c, RoleNone, err
@@ -73,13 +73,13 @@ func (h *Handler) leadOf(ctx context.Context, who bot.Learner, name, what string
 
 var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,39}$`)
 
-func (h *Handler) cohortNamed(ctx context.Context, name string) (store.Cohort, error) {
+func (h *Handler) cohortNamed(ctx context.Context, name string) (coursebot.Cohort, error) {
 	if name == "" {
-		return store.Cohort{}, refuse("Which cohort? Name it: /%s ... NAME.", h.o.Command)
+		return coursebot.Cohort{}, refuse("Which cohort? Name it: /%s ... NAME.", h.o.Command)
 	}
 	name = strings.ToLower(name)
 	if !nameRE.MatchString(name) {
-		return store.Cohort{}, refuse("%q is not a cohort name (lowercase letters, digits, - and _, up to 40).", name)
+		return coursebot.Cohort{}, refuse("%q is not a cohort name (lowercase letters, digits, - and _, up to 40).", name)
 	}
 	c, ok, err := h.o.Store.Cohort(ctx, name)
 	if err != nil {
