@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/store"
@@ -151,7 +152,7 @@ const (
 // limit, messages lost and duplicated, 429s received; ns/op is the time per
 // message. Each sub-benchmark runs its fan-out once, whatever b.N.
 func BenchmarkFanOut(b *testing.B) {
-	for _, kind := range []string{store.KindReminder, store.KindNudge} {
+	for _, kind := range []string{coursebot.KindReminder, coursebot.KindNudge} {
 		for _, killed := range []bool{false, true} {
 			b.Run(fmt.Sprintf("%s/killed=%v", kind, killed), func(b *testing.B) {
 				// One fan-out of 10,000 messages whatever b.N is (make
@@ -176,13 +177,13 @@ func benchFanOut(b *testing.B, kind string, killed bool) {
 	les := course.Lessons["4-4"]
 	var want []string
 	switch kind {
-	case store.KindReminder:
+	case coursebot.KindReminder:
 		addCohortFast(b, db, benchLearners, start)
 		addReminder(b, db, "big", "every monday 12:00", "UTC", start)
 		for i := range benchLearners {
 			want = append(want, memberKey(i))
 		}
-	case store.KindNudge:
+	case coursebot.KindNudge:
 		old := start.Add(-100 * time.Hour)
 		parallel(b, benchLearners, func(i int) error {
 			_, _, err := db.UpdateProgress(ctx, memberKey(i), "4-4", func(_ *lessons.LearnerRecord, p *lessons.Progress) error {
@@ -209,7 +210,7 @@ func benchFanOut(b *testing.B, kind string, killed bool) {
 			Store: db, Course: func() *lessons.Course { return course },
 			Senders: map[string]bot.Sender{"test": sender}, Channels: map[string]ChannelSender{"test": sender},
 			Now: now, Log: quietLog(), CatchUp: true,
-			Nudges: NudgeOptions{Enabled: kind == store.KindNudge, Lesson: "4-4", After: 72 * time.Hour, Max: 3, Check: "0 12 * * *", Zone: "UTC"},
+			Nudges: NudgeOptions{Enabled: kind == coursebot.KindNudge, Lesson: "4-4", After: 72 * time.Hour, Max: 3, Check: "0 12 * * *", Zone: "UTC"},
 			Rates:  map[string]Rate{"test": {PerSecond: benchRate, Burst: 50}},
 			Sleep:  realSleep, Workers: 32, MaxAttempts: 5, Backoff: 50 * time.Millisecond,
 		})
@@ -218,10 +219,10 @@ func benchFanOut(b *testing.B, kind string, killed bool) {
 		}
 		return s
 	}
-	if kind == store.KindNudge {
+	if kind == coursebot.KindNudge {
 		// The nudge schedule is created at the first start; have it
 		// exist since before the check time, as in a running bot.
-		if _, err := db.PutSchedule(ctx, store.Schedule{ID: NudgeScheduleID("4-4"), Kind: store.KindNudge, Spec: "0 12 * * *", Timezone: "UTC", Lesson: "4-4", Created: start}); err != nil {
+		if _, err := db.PutSchedule(ctx, coursebot.Schedule{ID: NudgeScheduleID("4-4"), Kind: coursebot.KindNudge, Spec: "0 12 * * *", Timezone: "UTC", Lesson: "4-4", Created: start}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -297,11 +298,11 @@ func realSleep(ctx context.Context, d time.Duration) error {
 // members, concurrently so bbolt batches the commits.
 func addCohortFast(b *testing.B, db *store.DB, n int, now time.Time) {
 	ctx := context.Background()
-	if err := db.CreateCohort(ctx, store.Cohort{Name: "big", Code: "big", Timezone: "UTC", Leads: []string{"test:lead"}, Created: now}); err != nil {
+	if err := db.CreateCohort(ctx, coursebot.Cohort{Name: "big", Code: "big", Timezone: "UTC", Leads: []string{"test:lead"}, Created: now}); err != nil {
 		b.Fatal(err)
 	}
 	parallel(b, n, func(i int) error {
-		_, err := db.AddMember(ctx, store.Member{Cohort: "big", Learner: memberKey(i), Joined: now})
+		_, err := db.AddMember(ctx, coursebot.Member{Cohort: "big", Learner: memberKey(i), Joined: now})
 		return err
 	})
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/store"
@@ -193,10 +194,10 @@ func newSched(t testing.TB, db *store.DB, clock *fakeClock, rec *recorder, mod f
 
 // addCohort stores a cohort (with channel test:C1 when withChannel) and
 // members test:m000.., and a reminder schedule.
-func addCohort(t testing.TB, db *store.DB, name string, withChannel bool, members int, now time.Time) store.Cohort {
+func addCohort(t testing.TB, db *store.DB, name string, withChannel bool, members int, now time.Time) coursebot.Cohort {
 	t.Helper()
 	ctx := context.Background()
-	c := store.Cohort{Name: name, Code: "code-" + name, Timezone: "UTC", Leads: []string{"test:lead-" + name}, Created: now}
+	c := coursebot.Cohort{Name: name, Code: "code-" + name, Timezone: "UTC", Leads: []string{"test:lead-" + name}, Created: now}
 	if withChannel {
 		c.Channel = "test:C1"
 	}
@@ -204,7 +205,7 @@ func addCohort(t testing.TB, db *store.DB, name string, withChannel bool, member
 		t.Fatal(err)
 	}
 	for i := range members {
-		if _, err := db.AddMember(ctx, store.Member{Cohort: name, Learner: memberKey(i), Joined: now}); err != nil {
+		if _, err := db.AddMember(ctx, coursebot.Member{Cohort: name, Learner: memberKey(i), Joined: now}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -229,14 +230,14 @@ func itoa(i int) string {
 	return string(b)
 }
 
-func addReminder(t testing.TB, db *store.DB, cohort, text, zone string, created time.Time) store.Schedule {
+func addReminder(t testing.TB, db *store.DB, cohort, text, zone string, created time.Time) coursebot.Schedule {
 	t.Helper()
 	spec, err := Parse(text, zone, created)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := db.PutSchedule(context.Background(), store.Schedule{
-		Kind: store.KindReminder, Cohort: cohort, Spec: spec.Cron, Human: text, Timezone: spec.Location.String(),
+	s, err := db.PutSchedule(context.Background(), coursebot.Schedule{
+		Kind: coursebot.KindReminder, Cohort: cohort, Spec: spec.Cron, Human: text, Timezone: spec.Location.String(),
 		Text: "Standup at 10!", Created: created,
 	})
 	if err != nil {

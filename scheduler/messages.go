@@ -6,17 +6,17 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/bot/markup"
 	"github.com/coursebot/coursebot/lessons"
-	"github.com/coursebot/coursebot/store"
 )
 
 // VerbNudges is the action verb of the "Stop these reminders" button
 // (Value "off" or "on"); the cohorts handler answers it.
 const VerbNudges = "nudges"
 
-func (s *Scheduler) reminderReplies(ctx context.Context, sch store.Schedule, run store.Run) ([]bot.Reply, error) {
+func (s *Scheduler) reminderReplies(ctx context.Context, sch coursebot.Schedule, run coursebot.Run) ([]bot.Reply, error) {
 	blocks := []bot.Block{{Kind: bot.BlockMarkdown, Text: sch.Text}}
 	if strings.HasPrefix(sch.CreatedBy, bot.DialectSlack+":") {
 		blocks[0].Dialect = bot.DialectSlack // typed in Slack: post it as typed

@@ -6,9 +6,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/lessons"
-	"github.com/coursebot/coursebot/store"
 )
 
 // ReviewScheduleID is the id of the spaced-review check: on the nudges'
@@ -33,7 +33,7 @@ func (s *Scheduler) syncReviewSchedule(ctx context.Context) error {
 	if ok && cur.Spec == spec && cur.Timezone == zone {
 		return nil
 	}
-	sch := store.Schedule{ID: ReviewScheduleID, Kind: store.KindReview, Spec: spec, Timezone: zone, Created: s.o.Now()}
+	sch := coursebot.Schedule{ID: ReviewScheduleID, Kind: coursebot.KindReview, Spec: spec, Timezone: zone, Created: s.o.Now()}
 	if ok {
 		sch.Created, sch.Last = cur.Created, cur.Last
 	}

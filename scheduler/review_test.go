@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/lessons"
-	"github.com/coursebot/coursebot/store"
 )
 
 // quizLearner drives the lesson engine as one learner of the quiz course.
@@ -92,11 +92,11 @@ func TestReviewDMsArriveOnSchedule(t *testing.T) {
 
 	ada := missTwo(t, eng, "ada")
 	missTwo(t, eng, "opt")
-	if _, err := db.UpdateNudgeState(ctx, "test:opt", func(st *store.NudgeState) { st.OptOut = true }); err != nil {
+	if _, err := db.UpdateNudgeState(ctx, "test:opt", func(st *coursebot.NudgeState) { st.OptOut = true }); err != nil {
 		t.Fatal(err)
 	}
 	missTwo(t, eng, "zed")
-	if _, err := db.UpdateNudgeState(ctx, "test:zed", func(st *store.NudgeState) { st.SnoozeUntil = t0.Add(50 * time.Hour) }); err != nil {
+	if _, err := db.UpdateNudgeState(ctx, "test:zed", func(st *coursebot.NudgeState) { st.SnoozeUntil = t0.Add(50 * time.Hour) }); err != nil {
 		t.Fatal(err)
 	}
 	clock.Set(mustTime(t, "2026-11-23T20:30:00Z"))

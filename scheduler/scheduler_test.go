@@ -8,10 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/internal/testwait"
 	"github.com/coursebot/coursebot/lessons"
-	"github.com/coursebot/coursebot/store"
 )
 
 // TestWeeklyReminderAcrossDST steps a fake clock a quarter hour at a time
@@ -260,9 +260,9 @@ func TestFailuresRetriesAndReport(t *testing.T) {
 		status   string
 		attempts int
 	}{
-		memberKey(0): {store.DeliverySent, 1}, memberKey(1): {store.DeliverySent, 3}, memberKey(2): {store.DeliverySent, 1},
-		memberKey(3): {store.DeliveryFailed, 1}, memberKey(4): {store.DeliveryFailed, 3},
-		"report:test:lead-c1": {store.DeliverySent, 0},
+		memberKey(0): {coursebot.DeliverySent, 1}, memberKey(1): {coursebot.DeliverySent, 3}, memberKey(2): {coursebot.DeliverySent, 1},
+		memberKey(3): {coursebot.DeliveryFailed, 1}, memberKey(4): {coursebot.DeliveryFailed, 3},
+		"report:test:lead-c1": {coursebot.DeliverySent, 0},
 	}
 	for k, w := range want {
 		if d := ds[k]; d.Status != w.status || d.Attempts != w.attempts {
@@ -294,23 +294,23 @@ func TestEligible(t *testing.T) {
 		name string
 		now  time.Time
 		p    lessons.Progress
-		st   store.NudgeState
+		st   coursebot.NudgeState
 		want string // "" = eligible
 	}{
-		{"stalled learner", now, started, store.NudgeState{}, ""},
-		{"never started", now, lessons.Progress{Lesson: "4-4"}, store.NudgeState{}, "not started"},
-		{"finished", now, func() lessons.Progress { p := started; p.Completed = old; return p }(), store.NudgeState{}, "finished"},
-		{"opted out", now, started, store.NudgeState{OptOut: true}, "opted out"},
-		{"snoozed", now, started, store.NudgeState{SnoozeUntil: now.Add(time.Hour)}, "snoozed"},
-		{"snooze over", now, started, store.NudgeState{SnoozeUntil: now.Add(-time.Hour)}, ""},
-		{"active yesterday", now, func() lessons.Progress { p := started; p.Updated = now.Add(-24 * time.Hour); return p }(), store.NudgeState{}, "active recently"},
-		{"nudged yesterday", now, started, store.NudgeState{Sent: map[string]int{"4-4": 1}, Last: map[string]time.Time{"4-4": now.Add(-24 * time.Hour)}}, "nudged recently"},
-		{"one nudge, long ago", now, started, store.NudgeState{Sent: map[string]int{"4-4": 1}, Last: map[string]time.Time{"4-4": old}}, ""},
-		{"had the most", now, started, store.NudgeState{Sent: map[string]int{"4-4": 2}, Last: map[string]time.Time{"4-4": old}}, "had the most nudges"},
-		{"nudges of another lesson do not count", now, started, store.NudgeState{Sent: map[string]int{"1-1": 5}}, ""},
-		{"quiet hours (22:00 Berlin)", mustTime(t, "2026-11-23T21:00:00Z"), started, store.NudgeState{}, "quiet hours"},
-		{"quiet hours past midnight (07:59 Berlin)", mustTime(t, "2026-11-23T06:59:00Z"), started, store.NudgeState{}, "quiet hours"},
-		{"quiet hours over (08:00 Berlin)", mustTime(t, "2026-11-23T07:00:00Z"), started, store.NudgeState{}, ""},
+		{"stalled learner", now, started, coursebot.NudgeState{}, ""},
+		{"never started", now, lessons.Progress{Lesson: "4-4"}, coursebot.NudgeState{}, "not started"},
+		{"finished", now, func() lessons.Progress { p := started; p.Completed = old; return p }(), coursebot.NudgeState{}, "finished"},
+		{"opted out", now, started, coursebot.NudgeState{OptOut: true}, "opted out"},
+		{"snoozed", now, started, coursebot.NudgeState{SnoozeUntil: now.Add(time.Hour)}, "snoozed"},
+		{"snooze over", now, started, coursebot.NudgeState{SnoozeUntil: now.Add(-time.Hour)}, ""},
+		{"active yesterday", now, func() lessons.Progress { p := started; p.Updated = now.Add(-24 * time.Hour); return p }(), coursebot.NudgeState{}, "active recently"},
+		{"nudged yesterday", now, started, coursebot.NudgeState{Sent: map[string]int{"4-4": 1}, Last: map[string]time.Time{"4-4": now.Add(-24 * time.Hour)}}, "nudged recently"},
+		{"one nudge, long ago", now, started, coursebot.NudgeState{Sent: map[string]int{"4-4": 1}, Last: map[string]time.Time{"4-4": old}}, ""},
+		{"had the most", now, started, coursebot.NudgeState{Sent: map[string]int{"4-4": 2}, Last: map[string]time.Time{"4-4": old}}, "had the most nudges"},
+		{"nudges of another lesson do not count", now, started, coursebot.NudgeState{Sent: map[string]int{"1-1": 5}}, ""},
+		{"quiet hours (22:00 Berlin)", mustTime(t, "2026-11-23T21:00:00Z"), started, coursebot.NudgeState{}, "quiet hours"},
+		{"quiet hours past midnight (07:59 Berlin)", mustTime(t, "2026-11-23T06:59:00Z"), started, coursebot.NudgeState{}, "quiet hours"},
+		{"quiet hours over (08:00 Berlin)", mustTime(t, "2026-11-23T07:00:00Z"), started, coursebot.NudgeState{}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -347,7 +347,7 @@ func TestNudgeRun(t *testing.T) {
 	put("test:done", func(p *lessons.Progress) { stalled(p); p.Completed = old })
 	put("test:active", func(p *lessons.Progress) { stalled(p); p.Updated = start.Add(-time.Hour) })
 	put("test:optout", stalled)
-	if _, err := db.UpdateNudgeState(ctx, "test:optout", func(st *store.NudgeState) { st.OptOut = true }); err != nil {
+	if _, err := db.UpdateNudgeState(ctx, "test:optout", func(st *coursebot.NudgeState) { st.OptOut = true }); err != nil {
 		t.Fatal(err)
 	}
 	rec := &recorder{clock: clock.Now}
@@ -400,7 +400,7 @@ func TestNudgeRun(t *testing.T) {
 		t.Errorf("a learner who finished after being selected was nudged")
 	}
 	ds, _ := db.Deliveries(ctx, run)
-	if ds["test:late"].Status != store.DeliverySkipped || ds["test:late"].Err != "finished" {
+	if ds["test:late"].Status != coursebot.DeliverySkipped || ds["test:late"].Err != "finished" {
 		t.Errorf("delivery record %+v, want skipped: finished", ds["test:late"])
 	}
 }
