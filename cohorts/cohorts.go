@@ -16,31 +16,20 @@ import (
 	"strings"
 	"time"
 
-	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/scheduler"
 )
 
-// Store is what the handler needs from persistence (*store.DB).
+// Store is everything the handler keeps (*store.DB). Each part is
+// declared, with the few methods it needs, in the file that uses it.
 type Store interface {
-	CreateCohort(ctx context.Context, c coursebot.Cohort) error
-	Cohort(ctx context.Context, name string) (coursebot.Cohort, bool, error)
-	Cohorts(ctx context.Context) ([]coursebot.Cohort, error)
-	UpdateCohort(ctx context.Context, name string, fn func(*coursebot.Cohort) error) (coursebot.Cohort, error)
-	AddMember(ctx context.Context, m coursebot.Member) (bool, error)
-	RemoveMember(ctx context.Context, cohort, learner string) (bool, error)
-	Membership(ctx context.Context, cohort, learner string) (coursebot.Member, bool, error)
-	AcceptInvitation(ctx context.Context, cohort, learner string, at time.Time) (coursebot.Member, bool, error)
-	Invitations(ctx context.Context, learner string) ([]coursebot.Member, error)
-	Members(ctx context.Context, cohort string) ([]coursebot.Member, error)
-	LearnerCohorts(ctx context.Context, learner string) ([]string, error)
-	Learner(ctx context.Context, learner string) (lessons.LearnerRecord, error)
-	LearnerProgress(ctx context.Context, learner string) ([]lessons.Progress, error)
-	UpdateNudgeState(ctx context.Context, learner string, fn func(*coursebot.NudgeState)) (coursebot.NudgeState, error)
-	PutSchedule(ctx context.Context, s coursebot.Schedule) (coursebot.Schedule, error)
-	Schedules(ctx context.Context) ([]coursebot.Schedule, error)
-	DeleteSchedule(ctx context.Context, id string) (bool, error)
+	CohortStore    // command.go: the cohorts themselves
+	Roster         // roles.go: who is in which cohort
+	Enrolment      // invite.go: joining, leaving, invitations
+	ProgressReader // progress.go: learners' records and progress
+	NudgeStore     // nudges.go: nudge settings
+	ScheduleStore  // reminders.go: leads' reminders
 }
 
 // Options configure the handler.

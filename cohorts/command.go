@@ -17,6 +17,14 @@ import (
 // channel, joining, leaving and listing members. Progress, answers and
 // CSV are in progress.go, invitations in invite.go.
 
+// CohortStore keeps the cohorts themselves (*store.DB).
+type CohortStore interface {
+	CreateCohort(ctx context.Context, c coursebot.Cohort) error
+	Cohort(ctx context.Context, name string) (coursebot.Cohort, bool, error)
+	Cohorts(ctx context.Context) ([]coursebot.Cohort, error)
+	UpdateCohort(ctx context.Context, name string, fn func(*coursebot.Cohort) error) (coursebot.Cohort, error)
+}
+
 func (h *Handler) usage() string {
 	c := "/" + h.o.Command
 	return strings.Join([]string{

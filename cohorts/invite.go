@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
@@ -15,6 +16,15 @@ import (
 // accepts, the store lists them nowhere a lead looks (store.Members).
 // A learner who joins with the code typed it themselves and joins at once,
 // told the same thing. See docs/cohorts.md, "Consent".
+
+// Enrolment adds and removes members and keeps invitations until the
+// learner answers them (*store.DB).
+type Enrolment interface {
+	AddMember(ctx context.Context, m coursebot.Member) (bool, error)
+	RemoveMember(ctx context.Context, cohort, learner string) (bool, error)
+	AcceptInvitation(ctx context.Context, cohort, learner string, at time.Time) (coursebot.Member, bool, error)
+	Invitations(ctx context.Context, learner string) ([]coursebot.Member, error)
+}
 
 // Action verbs of the invitation's buttons; the action's Value is the
 // cohort's name, and the learner who presses is the one who accepts.

@@ -14,6 +14,11 @@ import (
 // Learners' control over capstone nudges: /nudges on|off and the
 // Snooze button.
 
+// NudgeStore keeps each learner's nudge settings (*store.DB).
+type NudgeStore interface {
+	UpdateNudgeState(ctx context.Context, learner string, fn func(*coursebot.NudgeState)) (coursebot.NudgeState, error)
+}
+
 func (h *Handler) nudges(ctx context.Context, who bot.Learner, arg string) ([]bot.Reply, error) {
 	var off bool
 	switch strings.ToLower(strings.TrimSpace(arg)) {

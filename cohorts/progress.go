@@ -16,6 +16,12 @@ import (
 	"github.com/coursebot/coursebot/lessons"
 )
 
+// ProgressReader reads a learner's record and progress (*store.DB).
+type ProgressReader interface {
+	Learner(ctx context.Context, learner string) (lessons.LearnerRecord, error)
+	LearnerProgress(ctx context.Context, learner string) ([]lessons.Progress, error)
+}
+
 // Row is one member's line of a cohort's progress table.
 type Row struct {
 	Learner    string

@@ -16,6 +16,14 @@ import (
 // Leads' recurring reminders: /cohort remind, reminders and cancel. The
 // scheduler sends them (package scheduler).
 
+// ScheduleStore keeps leads' reminder schedules (*store.DB); the
+// scheduler reads the same records.
+type ScheduleStore interface {
+	PutSchedule(ctx context.Context, s coursebot.Schedule) (coursebot.Schedule, error)
+	Schedules(ctx context.Context) ([]coursebot.Schedule, error)
+	DeleteSchedule(ctx context.Context, id string) (bool, error)
+}
+
 func (h *Handler) remind(ctx context.Context, who bot.Learner, rest string) ([]bot.Reply, error) {
 	name, rest, _ := strings.Cut(rest, " ")
 	sched, text, ok := strings.Cut(rest, "|")

@@ -12,6 +12,13 @@ import (
 // Roles: who is an admin, a lead or a member of a cohort, and the
 // cohort lookups every command starts with.
 
+// Roster says who is in which cohort: accepted members only (*store.DB).
+type Roster interface {
+	Members(ctx context.Context, cohort string) ([]coursebot.Member, error)
+	Membership(ctx context.Context, cohort, learner string) (coursebot.Member, bool, error)
+	LearnerCohorts(ctx context.Context, learner string) ([]string, error)
+}
+
 // Role is what someone may do in a cohort.
 type Role int
 
