@@ -34,6 +34,8 @@ type wireSlack struct {
 	msgs  map[string][]wireMsg
 	posts map[string]int // delivery id -> chat.postMessage calls that made a message
 	roots map[string]int // channel -> root messages ("Lesson 4.4 …" thread roots)
+	// delay, when set, is how long every call takes (a slow Slack).
+	delay time.Duration
 }
 
 type wireMsg struct {
@@ -50,6 +52,13 @@ func newWireSlack(t testing.TB) *wireSlack {
 func (f *wireSlack) apiURL() string { return f.srv.URL + "/api/" }
 
 func (f *wireSlack) serve(w http.ResponseWriter, r *http.Request) {
+	if f.delay > 0 {
+		select {
+		case <-time.After(f.delay):
+		case <-r.Context().Done():
+			return
+		}
+	}
 	body, _ := io.ReadAll(r.Body)
 	form, _ := url.ParseQuery(string(body))
 	for k, v := range r.URL.Query() {
