@@ -3,6 +3,7 @@ package scheduler
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -102,7 +103,12 @@ func TestBlockedLearnerFailsAtOnce(t *testing.T) {
 	actx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- a.Run(actx) }()
-	t.Cleanup(func() { stop(); <-done })
+	t.Cleanup(func() {
+		stop()
+		if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
+			t.Errorf("adapter stopped with %v", err)
+		}
+	})
 
 	course := builtin(t)
 	const backoff = 45 * time.Second // the scheduler caps backoff at a minute

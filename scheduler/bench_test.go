@@ -65,7 +65,7 @@ func (p *fakePlatform) serve(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait))))
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusTooManyRequests)
-		fmt.Fprintf(w, `{"message":"You are being rate limited.","retry_after":%.4f,"global":true}`, wait)
+		_, _ = fmt.Fprintf(w, `{"message":"You are being rate limited.","retry_after":%.4f,"global":true}`, wait)
 		return
 	}
 	p.tokens--
@@ -73,7 +73,7 @@ func (p *fakePlatform) serve(w http.ResponseWriter, r *http.Request) {
 	p.mu.Unlock()
 	n := p.accepted.Add(1)
 	w.Header().Set("Content-Type", "application/json")
-	io.WriteString(w, `{"ok":true}`)
+	_, _ = io.WriteString(w, `{"ok":true}`)
 	if p.onAccept != nil {
 		p.onAccept(n)
 	}
@@ -116,7 +116,7 @@ func (s httpSender) post(ctx context.Context, to string, replies []bot.Reply) er
 	if err != nil {
 		return err
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	if resp.StatusCode == http.StatusTooManyRequests {
 		var rl struct {
 			RetryAfter float64 `json:"retry_after"`
@@ -124,7 +124,9 @@ func (s httpSender) post(ctx context.Context, to string, replies []bot.Reply) er
 		_ = json.NewDecoder(resp.Body).Decode(&rl)
 		return retryErr{time.Duration(rl.RetryAfter * float64(time.Second))}
 	}
-	io.Copy(io.Discard, resp.Body)
+	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+		return err
+	}
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("status %d", resp.StatusCode)
 	}
@@ -257,7 +259,11 @@ func benchFanOut(b *testing.B, kind string, killed bool) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer db.Close()
+	defer func() {
+		if err := db.Close(); err != nil {
+			b.Error(err)
+		}
+	}()
 	got := plat.counts()
 	lost, dup := 0, 0
 	for _, k := range want {

@@ -5,7 +5,6 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
-	"sort"
 	"sync"
 	"testing"
 	"time"
@@ -159,8 +158,17 @@ func tempDB(t *testing.T, clock *fakeClock) (*store.DB, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "sched.db")
 	db := openDB(t, path, clock)
-	t.Cleanup(func() { db.Close() })
+	t.Cleanup(func() { mustClose(t, db) })
 	return db, path
+}
+
+// mustClose closes c and fails the test if that fails (a bbolt close
+// syncs and unlocks the file).
+func mustClose(t testing.TB, c io.Closer) {
+	t.Helper()
+	if err := c.Close(); err != nil {
+		t.Error(err)
+	}
 }
 
 func builtin(t testing.TB) *lessons.Course {
@@ -244,15 +252,6 @@ func addReminder(t testing.TB, db *store.DB, cohort, text, zone string, created 
 		t.Fatal(err)
 	}
 	return s
-}
-
-func sortedKeys(m map[string]int) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 func mustTime(t testing.TB, s string) time.Time {

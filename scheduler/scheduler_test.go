@@ -100,10 +100,10 @@ func TestCatchUpOnceAfterNineDays(t *testing.T) {
 				t.Fatalf("%d posts on the first day, want 1", before)
 			}
 			// Stopped for nine days; a fresh process over the same file.
-			db.Close()
+			mustClose(t, db)
 			clock.Set(mustTime(t, "2026-11-11T18:00:00Z"))
 			db2 := openDB(t, path, clock)
-			defer db2.Close()
+			defer mustClose(t, db2)
 			second := newSched(t, db2, clock, rec, func(o *Options) { o.CatchUp = tc.catchUp })
 			if err := second.Start(ctx); err != nil {
 				t.Fatal(err)
@@ -171,10 +171,10 @@ func TestCrashHalfwayThroughRun(t *testing.T) {
 	if err != nil || len(open) != 1 {
 		t.Fatalf("open runs %v, %v: want the interrupted one", open, err)
 	}
-	db.Close()
+	mustClose(t, db)
 
 	db2 := openDB(t, path, clock)
-	defer db2.Close()
+	defer mustClose(t, db2)
 	rec2 := &recorder{clock: clock.Now}
 	if err := newSched(t, db2, clock, rec2, nil).Start(context.Background()); err != nil {
 		t.Fatal(err)

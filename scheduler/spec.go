@@ -426,7 +426,7 @@ func parseHuman(words []string, today time.Time) (string, error) {
 			}
 			clock = w
 		default:
-			return "", fmt.Errorf("I do not understand %q; write for example \"every monday 09:00\", \"weekdays 17:30\", \"every 2 weeks friday 12:00\" or a cron spec \"0 9 * * MON\"", words[i])
+			return "", fmt.Errorf("%q is not a day, a time or an interval; write for example \"every monday 09:00\", \"weekdays 17:30\", \"every 2 weeks friday 12:00\" or a cron spec \"0 9 * * MON\"", words[i])
 		}
 	}
 	if clock == "" {

@@ -53,7 +53,7 @@ func TestParseRejects(t *testing.T) {
 		{"TZ=UTC", "time zone after the schedule"},
 		{"every monday", "no time of day"},
 		{"09:00", "no day"},
-		{"every funday 09:00", "I do not understand"},
+		{"every funday 09:00", `"funday" is not a day, a time or an interval`},
 		{"every monday 25:00", "not a time of day"},
 		{"every monday 9", "HH:MM"},
 		{"every 60 weeks monday 09:00", "1 to 52"},

@@ -787,7 +787,7 @@ func (s Secret) String() string                { return redacted }
 func (s Secret) GoString() string              { return redacted }
 func (s Secret) MarshalText() ([]byte, error)  { return []byte(redacted), nil }
 func (s Secret) LogValue() slog.Value          { return slog.StringValue(redacted) }
-func (s Secret) Format(f fmt.State, verb rune) { io.WriteString(f, redacted) }
+func (s Secret) Format(f fmt.State, verb rune) { _, _ = io.WriteString(f, redacted) }
 
 // Secrets are the credentials, from environment variables.
 type Secrets struct {
@@ -845,7 +845,7 @@ func readSecretFile(path string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only: nothing to lose
 	b, err := io.ReadAll(io.LimitReader(f, maxSecretFile+1))
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", path, err)

@@ -24,7 +24,11 @@ func TestNudgeCheckValidatesAsTheSchedulerRunsIt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	defer func() {
+		if err := db.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	dir := t.TempDir()
 	for i, tc := range []struct {
 		check string

@@ -46,8 +46,10 @@ func scrape(t *testing.T, m *serveMetrics, accept string) (string, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
+	if cerr := resp.Body.Close(); err == nil {
+		err = cerr
+	}
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("scrape: HTTP %d, %v", resp.StatusCode, err)
 	}
