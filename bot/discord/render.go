@@ -147,13 +147,16 @@ func checklistPieces(lesson, owner string, items []bot.Item) []piece {
 	for start := 0; start < len(items); {
 		var sb strings.Builder
 		var buttons []discordgo.MessageComponent
-		group := ""
-		if start > 0 {
-			group = items[start-1].Group
-		}
+		group := continued(&sb, items, start)
 		end := start
 		for end < len(items) && end-start < checklistChunk {
 			it := items[end]
+			// A heading goes with its items: rather than end this
+			// message on a new group's heading and an item or two,
+			// start the next message with it.
+			if it.Group != "" && it.Group != group && end > start && checklistChunk-(end-start) < min(groupLen(items, end), 3) {
+				break
+			}
 			var line strings.Builder
 			if it.Group != "" && it.Group != group {
 				line.WriteString("**" + markup.EscapeDiscord(cut(oneLine(it.Group), 200)) + "**\n")
@@ -187,14 +190,17 @@ func checklistPieces(lesson, owner string, items []bot.Item) []piece {
 
 func ratingPieces(lesson, owner string, items []bot.Item) []piece {
 	var out []piece
-	for start := 0; start < len(items); start += ratingChunk {
-		end := min(start+ratingChunk, len(items))
+	for start, end := 0, 0; start < len(items); start = end {
+		// Up to ratingChunk items, ending before a new group's heading
+		// that would otherwise close the message with a lone item.
+		for end = start + 1; end < len(items) && end-start < ratingChunk; end++ {
+			if items[end].Group != items[end-1].Group && ratingChunk-(end-start) < min(groupLen(items, end), 2) {
+				break
+			}
+		}
 		var sb strings.Builder
 		var rows [][]discordgo.MessageComponent
-		group := ""
-		if start > 0 {
-			group = items[start-1].Group
-		}
+		group := continued(&sb, items, start)
 		for n := start; n < end; n++ {
 			it := items[n]
 			if it.Group != "" && it.Group != group {
@@ -235,6 +241,30 @@ func ratingPieces(lesson, owner string, items []bot.Item) []piece {
 		}
 	}
 	return out
+}
+
+// continued writes the heading of the group items[start] continues from
+// the previous message, marked "(continued)", so no message's items lack
+// their heading. It returns the group now open.
+func continued(sb *strings.Builder, items []bot.Item, start int) string {
+	if start == 0 || start >= len(items) {
+		return ""
+	}
+	g := items[start].Group
+	if g == "" || g != items[start-1].Group {
+		return items[start-1].Group
+	}
+	sb.WriteString("**" + markup.EscapeDiscord(cut(oneLine(g), 200)) + "** (continued)\n")
+	return g
+}
+
+// groupLen counts the items from i on that share items[i]'s group.
+func groupLen(items []bot.Item, i int) int {
+	n := 0
+	for j := i; j < len(items) && items[j].Group == items[i].Group; j++ {
+		n++
+	}
+	return n
 }
 
 // splitWithRows splits text to the content limit and hangs rows under the

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -142,5 +143,42 @@ func TestRenderLimitsOnOversizedReply(t *testing.T) {
 	}
 	if last := ids[len(ids)-1]; last != "next|4-4|big" {
 		t.Errorf("last control %q, want Next", last)
+	}
+}
+
+// TestHeadingsStayWithTheirItems: when a checklist or rating card is split
+// across messages, no message starts with items of a group without the
+// group's heading, and no message ends on a new group's heading with a
+// single item. A split diagram continues in one fenced block per message.
+func TestHeadingsStayWithTheirItems(t *testing.T) {
+	course, err := lessons.LoadBuiltin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	replies, err := lessons.PreviewReplies(course, "4-4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	item := regexp.MustCompile("^(☐|☑) `\\d+\\.` |^`\\d+\\.` ")
+	for _, r := range replies {
+		grouped := false
+		for _, b := range r.Blocks {
+			for _, it := range b.Items {
+				grouped = grouped || it.Group != ""
+			}
+		}
+		ms := render(r)
+		for i, m := range ms {
+			if n := strings.Count(m.Content, "```"); n%2 != 0 || n > 2 {
+				t.Errorf("%s message %d: %d fences", r.Card, i, n)
+			}
+			lines := strings.Split(m.Content, "\n")
+			if grouped && i > 0 && item.MatchString(lines[0]) {
+				t.Errorf("%s message %d starts with an item and no heading: %q", r.Card, i, lines[0])
+			}
+			if k := len(lines); i < len(ms)-1 && k >= 2 && strings.HasPrefix(lines[k-2], "**") && item.MatchString(lines[k-1]) {
+				t.Errorf("%s message %d ends on a heading and one item: %q", r.Card, i, lines[k-2:])
+			}
+		}
 	}
 }
