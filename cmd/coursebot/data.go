@@ -54,9 +54,13 @@ func runExport(ctx context.Context, args []string, stdout io.Writer, env func(st
 	if err != nil {
 		return err
 	}
+	course, err := loadCourse(cfg.Course.Dir)
+	if err != nil {
+		return err
+	}
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
-	return enc.Encode(data)
+	return enc.Encode(readable(data, course))
 }
 
 // runForget is `coursebot forget --user platform:id [--yes]`: delete
