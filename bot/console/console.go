@@ -28,6 +28,9 @@ type Console struct {
 	// FileDir is where files attached to replies (a CSV export) are saved:
 	// "" is the current directory. Existing files are never overwritten.
 	FileDir string
+	// Markdown renders a Markdown block for the terminal (see Styled); nil
+	// prints it as written.
+	Markdown func(string) string
 
 	h   bot.Handler
 	who bot.Learner
@@ -246,7 +249,11 @@ func (c *Console) render(r bot.Reply) {
 	for _, b := range r.Blocks {
 		switch b.Kind {
 		case bot.BlockMarkdown:
-			c.printf("%s\n\n", b.Text)
+			text := b.Text
+			if c.Markdown != nil {
+				text = c.Markdown(text)
+			}
+			c.printf("%s\n\n", text)
 		case bot.BlockCode:
 			c.printf("```%s\n%s\n```\n\n", b.Lang, b.Text)
 		case bot.BlockChecklist, bot.BlockRating:

@@ -161,7 +161,8 @@ func runExportCohort(ctx context.Context, args []string, stdout io.Writer, env f
 // console runs the console for who with the cohort commands and, in the
 // background, the scheduler, whose reminders and nudges print on out. It
 // returns when the console ends, after the scheduler has stopped.
-func (c *cohortSetup) console(ctx context.Context, who bot.Learner, in io.Reader, out io.Writer) error {
+// md renders Markdown for the terminal (nil: as written).
+func (c *cohortSetup) console(ctx context.Context, who bot.Learner, in io.Reader, out io.Writer, md func(string) string) error {
 	printer := console.NewPrinter(out)
 	run, err := c.Scheduler(map[string]bot.Sender{"console": printer}, map[string]scheduler.ChannelSender{"console": printer})
 	if err != nil {
@@ -170,7 +171,9 @@ func (c *cohortSetup) console(ctx context.Context, who bot.Learner, in io.Reader
 	ctx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- run(ctx) }()
-	err = console.New(c.Handler, who, out, c.log.With("platform", "console")).Run(ctx, in)
+	cons := console.New(c.Handler, who, out, c.log.With("platform", "console"))
+	cons.Markdown = md
+	err = cons.Run(ctx, in)
 	stop()
 	if serr := <-done; serr != nil && err == nil {
 		err = serr

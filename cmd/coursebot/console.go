@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/bot/console"
 	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/store"
 )
@@ -16,6 +18,7 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	fs := flags("console")
 	set := settingsFlags(fs, true)
 	user := fs.String("user", "", "your name in the console (default: $USER)")
+	plain := fs.Bool("plain", false, "print Markdown as written, unstyled (the default when output is not a terminal)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -50,7 +53,24 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	if err != nil {
 		return err
 	}
-	return cs.console(ctx, who, stdin, stdout)
+	var md func(string) string
+	if !*plain && isTerminal(stdout) {
+		if md, err = console.Styled(100); err != nil {
+			return err
+		}
+	}
+	return cs.console(ctx, who, stdin, stdout, md)
+}
+
+// isTerminal reports whether w is a terminal (a character device), so a
+// pipe or a file gets plain text without --plain.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 // loadCourse loads dir, or the built-in course when dir is "".
