@@ -1,0 +1,210 @@
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/delivery"
+	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/store"
+)
+
+// Delivering to one recipient (paced, retried, recorded), routing by
+// recipient, and the report of failures to leads or admins.
+
+// deliverOne sends to one recipient with pacing and retries and records the
+// outcome. It returns an error only when ctx ended before the outcome was
+// known (nothing recorded: the recipient is retried on resume).
+//
+// Every attempt carries the same idempotency key, the run and the
+// recipient (delivery.WithKey), down to the platform's message metadata or
+// nonce: a retry after a timeout, or a resumed run, finds the messages an
+// earlier attempt made instead of posting them again.
+func (s *Scheduler) deliverOne(ctx context.Context, sch store.Schedule, run store.Run, recipient string, replies []bot.Reply, resumed bool) (outcome, error) {
+	record := func(status, msg string, attempts int) error {
+		// Recorded even when ctx ends now: the send happened.
+		return s.o.Store.RecordDelivery(context.WithoutCancel(ctx), run, store.Delivery{
+			Recipient: recipient, Status: status, Err: msg, Attempts: attempts, At: s.o.Now(),
+		})
+	}
+	if sch.Kind == store.KindNudge {
+		ok, why, err := s.eligible(ctx, recipient, s.o.Now())
+		if err != nil {
+			return outcome{}, err
+		}
+		if !ok {
+			s.log.Debug("nudge no longer due", "learner", recipient, "why", why)
+			return outcome{}, record(store.DeliverySkipped, why, 0)
+		}
+		if replies, err = s.nudgeReplies(ctx, recipient); err != nil {
+			return outcome{}, err
+		}
+	}
+	var due []lessons.ReviewDue
+	if sch.Kind == store.KindReview {
+		var why string
+		var err error
+		if replies, due, why, err = s.reviewReplies(ctx, recipient); err != nil {
+			return outcome{}, err
+		}
+		if why != "" {
+			s.log.Debug("review no longer due", "learner", recipient, "why", why)
+			return outcome{}, record(store.DeliverySkipped, why, 0)
+		}
+	}
+	send, platform, err := s.route(recipient)
+	if err != nil {
+		return outcome{recipient, err}, record(store.DeliveryFailed, err.Error(), 0)
+	}
+	key := run.Schedule + "@" + run.At.UTC().Format(time.RFC3339) + ">" + recipient
+	pacer := s.pacers[platform]
+	policy := delivery.Policy{Attempts: s.o.MaxAttempts, Backoff: s.o.Backoff, MaxBackoff: time.Minute, MaxRateWaits: 100, Sleep: s.o.Sleep}
+	attempts := 0
+	err = policy.Do(ctx, "send to "+recipient, func(ctx context.Context, attempt int, prev error) error {
+		attempts = attempt
+		if pacer != nil {
+			if err := pacer.wait(ctx); err != nil {
+				return err
+			}
+		}
+		// An in-flight send finishes even when a stop is asked for, so its
+		// outcome is known and recorded.
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		defer cancel()
+		sctx = delivery.WithKey(sctx, key, resumed || prev != nil)
+		err := send(sctx, replies)
+		if d, ok := retryAfter(err); ok {
+			if pacer != nil {
+				pacer.pause(d) // every send on the platform waits
+				d = 0
+			}
+			return delivery.RateLimited(err, d)
+		}
+		if isPermanent(err) {
+			return delivery.Permanent(err)
+		}
+		return err
+	})
+	if err == nil {
+		if err := record(store.DeliverySent, "", attempts); err != nil {
+			return outcome{}, err
+		}
+		if sch.Kind == store.KindNudge {
+			now := s.o.Now()
+			_, err := s.o.Store.UpdateNudgeState(context.WithoutCancel(ctx), recipient, func(st *store.NudgeState) {
+				if st.Sent == nil {
+					st.Sent = map[string]int{}
+				}
+				if st.Last == nil {
+					st.Last = map[string]time.Time{}
+				}
+				st.Sent[sch.Lesson]++
+				st.Last[sch.Lesson] = now
+			})
+			return outcome{}, err
+		}
+		if sch.Kind == store.KindReview {
+			return outcome{}, s.reviewSent(context.WithoutCancel(ctx), recipient, due)
+		}
+		return outcome{}, nil
+	}
+	if ctx.Err() != nil {
+		return outcome{}, ctx.Err() // stopping: retried on resume
+	}
+	cause := errors.Unwrap(err) // the send's error, without "send to …"
+	if cause == nil {
+		cause = err
+	}
+	s.log.Warn("delivery failed", "schedule", sch.ID, "recipient", recipient, "attempts", attempts, "err", cause)
+	return outcome{recipient, cause}, record(store.DeliveryFailed, cause.Error(), attempts)
+}
+
+// route returns the send function for a recipient and its platform.
+func (s *Scheduler) route(recipient string) (func(context.Context, []bot.Reply) error, string, error) {
+	if ch, ok := strings.CutPrefix(recipient, "#"); ok {
+		platform, id, found := strings.Cut(ch, ":")
+		cs := s.o.Channels[platform]
+		if !found || cs == nil {
+			return nil, platform, permanent(fmt.Errorf("no way to post to channel %q on %q", id, platform))
+		}
+		return func(ctx context.Context, r []bot.Reply) error { return cs.SendChannel(ctx, id, r) }, platform, nil
+	}
+	l, ok := bot.ParseLearnerKey(recipient)
+	if !ok {
+		return nil, "", permanent(fmt.Errorf("%q is not a learner", recipient))
+	}
+	snd := s.o.Senders[l.Platform]
+	if snd == nil {
+		return nil, l.Platform, permanent(fmt.Errorf("no way to send direct messages on %q", l.Platform))
+	}
+	return func(ctx context.Context, r []bot.Reply) error { return snd.Send(ctx, l, r) }, l.Platform, nil
+}
+
+const reportPrefix = "report:"
+
+// report tells the cohort's leads (or the admins, for nudges) who could
+// not be reached; each report is a recorded delivery, sent once.
+func (s *Scheduler) report(ctx context.Context, sch store.Schedule, run store.Run, failed []outcome, done map[string]store.Delivery) {
+	to := s.o.Admins
+	what := fmt.Sprintf("The nudges of %s", run.At.Format("Mon 2 Jan 15:04 MST"))
+	if sch.Kind == store.KindReview {
+		what = fmt.Sprintf("The review reminders of %s", run.At.Format("Mon 2 Jan 15:04 MST"))
+	}
+	if sch.Kind == store.KindReminder {
+		c, ok, err := s.o.Store.Cohort(ctx, sch.Cohort)
+		if err != nil || !ok {
+			return
+		}
+		to = c.Leads
+		spec, _ := Compile(sch.Spec, sch.Timezone)
+		at := run.At
+		if spec.Location != nil {
+			at = at.In(spec.Location)
+		}
+		what = fmt.Sprintf("Reminder %s of cohort %s (%s)", sch.ID, sch.Cohort, at.Format("Mon 2 Jan 15:04 MST"))
+	}
+	sort.Slice(failed, func(i, j int) bool { return failed[i].recipient < failed[j].recipient })
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s could not reach %d recipient(s); they were skipped, everyone else got it:\n", what, len(failed))
+	for i, f := range failed {
+		if i == 20 {
+			fmt.Fprintf(&b, "- and %d more\n", len(failed)-20)
+			break
+		}
+		fmt.Fprintf(&b, "- %s: %s\n", strings.TrimPrefix(f.recipient, "#"), shortErr(f.err))
+	}
+	reply := []bot.Reply{{Ephemeral: true, Title: "Delivery problems", Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: b.String()}}}}
+	for _, lead := range to {
+		key := reportPrefix + lead
+		if _, ok := done[key]; ok {
+			continue
+		}
+		send, _, err := s.route(lead)
+		status, msg := store.DeliverySent, ""
+		if err == nil {
+			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+			err = send(sctx, reply)
+			cancel()
+		}
+		if err != nil {
+			status, msg = store.DeliveryFailed, err.Error()
+			s.log.Warn("could not report failed deliveries", "to", lead, "err", err)
+		}
+		if err := s.o.Store.RecordDelivery(context.WithoutCancel(ctx), run, store.Delivery{Recipient: key, Status: status, Err: msg, At: s.o.Now()}); err != nil {
+			s.log.Error("record report", "err", err)
+		}
+	}
+}
+
+func shortErr(err error) string {
+	msg := err.Error()
+	if len(msg) > 200 {
+		msg = msg[:200] + "…"
+	}
+	return msg
+}

@@ -1,0 +1,107 @@
+package scheduler
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/store"
+)
+
+// Who a run goes to: a cohort's members or channel, or the learners a
+// nudge is due for (Eligible).
+
+// recipients fixes whom a run reaches: the cohort channel, or each member
+// by DM when the cohort has none; for nudges, the eligible learners.
+func (s *Scheduler) recipients(ctx context.Context, sch store.Schedule, at time.Time) ([]string, error) {
+	switch sch.Kind {
+	case store.KindReminder:
+		c, ok, err := s.o.Store.Cohort(ctx, sch.Cohort)
+		if err != nil || !ok {
+			return nil, err
+		}
+		if c.Channel != "" {
+			return []string{channelRecipient(c.Channel)}, nil
+		}
+		members, err := s.o.Store.Members(ctx, sch.Cohort)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]string, 0, len(members))
+		for _, m := range members {
+			out = append(out, m.Learner)
+		}
+		return out, nil
+	case store.KindNudge:
+		if s.o.Nudges.Quiet(at) {
+			return nil, nil
+		}
+		learners, err := s.o.Store.Learners(ctx)
+		if err != nil {
+			return nil, err
+		}
+		var out []string
+		for _, l := range learners {
+			ok, _, err := s.eligible(ctx, l, at)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				out = append(out, l)
+			}
+		}
+		return out, nil
+	case store.KindReview:
+		return s.reviewRecipients(ctx, at)
+	}
+	return nil, fmt.Errorf("schedule %s: unknown kind %q", sch.ID, sch.Kind)
+}
+
+func channelRecipient(channel string) string { return "#" + channel }
+
+func (s *Scheduler) eligible(ctx context.Context, learner string, now time.Time) (bool, string, error) {
+	p, err := s.o.Store.Progress(ctx, learner, s.o.Nudges.Lesson)
+	if err != nil {
+		return false, "", err
+	}
+	st, err := s.o.Store.NudgeState(ctx, learner)
+	if err != nil {
+		return false, "", err
+	}
+	ok, why := Eligible(now, p, st, s.o.Nudges)
+	return ok, why, nil
+}
+
+// Eligible says whether a learner with progress p and nudge state st gets a
+// nudge at now, and if not, why not.
+func Eligible(now time.Time, p lessons.Progress, st store.NudgeState, o NudgeOptions) (bool, string) {
+	lesson := o.Lesson
+	switch {
+	case p.State() == lessons.StateNotStarted:
+		return false, "not started"
+	case p.State() == lessons.StateCompleted:
+		return false, "finished"
+	case st.OptOut:
+		return false, "opted out"
+	case now.Before(st.SnoozeUntil):
+		return false, "snoozed"
+	case st.Sent[lesson] >= o.Max:
+		return false, "had the most nudges"
+	case now.Sub(lastActive(p)) < o.After:
+		return false, "active recently"
+	case now.Sub(st.Last[lesson]) < o.After:
+		return false, "nudged recently"
+	case o.Quiet(now):
+		return false, "quiet hours"
+	}
+	return true, ""
+}
+
+func lastActive(p lessons.Progress) time.Time {
+	t := p.Updated
+	if p.Started.After(t) {
+		t = p.Started
+	}
+	return t
+}
