@@ -15,10 +15,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coursebot/coursebot"
+
 	"github.com/coursebot/coursebot/bot"
 	slackbot "github.com/coursebot/coursebot/bot/slack"
 	"github.com/coursebot/coursebot/lessons"
-	"github.com/coursebot/coursebot/store"
 )
 
 // fakeSlackAPI speaks the two Web API methods a DM needs
@@ -83,11 +84,11 @@ func TestBlockedLearnerFailsAtOnce(t *testing.T) {
 	clock := newClock(start)
 	db, _ := tempDB(t, clock)
 	ctx := context.Background()
-	if err := db.CreateCohort(ctx, store.Cohort{Name: "c1", Code: "code-c1", Timezone: "UTC", Leads: []string{"slack:ULEAD"}, Created: start}); err != nil {
+	if err := db.CreateCohort(ctx, coursebot.Cohort{Name: "c1", Code: "code-c1", Timezone: "UTC", Leads: []string{"slack:ULEAD"}, Created: start}); err != nil {
 		t.Fatal(err)
 	}
 	for _, u := range []string{"U1", "U2", "U3", "U4"} {
-		if _, err := db.AddMember(ctx, store.Member{Cohort: "c1", Learner: "slack:" + u, Joined: start}); err != nil {
+		if _, err := db.AddMember(ctx, coursebot.Member{Cohort: "c1", Learner: "slack:" + u, Joined: start}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -145,8 +146,8 @@ func TestBlockedLearnerFailsAtOnce(t *testing.T) {
 		status   string
 		attempts int
 	}{
-		"slack:U1": {store.DeliverySent, 1}, "slack:U2": {store.DeliverySent, 1},
-		"slack:U3": {store.DeliveryFailed, 1}, "slack:U4": {store.DeliverySent, 1},
+		"slack:U1": {coursebot.DeliverySent, 1}, "slack:U2": {coursebot.DeliverySent, 1},
+		"slack:U3": {coursebot.DeliveryFailed, 1}, "slack:U4": {coursebot.DeliverySent, 1},
 	}
 	for k, w := range want {
 		if d := ds[k]; d.Status != w.status || d.Attempts != w.attempts {

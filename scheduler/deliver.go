@@ -8,10 +8,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/coursebot/coursebot"
+
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/delivery"
 	"github.com/coursebot/coursebot/lessons"
-	"github.com/coursebot/coursebot/store"
 )
 
 // Delivering to one recipient (paced, retried, recorded), routing by
@@ -25,28 +26,28 @@ import (
 // recipient (delivery.WithKey), down to the platform's message metadata or
 // nonce: a retry after a timeout, or a resumed run, finds the messages an
 // earlier attempt made instead of posting them again.
-func (s *Scheduler) deliverOne(ctx context.Context, sch store.Schedule, run store.Run, recipient string, replies []bot.Reply, resumed bool) (outcome, error) {
+func (s *Scheduler) deliverOne(ctx context.Context, sch coursebot.Schedule, run coursebot.Run, recipient string, replies []bot.Reply, resumed bool) (outcome, error) {
 	record := func(status, msg string, attempts int) error {
 		// Recorded even when ctx ends now: the send happened.
-		return s.o.Store.RecordDelivery(context.WithoutCancel(ctx), run, store.Delivery{
+		return s.o.Store.RecordDelivery(context.WithoutCancel(ctx), run, coursebot.Delivery{
 			Recipient: recipient, Status: status, Err: msg, Attempts: attempts, At: s.o.Now(),
 		})
 	}
-	if sch.Kind == store.KindNudge {
+	if sch.Kind == coursebot.KindNudge {
 		ok, why, err := s.eligible(ctx, recipient, s.o.Now())
 		if err != nil {
 			return outcome{}, err
 		}
 		if !ok {
 			s.log.Debug("nudge no longer due", "learner", recipient, "why", why)
-			return outcome{}, record(store.DeliverySkipped, why, 0)
+			return outcome{}, record(coursebot.DeliverySkipped, why, 0)
 		}
 		if replies, err = s.nudgeReplies(ctx, recipient); err != nil {
 			return outcome{}, err
 		}
 	}
 	var due []lessons.ReviewDue
-	if sch.Kind == store.KindReview {
+	if sch.Kind == coursebot.KindReview {
 		var why string
 		var err error
 		if replies, due, why, err = s.reviewReplies(ctx, recipient); err != nil {
@@ -54,12 +55,12 @@ func (s *Scheduler) deliverOne(ctx context.Context, sch store.Schedule, run stor
 		}
 		if why != "" {
 			s.log.Debug("review no longer due", "learner", recipient, "why", why)
-			return outcome{}, record(store.DeliverySkipped, why, 0)
+			return outcome{}, record(coursebot.DeliverySkipped, why, 0)
 		}
 	}
 	send, platform, err := s.route(recipient)
 	if err != nil {
-		return outcome{recipient, err}, record(store.DeliveryFailed, err.Error(), 0)
+		return outcome{recipient, err}, record(coursebot.DeliveryFailed, err.Error(), 0)
 	}
 	key := run.Schedule + "@" + run.At.UTC().Format(time.RFC3339) + ">" + recipient
 	pacer := s.pacers[platform]
@@ -91,12 +92,12 @@ func (s *Scheduler) deliverOne(ctx context.Context, sch store.Schedule, run stor
 		return err
 	})
 	if err == nil {
-		if err := record(store.DeliverySent, "", attempts); err != nil {
+		if err := record(coursebot.DeliverySent, "", attempts); err != nil {
 			return outcome{}, err
 		}
-		if sch.Kind == store.KindNudge {
+		if sch.Kind == coursebot.KindNudge {
 			now := s.o.Now()
-			_, err := s.o.Store.UpdateNudgeState(context.WithoutCancel(ctx), recipient, func(st *store.NudgeState) {
+			_, err := s.o.Store.UpdateNudgeState(context.WithoutCancel(ctx), recipient, func(st *coursebot.NudgeState) {
 				if st.Sent == nil {
 					st.Sent = map[string]int{}
 				}
@@ -108,7 +109,7 @@ func (s *Scheduler) deliverOne(ctx context.Context, sch store.Schedule, run stor
 			})
 			return outcome{}, err
 		}
-		if sch.Kind == store.KindReview {
+		if sch.Kind == coursebot.KindReview {
 			return outcome{}, s.reviewSent(context.WithoutCancel(ctx), recipient, due)
 		}
 		return outcome{}, nil
@@ -121,7 +122,7 @@ func (s *Scheduler) deliverOne(ctx context.Context, sch store.Schedule, run stor
 		cause = err
 	}
 	s.log.Warn("delivery failed", "schedule", sch.ID, "recipient", recipient, "attempts", attempts, "err", cause)
-	return outcome{recipient, cause}, record(store.DeliveryFailed, cause.Error(), attempts)
+	return outcome{recipient, cause}, record(coursebot.DeliveryFailed, cause.Error(), attempts)
 }
 
 // route returns the send function for a recipient and its platform.
@@ -149,13 +150,13 @@ const reportPrefix = "report:"
 
 // report tells the cohort's leads (or the admins, for nudges) who could
 // not be reached; each report is a recorded delivery, sent once.
-func (s *Scheduler) report(ctx context.Context, sch store.Schedule, run store.Run, failed []outcome, done map[string]store.Delivery) {
+func (s *Scheduler) report(ctx context.Context, sch coursebot.Schedule, run coursebot.Run, failed []outcome, done map[string]coursebot.Delivery) {
 	to := s.o.Admins
 	what := fmt.Sprintf("The nudges of %s", run.At.Format("Mon 2 Jan 15:04 MST"))
-	if sch.Kind == store.KindReview {
+	if sch.Kind == coursebot.KindReview {
 		what = fmt.Sprintf("The review reminders of %s", run.At.Format("Mon 2 Jan 15:04 MST"))
 	}
-	if sch.Kind == store.KindReminder {
+	if sch.Kind == coursebot.KindReminder {
 		c, ok, err := s.o.Store.Cohort(ctx, sch.Cohort)
 		if err != nil || !ok {
 			return
@@ -185,17 +186,17 @@ func (s *Scheduler) report(ctx context.Context, sch store.Schedule, run store.Ru
 			continue
 		}
 		send, _, err := s.route(lead)
-		status, msg := store.DeliverySent, ""
+		status, msg := coursebot.DeliverySent, ""
 		if err == nil {
 			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 			err = send(sctx, reply)
 			cancel()
 		}
 		if err != nil {
-			status, msg = store.DeliveryFailed, err.Error()
+			status, msg = coursebot.DeliveryFailed, err.Error()
 			s.log.Warn("could not report failed deliveries", "to", lead, "err", err)
 		}
-		if err := s.o.Store.RecordDelivery(context.WithoutCancel(ctx), run, store.Delivery{Recipient: key, Status: status, Err: msg, At: s.o.Now()}); err != nil {
+		if err := s.o.Store.RecordDelivery(context.WithoutCancel(ctx), run, coursebot.Delivery{Recipient: key, Status: status, Err: msg, At: s.o.Now()}); err != nil {
 			s.log.Error("record report", "err", err)
 		}
 	}

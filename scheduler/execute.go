@@ -7,8 +7,9 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/coursebot/coursebot"
+
 	"github.com/coursebot/coursebot/bot"
-	"github.com/coursebot/coursebot/store"
 )
 
 // Executing a run: its pending recipients, in order, then the report.
@@ -21,7 +22,7 @@ type outcome struct {
 
 // execute sends run to its recipients still pending. resumed says the run
 // was interrupted before (a restart): its sends may have been made in part.
-func (s *Scheduler) execute(ctx context.Context, sch store.Schedule, run store.Run, resumed bool) (err error) {
+func (s *Scheduler) execute(ctx context.Context, sch coursebot.Schedule, run coursebot.Run, resumed bool) (err error) {
 	failures := false
 	defer func() {
 		if s.o.OnRun == nil {
@@ -50,12 +51,12 @@ func (s *Scheduler) execute(ctx context.Context, sch store.Schedule, run store.R
 	}
 	var failed []outcome
 	for _, d := range done {
-		if d.Status == store.DeliveryFailed && !strings.HasPrefix(d.Recipient, reportPrefix) {
+		if d.Status == coursebot.DeliveryFailed && !strings.HasPrefix(d.Recipient, reportPrefix) {
 			failed = append(failed, outcome{recipient: d.Recipient, err: errors.New(d.Err)})
 		}
 	}
 	var reminder []bot.Reply
-	if sch.Kind == store.KindReminder && len(pending) > 0 {
+	if sch.Kind == coursebot.KindReminder && len(pending) > 0 {
 		if reminder, err = s.reminderReplies(ctx, sch, run); err != nil {
 			return err
 		}

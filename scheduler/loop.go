@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/coursebot/coursebot/store"
+	"github.com/coursebot/coursebot"
 )
 
 // The loop: Start resumes interrupted runs and syncs the nudge schedule;
@@ -70,7 +70,7 @@ func (s *Scheduler) syncNudgeSchedule(ctx context.Context) error {
 	if ok && cur.Spec == spec && cur.Timezone == zone {
 		return nil
 	}
-	sch := store.Schedule{ID: id, Kind: store.KindNudge, Spec: spec, Timezone: zone, Lesson: n.Lesson, Created: s.o.Now()}
+	sch := coursebot.Schedule{ID: id, Kind: coursebot.KindNudge, Spec: spec, Timezone: zone, Lesson: n.Lesson, Created: s.o.Now()}
 	if ok {
 		sch.Created, sch.Last = cur.Created, cur.Last
 	}
@@ -135,7 +135,7 @@ func (s *Scheduler) untilNext(ctx context.Context) time.Duration {
 	return wait
 }
 
-func base(sch store.Schedule) time.Time {
+func base(sch coursebot.Schedule) time.Time {
 	if sch.Last.IsZero() {
 		return sch.Created
 	}
@@ -155,10 +155,10 @@ func (s *Scheduler) tick(ctx context.Context, startup bool) error {
 	var wg sync.WaitGroup
 	errs := make([]error, len(scheds))
 	for i, sch := range scheds {
-		if sch.Kind == store.KindNudge && (!s.o.Nudges.Enabled || sch.Lesson != s.o.Nudges.Lesson) {
+		if sch.Kind == coursebot.KindNudge && (!s.o.Nudges.Enabled || sch.Lesson != s.o.Nudges.Lesson) {
 			continue
 		}
-		if sch.Kind == store.KindReview && !s.o.Nudges.Reviews {
+		if sch.Kind == coursebot.KindReview && !s.o.Nudges.Reviews {
 			continue
 		}
 		spec, err := Compile(sch.Spec, sch.Timezone)

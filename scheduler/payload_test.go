@@ -8,10 +8,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coursebot/coursebot"
+
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/bot/markup"
 	"github.com/coursebot/coursebot/lessons"
-	"github.com/coursebot/coursebot/store"
 )
 
 // TestNudgeEscapesChecklistItems: a checklist item is plain text; in the
@@ -52,7 +53,7 @@ func TestNudgeEscapesChecklistItems(t *testing.T) {
 func TestSlackReminderTextPostedAsTyped(t *testing.T) {
 	s := &Scheduler{}
 	for by, want := range map[string]string{"slack:ULEAD": bot.DialectSlack, "discord:42": ""} {
-		rs, err := s.reminderReplies(context.Background(), store.Schedule{Cohort: "c1", CreatedBy: by, Text: "Standup at *10* <https://example.com|the board>"}, store.Run{})
+		rs, err := s.reminderReplies(context.Background(), coursebot.Schedule{Cohort: "c1", CreatedBy: by, Text: "Standup at *10* <https://example.com|the board>"}, coursebot.Run{})
 		if err != nil {
 			t.Fatal(err)
 		}

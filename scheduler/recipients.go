@@ -5,8 +5,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/coursebot/coursebot"
+
 	"github.com/coursebot/coursebot/lessons"
-	"github.com/coursebot/coursebot/store"
 )
 
 // Who a run goes to: a cohort's members or channel, or the learners a
@@ -14,9 +15,9 @@ import (
 
 // recipients fixes whom a run reaches: the cohort channel, or each member
 // by DM when the cohort has none; for nudges, the eligible learners.
-func (s *Scheduler) recipients(ctx context.Context, sch store.Schedule, at time.Time) ([]string, error) {
+func (s *Scheduler) recipients(ctx context.Context, sch coursebot.Schedule, at time.Time) ([]string, error) {
 	switch sch.Kind {
-	case store.KindReminder:
+	case coursebot.KindReminder:
 		c, ok, err := s.o.Store.Cohort(ctx, sch.Cohort)
 		if err != nil || !ok {
 			return nil, err
@@ -33,7 +34,7 @@ func (s *Scheduler) recipients(ctx context.Context, sch store.Schedule, at time.
 			out = append(out, m.Learner)
 		}
 		return out, nil
-	case store.KindNudge:
+	case coursebot.KindNudge:
 		if s.o.Nudges.Quiet(at) {
 			return nil, nil
 		}
@@ -52,7 +53,7 @@ func (s *Scheduler) recipients(ctx context.Context, sch store.Schedule, at time.
 			}
 		}
 		return out, nil
-	case store.KindReview:
+	case coursebot.KindReview:
 		return s.reviewRecipients(ctx, at)
 	}
 	return nil, fmt.Errorf("schedule %s: unknown kind %q", sch.ID, sch.Kind)
@@ -75,7 +76,7 @@ func (s *Scheduler) eligible(ctx context.Context, learner string, now time.Time)
 
 // Eligible says whether a learner with progress p and nudge state st gets a
 // nudge at now, and if not, why not.
-func Eligible(now time.Time, p lessons.Progress, st store.NudgeState, o NudgeOptions) (bool, string) {
+func Eligible(now time.Time, p lessons.Progress, st coursebot.NudgeState, o NudgeOptions) (bool, string) {
 	lesson := o.Lesson
 	switch {
 	case p.State() == lessons.StateNotStarted:

@@ -15,9 +15,10 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/coursebot/coursebot"
+
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/lessons"
-	"github.com/coursebot/coursebot/store"
 )
 
 // ChannelSender posts replies to a channel (a cohort's Slack channel or
@@ -28,24 +29,24 @@ type ChannelSender interface {
 
 // Store is what the scheduler needs from persistence (*store.DB).
 type Store interface {
-	Schedules(ctx context.Context) ([]store.Schedule, error)
-	Schedule(ctx context.Context, id string) (store.Schedule, bool, error)
-	PutSchedule(ctx context.Context, s store.Schedule) (store.Schedule, error)
+	Schedules(ctx context.Context) ([]coursebot.Schedule, error)
+	Schedule(ctx context.Context, id string) (coursebot.Schedule, bool, error)
+	PutSchedule(ctx context.Context, s coursebot.Schedule) (coursebot.Schedule, error)
 	DeleteSchedule(ctx context.Context, id string) (bool, error)
-	ClaimRun(ctx context.Context, id string, at time.Time, recipients []string, catchUp bool) (store.Run, bool, error)
+	ClaimRun(ctx context.Context, id string, at time.Time, recipients []string, catchUp bool) (coursebot.Run, bool, error)
 	SkipRuns(ctx context.Context, id string, at time.Time) (bool, error)
-	OpenRuns(ctx context.Context) ([]store.Run, error)
-	FinishRun(ctx context.Context, run store.Run) error
-	RecordDelivery(ctx context.Context, run store.Run, d store.Delivery) error
-	Deliveries(ctx context.Context, run store.Run) (map[string]store.Delivery, error)
-	Cohort(ctx context.Context, name string) (store.Cohort, bool, error)
-	Members(ctx context.Context, cohort string) ([]store.Member, error)
+	OpenRuns(ctx context.Context) ([]coursebot.Run, error)
+	FinishRun(ctx context.Context, run coursebot.Run) error
+	RecordDelivery(ctx context.Context, run coursebot.Run, d coursebot.Delivery) error
+	Deliveries(ctx context.Context, run coursebot.Run) (map[string]coursebot.Delivery, error)
+	Cohort(ctx context.Context, name string) (coursebot.Cohort, bool, error)
+	Members(ctx context.Context, cohort string) ([]coursebot.Member, error)
 	Learners(ctx context.Context) ([]string, error)
 	Progress(ctx context.Context, learner, lesson string) (lessons.Progress, error)
 	LearnerProgress(ctx context.Context, learner string) ([]lessons.Progress, error)
 	UpdateProgress(ctx context.Context, learner, lesson string, fn func(*lessons.LearnerRecord, *lessons.Progress) error) (lessons.LearnerRecord, lessons.Progress, error)
-	NudgeState(ctx context.Context, learner string) (store.NudgeState, error)
-	UpdateNudgeState(ctx context.Context, learner string, fn func(*store.NudgeState)) (store.NudgeState, error)
+	NudgeState(ctx context.Context, learner string) (coursebot.NudgeState, error)
+	UpdateNudgeState(ctx context.Context, learner string, fn func(*coursebot.NudgeState)) (coursebot.NudgeState, error)
 }
 
 // Rate is a platform's sending budget.
