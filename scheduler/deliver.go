@@ -18,6 +18,12 @@ import (
 // Delivering to one recipient (paced, retried, recorded), routing by
 // recipient, and the report of failures to leads or admins.
 
+// DeliveryLog records each recipient's outcome of a run (*store.DB).
+type DeliveryLog interface {
+	RecordDelivery(ctx context.Context, run coursebot.Run, d coursebot.Delivery) error
+	Deliveries(ctx context.Context, run coursebot.Run) (map[string]coursebot.Delivery, error)
+}
+
 // deliverOne sends to one recipient with pacing and retries and records the
 // outcome. It returns an error only when ctx ended before the outcome was
 // known (nothing recorded: the recipient is retried on resume).

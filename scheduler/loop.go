@@ -13,6 +13,22 @@ import (
 // The loop: Start resumes interrupted runs and syncs the nudge schedule;
 // Run and RunDue claim every schedule that has come due (tick).
 
+// ScheduleStore keeps the schedules the loop fires (*store.DB).
+type ScheduleStore interface {
+	Schedules(ctx context.Context) ([]coursebot.Schedule, error)
+	Schedule(ctx context.Context, id string) (coursebot.Schedule, bool, error)
+	PutSchedule(ctx context.Context, s coursebot.Schedule) (coursebot.Schedule, error)
+}
+
+// RunStore records each firing before anything is sent, so a restart
+// resumes it (*store.DB).
+type RunStore interface {
+	ClaimRun(ctx context.Context, id string, at time.Time, recipients []string, catchUp bool) (coursebot.Run, bool, error)
+	SkipRuns(ctx context.Context, id string, at time.Time) (bool, error)
+	OpenRuns(ctx context.Context) ([]coursebot.Run, error)
+	FinishRun(ctx context.Context, run coursebot.Run) error
+}
+
 // NudgeScheduleID is the id of the nudge check for lesson.
 func NudgeScheduleID(lesson string) string { return "nudge-" + lesson }
 

@@ -13,6 +13,21 @@ import (
 // Who a run goes to: a cohort's members or channel, or the learners a
 // nudge is due for (Eligible).
 
+// Audience says who a run can reach: a cohort's members, every learner
+// (*store.DB).
+type Audience interface {
+	Cohort(ctx context.Context, name string) (coursebot.Cohort, bool, error)
+	Members(ctx context.Context, cohort string) ([]coursebot.Member, error)
+	Learners(ctx context.Context) ([]string, error)
+}
+
+// NudgeStore keeps what the scheduler knows about nudging each learner
+// (*store.DB).
+type NudgeStore interface {
+	NudgeState(ctx context.Context, learner string) (coursebot.NudgeState, error)
+	UpdateNudgeState(ctx context.Context, learner string, fn func(*coursebot.NudgeState)) (coursebot.NudgeState, error)
+}
+
 // recipients fixes whom a run reaches: the cohort channel, or each member
 // by DM when the cohort has none; for nudges, the eligible learners.
 func (s *Scheduler) recipients(ctx context.Context, sch coursebot.Schedule, at time.Time) ([]string, error) {

@@ -11,6 +11,14 @@ import (
 	"github.com/coursebot/coursebot/lessons"
 )
 
+// ProgressStore reads learners' progress for nudges and digests and
+// updates it for reviews (*store.DB).
+type ProgressStore interface {
+	Progress(ctx context.Context, learner, lesson string) (lessons.Progress, error)
+	LearnerProgress(ctx context.Context, learner string) ([]lessons.Progress, error)
+	UpdateProgress(ctx context.Context, learner, lesson string, fn func(*lessons.LearnerRecord, *lessons.Progress) error) (lessons.LearnerRecord, lessons.Progress, error)
+}
+
 // ReviewScheduleID is the id of the spaced-review check: on the nudges'
 // check spec, it DMs learners whose missed quiz questions have come due
 // (lessons.ReviewStages: 1, 3 and 7 days after the miss).

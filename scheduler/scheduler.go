@@ -15,8 +15,6 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/coursebot/coursebot"
-
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/lessons"
 )
@@ -27,26 +25,15 @@ type ChannelSender interface {
 	SendChannel(ctx context.Context, channel string, replies []bot.Reply) error
 }
 
-// Store is what the scheduler needs from persistence (*store.DB).
+// Store is everything the scheduler keeps (*store.DB). Each part is
+// declared, with the few methods it needs, in the file that uses it.
 type Store interface {
-	Schedules(ctx context.Context) ([]coursebot.Schedule, error)
-	Schedule(ctx context.Context, id string) (coursebot.Schedule, bool, error)
-	PutSchedule(ctx context.Context, s coursebot.Schedule) (coursebot.Schedule, error)
-	DeleteSchedule(ctx context.Context, id string) (bool, error)
-	ClaimRun(ctx context.Context, id string, at time.Time, recipients []string, catchUp bool) (coursebot.Run, bool, error)
-	SkipRuns(ctx context.Context, id string, at time.Time) (bool, error)
-	OpenRuns(ctx context.Context) ([]coursebot.Run, error)
-	FinishRun(ctx context.Context, run coursebot.Run) error
-	RecordDelivery(ctx context.Context, run coursebot.Run, d coursebot.Delivery) error
-	Deliveries(ctx context.Context, run coursebot.Run) (map[string]coursebot.Delivery, error)
-	Cohort(ctx context.Context, name string) (coursebot.Cohort, bool, error)
-	Members(ctx context.Context, cohort string) ([]coursebot.Member, error)
-	Learners(ctx context.Context) ([]string, error)
-	Progress(ctx context.Context, learner, lesson string) (lessons.Progress, error)
-	LearnerProgress(ctx context.Context, learner string) ([]lessons.Progress, error)
-	UpdateProgress(ctx context.Context, learner, lesson string, fn func(*lessons.LearnerRecord, *lessons.Progress) error) (lessons.LearnerRecord, lessons.Progress, error)
-	NudgeState(ctx context.Context, learner string) (coursebot.NudgeState, error)
-	UpdateNudgeState(ctx context.Context, learner string, fn func(*coursebot.NudgeState)) (coursebot.NudgeState, error)
+	ScheduleStore // loop.go: the schedules
+	RunStore      // loop.go: each firing, claimed before sending
+	DeliveryLog   // deliver.go: each recipient's outcome
+	Audience      // recipients.go: cohorts, members, learners
+	NudgeStore    // recipients.go: nudge state per learner
+	ProgressStore // review.go: learners' progress
 }
 
 // Rate is a platform's sending budget.
