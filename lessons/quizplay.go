@@ -364,11 +364,9 @@ func (e *request) grade(ctx context.Context, who bot.Learner, les *Lesson, card 
 		return []bot.Reply{r}, nil
 	}
 	r.Title = "Review · Lesson " + dotted(les.ID)
-	more, err := e.reviewFooter(ctx, who, &r)
-	if err != nil {
+	if err := e.reviewFooter(ctx, who, &r); err != nil {
 		return nil, err
 	}
-	_ = more
 	return []bot.Reply{r}, nil
 }
 

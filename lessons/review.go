@@ -168,18 +168,18 @@ func (e *request) nothingDue(all []Progress) string {
 
 // reviewFooter ends a review answer with a button to the next due
 // question, or says the review is done.
-func (e *request) reviewFooter(ctx context.Context, who bot.Learner, r *bot.Reply) (bool, error) {
+func (e *request) reviewFooter(ctx context.Context, who bot.Learner, r *bot.Reply) error {
 	all, err := e.store.LearnerProgress(ctx, who.Key())
 	if err != nil {
-		return false, err
+		return err
 	}
 	due := DueReviews(e.course, all, e.now())
 	if len(due) == 0 {
 		r.Blocks = append(r.Blocks, bot.Block{Kind: bot.BlockMarkdown, Text: "That was the last question due. " + e.nothingDue(all)})
-		return false, nil
+		return nil
 	}
 	r.Buttons = []bot.Button{{Label: "Next question", Action: bot.Action{Verb: VerbReview}.Encode(), Style: bot.StylePrimary}}
-	return true, nil
+	return nil
 }
 
 func plural(n int, what string) string {
