@@ -24,33 +24,19 @@ var (
 	bucketNudgeState    = []byte("nudge_state")
 )
 
-// ErrExists and ErrNotFound are the domain's errors (coursebot.ErrExists,
-// coursebot.ErrNotFound), named here too so callers keep errors.Is(err, store.ErrExists).
-var (
-	ErrExists   = coursebot.ErrExists
-	ErrNotFound = coursebot.ErrNotFound
-)
-
-// Temporary aliases while consumers move to the domain package.
-type (
-	Cohort     = coursebot.Cohort
-	Member     = coursebot.Member
-	NudgeState = coursebot.NudgeState
-)
-
-// CreateCohort stores a new cohort; ErrExists if the name or code is taken.
-func (db *DB) CreateCohort(ctx context.Context, c Cohort) error {
+// CreateCohort stores a new cohort; coursebot.ErrExists if the name or code is taken.
+func (db *DB) CreateCohort(ctx context.Context, c coursebot.Cohort) error {
 	if err := firstErr(ctx.Err(), checkKey("cohort", c.Name), checkKey("code", c.Code)); err != nil {
 		return fmt.Errorf("create cohort: %w", err)
 	}
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketCohorts)
 		if b.Get([]byte(c.Name)) != nil {
-			return fmt.Errorf("cohort %q: %w", c.Name, ErrExists)
+			return fmt.Errorf("cohort %q: %w", c.Name, coursebot.ErrExists)
 		}
 		dup := false
 		if err := b.ForEach(func(_, v []byte) error {
-			var o Cohort
+			var o coursebot.Cohort
 			if err := json.Unmarshal(v, &o); err != nil {
 				return err
 			}
@@ -60,7 +46,7 @@ func (db *DB) CreateCohort(ctx context.Context, c Cohort) error {
 			return err
 		}
 		if dup {
-			return fmt.Errorf("join code: %w", ErrExists)
+			return fmt.Errorf("join code: %w", coursebot.ErrExists)
 		}
 		return putJSON(b, []byte(c.Name), c)
 	})
@@ -71,8 +57,8 @@ func (db *DB) CreateCohort(ctx context.Context, c Cohort) error {
 }
 
 // Cohort returns the named cohort and whether it exists.
-func (db *DB) Cohort(ctx context.Context, name string) (Cohort, bool, error) {
-	var c Cohort
+func (db *DB) Cohort(ctx context.Context, name string) (coursebot.Cohort, bool, error) {
+	var c coursebot.Cohort
 	var ok bool
 	if err := firstErr(ctx.Err(), checkKey("cohort", name)); err != nil {
 		return c, false, fmt.Errorf("read cohort: %w", err)
@@ -86,20 +72,20 @@ func (db *DB) Cohort(ctx context.Context, name string) (Cohort, bool, error) {
 		return json.Unmarshal(v, &c)
 	})
 	if err != nil {
-		return Cohort{}, false, fmt.Errorf("read cohort %s: %w", name, err)
+		return coursebot.Cohort{}, false, fmt.Errorf("read cohort %s: %w", name, err)
 	}
 	return c, ok, nil
 }
 
 // Cohorts returns every cohort, by name.
-func (db *DB) Cohorts(ctx context.Context) ([]Cohort, error) {
+func (db *DB) Cohorts(ctx context.Context) ([]coursebot.Cohort, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("list cohorts: %w", err)
 	}
-	var out []Cohort
+	var out []coursebot.Cohort
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketCohorts).ForEach(func(k, v []byte) error {
-			var c Cohort
+			var c coursebot.Cohort
 			if err := json.Unmarshal(v, &c); err != nil {
 				return fmt.Errorf("decode cohort %q: %w", k, err)
 			}
@@ -114,9 +100,9 @@ func (db *DB) Cohorts(ctx context.Context) ([]Cohort, error) {
 }
 
 // UpdateCohort lets fn change the named cohort and writes it back;
-// ErrNotFound if there is none. fn's error is returned and nothing written.
-func (db *DB) UpdateCohort(ctx context.Context, name string, fn func(*Cohort) error) (Cohort, error) {
-	var c Cohort
+// coursebot.ErrNotFound if there is none. fn's error is returned and nothing written.
+func (db *DB) UpdateCohort(ctx context.Context, name string, fn func(*coursebot.Cohort) error) (coursebot.Cohort, error) {
+	var c coursebot.Cohort
 	if err := firstErr(ctx.Err(), checkKey("cohort", name)); err != nil {
 		return c, fmt.Errorf("update cohort: %w", err)
 	}
@@ -124,9 +110,9 @@ func (db *DB) UpdateCohort(ctx context.Context, name string, fn func(*Cohort) er
 		b := tx.Bucket(bucketCohorts)
 		v := b.Get([]byte(name))
 		if v == nil {
-			return fmt.Errorf("cohort %q: %w", name, ErrNotFound)
+			return fmt.Errorf("cohort %q: %w", name, coursebot.ErrNotFound)
 		}
-		c = Cohort{}
+		c = coursebot.Cohort{}
 		if err := json.Unmarshal(v, &c); err != nil {
 			return err
 		}
@@ -137,7 +123,7 @@ func (db *DB) UpdateCohort(ctx context.Context, name string, fn func(*Cohort) er
 		return putJSON(b, []byte(name), c)
 	})
 	if err != nil {
-		return Cohort{}, fmt.Errorf("update cohort %s: %w", name, err)
+		return coursebot.Cohort{}, fmt.Errorf("update cohort %s: %w", name, err)
 	}
 	return c, nil
 }
@@ -148,19 +134,19 @@ func memberKey(cohort, learner string) []byte { return []byte(cohort + sep + lea
 // added is false when nothing changed: the learner is already a member, or
 // m is an invitation and one (or a membership) exists. A membership
 // replaces a pending invitation.
-func (db *DB) AddMember(ctx context.Context, m Member) (added bool, err error) {
+func (db *DB) AddMember(ctx context.Context, m coursebot.Member) (added bool, err error) {
 	if err := firstErr(ctx.Err(), checkKey("cohort", m.Cohort), checkKey("learner", m.Learner)); err != nil {
 		return false, fmt.Errorf("add member: %w", err)
 	}
 	err = db.bolt.Batch(func(tx *bolt.Tx) error {
 		added = false
 		if tx.Bucket(bucketCohorts).Get([]byte(m.Cohort)) == nil {
-			return fmt.Errorf("cohort %q: %w", m.Cohort, ErrNotFound)
+			return fmt.Errorf("cohort %q: %w", m.Cohort, coursebot.ErrNotFound)
 		}
 		b := tx.Bucket(bucketCohortMembers)
 		k := memberKey(m.Cohort, m.Learner)
 		if v := b.Get(k); v != nil {
-			var old Member
+			var old coursebot.Member
 			if err := json.Unmarshal(v, &old); err != nil {
 				return fmt.Errorf("decode member %q: %w", k, err)
 			}
@@ -179,8 +165,8 @@ func (db *DB) AddMember(ctx context.Context, m Member) (added bool, err error) {
 
 // Membership returns learner's record in cohort (a membership or a pending
 // invitation) and whether there is one.
-func (db *DB) Membership(ctx context.Context, cohort, learner string) (Member, bool, error) {
-	var m Member
+func (db *DB) Membership(ctx context.Context, cohort, learner string) (coursebot.Member, bool, error) {
+	var m coursebot.Member
 	var ok bool
 	if err := firstErr(ctx.Err(), checkKey("cohort", cohort), checkKey("learner", learner)); err != nil {
 		return m, false, fmt.Errorf("read membership: %w", err)
@@ -194,7 +180,7 @@ func (db *DB) Membership(ctx context.Context, cohort, learner string) (Member, b
 		return json.Unmarshal(v, &m)
 	})
 	if err != nil {
-		return Member{}, false, fmt.Errorf("read membership of %s in %s: %w", learner, cohort, err)
+		return coursebot.Member{}, false, fmt.Errorf("read membership of %s in %s: %w", learner, cohort, err)
 	}
 	return m, ok, nil
 }
@@ -202,7 +188,7 @@ func (db *DB) Membership(ctx context.Context, cohort, learner string) (Member, b
 // AcceptInvitation turns learner's pending invitation to cohort into a
 // membership joined at, and returns it; ok is false (and nothing changes)
 // when there is no pending invitation.
-func (db *DB) AcceptInvitation(ctx context.Context, cohort, learner string, at time.Time) (m Member, ok bool, err error) {
+func (db *DB) AcceptInvitation(ctx context.Context, cohort, learner string, at time.Time) (m coursebot.Member, ok bool, err error) {
 	if err := firstErr(ctx.Err(), checkKey("cohort", cohort), checkKey("learner", learner)); err != nil {
 		return m, false, fmt.Errorf("accept invitation: %w", err)
 	}
@@ -224,7 +210,7 @@ func (db *DB) AcceptInvitation(ctx context.Context, cohort, learner string, at t
 		return putJSON(b, k, m)
 	})
 	if err != nil {
-		return Member{}, false, fmt.Errorf("accept invitation of %s to %s: %w", learner, cohort, err)
+		return coursebot.Member{}, false, fmt.Errorf("accept invitation of %s to %s: %w", learner, cohort, err)
 	}
 	return m, ok, nil
 }
@@ -249,16 +235,16 @@ func (db *DB) RemoveMember(ctx context.Context, cohort, learner string) (removed
 
 // Members returns the cohort's members (not pending invitations) sorted by
 // learner key.
-func (db *DB) Members(ctx context.Context, cohort string) ([]Member, error) {
+func (db *DB) Members(ctx context.Context, cohort string) ([]coursebot.Member, error) {
 	if err := firstErr(ctx.Err(), checkKey("cohort", cohort)); err != nil {
 		return nil, fmt.Errorf("list members: %w", err)
 	}
-	var out []Member
+	var out []coursebot.Member
 	prefix := []byte(cohort + sep)
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketCohortMembers).Cursor()
 		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-			var m Member
+			var m coursebot.Member
 			if err := json.Unmarshal(v, &m); err != nil {
 				return fmt.Errorf("decode member %q: %w", k, err)
 			}
@@ -289,22 +275,22 @@ func (db *DB) LearnerCohorts(ctx context.Context, learner string) ([]string, err
 }
 
 // Invitations returns learner's pending invitations, by cohort name.
-func (db *DB) Invitations(ctx context.Context, learner string) ([]Member, error) {
+func (db *DB) Invitations(ctx context.Context, learner string) ([]coursebot.Member, error) {
 	return db.learnerRecords(ctx, learner, true)
 }
 
-func (db *DB) learnerRecords(ctx context.Context, learner string, pending bool) ([]Member, error) {
+func (db *DB) learnerRecords(ctx context.Context, learner string, pending bool) ([]coursebot.Member, error) {
 	if err := firstErr(ctx.Err(), checkKey("learner", learner)); err != nil {
 		return nil, fmt.Errorf("list cohorts of learner: %w", err)
 	}
-	var out []Member
+	var out []coursebot.Member
 	suffix := []byte(sep + learner)
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketCohortMembers).ForEach(func(k, v []byte) error {
 			if !bytes.HasSuffix(k, suffix) {
 				return nil
 			}
-			var m Member
+			var m coursebot.Member
 			if err := json.Unmarshal(v, &m); err != nil {
 				return fmt.Errorf("decode member %q: %w", k, err)
 			}
@@ -363,8 +349,8 @@ func migrateMembersToInvitations(tx *bolt.Tx) error {
 }
 
 // NudgeState returns the learner's nudge state (zero with Learner set if none).
-func (db *DB) NudgeState(ctx context.Context, learner string) (NudgeState, error) {
-	st := NudgeState{Learner: learner}
+func (db *DB) NudgeState(ctx context.Context, learner string) (coursebot.NudgeState, error) {
+	st := coursebot.NudgeState{Learner: learner}
 	if err := firstErr(ctx.Err(), checkKey("learner", learner)); err != nil {
 		return st, fmt.Errorf("read nudge state: %w", err)
 	}
@@ -375,7 +361,7 @@ func (db *DB) NudgeState(ctx context.Context, learner string) (NudgeState, error
 		return nil
 	})
 	if err != nil {
-		return NudgeState{Learner: learner}, fmt.Errorf("read nudge state of %s: %w", learner, err)
+		return coursebot.NudgeState{Learner: learner}, fmt.Errorf("read nudge state of %s: %w", learner, err)
 	}
 	st.Learner = learner
 	return st, nil
@@ -383,13 +369,13 @@ func (db *DB) NudgeState(ctx context.Context, learner string) (NudgeState, error
 
 // UpdateNudgeState lets fn change the learner's nudge state and writes it
 // (concurrent callers share a commit; fn may run more than once).
-func (db *DB) UpdateNudgeState(ctx context.Context, learner string, fn func(*NudgeState)) (NudgeState, error) {
-	var st NudgeState
+func (db *DB) UpdateNudgeState(ctx context.Context, learner string, fn func(*coursebot.NudgeState)) (coursebot.NudgeState, error) {
+	var st coursebot.NudgeState
 	if err := firstErr(ctx.Err(), checkKey("learner", learner)); err != nil {
 		return st, fmt.Errorf("update nudge state: %w", err)
 	}
 	err := db.bolt.Batch(func(tx *bolt.Tx) error {
-		st = NudgeState{}
+		st = coursebot.NudgeState{}
 		b := tx.Bucket(bucketNudgeState)
 		if v := b.Get([]byte(learner)); v != nil {
 			if err := json.Unmarshal(v, &st); err != nil {
@@ -401,7 +387,7 @@ func (db *DB) UpdateNudgeState(ctx context.Context, learner string, fn func(*Nud
 		return putJSON(b, []byte(learner), st)
 	})
 	if err != nil {
-		return NudgeState{}, fmt.Errorf("update nudge state of %s: %w", learner, err)
+		return coursebot.NudgeState{}, fmt.Errorf("update nudge state of %s: %w", learner, err)
 	}
 	return st, nil
 }

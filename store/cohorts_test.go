@@ -10,6 +10,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/coursebot/coursebot"
 )
 
 func TestCohortsAndMembers(t *testing.T) {
@@ -20,40 +22,40 @@ func TestCohortsAndMembers(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
-	if err := db.CreateCohort(ctx, Cohort{Name: "alpha", Code: "aaa", Timezone: "UTC", Created: now}); err != nil {
+	if err := db.CreateCohort(ctx, coursebot.Cohort{Name: "alpha", Code: "aaa", Timezone: "UTC", Created: now}); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.CreateCohort(ctx, Cohort{Name: "alpha", Code: "zzz"}); !errors.Is(err, ErrExists) {
+	if err := db.CreateCohort(ctx, coursebot.Cohort{Name: "alpha", Code: "zzz"}); !errors.Is(err, coursebot.ErrExists) {
 		t.Errorf("same name again: %v, want ErrExists", err)
 	}
-	if err := db.CreateCohort(ctx, Cohort{Name: "beta", Code: "aaa"}); !errors.Is(err, ErrExists) {
+	if err := db.CreateCohort(ctx, coursebot.Cohort{Name: "beta", Code: "aaa"}); !errors.Is(err, coursebot.ErrExists) {
 		t.Errorf("same code again: %v, want ErrExists", err)
 	}
-	if err := db.CreateCohort(ctx, Cohort{Name: "bad\x00name", Code: "c"}); !errors.Is(err, ErrBadKey) {
+	if err := db.CreateCohort(ctx, coursebot.Cohort{Name: "bad\x00name", Code: "c"}); !errors.Is(err, ErrBadKey) {
 		t.Errorf("NUL in name: %v, want ErrBadKey", err)
 	}
-	if err := db.CreateCohort(ctx, Cohort{Name: "beta", Code: "bbb"}); err != nil {
+	if err := db.CreateCohort(ctx, coursebot.Cohort{Name: "beta", Code: "bbb"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.UpdateCohort(ctx, "gamma", func(*Cohort) error { return nil }); !errors.Is(err, ErrNotFound) {
+	if _, err := db.UpdateCohort(ctx, "gamma", func(*coursebot.Cohort) error { return nil }); !errors.Is(err, coursebot.ErrNotFound) {
 		t.Errorf("update of a missing cohort: %v", err)
 	}
 	boom := errors.New("boom")
-	if _, err := db.UpdateCohort(ctx, "alpha", func(c *Cohort) error { c.Channel = "x"; return boom }); !errors.Is(err, boom) {
+	if _, err := db.UpdateCohort(ctx, "alpha", func(c *coursebot.Cohort) error { c.Channel = "x"; return boom }); !errors.Is(err, boom) {
 		t.Errorf("fn's error: %v", err)
 	}
-	if _, err := db.UpdateCohort(ctx, "alpha", func(c *Cohort) error { c.Leads = append(c.Leads, "test:lead"); return nil }); err != nil {
+	if _, err := db.UpdateCohort(ctx, "alpha", func(c *coursebot.Cohort) error { c.Leads = append(c.Leads, "test:lead"); return nil }); err != nil {
 		t.Fatal(err)
 	}
-	for _, m := range []Member{{Cohort: "alpha", Learner: "test:a"}, {Cohort: "alpha", Learner: "test:b"}, {Cohort: "beta", Learner: "test:a"}} {
+	for _, m := range []coursebot.Member{{Cohort: "alpha", Learner: "test:a"}, {Cohort: "alpha", Learner: "test:b"}, {Cohort: "beta", Learner: "test:a"}} {
 		if added, err := db.AddMember(ctx, m); err != nil || !added {
 			t.Fatalf("add %+v: %v %v", m, added, err)
 		}
 	}
-	if added, err := db.AddMember(ctx, Member{Cohort: "alpha", Learner: "test:a"}); err != nil || added {
+	if added, err := db.AddMember(ctx, coursebot.Member{Cohort: "alpha", Learner: "test:a"}); err != nil || added {
 		t.Errorf("second add: %v %v, want false nil", added, err)
 	}
-	if _, err := db.AddMember(ctx, Member{Cohort: "gamma", Learner: "test:a"}); !errors.Is(err, ErrNotFound) {
+	if _, err := db.AddMember(ctx, coursebot.Member{Cohort: "gamma", Learner: "test:a"}); !errors.Is(err, coursebot.ErrNotFound) {
 		t.Errorf("add to a missing cohort: %v", err)
 	}
 	if removed, err := db.RemoveMember(ctx, "alpha", "test:b"); err != nil || !removed {
@@ -62,7 +64,7 @@ func TestCohortsAndMembers(t *testing.T) {
 	if removed, _ := db.RemoveMember(ctx, "alpha", "test:b"); removed {
 		t.Errorf("removed twice")
 	}
-	if _, err := db.UpdateNudgeState(ctx, "test:a", func(st *NudgeState) { st.OptOut = true }); err != nil {
+	if _, err := db.UpdateNudgeState(ctx, "test:a", func(st *coursebot.NudgeState) { st.OptOut = true }); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
@@ -92,11 +94,11 @@ func TestClaimRunOnce(t *testing.T) {
 	ctx := context.Background()
 	db := openTemp(t, Options{})
 	created := time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
-	s, err := db.PutSchedule(ctx, Schedule{Kind: KindReminder, Cohort: "alpha", Spec: "0 9 * * 1", Timezone: "UTC", Created: created})
+	s, err := db.PutSchedule(ctx, coursebot.Schedule{Kind: coursebot.KindReminder, Cohort: "alpha", Spec: "0 9 * * 1", Timezone: "UTC", Created: created})
 	if err != nil || s.ID != "r1" {
 		t.Fatalf("first schedule id %q, %v", s.ID, err)
 	}
-	if s2, _ := db.PutSchedule(ctx, Schedule{Kind: KindReminder, Created: created}); s2.ID != "r2" {
+	if s2, _ := db.PutSchedule(ctx, coursebot.Schedule{Kind: coursebot.KindReminder, Created: created}); s2.ID != "r2" {
 		t.Errorf("second schedule id %q", s2.ID)
 	}
 	at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
@@ -115,7 +117,7 @@ func TestClaimRunOnce(t *testing.T) {
 	if got, _, _ := db.Schedule(ctx, "r1"); !got.Last.Equal(at) {
 		t.Errorf("Last = %v, want %v", got.Last, at)
 	}
-	if err := db.RecordDelivery(ctx, run, Delivery{Recipient: "test:a", Status: DeliverySent, Attempts: 1, At: at}); err != nil {
+	if err := db.RecordDelivery(ctx, run, coursebot.Delivery{Recipient: "test:a", Status: coursebot.DeliverySent, Attempts: 1, At: at}); err != nil {
 		t.Fatal(err)
 	}
 	open, _ := db.OpenRuns(ctx)
@@ -123,7 +125,7 @@ func TestClaimRunOnce(t *testing.T) {
 		t.Fatalf("open runs %+v", open)
 	}
 	ds, _ := db.Deliveries(ctx, open[0])
-	if len(ds) != 1 || ds["test:a"].Status != DeliverySent {
+	if len(ds) != 1 || ds["test:a"].Status != coursebot.DeliverySent {
 		t.Errorf("deliveries %+v", ds)
 	}
 	if err := db.FinishRun(ctx, run); err != nil {
@@ -156,10 +158,10 @@ func TestInvitations(t *testing.T) {
 	ctx := context.Background()
 	db := openTemp(t, Options{})
 	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
-	if err := db.CreateCohort(ctx, Cohort{Name: "alpha", Code: "aaa", Timezone: "UTC"}); err != nil {
+	if err := db.CreateCohort(ctx, coursebot.Cohort{Name: "alpha", Code: "aaa", Timezone: "UTC"}); err != nil {
 		t.Fatal(err)
 	}
-	inv := Member{Cohort: "alpha", Learner: "test:bob", AddedBy: "test:lead", Pending: true, Invited: now, Answers: true}
+	inv := coursebot.Member{Cohort: "alpha", Learner: "test:bob", AddedBy: "test:lead", Pending: true, Invited: now, Answers: true}
 	if added, err := db.AddMember(ctx, inv); err != nil || !added {
 		t.Fatalf("invite: %v %v", added, err)
 	}
@@ -195,7 +197,7 @@ func TestInvitations(t *testing.T) {
 	// Joining with the code replaces a pending invitation.
 	inv.Learner = "test:carol"
 	db.AddMember(ctx, inv)
-	if added, _ := db.AddMember(ctx, Member{Cohort: "alpha", Learner: "test:carol", Joined: now}); !added {
+	if added, _ := db.AddMember(ctx, coursebot.Member{Cohort: "alpha", Learner: "test:carol", Joined: now}); !added {
 		t.Errorf("joining did not replace the invitation")
 	}
 	if m, ok, _ := db.Membership(ctx, "alpha", "test:carol"); !ok || m.Pending {
@@ -250,10 +252,10 @@ func TestMigrateMembersToInvitations(t *testing.T) {
 func TestForgetLeadWhoInvited(t *testing.T) {
 	ctx := context.Background()
 	db := openTemp(t, Options{})
-	if err := db.CreateCohort(ctx, Cohort{Name: "alpha", Code: "aaa", Timezone: "UTC", Leads: []string{"test:lead"}}); err != nil {
+	if err := db.CreateCohort(ctx, coursebot.Cohort{Name: "alpha", Code: "aaa", Timezone: "UTC", Leads: []string{"test:lead"}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.AddMember(ctx, Member{Cohort: "alpha", Learner: "test:bob", AddedBy: "test:lead", Pending: true}); err != nil {
+	if _, err := db.AddMember(ctx, coursebot.Member{Cohort: "alpha", Learner: "test:bob", AddedBy: "test:lead", Pending: true}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.ForgetLearner(ctx, "test:lead"); err != nil {

@@ -30,28 +30,11 @@ var (
 	bucketDeliveries = []byte("deliveries")
 )
 
-// Temporary aliases while consumers move to the domain package.
-type (
-	Schedule = coursebot.Schedule
-	Run      = coursebot.Run
-	Delivery = coursebot.Delivery
-)
-
-// Schedule kinds and delivery statuses, as in the domain package.
-const (
-	KindReminder    = coursebot.KindReminder
-	KindNudge       = coursebot.KindNudge
-	KindReview      = coursebot.KindReview
-	DeliverySent    = coursebot.DeliverySent
-	DeliveryFailed  = coursebot.DeliveryFailed
-	DeliverySkipped = coursebot.DeliverySkipped
-)
-
 // runKey is Run.Key for a run not built yet.
-func runKey(id string, at time.Time) string { return Run{Schedule: id, At: at}.Key() }
+func runKey(id string, at time.Time) string { return coursebot.Run{Schedule: id, At: at}.Key() }
 
 // PutSchedule stores s, assigning an ID ("r1", "r2", ...) when it has none.
-func (db *DB) PutSchedule(ctx context.Context, s Schedule) (Schedule, error) {
+func (db *DB) PutSchedule(ctx context.Context, s coursebot.Schedule) (coursebot.Schedule, error) {
 	if err := ctx.Err(); err != nil {
 		return s, fmt.Errorf("put schedule: %w", err)
 	}
@@ -76,8 +59,8 @@ func (db *DB) PutSchedule(ctx context.Context, s Schedule) (Schedule, error) {
 }
 
 // Schedule returns the schedule id and whether it exists.
-func (db *DB) Schedule(ctx context.Context, id string) (Schedule, bool, error) {
-	var s Schedule
+func (db *DB) Schedule(ctx context.Context, id string) (coursebot.Schedule, bool, error) {
+	var s coursebot.Schedule
 	var ok bool
 	if err := firstErr(ctx.Err(), checkKey("schedule", id)); err != nil {
 		return s, false, fmt.Errorf("read schedule: %w", err)
@@ -91,20 +74,20 @@ func (db *DB) Schedule(ctx context.Context, id string) (Schedule, bool, error) {
 		return json.Unmarshal(v, &s)
 	})
 	if err != nil {
-		return Schedule{}, false, fmt.Errorf("read schedule %s: %w", id, err)
+		return coursebot.Schedule{}, false, fmt.Errorf("read schedule %s: %w", id, err)
 	}
 	return s, ok, nil
 }
 
 // Schedules returns every schedule, by id.
-func (db *DB) Schedules(ctx context.Context) ([]Schedule, error) {
+func (db *DB) Schedules(ctx context.Context) ([]coursebot.Schedule, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("list schedules: %w", err)
 	}
-	var out []Schedule
+	var out []coursebot.Schedule
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketSchedules).ForEach(func(k, v []byte) error {
-			var s Schedule
+			var s coursebot.Schedule
 			if err := json.Unmarshal(v, &s); err != nil {
 				return fmt.Errorf("decode schedule %q: %w", k, err)
 			}
@@ -139,9 +122,9 @@ func (db *DB) DeleteSchedule(ctx context.Context, id string) (deleted bool, err 
 // recipients, and moves the schedule's Last to at, in one transaction.
 // claimed is false (and nothing is written) when the schedule is gone or
 // Last is already at or after at: that time was run or skipped before.
-func (db *DB) ClaimRun(ctx context.Context, id string, at time.Time, recipients []string, catchUp bool) (run Run, claimed bool, err error) {
+func (db *DB) ClaimRun(ctx context.Context, id string, at time.Time, recipients []string, catchUp bool) (run coursebot.Run, claimed bool, err error) {
 	if err := firstErr(ctx.Err(), checkKey("schedule", id)); err != nil {
-		return Run{}, false, fmt.Errorf("claim run: %w", err)
+		return coursebot.Run{}, false, fmt.Errorf("claim run: %w", err)
 	}
 	now := db.now()
 	err = db.bolt.Update(func(tx *bolt.Tx) error {
@@ -153,7 +136,7 @@ func (db *DB) ClaimRun(ctx context.Context, id string, at time.Time, recipients 
 		if err := putJSON(tx.Bucket(bucketSchedules), []byte(id), s); err != nil {
 			return err
 		}
-		run = Run{Schedule: id, At: at.UTC(), Claimed: now, CatchUp: catchUp, Recipients: recipients}
+		run = coursebot.Run{Schedule: id, At: at.UTC(), Claimed: now, CatchUp: catchUp, Recipients: recipients}
 		if run.Recipients == nil {
 			run.Recipients = []string{}
 		}
@@ -161,7 +144,7 @@ func (db *DB) ClaimRun(ctx context.Context, id string, at time.Time, recipients 
 		return putJSON(tx.Bucket(bucketRuns), []byte(run.Key()), run)
 	})
 	if err != nil {
-		return Run{}, false, fmt.Errorf("claim run of %s at %s: %w", id, at.UTC().Format(time.RFC3339), err)
+		return coursebot.Run{}, false, fmt.Errorf("claim run of %s at %s: %w", id, at.UTC().Format(time.RFC3339), err)
 	}
 	return run, claimed, nil
 }
@@ -188,8 +171,8 @@ func (db *DB) SkipRuns(ctx context.Context, id string, at time.Time) (bool, erro
 	return moved, nil
 }
 
-func getSchedule(tx *bolt.Tx, id string) (Schedule, bool, error) {
-	var s Schedule
+func getSchedule(tx *bolt.Tx, id string) (coursebot.Schedule, bool, error) {
+	var s coursebot.Schedule
 	v := tx.Bucket(bucketSchedules).Get([]byte(id))
 	if v == nil {
 		return s, false, nil
@@ -201,14 +184,14 @@ func getSchedule(tx *bolt.Tx, id string) (Schedule, bool, error) {
 }
 
 // OpenRuns returns the runs not finished yet, oldest key first.
-func (db *DB) OpenRuns(ctx context.Context) ([]Run, error) {
+func (db *DB) OpenRuns(ctx context.Context) ([]coursebot.Run, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("list open runs: %w", err)
 	}
-	var out []Run
+	var out []coursebot.Run
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketRuns).ForEach(func(k, v []byte) error {
-			var r Run
+			var r coursebot.Run
 			if err := json.Unmarshal(v, &r); err != nil {
 				return fmt.Errorf("decode run %q: %w", k, err)
 			}
@@ -225,16 +208,16 @@ func (db *DB) OpenRuns(ctx context.Context) ([]Run, error) {
 }
 
 // Runs returns every run of schedule id, oldest first.
-func (db *DB) Runs(ctx context.Context, id string) ([]Run, error) {
+func (db *DB) Runs(ctx context.Context, id string) ([]coursebot.Run, error) {
 	if err := firstErr(ctx.Err(), checkKey("schedule", id)); err != nil {
 		return nil, fmt.Errorf("list runs: %w", err)
 	}
-	var out []Run
+	var out []coursebot.Run
 	prefix := []byte(id + sep)
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketRuns).Cursor()
 		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-			var r Run
+			var r coursebot.Run
 			if err := json.Unmarshal(v, &r); err != nil {
 				return fmt.Errorf("decode run %q: %w", k, err)
 			}
@@ -249,7 +232,7 @@ func (db *DB) Runs(ctx context.Context, id string) ([]Run, error) {
 }
 
 // FinishRun marks the run done.
-func (db *DB) FinishRun(ctx context.Context, run Run) error {
+func (db *DB) FinishRun(ctx context.Context, run coursebot.Run) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("finish run: %w", err)
 	}
@@ -258,9 +241,9 @@ func (db *DB) FinishRun(ctx context.Context, run Run) error {
 		b := tx.Bucket(bucketRuns)
 		v := b.Get([]byte(run.Key()))
 		if v == nil {
-			return fmt.Errorf("run %q: %w", run.Key(), ErrNotFound)
+			return fmt.Errorf("run %q: %w", run.Key(), coursebot.ErrNotFound)
 		}
-		var r Run
+		var r coursebot.Run
 		if err := json.Unmarshal(v, &r); err != nil {
 			return err
 		}
@@ -273,11 +256,11 @@ func (db *DB) FinishRun(ctx context.Context, run Run) error {
 	return nil
 }
 
-func deliveryPrefix(run Run) []byte { return []byte(run.Key() + sep) }
+func deliveryPrefix(run coursebot.Run) []byte { return []byte(run.Key() + sep) }
 
 // RecordDelivery records the outcome for one recipient of run. Concurrent
 // callers share a commit; it is durable when it returns.
-func (db *DB) RecordDelivery(ctx context.Context, run Run, d Delivery) error {
+func (db *DB) RecordDelivery(ctx context.Context, run coursebot.Run, d coursebot.Delivery) error {
 	if err := firstErr(ctx.Err(), checkKey("recipient", d.Recipient)); err != nil {
 		return fmt.Errorf("record delivery: %w", err)
 	}
@@ -292,16 +275,16 @@ func (db *DB) RecordDelivery(ctx context.Context, run Run, d Delivery) error {
 }
 
 // Deliveries returns the recorded outcomes of run by recipient.
-func (db *DB) Deliveries(ctx context.Context, run Run) (map[string]Delivery, error) {
+func (db *DB) Deliveries(ctx context.Context, run coursebot.Run) (map[string]coursebot.Delivery, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("list deliveries: %w", err)
 	}
-	out := map[string]Delivery{}
+	out := map[string]coursebot.Delivery{}
 	prefix := deliveryPrefix(run)
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketDeliveries).Cursor()
 		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-			var d Delivery
+			var d coursebot.Delivery
 			if err := json.Unmarshal(v, &d); err != nil {
 				return fmt.Errorf("decode delivery %q: %w", k, err)
 			}
