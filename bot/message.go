@@ -101,6 +101,9 @@ type Reply struct {
 	// export), never pasted into the text. The reply's blocks stay a short
 	// message that says what the file is. See File for the bounds.
 	File *File
+	// Live, when set, makes this reply a placeholder whose text is still
+	// being written (a tutor's answer): see Live.
+	Live *Live
 }
 
 // MaxFileSize bounds File.Data: 8 MiB, under Discord's smallest upload limit

@@ -56,6 +56,10 @@ func learnerBuckets() []learnerBucket {
 		{bucketNudgeState, func(tx *bolt.Tx, l string) (int, error) {
 			return deleteKeys(tx.Bucket(bucketNudgeState), func(k []byte) bool { return string(k) == l })
 		}},
+		// The tutor's budget and exchanges (store/tutor.go).
+		{bucketTutor, func(tx *bolt.Tx, l string) (int, error) {
+			return deleteKeys(tx.Bucket(bucketTutor), func(k []byte) bool { return string(k) == l })
+		}},
 	}
 }
 
@@ -240,6 +244,9 @@ type LearnerExport struct {
 	NudgeState  json.RawMessage   `json:"nudge_state,omitempty"`
 	// Leads names the cohorts the learner leads.
 	Leads []string `json:"leads"`
+	// Tutor is the AI tutor's record: the day's budget and the learner's
+	// exchanges with the tutor (nil when the tutor never answered them).
+	Tutor *TutorRecord `json:"tutor,omitempty"`
 	// Found is false when the store holds nothing about the learner.
 	Found bool `json:"found"`
 }
@@ -279,13 +286,16 @@ func (db *DB) LearnerData(ctx context.Context, learner string) (LearnerExport, e
 		}); err != nil {
 			return err
 		}
+		if err := exportTutor(tx, learner, &out); err != nil {
+			return err
+		}
 		return exportCohorts(tx, learner, &out)
 	})
 	if err != nil {
 		return out, fmt.Errorf("export %s: %w", learner, err)
 	}
 	out.Found = out.Found || len(out.Progress) > 0 || len(out.Threads) > 0 ||
-		len(out.Memberships) > 0 || out.NudgeState != nil || len(out.Leads) > 0
+		len(out.Memberships) > 0 || out.NudgeState != nil || len(out.Leads) > 0 || out.Tutor != nil
 	return out, nil
 }
 

@@ -108,7 +108,8 @@ var (
 // allBuckets lists every bucket Open creates.
 func allBuckets() [][]byte {
 	return [][]byte{bucketMeta, bucketLearners, bucketProgress, bucketThreads, bucketThreadAt, bucketSeen, bucketSeenTime,
-		bucketCohorts, bucketCohortMembers, bucketNudgeState, bucketSchedules, bucketRuns, bucketDeliveries, bucketInbox}
+		bucketCohorts, bucketCohortMembers, bucketNudgeState, bucketSchedules, bucketRuns, bucketDeliveries, bucketInbox,
+		bucketTutor}
 }
 
 // migration upgrades the data inside tx by one schema version.

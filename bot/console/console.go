@@ -105,9 +105,57 @@ func (c *Console) Line(ctx context.Context, line string) error {
 		replies = rs
 	}
 	for _, r := range replies {
+		if r.Live != nil && r.Live.Run != nil {
+			c.renderLive(ctx, r)
+			continue
+		}
 		c.render(r)
 	}
 	return nil
+}
+
+// renderLive prints a reply whose text is still being written: what comes
+// before the live block, "(thinking…)", the text as it arrives, then the
+// rest of the finished reply. When the finished reply is not the text
+// that was streamed (the tutor fell back to the course's text), the
+// console prints the finished reply's text after what was streamed.
+func (c *Console) renderLive(ctx context.Context, r bot.Reply) {
+	live := r.Live
+	head := r
+	head.Blocks, head.Buttons, head.File, head.Live = r.Blocks[:live.Block], nil, nil, nil
+	c.render(head)
+	c.printf("(%s)\n", bot.Placeholder)
+	printed := ""
+	final := live.Run(ctx, func(text string) {
+		if strings.HasPrefix(text, printed) {
+			c.printf("%s", text[len(printed):])
+			printed = text
+		}
+	})
+	if printed != "" {
+		c.printf("\n")
+	}
+	tail := final
+	tail.Title, tail.Context, tail.Live = "", "", nil
+	if samePrefix(final.Blocks, r.Blocks[:live.Block]) {
+		tail.Blocks = final.Blocks[live.Block:]
+		if len(tail.Blocks) > 0 && printed != "" && tail.Blocks[0].Text == printed {
+			tail.Blocks = tail.Blocks[1:]
+		}
+	}
+	c.render(tail)
+}
+
+func samePrefix(blocks, prefix []bot.Block) bool {
+	if len(blocks) < len(prefix) {
+		return false
+	}
+	for i := range prefix {
+		if blocks[i].Kind != prefix[i].Kind || blocks[i].Text != prefix[i].Text {
+			return false
+		}
+	}
+	return true
 }
 
 // buttonWords are words a learner types to move on; typed as an answer on

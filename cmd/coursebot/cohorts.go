@@ -30,12 +30,15 @@ type clock struct {
 // behind it, wired from config.
 type cohortSetup struct {
 	Handler *cohorts.Handler
-	sched   *scheduler.Scheduler
-	cfg     Config
-	db      *store.DB
-	engine  *lessons.Engine
-	log     *slog.Logger
-	clock   clock
+	// Front, when set, is the handler in front of Handler (the tutor) that
+	// the console talks to.
+	Front  bot.Handler
+	sched  *scheduler.Scheduler
+	cfg    Config
+	db     *store.DB
+	engine *lessons.Engine
+	log    *slog.Logger
+	clock  clock
 	// dms are the direct-message senders by platform, shared with the
 	// handler (invitations); Scheduler fills them.
 	dms map[string]bot.Sender
@@ -171,7 +174,11 @@ func (c *cohortSetup) console(ctx context.Context, who bot.Learner, in io.Reader
 	ctx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- run(ctx) }()
-	cons := console.New(c.Handler, who, out, c.log.With("platform", "console"))
+	var front bot.Handler = c.Handler
+	if c.Front != nil {
+		front = c.Front
+	}
+	cons := console.New(front, who, out, c.log.With("platform", "console"))
 	cons.Markdown = md
 	err = cons.Run(ctx, in)
 	stop()

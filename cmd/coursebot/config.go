@@ -40,6 +40,7 @@ type Config struct {
 	Discord   DiscordConfig   `yaml:"discord"`
 	Scheduler SchedulerConfig `yaml:"scheduler"`
 	Cohorts   CohortsConfig   `yaml:"cohorts"`
+	Tutor     TutorConfig     `yaml:"tutor"`
 
 	// Secrets never come from YAML: LoadConfig fills them from the
 	// environment (NAME or NAME_FILE).
@@ -190,6 +191,7 @@ func DefaultConfig() Config {
 			DefaultTimezone:  "UTC",
 			Digest:           true,
 		},
+		Tutor: defaultTutorConfig(),
 	}
 }
 
@@ -638,7 +640,7 @@ func validate(cfg *Config, lines map[string]int) []Problem {
 	if _, err := time.LoadLocation(co.DefaultTimezone); err != nil || co.DefaultTimezone == "" || strings.EqualFold(co.DefaultTimezone, "local") {
 		bad("cohorts.default_timezone", "%q is not a time zone (for example UTC, Europe/Berlin)", co.DefaultTimezone)
 	}
-	return ps
+	return append(ps, validateTutor(&cfg.Tutor, lines)...)
 }
 
 // commandNameRE is what Slack and Discord both accept as a command name.
@@ -796,6 +798,7 @@ type Secrets struct {
 	SlackAppToken      Secret // SLACK_APP_TOKEN
 	DiscordToken       Secret // DISCORD_TOKEN
 	DiscordPublicKey   Secret // DISCORD_PUBLIC_KEY
+	TutorAPIKey        Secret // COURSEBOT_TUTOR_API_KEY
 }
 
 type secretVar struct {
@@ -810,6 +813,7 @@ func (s *Secrets) vars() []secretVar {
 		{"SLACK_APP_TOKEN", &s.SlackAppToken},
 		{"DISCORD_TOKEN", &s.DiscordToken},
 		{"DISCORD_PUBLIC_KEY", &s.DiscordPublicKey},
+		{"COURSEBOT_TUTOR_API_KEY", &s.TutorAPIKey},
 	}
 }
 

@@ -53,6 +53,10 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	if err != nil {
 		return err
 	}
+	cs.Front, err = newTutor(cfg, cs.Handler, engine, db, consoleLogger(stderr), nil)
+	if err != nil {
+		return err
+	}
 	var md func(string) string
 	if !*plain && isTerminal(stdout) {
 		if md, err = console.Styled(100); err != nil {

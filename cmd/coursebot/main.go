@@ -67,6 +67,8 @@ Usage:
                                         print a Slack app manifest for the course
   coursebot discord register --config FILE
                                         register the course's slash commands with Discord
+  coursebot tutor try --answers FILE [--lesson 4-4] [--config FILE] [--metrics]
+                                        run canned answers through the configured tutor model
 `
 
 // run is main without the process: tests call it with their own streams.
@@ -101,6 +103,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = runSlack(args[1:], stdout, env)
 	case "discord":
 		err = runDiscord(ctx, args[1:], stdout, stderr, env)
+	case "tutor":
+		err = runTutor(ctx, args[1:], stdout, env)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK

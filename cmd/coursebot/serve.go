@@ -126,7 +126,12 @@ func newServer(cfg Config, log *slog.Logger) (_ *server, err error) {
 	}
 	s.inbox = newInbox(cfg.Delivery, s.db, log, s.panics, s.m)
 	dms, chans := map[string]bot.Sender{}, map[string]scheduler.ChannelSender{}
-	handler := &observedHandler{next: cohortsSetup.Handler, m: s.m, log: log, learners: learnerLogger{hashed: cfg.Log.LearnerIDs != "plain"}, known: s.knownCommand, panics: s.panics}
+	front, err := newTutor(cfg, cohortsSetup.Handler, s.engine, s.db, log, newTutorMetrics(s.m.reg))
+	if err != nil {
+		return nil, err
+	}
+	// Slack and Discord post a reply once: a tutor's reply arrives finished.
+	handler := &observedHandler{next: bot.Settled(front), m: s.m, log: log, learners: learnerLogger{hashed: cfg.Log.LearnerIDs != "plain"}, known: s.knownCommand, panics: s.panics}
 
 	s.mux.HandleFunc("GET /healthz", serveHealth)
 	s.mux.HandleFunc("GET /readyz", s.serveReady)

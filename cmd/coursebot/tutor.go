@@ -1,0 +1,291 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/store"
+	"github.com/coursebot/coursebot/tutor"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/common/expfmt"
+)
+
+// newTutor puts the AI tutor in front of next when tutor.enabled; else it
+// returns next unchanged, so the course works exactly as without it.
+func newTutor(cfg Config, next bot.Handler, engine *lessons.Engine, db tutor.Store, log *slog.Logger, obs tutor.Observer) (bot.Handler, error) {
+	if !cfg.Tutor.Enabled {
+		return next, nil
+	}
+	return buildTutor(cfg, next, engine, db, log, obs)
+}
+
+func buildTutor(cfg Config, next bot.Handler, engine *lessons.Engine, db tutor.Store, log *slog.Logger, obs tutor.Observer) (*tutor.Handler, error) {
+	t := cfg.Tutor
+	client := tutor.NewClient(tutor.ClientOptions{BaseURL: t.BaseURL, Model: t.Model, APIKey: cfg.Secrets.TutorAPIKey.Reveal()})
+	h, err := tutor.New(next, tutor.Options{
+		Model: client, ModelName: t.Model, Store: db, Course: engine.Course, Search: engine,
+		Timeout: t.Timeout, MaxTurns: t.MaxTurns, DailyBudget: t.DailyBudget,
+		Observer: obs, Log: log.With("component", "tutor"),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("tutor: %w", err)
+	}
+	return h, nil
+}
+
+// tutorMetrics counts the tutor's requests for /metrics. It sees no text.
+type tutorMetrics struct {
+	requests   *prometheus.CounterVec   // kind, outcome
+	firstToken *prometheus.HistogramVec // model
+	completion *prometheus.HistogramVec // model
+	tokens     *prometheus.CounterVec   // model, direction
+	fallbacks  *prometheus.CounterVec   // cause
+	budget     prometheus.Counter
+}
+
+// tutorBuckets are upper bounds in seconds for a model's latency: local
+// models on a CPU take seconds, not milliseconds.
+func tutorBuckets() []float64 { return []float64{.1, .25, .5, 1, 2, 4, 8, 15, 30, 60} }
+
+func newTutorMetrics(reg prometheus.Registerer) *tutorMetrics {
+	f := factory{reg}
+	hist := func(name, help string) *prometheus.HistogramVec {
+		h := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: name, Help: help, Buckets: tutorBuckets()}, []string{"model"})
+		reg.MustRegister(h)
+		return h
+	}
+	budget := prometheus.NewCounter(prometheus.CounterOpts{Name: "coursebot_tutor_budget_refusals_total",
+		Help: "Tutor replies refused because the learner's daily budget was spent."})
+	reg.MustRegister(budget)
+	m := &tutorMetrics{
+		requests: f.counter("coursebot_tutor_requests_total",
+			"Tutor replies by kind (answer, stuck, help) and outcome: ok (the model's), fallback (the course's text) or budget (the learner's daily budget was spent).", "kind", "outcome"),
+		firstToken: hist("coursebot_tutor_first_token_seconds", "Time from the request to the model's first piece of text."),
+		completion: hist("coursebot_tutor_completion_seconds", "Time from the request to the finished reply (or the fallback)."),
+		tokens:     f.counter("coursebot_tutor_tokens_total", "Tokens the model server counted, by direction (in: prompt, out: reply).", "model", "direction"),
+		fallbacks: f.counter("coursebot_tutor_fallbacks_total",
+			"Replies that fell back to the course's text, by cause (timeout, rate_limited, server_error, refused, unreachable, garbage, empty, canceled).", "cause"),
+		budget: budget,
+	}
+	for _, c := range []string{tutor.CauseTimeout, tutor.CauseRateLimited, tutor.CauseServer, tutor.CauseRefused, tutor.CauseUnreachable, tutor.CauseGarbage, tutor.CauseEmpty} {
+		m.fallbacks.WithLabelValues(c)
+	}
+	return m
+}
+
+// Observe implements tutor.Observer.
+func (m *tutorMetrics) Observe(o tutor.Outcome) {
+	m.requests.WithLabelValues(o.Kind, o.Result).Inc()
+	switch o.Result {
+	case "budget":
+		m.budget.Inc()
+		return
+	case "fallback":
+		m.fallbacks.WithLabelValues(o.Cause).Inc()
+	}
+	if o.FirstToken > 0 {
+		m.firstToken.WithLabelValues(o.Model).Observe(o.FirstToken.Seconds())
+	}
+	m.completion.WithLabelValues(o.Model).Observe(o.Total.Seconds())
+	m.tokens.WithLabelValues(o.Model, "in").Add(float64(max(o.TokensIn, 0)))
+	m.tokens.WithLabelValues(o.Model, "out").Add(float64(max(o.TokensOut, 0)))
+}
+
+// writeMetrics writes reg's metrics in the Prometheus text format.
+func writeMetrics(w io.Writer, reg prometheus.Gatherer) error {
+	mfs, err := reg.Gather()
+	if err != nil {
+		return fmt.Errorf("gather metrics: %w", err)
+	}
+	enc := expfmt.NewEncoder(w, expfmt.NewFormat(expfmt.TypeTextPlain))
+	for _, mf := range mfs {
+		if err := enc.Encode(mf); err != nil {
+			return fmt.Errorf("write metrics: %w", err)
+		}
+	}
+	return nil
+}
+
+// runTutor is `coursebot tutor try`.
+func runTutor(ctx context.Context, args []string, stdout io.Writer, env func(string) string) error {
+	if len(args) == 0 || args[0] != "try" {
+		return usagef("tutor: want `coursebot tutor try --lesson 4-4 --answers FILE`")
+	}
+	fs := flags("tutor try")
+	set := settingsFlags(fs, true)
+	lesson := fs.String("lesson", "4-4", "lesson id")
+	answers := fs.String("answers", "", "file with one canned answer per line, in question order (# starts a comment)")
+	showMetrics := fs.Bool("metrics", false, "print the tutor's /metrics lines at the end")
+	if err := parse(fs, args[1:]); err != nil {
+		return err
+	}
+	if *answers == "" || fs.NArg() > 0 {
+		return usagef("tutor try: want --answers FILE (and no other argument)")
+	}
+	cfg, err := set.load(env)
+	if err != nil {
+		return err
+	}
+	canned, err := readAnswers(*answers)
+	if err != nil {
+		return err
+	}
+	course, err := loadCourse(cfg.Course.Dir)
+	if err != nil {
+		return err
+	}
+	les, ok := course.Lessons[*lesson]
+	if !ok {
+		return fmt.Errorf("tutor try: lesson %q is not installed", *lesson)
+	}
+	// A scratch database: trying the tutor never touches learners' data.
+	dir, err := os.MkdirTemp("", "coursebot-tutor-try-")
+	if err != nil {
+		return fmt.Errorf("tutor try: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	db, err := store.Open(filepath.Join(dir, "try.db"), store.Options{LockTimeout: time.Second})
+	if err != nil {
+		return fmt.Errorf("tutor try: %w", err)
+	}
+	defer db.Close()
+	engine := lessons.NewEngine(course, db, lessons.EngineOptions{Log: discardLogger()})
+	reg := prometheus.NewRegistry()
+	obs := &lastOutcome{next: newTutorMetrics(reg)}
+	cfg.Tutor.DailyBudget = 100000 // an author's review is not a learner's day
+	h, err := buildTutor(cfg, engine, engine, db, discardLogger(), obs)
+	if err != nil {
+		return err
+	}
+	who := bot.Learner{Platform: "console", UserID: "tutor-try"}
+	send := func(m bot.Message) ([]bot.Reply, error) {
+		m.Learner = who
+		return h.Handle(ctx, m)
+	}
+	fmt.Fprintf(stdout, "Lesson %s with %s at %s\n", les.ID, cfg.Tutor.Model, cfg.Tutor.BaseURL)
+	if _, err := send(bot.Message{Kind: bot.KindCommand, Command: les.Command}); err != nil {
+		return err
+	}
+	n := 0
+	for _, c := range les.Cards {
+		q := c.Question()
+		answered := false
+		if q != nil && n < len(canned) {
+			answered = true
+			fmt.Fprintf(stdout, "\nCard %d: %s\nQuestion: %s\nAnswer: %s\nTutor: ", c.Index+1, c.Title, q.Prompt, canned[n])
+			replies, err := send(bot.Message{Kind: bot.KindText, Text: canned[n], Lesson: les.ID})
+			if err != nil {
+				return err
+			}
+			n++
+			printTry(ctx, stdout, replies, obs)
+		}
+		verb := bot.VerbNext
+		if q != nil && !answered {
+			verb = bot.VerbSkip
+		}
+		if _, err := send(bot.Message{Kind: bot.KindAction, Action: bot.Action{Verb: verb, Lesson: les.ID, At: c.Key}.Encode()}); err != nil {
+			return err
+		}
+	}
+	if n < len(canned) {
+		fmt.Fprintf(stdout, "\n(%d answers left over: the lesson has %d questions)\n", len(canned)-n, n)
+	}
+	if *showMetrics {
+		fmt.Fprintln(stdout)
+		return writeMetrics(stdout, reg)
+	}
+	return nil
+}
+
+// printTry prints the tutor's reply as it streams, and says when it fell
+// back.
+func printTry(ctx context.Context, w io.Writer, replies []bot.Reply, obs *lastOutcome) {
+	for _, r := range replies {
+		if r.Live == nil {
+			fmt.Fprintf(w, "(no tutor reply) %s\n", replyText(r))
+			continue
+		}
+		printed := ""
+		final := r.Live.Run(ctx, func(text string) {
+			if strings.HasPrefix(text, printed) {
+				fmt.Fprint(w, text[len(printed):])
+				printed = text
+			}
+		})
+		o := obs.get()
+		if o.Result != "ok" {
+			text := "(none)"
+			if r.Live.Block < len(final.Blocks) && final.Blocks[r.Live.Block].Text != bot.Placeholder {
+				text = final.Blocks[r.Live.Block].Text
+			}
+			fmt.Fprintf(w, "\n[fell back: %s] %s", o.Cause, text)
+		}
+		fmt.Fprintf(w, "\n[%s · first token %s · %s · tokens in %d out %d]\n", o.Result, o.FirstToken.Round(time.Millisecond), o.Total.Round(time.Millisecond), o.TokensIn, o.TokensOut)
+	}
+}
+
+func replyText(r bot.Reply) string {
+	var parts []string
+	for _, b := range r.Blocks {
+		parts = append(parts, b.Text)
+	}
+	return strings.Join(parts, " ")
+}
+
+// lastOutcome remembers the last outcome for `tutor try` and passes it on.
+type lastOutcome struct {
+	mu   sync.Mutex
+	last tutor.Outcome
+	next tutor.Observer
+}
+
+func (l *lastOutcome) Observe(o tutor.Outcome) {
+	l.mu.Lock()
+	l.last = o
+	l.mu.Unlock()
+	l.next.Observe(o)
+}
+
+func (l *lastOutcome) get() tutor.Outcome {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.last
+}
+
+// readAnswers reads one answer per line; blank lines and lines starting
+// with # are skipped.
+func readAnswers(path string) ([]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("tutor try: %w", err)
+	}
+	defer f.Close()
+	var out []string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64*1024), 1<<20)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		out = append(out, line)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("tutor try: read %s: %w", path, err)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("tutor try: %s has no answers (one per line)", path)
+	}
+	return out, nil
+}

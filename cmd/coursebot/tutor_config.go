@@ -1,0 +1,50 @@
+package main
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// TutorConfig is the optional AI tutor (docs/tutor.md): off by default, so
+// the course works exactly as without it. The key, when the server needs
+// one, is the secret COURSEBOT_TUTOR_API_KEY.
+type TutorConfig struct {
+	Enabled bool `yaml:"enabled"`
+	// BaseURL is any OpenAI-compatible Chat Completions endpoint.
+	BaseURL string `yaml:"base_url"`
+	Model   string `yaml:"model"`
+	// Timeout bounds one reply; after it the learner gets the course's
+	// fixed follow-up.
+	Timeout time.Duration `yaml:"timeout"`
+	// MaxTurns is how many tutor replies one question gets.
+	MaxTurns int `yaml:"max_turns" range:"1,20"`
+	// DailyBudget is how many tutor replies a learner gets per day (UTC).
+	DailyBudget int `yaml:"daily_budget" range:"1,100000"`
+}
+
+func defaultTutorConfig() TutorConfig {
+	return TutorConfig{
+		BaseURL:     "http://127.0.0.1:11434/v1",
+		Model:       "llama3.2",
+		Timeout:     20 * time.Second,
+		MaxTurns:    3,
+		DailyBudget: 40,
+	}
+}
+
+func validateTutor(t *TutorConfig, lines map[string]int) []Problem {
+	var ps []Problem
+	bad := func(key, format string, args ...any) {
+		ps = append(ps, Problem{Line: lines[key], Key: key, Msg: key + ": " + fmt.Sprintf(format, args...)})
+	}
+	p, err := url.Parse(t.BaseURL)
+	if err != nil || (p.Scheme != "https" && p.Scheme != "http") || p.Host == "" {
+		bad("tutor.base_url", "%q is not an absolute http(s) URL (for example http://127.0.0.1:11434/v1 for Ollama)", t.BaseURL)
+	}
+	if strings.TrimSpace(t.Model) == "" {
+		bad("tutor.model", "must name the model (for example llama3.2)")
+	}
+	return ps
+}

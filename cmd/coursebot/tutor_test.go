@@ -1,0 +1,120 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// fakeChat is an OpenAI-compatible server: POST /v1/chat/completions
+// answered with text/event-stream chunks, a usage chunk and [DONE].
+type fakeChat struct {
+	mu    sync.Mutex
+	users []string // the last user message of each request
+	fail  bool
+}
+
+func newFakeChat(t *testing.T) (*fakeChat, string) {
+	f := &fakeChat{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			Messages []struct{ Role, Content string } `json:"messages"`
+		}
+		body, _ := io.ReadAll(r.Body)
+		if r.URL.Path != "/v1/chat/completions" || json.Unmarshal(body, &req) != nil {
+			http.Error(w, `{"error":{"message":"bad request","type":"invalid_request_error"}}`, http.StatusBadRequest)
+			return
+		}
+		f.mu.Lock()
+		f.users = append(f.users, req.Messages[len(req.Messages)-1].Content)
+		fail := f.fail
+		f.mu.Unlock()
+		if fail {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			io.WriteString(w, `{"error":{"message":"overloaded","type":"server_error"}}`)
+			return
+		}
+		w.Header().Set("Content-Type", "text/event-stream")
+		for _, p := range []string{"You said ", "it well", ": now name one thing that breaks in production."} {
+			b, _ := json.Marshal(map[string]any{"id": "c1", "object": "chat.completion.chunk", "created": 1, "model": "fake",
+				"choices": []any{map[string]any{"index": 0, "delta": map[string]any{"content": p}}}})
+			fmt.Fprintf(w, "data: %s\n\n", b)
+		}
+		fmt.Fprint(w, `data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"fake","choices":[],"usage":{"prompt_tokens":900,"completion_tokens":14,"total_tokens":914}}`+"\n\n")
+		fmt.Fprint(w, "data: [DONE]\n\n")
+	}))
+	t.Cleanup(srv.Close)
+	return f, srv.URL + "/v1"
+}
+
+func tutorConfig(t *testing.T, baseURL string) string {
+	path := filepath.Join(t.TempDir(), "coursebot.yaml")
+	cfg := fmt.Sprintf("tutor:\n  enabled: true\n  base_url: %s\n  model: fake\n", baseURL)
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestConsoleTutorStreamsAReplyAndFallsBack(t *testing.T) {
+	f, url := newFakeChat(t)
+	cfg := tutorConfig(t, url)
+	db := filepath.Join(t.TempDir(), "c.db")
+	in := "/start-4-4\nnext\nnext\nShipping ML that keeps working\n"
+	var out, errb bytes.Buffer
+	if code := run(t.Context(), []string{"console", "--config", cfg, "--db", db, "--user", "ada"}, strings.NewReader(in), &out, &errb, func(string) string { return "" }); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	got := out.String()
+	for _, want := range []string{"Saved your answer.", "(thinking…)\nYou said it well: now name one thing that breaks in production.\n", "[1] Back  [2] Next"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("console output lacks %q:\n%s", want, got)
+		}
+	}
+	if len(f.users) != 1 || f.users[0] != "Shipping ML that keeps working" {
+		t.Errorf("model got %q", f.users)
+	}
+	// The model is down: the course's follow-up, and the lesson goes on.
+	f.mu.Lock()
+	f.fail = true
+	f.mu.Unlock()
+	out.Reset()
+	in = "/start-4-4\nnext\nnext\nDelivering models reliably\nnext\n"
+	if code := run(t.Context(), []string{"console", "--config", cfg, "--db", db, "--user", "bob"}, strings.NewReader(in), &out, &errb, func(string) string { return "" }); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	if got := out.String(); !strings.Contains(got, "(thinking…)\n\n"+"MLOps is the discipline of reliably delivering ML systems to production and keeping them healthy.") || !strings.Contains(got, "== Architecture Review ==") {
+		t.Errorf("fallback console output:\n%s", got)
+	}
+}
+
+func TestTutorTryPrintsQuestionsAnswersRepliesAndMetrics(t *testing.T) {
+	_, url := newFakeChat(t)
+	cfg := tutorConfig(t, url)
+	answers := filepath.Join(t.TempDir(), "answers.txt")
+	os.WriteFile(answers, []byte("# Lesson 4.4\nShipping ML reliably\nGit, DVC, MLflow, CI, Docker, monitoring\nA privacy review\n"), 0o600)
+	var out, errb bytes.Buffer
+	if code := run(t.Context(), []string{"tutor", "try", "--config", cfg, "--lesson", "4-4", "--answers", answers, "--metrics"}, nil, &out, &errb, func(string) string { return "" }); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	got := out.String()
+	for _, want := range []string{
+		"Question: If you had to explain MLOps to a colleague in one sentence, what would you say?\nAnswer: Shipping ML reliably\nTutor: You said it well",
+		"Question: Explain each component and connection.\nAnswer: Git, DVC, MLflow, CI, Docker, monitoring",
+		"Question: What would you add to this checklist for your specific use case?\nAnswer: A privacy review",
+		`coursebot_tutor_requests_total{kind="answer",outcome="ok"} 3`,
+		`coursebot_tutor_tokens_total{direction="in",model="fake"} 2700`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("output lacks %q:\n%s", want, got)
+		}
+	}
+}

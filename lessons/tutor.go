@@ -1,0 +1,118 @@
+package lessons
+
+import (
+	"fmt"
+	"strings"
+)
+
+// TutorStep is what the optional AI tutor (package tutor) reads about one
+// card to ground its reply: the tutor script's text for the card's step,
+// the module reading that travels with it, the teaching notes, and the
+// card's question and diagram. It is a read-only view of the course.
+type TutorStep struct {
+	Lesson      string // "4-4"
+	LessonTitle string
+	Command     string // "start-4-4"
+	Card        string // card key
+	CardIndex   int    // 0-based
+	Cards       int    // cards in the lesson
+	CardTitle   string
+	StepTitle   string // "" for the opening card
+	// Script is the step's text from the tutor script (its cards' text,
+	// questions and follow-ups), as Markdown.
+	Script string
+	// Module is the reading from the module that travels with the step.
+	Module string
+	// Notes are the lesson's teaching notes and instructions to the tutor.
+	Notes string
+	// Question is the card's question, nil when it has none.
+	Question *QuestionDef
+	// Diagram is the card's code blocks (the diagram an "explain each
+	// component" question refers to), "" when it has none.
+	Diagram string
+	// Capstone is true on the cards of a step whose title names the
+	// capstone.
+	Capstone bool
+}
+
+// TutorStepOf returns the tutor's view of card in lesson.
+func TutorStepOf(c *Course, lesson, card string) (TutorStep, bool) {
+	les, ok := c.Lessons[lesson]
+	if !ok {
+		return TutorStep{}, false
+	}
+	var cur *Card
+	for _, cd := range les.Cards {
+		if cd.Key == card {
+			cur = cd
+		}
+	}
+	if cur == nil {
+		return TutorStep{}, false
+	}
+	ts := TutorStep{Lesson: les.ID, LessonTitle: les.Title, Command: les.Command, Card: cur.Key, CardIndex: cur.Index,
+		Cards: len(les.Cards), CardTitle: cur.Title, Question: cur.Question(), Notes: LeadNotesText(les)}
+	var diagrams []string
+	for _, b := range cur.Blocks {
+		if b.Kind == Code {
+			diagrams = append(diagrams, b.Text)
+		}
+	}
+	ts.Diagram = strings.Join(diagrams, "\n\n")
+	if cur.Step < 0 {
+		ts.Script = cardText(cur)
+		return ts, true
+	}
+	ts.StepTitle = les.Steps[cur.Step].Title
+	ts.Capstone = strings.Contains(strings.ToLower(ts.StepTitle), "capstone")
+	var script, module []string
+	for _, cd := range les.Cards {
+		if cd.Step != cur.Step {
+			continue
+		}
+		if cd.Source.File == les.ScriptFile {
+			script = append(script, cardText(cd))
+		} else {
+			module = append(module, "## "+cd.Title+"\n\n"+cardText(cd))
+		}
+	}
+	ts.Script = strings.Join(script, "\n\n")
+	ts.Module = strings.Join(module, "\n\n")
+	return ts, true
+}
+
+// cardText is a card's content as Markdown, questions as "Ask: ...".
+func cardText(c *Card) string {
+	var out []string
+	for _, b := range c.Blocks {
+		switch b.Kind {
+		case Markdown:
+			out = append(out, b.Text)
+		case Code:
+			out = append(out, "```"+b.Lang+"\n"+b.Text+"\n```")
+		case Checklist, Rating:
+			var items []string
+			for _, it := range b.Items {
+				items = append(items, "- "+it.Text)
+			}
+			out = append(out, strings.Join(items, "\n"))
+		case Question:
+			out = append(out, fmt.Sprintf("Ask: %q", b.Question.Prompt))
+			if b.Question.FollowUp != "" {
+				out = append(out, b.Question.FollowUp)
+			}
+		}
+	}
+	return strings.Join(out, "\n\n")
+}
+
+// HelpCommand is the name of the course's search command ("help-mlops"),
+// "" when the course has none.
+func HelpCommand(c *Course) string {
+	for _, x := range c.Extra {
+		if x.Role == RoleHelp {
+			return x.Name
+		}
+	}
+	return ""
+}

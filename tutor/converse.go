@@ -1,0 +1,266 @@
+package tutor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/store"
+)
+
+// Roles of a store.TutorTurn.
+const (
+	roleLearner = "learner"
+	roleTutor   = "tutor"
+)
+
+// maxExchanges bounds the exchanges kept per learner (oldest go first).
+const maxExchanges = 100
+
+// errTimedOut is the cause of a request cancelled by the timeout.
+var errTimedOut = errors.New("no complete reply within the timeout")
+
+// exchange is one tutor turn to produce.
+type exchange struct {
+	kind     string
+	ts       lessons.TutorStep
+	question string // help: the learner's question
+	learner  string // the learner's text, stored as their turn
+	isNew    bool   // start a new exchange rather than continue the last
+	system   string // the system prompt ("" = systemPrompt(kind, ts))
+	// reply is the placeholder; block the index of the live block.
+	reply bot.Reply
+	block int
+	// fallbackText is the course's fixed text for this turn ("" = drop the
+	// block); fallback, when set, builds the whole fallback reply instead.
+	fallbackText string
+	fallback     func(ctx context.Context) bot.Reply
+}
+
+func (x exchange) matches(e *store.TutorExchange) bool {
+	switch x.kind {
+	case kindAnswer:
+		return e.Kind == kindAnswer && e.Lesson == x.ts.Lesson && e.Question == x.ts.Question.ID
+	case kindStuck:
+		return e.Kind == kindStuck && e.Lesson == x.ts.Lesson && e.Card == x.ts.Card
+	}
+	return e.Kind == x.kind
+}
+
+// lastExchange is the learner's latest exchange of kind about the question
+// (answer) or card (stuck).
+func lastExchange(rec store.TutorRecord, kind, lesson, card, question string) *store.TutorExchange {
+	for i := len(rec.Exchanges) - 1; i >= 0; i-- {
+		e := &rec.Exchanges[i]
+		if e.Kind != kind || e.Lesson != lesson {
+			continue
+		}
+		if (kind == kindAnswer && e.Question == question) || (kind == kindStuck && e.Card == card) {
+			return e
+		}
+	}
+	return nil
+}
+
+func tutorTurns(e *store.TutorExchange) int {
+	n := 0
+	for _, t := range e.Turns {
+		if t.Role == roleTutor {
+			n++
+		}
+	}
+	return n
+}
+
+// converse records the learner's turn and spends one of the day's budget
+// before it returns, so both survive a restart, then returns the
+// placeholder whose Live asks the model. With the budget spent it returns
+// the fallback at once, saying so the first time in the day.
+func (h *Handler) converse(ctx context.Context, who bot.Learner, x exchange) (bot.Reply, error) {
+	now := h.o.Clock.Now()
+	day := now.UTC().Format("2006-01-02")
+	var refused, tell bool
+	var turns []store.TutorTurn
+	_, err := h.o.Store.UpdateTutor(ctx, who.Key(), func(rec *store.TutorRecord) error {
+		refused, tell = false, false
+		if rec.Day != day {
+			rec.Day, rec.Used, rec.Told = day, 0, false
+		}
+		var e *store.TutorExchange
+		if !x.isNew {
+			for i := len(rec.Exchanges) - 1; i >= 0 && e == nil; i-- {
+				if x.matches(&rec.Exchanges[i]) {
+					e = &rec.Exchanges[i]
+				}
+			}
+		}
+		if e == nil {
+			ne := store.TutorExchange{Kind: x.kind, Lesson: x.ts.Lesson, Card: x.ts.Card}
+			if x.kind == kindAnswer {
+				ne.Question = x.ts.Question.ID
+			}
+			rec.Exchanges = append(rec.Exchanges, ne)
+			if len(rec.Exchanges) > maxExchanges {
+				rec.Exchanges = append([]store.TutorExchange(nil), rec.Exchanges[len(rec.Exchanges)-maxExchanges:]...)
+			}
+			e = &rec.Exchanges[len(rec.Exchanges)-1]
+		}
+		e.Turns = append(e.Turns, store.TutorTurn{Role: roleLearner, Text: x.learner, At: now})
+		if rec.Used >= h.o.DailyBudget {
+			refused, tell = true, !rec.Told
+			rec.Told = true
+			e.Turns = append(e.Turns, store.TutorTurn{Role: roleTutor, Text: x.fallbackText, At: now, Fallback: CauseBudget})
+			return nil
+		}
+		rec.Used++
+		turns = append([]store.TutorTurn(nil), e.Turns...)
+		return nil
+	})
+	if err != nil {
+		return bot.Reply{}, fmt.Errorf("tutor: %w", err)
+	}
+	if refused {
+		h.o.Observer.Observe(Outcome{Kind: x.kind, Model: h.o.ModelName, Result: "budget", Cause: CauseBudget})
+		r := h.fallbackReply(ctx, x)
+		if tell {
+			r.Blocks = append([]bot.Block{{Kind: bot.BlockMarkdown, Text: fmt.Sprintf(
+				"You have had today's %d replies from the tutor; it is back tomorrow (UTC). Until then you get the course's own follow-ups.", h.o.DailyBudget)}}, r.Blocks...)
+		}
+		return r, nil
+	}
+	system := x.system
+	if system == "" {
+		system = systemPrompt(x.kind, x.ts)
+	}
+	msgs := conversation(system, turns)
+	r := x.reply
+	r.Live = &bot.Live{Block: x.block, Run: func(ctx context.Context, update func(string)) bot.Reply {
+		return h.run(ctx, who, x, msgs, update)
+	}}
+	return r, nil
+}
+
+// run asks the model, passing the text on as it grows, and returns the
+// finished reply: the model's, or the fallback when anything goes wrong.
+func (h *Handler) run(parent context.Context, who bot.Learner, x exchange, msgs []Message, update func(string)) bot.Reply {
+	start := h.o.Clock.Now()
+	ctx, cancel := context.WithCancelCause(parent)
+	defer cancel(nil)
+	stop := h.o.Clock.AfterFunc(h.o.Timeout, func() { cancel(errTimedOut) })
+	defer stop()
+	out := Outcome{Kind: x.kind, Model: h.o.ModelName, Result: "ok"}
+	var sb strings.Builder
+	text, usage, err := h.o.Model.Stream(ctx, msgs, func(d string) {
+		if sb.Len() == 0 {
+			out.FirstToken = h.o.Clock.Now().Sub(start)
+		}
+		sb.WriteString(d)
+		if update != nil && ctx.Err() == nil && utf8.RuneCountInString(sb.String()) <= MaxReplyChars {
+			update(strings.TrimSpace(sb.String()))
+		}
+	})
+	if errors.Is(context.Cause(ctx), errTimedOut) {
+		err = &ModelError{Cause: CauseTimeout, Err: errTimedOut}
+	}
+	out.Total = h.o.Clock.Now().Sub(start)
+	out.TokensIn, out.TokensOut = usage.In, usage.Out
+	text = clip(strings.TrimSpace(text), MaxReplyChars)
+	// The turn is recorded even when the learner's request was cancelled:
+	// what they were shown must be in their record.
+	rctx := context.WithoutCancel(parent)
+	var final bot.Reply
+	turn := store.TutorTurn{Role: roleTutor, Text: text, At: h.o.Clock.Now()}
+	if err != nil {
+		out.Result, out.Cause = "fallback", causeOf(err)
+		turn.Text, turn.Fallback = x.fallbackText, out.Cause
+		// The cause and the error go to the log; the text never does.
+		h.o.Log.Warn("tutor: fell back to the course's text", "kind", x.kind, "cause", out.Cause, "err", err)
+		final = h.fallbackReply(rctx, x)
+	} else {
+		final = x.reply.WithText(x.block, text)
+	}
+	final.Live = nil
+	if _, err := h.o.Store.UpdateTutor(rctx, who.Key(), func(rec *store.TutorRecord) error {
+		for i := len(rec.Exchanges) - 1; i >= 0; i-- {
+			if x.matches(&rec.Exchanges[i]) {
+				rec.Exchanges[i].Turns = append(rec.Exchanges[i].Turns, turn)
+				return nil
+			}
+		}
+		return nil
+	}); err != nil {
+		h.o.Log.Error("tutor: record the tutor's turn", "err", err)
+	}
+	h.o.Observer.Observe(out)
+	return final
+}
+
+// fallbackReply is the reply without the model: the course's fixed text in
+// the live block (or no block when there is none).
+func (h *Handler) fallbackReply(ctx context.Context, x exchange) bot.Reply {
+	if x.fallback != nil {
+		return x.fallback(ctx)
+	}
+	r := x.reply
+	r.Live = nil
+	if x.fallbackText != "" {
+		return r.WithText(x.block, x.fallbackText)
+	}
+	blocks := append([]bot.Block(nil), r.Blocks[:x.block]...)
+	r.Blocks = append(blocks, r.Blocks[x.block+1:]...)
+	if len(r.Blocks) == 0 {
+		r.Blocks = []bot.Block{{Kind: bot.BlockMarkdown, Text: "Your reply is saved. Press Next when you are ready to go on."}}
+	}
+	return r
+}
+
+// help answers /help QUESTION from the passages the course's search finds,
+// citing them; with no passage it is the course's own answer (nothing
+// matches), and the fallback is that answer too.
+func (h *Handler) help(ctx context.Context, m bot.Message) ([]bot.Reply, error) {
+	question := strings.TrimSpace(m.Args)
+	passages, err := h.o.Search.Search(ctx, question, 4)
+	if err != nil || len(passages) == 0 {
+		// No passage (or no search): the course's own answer, which says
+		// so; the model is not asked.
+		return h.next.Handle(ctx, m)
+	}
+	var sources []string
+	var buttons []bot.Button
+	opened := map[string]bool{}
+	for i, p := range passages {
+		sources = append(sources, fmt.Sprintf("[%d] %s (/%s)", i+1, Cite(p), p.Command))
+		if !opened[p.Lesson] {
+			opened[p.Lesson] = true
+			buttons = append(buttons, bot.Button{Label: "Open Lesson " + strings.Replace(p.Lesson, "-", ".", 1),
+				Action: bot.Action{Verb: bot.VerbOpen, Lesson: p.Lesson}.Encode()})
+		}
+	}
+	course := h.o.Course()
+	title := "the course"
+	if les, ok := course.Lessons[passages[0].Lesson]; ok {
+		title = les.Title
+	}
+	r := bot.Reply{Ephemeral: true, Title: "Help: " + clip(question, 60), Buttons: buttons, Blocks: []bot.Block{
+		{Kind: bot.BlockMarkdown, Text: bot.Placeholder},
+		{Kind: bot.BlockMarkdown, Text: "Read more:\n" + strings.Join(sources, "\n")},
+	}}
+	x := exchange{kind: kindHelp, question: question, learner: question, isNew: true, system: helpPrompt(title, passages),
+		reply: r, block: 0, fallbackText: "(the course's search results)",
+		fallback: func(ctx context.Context) bot.Reply {
+			replies, err := h.next.Handle(ctx, m)
+			if err != nil || len(replies) == 0 {
+				return bot.Reply{Ephemeral: true, Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: "Sorry, the search failed; please try again."}}}
+			}
+			return replies[0]
+		}}
+	reply, err := h.converse(ctx, m.Learner, x)
+	if err != nil {
+		return nil, err
+	}
+	return []bot.Reply{reply}, nil
+}
