@@ -82,7 +82,7 @@ func newEnv(t testing.TB, mode string, f *fakeDiscord, dbPath string, private bo
 
 // newEnvWith is newEnv with handler in place of the engine (nil: the
 // engine); the engine's commands are registered either way.
-func newEnvWith(t testing.TB, mode string, f *fakeDiscord, dbPath string, private bool, handler bot.Handler) *env {
+func newEnvWith(t testing.TB, mode string, f *fakeDiscord, dbPath string, private bool, handler bot.Handler, mods ...func(*discord.Options)) *env {
 	t.Helper()
 	if f == nil {
 		f = newFakeDiscord(t)
@@ -100,11 +100,15 @@ func newEnvWith(t testing.TB, mode string, f *fakeDiscord, dbPath string, privat
 	}
 	pub, priv := testKey()
 	logs := &syncBuffer{}
-	a, err := discord.New(discord.Options{
+	opts := discord.Options{
 		Token: testToken, PublicKey: hex.EncodeToString(pub), ApplicationID: testApp, APIURL: f.apiURL(),
 		Mode: mode, PrivateThreads: private, Handler: h, Store: db, Commands: cmds,
 		Now: func() time.Time { return fixedNow }, Log: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-	})
+	}
+	for _, mod := range mods {
+		mod(&opts)
+	}
+	a, err := discord.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -368,6 +368,13 @@ func (a *Adapter) process(ctx context.Context, ev *event) error {
 	var failed error
 	for n, r := range replies {
 		d.n = n
+		if r.Live != nil && r.Live.Run != nil {
+			if err := d.live(ctx, r); err != nil {
+				log.Error("deliver live reply", "lesson", r.Lesson, "card", r.Card, "err", err)
+				d.inPlace(ctx, bot.Reply{Ephemeral: true, Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: msgInternal}}})
+			}
+			continue
+		}
 		if r.Lesson == "" || r.Ephemeral {
 			d.inPlace(ctx, r)
 			continue

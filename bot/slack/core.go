@@ -158,6 +158,11 @@ func (a *Adapter) processCommand(ctx context.Context, it delivery.Item) error {
 		a.report(ctx, o, err)
 		return err
 	}
+	if inPlace(replies) {
+		// Answered in place (the HTTP response or response_url), which
+		// cannot be edited as text streams: finish any live reply first.
+		replies = bot.Settle(ctx, replies)
+	}
 	if h != nil && inPlace(replies) && h.give(replies) {
 		// The answer went out in the HTTP response, which cannot
 		// carry files: upload them to the learner's DM.
@@ -302,6 +307,8 @@ func (a *Adapter) deliver(ctx context.Context, o origin, replies []bot.Reply) er
 	for _, r := range replies {
 		var err error
 		switch {
+		case r.Live != nil && r.Live.Run != nil:
+			err = a.deliverLive(ctx, o, r)
 		case r.Ephemeral || r.Lesson == "":
 			err = a.deliverInPlace(ctx, o, r)
 		case r.Update && o.messageTS != "" && o.blockID != "":

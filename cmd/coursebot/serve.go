@@ -130,8 +130,7 @@ func newServer(cfg Config, log *slog.Logger) (_ *server, err error) {
 	if err != nil {
 		return nil, err
 	}
-	// Slack and Discord post a reply once: a tutor's reply arrives finished.
-	handler := &observedHandler{next: bot.Settled(front), m: s.m, log: log, learners: learnerLogger{hashed: cfg.Log.LearnerIDs != "plain"}, known: s.knownCommand, panics: s.panics}
+	handler := &observedHandler{next: front, m: s.m, log: log, learners: learnerLogger{hashed: cfg.Log.LearnerIDs != "plain"}, known: s.knownCommand, panics: s.panics}
 
 	s.mux.HandleFunc("GET /healthz", serveHealth)
 	s.mux.HandleFunc("GET /readyz", s.serveReady)

@@ -1,0 +1,87 @@
+package discord
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/coursebot/coursebot/bot"
+)
+
+// LiveEditInterval is the least time between two edits of a reply that is
+// still being written: message edits share the channel's message rate
+// limit (about five per five seconds), so one edit a second.
+const LiveEditInterval = time.Second
+
+// liveGone is the live message's text when the finished reply has nothing
+// in its place (a question without a follow-up, when the tutor fell back).
+const liveGone = "Your answer is saved."
+
+// live posts a reply still being written (a tutor's answer) into the
+// lesson's thread: the part before the live block, then the live block as
+// a message of its own saying "thinking…", edited as the text grows (at
+// most once per LiveEditInterval, each edit within the 2000-character
+// limit) and once more with the finished text, then the rest of the
+// finished reply with its buttons. Ephemeral replies are posted finished.
+func (d *delivery) live(ctx context.Context, r bot.Reply) error {
+	if r.Ephemeral || r.Lesson == "" {
+		final := r.Live.Run(ctx, nil)
+		final.Live = nil
+		d.inPlace(ctx, bot.Own([]bot.Reply{final}, d.ev.learner)[0])
+		return nil
+	}
+	head := bot.SplitLive(r)
+	if len(head.Blocks) > 0 || head.Title != "" {
+		if err := d.toThread(ctx, head); err != nil {
+			return err
+		}
+	}
+	th, err := d.a.ensureThread(ctx, d, r.Lesson, false)
+	if err != nil {
+		return err
+	}
+	channel := th.ThreadID
+	if channel == "" {
+		channel = d.ev.channelID
+	}
+	msg, err := d.a.rest.send(ctx, channel, liveMsg(bot.Placeholder), nonce(d.ev.id, channel, fmt.Sprint(d.n), "live"))
+	if err != nil {
+		return err
+	}
+	edit := func(text string) error {
+		m := liveMsg(text)
+		return d.a.rest.edit(ctx, channel, msg.ID, &m, nil)
+	}
+	update := bot.Throttle(LiveEditInterval, d.a.now, func(text string) {
+		if err := edit(text); err != nil {
+			d.log.Warn("edit live reply", "err", err)
+		}
+	})
+	final := r.Live.Run(ctx, update)
+	text, tail := bot.FinishLive(r, final)
+	if text == "" {
+		text = liveGone
+	}
+	if err := edit(text); err != nil {
+		return err
+	}
+	if len(tail.Blocks) == 0 && len(tail.Buttons) == 0 && tail.File == nil {
+		return nil
+	}
+	// The tail's posts need nonces of their own (the head's were made
+	// with this reply's index): a distinct, deterministic index.
+	n := d.n
+	d.n = -1 - n
+	defer func() { d.n = n }()
+	return d.toThread(ctx, bot.Own([]bot.Reply{tail}, d.ev.learner)[0])
+}
+
+// liveMsg renders the live block's text as one Discord message (cut to
+// its limits by the renderer).
+func liveMsg(text string) outMsg {
+	out := render(bot.Reply{Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: text}}})
+	if len(out) == 0 {
+		return outMsg{Content: text}
+	}
+	return out[0]
+}
