@@ -94,7 +94,9 @@ func TestDuplicateInteractionHandledOnce(t *testing.T) {
 	}
 	th := onlyThread(t, e.f)
 	waitFor(t, "first card", func() bool { return len(e.f.channelMessages(th.ID)) > 0 })
-	time.Sleep(200 * time.Millisecond) // give a doubled job the chance to show
+	// Every accepted copy's work is finished (the inbox is empty) before
+	// the counts are read, so a doubled job would show.
+	e.settled()
 	if n := len(e.f.callsMatching("PATCH", "/webhooks/app1/itok-9001/")); n != 1 {
 		t.Errorf("original response edited %d times, want 1", n)
 	}
@@ -107,7 +109,7 @@ func TestDuplicateInteractionHandledOnce(t *testing.T) {
 	e.stop()
 	e2 := newEnv(t, discord.ModeHTTP, e.f, e.dbPath, false)
 	e2.deliver(p)
-	time.Sleep(200 * time.Millisecond)
+	e2.settled()
 	if got := len(e.f.channelMessages(th.ID)); got != len(first) {
 		t.Errorf("redelivery after restart posted %d more messages", got-len(first))
 	}
@@ -176,7 +178,7 @@ func TestServerErrorRetriedWithoutDoubling(t *testing.T) {
 	e.deliver(componentPayload(e.nextID(), "u1", next, card))
 	waitFor(t, "next card", func() bool { _, id := currentControl(e.f, th.ID, "next|"); return id != "" && id != next })
 	waitFor(t, "retries", func() bool { return fails.Load() >= 3 })
-	time.Sleep(100 * time.Millisecond)
+	e.settled() // the press's work is done: nothing more can be posted for it
 	msgs := e.f.channelMessages(th.ID)[before:]
 	seen := map[string]bool{}
 	for _, m := range msgs {
@@ -258,7 +260,10 @@ func TestRestartMidLessonThreadReplyStillMaps(t *testing.T) {
 	// Someone else's message in the thread is not an answer.
 	e2.f.push("MESSAGE_CREATE", map[string]any{"id": "m-other", "channel_id": th.ID, "guild_id": "guild1", "type": 0,
 		"content": "hi", "author": map[string]any{"id": "intruder", "username": "x"}})
-	time.Sleep(100 * time.Millisecond)
+	// Gateway events are handled in order (SyncEvents), so once a later
+	// interaction is acknowledged the intruder's message was taken or
+	// dropped; progress waits for the inbox to empty.
+	e2.deliver(commandPayload(e2.nextID(), "u9", "status"))
 	if n := len(e2.progress("u3").Answers); n != 1 {
 		t.Errorf("answers %d", n)
 	}

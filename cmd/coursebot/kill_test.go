@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coursebot/coursebot/internal/testwait"
 	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/store"
 )
@@ -189,28 +190,12 @@ func (p *proc) metric(sample string) float64 {
 }
 
 // waitDrained polls /metrics until the inbox is empty and at least done
-// items were finished. It is a liveness deadline, not a speed check.
+// items were finished (liveness only: testwait.Until).
 func (p *proc) waitDrained(done int) {
 	p.t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		if p.metric("coursebot_inbox_depth") == 0 && p.metric(`coursebot_inbox_items_total{result="done"}`) >= float64(done) {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	_, m := p.adminGet("/metrics")
-	p.t.Fatalf("inbox not drained:\n%s\n%s", grepLines(m, "inbox"), tail(p.logs.String(), 3000))
-}
-
-func grepLines(s, sub string) string {
-	var out []string
-	for _, l := range strings.Split(s, "\n") {
-		if strings.Contains(l, sub) {
-			out = append(out, l)
-		}
-	}
-	return strings.Join(out, "\n")
+	testwait.Until(p.t, "the inbox to drain", func() bool {
+		return p.metric("coursebot_inbox_depth") == 0 && p.metric(`coursebot_inbox_items_total{result="done"}`) >= float64(done)
+	})
 }
 
 func (p *proc) kill9() {

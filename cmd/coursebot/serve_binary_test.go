@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coursebot/coursebot/internal/testwait"
 	"github.com/coursebot/coursebot/lessons/builtin"
 	"github.com/coursebot/coursebot/store"
 )
@@ -55,6 +56,11 @@ func startBinary(t *testing.T, args ...string) *proc {
 	}
 	go func() { p.done <- p.cmd.Wait() }()
 	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("coursebot's log:\n%s", tail(p.logs.String(), 4000))
+		}
+	})
+	t.Cleanup(func() {
 		if p.cmd.ProcessState == nil {
 			_ = p.cmd.Process.Kill()
 			<-p.done
@@ -82,26 +88,12 @@ func (p *proc) getFrom(base, path string) (int, string) {
 
 func (p *proc) waitReady() {
 	p.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		if code, _ := p.get("/readyz"); code == 200 {
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	p.t.Fatalf("never ready:\n%s", p.logs.String())
+	testwait.Until(p.t, "/readyz to answer 200", func() bool { code, _ := p.get("/readyz"); return code == 200 })
 }
 
 func (p *proc) waitLog(s string) {
 	p.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		if strings.Contains(p.logs.String(), s) {
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	p.t.Fatalf("log never showed %q:\n%s", s, p.logs.String())
+	testwait.Until(p.t, "the log to show "+s, func() bool { return strings.Contains(p.logs.String(), s) })
 }
 
 // wait returns the exit error once the process ends (or fails the test
@@ -201,17 +193,10 @@ func TestServeBinaryReloadAndShutdown(t *testing.T) {
 	if code := e2.press("U5", "Next", "next|4-4|intro", 1); code != 200 {
 		t.Fatalf("Next after the restart: HTTP %d", code)
 	}
-	deadline := time.Now().Add(20 * time.Second)
-	for {
+	testwait.Until(t, "the press after the restart to be handled as ok", func() bool {
 		_, m := p2.adminGet("/metrics")
-		if strings.Contains(m, `coursebot_messages_total{kind="press",name="next",outcome="ok",platform="slack"} 1`) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the press after the restart was not handled as ok:\n%s\n%s", m, p2.logs.String())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return strings.Contains(m, `coursebot_messages_total{kind="press",name="next",outcome="ok",platform="slack"} 1`)
+	})
 	if err := p2.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -241,10 +226,7 @@ func TestServeBinarySecondSignal(t *testing.T) {
 		t.Fatalf("/start-4-4: HTTP %d", code)
 	}
 	// Wait until the delivery is stuck in the fake API.
-	deadline := time.Now().Add(10 * time.Second)
-	for api.seq.Load() == 0 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
+	testwait.Until(t, "a Slack call to reach the fake API", func() bool { return api.seq.Load() > 0 })
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
