@@ -82,7 +82,7 @@ func (a *Adapter) serveInteraction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	resp, ev := a.accept(r.Context(), &i, body)
-	out, err := json.Marshal(resp)
+	out, err := json.Marshal(responseBody(resp))
 	if err != nil {
 		a.log.Error("interaction: encode response", "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)

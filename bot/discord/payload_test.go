@@ -78,7 +78,7 @@ func TestAnswerModalShowsTheQuestion(t *testing.T) {
 	w := httptest.NewRecorder()
 	e.mux.ServeHTTP(w, e.sign(body, fixedNow))
 	got := w.Body.String()
-	want := `{"type":9,"data":{"tts":false,"content":"","components":[{"content":"**❓ If you had to explain MLOps to a colleague in one sentence, what would you say?**","type":10},{"components":[{"custom_id":"answer","label":"Your answer","style":2,"placeholder":"If you had to explain MLOps to a colleague in one sentence, what would you say?","required":true,"max_length":4000,"type":4}],"type":1}],"embeds":null,"custom_id":"` + answer + `","title":"Answer · Lesson 4.4"}}`
+	want := `{"type":9,"data":{"components":[{"content":"**❓ If you had to explain MLOps to a colleague in one sentence, what would you say?**","type":10},{"components":[{"custom_id":"answer","label":"Your answer","style":2,"placeholder":"If you had to explain MLOps to a colleague in one sentence, what would you say?","required":true,"max_length":4000,"type":4}],"type":1}],"custom_id":"` + answer + `","title":"Answer · Lesson 4.4"}}`
 	if got != want {
 		t.Errorf("modal\n got %s\nwant %s", got, want)
 	}

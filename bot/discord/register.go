@@ -157,7 +157,11 @@ func (a *Adapter) RegisterCommands(ctx context.Context) ([]RegisterResult, error
 			continue
 		}
 		err = a.rest.call(ctx, "overwrite commands", true, func(opt discordgo.RequestOption) error {
-			_, err := a.session.ApplicationCommandBulkOverwrite(a.opts.ApplicationID, guild, want, opt)
+			ep := discordgo.EndpointApplicationGlobalCommands(a.opts.ApplicationID)
+			if guild != "" {
+				ep = discordgo.EndpointApplicationGuildCommands(a.opts.ApplicationID, guild)
+			}
+			_, err := a.session.RequestWithBucketID("PUT", ep, commandBodies(want), ep, opt)
 			return err
 		})
 		if err != nil {

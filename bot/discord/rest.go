@@ -214,27 +214,28 @@ func (r *rest) send(ctx context.Context, channelID string, m outMsg, nonceKey st
 }
 
 func (r *rest) edit(ctx context.Context, channelID, messageID string, m *outMsg, components []discordgo.MessageComponent) error {
-	e := discordgo.NewMessageEdit(channelID, messageID)
+	body := messageEdit{AllowedMentions: noMentions()}
 	if m != nil {
-		e.Content = &m.Content
-		comps := m.Components
-		if comps == nil {
-			comps = []discordgo.MessageComponent{}
-		}
-		e.Components = &comps
-	} else {
-		e.Components = &components
+		body.Content = &m.Content
+		components = m.Components
 	}
-	e.AllowedMentions = noMentions()
+	if components == nil {
+		components = []discordgo.MessageComponent{}
+	}
+	body.Components = &components
+	ep := discordgo.EndpointChannelMessage(channelID, messageID)
 	return r.call(ctx, "edit message", true, func(opt discordgo.RequestOption) error {
-		_, err := r.s.ChannelMessageEditComplex(e, opt)
+		_, err := r.s.RequestWithBucketID("PATCH", ep, body, discordgo.EndpointChannelMessage(channelID, ""), opt)
 		return err
 	})
 }
 
 func (r *rest) respond(ctx context.Context, i *discordgo.Interaction, resp *discordgo.InteractionResponse) error {
+	ep := discordgo.EndpointInteractionResponse(i.ID, i.Token)
+	body := responseBody(resp)
 	return r.call(ctx, "interaction response", true, func(opt discordgo.RequestOption) error {
-		return r.s.InteractionRespond(i, resp, opt)
+		_, err := r.s.RequestWithBucketID("POST", ep, body, ep, opt)
+		return err
 	})
 }
 
