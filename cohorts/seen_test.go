@@ -33,10 +33,10 @@ func docTable(t *testing.T, marker string) (cols []string, rows map[string][]str
 		for _, c := range strings.Split(strings.Trim(line, "|"), "|") {
 			cells = append(cells, strings.TrimSpace(c))
 		}
-		switch {
-		case i == 0:
+		switch i {
+		case 0:
 			cols = cells[1:]
-		case i == 1: // |---|
+		case 1: // |---|
 		default:
 			if len(cells) != len(cols)+1 {
 				t.Fatalf("%s: row %q has %d cells, want %d", marker, cells[0], len(cells)-1, len(cols))

@@ -78,7 +78,9 @@ var (
 func yamlLine(err error) int {
 	var n int
 	if m := yamlLineNum.FindStringSubmatch(err.Error()); m != nil {
-		fmt.Sscan(m[1], &n)
+		if _, err := fmt.Sscan(m[1], &n); err != nil {
+			return 0
+		}
 	}
 	return n
 }
@@ -108,7 +110,7 @@ func catalogue(ls map[string]*Lesson, refs []refEntry, man manifest) ([]Catalogu
 			cat = append(cat, CatalogueEntry{ID: id, Command: r.name, Title: cleanTitle(r.desc), Installed: installed})
 			continue
 		}
-		role := RoleHelp
+		var role CommandRole
 		switch {
 		case man.Commands.Status != "" && r.name == man.Commands.Status,
 			man.Commands.Status == "" && (strings.Contains(r.name, "status") || strings.Contains(strings.ToLower(r.desc), "progress")):

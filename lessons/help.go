@@ -87,7 +87,7 @@ func (e *request) help(ctx context.Context, topic string) ([]bot.Reply, error) {
 		return []bot.Reply{{Ephemeral: true, Title: "Commands", Blocks: []bot.Block{{Kind: bot.BlockMarkdown,
 			Text: strings.Join(lines, "\n") + fmt.Sprintf("\n\nAsk about a topic with /%s topic, for example /%s drift detection.", e.helpName(), e.helpName())}}}}, nil
 	}
-	results, err := e.Engine.Search(ctx, topic, helpResults)
+	results, err := e.Search(ctx, topic, helpResults)
 	if err != nil {
 		return nil, err
 	}

@@ -26,7 +26,11 @@ func readEval(t testing.TB) []question {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer func() {
+		if err := f.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	var qs []question
 	sc := bufio.NewScanner(f)
 	for n := 1; sc.Scan(); n++ {
@@ -196,7 +200,9 @@ func BenchmarkSearchBuild(b *testing.B) {
 	runtime.GC()
 	runtime.ReadMemStats(&after)
 	heap := float64(after.HeapAlloc) - float64(before.HeapAlloc)
-	kept.Close()
+	if err := kept.Close(); err != nil {
+		b.Fatal(err)
+	}
 	runtime.ReadMemStats(&before)
 	n := 0
 	for b.Loop() {
@@ -204,7 +210,9 @@ func BenchmarkSearchBuild(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		ix.Close()
+		if err := ix.Close(); err != nil {
+			b.Error(err)
+		}
 		n++
 	}
 	runtime.ReadMemStats(&after)

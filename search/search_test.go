@@ -102,7 +102,9 @@ func TestSearchGroupsByCard(t *testing.T) {
 
 func TestSearchAfterClose(t *testing.T) {
 	ix := build(t, nil, search.Passage{CardTitle: "A", Text: "drift"})
-	ix.Close()
+	if err := ix.Close(); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := ix.Search(context.Background(), "drift", 3); err == nil {
 		t.Error("search after Close: no error")
 	}

@@ -141,7 +141,11 @@ func BenchmarkStore100kLearners(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer db.Close()
+	defer func() {
+		if err := db.Close(); err != nil {
+			b.Error(err)
+		}
+	}()
 
 	rng := rand.New(rand.NewPCG(7, 100_000))
 	keys := make([]string, learners)

@@ -54,7 +54,11 @@ func Check(path string, timeout time.Duration) (rep CheckReport, err error) {
 	case err != nil:
 		return rep, fmt.Errorf("%s is %w: %w", path, ErrNotCoursebot, err)
 	}
-	defer bdb.Close()
+	defer func() {
+		if cerr := bdb.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("check %s: close: %w", path, cerr)
+		}
+	}()
 	err = bdb.View(func(tx *bolt.Tx) error {
 		for e := range tx.Check() {
 			rep.Problems = append(rep.Problems, e.Error())

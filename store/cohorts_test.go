@@ -67,14 +67,20 @@ func TestCohortsAndMembers(t *testing.T) {
 	if _, err := db.UpdateNudgeState(ctx, "test:a", func(st *coursebot.NudgeState) { st.OptOut = true }); err != nil {
 		t.Fatal(err)
 	}
-	db.Close()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 
 	// Everything is in the file.
 	db, err = Open(path, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	defer func() {
+		if err := db.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	c, ok, err := db.Cohort(ctx, "alpha")
 	if err != nil || !ok || c.Channel != "" || !reflect.DeepEqual(c.Leads, []string{"test:lead"}) || !c.IsLead("test:lead") {
 		t.Errorf("alpha after reopen: %+v %v %v", c, ok, err)
@@ -196,7 +202,9 @@ func TestInvitations(t *testing.T) {
 	}
 	// Joining with the code replaces a pending invitation.
 	inv.Learner = "test:carol"
-	db.AddMember(ctx, inv)
+	if _, err := db.AddMember(ctx, inv); err != nil {
+		t.Fatal(err)
+	}
 	if added, _ := db.AddMember(ctx, coursebot.Member{Cohort: "alpha", Learner: "test:carol", Joined: now}); !added {
 		t.Errorf("joining did not replace the invitation")
 	}
@@ -234,7 +242,11 @@ func TestMigrateMembersToInvitations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	defer func() {
+		if err := db.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	if v, _ := db.Schema(); v != 2 {
 		t.Errorf("schema %d, want 2", v)
 	}

@@ -45,7 +45,11 @@ func TestCompactTo(t *testing.T) {
 	if err != nil {
 		t.Fatalf("open the compacted copy: %v", err)
 	}
-	defer c.Close()
+	defer func() {
+		if err := c.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	learners, err := c.Learners(ctx)
 	if err != nil || len(learners) != 50 {
 		t.Fatalf("compacted copy has %d learners (%v), want 50", len(learners), err)

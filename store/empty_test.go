@@ -28,7 +28,11 @@ func TestOpenRefusesEmptyFile(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Open(empty, NewIfEmpty) = %v", err)
 	}
-	defer db.Close()
+	defer func() {
+		if err := db.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	if v, err := db.Schema(); err != nil || v != len(migrations()) {
 		t.Fatalf("new database schema %d, %v", v, err)
 	}

@@ -46,7 +46,11 @@ func TestDamagedPageIsAFaultNotAPanic(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Open reads only the meta pages and should succeed: %v", err)
 	}
-	defer db.Close()
+	defer func() {
+		if err := db.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	if db.Fault() != nil {
 		t.Fatalf("fault before any read: %v", db.Fault())
 	}

@@ -38,12 +38,18 @@ func TestInboxPutDoneItemsAcrossReopen(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	db.Close()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 	db, err = Open(path, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	defer func() {
+		if err := db.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	items, err := db.InboxItems(ctx)
 	if err != nil || len(items) != 5 {
 		t.Fatalf("after reopen: %d items, %v", len(items), err)

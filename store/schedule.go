@@ -30,9 +30,6 @@ var (
 	bucketDeliveries = []byte("deliveries")
 )
 
-// runKey is Run.Key for a run not built yet.
-func runKey(id string, at time.Time) string { return coursebot.Run{Schedule: id, At: at}.Key() }
-
 // PutSchedule stores s, assigning an ID ("r1", "r2", ...) when it has none.
 func (db *DB) PutSchedule(ctx context.Context, s coursebot.Schedule) (coursebot.Schedule, error) {
 	if err := ctx.Err(); err != nil {

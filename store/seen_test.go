@@ -47,7 +47,11 @@ func TestFirstSeen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	defer func() {
+		if err := db.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	if got, err := db.FirstSeen(ctx, "slack-event", "Ev1"); err != nil || got {
 		t.Errorf("after reopen FirstSeen = %v, %v; want false", got, err)
 	}

@@ -62,7 +62,11 @@ func TestOpenNewFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	defer func() {
+		if err := db.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	if db.Path() != path {
 		t.Errorf("Path() = %q, want %q", db.Path(), path)
 	}
@@ -107,7 +111,9 @@ func TestOpenLocked(t *testing.T) {
 	}
 	second, err := Open(path, Options{LockTimeout: 50 * time.Millisecond})
 	if err == nil {
-		second.Close()
+		if err := second.Close(); err != nil {
+			t.Error(err)
+		}
 		t.Fatal("second Open of a locked file succeeded")
 	}
 	if !errors.Is(err, ErrLocked) {
@@ -123,7 +129,9 @@ func TestOpenLocked(t *testing.T) {
 	if err != nil {
 		t.Fatalf("open after the first Close: %v", err)
 	}
-	again.Close()
+	if err := again.Close(); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // TestOpenNotCoursebot opens files that are not coursebot databases: each
@@ -154,7 +162,9 @@ func TestOpenNotCoursebot(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		db.Close()
+		if err := db.Close(); err != nil {
+			t.Error(err)
+		}
 		data, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatal(err)
@@ -221,7 +231,9 @@ func TestOpenNotCoursebot(t *testing.T) {
 			}
 			db, err := Open(path, Options{LockTimeout: 100 * time.Millisecond})
 			if err == nil {
-				db.Close()
+				if err := db.Close(); err != nil {
+					t.Error(err)
+				}
 				t.Fatal("Open succeeded")
 			}
 			if !errors.Is(err, ErrNotCoursebot) {
@@ -257,7 +269,9 @@ func TestOpenNewerSchema(t *testing.T) {
 	}
 	db, err := Open(path, Options{})
 	if err == nil {
-		db.Close()
+		if err := db.Close(); err != nil {
+			t.Error(err)
+		}
 		t.Fatal("Open of a newer schema succeeded")
 	}
 	if !errors.Is(err, ErrNewerSchema) {
@@ -294,7 +308,11 @@ func TestOpenMigratesSchema0(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	defer func() {
+		if err := db.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	v, err := db.Schema()
 	if err != nil {
 		t.Fatal(err)
@@ -336,7 +354,9 @@ func TestOpenMigrationTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db.Close()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 
 	db, err = open(path, Options{}, good)
 	if err != nil {
@@ -352,14 +372,18 @@ func TestOpenMigrationTable(t *testing.T) {
 	if rec.Name != "migrated" {
 		t.Errorf("learner %+v, migration did not run", rec)
 	}
-	db.Close()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 
 	// Reopening at the same version runs nothing.
 	db, err = open(path, Options{}, good)
 	if err != nil {
 		t.Fatal(err)
 	}
-	db.Close()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 	if len(ran) != 1 {
 		t.Errorf("migration steps run: %v, want [1]", ran)
 	}
@@ -371,7 +395,11 @@ func TestOpenMigrationTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	defer func() {
+		if err := db.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	if v, _ := db.Schema(); v != len(good) {
 		t.Errorf("schema after failed migration %d, want %d", v, len(good))
 	}
@@ -415,7 +443,11 @@ func TestReopenKeepsEverything(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	defer func() {
+		if err := db.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	rec, err := db.Learner(ctx, "discord:42")
 	if err != nil {
 		t.Fatal(err)
@@ -539,6 +571,8 @@ func TestBackup(t *testing.T) {
 		}); err != nil {
 			t.Errorf("%s fails bbolt's consistency check: %v", filepath.Base(path), err)
 		}
-		b.Close()
+		if err := b.Close(); err != nil {
+			t.Error(err)
+		}
 	}
 }

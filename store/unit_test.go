@@ -22,7 +22,11 @@ func TestUnitCommitsProgressThreadAndItemTogether(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	defer func() {
+		if err := db.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	ctx := context.Background()
 	id, _, err := db.InboxPut(ctx, delivery.Item{Kind: "slack/command", Learner: "slack:U1"})
 	if err != nil {

@@ -41,6 +41,7 @@ type Console struct {
 	choices []choice // what the numbers mean right now
 	asking  bool     // the last card waits for an answer
 	confirm string   // a button word typed as an answer once, to take as the answer if typed again
+	werr    error    // the first failed write to out: Run stops on it
 }
 
 type choice struct {
@@ -71,6 +72,9 @@ func (c *Console) Run(ctx context.Context, in io.Reader) error {
 		}
 		if err := c.Line(ctx, sc.Text()); err != nil {
 			return err
+		}
+		if c.werr != nil {
+			return fmt.Errorf("console: write output: %w", c.werr)
 		}
 	}
 	if err := sc.Err(); err != nil {
@@ -268,8 +272,15 @@ func (c *Console) ambiguous(word string) bool {
 	return n > 1
 }
 
+// printf writes to out; the first failure is kept in werr for Run to
+// report (a reply no one can read must not go on as if it was shown).
 func (c *Console) printf(format string, args ...any) {
-	fmt.Fprintf(c.out, format, args...)
+	if c.werr != nil {
+		return
+	}
+	if _, err := fmt.Fprintf(c.out, format, args...); err != nil {
+		c.werr = err
+	}
 }
 
 // render writes one reply and remembers what its numbers mean.
@@ -280,7 +291,6 @@ func (c *Console) render(r bot.Reply) {
 		// this reply's buttons are numbered after them.
 		choices = append(choices, c.choices...)
 	}
-	base := len(choices)
 	c.printf("\n")
 	if r.Title != "" {
 		c.printf("== %s ==\n", r.Title)
@@ -341,7 +351,7 @@ func (c *Console) render(r bot.Reply) {
 			}
 		}
 	}
-	base = len(choices)
+	base := len(choices)
 	for _, b := range r.Buttons {
 		choices = append(choices, choice{label: b.Label, action: b.Action, lesson: r.Lesson})
 	}

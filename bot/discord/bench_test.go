@@ -52,7 +52,7 @@ func BenchmarkSignedInteractions(b *testing.B) {
 					}
 					var out struct{ Type int }
 					_ = json.NewDecoder(resp.Body).Decode(&out)
-					resp.Body.Close()
+					_ = resp.Body.Close()
 					d := time.Since(t0)
 					if resp.StatusCode != 200 || out.Type == 0 {
 						b.Errorf("status %d type %d", resp.StatusCode, out.Type)

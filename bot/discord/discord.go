@@ -125,9 +125,8 @@ type Adapter struct {
 	ownQueue bool // made by New: closed by Close
 	recent   *recentSet
 
-	mu       sync.Mutex
-	botUser  string // our own user id (from READY), to ignore our messages
-	openOnce sync.Once
+	mu      sync.Mutex
+	botUser string // our own user id (from READY), to ignore our messages
 }
 
 // New checks opts and returns an adapter. It does not touch the network.

@@ -277,24 +277,6 @@ func checkLimits(t *testing.T, m fakeMessage) {
 	}
 }
 
-// lastCard waits until the thread's newest message with enabled buttons is
-// not prev, and returns it.
-func lastCard(t *testing.T, f *fakeDiscord, thread, prev string) fakeMessage {
-	t.Helper()
-	var last fakeMessage
-	waitFor(t, "a new card in the thread", func() bool {
-		ms := f.channelMessages(thread)
-		for i := len(ms) - 1; i >= 0; i-- {
-			if len(enabledButtons(ms[i])) > 0 {
-				last = ms[i]
-				return last.ID != prev
-			}
-		}
-		return false
-	})
-	return last
-}
-
 // settled waits until every accepted interaction's work is done and
 // written: an item's writes are committed with its removal from the inbox,
 // just after its last platform call.

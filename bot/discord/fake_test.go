@@ -477,7 +477,7 @@ func (f *fakeDiscord) serveGateway(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return
 	}
-	defer c.Close()
+	defer func() { _ = c.Close() }() // the fake's end; the client may have closed first
 	f.mu.Lock()
 	f.gwConns++
 	f.mu.Unlock()

@@ -105,7 +105,7 @@ func testOnlyTheOwnerPresses(t *testing.T, mode string) {
 	}
 	var didNext, didCheck, didRate, didAnswer bool
 	prevAt := "-"
-	for step := 0; !(didNext && didCheck && didRate && didAnswer); step++ {
+	for step := 0; !didNext || !didCheck || !didRate || !didAnswer; step++ {
 		if step > 60 {
 			t.Fatalf("B's lesson ran out before every control was tried: next %v check %v rate %v answer %v", didNext, didCheck, didRate, didAnswer)
 		}

@@ -31,7 +31,11 @@ func TestNotReadyBeforeGatewayConnects(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	defer func() {
+		if err := db.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	h, cmds := engineHandler(t, db)
 	a, err := discord.New(discord.Options{Token: testToken, ApplicationID: testApp, Mode: discord.ModeGateway,
 		Handler: h, Store: db, Commands: cmds})

@@ -236,9 +236,7 @@ func ratingPieces(lesson, owner string, items []bot.Item) []piece {
 				rows = append(rows, row)
 			}
 		}
-		for _, t := range splitWithRows(strings.TrimRight(sb.String(), "\n"), rows) {
-			out = append(out, t)
-		}
+		out = append(out, splitWithRows(strings.TrimRight(sb.String(), "\n"), rows)...)
 	}
 	return out
 }

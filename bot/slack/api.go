@@ -213,7 +213,7 @@ func (a *Adapter) respond(ctx context.Context, url string, m message) error {
 		if err != nil {
 			return err
 		}
-		defer resp.Body.Close()
+		defer func() { _ = resp.Body.Close() }() // read-only, drained
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
 		if resp.StatusCode >= 300 { // 429 and 5xx are retried by call
 			return slack.StatusCodeError{Code: resp.StatusCode, Status: resp.Status}

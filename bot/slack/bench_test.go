@@ -69,7 +69,7 @@ func BenchmarkStartAck(b *testing.B) {
 						continue
 					}
 					_, _ = io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
+					_ = resp.Body.Close()
 					lat[i] = time.Since(t0)
 					if resp.StatusCode != http.StatusOK {
 						failed.Add(1)

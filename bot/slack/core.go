@@ -450,7 +450,7 @@ func (a *Adapter) deliverThread(ctx context.Context, o origin, r bot.Reply) erro
 	if err != nil {
 		return err
 	}
-	if th.LastMessage != "" && !(o.controls && th.LastMessage == o.messageTS) {
+	if th.LastMessage != "" && (!o.controls || th.LastMessage != o.messageTS) {
 		if err := a.update(ctx, th.Channel, th.LastMessage, message{Text: "Continued below", Blocks: spent("Continued below ↓")}); err != nil {
 			a.logErr("disable previous buttons", err, "learner", o.learner.Key())
 		}

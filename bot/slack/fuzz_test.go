@@ -49,7 +49,7 @@ func FuzzSignedRequests(f *testing.F) {
 		if err != nil {
 			t.Fatalf("POST %s: %v", path, err)
 		}
-		defer resp.Body.Close()
+		defer func() { _ = resp.Body.Close() }()
 		b, _ := io.ReadAll(resp.Body)
 		switch resp.StatusCode {
 		case 200, 400, 413:

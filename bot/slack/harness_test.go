@@ -171,7 +171,7 @@ func (h *harness) send(path, contentType, body string) (int, string) {
 	if err != nil {
 		h.t.Fatalf("POST %s: %v", path, err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
 }

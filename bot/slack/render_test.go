@@ -48,8 +48,7 @@ func checkLimits(t *testing.T, blocks any) {
 		}
 		ids[kind+s] = true
 	}
-	var element func(el map[string]any)
-	element = func(el map[string]any) {
+	element := func(el map[string]any) {
 		checkID("action_id", el["action_id"])
 		switch el["type"] {
 		case "button":

@@ -74,7 +74,11 @@ func TestSocketMode(t *testing.T) {
 		o.Mode, o.AppToken, o.SigningSecret = ModeSocket, "xapp-test-app-token", ""
 	})
 	conn := <-sf.conns
-	defer conn.Close()
+	defer func() {
+		if err := conn.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	waitFor(t, func() bool { return h.a.Ready() == nil })
 	cmd := map[string]any{"envelope_id": "env-1", "type": "slash_commands", "accepts_response_payload": true,
 		"payload": map[string]any{"token": "x", "team_id": "T1", "channel_id": "C1", "user_id": "U1", "user_name": "learner",
@@ -117,7 +121,9 @@ func TestSocketMode(t *testing.T) {
 	select {
 	case c2 := <-sf.conns:
 		waitFor(t, func() bool { return h.a.Ready() == nil })
-		c2.Close()
+		if err := c2.Close(); err != nil {
+			t.Error(err)
+		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("no reconnect after disconnect")
 	}

@@ -41,13 +41,17 @@ func DamageBucket(t testing.TB, path, bucket string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	// Closed again below, checked; this one only covers the early Fatals.
+	defer func() { _ = f.Close() }()
 	// The page header: id (8 bytes), flags (2), count (2), overflow (4).
 	// Flags 0 is no page type bbolt knows.
 	if _, err := f.WriteAt([]byte{0, 0}, int64(root)*int64(size)+8); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
 		t.Fatal(err)
 	}
 }
