@@ -94,7 +94,11 @@ func newFixture(t *testing.T, share bool) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { db.Close() })
+	t.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	f.db = db
 	f.course, err = lessons.LoadBuiltin()
 	if err != nil {

@@ -43,7 +43,11 @@ func newHarness(t testing.TB) *harness {
 	h := &harness{t: t, ctx: context.Background(), course: builtin(t), path: filepath.Join(t.TempDir(), "coursebot.db"),
 		clock: &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}}
 	h.open()
-	t.Cleanup(func() { h.db.Close() })
+	t.Cleanup(func() {
+		if err := h.db.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	return h
 }
 
@@ -55,7 +59,11 @@ func (h *harness) open() {
 	}
 	h.db = db
 	e := lessons.NewEngine(h.course, db, lessons.EngineOptions{Now: h.clock.Now, AnswerLimit: 50})
-	h.t.Cleanup(func() { e.Close() })
+	h.t.Cleanup(func() {
+		if err := e.Close(); err != nil {
+			h.t.Error(err)
+		}
+	})
 	h.engine = e
 }
 

@@ -27,7 +27,11 @@ func quizHarness(t testing.TB, dir string) *harness {
 	h := &harness{t: t, ctx: t.Context(), course: loadDir(t, dir), path: filepath.Join(t.TempDir(), "coursebot.db"),
 		clock: &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}}
 	h.open()
-	t.Cleanup(func() { h.db.Close() })
+	t.Cleanup(func() {
+		if err := h.db.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	return h
 }
 

@@ -92,7 +92,11 @@ func builtinIndex(t testing.TB) (*search.Index, []search.Passage) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { ix.Close() })
+	t.Cleanup(func() {
+		if err := ix.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	return ix, ps
 }
 

@@ -22,7 +22,11 @@ func build(t *testing.T, g search.Glossary, ps ...search.Passage) *search.Index 
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { ix.Close() })
+	t.Cleanup(func() {
+		if err := ix.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	return ix
 }
 

@@ -70,9 +70,13 @@ func TestNoticesDoNotReachTheEngine(t *testing.T) {
 	var out bytes.Buffer
 	c := New(h, bot.Learner{Platform: "console", UserID: "ada"}, &out, nil)
 	ctx := context.Background()
-	c.Line(ctx, "/start-4-4")
+	if err := c.Line(ctx, "/start-4-4"); err != nil {
+		t.Fatal(err)
+	}
 	for _, line := range []string{"9", "1", "1 9", "2 1"} {
-		c.Line(ctx, line)
+		if err := c.Line(ctx, line); err != nil {
+			t.Error(err)
+		}
 	}
 	if len(h.got) != 1 {
 		t.Errorf("engine got %d messages, want only the first: %+v", len(h.got), h.got)
@@ -124,9 +128,13 @@ func TestSeveralTicks(t *testing.T) {
 		h := &script{card: card}
 		var out bytes.Buffer
 		c := New(h, bot.Learner{Platform: "console", UserID: "ada"}, &out, nil)
-		c.Line(context.Background(), "/start-4-4")
+		if err := c.Line(context.Background(), "/start-4-4"); err != nil {
+			t.Error(err)
+		}
 		out.Reset()
-		c.Line(context.Background(), tt.line)
+		if err := c.Line(context.Background(), tt.line); err != nil {
+			t.Error(err)
+		}
 		var got []string
 		for _, m := range h.got[1:] {
 			a, _ := bot.ParseAction(m.Action)
@@ -150,21 +158,33 @@ func TestButtonWordsOnAQuestionCard(t *testing.T) {
 	var out bytes.Buffer
 	c := New(h, bot.Learner{Platform: "console", UserID: "ada"}, &out, nil)
 	ctx := context.Background()
-	c.Line(ctx, "/start-4-4")
-	c.Line(ctx, "next")
+	if err := c.Line(ctx, "/start-4-4"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Line(ctx, "next"); err != nil {
+		t.Fatal(err)
+	}
 	if len(h.got) != 1 || !strings.Contains(out.String(), `There is no Next button on this card. To answer the question with the word "next", type it again`) {
 		t.Fatalf("next was not confirmed: %d messages, output:\n%s", len(h.got), out.String())
 	}
-	c.Line(ctx, "next")
+	if err := c.Line(ctx, "next"); err != nil {
+		t.Fatal(err)
+	}
 	if last := h.got[len(h.got)-1]; last.Kind != bot.KindText || last.Text != "next" {
 		t.Errorf("next typed twice = %+v, want it saved as the answer", last)
 	}
-	c.Line(ctx, "skip")
+	if err := c.Line(ctx, "skip"); err != nil {
+		t.Fatal(err)
+	}
 	if last := h.got[len(h.got)-1]; last.Action != "skip|4-4|q" {
 		t.Errorf("skip = %+v, want the Skip question button", last)
 	}
-	c.Line(ctx, "next")
-	c.Line(ctx, "A real answer")
+	if err := c.Line(ctx, "next"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Line(ctx, "A real answer"); err != nil {
+		t.Fatal(err)
+	}
 	if last := h.got[len(h.got)-1]; last.Text != "A real answer" {
 		t.Errorf("answer after a confirm notice = %+v", last)
 	}

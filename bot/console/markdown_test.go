@@ -23,7 +23,9 @@ func TestStyledMarkdown(t *testing.T) {
 	var out bytes.Buffer
 	c := New(&script{card: card}, bot.Learner{Platform: "console", UserID: "ada"}, &out, nil)
 	c.Markdown = md
-	c.Line(context.Background(), "/start-4-4")
+	if err := c.Line(context.Background(), "/start-4-4"); err != nil {
+		t.Fatal(err)
+	}
 	got := out.String()
 	for _, gone := range []string{"**Choose", "## Heading", "- one"} {
 		if strings.Contains(got, gone) {
