@@ -40,19 +40,19 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	in, err := parse(stdin)
 	if err != nil {
-		fmt.Fprintf(stderr, "benchtable: read input: %v\n", err)
+		_, _ = fmt.Fprintf(stderr, "benchtable: read input: %v\n", err) // stderr: nowhere to report a failed write
 		return 1
 	}
 	for _, f := range in.failures {
-		fmt.Fprintln(stderr, f)
+		_, _ = fmt.Fprintln(stderr, f) // stderr: nowhere to report a failed write
 	}
 	rows := summarize(in.results, targets())
 	if err := render(stdout, rows); err != nil {
-		fmt.Fprintf(stderr, "benchtable: %v\n", err)
+		_, _ = fmt.Fprintf(stderr, "benchtable: %v\n", err) // stderr: nowhere to report a failed write
 		return 1
 	}
 	if len(in.failures) > 0 {
-		fmt.Fprintf(stderr, "benchtable: %d failure line(s) in the input\n", len(in.failures))
+		_, _ = fmt.Fprintf(stderr, "benchtable: %d failure line(s) in the input\n", len(in.failures)) // stderr: nowhere to report a failed write
 		return 1
 	}
 	if *strict {
@@ -341,13 +341,17 @@ func sig(v float64) string {
 
 func render(w io.Writer, rows []row) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "benchmark\tfigure\ttarget\tmeasured\tverdict")
+	if _, err := fmt.Fprintln(tw, "benchmark\tfigure\ttarget\tmeasured\tverdict"); err != nil {
+		return err
+	}
 	for _, r := range rows {
 		v := string(r.verdict)
 		if v == "" {
 			v = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.bench, r.figure, r.target, r.measured, v)
+		if _, err := fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.bench, r.figure, r.target, r.measured, v); err != nil {
+			return err
+		}
 	}
 	return tw.Flush()
 }

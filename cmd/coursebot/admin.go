@@ -30,7 +30,8 @@ func (s *server) adminRoutes() {
 	s.admin.HandleFunc("POST "+adminBackupPath, s.serveBackup)
 }
 
-func serveHealth(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") }
+// serveHealth answers ok; a failed write means the prober went away.
+func serveHealth(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") }
 
 // serveBackup is POST /admin/backup: a consistent copy of the database
 // streamed from one read transaction (bbolt's tx.WriteTo; writers carry on).

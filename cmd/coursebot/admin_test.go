@@ -26,7 +26,7 @@ func TestAdminEndpointsAreOnlyOnTheAdminAddress(t *testing.T) {
 	if resp, err := http.Post(e.base+adminBackupPath, "", nil); err != nil || resp.StatusCode != http.StatusNotFound {
 		t.Errorf("public POST %s: %v %v, want 404", adminBackupPath, resp, err)
 	} else {
-		resp.Body.Close()
+		_ = resp.Body.Close()
 	}
 	if code, m := e.adminGet("/metrics"); code != 200 || !strings.Contains(m, "# TYPE coursebot_panics_total counter") {
 		t.Errorf("admin /metrics: HTTP %d\n%s", code, m)
@@ -45,7 +45,7 @@ func TestAdminEndpointsAreOnlyOnTheAdminAddress(t *testing.T) {
 	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusForbidden {
 		t.Errorf("backup for Host evil.example: %v %v, want 403", resp, err)
 	} else {
-		resp.Body.Close()
+		_ = resp.Body.Close()
 	}
 }
 
@@ -91,7 +91,9 @@ func TestBackupWhileServing(t *testing.T) {
 			t.Fatalf("open the copy %s: %v", c, err)
 		}
 		data, err := db.LearnerData(context.Background(), "slack:U1")
-		db.Close()
+		if err := db.Close(); err != nil {
+			t.Error(err)
+		}
 		if err != nil || !data.Found || len(data.Progress) != 1 || data.Progress[0].Completed.IsZero() {
 			t.Fatalf("copy %s: slack:U1 = %+v, %v", c, data, err)
 		}

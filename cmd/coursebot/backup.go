@@ -18,7 +18,7 @@ import (
 // --admin), which streams it from one read transaction. Either way the copy
 // is written to PATH.tmp, fsynced, checked (store.Check) and only then
 // renamed over PATH.
-func runBackup(ctx context.Context, args []string, stdout io.Writer, env func(string) string) error {
+func runBackup(ctx context.Context, args []string, stdout io.Writer, env func(string) string) (err error) {
 	fs := flags("backup")
 	set := settingsFlags(fs, false)
 	admin := fs.String("admin", "", "fetch the copy from the running bot at this admin address (host:port; default admin.listen when the database is in use)")
@@ -39,7 +39,7 @@ func runBackup(ctx context.Context, args []string, stdout io.Writer, env func(st
 		db, err := openStore(cfg)
 		switch {
 		case err == nil:
-			defer db.Close()
+			defer closeInto(&err, db, "the database")
 			fill = func(w io.Writer) error { _, err := db.Backup(w); return err }
 		case errors.Is(err, store.ErrLocked):
 			// serve has the file: ask it.
@@ -55,8 +55,8 @@ func runBackup(ctx context.Context, args []string, stdout io.Writer, env func(st
 	if err != nil {
 		return fmt.Errorf("backup of %s to %s: %w", from, path, err)
 	}
-	fmt.Fprintf(stdout, "wrote a consistent copy of %s to %s (%d bytes, %d learners, checked)\n", from, path, rep.Bytes, rep.Learners)
-	return nil
+	_, err = fmt.Fprintf(stdout, "wrote a consistent copy of %s to %s (%d bytes, %d learners, checked)\n", from, path, rep.Bytes, rep.Learners)
+	return err
 }
 
 // fetchBackup streams POST http://addr/admin/backup into w. A copy cut off
@@ -84,7 +84,7 @@ func fetchBackup(ctx context.Context, addr string, w io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("the database is in use and the running bot did not answer at admin.listen %s (set admin.listen in the config or pass --admin): %w", addr, err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }() // read-only: what was read is checked
 	if resp.StatusCode != http.StatusOK {
 		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 		return fmt.Errorf("%s answered %s: %s", url, resp.Status, trimLine(string(msg)))

@@ -33,11 +33,13 @@ func runCheck(args []string, stdout io.Writer, env func(string) string) error {
 		return err
 	}
 	for _, p := range rep.Problems {
-		fmt.Fprintf(stdout, "%s: %s\n", path, p)
+		if _, err := fmt.Fprintf(stdout, "%s: %s\n", path, p); err != nil {
+			return err
+		}
 	}
 	if n := len(rep.Problems); n > 0 {
 		return fmt.Errorf("%s: %d problem(s); stop the bot and restore the last good backup (docs/operations.md)", path, n)
 	}
-	fmt.Fprintf(stdout, "%s: ok (schema %d, %d learners, %d bytes)\n", path, rep.Schema, rep.Learners, rep.Bytes)
-	return nil
+	_, err = fmt.Fprintf(stdout, "%s: ok (schema %d, %d learners, %d bytes)\n", path, rep.Schema, rep.Learners, rep.Bytes)
+	return err
 }

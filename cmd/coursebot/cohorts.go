@@ -127,7 +127,7 @@ func cohortDiscordCommands(cfg Config) []discord.Command {
 
 // runExportCohort is `coursebot export cohort NAME`: the cohort's progress
 // table as CSV on stdout (no answers).
-func runExportCohort(ctx context.Context, args []string, stdout io.Writer, env func(string) string) error {
+func runExportCohort(ctx context.Context, args []string, stdout io.Writer, env func(string) string) (err error) {
 	fs := flags("export cohort")
 	set := settingsFlags(fs, true)
 	if err := parse(fs, args); err != nil {
@@ -148,7 +148,7 @@ func runExportCohort(ctx context.Context, args []string, stdout io.Writer, env f
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer closeInto(&err, db, "the database")
 	engine := lessons.NewEngine(course, db, lessons.EngineOptions{Log: discardLogger()})
 	c, err := newCohorts(cfg, engine, db, discardLogger(), clock{})
 	if err != nil {

@@ -94,7 +94,11 @@ func TestConsoleCohortReminderEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	defer func() {
+		if err := db.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	course, err := lessons.LoadBuiltin()
 	if err != nil {
 		t.Fatal(err)

@@ -14,7 +14,7 @@ import (
 )
 
 // runConsole takes the course in this terminal: `make run`.
-func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, env func(string) string) error {
+func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, env func(string) string) (err error) {
 	fs := flags("console")
 	set := settingsFlags(fs, true)
 	user := fs.String("user", "", "your name in the console (default: $USER)")
@@ -45,9 +45,9 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer closeInto(&err, db, "the database")
 	engine := lessons.NewEngine(course, db, lessons.EngineOptions{Log: log, AnswerLimit: cfg.Course.AnswerLimit})
-	defer engine.Close()
+	defer closeInto(&err, engine, "the lesson engine")
 	who := bot.Learner{Platform: "console", UserID: name, Name: name}
 	cs, err := newCohorts(cfg, engine, db, consoleLogger(stderr), clock{})
 	if err != nil {

@@ -40,7 +40,7 @@ func learnerFlags(name string, args []string, env func(string) string, extra fun
 
 // runExport is `coursebot export --user platform:id`: everything kept about
 // one learner, as JSON on stdout.
-func runExport(ctx context.Context, args []string, stdout io.Writer, env func(string) string) error {
+func runExport(ctx context.Context, args []string, stdout io.Writer, env func(string) string) (err error) {
 	cfg, key, err := learnerFlags("export", args, env, nil)
 	if err != nil {
 		return err
@@ -49,7 +49,7 @@ func runExport(ctx context.Context, args []string, stdout io.Writer, env func(st
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer closeInto(&err, db, "the database")
 	data, err := db.LearnerData(ctx, key)
 	if err != nil {
 		return err
@@ -65,7 +65,7 @@ func runExport(ctx context.Context, args []string, stdout io.Writer, env func(st
 
 // runForget is `coursebot forget --user platform:id [--yes]`: delete
 // everything kept about one learner, after saying what and asking.
-func runForget(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, env func(string) string) error {
+func runForget(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, env func(string) string) (err error) {
 	var yes *bool
 	cfg, key, err := learnerFlags("forget", args, env, func(fs *flag.FlagSet) {
 		yes = fs.Bool("yes", false, "do not ask for confirmation")
@@ -77,18 +77,22 @@ func runForget(ctx context.Context, args []string, stdin io.Reader, stdout io.Wr
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer closeInto(&err, db, "the database")
 	data, err := db.LearnerData(ctx, key)
 	if err != nil {
 		return err
 	}
 	if !data.Found {
-		fmt.Fprintf(stdout, "nothing is kept about %s in %s\n", key, cfg.Store.Path)
-		return nil
+		_, err = fmt.Fprintf(stdout, "nothing is kept about %s in %s\n", key, cfg.Store.Path)
+		return err
 	}
-	fmt.Fprintf(stdout, "%s in %s: %s\n", key, cfg.Store.Path, summary(data))
+	if _, err := fmt.Fprintf(stdout, "%s in %s: %s\n", key, cfg.Store.Path, summary(data)); err != nil {
+		return err
+	}
 	if !*yes {
-		fmt.Fprintf(stdout, "Delete all of it? This cannot be undone. Type yes to delete: ")
+		if _, err := fmt.Fprintf(stdout, "Delete all of it? This cannot be undone. Type yes to delete: "); err != nil {
+			return err
+		}
 		line, _ := bufio.NewReader(stdin).ReadString('\n')
 		if strings.TrimSpace(strings.ToLower(line)) != "yes" {
 			return fmt.Errorf("forget %s: not confirmed; nothing deleted", key)
@@ -98,8 +102,8 @@ func runForget(ctx context.Context, args []string, stdin io.Reader, stdout io.Wr
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "deleted %d record(s) about %s\n", n, key)
-	return nil
+	_, err = fmt.Fprintf(stdout, "deleted %d record(s) about %s\n", n, key)
+	return err
 }
 
 func summary(d store.LearnerExport) string {
@@ -113,7 +117,7 @@ func summary(d store.LearnerExport) string {
 
 // runCompact is `coursebot compact SRC DST`: a compacted copy of a
 // database the bot is not running on.
-func runCompact(args []string, stdout io.Writer) error {
+func runCompact(args []string, stdout io.Writer) (err error) {
 	fs := flags("compact")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -128,7 +132,7 @@ func runCompact(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer closeInto(&err, db, "the database")
 	before, err := db.Size()
 	if err != nil {
 		return err
@@ -137,6 +141,6 @@ func runCompact(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "compacted %s (%d bytes) to %s (%d bytes)\n", src, before, dst, after)
-	return nil
+	_, err = fmt.Fprintf(stdout, "compacted %s (%d bytes) to %s (%d bytes)\n", src, before, dst, after)
+	return err
 }

@@ -22,7 +22,11 @@ func learnerDB(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	defer func() {
+		if err := db.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	c, err := lessons.LoadBuiltin()
 	if err != nil {
 		t.Fatal(err)

@@ -169,7 +169,11 @@ func TestCommandLineFailuresExitNonZeroWithOneClearLine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer held.Close()
+	defer func() {
+		if err := held.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	corrupt := filepath.Join(dir, "corrupt.db")
 	if err := os.WriteFile(corrupt, bytes.Repeat([]byte("not a database "), 1000), 0o600); err != nil {
 		t.Fatal(err)
@@ -261,7 +265,7 @@ func TestServeAnswersHealthRefusesForgedRequestsAndStopsOnSIGTERM(t *testing.T) 
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer cmd.Process.Kill()
+	defer func() { _ = cmd.Process.Kill() }() // it may have exited already
 	line, err := bufio.NewReader(stdout).ReadString('\n')
 	if err != nil {
 		t.Fatalf("read address: %v (stderr %s)", err, errb.String())
@@ -271,12 +275,12 @@ func TestServeAnswersHealthRefusesForgedRequestsAndStopsOnSIGTERM(t *testing.T) 
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("healthz: %v %v", resp, err)
 	}
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	forged, err := http.Post("http://"+addr+"/slack/commands", "application/x-www-form-urlencoded", strings.NewReader("command=/start-4-4&user_id=U1"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	forged.Body.Close()
+	_ = forged.Body.Close()
 	if forged.StatusCode != http.StatusUnauthorized {
 		t.Errorf("unsigned slash command got %d, want 401", forged.StatusCode)
 	}

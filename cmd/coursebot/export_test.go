@@ -40,7 +40,9 @@ func TestExportAnswersAreReadable(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	db.Close()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 	out, errs, code := runCmd(t, "", "export", "--db", path, "--user", "slack:U1")
 	if code != exitOK {
 		t.Fatalf("export: exit %d: %s", code, errs)

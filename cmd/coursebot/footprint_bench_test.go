@@ -88,14 +88,14 @@ func startOnce(b *testing.B, bin, cfg string) (time.Duration, int) {
 	if err != nil {
 		b.Fatalf("serve did not start: %v\n%s", err, stderr.String())
 	}
-	go io.Copy(io.Discard, out)
+	go func() { _, _ = io.Copy(io.Discard, out) }() // drain; the reader's end is the pipe's close
 	url := "http://" + strings.TrimSpace(strings.TrimPrefix(line, "coursebot serving on ")) + "/readyz"
 	client := &http.Client{Timeout: time.Second}
 	var ready time.Duration
 	for deadline := time.Now().Add(20 * time.Second); ; {
 		resp, err := client.Get(url)
 		if err == nil {
-			resp.Body.Close()
+			_ = resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
 				ready = time.Since(start)
 				break
@@ -120,7 +120,7 @@ func vmRSS(pid int) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read-only
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		if rest, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
@@ -138,7 +138,11 @@ func fill10kLearners(b *testing.B, path string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer db.Close()
+	defer func() {
+		if err := db.Close(); err != nil {
+			b.Error(err)
+		}
+	}()
 	const learners, writers = 10_000, 64
 	now := time.Now()
 	var wg sync.WaitGroup

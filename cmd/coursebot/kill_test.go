@@ -73,7 +73,7 @@ func (f *wireSlack) serve(w http.ResponseWriter, r *http.Request) {
 	ts := fmt.Sprintf("1750000000.%06d", f.seq)
 	switch method {
 	case "conversations.open":
-		fmt.Fprintf(w, `{"ok":true,"channel":{"id":"D%s"}}`, form.Get("users"))
+		_, _ = fmt.Fprintf(w, `{"ok":true,"channel":{"id":"D%s"}}`, form.Get("users"))
 	case "chat.postMessage":
 		var meta struct {
 			Payload struct {
@@ -87,7 +87,7 @@ func (f *wireSlack) serve(w http.ResponseWriter, r *http.Request) {
 		if thread == "" && strings.HasPrefix(form.Get("text"), "Lesson ") {
 			f.roots[ch]++
 		}
-		fmt.Fprintf(w, `{"ok":true,"channel":%q,"ts":%q,"message":{"ts":%q}}`, ch, ts, ts)
+		_, _ = fmt.Fprintf(w, `{"ok":true,"channel":%q,"ts":%q,"message":{"ts":%q}}`, ch, ts, ts)
 	case "conversations.history", "conversations.replies":
 		ch, thread := form.Get("channel"), form.Get("ts")
 		var out []map[string]any
@@ -102,13 +102,13 @@ func (f *wireSlack) serve(w http.ResponseWriter, r *http.Request) {
 			out = []map[string]any{}
 		}
 		b, _ := json.Marshal(map[string]any{"ok": true, "messages": out, "has_more": false})
-		w.Write(b)
+		_, _ = w.Write(b)
 	case "chat.update":
-		fmt.Fprintf(w, `{"ok":true,"channel":%q,"ts":%q}`, form.Get("channel"), form.Get("ts"))
+		_, _ = fmt.Fprintf(w, `{"ok":true,"channel":%q,"ts":%q}`, form.Get("channel"), form.Get("ts"))
 	case "chat.postEphemeral":
-		fmt.Fprintf(w, `{"ok":true,"message_ts":%q}`, ts)
+		_, _ = fmt.Fprintf(w, `{"ok":true,"message_ts":%q}`, ts)
 	default:
-		io.WriteString(w, `{"ok":true}`)
+		_, _ = io.WriteString(w, `{"ok":true}`)
 	}
 }
 
@@ -294,7 +294,11 @@ func TestServeBinaryKill9AfterAck(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	defer func() {
+		if err := db.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	lost := 0
 	for _, i := range acked {
 		pr, err := db.Progress(context.Background(), "slack:"+user(i), "4-4")

@@ -27,7 +27,9 @@ func runLessons(args []string, stdout io.Writer) error {
 		var ce *lessons.CourseError
 		if errors.As(err, &ce) {
 			for _, p := range ce.Problems {
-				fmt.Fprintln(stdout, p.String())
+				if _, err := fmt.Fprintln(stdout, p.String()); err != nil {
+					return err
+				}
 			}
 			return fmt.Errorf("%s: %d problem(s)", fs.Arg(0), len(ce.Problems))
 		}
@@ -45,14 +47,16 @@ func runLessons(args []string, stdout io.Writer) error {
 		}
 		warnings := lessons.Warnings(c)
 		for _, w := range warnings {
-			fmt.Fprintln(stdout, w.String())
+			if _, err := fmt.Fprintln(stdout, w.String()); err != nil {
+				return err
+			}
 		}
 		note := ""
 		if len(warnings) > 0 {
 			note = fmt.Sprintf(", %d warning(s)", len(warnings))
 		}
-		fmt.Fprintf(stdout, "%s: ok: %d lesson(s) with material (%v), %d in the catalogue, %d cards%s\n", fs.Arg(0), len(ids), ids, len(c.Catalogue), cards, note)
-		return nil
+		_, err = fmt.Fprintf(stdout, "%s: ok: %d lesson(s) with material (%v), %d in the catalogue, %d cards%s\n", fs.Arg(0), len(ids), ids, len(c.Catalogue), cards, note)
+		return err
 	case "outline":
 		fs := flags("lessons outline")
 		dir := fs.String("course", "", "course directory (default: the built-in course)")

@@ -74,7 +74,7 @@ Usage:
 // run is main without the process: tests call it with their own streams.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, env func(string) string) int {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
+		_, _ = fmt.Fprint(stderr, usage) // nowhere to report a failed write to stderr
 		return exitUsage
 	}
 	var err error
@@ -106,7 +106,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "tutor":
 		err = runTutor(ctx, args[1:], stdout, env)
 	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
+		if _, err := fmt.Fprint(stdout, usage); err != nil {
+			_, _ = fmt.Fprintf(stderr, "coursebot: %v\n", err)
+			return exitError
+		}
 		return exitOK
 	default:
 		err = usagef("unknown command %q", args[0])
@@ -116,12 +119,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case err == nil:
 		return exitOK
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "coursebot: %s\n\n%s", ue.msg, usage)
+		_, _ = fmt.Fprintf(stderr, "coursebot: %s\n\n%s", ue.msg, usage) // nowhere to report a failed write to stderr
 		return exitUsage
 	case errors.Is(err, flag.ErrHelp):
 		return exitOK
 	default:
-		fmt.Fprintf(stderr, "coursebot: %v\n", err)
+		_, _ = fmt.Fprintf(stderr, "coursebot: %v\n", err) // nowhere to report a failed write to stderr
 		return exitError
 	}
 }
@@ -141,4 +144,13 @@ func parse(fs *flag.FlagSet, args []string) error {
 		return usagef("%s: %v", fs.Name(), err)
 	}
 	return nil
+}
+
+// closeInto closes c (deferred after a store or engine was opened) and,
+// when the command has no error yet, makes a failed close its error: a
+// close can be the write that fails.
+func closeInto(err *error, c io.Closer, what string) {
+	if cerr := c.Close(); cerr != nil && *err == nil {
+		*err = fmt.Errorf("close %s: %w", what, cerr)
+	}
 }

@@ -23,7 +23,7 @@ func TestRecoverMiddleware(t *testing.T) {
 	log := slog.New(slog.NewJSONHandler(&logs, nil))
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /boom", func(http.ResponseWriter, *http.Request) { panic("handler bug") })
-	mux.HandleFunc("GET /fine", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("fine")) })
+	mux.HandleFunc("GET /fine", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("fine")) })
 	srv := httptest.NewServer(observeHTTP(http.MaxBytesHandler(recordPattern(mux), 1024), m, log))
 	defer srv.Close()
 
@@ -31,7 +31,7 @@ func TestRecoverMiddleware(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	if resp.StatusCode != http.StatusInternalServerError || resp.Header.Get("X-Request-Id") == "" {
 		t.Errorf("panic: HTTP %d, request id %q; want 500 with an id", resp.StatusCode, resp.Header.Get("X-Request-Id"))
 	}
@@ -40,7 +40,7 @@ func TestRecoverMiddleware(t *testing.T) {
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("after a panic: %v %v", resp, err)
 	}
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	if got := testutil.ToFloat64(m.Panics.WithLabelValues("http")); got != 1 {
 		t.Errorf("panics counted: %v, want 1", got)
 	}
@@ -90,7 +90,11 @@ func TestCountedSenders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	defer func() {
+		if err := db.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	c, err := lessons.LoadBuiltin()
 	if err != nil {
 		t.Fatal(err)
@@ -103,7 +107,12 @@ func TestCountedSenders(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx) }()
-	defer func() { cancel(); <-done }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}()
 
 	m := newServeMetrics()
 	dms, _ := countedSenders(m, map[string]bot.Sender{"slack": a}, nil)

@@ -27,7 +27,11 @@ func TestConsoleReviewDMTranscript(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	defer func() {
+		if err := db.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	course, err := lessons.LoadDir(filepath.Join("..", "..", "testdata", "quiz", "course"))
 	if err != nil {
 		t.Fatal(err)
@@ -56,7 +60,9 @@ func TestConsoleReviewDMTranscript(t *testing.T) {
 	say := func(lines ...string) {
 		t.Helper()
 		for _, l := range lines {
-			out.Write([]byte("\n> " + l + "\n"))
+			if _, err := out.Write([]byte("\n> " + l + "\n")); err != nil {
+				t.Fatal(err)
+			}
 			if err := c.Line(ctx, l); err != nil {
 				t.Fatal(err)
 			}

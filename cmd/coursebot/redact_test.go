@@ -58,7 +58,9 @@ func TestServeLogsNoRawLearnerIDsOnErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db.Close()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 	// Progress records that are not JSON: reading them is an error.
 	bdb, err := bolt.Open(path, 0o600, nil)
 	if err != nil {

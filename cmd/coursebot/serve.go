@@ -241,10 +241,11 @@ func (s *server) serveReady(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	if len(failed) > 0 {
 		w.WriteHeader(http.StatusServiceUnavailable)
-		io.WriteString(w, strings.Join(failed, "\n")+"\n")
+		// A failed write means the prober went away: nothing to tell it.
+		_, _ = io.WriteString(w, strings.Join(failed, "\n")+"\n")
 		return
 	}
-	io.WriteString(w, "ready\n")
+	_, _ = io.WriteString(w, "ready\n")
 }
 
 // handler is the public HTTP server's handler: the mux with a size limit on
@@ -312,9 +313,7 @@ func (s *server) run(ctx context.Context, stdout io.Writer) error {
 	// Work acknowledged before the last stop (or crash) is queued before
 	// any new request is taken, so each learner's order holds.
 	if _, err := s.inbox.Recover(ctx); err != nil {
-		ln.Close()
-		adminLn.Close()
-		return err
+		return errors.Join(err, ln.Close(), adminLn.Close())
 	}
 	// A backup streams as long as it takes: no write timeout on admin.
 	adminSrv := &http.Server{
@@ -325,7 +324,9 @@ func (s *server) run(ctx context.Context, stdout io.Writer) error {
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	s.log.Info("serving", "addr", ln.Addr().String(), "admin", adminLn.Addr().String(), "slack", s.cfg.Slack.Enabled, "discord", s.cfg.Discord.Enabled)
-	fmt.Fprintf(stdout, "coursebot serving on %s\ncoursebot admin on %s\n", ln.Addr(), adminLn.Addr())
+	if _, err := fmt.Fprintf(stdout, "coursebot serving on %s\ncoursebot admin on %s\n", ln.Addr(), adminLn.Addr()); err != nil {
+		s.log.Warn("write the serving addresses to stdout", "err", err)
+	}
 
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
@@ -489,7 +490,9 @@ func runDiscord(ctx context.Context, args []string, stdout, stderr io.Writer, en
 		return err
 	}
 	for _, r := range results {
-		fmt.Fprintln(stdout, r)
+		if _, err := fmt.Fprintln(stdout, r); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -62,12 +62,14 @@ func startBinary(t *testing.T, args ...string) *proc {
 	})
 	t.Cleanup(func() {
 		if p.cmd.ProcessState == nil {
-			_ = p.cmd.Process.Kill()
-			<-p.done
+			_ = p.cmd.Process.Kill() // it may have exited on its own
+			if err := <-p.done; err != nil {
+				t.Logf("serve killed at cleanup: %v", err)
+			}
 		}
 	})
 	p.base, p.admin = readAddrs(t, bufio.NewReader(out), p.logs)
-	go io.Copy(io.Discard, out)
+	go func() { _, _ = io.Copy(io.Discard, out) }() // drain; the reader's end is the pipe's close
 	return p
 }
 
@@ -81,7 +83,7 @@ func (p *proc) getFrom(base, path string) (int, string) {
 	if err != nil {
 		return 0, err.Error()
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
 }
@@ -183,7 +185,9 @@ func TestServeBinaryReloadAndShutdown(t *testing.T) {
 	if p, err := db.Progress(context.Background(), "slack:U5", "4-4"); err != nil || p.Card != "intro" {
 		t.Errorf("the learner's start was not kept: %+v %v", p, err)
 	}
-	db.Close()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 
 	// A restart resumes the learner where they were: Next on the first
 	// card moves them on.
@@ -207,7 +211,11 @@ func TestServeBinaryReloadAndShutdown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	defer func() {
+		if err := db.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	if p, err := db.Progress(context.Background(), "slack:U5", "4-4"); err != nil || p.Card != "opener" {
 		t.Errorf("after the restart and Next the learner is on %q (%v), want opener", p.Card, err)
 	}
@@ -256,13 +264,21 @@ func TestServeBinaryStartupFailures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer held.Close()
+	defer func() {
+		if err := held.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 
 	badYAML := filepath.Join(dir, "bad.yaml")
-	os.WriteFile(badYAML, []byte("slack:\n  enabled: true\n  mode: carrier-pigeon\n"), 0o600)
+	if err := os.WriteFile(badYAML, []byte("slack:\n  enabled: true\n  mode: carrier-pigeon\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	unreadable := filepath.Join(dir, "nocourse.yaml")
 	src, _ := os.ReadFile(good)
-	os.WriteFile(unreadable, append(src, []byte("course:\n  dir: "+filepath.Join(dir, "missing-course")+"\n")...), 0o600)
+	if err := os.WriteFile(unreadable, append(src, []byte("course:\n  dir: "+filepath.Join(dir, "missing-course")+"\n")...), 0o600); err != nil {
+		t.Fatal(err)
+	}
 
 	for _, tc := range []struct {
 		name  string

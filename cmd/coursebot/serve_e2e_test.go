@@ -138,7 +138,11 @@ func TestServeManyLearnersConcurrently(t *testing.T) {
 	if err != nil {
 		t.Fatalf("reopen after shutdown: %v", err)
 	}
-	defer db.Close()
+	defer func() {
+		if err := db.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	for i := range n {
 		who := bot.Learner{Platform: "slack", UserID: fmt.Sprintf("U%03d", i)}
 		p, err := db.Progress(context.Background(), who.Key(), "4-4")
@@ -181,9 +185,17 @@ func TestServeRejectsBadRequests(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
-	fmt.Fprint(conn, "POST /slack/commands HTTP/1.1\r\nHost: x\r\n")
-	conn.SetReadDeadline(time.Now().Add(20 * time.Second))
+	defer func() {
+		if err := conn.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
+	if _, err := fmt.Fprint(conn, "POST /slack/commands HTTP/1.1\r\nHost: x\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.SetReadDeadline(time.Now().Add(20 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
 	buf := make([]byte, 512)
 	var got []byte
 	for {
@@ -237,7 +249,11 @@ func TestServeForgetMe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	defer func() {
+		if err := db.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	gone, err := db.LearnerData(context.Background(), "slack:U41")
 	if err != nil || gone.Found {
 		t.Errorf("slack:U41 after /forget-me: found=%v err=%v", gone.Found, err)

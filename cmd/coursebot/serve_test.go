@@ -133,27 +133,27 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 		ts := fmt.Sprintf("1750000000.%06d", n)
 		switch method {
 		case "conversations.open":
-			fmt.Fprintf(w, `{"ok":true,"channel":{"id":"D%s"}}`, strings.TrimPrefix(form.Get("users"), "U"))
+			_, _ = fmt.Fprintf(w, `{"ok":true,"channel":{"id":"D%s"}}`, strings.TrimPrefix(form.Get("users"), "U"))
 		case "chat.postMessage":
-			fmt.Fprintf(w, `{"ok":true,"channel":%q,"ts":%q,"message":{"ts":%q}}`, form.Get("channel"), ts, ts)
+			_, _ = fmt.Fprintf(w, `{"ok":true,"channel":%q,"ts":%q,"message":{"ts":%q}}`, form.Get("channel"), ts, ts)
 		case "chat.update":
-			fmt.Fprintf(w, `{"ok":true,"channel":%q,"ts":%q}`, form.Get("channel"), form.Get("ts"))
+			_, _ = fmt.Fprintf(w, `{"ok":true,"channel":%q,"ts":%q}`, form.Get("channel"), form.Get("ts"))
 		case "chat.postEphemeral":
-			fmt.Fprintf(w, `{"ok":true,"message_ts":%q}`, ts)
+			_, _ = fmt.Fprintf(w, `{"ok":true,"message_ts":%q}`, ts)
 		case "conversations.replies", "conversations.history":
-			io.WriteString(w, `{"ok":true,"messages":[],"has_more":false}`)
+			_, _ = io.WriteString(w, `{"ok":true,"messages":[],"has_more":false}`)
 		default:
-			io.WriteString(w, `{"ok":true}`)
+			_, _ = io.WriteString(w, `{"ok":true}`)
 		}
 	case strings.HasPrefix(r.URL.Path, "/slack-response/"):
 		f.record("slack response_url")
 		f.mu.Lock()
 		f.responses = append(f.responses, string(body))
 		f.mu.Unlock()
-		io.WriteString(w, `{"ok":true}`)
+		_, _ = io.WriteString(w, `{"ok":true}`)
 	case strings.HasPrefix(r.URL.Path, "/discord/"):
 		f.record("discord " + r.Method + " " + r.URL.Path)
-		fmt.Fprintf(w, `{"id":"%d","channel_id":"%d","type":11}`, 1000+n, 2000+n)
+		_, _ = fmt.Fprintf(w, `{"id":"%d","channel_id":"%d","type":11}`, 1000+n, 2000+n)
 	default:
 		http.NotFound(w, r)
 	}
@@ -265,15 +265,15 @@ func startServeIn(t testing.TB, dir, extraConfig string) *serveEnv {
 		e.done <- err
 	}()
 	e.base, e.admin = readAddrs(t, bufio.NewReader(pr), e.logs)
-	go io.Copy(io.Discard, pr)
-	t.Cleanup(func() { e.stop() })
+	go func() { _, _ = io.Copy(io.Discard, pr) }() // drain; the reader's end is the pipe's close
+	t.Cleanup(e.stop)
 	return e
 }
 
-// stop shuts serve down as SIGTERM does and returns its error.
-func (e *serveEnv) stop() error {
+// stop shuts serve down as SIGTERM does; an error serve returns fails the test.
+func (e *serveEnv) stop() {
 	if e.cancel == nil {
-		return nil
+		return
 	}
 	e.cancel()
 	e.cancel = nil
@@ -282,10 +282,8 @@ func (e *serveEnv) stop() error {
 		if err != nil {
 			e.t.Errorf("serve returned: %v", err)
 		}
-		return err
 	case <-time.After(30 * time.Second):
 		e.t.Fatal("serve did not stop within 30s")
-		return nil
 	}
 }
 
@@ -322,7 +320,7 @@ func (e *serveEnv) getFrom(base, path string) (int, string) {
 	if err != nil {
 		e.t.Fatalf("GET %s: %v", path, err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
 }
@@ -332,7 +330,7 @@ func (e *serveEnv) slackPost(path, body string) (int, string) {
 	e.t.Helper()
 	ts := strconv.FormatInt(time.Now().Unix(), 10)
 	mac := hmac.New(sha256.New, []byte(testSlackSecret))
-	io.WriteString(mac, "v0:"+ts+":"+body)
+	_, _ = io.WriteString(mac, "v0:"+ts+":"+body) // hash.Hash writes never fail
 	req, _ := http.NewRequest("POST", e.base+path, strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("X-Slack-Request-Timestamp", ts)
@@ -342,7 +340,7 @@ func (e *serveEnv) slackPost(path, body string) (int, string) {
 		e.t.Errorf("POST %s: %v", path, err)
 		return 0, ""
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
 }
@@ -361,7 +359,7 @@ func (e *serveEnv) discordPost(body string) (int, string) {
 		e.t.Errorf("POST /discord/interactions: %v", err)
 		return 0, ""
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
 }

@@ -74,7 +74,9 @@ func TestServeBinarySIGTERMUnderLoad(t *testing.T) {
 				mu.Unlock()
 				if ackedN.Add(1) == int64(n/2) {
 					once.Do(func() {
-						p.cmd.Process.Signal(syscall.SIGTERM)
+						if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+							t.Error(err)
+						}
 						close(termed)
 					})
 				}
@@ -83,7 +85,9 @@ func TestServeBinarySIGTERMUnderLoad(t *testing.T) {
 	}
 	wg.Wait()
 	once.Do(func() { // fewer than half acknowledged: stop anyway (and fail below)
-		p.cmd.Process.Signal(syscall.SIGTERM)
+		if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Error(err)
+		}
 		close(termed)
 	})
 	<-termed
@@ -106,7 +110,11 @@ func TestServeBinarySIGTERMUnderLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	defer func() {
+		if err := db.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	lost := 0
 	for _, i := range acked {
 		pr, err := db.Progress(context.Background(), "slack:"+user(i), "4-4")
@@ -130,7 +138,7 @@ func TestServeBinarySIGTERMUnderLoad(t *testing.T) {
 func (e *serveEnv) trySlackPost(path, body string) (int, error) {
 	ts := strconv.FormatInt(time.Now().Unix(), 10)
 	mac := hmac.New(sha256.New, []byte(testSlackSecret))
-	io.WriteString(mac, "v0:"+ts+":"+body)
+	_, _ = io.WriteString(mac, "v0:"+ts+":"+body) // hash.Hash writes never fail
 	req, _ := http.NewRequest("POST", e.base+path, strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("X-Slack-Request-Timestamp", ts)
@@ -139,7 +147,7 @@ func (e *serveEnv) trySlackPost(path, body string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	_, _ = io.Copy(io.Discard, resp.Body)
 	return resp.StatusCode, nil
 }
