@@ -22,12 +22,18 @@ func TestTutorRecordIsExportedAndForgotten(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	db.Close()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 	db, err = Open(path, Options{LockTimeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	defer func() {
+		if err := db.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	ex, err := db.LearnerData(ctx, "slack:U1")
 	if err != nil {
 		t.Fatal(err)

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"testing"
 )
@@ -106,7 +105,7 @@ func streamPieces(pieces ...string) func(w http.ResponseWriter, r *http.Request)
 		}
 		chunk(w, map[string]any{"index": 0, "delta": map[string]any{}, "finish_reason": "stop"}, nil)
 		chunk(w, nil, map[string]any{"prompt_tokens": 321, "completion_tokens": 12, "total_tokens": 333})
-		fmt.Fprint(w, "data: [DONE]\n\n")
+		_, _ = fmt.Fprint(w, "data: [DONE]\n\n")
 	}
 }
 
@@ -119,7 +118,7 @@ func chunk(w io.Writer, choice map[string]any, usage map[string]any) {
 		c["usage"] = usage
 	}
 	b, _ := json.Marshal(c)
-	fmt.Fprintf(w, "data: %s\n\n", b)
+	_, _ = fmt.Fprintf(w, "data: %s\n\n", b)
 }
 
 // errorReply answers with an OpenAI error body.
@@ -130,7 +129,7 @@ func errorReply(status int, typ string) func(w http.ResponseWriter, r *http.Requ
 			w.Header().Set("Retry-After", "20")
 		}
 		w.WriteHeader(status)
-		fmt.Fprintf(w, `{"error":{"message":"fake %d","type":%q,"code":null}}`, status, typ)
+		_, _ = fmt.Fprintf(w, `{"error":{"message":"fake %d","type":%q,"code":null}}`, status, typ)
 	}
 }
 
@@ -138,7 +137,7 @@ func errorReply(status int, typ string) func(w http.ResponseWriter, r *http.Requ
 func rawStream(body string) func(w http.ResponseWriter, r *http.Request) {
 	return func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/event-stream")
-		io.WriteString(w, body)
+		_, _ = io.WriteString(w, body)
 	}
 }
 
@@ -166,5 +165,3 @@ func userMessages(req chatRequest) []string {
 	}
 	return out
 }
-
-func contains(s, sub string) bool { return strings.Contains(s, sub) }

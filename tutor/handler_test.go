@@ -117,7 +117,7 @@ func TestEveryFailureFallsBackAndTheLessonGoesOn(t *testing.T) {
 		{"empty", streamPieces(), tutor.CauseEmpty},
 		{"blank", streamPieces("  ", "\n"), tutor.CauseEmpty},
 		{"error event", rawStream(`data: {"error":{"message":"model crashed","type":"server_error"}}` + "\n\n"), tutor.CauseGarbage},
-		{"not a stream", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("<html>proxy error</html>")) }, tutor.CauseGarbage},
+		{"not a stream", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("<html>proxy error</html>")) }, tutor.CauseGarbage},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

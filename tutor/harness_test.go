@@ -123,7 +123,11 @@ func (x *harness) open(mod func(*tutor.Options)) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { db.Close() })
+	t.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	x.db = db
 	course, err := lessons.LoadBuiltin()
 	if err != nil {

@@ -122,7 +122,7 @@ func (c *Client) Stream(ctx context.Context, msgs []Message, delta func(string))
 		}
 	}
 	stream := c.c.Chat.Completions.NewStreaming(ctx, params)
-	defer stream.Close()
+	defer func() { _ = stream.Close() }() // read-only; stream.Err() below reports a failed read
 	var sb strings.Builder
 	var u Usage
 	for stream.Next() {
@@ -161,7 +161,7 @@ func requireEventStream(req *http.Request, next option.MiddlewareNext) (*http.Re
 		return resp, err
 	}
 	if !strings.HasPrefix(strings.ToLower(resp.Header.Get("Content-Type")), "text/event-stream") {
-		resp.Body.Close()
+		_ = resp.Body.Close() // unread and refused: nothing of it matters
 		return nil, fmt.Errorf("%w (Content-Type %q)", errNotAStream, resp.Header.Get("Content-Type"))
 	}
 	return resp, nil

@@ -117,7 +117,7 @@ func writeMetrics(w io.Writer, reg prometheus.Gatherer) error {
 }
 
 // runTutor is `coursebot tutor try`.
-func runTutor(ctx context.Context, args []string, stdout io.Writer, env func(string) string) error {
+func runTutor(ctx context.Context, args []string, stdout io.Writer, env func(string) string) (err error) {
 	if len(args) == 0 || args[0] != "try" {
 		return usagef("tutor: want `coursebot tutor try --lesson 4-4 --answers FILE`")
 	}
@@ -153,12 +153,16 @@ func runTutor(ctx context.Context, args []string, stdout io.Writer, env func(str
 	if err != nil {
 		return fmt.Errorf("tutor try: %w", err)
 	}
-	defer os.RemoveAll(dir)
+	defer func() {
+		if rerr := os.RemoveAll(dir); rerr != nil && err == nil {
+			err = fmt.Errorf("tutor try: remove the scratch database: %w", rerr)
+		}
+	}()
 	db, err := store.Open(filepath.Join(dir, "try.db"), store.Options{LockTimeout: time.Second})
 	if err != nil {
 		return fmt.Errorf("tutor try: %w", err)
 	}
-	defer db.Close()
+	defer closeInto(&err, db, "the scratch database")
 	engine := lessons.NewEngine(course, db, lessons.EngineOptions{Log: discardLogger()})
 	reg := prometheus.NewRegistry()
 	obs := &lastOutcome{next: newTutorMetrics(reg)}
@@ -172,7 +176,16 @@ func runTutor(ctx context.Context, args []string, stdout io.Writer, env func(str
 		m.Learner = who
 		return h.Handle(ctx, m)
 	}
-	fmt.Fprintf(stdout, "Lesson %s with %s at %s\n", les.ID, cfg.Tutor.Model, cfg.Tutor.BaseURL)
+	// Writes to stdout go through out, which keeps the first failure;
+	// it becomes the command's error.
+	out := &stickyWriter{w: stdout}
+	defer func() {
+		if out.err != nil && err == nil {
+			err = fmt.Errorf("tutor try: write output: %w", out.err)
+		}
+	}()
+	stdout = out
+	_, _ = fmt.Fprintf(stdout, "Lesson %s with %s at %s\n", les.ID, cfg.Tutor.Model, cfg.Tutor.BaseURL)
 	if _, err := send(bot.Message{Kind: bot.KindCommand, Command: les.Command}); err != nil {
 		return err
 	}
@@ -182,7 +195,7 @@ func runTutor(ctx context.Context, args []string, stdout io.Writer, env func(str
 		answered := false
 		if q != nil && n < len(canned) {
 			answered = true
-			fmt.Fprintf(stdout, "\nCard %d: %s\nQuestion: %s\nAnswer: %s\nTutor: ", c.Index+1, c.Title, q.Prompt, canned[n])
+			_, _ = fmt.Fprintf(stdout, "\nCard %d: %s\nQuestion: %s\nAnswer: %s\nTutor: ", c.Index+1, c.Title, q.Prompt, canned[n])
 			replies, err := send(bot.Message{Kind: bot.KindText, Text: canned[n], Lesson: les.ID})
 			if err != nil {
 				return err
@@ -199,27 +212,27 @@ func runTutor(ctx context.Context, args []string, stdout io.Writer, env func(str
 		}
 	}
 	if n < len(canned) {
-		fmt.Fprintf(stdout, "\n(%d answers left over: the lesson has %d questions)\n", len(canned)-n, n)
+		_, _ = fmt.Fprintf(stdout, "\n(%d answers left over: the lesson has %d questions)\n", len(canned)-n, n)
 	}
 	if *showMetrics {
-		fmt.Fprintln(stdout)
+		_, _ = fmt.Fprintln(stdout)
 		return writeMetrics(stdout, reg)
 	}
 	return nil
 }
 
 // printTry prints the tutor's reply as it streams, and says when it fell
-// back.
+// back. w is runTutor's stickyWriter: a failed write is reported there.
 func printTry(ctx context.Context, w io.Writer, replies []bot.Reply, obs *lastOutcome) {
 	for _, r := range replies {
 		if r.Live == nil {
-			fmt.Fprintf(w, "(no tutor reply) %s\n", replyText(r))
+			_, _ = fmt.Fprintf(w, "(no tutor reply) %s\n", replyText(r))
 			continue
 		}
 		printed := ""
 		final := r.Live.Run(ctx, func(text string) {
 			if strings.HasPrefix(text, printed) {
-				fmt.Fprint(w, text[len(printed):])
+				_, _ = fmt.Fprint(w, text[len(printed):])
 				printed = text
 			}
 		})
@@ -229,9 +242,9 @@ func printTry(ctx context.Context, w io.Writer, replies []bot.Reply, obs *lastOu
 			if r.Live.Block < len(final.Blocks) && final.Blocks[r.Live.Block].Text != bot.Placeholder {
 				text = final.Blocks[r.Live.Block].Text
 			}
-			fmt.Fprintf(w, "\n[fell back: %s] %s", o.Cause, text)
+			_, _ = fmt.Fprintf(w, "\n[fell back: %s] %s", o.Cause, text)
 		}
-		fmt.Fprintf(w, "\n[%s · first token %s · %s · tokens in %d out %d]\n", o.Result, o.FirstToken.Round(time.Millisecond), o.Total.Round(time.Millisecond), o.TokensIn, o.TokensOut)
+		_, _ = fmt.Fprintf(w, "\n[%s · first token %s · %s · tokens in %d out %d]\n", o.Result, o.FirstToken.Round(time.Millisecond), o.Total.Round(time.Millisecond), o.TokensIn, o.TokensOut)
 	}
 }
 
@@ -270,7 +283,7 @@ func readAnswers(path string) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tutor try: %w", err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read-only
 	var out []string
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 64*1024), 1<<20)
@@ -288,4 +301,20 @@ func readAnswers(path string) ([]string, error) {
 		return nil, fmt.Errorf("tutor try: %s has no answers (one per line)", path)
 	}
 	return out, nil
+}
+
+// stickyWriter keeps the first failed write and drops what comes after it,
+// so a command can write freely and check once at the end.
+type stickyWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (s *stickyWriter) Write(p []byte) (int, error) {
+	if s.err != nil {
+		return 0, s.err
+	}
+	n, err := s.w.Write(p)
+	s.err = err
+	return n, err
 }

@@ -39,17 +39,17 @@ func newFakeChat(t *testing.T) (*fakeChat, string) {
 		f.mu.Unlock()
 		if fail {
 			w.WriteHeader(http.StatusServiceUnavailable)
-			io.WriteString(w, `{"error":{"message":"overloaded","type":"server_error"}}`)
+			_, _ = io.WriteString(w, `{"error":{"message":"overloaded","type":"server_error"}}`)
 			return
 		}
 		w.Header().Set("Content-Type", "text/event-stream")
 		for _, p := range []string{"You said ", "it well", ": now name one thing that breaks in production."} {
 			b, _ := json.Marshal(map[string]any{"id": "c1", "object": "chat.completion.chunk", "created": 1, "model": "fake",
 				"choices": []any{map[string]any{"index": 0, "delta": map[string]any{"content": p}}}})
-			fmt.Fprintf(w, "data: %s\n\n", b)
+			_, _ = fmt.Fprintf(w, "data: %s\n\n", b)
 		}
-		fmt.Fprint(w, `data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"fake","choices":[],"usage":{"prompt_tokens":900,"completion_tokens":14,"total_tokens":914}}`+"\n\n")
-		fmt.Fprint(w, "data: [DONE]\n\n")
+		_, _ = fmt.Fprint(w, `data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"fake","choices":[],"usage":{"prompt_tokens":900,"completion_tokens":14,"total_tokens":914}}`+"\n\n")
+		_, _ = fmt.Fprint(w, "data: [DONE]\n\n")
 	}))
 	t.Cleanup(srv.Close)
 	return f, srv.URL + "/v1"
@@ -100,7 +100,9 @@ func TestTutorTryPrintsQuestionsAnswersRepliesAndMetrics(t *testing.T) {
 	_, url := newFakeChat(t)
 	cfg := tutorConfig(t, url)
 	answers := filepath.Join(t.TempDir(), "answers.txt")
-	os.WriteFile(answers, []byte("# Lesson 4.4\nShipping ML reliably\nGit, DVC, MLflow, CI, Docker, monitoring\nA privacy review\n"), 0o600)
+	if err := os.WriteFile(answers, []byte("# Lesson 4.4\nShipping ML reliably\nGit, DVC, MLflow, CI, Docker, monitoring\nA privacy review\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	var out, errb bytes.Buffer
 	if code := run(t.Context(), []string{"tutor", "try", "--config", cfg, "--lesson", "4-4", "--answers", answers, "--metrics"}, nil, &out, &errb, func(string) string { return "" }); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
