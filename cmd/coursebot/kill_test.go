@@ -285,20 +285,7 @@ func TestServeBinaryKill9AfterAck(t *testing.T) {
 		p.kill9()
 	}
 
-	p = startBinary(t, "--config", cfg)
-	p.waitDrained(0)
-	if err := p.term(); err != nil {
-		t.Fatalf("final stop: %v", err)
-	}
-	db, err := store.Open(filepath.Join(dir, "coursebot.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := db.Close(); err != nil {
-			t.Error(err)
-		}
-	}()
+	db := drainAndOpen(t, cfg, dir)
 	lost := 0
 	for _, i := range acked {
 		pr, err := db.Progress(context.Background(), "slack:"+user(i), "4-4")
@@ -326,4 +313,26 @@ func TestServeBinaryKill9AfterAck(t *testing.T) {
 	if len(acked) != n {
 		t.Errorf("%d of %d answers were not acknowledged", n-len(acked), n)
 	}
+}
+
+// drainAndOpen starts the binary again on cfg, waits until it has done
+// every item a previous run left in the inbox, stops it, and opens the
+// database in dir for the test to read (closed when the test ends).
+func drainAndOpen(t *testing.T, cfg, dir string) *store.DB {
+	t.Helper()
+	p := startBinary(t, "--config", cfg)
+	p.waitDrained(0)
+	if err := p.term(); err != nil {
+		t.Fatalf("final stop: %v", err)
+	}
+	db, err := store.Open(filepath.Join(dir, "coursebot.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return db
 }

@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -18,8 +17,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/coursebot/coursebot/store"
 )
 
 // TestServeBinarySIGTERMUnderLoad: signed /start-4-4 commands stream in
@@ -101,20 +98,7 @@ func TestServeBinarySIGTERMUnderLoad(t *testing.T) {
 	if m := regexp.MustCompile(`"inbox_left":(\d+)`).FindStringSubmatch(p.logs.String()); m != nil {
 		left = m[1]
 	}
-	p = startBinary(t, "--config", cfg)
-	p.waitDrained(0)
-	if err := p.term(); err != nil {
-		t.Fatalf("final stop: %v", err)
-	}
-	db, err := store.Open(filepath.Join(dir, "coursebot.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := db.Close(); err != nil {
-			t.Error(err)
-		}
-	}()
+	db := drainAndOpen(t, cfg, dir)
 	lost := 0
 	for _, i := range acked {
 		pr, err := db.Progress(context.Background(), "slack:"+user(i), "4-4")
