@@ -87,13 +87,23 @@ func TestGatewayLiveReplyIsEditedWithinLimits(t *testing.T) {
 	waitFor(t, "gateway identify", func() bool { _, ids, _ := e.f.gatewayStats(); return ids == 1 })
 	e.deliver(commandPayload(e.nextID(), "u2", "start-4-4"))
 	th := onlyThread(t, e.f)
-	waitFor(t, "the learner added to the thread", func() bool {
-		return len(e.f.callsMatching("PUT", "/channels/"+th.ID+"/thread-members/u2")) == 1
+	// A message in the thread is the learner's answer once the thread's
+	// record is there (it is put just after the learner is added).
+	waitFor(t, "the thread's record", func() bool {
+		_, ok, err := e.db.ThreadAt(context.Background(), discord.Platform, th.ID, th.ID)
+		return err == nil && ok
 	})
 	id := e.nextID()
 	e.f.push("MESSAGE_CREATE", map[string]any{"id": id, "channel_id": th.ID, "guild_id": "guild1", "type": 0,
 		"content": "my answer", "author": map[string]any{"id": "u2", "username": "u2"}})
-	<-lh.finish
+	waitFor(t, "the live reply's run to finish", func() bool {
+		select {
+		case <-lh.finish:
+			return true
+		default:
+			return false
+		}
+	})
 	waitFor(t, "the live reply's buttons after it", func() bool {
 		msgs := e.f.channelMessages(th.ID)
 		if len(msgs) == 0 {
