@@ -10,6 +10,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/lessons"
 )
 
@@ -246,7 +247,7 @@ type LearnerExport struct {
 	Leads []string `json:"leads"`
 	// Tutor is the AI tutor's record: the day's budget and the learner's
 	// exchanges with the tutor (nil when the tutor never answered them).
-	Tutor *TutorRecord `json:"tutor,omitempty"`
+	Tutor *coursebot.TutorRecord `json:"tutor,omitempty"`
 	// Found is false when the store holds nothing about the learner.
 	Found bool `json:"found"`
 }

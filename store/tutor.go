@@ -4,56 +4,22 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/coursebot/coursebot"
 )
 
 // bucketTutor holds the optional AI tutor's state per learner:
 //
-//	tutor  learnerKey -> TutorRecord (the day's budget and the exchanges)
+//	tutor  learnerKey -> coursebot.TutorRecord (the day's budget and the exchanges)
 //
 // It is learner data: forget-me deletes it, export includes it.
 var bucketTutor = []byte("tutor")
 
-// TutorRecord is what the tutor keeps about one learner: how many tutor
-// replies they used today, and their exchanges with the tutor, kept like
-// their answers (exported, forgotten, never logged).
-type TutorRecord struct {
-	// Day is the budget's day ("2026-12-01", UTC); Used the tutor replies
-	// asked for on it; Told whether the learner was told that the day's
-	// budget is spent.
-	Day  string `json:"day,omitempty"`
-	Used int    `json:"used,omitempty"`
-	Told bool   `json:"told,omitempty"`
-	// Exchanges are the conversations, oldest first.
-	Exchanges []TutorExchange `json:"exchanges,omitempty"`
-}
-
-// TutorExchange is one conversation with the tutor: about one question
-// (Kind "answer"), a capstone card the learner is stuck on ("stuck"), or a
-// /help question ("help").
-type TutorExchange struct {
-	Kind     string      `json:"kind"`
-	Lesson   string      `json:"lesson,omitempty"`
-	Card     string      `json:"card,omitempty"`
-	Question string      `json:"question,omitempty"` // question id
-	Turns    []TutorTurn `json:"turns"`
-}
-
-// TutorTurn is one message of an exchange.
-type TutorTurn struct {
-	Role string    `json:"role"` // "learner" or "tutor"
-	Text string    `json:"text"`
-	At   time.Time `json:"at"`
-	// Fallback names why the tutor's turn is the course's fixed text
-	// instead of the model's ("timeout", "budget"); "" for the model's.
-	Fallback string `json:"fallback,omitempty"`
-}
-
 // TutorRecord returns the learner's tutor record (zero when none).
-func (db *DB) TutorRecord(ctx context.Context, learner string) (TutorRecord, error) {
-	var rec TutorRecord
+func (db *DB) TutorRecord(ctx context.Context, learner string) (coursebot.TutorRecord, error) {
+	var rec coursebot.TutorRecord
 	if err := firstErr(ctx.Err(), checkKey("learner", learner)); err != nil {
 		return rec, fmt.Errorf("read tutor record: %w", err)
 	}
@@ -63,7 +29,7 @@ func (db *DB) TutorRecord(ctx context.Context, learner string) (TutorRecord, err
 		return err
 	})
 	if err != nil {
-		return TutorRecord{}, fmt.Errorf("read tutor record of %s: %w", learner, err)
+		return coursebot.TutorRecord{}, fmt.Errorf("read tutor record of %s: %w", learner, err)
 	}
 	return rec, nil
 }
@@ -71,8 +37,8 @@ func (db *DB) TutorRecord(ctx context.Context, learner string) (TutorRecord, err
 // UpdateTutor changes the learner's tutor record with fn in one durable
 // transaction and returns the record as written. An error from fn is
 // returned as is and writes nothing.
-func (db *DB) UpdateTutor(ctx context.Context, learner string, fn func(*TutorRecord) error) (TutorRecord, error) {
-	var rec TutorRecord
+func (db *DB) UpdateTutor(ctx context.Context, learner string, fn func(*coursebot.TutorRecord) error) (coursebot.TutorRecord, error) {
+	var rec coursebot.TutorRecord
 	if err := firstErr(ctx.Err(), checkKey("learner", learner)); err != nil {
 		return rec, fmt.Errorf("update tutor record: %w", err)
 	}
@@ -93,16 +59,16 @@ func (db *DB) UpdateTutor(ctx context.Context, learner string, fn func(*TutorRec
 		return tx.Bucket(bucketTutor).Put([]byte(learner), v)
 	})
 	if fnErr != nil {
-		return TutorRecord{}, fnErr
+		return coursebot.TutorRecord{}, fnErr
 	}
 	if err != nil {
-		return TutorRecord{}, fmt.Errorf("update tutor record of %s: %w", learner, err)
+		return coursebot.TutorRecord{}, fmt.Errorf("update tutor record of %s: %w", learner, err)
 	}
 	return rec, nil
 }
 
-func getTutor(tx *bolt.Tx, learner string) (TutorRecord, error) {
-	var rec TutorRecord
+func getTutor(tx *bolt.Tx, learner string) (coursebot.TutorRecord, error) {
+	var rec coursebot.TutorRecord
 	v := tx.Bucket(bucketTutor).Get([]byte(learner))
 	if v == nil {
 		return rec, nil

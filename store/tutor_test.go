@@ -4,6 +4,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/coursebot/coursebot"
 )
 
 func TestTutorRecordIsExportedAndForgotten(t *testing.T) {
@@ -14,10 +16,10 @@ func TestTutorRecordIsExportedAndForgotten(t *testing.T) {
 	}
 	ctx := t.Context()
 	at := time.Date(2026, 12, 1, 14, 0, 0, 0, time.UTC)
-	if _, err := db.UpdateTutor(ctx, "slack:U1", func(r *TutorRecord) error {
+	if _, err := db.UpdateTutor(ctx, "slack:U1", func(r *coursebot.TutorRecord) error {
 		r.Day, r.Used = "2026-12-01", 2
-		r.Exchanges = append(r.Exchanges, TutorExchange{Kind: "answer", Lesson: "4-4", Question: "q1",
-			Turns: []TutorTurn{{Role: "learner", Text: "my answer", At: at}, {Role: "tutor", Text: "good", At: at}}})
+		r.Exchanges = append(r.Exchanges, coursebot.TutorExchange{Kind: "answer", Lesson: "4-4", Question: "q1",
+			Turns: []coursebot.TutorTurn{{Role: "learner", Text: "my answer", At: at}, {Role: "tutor", Text: "good", At: at}}})
 		return nil
 	}); err != nil {
 		t.Fatal(err)

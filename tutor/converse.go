@@ -7,15 +7,15 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/lessons"
-	"github.com/coursebot/coursebot/store"
 )
 
-// Roles of a store.TutorTurn.
+// Roles of a coursebot.TutorTurn.
 const (
-	roleLearner = "learner"
-	roleTutor   = "tutor"
+	roleLearner = coursebot.RoleLearner
+	roleTutor   = coursebot.RoleTutor
 )
 
 // maxExchanges bounds the exchanges kept per learner (oldest go first).
@@ -41,7 +41,7 @@ type exchange struct {
 	fallback     func(ctx context.Context) bot.Reply
 }
 
-func (x exchange) matches(e *store.TutorExchange) bool {
+func (x exchange) matches(e *coursebot.TutorExchange) bool {
 	switch x.kind {
 	case kindAnswer:
 		return e.Kind == kindAnswer && e.Lesson == x.ts.Lesson && e.Question == x.ts.Question.ID
@@ -53,7 +53,7 @@ func (x exchange) matches(e *store.TutorExchange) bool {
 
 // lastExchange is the learner's latest exchange of kind about the question
 // (answer) or card (stuck).
-func lastExchange(rec store.TutorRecord, kind, lesson, card, question string) *store.TutorExchange {
+func lastExchange(rec coursebot.TutorRecord, kind, lesson, card, question string) *coursebot.TutorExchange {
 	for i := len(rec.Exchanges) - 1; i >= 0; i-- {
 		e := &rec.Exchanges[i]
 		if e.Kind != kind || e.Lesson != lesson {
@@ -66,7 +66,7 @@ func lastExchange(rec store.TutorRecord, kind, lesson, card, question string) *s
 	return nil
 }
 
-func tutorTurns(e *store.TutorExchange) int {
+func tutorTurns(e *coursebot.TutorExchange) int {
 	n := 0
 	for _, t := range e.Turns {
 		if t.Role == roleTutor {
@@ -84,13 +84,13 @@ func (h *Handler) converse(ctx context.Context, who bot.Learner, x exchange) (bo
 	now := h.o.Clock.Now()
 	day := now.UTC().Format("2006-01-02")
 	var refused, tell bool
-	var turns []store.TutorTurn
-	_, err := h.o.Store.UpdateTutor(ctx, who.Key(), func(rec *store.TutorRecord) error {
+	var turns []coursebot.TutorTurn
+	_, err := h.o.Store.UpdateTutor(ctx, who.Key(), func(rec *coursebot.TutorRecord) error {
 		refused, tell = false, false
 		if rec.Day != day {
 			rec.Day, rec.Used, rec.Told = day, 0, false
 		}
-		var e *store.TutorExchange
+		var e *coursebot.TutorExchange
 		if !x.isNew {
 			for i := len(rec.Exchanges) - 1; i >= 0 && e == nil; i-- {
 				if x.matches(&rec.Exchanges[i]) {
@@ -99,25 +99,25 @@ func (h *Handler) converse(ctx context.Context, who bot.Learner, x exchange) (bo
 			}
 		}
 		if e == nil {
-			ne := store.TutorExchange{Kind: x.kind, Lesson: x.ts.Lesson, Card: x.ts.Card}
+			ne := coursebot.TutorExchange{Kind: x.kind, Lesson: x.ts.Lesson, Card: x.ts.Card}
 			if x.kind == kindAnswer {
 				ne.Question = x.ts.Question.ID
 			}
 			rec.Exchanges = append(rec.Exchanges, ne)
 			if len(rec.Exchanges) > maxExchanges {
-				rec.Exchanges = append([]store.TutorExchange(nil), rec.Exchanges[len(rec.Exchanges)-maxExchanges:]...)
+				rec.Exchanges = append([]coursebot.TutorExchange(nil), rec.Exchanges[len(rec.Exchanges)-maxExchanges:]...)
 			}
 			e = &rec.Exchanges[len(rec.Exchanges)-1]
 		}
-		e.Turns = append(e.Turns, store.TutorTurn{Role: roleLearner, Text: x.learner, At: now})
+		e.Turns = append(e.Turns, coursebot.TutorTurn{Role: roleLearner, Text: x.learner, At: now})
 		if rec.Used >= h.o.DailyBudget {
 			refused, tell = true, !rec.Told
 			rec.Told = true
-			e.Turns = append(e.Turns, store.TutorTurn{Role: roleTutor, Text: x.fallbackText, At: now, Fallback: CauseBudget})
+			e.Turns = append(e.Turns, coursebot.TutorTurn{Role: roleTutor, Text: x.fallbackText, At: now, Fallback: CauseBudget})
 			return nil
 		}
 		rec.Used++
-		turns = append([]store.TutorTurn(nil), e.Turns...)
+		turns = append([]coursebot.TutorTurn(nil), e.Turns...)
 		return nil
 	})
 	if err != nil {
@@ -173,7 +173,7 @@ func (h *Handler) run(parent context.Context, who bot.Learner, x exchange, msgs 
 	// what they were shown must be in their record.
 	rctx := context.WithoutCancel(parent)
 	var final bot.Reply
-	turn := store.TutorTurn{Role: roleTutor, Text: text, At: h.o.Clock.Now()}
+	turn := coursebot.TutorTurn{Role: roleTutor, Text: text, At: h.o.Clock.Now()}
 	if err != nil {
 		out.Result, out.Cause = "fallback", causeOf(err)
 		turn.Text, turn.Fallback = x.fallbackText, out.Cause
@@ -184,7 +184,7 @@ func (h *Handler) run(parent context.Context, who bot.Learner, x exchange, msgs 
 		final = x.reply.WithText(x.block, text)
 	}
 	final.Live = nil
-	if _, err := h.o.Store.UpdateTutor(rctx, who.Key(), func(rec *store.TutorRecord) error {
+	if _, err := h.o.Store.UpdateTutor(rctx, who.Key(), func(rec *coursebot.TutorRecord) error {
 		for i := len(rec.Exchanges) - 1; i >= 0; i-- {
 			if x.matches(&rec.Exchanges[i]) {
 				rec.Exchanges[i].Turns = append(rec.Exchanges[i].Turns, turn)

@@ -16,18 +16,18 @@ import (
 	"strings"
 	"time"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/search"
-	"github.com/coursebot/coursebot/store"
 )
 
 // Store is what the tutor needs from persistence (*store.DB).
 type Store interface {
 	Learner(ctx context.Context, learner string) (lessons.LearnerRecord, error)
 	Progress(ctx context.Context, learner, lesson string) (lessons.Progress, error)
-	TutorRecord(ctx context.Context, learner string) (store.TutorRecord, error)
-	UpdateTutor(ctx context.Context, learner string, fn func(*store.TutorRecord) error) (store.TutorRecord, error)
+	TutorRecord(ctx context.Context, learner string) (coursebot.TutorRecord, error)
+	UpdateTutor(ctx context.Context, learner string, fn func(*coursebot.TutorRecord) error) (coursebot.TutorRecord, error)
 }
 
 // Searcher finds course passages for a /help question: the same search

@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/search"
-	"github.com/coursebot/coursebot/store"
 )
 
 // Limits on what goes into a prompt, in characters: a small local model
@@ -29,9 +29,9 @@ const rules = `Rules:
 
 // kinds of exchange.
 const (
-	kindAnswer = "answer"
-	kindStuck  = "stuck"
-	kindHelp   = "help"
+	kindAnswer = coursebot.TutorAnswer
+	kindStuck  = coursebot.TutorStuck
+	kindHelp   = coursebot.TutorHelp
 )
 
 // systemPrompt grounds the tutor in the step: the script's text, the
@@ -117,7 +117,7 @@ func section(sb *strings.Builder, title, body string) {
 // conversation is the system prompt followed by the exchange's turns: the
 // learner's text always in its own user message, never in the system
 // prompt.
-func conversation(system string, turns []store.TutorTurn) []Message {
+func conversation(system string, turns []coursebot.TutorTurn) []Message {
 	msgs := []Message{{Role: "system", Content: system}}
 	for _, t := range turns {
 		role := "user"
