@@ -30,6 +30,7 @@ type Store interface {
 	ProgressReader // progress.go: learners' records and progress
 	NudgeStore     // nudges.go: nudge settings
 	ScheduleStore  // reminders.go: leads' reminders
+	TutorLog       // tutor.go: the AI tutor's exchanges about answers
 }
 
 // Options configure the handler.

@@ -62,6 +62,7 @@ func (f *fixture) answer(t *testing.T, who, secret string) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	f.tutored(t, who, qid, secret)
 }
 
 // TestLeadAddingSomeoneIsAnInvitation: /cohort join alpha test:bob by a

@@ -44,7 +44,7 @@ func (h *Handler) seen(c coursebot.Cohort, answers bool) string {
 		"how many checklist items you ticked, your quiz scores, when you were last active; your name is in the cohort's member list, "+
 		"progress table, CSV export and weekly digest.", c.Name, leads)
 	if answers {
-		return s + " This course shares free-text answers with leads: they can also read your answers to the lesson's questions (/" + h.o.Command + " answers)."
+		return s + " This course shares free-text answers with leads: they can also read your answers to the lesson's questions, with the tutor's replies to them and yours (/" + h.o.Command + " answers)."
 	}
 	return s + " They never see the text of your answers."
 }

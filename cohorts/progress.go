@@ -298,15 +298,20 @@ func (h *Handler) answers(ctx context.Context, who bot.Learner, args []string) (
 		if err != nil {
 			return nil, err
 		}
+		var tutored coursebot.TutorRecord
 		for _, p := range ps {
 			if p.Lesson != id || len(p.Answers) == 0 {
 				continue
+			}
+			if tutored, err = h.o.Store.TutorRecord(ctx, m.Learner); err != nil {
+				return nil, err
 			}
 			fmt.Fprintf(&b, "*%s*\n", m.Learner)
 			for _, card := range les.Cards {
 				if q := card.Question(); q != nil {
 					if a, ok := p.Answers[q.ID]; ok {
 						fmt.Fprintf(&b, "> %s\n%s\n", cut(q.Prompt, 120), cut(a.Text, 600))
+						b.WriteString(tutorLines(tutored.AnswerExchange(id, q.ID), a.Text, m.Learner))
 					}
 				}
 			}

@@ -52,7 +52,12 @@ func docTable(t *testing.T, marker string) (cols []string, rows map[string][]str
 }
 
 // notBuilt are rows for data the bot does not keep yet: every cell "—".
-var notBuilt = map[string]bool{"tutor exchanges": true}
+var notBuilt = map[string]bool{}
+
+const (
+	answersRow = "answers (`/cohort answers`, when the course shares them)"
+	tutorRow   = "the tutor's exchanges about answers (with `/cohort answers`)"
+)
 
 const quizRow = "quiz scores (in the progress table and CSV)"
 
@@ -227,6 +232,9 @@ func TestWhoSeesWhat(t *testing.T) {
 	probes["weekly digest (with reminders, cohort without a channel)"] = func(col string) bool {
 		return strings.Contains(digests[viewers[col].Key()], "This week")
 	}
+	probes[tutorRow] = func(col string) bool {
+		return strings.Contains(seen[col][answersRow], tutorSaid(member.Key())) && strings.Contains(seen[col][answersRow], learnerReplied(member.Key()))
+	}
 	probes[quizRow] = func(col string) bool { return strings.Contains(quizzes[col], "quiz 2/5") }
 	for _, c := range cols {
 		if _, ok := viewers[c]; !ok {
@@ -304,8 +312,12 @@ func TestWhoseDataALeadSees(t *testing.T) {
 		"weekly digest (with reminders, cohort without a channel)": func(col string) bool {
 			return strings.Contains(digest, subjects[col].UserID+" finished")
 		},
-		"answers (`/cohort answers`, when the course shares them)": func(col string) bool {
-			return strings.Contains(seen["answers (`/cohort answers`, when the course shares them)"], "SECRET OF "+subjects[col].UserID)
+		answersRow: func(col string) bool {
+			return strings.Contains(seen[answersRow], "SECRET OF "+subjects[col].UserID)
+		},
+		tutorRow: func(col string) bool {
+			who := subjects[col].Key()
+			return strings.Contains(seen[answersRow], tutorSaid(who)) && strings.Contains(seen[answersRow], learnerReplied(who))
 		},
 	}
 	for _, what := range []string{"member list (`/cohort members`)", "progress table (`/cohort progress`)", "progress CSV (`/cohort progress NAME csv`)"} {

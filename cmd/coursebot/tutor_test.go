@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/coursebot/coursebot/store"
 )
 
 // fakeChat is an OpenAI-compatible server: POST /v1/chat/completions
@@ -118,5 +120,39 @@ func TestTutorTryPrintsQuestionsAnswersRepliesAndMetrics(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("output lacks %q:\n%s", want, got)
 		}
+	}
+}
+
+// TestTutorExchangesAreExportedAndForgotten: a learner's exchange with the
+// tutor, made in the console against the fake model, is in
+// `coursebot export --user` (their answer, the tutor's reply) and gone
+// after `coursebot forget --user`, with the rest of their data.
+func TestTutorExchangesAreExportedAndForgotten(t *testing.T) {
+	_, url := newFakeChat(t)
+	cfg := tutorConfig(t, url)
+	db := filepath.Join(t.TempDir(), "c.db")
+	if _, errs, code := runCmd(t, "/start-4-4\nnext\nnext\nShipping ML that keeps working\n", "console", "--config", cfg, "--db", db, "--user", "ada"); code != exitOK {
+		t.Fatalf("console: exit %d: %s", code, errs)
+	}
+	exported, errs, code := runCmd(t, "", "export", "--db", db, "--user", "console:ada")
+	if code != exitOK {
+		t.Fatalf("export: exit %d: %s", code, errs)
+	}
+	var got store.LearnerExport
+	if err := json.Unmarshal([]byte(exported), &got); err != nil {
+		t.Fatalf("export is not JSON: %v\n%s", err, exported)
+	}
+	if got.Tutor == nil || len(got.Tutor.Exchanges) != 1 {
+		t.Fatalf("export has no tutor exchange:\n%s", exported)
+	}
+	turns := got.Tutor.Exchanges[0].Turns
+	if len(turns) != 2 || turns[0].Text != "Shipping ML that keeps working" || turns[1].Text != "You said it well: now name one thing that breaks in production." {
+		t.Errorf("exported exchange: %+v", got.Tutor.Exchanges[0])
+	}
+	if out, errs, code := runCmd(t, "", "forget", "--db", db, "--user", "console:ada", "--yes"); code != exitOK {
+		t.Fatalf("forget: exit %d: %s%s", code, out, errs)
+	}
+	if out, _, _ := runCmd(t, "", "export", "--db", db, "--user", "console:ada"); !strings.Contains(out, `"found": false`) || strings.Contains(out, "You said it well") {
+		t.Errorf("after forget, export still finds data:\n%s", out)
 	}
 }
