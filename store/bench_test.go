@@ -17,27 +17,17 @@ import (
 	"github.com/coursebot/coursebot/lessons"
 )
 
-// benchDelays are the MaxBatchDelay settings the write benchmarks compare;
-// 0 is the store's default (1ms), 10ms is bbolt's default, -1 disables batching (every update its own
-// commit and fsync) for a baseline.
-func benchDelays() []time.Duration {
-	return []time.Duration{0, 10 * time.Millisecond, 250 * time.Microsecond, -1}
-}
+// benchModes are the write paths the write benchmarks compare: "group"
+// is the store's (writers that arrive during a commit share the next one,
+// commit.go), "alone" commits every update in its own transaction and
+// fsync, as a baseline.
+func benchModes() []string { return []string{"group", "alone"} }
 
-func delayName(d time.Duration) string {
-	switch d {
-	case 0:
-		return "delay=default"
-	case -1:
-		return "nobatch"
-	}
-	return "delay=" + d.String()
-}
-
-func openBench(b *testing.B, delay time.Duration) *DB {
-	db := openTemp(b, Options{MaxBatchDelay: max(delay, 0)})
-	if delay < 0 {
-		db.bolt.MaxBatchSize = 1 // each call triggers its batch at once, alone
+func openBench(b *testing.B, mode string) *DB {
+	db := openTemp(b, Options{})
+	if mode == "alone" {
+		db.bolt.group.close()
+		db.bolt.group = newGroupCommit(db.bolt.Update, 1) // each update its own transaction
 	}
 	return db
 }
@@ -72,9 +62,9 @@ func p99(d []time.Duration) time.Duration {
 // BenchmarkUpdateProgressSerial is one learner stepping through a lesson,
 // one durable update at a time: the latency a single chat user sees.
 func BenchmarkUpdateProgressSerial(b *testing.B) {
-	for _, delay := range benchDelays() {
-		b.Run(delayName(delay), func(b *testing.B) {
-			db := openBench(b, delay)
+	for _, mode := range benchModes() {
+		b.Run(mode, func(b *testing.B) {
+			db := openBench(b, mode)
 			ctx := context.Background()
 			now := time.Now()
 			var times []time.Duration
@@ -96,9 +86,9 @@ func BenchmarkUpdateProgressSerial(b *testing.B) {
 // way a cohort works through a lesson together: the batch shares fsyncs.
 func BenchmarkUpdateProgressParallel64(b *testing.B) {
 	const workers = 64
-	for _, delay := range benchDelays() {
-		b.Run(delayName(delay), func(b *testing.B) {
-			db := openBench(b, delay)
+	for _, mode := range benchModes() {
+		b.Run(mode, func(b *testing.B) {
+			db := openBench(b, mode)
 			ctx := context.Background()
 			now := time.Now()
 			start := time.Now()

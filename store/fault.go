@@ -26,7 +26,7 @@ func (damagedError) Error() string {
 func (damagedError) Is(target error) bool { return target == bot.ErrFault }
 
 // guarded is the bbolt handle every store method goes through (db.bolt):
-// View, Update and Batch recover a panic inside bbolt as an ErrDamaged
+// View, Update and Batch (through Update) recover a panic inside bbolt as an ErrDamaged
 // error, remember the first such fault (DB.Fault, for /readyz) and report
 // it through Options.OnFault. Once a fault is seen, writes are refused:
 // bbolt writing over a damaged tree or freelist can spread the damage to
@@ -36,6 +36,7 @@ type guarded struct {
 	path    string
 	fault   atomic.Pointer[error]
 	onFault func(error)
+	group   *groupCommit // Batch's shared commits (commit.go)
 }
 
 func (g *guarded) View(fn func(*bolt.Tx) error) (err error) {
@@ -51,12 +52,19 @@ func (g *guarded) Update(fn func(*bolt.Tx) error) (err error) {
 	return g.DB.Update(fn)
 }
 
-func (g *guarded) Batch(fn func(*bolt.Tx) error) (err error) {
+// Batch runs fn in a transaction shared with the other writers that
+// arrived meanwhile (groupCommit); fn may run more than once.
+func (g *guarded) Batch(fn func(*bolt.Tx) error) error {
 	if f := g.Fault(); f != nil {
 		return f
 	}
-	defer g.recoverFault(&err)
-	return g.DB.Batch(fn)
+	return g.group.do(fn)
+}
+
+// Close commits the queued writers, then closes the file.
+func (g *guarded) Close() error {
+	g.group.close()
+	return g.DB.Close()
 }
 
 // recoverFault is deferred by the transaction methods. bbolt rolls the

@@ -156,14 +156,8 @@ func (db *DB) UpdateProgress(ctx context.Context, learner, lesson string, fn fun
 		prog   lessons.Progress
 		outErr error // fn's or ctx's error, reported without failing the batch
 	)
-	// A lone writer commits at once; only when others are writing too is
-	// it worth waiting up to MaxBatchDelay to share their fsync.
-	commit := db.bolt.Batch
-	if db.writers.Add(1) == 1 {
-		commit = db.bolt.Update
-	}
-	defer db.writers.Add(-1)
-	err := commit(func(tx *bolt.Tx) error {
+	// Shared with the other writers of the moment: one commit, one fsync.
+	err := db.bolt.Batch(func(tx *bolt.Tx) error {
 		// Batch may run this more than once (when another call in the
 		// same batch fails, the whole batch is retried): start afresh.
 		rec, prog, outErr = lessons.LearnerRecord{}, lessons.Progress{}, nil

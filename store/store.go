@@ -24,7 +24,6 @@ import (
 	"fmt"
 	"os"
 	"strconv"
-	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -62,12 +61,6 @@ type Options struct {
 	// Now is the clock used for dedup records and thread timestamps.
 	// Default time.Now.
 	Now func() time.Time
-	// MaxBatchDelay is how long UpdateProgress and FirstSeen wait for
-	// other writers to share one commit (one fsync). Default 1ms, not
-	// bbolt's 10ms: a lone writer pays the whole delay on every step, and
-	// writers that arrive during a commit batch up anyway (see
-	// bench_test.go for the figures).
-	MaxBatchDelay time.Duration
 	// NewIfEmpty lets Open start a new database in an existing empty
 	// (0-byte) file. Without it such a file is refused with ErrEmpty; a
 	// missing file is always created.
@@ -82,9 +75,6 @@ type DB struct {
 	bolt *guarded // bbolt, with panics on damaged pages turned into ErrDamaged (fault.go)
 	path string
 	now  func() time.Time
-	// writers counts UpdateProgress calls in flight: a lone writer
-	// commits at once instead of waiting for a batch to fill.
-	writers atomic.Int64
 	// done holds inbox items finished but not yet removed on disk.
 	done doneSet
 	// pending holds the thread records of units not yet committed.
@@ -141,9 +131,6 @@ func open(path string, opts Options, migs []migration) (db *DB, err error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	if opts.MaxBatchDelay <= 0 {
-		opts.MaxBatchDelay = time.Millisecond
-	}
 	if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() && fi.Size() == 0 && !opts.NewIfEmpty {
 		return nil, fmt.Errorf("%s %w: refusing to start over with no learners; restore a backup over it, or start a new database on purpose (coursebot serve/console --new-db)", path, ErrEmpty)
 	}
@@ -186,7 +173,6 @@ func open(path string, opts Options, migs []migration) (db *DB, err error) {
 	case err != nil:
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	bdb.MaxBatchDelay = opts.MaxBatchDelay
 	if err := bdb.Update(func(tx *bolt.Tx) error { return initSchema(tx, migs) }); err != nil {
 		_ = bdb.Close()
 		if errors.Is(err, ErrNotCoursebot) {
@@ -194,7 +180,9 @@ func open(path string, opts Options, migs []migration) (db *DB, err error) {
 		}
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	return &DB{bolt: &guarded{DB: bdb, path: path, onFault: opts.OnFault}, path: path, now: opts.Now}, nil
+	g := &guarded{DB: bdb, path: path, onFault: opts.OnFault}
+	g.group = newGroupCommit(g.Update, maxGroup)
+	return &DB{bolt: g, path: path, now: opts.Now}, nil
 }
 
 // initSchema creates the buckets and runs the migrations, all in one

@@ -90,7 +90,7 @@ func newEnvWith(t testing.TB, mode string, f *fakeDiscord, dbPath string, privat
 	if dbPath == "" {
 		dbPath = filepath.Join(t.TempDir(), "bot.db")
 	}
-	db, err := store.Open(dbPath, store.Options{MaxBatchDelay: time.Millisecond})
+	db, err := store.Open(dbPath, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -134,7 +134,7 @@ func vmRSS(pid int) (int, error) {
 // with an answer, through the store's API (64 writers share commits).
 func fill10kLearners(b *testing.B, path string) {
 	b.Helper()
-	db, err := store.Open(path, store.Options{MaxBatchDelay: 10 * time.Millisecond})
+	db, err := store.Open(path, store.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,0 +1,165 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/coursebot/coursebot/internal/testwait"
+)
+
+// heldCommit is a groupCommit over a real bbolt file whose transactions
+// are counted and whose first transaction waits for release.
+type heldCommit struct {
+	g       *groupCommit
+	db      *DB
+	mu      sync.Mutex
+	txs     int
+	sizes   []int
+	started chan struct{}
+	release chan struct{}
+}
+
+func newHeldCommit(t *testing.T) *heldCommit {
+	h := &heldCommit{db: openTemp(t, Options{}), started: make(chan struct{}), release: make(chan struct{})}
+	h.g = newGroupCommit(func(fn func(*bolt.Tx) error) error {
+		h.mu.Lock()
+		h.txs++
+		first := h.txs == 1
+		h.mu.Unlock()
+		if first {
+			close(h.started)
+			<-h.release
+		}
+		return h.db.bolt.Update(fn)
+	}, maxGroup)
+	t.Cleanup(h.g.close)
+	return h
+}
+
+func (h *heldCommit) put(key string) func(*bolt.Tx) error {
+	return func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketSeen).Put([]byte(key), []byte("x"))
+	}
+}
+
+func (h *heldCommit) has(t *testing.T, key string) bool {
+	t.Helper()
+	var ok bool
+	if err := h.db.bolt.View(func(tx *bolt.Tx) error {
+		ok = tx.Bucket(bucketSeen).Get([]byte(key)) != nil
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return ok
+}
+
+func TestWritersThatArriveDuringACommitShareTheNext(t *testing.T) {
+	h := newHeldCommit(t)
+	errs := make(chan error, 11)
+	go func() { errs <- h.g.do(h.put("w0")) }()
+	<-h.started // w0's transaction is running (held)
+	for i := 1; i <= 10; i++ {
+		go func() { errs <- h.g.do(h.put(fmt.Sprint("w", i))) }()
+	}
+	testwait.Until(t, "ten writers queued behind the running commit", func() bool { return len(h.g.in) == 10 })
+	close(h.release)
+	for range 11 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.mu.Lock()
+	txs := h.txs
+	h.mu.Unlock()
+	if txs != 2 {
+		t.Errorf("11 writers took %d transactions, want 2 (one alone, then the ten that queued meanwhile)", txs)
+	}
+	for i := range 11 {
+		if !h.has(t, fmt.Sprint("w", i)) {
+			t.Errorf("w%d not written", i)
+		}
+	}
+}
+
+func TestAFailingWriterFailsAloneAndTheOthersCommit(t *testing.T) {
+	h := newHeldCommit(t)
+	errs := make(chan error, 4)
+	go func() { errs <- h.g.do(h.put("first")) }()
+	<-h.started
+	bad := errors.New("not this one")
+	var badRuns sync.Map
+	go func() { errs <- h.g.do(h.put("a")) }()
+	testwait.Until(t, "a queued", func() bool { return len(h.g.in) == 1 })
+	go func() {
+		err := h.g.do(func(tx *bolt.Tx) error {
+			n, _ := badRuns.LoadOrStore("n", new(int))
+			*(n.(*int))++
+			if err := tx.Bucket(bucketSeen).Put([]byte("bad"), []byte("x")); err != nil {
+				return err
+			}
+			return bad
+		})
+		if !errors.Is(err, bad) {
+			t.Errorf("the failing writer got %v, want its own error", err)
+		}
+		errs <- nil
+	}()
+	testwait.Until(t, "the failing writer queued", func() bool { return len(h.g.in) == 2 })
+	go func() { errs <- h.g.do(h.put("b")) }()
+	testwait.Until(t, "b queued", func() bool { return len(h.g.in) == 3 })
+	close(h.release)
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, k := range []string{"first", "a", "b"} {
+		if !h.has(t, k) {
+			t.Errorf("%s not written though only another writer in its group failed", k)
+		}
+	}
+	if h.has(t, "bad") {
+		t.Error("the failing writer's write was committed")
+	}
+	n, _ := badRuns.Load("n")
+	if got := *(n.(*int)); got != 2 {
+		t.Errorf("the failing writer ran %d times, want 2 (in the group, then alone)", got)
+	}
+}
+
+func TestCloseCommitsQueuedWritersAndRefusesLaterOnes(t *testing.T) {
+	h := newHeldCommit(t)
+	errs := make(chan error, 2)
+	go func() { errs <- h.g.do(h.put("running")) }()
+	<-h.started
+	go func() { errs <- h.g.do(h.put("queued")) }()
+	testwait.Until(t, "a writer queued", func() bool { return len(h.g.in) == 1 })
+	closed := make(chan struct{})
+	go func() { h.g.close(); close(closed) }()
+	testwait.Until(t, "close begun", func() bool {
+		if !h.g.mu.TryRLock() {
+			return true // close holds it, or is waiting for it
+		}
+		c := h.g.closed
+		h.g.mu.RUnlock()
+		return c
+	})
+	close(h.release)
+	<-closed
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !h.has(t, "queued") {
+		t.Error("a writer queued before Close was not committed")
+	}
+	if err := h.g.do(h.put("late")); !errors.Is(err, errClosing) {
+		t.Errorf("a writer after Close got %v, want errClosing", err)
+	}
+}
