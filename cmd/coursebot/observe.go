@@ -248,9 +248,16 @@ func (t *apiTransport) method(req *http.Request) string {
 	return req.Method + " /" + strings.Join(segs, "/")
 }
 
-// apiClient is the HTTP client an adapter's API calls go through.
-func apiClient(platform string, timeout time.Duration, m *serveMetrics) *http.Client {
-	return &http.Client{Timeout: timeout, Transport: &apiTransport{platform: platform, next: http.DefaultTransport, m: m}}
+// apiClient is the HTTP client an adapter's API calls go through. Each of
+// the delivery pipeline's workers may be in a call to the same API host at
+// once, so it keeps an idle connection for each (Go's default keeps 2 per
+// host): a busy bot reuses its connections instead of dialling, and with
+// the real APIs handshaking TLS, for most calls.
+func apiClient(platform string, timeout time.Duration, workers int, m *serveMetrics) *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = max(workers, 2)
+	tr.MaxIdleConns = max(tr.MaxIdleConns, 2*workers)
+	return &http.Client{Timeout: timeout, Transport: &apiTransport{platform: platform, next: tr, m: m}}
 }
 
 // ---- HTTP middleware --------------------------------------------------------

@@ -163,7 +163,7 @@ func newServer(cfg Config, log *slog.Logger) (_ *server, err error) {
 			AppToken: cfg.Secrets.SlackAppToken.Reveal(), APIURL: cfg.Slack.APIURL, Mode: cfg.Slack.Mode,
 			Placement: cfg.Slack.Placement, ChannelPlacement: cfg.Slack.Channels, LessonPlacement: cfg.Slack.Courses,
 			Handler: handler, Store: s.db, Commands: append(slackCommands(course), cohortSlackCommands(cfg)...), Log: log, // the adapter adds platform=slack
-			HTTPClient: apiClient("slack", 15*time.Second, s.m), Panics: s.panics, Inbox: s.inbox,
+			HTTPClient: apiClient("slack", 15*time.Second, cfg.Delivery.Workers, s.m), Panics: s.panics, Inbox: s.inbox,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("slack: %w", err)
@@ -177,7 +177,7 @@ func newServer(cfg Config, log *slog.Logger) (_ *server, err error) {
 		cohortsSetup.Channels["slack"] = a // who may bind a channel
 	}
 	if cfg.Discord.Enabled {
-		a, err := newDiscord(cfg, course, handler, s.db, log, apiClient("discord", 20*time.Second, s.m), s.panics, s.inbox)
+		a, err := newDiscord(cfg, course, handler, s.db, log, apiClient("discord", 20*time.Second, cfg.Delivery.Workers, s.m), s.panics, s.inbox)
 		if err != nil {
 			return nil, err
 		}
