@@ -74,13 +74,13 @@ func (a *Adapter) accept(ctx context.Context, it delivery.Item) string {
 	return bot.FaultNotice
 }
 
-// onCommand commits a slash command to the inbox and acknowledges it. Every
-// command waits up to FastAnswer to answer in the response itself and
-// otherwise answers through response_url. A start command that opens a
-// lesson is answered "Starting Lesson X.Y … it opens …" (only once the
-// engine has opened it); one that cannot start is answered with the
-// engine's sentence instead. It returns the response body (nil for an
-// empty 200).
+// onCommand commits a slash command to the inbox and acknowledges it. A
+// start command is acknowledged at once (an empty 200) and answered through
+// response_url: "Starting Lesson X.Y … it opens …" once the engine has
+// opened the lesson, or the engine's sentence when it cannot start. Every
+// other command waits up to FastAnswer to answer in the response itself
+// and otherwise answers through response_url. It returns the response
+// body (nil for an empty 200).
 func (a *Adapter) onCommand(ctx context.Context, cmd slack.SlashCommand) any {
 	name := strings.ToLower(strings.TrimPrefix(strings.TrimSpace(cmd.Command), "/"))
 	who := learnerOf(cmd.UserID, cmd.UserName)
@@ -92,8 +92,20 @@ func (a *Adapter) onCommand(ctx context.Context, cmd slack.SlashCommand) any {
 		a.logErr("encode command", err)
 		return responseMsg(message{Text: sorryInternal})
 	}
+	it := delivery.Item{Kind: kindCommand, Learner: who.Key(), Payload: payload}
+	if strings.HasPrefix(name, "start-") {
+		// Answered through response_url once the engine has opened the
+		// lesson (or said why not), as Discord's is through its deferral:
+		// a start's request returns right after the inbox commit however
+		// busy the pipeline is, and a burst of starts does not hold
+		// requests open behind the queue.
+		if msg := a.accept(ctx, it); msg != "" {
+			return responseMsg(message{Text: msg})
+		}
+		return nil
+	}
 	h := &handoff{ch: make(chan []bot.Reply, 1)}
-	it := delivery.Item{Kind: kindCommand, Learner: who.Key(), Payload: payload, Live: h}
+	it.Live = h
 	if msg := a.accept(ctx, it); msg != "" {
 		return responseMsg(message{Text: msg})
 	}

@@ -3,6 +3,7 @@ package slack
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -76,10 +77,14 @@ func currentCard(t *testing.T, thread []fakeMsg) (content []fakeMsg, controls fa
 func TestLearnerCompletesLesson44(t *testing.T) {
 	h := newHarness(t, nil, nil)
 	code, body := h.command("U1", "start-4-4", "C1")
-	if code != 200 || !strings.Contains(body, "Starting Lesson 4.4") || !strings.Contains(body, `"ephemeral"`) {
-		t.Fatalf("ack = %d %s", code, body)
+	if code != 200 || body != "" {
+		t.Fatalf("ack = %d %s, want an empty 200 (the answer goes to response_url)", code, body)
 	}
 	h.idle()
+	if _, _, responses := h.fake.snapshot(); len(responses) != 1 || responses[0]["response_type"] != "ephemeral" ||
+		!strings.Contains(fmt.Sprint(responses[0]["text"]), "Starting Lesson 4.4") {
+		t.Fatalf("response_url got %v", responses)
+	}
 	th := h.lessonThread("U1", "4-4")
 	if th.Channel != "D1" {
 		t.Fatalf("lesson thread in %q, want the learner's DM D1", th.Channel)

@@ -3,6 +3,7 @@ package slack
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -76,7 +77,9 @@ func TestPersistentFailureTellsLearner(t *testing.T) {
 	h.command("U1", "start-9-9", "C1")
 	h.idle()
 	_, _, responses := h.fake.snapshot()
-	if len(responses) != 1 || !strings.Contains(responses[0]["text"].(string), "could not post the lesson") {
+	// "Starting Lesson 9.9 …" once the engine opened it, then the failure.
+	if len(responses) != 2 || !strings.Contains(responses[0]["text"].(string), "Starting Lesson 9.9") ||
+		!strings.Contains(responses[1]["text"].(string), "could not post the lesson") {
 		t.Fatalf("learner was told %v", responses)
 	}
 	if !strings.Contains(h.logs.String(), "conversations.open") {
@@ -111,13 +114,16 @@ func TestSlowAPIAckFirst(t *testing.T) {
 	h := newHarness(t, stub(make(chan bot.Message, 16)), func(o *Options) { o.CallTimeout = 10 * time.Second })
 	h.fake.fail("conversations.open", fault{delay: 4 * time.Second})
 	code, body := h.command("U1", "start-9-9", "C1")
-	if code != 200 || !strings.Contains(body, "Starting Lesson 9.9") {
-		t.Fatalf("ack %d %q", code, body)
+	if code != 200 || body != "" {
+		t.Fatalf("ack %d %q, want an empty 200", code, body)
 	}
 	if n := h.fake.count("chat.postMessage"); n != 0 {
 		t.Fatalf("ack came after %d posts: it waited for the slow API", n)
 	}
 	h.idle()
+	if _, _, responses := h.fake.snapshot(); len(responses) != 1 || !strings.Contains(fmt.Sprint(responses[0]["text"]), "Starting Lesson 9.9") {
+		t.Fatalf("response_url got %v", responses)
+	}
 	if msgs := posted(h.fake, "D1"); len(msgs) != 3 {
 		t.Fatalf("%d messages after the slow API, want 3", len(msgs))
 	}

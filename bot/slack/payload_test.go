@@ -2,6 +2,7 @@ package slack
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 
 	"github.com/coursebot/coursebot/bot"
@@ -61,23 +62,29 @@ func TestGroupDMLessonTakesReplies(t *testing.T) {
 	t.Fatal("the reply in the group DM's lesson thread was not taken as an answer")
 }
 
-// TestStartWithoutMaterialSaysSoAtOnce: /start-1-1 (a lesson listed in the
-// course without material) is answered with the engine's sentence in the
-// command's response, not "Starting Lesson 1.1 … it opens in our direct
-// messages" followed by a refusal; /start-4-4 still says where it opens.
-func TestStartWithoutMaterialSaysSoAtOnce(t *testing.T) {
+// TestStartWithoutMaterialSaysSoInstead: /start-1-1 (a lesson listed in
+// the course without material) is answered with the engine's sentence
+// alone, not "Starting Lesson 1.1 … it opens in our direct messages"
+// followed by a refusal; /start-4-4 still says where it opens. Both
+// requests get an empty 200 and their answer through response_url.
+func TestStartWithoutMaterialSaysSoInstead(t *testing.T) {
 	h := newHarness(t, nil, nil)
-	code, body := h.command("U1", "start-1-1", "C1")
-	if code != 200 || strings.Contains(body, "Starting") || !strings.Contains(body, "material is not installed yet") || !strings.Contains(body, `"ephemeral"`) {
-		t.Errorf("/start-1-1 answered %d %s", code, body)
+	if code, body := h.command("U1", "start-1-1", "C1"); code != 200 || body != "" {
+		t.Errorf("/start-1-1 acknowledged %d %s, want an empty 200", code, body)
 	}
 	h.idle()
-	if _, _, responses := h.fake.snapshot(); len(responses) != 0 || h.fake.count("chat.postMessage") != 0 {
-		t.Errorf("a lesson that cannot start posted %d messages and %v", h.fake.count("chat.postMessage"), responses)
+	_, _, responses := h.fake.snapshot()
+	if len(responses) != 1 || strings.Contains(fmt.Sprint(responses[0]["text"]), "Starting") ||
+		!strings.Contains(fmt.Sprint(responses[0]["text"]), "material is not installed yet") || responses[0]["response_type"] != "ephemeral" {
+		t.Errorf("/start-1-1 answered %v", responses)
 	}
-	code, body = h.command("U1", "start-4-4", "C1")
-	if code != 200 || !strings.Contains(body, `"text":"Starting Lesson 4.4 … it opens in our direct messages."`) {
-		t.Errorf("/start-4-4 answered %d %s", code, body)
+	if n := h.fake.count("chat.postMessage"); n != 0 {
+		t.Errorf("a lesson that cannot start posted %d messages", n)
+	}
+	h.command("U1", "start-4-4", "C1")
+	h.idle()
+	if _, _, responses = h.fake.snapshot(); len(responses) != 2 || responses[1]["text"] != "Starting Lesson 4.4 … it opens in our direct messages." {
+		t.Errorf("/start-4-4 answered %v", responses)
 	}
 }
 

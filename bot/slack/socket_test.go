@@ -2,6 +2,7 @@ package slack
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -86,13 +87,14 @@ func TestSocketMode(t *testing.T) {
 	if err := conn.WriteJSON(cmd); err != nil {
 		t.Fatal(err)
 	}
-	ack := readAck(t, conn, "env-1")
-	payload, _ := json.Marshal(ack["payload"])
-	if !strings.Contains(string(payload), "Starting Lesson 4.4") {
-		t.Fatalf("ack payload %s", payload)
+	if ack := readAck(t, conn, "env-1"); ack["payload"] != nil {
+		t.Fatalf("ack payload %v, want none (the answer goes to response_url)", ack["payload"])
 	}
 	waitFor(t, func() bool { return fake.count("chat.postMessage") >= 3 })
 	h.idle()
+	if _, _, responses := fake.snapshot(); len(responses) != 1 || !strings.Contains(fmt.Sprint(responses[0]["text"]), "Starting Lesson 4.4") {
+		t.Fatalf("response_url got %v", responses)
+	}
 	th := h.lessonThread("U1", "4-4")
 
 	ev := map[string]any{"envelope_id": "env-2", "type": "events_api", "accepts_response_payload": false,
