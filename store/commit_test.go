@@ -18,7 +18,6 @@ type heldCommit struct {
 	db      *DB
 	mu      sync.Mutex
 	txs     int
-	sizes   []int
 	started chan struct{}
 	release chan struct{}
 }
