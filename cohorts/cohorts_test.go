@@ -321,8 +321,8 @@ func TestProgressTableAndDigest(t *testing.T) {
 	f := newFixture(t, false)
 	ctx := context.Background()
 	les := f.course.Lessons["4-4"]
-	put := func(who string, fn func(*lessons.Progress)) {
-		if _, _, err := f.db.UpdateProgress(ctx, who, "4-4", func(r *lessons.LearnerRecord, p *lessons.Progress) error {
+	put := func(who string, fn func(*coursebot.Progress)) {
+		if _, _, err := f.db.UpdateProgress(ctx, who, "4-4", func(r *coursebot.LearnerRecord, p *coursebot.Progress) error {
 			fn(p)
 			r.LastSeen = p.Updated
 			return nil
@@ -341,12 +341,12 @@ func TestProgressTableAndDigest(t *testing.T) {
 		}
 	}
 	old := t0.Add(-100 * time.Hour)
-	put("test:learner", func(p *lessons.Progress) {
+	put("test:learner", func(p *coursebot.Progress) {
 		p.Card, p.CardIndex, p.Started, p.Updated = les.Cards[10].Key, 10, old, old
 		p.Checks = map[string]bool{checklistItem: true}
-		p.Answers = map[string]lessons.Answer{"q": {Text: "MY SECRET ANSWER"}}
+		p.Answers = map[string]coursebot.Answer{"q": {Text: "MY SECRET ANSWER"}}
 	})
-	put("test:bob", func(p *lessons.Progress) {
+	put("test:bob", func(p *coursebot.Progress) {
 		p.Card, p.CardIndex, p.Started, p.Updated, p.Completed = les.Cards[len(les.Cards)-1].Key, len(les.Cards)-1, old, t0.Add(-time.Hour), t0.Add(-time.Hour)
 	})
 	f.now = t0.Add(8 * 24 * time.Hour)

@@ -10,7 +10,6 @@ import (
 
 	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
-	"github.com/coursebot/coursebot/lessons"
 )
 
 // The /cohort command: listing, creating, naming leads, binding a
@@ -348,7 +347,7 @@ func (h *Handler) members(ctx context.Context, who bot.Learner, args []string) (
 	return []bot.Reply{titled("Cohort "+c.Name, b.String())}, nil
 }
 
-func nameOf(rec lessons.LearnerRecord) string {
+func nameOf(rec coursebot.LearnerRecord) string {
 	if rec.Name == "" {
 		return ""
 	}

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
-	"github.com/coursebot/coursebot/lessons"
 )
 
 // leadView is everything the lead of alpha can see of the cohort: members,
@@ -54,9 +54,9 @@ func (f *fixture) answer(t *testing.T, who, secret string) {
 			break
 		}
 	}
-	if _, _, err := f.db.UpdateProgress(context.Background(), who, "4-4", func(r *lessons.LearnerRecord, p *lessons.Progress) error {
+	if _, _, err := f.db.UpdateProgress(context.Background(), who, "4-4", func(r *coursebot.LearnerRecord, p *coursebot.Progress) error {
 		p.Card, p.Started, p.Updated = les.Cards[1].Key, f.now, f.now
-		p.Answers = map[string]lessons.Answer{qid: {Text: secret, At: f.now}}
+		p.Answers = map[string]coursebot.Answer{qid: {Text: secret, At: f.now}}
 		r.LastSeen = f.now
 		return nil
 	}); err != nil {

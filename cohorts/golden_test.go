@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/lessons"
 )
 
@@ -53,8 +54,8 @@ func TestProgressGolden(t *testing.T) {
 			}
 		}
 	}
-	put := func(who string, fn func(*lessons.Progress)) {
-		if _, _, err := f.db.UpdateProgress(ctx, who, "4-4", func(r *lessons.LearnerRecord, p *lessons.Progress) error {
+	put := func(who string, fn func(*coursebot.Progress)) {
+		if _, _, err := f.db.UpdateProgress(ctx, who, "4-4", func(r *coursebot.LearnerRecord, p *coursebot.Progress) error {
 			fn(p)
 			r.Name, r.LastSeen = who[5:], p.Updated
 			return nil
@@ -62,12 +63,12 @@ func TestProgressGolden(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	put("test:learner", func(p *lessons.Progress) {
+	put("test:learner", func(p *coursebot.Progress) {
 		p.Card, p.CardIndex = les.Cards[12].Key, 12
 		p.Started, p.Updated = t0.Add(-120*time.Hour), t0.Add(-100*time.Hour)
 		p.Checks = map[string]bool{items[0]: true, items[1]: true, items[2]: true}
 	})
-	put("test:bob", func(p *lessons.Progress) {
+	put("test:bob", func(p *coursebot.Progress) {
 		last := len(les.Cards) - 1
 		p.Card, p.CardIndex = les.Cards[last].Key, last
 		p.Started, p.Updated, p.Completed = t0.Add(-48*time.Hour), t0.Add(-2*time.Hour), t0.Add(-2*time.Hour)

@@ -18,8 +18,8 @@ import (
 
 // ProgressReader reads a learner's record and progress (*store.DB).
 type ProgressReader interface {
-	Learner(ctx context.Context, learner string) (lessons.LearnerRecord, error)
-	LearnerProgress(ctx context.Context, learner string) ([]lessons.Progress, error)
+	Learner(ctx context.Context, learner string) (coursebot.LearnerRecord, error)
+	LearnerProgress(ctx context.Context, learner string) ([]coursebot.Progress, error)
 }
 
 // Row is one member's line of a cohort's progress table.
@@ -38,7 +38,7 @@ type Row struct {
 
 // Cell is one member in one lesson.
 type Cell struct {
-	State       lessons.LessonState
+	State       coursebot.LessonState
 	Step, Steps int // in progress: tutor-script step N of M
 	Card, Cards int
 	Completed   time.Time
@@ -49,9 +49,9 @@ type Cell struct {
 
 func (c Cell) String() string {
 	switch c.State {
-	case lessons.StateCompleted:
+	case coursebot.StateCompleted:
 		return "completed"
-	case lessons.StateInProgress:
+	case coursebot.StateInProgress:
 		if c.Steps > 0 && c.Step == 0 {
 			return "opening card"
 		}
@@ -100,7 +100,7 @@ func (h *Handler) Progress(ctx context.Context, cohort string) (Table, error) {
 		if err != nil {
 			return Table{}, err
 		}
-		byLesson := map[string]lessons.Progress{}
+		byLesson := map[string]coursebot.Progress{}
 		for _, p := range ps {
 			byLesson[p.Lesson] = p
 		}
@@ -112,10 +112,10 @@ func (h *Handler) Progress(ctx context.Context, cohort string) (Table, error) {
 			sum := lessons.Summarize(les, p)
 			row.Cells = append(row.Cells, Cell{State: sum.State, Step: sum.Step, Steps: sum.Steps, Card: sum.Card, Cards: sum.Cards, Completed: p.Completed,
 				Quizzes: sum.Quizzes, QuizCorrect: sum.QuizCorrect})
-			started = started || sum.State != lessons.StateNotStarted
+			started = started || sum.State != coursebot.StateNotStarted
 			if id == h.o.Nudges.Lesson {
 				row.Checked, row.Items = sum.Checked, sum.Items
-				if sum.State == lessons.StateInProgress && t.At.Sub(p.Updated) >= h.o.Nudges.After {
+				if sum.State == coursebot.StateInProgress && t.At.Sub(p.Updated) >= h.o.Nudges.After {
 					row.Attention = fmt.Sprintf("stalled in %s for %s", dotted(id), days(t.At.Sub(p.Updated)))
 				}
 			}
@@ -335,10 +335,10 @@ func (h *Handler) Digest(ctx context.Context, cohort string, now time.Time) (str
 	for _, r := range t.Rows {
 		started := false
 		for i, c := range r.Cells {
-			if c.State != lessons.StateNotStarted {
+			if c.State != coursebot.StateNotStarted {
 				started = true
 			}
-			if c.State == lessons.StateCompleted && !c.Completed.After(now) && now.Sub(c.Completed) < 7*24*time.Hour {
+			if c.State == coursebot.StateCompleted && !c.Completed.After(now) && now.Sub(c.Completed) < 7*24*time.Hour {
 				title := dotted(t.Lessons[i])
 				if les := course.Lessons[t.Lessons[i]]; les != nil {
 					title = les.Title

@@ -3,13 +3,13 @@ package cohorts
 import (
 	"fmt"
 
-	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot"
 )
 
 // quizSuffix adds a started lesson's quiz score to its table cell:
 // "completed · quiz 3/5". Lessons without quizzes show nothing more.
 func (c Cell) quizSuffix() string {
-	if c.Quizzes == 0 || c.State == lessons.StateNotStarted {
+	if c.Quizzes == 0 || c.State == coursebot.StateNotStarted {
 		return ""
 	}
 	return fmt.Sprintf(" · quiz %d/%d", c.QuizCorrect, c.Quizzes)
@@ -44,7 +44,7 @@ func (t Table) quizCells(r Row) []string {
 	var out []string
 	for _, i := range t.quizLessons() {
 		c := r.Cells[i]
-		if c.State == lessons.StateNotStarted {
+		if c.State == coursebot.StateNotStarted {
 			out = append(out, "")
 			continue
 		}

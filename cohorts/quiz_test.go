@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/lessons"
 )
 
@@ -30,9 +31,9 @@ func TestProgressShowsQuizScores(t *testing.T) {
 	ctx := context.Background()
 	f.must(t, leadA, "cohort", "join alpha test:invitee")
 	for _, who := range []string{member.Key(), "test:invitee"} {
-		_, _, err = f.db.UpdateProgress(ctx, who, "2-1", func(_ *lessons.LearnerRecord, p *lessons.Progress) error {
+		_, _, err = f.db.UpdateProgress(ctx, who, "2-1", func(_ *coursebot.LearnerRecord, p *coursebot.Progress) error {
 			p.Card, p.Started, p.Updated = les.Cards[3].Key, f.now, f.now
-			p.Quiz = map[string]lessons.QuizResult{ids[0]: {Correct: true, Tries: 1}, ids[1]: {Tries: 1}, ids[2]: {Correct: true, Tries: 1}}
+			p.Quiz = map[string]coursebot.QuizResult{ids[0]: {Correct: true, Tries: 1}, ids[1]: {Tries: 1}, ids[2]: {Correct: true, Tries: 1}}
 			return nil
 		})
 		if err != nil {

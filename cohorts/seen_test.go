@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/scheduler"
@@ -78,9 +79,9 @@ func (f *fixture) quizScores(t *testing.T, who ...string) {
 		}
 	}
 	for _, w := range who {
-		if _, _, err := f.db.UpdateProgress(context.Background(), w, "2-1", func(_ *lessons.LearnerRecord, p *lessons.Progress) error {
+		if _, _, err := f.db.UpdateProgress(context.Background(), w, "2-1", func(_ *coursebot.LearnerRecord, p *coursebot.Progress) error {
 			p.Card, p.Started, p.Updated = les.Cards[3].Key, f.now, f.now
-			p.Quiz = map[string]lessons.QuizResult{ids[0]: {Correct: true, Tries: 1}, ids[1]: {Tries: 1}, ids[2]: {Correct: true, Tries: 1}}
+			p.Quiz = map[string]coursebot.QuizResult{ids[0]: {Correct: true, Tries: 1}, ids[1]: {Tries: 1}, ids[2]: {Correct: true, Tries: 1}}
 			return nil
 		}); err != nil {
 			t.Fatal(err)
@@ -129,7 +130,7 @@ func checkTable(t *testing.T, marker string, cols []string, rows map[string][]st
 func (f *fixture) finished(t *testing.T, who, secret string) {
 	t.Helper()
 	f.answer(t, who, secret)
-	if _, _, err := f.db.UpdateProgress(context.Background(), who, "4-4", func(_ *lessons.LearnerRecord, p *lessons.Progress) error {
+	if _, _, err := f.db.UpdateProgress(context.Background(), who, "4-4", func(_ *coursebot.LearnerRecord, p *coursebot.Progress) error {
 		p.Completed = f.now
 		return nil
 	}); err != nil {

@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 )
 
@@ -241,9 +242,9 @@ func (e *request) start(ctx context.Context, who bot.Learner, id string) ([]bot.
 	}
 	now := e.now()
 	var fresh bool
-	_, p, err := e.store.UpdateProgress(ctx, who.Key(), id, func(rec *LearnerRecord, p *Progress) error {
+	_, p, err := e.store.UpdateProgress(ctx, who.Key(), id, func(rec *coursebot.LearnerRecord, p *coursebot.Progress) error {
 		touch(rec, who, id, now)
-		fresh = p.State() == StateNotStarted
+		fresh = p.State() == coursebot.StateNotStarted
 		if fresh {
 			p.Card, p.CardIndex = les.Cards[0].Key, 0
 			p.Started, p.Updated = now, now
@@ -258,7 +259,7 @@ func (e *request) start(ctx context.Context, who bot.Learner, id string) ([]bot.
 	}
 	card := e.cardOf(les, p)
 	state := fmt.Sprintf("You are on card %d of %d (%s).", card.Index+1, len(les.Cards), card.Title)
-	if p.State() == StateCompleted {
+	if p.State() == coursebot.StateCompleted {
 		state = fmt.Sprintf("You completed it on %s.", p.Completed.Format("2 Jan 2006"))
 	}
 	return []bot.Reply{{
@@ -272,7 +273,7 @@ func (e *request) start(ctx context.Context, who bot.Learner, id string) ([]bot.
 	}}, nil
 }
 
-func touch(rec *LearnerRecord, who bot.Learner, lesson string, now time.Time) {
+func touch(rec *coursebot.LearnerRecord, who bot.Learner, lesson string, now time.Time) {
 	if who.Name != "" {
 		rec.Name = who.Name
 	}
@@ -283,7 +284,7 @@ func touch(rec *LearnerRecord, who bot.Learner, lesson string, now time.Time) {
 
 // cardOf returns the learner's current card; if a course update removed
 // it, the card now at the same index (or the last one).
-func (e *request) cardOf(les *Lesson, p Progress) *Card {
+func (e *request) cardOf(les *Lesson, p coursebot.Progress) *Card {
 	for _, c := range les.Cards {
 		if c.Key == p.Card {
 			return c
@@ -331,10 +332,10 @@ func (e *request) action(ctx context.Context, m bot.Message) ([]bot.Reply, error
 func (e *request) move(ctx context.Context, who bot.Learner, les *Lesson, a bot.Action) ([]bot.Reply, error) {
 	now := e.now()
 	var completedNow bool
-	_, p, err := e.store.UpdateProgress(ctx, who.Key(), les.ID, func(rec *LearnerRecord, p *Progress) error {
+	_, p, err := e.store.UpdateProgress(ctx, who.Key(), les.ID, func(rec *coursebot.LearnerRecord, p *coursebot.Progress) error {
 		completedNow = false
 		touch(rec, who, les.ID, now)
-		if p.State() == StateNotStarted {
+		if p.State() == coursebot.StateNotStarted {
 			if a.Verb != bot.VerbRestart && a.Verb != bot.VerbResume {
 				return refuse("You have not started Lesson %s yet: type /%s.", dotted(les.ID), les.Command)
 			}
@@ -371,7 +372,7 @@ func (e *request) move(ctx context.Context, who bot.Learner, les *Lesson, a bot.
 				}
 			}
 			if idx == len(les.Cards)-1 {
-				if p.State() == StateCompleted {
+				if p.State() == coursebot.StateCompleted {
 					return e.stale(les, cur)
 				}
 				p.Completed = now
@@ -419,8 +420,8 @@ func (e *request) mark(ctx context.Context, who bot.Learner, les *Lesson, a bot.
 		return nil, refuse("That choice is not valid for this item.")
 	}
 	now := e.now()
-	_, p, err := e.store.UpdateProgress(ctx, who.Key(), les.ID, func(rec *LearnerRecord, p *Progress) error {
-		if p.State() == StateNotStarted {
+	_, p, err := e.store.UpdateProgress(ctx, who.Key(), les.ID, func(rec *coursebot.LearnerRecord, p *coursebot.Progress) error {
+		if p.State() == coursebot.StateNotStarted {
 			return refuse("You have not started Lesson %s yet: type /%s.", dotted(les.ID), les.Command)
 		}
 		touch(rec, who, les.ID, now)
@@ -511,9 +512,9 @@ func (e *request) answer(ctx context.Context, m bot.Message) ([]bot.Reply, error
 	now := e.now()
 	var card *Card
 	var q *QuestionDef
-	_, p, err := e.store.UpdateProgress(ctx, who.Key(), les.ID, func(rec *LearnerRecord, p *Progress) error {
+	_, p, err := e.store.UpdateProgress(ctx, who.Key(), les.ID, func(rec *coursebot.LearnerRecord, p *coursebot.Progress) error {
 		card, q = nil, nil
-		if p.State() == StateNotStarted {
+		if p.State() == coursebot.StateNotStarted {
 			return refuse("You have not started Lesson %s yet: type /%s.", dotted(les.ID), les.Command)
 		}
 		if m.Question != "" {
@@ -534,9 +535,9 @@ func (e *request) answer(ctx context.Context, m bot.Message) ([]bot.Reply, error
 		}
 		touch(rec, who, les.ID, now)
 		if p.Answers == nil {
-			p.Answers = map[string]Answer{}
+			p.Answers = map[string]coursebot.Answer{}
 		}
-		p.Answers[q.ID] = Answer{Text: text, At: now, Truncated: truncated}
+		p.Answers[q.ID] = coursebot.Answer{Text: text, At: now, Truncated: truncated}
 		delete(p.Skipped, q.ID)
 		p.Updated = now
 		return nil

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/store"
@@ -402,7 +403,7 @@ func TestPositionSurvivesCardRemovedByCourseEdit(t *testing.T) {
 	h := newHarness(t)
 	l := h.learner("ha")
 	// A learner whose card no longer exists resumes at the same index.
-	_, _, err := h.db.UpdateProgress(h.ctx, l.who.Key(), "4-4", func(_ *lessons.LearnerRecord, p *lessons.Progress) error {
+	_, _, err := h.db.UpdateProgress(h.ctx, l.who.Key(), "4-4", func(_ *coursebot.LearnerRecord, p *coursebot.Progress) error {
 		p.Card, p.CardIndex, p.Started = "a-card-the-author-deleted", 5, h.clock.Now()
 		return nil
 	})

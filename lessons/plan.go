@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 )
 
@@ -73,7 +74,7 @@ func findBackgrounds(les *Lesson) ([]Background, string) {
 }
 
 // backgroundButtons offers the backgrounds on the card that lists them.
-func (e *request) backgroundButtons(les *Lesson, c *Card, p Progress) []bot.Button {
+func (e *request) backgroundButtons(les *Lesson, c *Card, p coursebot.Progress) []bot.Button {
 	if c.Key != les.BackgroundCard {
 		return nil
 	}
@@ -91,7 +92,7 @@ func (e *request) backgroundButtons(les *Lesson, c *Card, p Progress) []bot.Butt
 }
 
 // backgroundPrompt asks for the learner's background under the list.
-func backgroundPrompt(p Progress) string {
+func backgroundPrompt(p coursebot.Progress) string {
 	if p.Background != "" {
 		return fmt.Sprintf("_Your background: %s. Your plan combines it with your self-assessment; /status shows it. Press another background to change it._", p.Background)
 	}
@@ -110,8 +111,8 @@ func (e *request) chooseBackground(ctx context.Context, who bot.Learner, les *Le
 		return nil, refuse("That choice is no longer in Lesson %s; the course may have changed. Type /%s to see the current card.", dotted(les.ID), les.Command)
 	}
 	now := e.now()
-	_, p, err := e.store.UpdateProgress(ctx, who.Key(), les.ID, func(rec *LearnerRecord, p *Progress) error {
-		if p.State() == StateNotStarted {
+	_, p, err := e.store.UpdateProgress(ctx, who.Key(), les.ID, func(rec *coursebot.LearnerRecord, p *coursebot.Progress) error {
+		if p.State() == coursebot.StateNotStarted {
 			return refuse("You have not started Lesson %s yet: type /%s.", dotted(les.ID), les.Command)
 		}
 		touch(rec, who, les.ID, now)
@@ -160,7 +161,7 @@ type PlanItem struct {
 // lowest ratings point to (rated 1 before rated 2; among equals, a lesson
 // that is also a common gap for the background first, then course order),
 // then the background's remaining lessons in the module's order.
-func (e *request) plan(les *Lesson, p Progress) []PlanItem {
+func (e *request) plan(les *Lesson, p coursebot.Progress) []PlanItem {
 	items := map[string]*PlanItem{}
 	get := func(id string) *PlanItem {
 		if it, ok := items[id]; ok {
@@ -210,7 +211,7 @@ func (e *request) plan(les *Lesson, p Progress) []PlanItem {
 }
 
 // planText renders the plan as a numbered list with each lesson's command.
-func (e *request) planText(les *Lesson, p Progress) string {
+func (e *request) planText(les *Lesson, p coursebot.Progress) string {
 	items := e.plan(les, p)
 	head := "**Your plan: lessons to revisit, in order**"
 	if p.Background != "" {
@@ -238,7 +239,7 @@ func (e *request) planText(les *Lesson, p Progress) string {
 
 // lowRated calls fn for each self-assessment item of les rated 1-2, in
 // lesson order.
-func lowRated(les *Lesson, p Progress, fn func(it ItemDef, v int)) {
+func lowRated(les *Lesson, p coursebot.Progress, fn func(it ItemDef, v int)) {
 	for _, c := range les.Cards {
 		for _, b := range c.Blocks {
 			if b.Kind != Rating {

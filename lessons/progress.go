@@ -2,92 +2,16 @@ package lessons
 
 import (
 	"context"
-	"time"
+
+	"github.com/coursebot/coursebot"
 )
-
-// Progress is one learner's state in one lesson. Questions, checklist items
-// and rating items are keyed by stable ids derived from the lesson and their
-// own text, and the position by the card key, so a course edit that inserts a
-// paragraph shifts nobody's answers.
-type Progress struct {
-	Lesson string `json:"lesson"`
-	// Card is the key of the card the learner is on; "" = not started.
-	Card string `json:"card,omitempty"`
-	// CardIndex is where Card stood when last written: if a course update
-	// removes the card, the learner resumes at this index.
-	CardIndex int               `json:"card_index,omitempty"`
-	Started   time.Time         `json:"started,omitzero"`
-	Updated   time.Time         `json:"updated,omitzero"`
-	Completed time.Time         `json:"completed,omitzero"`
-	Answers   map[string]Answer `json:"answers,omitempty"`
-	Skipped   map[string]bool   `json:"skipped,omitempty"`
-	Checks    map[string]bool   `json:"checks,omitempty"`
-	Ratings   map[string]int    `json:"ratings,omitempty"`
-	// Quiz holds the learner's graded answers by quiz id (quizplay.go);
-	// Picks the options ticked so far on a choose-all-that-apply quiz.
-	Quiz  map[string]QuizResult `json:"quiz,omitempty"`
-	Picks map[string]string     `json:"picks,omitempty"`
-	// Background is the background the learner chose after the
-	// self-assessment ("Data Science"), for their plan (plan.go).
-	Background string `json:"background,omitempty"`
-}
-
-// Answer is a learner's free-text answer to a question.
-type Answer struct {
-	Text      string    `json:"text"`
-	At        time.Time `json:"at"`
-	Truncated bool      `json:"truncated,omitempty"`
-}
-
-// State of a lesson for one learner.
-func (p Progress) State() LessonState {
-	switch {
-	case !p.Completed.IsZero():
-		return StateCompleted
-	case p.Card != "":
-		return StateInProgress
-	default:
-		return StateNotStarted
-	}
-}
-
-// LessonState is not started, in progress or completed.
-type LessonState int
-
-const (
-	StateNotStarted LessonState = iota
-	StateInProgress
-	StateCompleted
-)
-
-func (s LessonState) String() string {
-	switch s {
-	case StateInProgress:
-		return "in progress"
-	case StateCompleted:
-		return "completed"
-	default:
-		return "not started"
-	}
-}
-
-// LearnerRecord is what the bot keeps about a learner apart from lessons.
-type LearnerRecord struct {
-	Key      string    `json:"key"`            // bot.Learner.Key()
-	Name     string    `json:"name,omitempty"` // last display name seen
-	Active   string    `json:"active,omitempty"`
-	LastSeen time.Time `json:"last_seen,omitzero"`
-	// Pending is a quiz shown outside its lesson card (a retry or a
-	// review) whose typed answer the learner's next text is.
-	Pending *PendingQuiz `json:"pending_quiz,omitempty"`
-}
 
 // Store is what the engine needs from persistence. Every Update is durable
 // (committed and fsynced) when it returns; fn may run more than once and must
 // only change the record it is given.
 type Store interface {
-	Progress(ctx context.Context, learner, lesson string) (Progress, error)
-	LearnerProgress(ctx context.Context, learner string) ([]Progress, error)
-	UpdateProgress(ctx context.Context, learner, lesson string, fn func(*LearnerRecord, *Progress) error) (LearnerRecord, Progress, error)
-	Learner(ctx context.Context, learner string) (LearnerRecord, error)
+	Progress(ctx context.Context, learner, lesson string) (coursebot.Progress, error)
+	LearnerProgress(ctx context.Context, learner string) ([]coursebot.Progress, error)
+	UpdateProgress(ctx context.Context, learner, lesson string, fn func(*coursebot.LearnerRecord, *coursebot.Progress) error) (coursebot.LearnerRecord, coursebot.Progress, error)
+	Learner(ctx context.Context, learner string) (coursebot.LearnerRecord, error)
 }

@@ -7,36 +7,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 )
-
-// QuizResult is a learner's record of one quiz. The first attempt is the
-// score; later attempts (Retry missed, /review) are kept apart from it.
-type QuizResult struct {
-	First   string    `json:"first,omitempty"` // the first answer: letters or text
-	Correct bool      `json:"correct,omitempty"`
-	At      time.Time `json:"at,omitzero"`
-	Skipped bool      `json:"skipped,omitempty"` // passed over before any attempt
-	// Tries counts graded attempts; a control shown for attempt N works
-	// only while Tries is still N, so a second press changes nothing.
-	Tries       int       `json:"tries,omitempty"`
-	Last        string    `json:"last,omitempty"`
-	LastCorrect bool      `json:"last_correct,omitempty"`
-	LastAt      time.Time `json:"last_at,omitzero"`
-	// Spaced review (review.go): Anchor is when the question was missed
-	// (zero: nothing to review), Rounds the review stages passed since,
-	// Notified the stages announced by DM.
-	Anchor   time.Time `json:"anchor,omitzero"`
-	Rounds   int       `json:"rounds,omitempty"`
-	Notified int       `json:"notified,omitempty"`
-}
-
-// PendingQuiz is a quiz waiting for a typed answer outside its card.
-type PendingQuiz struct {
-	Lesson string `json:"lesson"`
-	Quiz   string `json:"quiz"`
-	At     string `json:"at"`
-}
 
 // Action verbs of quizzes.
 const (
@@ -93,13 +66,13 @@ func lessonQuizzes(les *Lesson) []*QuizDef {
 
 // missed reports whether a quiz still counts as missed: never answered
 // right, neither first time nor since.
-func missed(p Progress, id string) bool {
+func missed(p coursebot.Progress, id string) bool {
 	r := p.Quiz[id]
 	return !r.Correct && !r.LastCorrect
 }
 
 // quizScore counts the lesson's quizzes and those right first time.
-func quizScore(les *Lesson, p Progress) (correct, total int) {
+func quizScore(les *Lesson, p coursebot.Progress) (correct, total int) {
 	for _, q := range lessonQuizzes(les) {
 		total++
 		if p.Quiz[q.ID].Correct {
@@ -112,7 +85,7 @@ func quizScore(les *Lesson, p Progress) (correct, total int) {
 // quizView renders a quiz for a learner with progress p, shown at at. It
 // returns the blocks, the option buttons (none once answered) and whether
 // the quiz still waits for its first attempt.
-func quizView(les *Lesson, q *QuizDef, at string, p Progress) ([]bot.Block, []bot.Button, bool) {
+func quizView(les *Lesson, q *QuizDef, at string, p coursebot.Progress) ([]bot.Block, []bot.Button, bool) {
 	r := p.Quiz[q.ID]
 	mode, _ := parseAt(at)
 	// On its lesson card a quiz is open until the first attempt or a skip;
@@ -179,7 +152,7 @@ func quizFeedback(q *QuizDef, answer string, right, skipped bool) string {
 // quizSkip applies Next and Skip to a card holding a quiz: Next needs an
 // attempt or a skip first; Skip passes the quiz over, and a passed-over
 // quiz counts as missed (retry and review bring it back).
-func quizSkip(cur *Card, p *Progress, verb string, now time.Time) error {
+func quizSkip(cur *Card, p *coursebot.Progress, verb string, now time.Time) error {
 	q := cur.Quiz()
 	if q == nil {
 		return nil
@@ -195,7 +168,7 @@ func quizSkip(cur *Card, p *Progress, verb string, now time.Time) error {
 		return nil
 	}
 	if p.Quiz == nil {
-		p.Quiz = map[string]QuizResult{}
+		p.Quiz = map[string]coursebot.QuizResult{}
 	}
 	r.Skipped, r.Anchor = true, now
 	p.Quiz[q.ID] = r
@@ -241,7 +214,7 @@ func (e *request) quizPick(ctx context.Context, who bot.Learner, les *Lesson, ca
 		return nil, refuse("That choice is not valid for this quiz.")
 	}
 	now := e.now()
-	_, p, err := e.store.UpdateProgress(ctx, who.Key(), les.ID, func(rec *LearnerRecord, p *Progress) error {
+	_, p, err := e.store.UpdateProgress(ctx, who.Key(), les.ID, func(rec *coursebot.LearnerRecord, p *coursebot.Progress) error {
 		if err := quizOpen(les, q, a.At, *p); err != nil {
 			return err
 		}
@@ -267,8 +240,8 @@ func (e *request) quizPick(ctx context.Context, who bot.Learner, les *Lesson, ca
 }
 
 // quizOpen says whether a quiz shown at at still takes an attempt.
-func quizOpen(les *Lesson, q *QuizDef, at string, p Progress) error {
-	if p.State() == StateNotStarted {
+func quizOpen(les *Lesson, q *QuizDef, at string, p coursebot.Progress) error {
+	if p.State() == coursebot.StateNotStarted {
 		return refuse("You have not started Lesson %s yet: type /%s.", dotted(les.ID), les.Command)
 	}
 	r := p.Quiz[q.ID]
@@ -302,14 +275,14 @@ func (e *request) grade(ctx context.Context, who bot.Learner, les *Lesson, card 
 	now := e.now()
 	right := q.Grade(answer)
 	mode, _ := parseAt(at)
-	_, p, err := e.store.UpdateProgress(ctx, who.Key(), les.ID, func(rec *LearnerRecord, p *Progress) error {
+	_, p, err := e.store.UpdateProgress(ctx, who.Key(), les.ID, func(rec *coursebot.LearnerRecord, p *coursebot.Progress) error {
 		if err := quizOpen(les, q, at, *p); err != nil {
 			return err
 		}
 		touch(rec, who, les.ID, now)
 		rec.Pending = nil
 		if p.Quiz == nil {
-			p.Quiz = map[string]QuizResult{}
+			p.Quiz = map[string]coursebot.QuizResult{}
 		}
 		r := p.Quiz[q.ID]
 		if r.Tries == 0 {
@@ -344,7 +317,7 @@ func (e *request) grade(ctx context.Context, who bot.Learner, les *Lesson, card 
 		return []bot.Reply{r}, nil
 	}
 	r := bot.Reply{Lesson: les.ID, Title: "Quiz · Lesson " + dotted(les.ID)}
-	view, _, _ := quizView(les, q, "", Progress{})
+	view, _, _ := quizView(les, q, "", coursebot.Progress{})
 	for i, b := range view {
 		if b.Question != nil { // a short answer: show what was typed
 			qq := *b.Question
@@ -372,7 +345,7 @@ func (e *request) grade(ctx context.Context, who bot.Learner, les *Lesson, card 
 
 // quizReply renders a quiz outside its lesson card (a retry, a review) or
 // re-renders the card itself.
-func (e *request) quizReply(les *Lesson, card *Card, q *QuizDef, at string, p Progress) bot.Reply {
+func (e *request) quizReply(les *Lesson, card *Card, q *QuizDef, at string, p coursebot.Progress) bot.Reply {
 	mode, _ := parseAt(at)
 	if mode == "" {
 		return e.render(les, card, p)
@@ -387,7 +360,7 @@ func (e *request) quizReply(les *Lesson, card *Card, q *QuizDef, at string, p Pr
 
 // nextMissed is the first missed quiz of the lesson after quiz id after
 // ("" = from the start), or nil.
-func nextMissed(les *Lesson, p Progress, after string) *QuizDef {
+func nextMissed(les *Lesson, p coursebot.Progress, after string) *QuizDef {
 	qs := lessonQuizzes(les)
 	start := 0
 	for i, q := range qs {
@@ -408,8 +381,8 @@ func (e *request) retryNext(ctx context.Context, who bot.Learner, les *Lesson, a
 	now := e.now()
 	var q *QuizDef
 	var at string
-	_, p, err := e.store.UpdateProgress(ctx, who.Key(), les.ID, func(rec *LearnerRecord, p *Progress) error {
-		if p.State() == StateNotStarted {
+	_, p, err := e.store.UpdateProgress(ctx, who.Key(), les.ID, func(rec *coursebot.LearnerRecord, p *coursebot.Progress) error {
+		if p.State() == coursebot.StateNotStarted {
 			return refuse("You have not started Lesson %s yet: type /%s.", dotted(les.ID), les.Command)
 		}
 		q = nextMissed(les, *p, after)
@@ -418,7 +391,7 @@ func (e *request) retryNext(ctx context.Context, who bot.Learner, les *Lesson, a
 		}
 		touch(rec, who, les.ID, now)
 		at = modeAt(modeRetry, p.Quiz[q.ID].Tries)
-		rec.Pending = &PendingQuiz{Lesson: les.ID, Quiz: q.ID, At: at}
+		rec.Pending = &coursebot.PendingQuiz{Lesson: les.ID, Quiz: q.ID, At: at}
 		return nil
 	})
 	if err != nil {
@@ -462,7 +435,7 @@ func (e *request) quizText(ctx context.Context, m bot.Message) (replies []bot.Re
 			if err != nil {
 				return nil, false, err
 			}
-			if p.State() == StateNotStarted {
+			if p.State() == coursebot.StateNotStarted {
 				return nil, false, nil
 			}
 			card = e.cardOf(les, p)
@@ -502,7 +475,7 @@ func optionLetters(q *QuizDef) string {
 
 // quizCompletion is the line and button the lesson's last card adds about
 // its quizzes: "You missed 2 of 5 quiz questions. [Retry missed]".
-func quizCompletion(les *Lesson, p Progress) (string, []bot.Button) {
+func quizCompletion(les *Lesson, p coursebot.Progress) (string, []bot.Button) {
 	correct, total := quizScore(les, p)
 	if total == 0 {
 		return "", nil

@@ -4,13 +4,14 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 )
 
 // render turns a card and the learner's progress into a platform-neutral
 // reply: content, the learner's ticks, ratings and answer, and the buttons
 // that fit where the learner is.
-func (e *request) render(les *Lesson, c *Card, p Progress) bot.Reply {
+func (e *request) render(les *Lesson, c *Card, p coursebot.Progress) bot.Reply {
 	r := bot.Reply{Lesson: les.ID, Card: c.Key, Title: c.Title, Context: cardContext(les, c)}
 	if c.Step < 0 {
 		r.Context = fmt.Sprintf("Lesson %s · %s%d steps", dotted(les.ID), aboutMinutes(les.Minutes), len(les.Steps))
@@ -85,7 +86,7 @@ func cardContext(les *Lesson, c *Card) string {
 }
 
 // completion is the card shown when a learner finishes a lesson.
-func (e *request) completion(les *Lesson, p Progress) bot.Reply {
+func (e *request) completion(les *Lesson, p coursebot.Progress) bot.Reply {
 	sum := Summarize(les, p)
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "You completed Lesson %s: %s.\n", dotted(les.ID), lessonTitle(les.Title))
@@ -119,7 +120,7 @@ func PreviewReplies(course *Course, lessonID string) ([]bot.Reply, error) {
 	e := &request{Engine: &Engine{}, loaded: &loaded{course: course}}
 	out := make([]bot.Reply, 0, len(les.Cards))
 	for _, c := range les.Cards {
-		out = append(out, e.render(les, c, Progress{Lesson: lessonID, Card: c.Key}))
+		out = append(out, e.render(les, c, coursebot.Progress{Lesson: lessonID, Card: c.Key}))
 	}
 	return out, nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 )
 
@@ -20,7 +21,7 @@ const ReviewDescription = "Review the quiz questions you missed that are due"
 var ReviewStages = []time.Duration{24 * time.Hour, 72 * time.Hour, 7 * 24 * time.Hour}
 
 // reached is how many stages of r have come by now.
-func reached(r QuizResult, now time.Time) int {
+func reached(r coursebot.QuizResult, now time.Time) int {
 	if r.Anchor.IsZero() {
 		return 0
 	}
@@ -34,14 +35,14 @@ func reached(r QuizResult, now time.Time) int {
 }
 
 // reviewDue reports whether a quiz is due for review at now.
-func reviewDue(r QuizResult, now time.Time) bool {
+func reviewDue(r coursebot.QuizResult, now time.Time) bool {
 	return r.Rounds < len(ReviewStages) && reached(r, now) > r.Rounds
 }
 
 // reviewed moves a quiz through the stages after a review answer: right
 // passes every stage come by (a late review is not repeated at once),
 // wrong starts again from now.
-func reviewed(r *QuizResult, right bool, now time.Time) {
+func reviewed(r *coursebot.QuizResult, right bool, now time.Time) {
 	if right {
 		r.Rounds = max(r.Rounds+1, reached(*r, now))
 		return
@@ -50,7 +51,7 @@ func reviewed(r *QuizResult, right bool, now time.Time) {
 }
 
 // nextReview is when a quiz next comes due (zero: never).
-func nextReview(r QuizResult) time.Time {
+func nextReview(r coursebot.QuizResult) time.Time {
 	if r.Anchor.IsZero() || r.Rounds >= len(ReviewStages) {
 		return time.Time{}
 	}
@@ -68,8 +69,8 @@ type ReviewDue struct {
 // DueReviews lists, in course order, the lessons with quiz questions due
 // for review at now for a learner with progress all. Quizzes no longer in
 // the course are left out.
-func DueReviews(c *Course, all []Progress, now time.Time) []ReviewDue {
-	byLesson := map[string]Progress{}
+func DueReviews(c *Course, all []coursebot.Progress, now time.Time) []ReviewDue {
+	byLesson := map[string]coursebot.Progress{}
 	for _, p := range all {
 		byLesson[p.Lesson] = p
 	}
@@ -99,7 +100,7 @@ func DueReviews(c *Course, all []Progress, now time.Time) []ReviewDue {
 }
 
 // MarkAnnounced records in p that a DM announced its due questions at now.
-func MarkAnnounced(c *Course, p *Progress, now time.Time) {
+func MarkAnnounced(c *Course, p *coursebot.Progress, now time.Time) {
 	les := c.Lessons[p.Lesson]
 	if les == nil {
 		return
@@ -127,10 +128,10 @@ func (e *request) review(ctx context.Context, who bot.Learner) ([]bot.Reply, err
 	les := e.course.Lessons[due[0].Lesson]
 	card, q := findQuiz(les, due[0].Quizzes[0])
 	var at string
-	_, p, err := e.store.UpdateProgress(ctx, who.Key(), les.ID, func(rec *LearnerRecord, p *Progress) error {
+	_, p, err := e.store.UpdateProgress(ctx, who.Key(), les.ID, func(rec *coursebot.LearnerRecord, p *coursebot.Progress) error {
 		touch(rec, who, les.ID, now)
 		at = modeAt(modeReview, p.Quiz[q.ID].Tries)
-		rec.Pending = &PendingQuiz{Lesson: les.ID, Quiz: q.ID, At: at}
+		rec.Pending = &coursebot.PendingQuiz{Lesson: les.ID, Quiz: q.ID, At: at}
 		return nil
 	})
 	if err != nil {
@@ -146,7 +147,7 @@ func (e *request) review(ctx context.Context, who bot.Learner) ([]bot.Reply, err
 }
 
 // nothingDue says that nothing is due and when the next review comes.
-func (e *request) nothingDue(all []Progress) string {
+func (e *request) nothingDue(all []coursebot.Progress) string {
 	var next time.Time
 	lesson := ""
 	for _, p := range all {

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/bot/markup"
 )
@@ -18,7 +19,7 @@ func (e *request) status(ctx context.Context, who bot.Learner) ([]bot.Reply, err
 	if err != nil {
 		return nil, err
 	}
-	byLesson := make(map[string]Progress, len(all))
+	byLesson := make(map[string]coursebot.Progress, len(all))
 	for _, p := range all {
 		byLesson[p.Lesson] = p
 	}
@@ -34,9 +35,9 @@ func (e *request) status(ctx context.Context, who bot.Learner) ([]bot.Reply, err
 		switch {
 		case !entry.Installed:
 			state = "not started (material not installed yet)"
-		case p.State() == StateCompleted:
+		case p.State() == coursebot.StateCompleted:
 			mark, state = "✅", "completed "+p.Completed.Format("2 Jan 2006")
-		case p.State() == StateInProgress:
+		case p.State() == coursebot.StateInProgress:
 			c := e.cardOf(les, p)
 			where := "opening"
 			if c.Step >= 0 {
@@ -50,13 +51,13 @@ func (e *request) status(ctx context.Context, who bot.Learner) ([]bot.Reply, err
 				buttons = append(buttons, bot.Button{Label: "Resume " + dotted(entry.ID), Action: bot.Action{Verb: bot.VerbOpen, Lesson: entry.ID}.Encode(), Style: bot.StylePrimary})
 			}
 		}
-		if les != nil && p.State() != StateNotStarted {
+		if les != nil && p.State() != coursebot.StateNotStarted {
 			if c, t := quizScore(les, p); t > 0 {
 				state += fmt.Sprintf("; quiz %d of %d correct", c, t)
 			}
 		}
 		lines = append(lines, fmt.Sprintf("%s %s %s: %s", mark, dotted(entry.ID), entry.Title, state))
-		if les == nil || p.State() == StateNotStarted {
+		if les == nil || p.State() == coursebot.StateNotStarted {
 			continue
 		}
 		if p.Background != "" {
@@ -71,7 +72,7 @@ func (e *request) status(ctx context.Context, who bot.Learner) ([]bot.Reply, err
 	}
 	if next == "" {
 		for _, entry := range e.course.Catalogue {
-			if entry.Installed && byLesson[entry.ID].State() == StateNotStarted {
+			if entry.Installed && byLesson[entry.ID].State() == coursebot.StateNotStarted {
 				next = fmt.Sprintf("Start Lesson %s (%s) with /%s.", dotted(entry.ID), entry.Title, entry.Command)
 				break
 			}
@@ -96,7 +97,7 @@ func (e *request) status(ctx context.Context, who bot.Learner) ([]bot.Reply, err
 }
 
 // lowRatings lists the items rated 1-2 with the lessons to revisit.
-func (e *request) lowRatings(les *Lesson, p Progress) []string {
+func (e *request) lowRatings(les *Lesson, p coursebot.Progress) []string {
 	var out []string
 	lowRated(les, p, func(it ItemDef, v int) {
 		to := e.revisit[it.ID]

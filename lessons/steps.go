@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 )
 
@@ -69,9 +70,9 @@ func (e *request) jump(ctx context.Context, who bot.Learner, les *Lesson, n int)
 		return nil, refuse("Step %d of Lesson %s has nothing to show.", n, dotted(les.ID))
 	}
 	now := e.now()
-	_, p, err := e.store.UpdateProgress(ctx, who.Key(), les.ID, func(rec *LearnerRecord, p *Progress) error {
+	_, p, err := e.store.UpdateProgress(ctx, who.Key(), les.ID, func(rec *coursebot.LearnerRecord, p *coursebot.Progress) error {
 		touch(rec, who, les.ID, now)
-		if p.State() == StateNotStarted {
+		if p.State() == coursebot.StateNotStarted {
 			p.Started = now
 		}
 		p.Card, p.CardIndex, p.Updated = target.Key, target.Index, now

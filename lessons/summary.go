@@ -1,9 +1,11 @@
 package lessons
 
+import "github.com/coursebot/coursebot"
+
 // Summary is how far a learner is in one lesson, for leads' progress
 // tables, digests and nudges.
 type Summary struct {
-	State     LessonState
+	State     coursebot.LessonState
 	Card      int    // 1-based position of the learner's card (0 = not started)
 	Cards     int    // cards in the lesson
 	CardTitle string // title of the learner's card
@@ -24,7 +26,7 @@ type Summary struct {
 }
 
 // Summarize counts what the learner has done in les.
-func Summarize(les *Lesson, p Progress) Summary {
+func Summarize(les *Lesson, p coursebot.Progress) Summary {
 	s := Summary{State: p.State(), Cards: len(les.Cards), Steps: len(les.Steps)}
 	for _, c := range les.Cards {
 		for _, b := range c.Blocks {
@@ -58,7 +60,7 @@ func Summarize(les *Lesson, p Progress) Summary {
 			}
 		}
 	}
-	if s.State != StateNotStarted && len(les.Cards) > 0 {
+	if s.State != coursebot.StateNotStarted && len(les.Cards) > 0 {
 		card := les.Cards[max(0, min(p.CardIndex, len(les.Cards)-1))]
 		for _, c := range les.Cards {
 			if c.Key == p.Card {

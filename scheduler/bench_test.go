@@ -188,7 +188,7 @@ func benchFanOut(b *testing.B, kind string, killed bool) {
 	case coursebot.KindNudge:
 		old := start.Add(-100 * time.Hour)
 		parallel(b, benchLearners, func(i int) error {
-			_, _, err := db.UpdateProgress(ctx, memberKey(i), "4-4", func(_ *lessons.LearnerRecord, p *lessons.Progress) error {
+			_, _, err := db.UpdateProgress(ctx, memberKey(i), "4-4", func(_ *coursebot.LearnerRecord, p *coursebot.Progress) error {
 				p.Card, p.CardIndex, p.Started, p.Updated = les.Cards[3].Key, 3, old, old
 				return nil
 			})

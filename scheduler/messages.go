@@ -45,7 +45,7 @@ func (s *Scheduler) nudgeReplies(ctx context.Context, learner string) ([]bot.Rep
 }
 
 // NudgeReplies renders a nudge for a learner with progress p.
-func NudgeReplies(course *lessons.Course, p lessons.Progress, n NudgeOptions) []bot.Reply {
+func NudgeReplies(course *lessons.Course, p coursebot.Progress, n NudgeOptions) []bot.Reply {
 	dotted := strings.Replace(n.Lesson, "-", ".", 1)
 	title := "Lesson " + dotted
 	var b strings.Builder

@@ -36,7 +36,7 @@ func TestNudgeEscapesChecklistItems(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := lessons.Progress{Lesson: "1-2", Card: course.Lessons["1-2"].Cards[1].Key}
+	p := coursebot.Progress{Lesson: "1-2", Card: course.Lessons["1-2"].Cards[1].Key}
 	rs := NudgeReplies(course, p, NudgeOptions{Lesson: "1-2", After: 48 * time.Hour})
 	md := rs[0].Blocks[0].Text
 	if got := markup.ToSlack(md); !strings.Contains(got, "• Create project/src/__init__.py\n") {

@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"github.com/coursebot/coursebot"
-
-	"github.com/coursebot/coursebot/lessons"
 )
 
 // Who a run goes to: a cohort's members or channel, or the learners a
@@ -91,12 +89,12 @@ func (s *Scheduler) eligible(ctx context.Context, learner string, now time.Time)
 
 // Eligible says whether a learner with progress p and nudge state st gets a
 // nudge at now, and if not, why not.
-func Eligible(now time.Time, p lessons.Progress, st coursebot.NudgeState, o NudgeOptions) (bool, string) {
+func Eligible(now time.Time, p coursebot.Progress, st coursebot.NudgeState, o NudgeOptions) (bool, string) {
 	lesson := o.Lesson
 	switch {
-	case p.State() == lessons.StateNotStarted:
+	case p.State() == coursebot.StateNotStarted:
 		return false, "not started"
-	case p.State() == lessons.StateCompleted:
+	case p.State() == coursebot.StateCompleted:
 		return false, "finished"
 	case st.OptOut:
 		return false, "opted out"
@@ -114,7 +112,7 @@ func Eligible(now time.Time, p lessons.Progress, st coursebot.NudgeState, o Nudg
 	return true, ""
 }
 
-func lastActive(p lessons.Progress) time.Time {
+func lastActive(p coursebot.Progress) time.Time {
 	t := p.Updated
 	if p.Started.After(t) {
 		t = p.Started

@@ -14,9 +14,9 @@ import (
 // ProgressStore reads learners' progress for nudges and digests and
 // updates it for reviews (*store.DB).
 type ProgressStore interface {
-	Progress(ctx context.Context, learner, lesson string) (lessons.Progress, error)
-	LearnerProgress(ctx context.Context, learner string) ([]lessons.Progress, error)
-	UpdateProgress(ctx context.Context, learner, lesson string, fn func(*lessons.LearnerRecord, *lessons.Progress) error) (lessons.LearnerRecord, lessons.Progress, error)
+	Progress(ctx context.Context, learner, lesson string) (coursebot.Progress, error)
+	LearnerProgress(ctx context.Context, learner string) ([]coursebot.Progress, error)
+	UpdateProgress(ctx context.Context, learner, lesson string, fn func(*coursebot.LearnerRecord, *coursebot.Progress) error) (coursebot.LearnerRecord, coursebot.Progress, error)
 }
 
 // ReviewScheduleID is the id of the spaced-review check: on the nudges'
@@ -117,7 +117,7 @@ func (s *Scheduler) reviewSent(ctx context.Context, learner string, due []lesson
 	now := s.o.Now()
 	course := s.o.Course()
 	for _, d := range due {
-		_, _, err := s.o.Store.UpdateProgress(ctx, learner, d.Lesson, func(_ *lessons.LearnerRecord, p *lessons.Progress) error {
+		_, _, err := s.o.Store.UpdateProgress(ctx, learner, d.Lesson, func(_ *coursebot.LearnerRecord, p *coursebot.Progress) error {
 			lessons.MarkAnnounced(course, p, now)
 			return nil
 		})

@@ -11,7 +11,6 @@ import (
 	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/internal/testwait"
-	"github.com/coursebot/coursebot/lessons"
 )
 
 // TestWeeklyReminderAcrossDST steps a fake clock a quarter hour at a time
@@ -289,21 +288,21 @@ func nudgeOpts() NudgeOptions {
 func TestEligible(t *testing.T) {
 	now := mustTime(t, "2026-11-23T12:00:00Z") // 13:00 in Berlin
 	old := now.Add(-100 * time.Hour)
-	started := lessons.Progress{Lesson: "4-4", Card: "c", Started: old, Updated: old}
+	started := coursebot.Progress{Lesson: "4-4", Card: "c", Started: old, Updated: old}
 	tests := []struct {
 		name string
 		now  time.Time
-		p    lessons.Progress
+		p    coursebot.Progress
 		st   coursebot.NudgeState
 		want string // "" = eligible
 	}{
 		{"stalled learner", now, started, coursebot.NudgeState{}, ""},
-		{"never started", now, lessons.Progress{Lesson: "4-4"}, coursebot.NudgeState{}, "not started"},
-		{"finished", now, func() lessons.Progress { p := started; p.Completed = old; return p }(), coursebot.NudgeState{}, "finished"},
+		{"never started", now, coursebot.Progress{Lesson: "4-4"}, coursebot.NudgeState{}, "not started"},
+		{"finished", now, func() coursebot.Progress { p := started; p.Completed = old; return p }(), coursebot.NudgeState{}, "finished"},
 		{"opted out", now, started, coursebot.NudgeState{OptOut: true}, "opted out"},
 		{"snoozed", now, started, coursebot.NudgeState{SnoozeUntil: now.Add(time.Hour)}, "snoozed"},
 		{"snooze over", now, started, coursebot.NudgeState{SnoozeUntil: now.Add(-time.Hour)}, ""},
-		{"active yesterday", now, func() lessons.Progress { p := started; p.Updated = now.Add(-24 * time.Hour); return p }(), coursebot.NudgeState{}, "active recently"},
+		{"active yesterday", now, func() coursebot.Progress { p := started; p.Updated = now.Add(-24 * time.Hour); return p }(), coursebot.NudgeState{}, "active recently"},
 		{"nudged yesterday", now, started, coursebot.NudgeState{Sent: map[string]int{"4-4": 1}, Last: map[string]time.Time{"4-4": now.Add(-24 * time.Hour)}}, "nudged recently"},
 		{"one nudge, long ago", now, started, coursebot.NudgeState{Sent: map[string]int{"4-4": 1}, Last: map[string]time.Time{"4-4": old}}, ""},
 		{"had the most", now, started, coursebot.NudgeState{Sent: map[string]int{"4-4": 2}, Last: map[string]time.Time{"4-4": old}}, "had the most nudges"},
@@ -331,8 +330,8 @@ func TestNudgeRun(t *testing.T) {
 	ctx := context.Background()
 	course := builtin(t)
 	les := course.Lessons["4-4"]
-	put := func(who string, fn func(*lessons.Progress)) {
-		if _, _, err := db.UpdateProgress(ctx, who, "4-4", func(_ *lessons.LearnerRecord, p *lessons.Progress) error {
+	put := func(who string, fn func(*coursebot.Progress)) {
+		if _, _, err := db.UpdateProgress(ctx, who, "4-4", func(_ *coursebot.LearnerRecord, p *coursebot.Progress) error {
 			fn(p)
 			return nil
 		}); err != nil {
@@ -340,12 +339,12 @@ func TestNudgeRun(t *testing.T) {
 		}
 	}
 	old := start.Add(-100 * time.Hour)
-	stalled := func(p *lessons.Progress) {
+	stalled := func(p *coursebot.Progress) {
 		p.Card, p.CardIndex, p.Started, p.Updated = les.Cards[5].Key, 5, old, old
 	}
 	put("test:stalled", stalled)
-	put("test:done", func(p *lessons.Progress) { stalled(p); p.Completed = old })
-	put("test:active", func(p *lessons.Progress) { stalled(p); p.Updated = start.Add(-time.Hour) })
+	put("test:done", func(p *coursebot.Progress) { stalled(p); p.Completed = old })
+	put("test:active", func(p *coursebot.Progress) { stalled(p); p.Updated = start.Add(-time.Hour) })
 	put("test:optout", stalled)
 	if _, err := db.UpdateNudgeState(ctx, "test:optout", func(st *coursebot.NudgeState) { st.OptOut = true }); err != nil {
 		t.Fatal(err)
@@ -392,7 +391,7 @@ func TestNudgeRun(t *testing.T) {
 	if err != nil || !claimed {
 		t.Fatal(claimed, err)
 	}
-	put("test:late", func(p *lessons.Progress) { p.Completed = clock.Now() })
+	put("test:late", func(p *coursebot.Progress) { p.Completed = clock.Now() })
 	if err := s.Start(ctx); err != nil { // resumes the open run
 		t.Fatal(err)
 	}

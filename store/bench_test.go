@@ -12,9 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coursebot/coursebot"
 	bolt "go.etcd.io/bbolt"
-
-	"github.com/coursebot/coursebot/lessons"
 )
 
 // benchModes are the write paths the write benchmarks compare: "group"
@@ -34,8 +33,8 @@ func openBench(b *testing.B, mode string) *DB {
 
 // step is one learner step as the engine makes it: move to the next card,
 // tick a checklist item, stamp the records.
-func step(now time.Time, n int) func(*lessons.LearnerRecord, *lessons.Progress) error {
-	return func(r *lessons.LearnerRecord, p *lessons.Progress) error {
+func step(now time.Time, n int) func(*coursebot.LearnerRecord, *coursebot.Progress) error {
+	return func(r *coursebot.LearnerRecord, p *coursebot.Progress) error {
 		r.LastSeen, r.Active = now, p.Lesson
 		if p.Started.IsZero() {
 			p.Started = now
@@ -152,15 +151,15 @@ func BenchmarkStore100kLearners(b *testing.B) {
 	}
 	answer := strings.Repeat("We would version the data with DVC and pin the model artefact in the registry; ", 3)[:200]
 	t0 := time.Date(2025, 9, 1, 9, 0, 0, 0, time.UTC)
-	record := func(lesson int, at time.Time) lessons.Progress {
-		p := lessons.Progress{
+	record := func(lesson int, at time.Time) coursebot.Progress {
+		p := coursebot.Progress{
 			Lesson: lessonIDs[lesson], Card: "wrap-up-and-next-steps", CardIndex: 14,
 			Started: at, Updated: at.Add(40 * time.Minute), Completed: at.Add(45 * time.Minute),
 		}
 		if lesson == bigLesson {
-			p.Answers = map[string]lessons.Answer{}
+			p.Answers = map[string]coursebot.Answer{}
 			for q := range 10 {
-				p.Answers[fmt.Sprintf("q%010x", q)] = lessons.Answer{Text: answer, At: at.Add(time.Duration(q) * time.Minute)}
+				p.Answers[fmt.Sprintf("q%010x", q)] = coursebot.Answer{Text: answer, At: at.Add(time.Duration(q) * time.Minute)}
 			}
 			p.Checks = map[string]bool{}
 			for c := range 30 {
@@ -171,7 +170,7 @@ func BenchmarkStore100kLearners(b *testing.B) {
 				p.Ratings[fmt.Sprintf("r%010x", r)] = r%5 + 1
 			}
 		} else {
-			p.Answers = map[string]lessons.Answer{"q00000000aa": {Text: "Looks good to me.", At: at.Add(10 * time.Minute)}}
+			p.Answers = map[string]coursebot.Answer{"q00000000aa": {Text: "Looks good to me.", At: at.Add(10 * time.Minute)}}
 			p.Checks = map[string]bool{"c00000000aa": true, "c00000000bb": true}
 		}
 		return p
@@ -183,7 +182,7 @@ func BenchmarkStore100kLearners(b *testing.B) {
 			lb, pb := tx.Bucket(bucketLearners), tx.Bucket(bucketProgress)
 			for i := lo; i < min(lo+perTx, learners); i++ {
 				at := t0.Add(time.Duration(i) * time.Second)
-				rec := lessons.LearnerRecord{Key: keys[i], Name: fmt.Sprintf("Learner %d", i), Active: lessonIDs[lessonsN-1], LastSeen: at}
+				rec := coursebot.LearnerRecord{Key: keys[i], Name: fmt.Sprintf("Learner %d", i), Active: lessonIDs[lessonsN-1], LastSeen: at}
 				if err := putJSON(lb, []byte(keys[i]), rec); err != nil {
 					return err
 				}

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot"
 )
 
 func TestCompactTo(t *testing.T) {
@@ -15,9 +15,9 @@ func TestCompactTo(t *testing.T) {
 	db := openTemp(t, Options{})
 	long := strings.Repeat("an answer of some length ", 40)
 	for i := range 600 {
-		_, _, err := db.UpdateProgress(ctx, fmt.Sprintf("slack:U%d", i), "4-4", func(r *lessons.LearnerRecord, p *lessons.Progress) error {
+		_, _, err := db.UpdateProgress(ctx, fmt.Sprintf("slack:U%d", i), "4-4", func(r *coursebot.LearnerRecord, p *coursebot.Progress) error {
 			p.Card = "c"
-			p.Answers = map[string]lessons.Answer{"q": {Text: long}}
+			p.Answers = map[string]coursebot.Answer{"q": {Text: long}}
 			return nil
 		})
 		if err != nil {

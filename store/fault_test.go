@@ -9,8 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
-	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/store/storetest"
 )
 
@@ -24,7 +24,7 @@ func filledFile(t *testing.T, n int) string {
 		t.Fatal(err)
 	}
 	for i := range n {
-		if _, _, err := db.UpdateProgress(context.Background(), fmt.Sprintf("slack:U%03d", i), "4-4", func(_ *lessons.LearnerRecord, p *lessons.Progress) error {
+		if _, _, err := db.UpdateProgress(context.Background(), fmt.Sprintf("slack:U%03d", i), "4-4", func(_ *coursebot.LearnerRecord, p *coursebot.Progress) error {
 			p.Card = "opener-1"
 			return nil
 		}); err != nil {
@@ -63,7 +63,7 @@ func TestDamagedPageIsAFaultNotAPanic(t *testing.T) {
 		t.Fatalf("faults reported %d, Fault() = %v", faults.Load(), db.Fault())
 	}
 	// Writes stop, even for a learner whose pages are fine.
-	_, _, err = db.UpdateProgress(ctx, "slack:NEW", "4-4", func(*lessons.LearnerRecord, *lessons.Progress) error { return nil })
+	_, _, err = db.UpdateProgress(ctx, "slack:NEW", "4-4", func(*coursebot.LearnerRecord, *coursebot.Progress) error { return nil })
 	if !errors.Is(err, ErrDamaged) {
 		t.Fatalf("write after a fault: %v, want ErrDamaged", err)
 	}

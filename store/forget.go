@@ -11,7 +11,6 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/coursebot/coursebot"
-	"github.com/coursebot/coursebot/lessons"
 )
 
 // Data about one learner lives in several buckets. ForgetLearner deletes it
@@ -236,9 +235,9 @@ func (db *DB) ForgetLearner(ctx context.Context, learner string) (int, error) {
 
 // LearnerExport is everything the store keeps about one learner.
 type LearnerExport struct {
-	Learner  lessons.LearnerRecord `json:"learner"`
-	Progress []lessons.Progress    `json:"progress"`
-	Threads  []Thread              `json:"threads"`
+	Learner  coursebot.LearnerRecord `json:"learner"`
+	Progress []coursebot.Progress    `json:"progress"`
+	Threads  []Thread                `json:"threads"`
 	// Memberships are the learner's cohort memberships and NudgeState
 	// what the scheduler keeps about nudging them, as stored.
 	Memberships []json.RawMessage `json:"cohort_memberships"`
@@ -254,7 +253,7 @@ type LearnerExport struct {
 
 // LearnerData reads everything the store keeps about learner, for export.
 func (db *DB) LearnerData(ctx context.Context, learner string) (LearnerExport, error) {
-	out := LearnerExport{Learner: lessons.LearnerRecord{Key: learner}, Progress: []lessons.Progress{}, Threads: []Thread{},
+	out := LearnerExport{Learner: coursebot.LearnerRecord{Key: learner}, Progress: []coursebot.Progress{}, Threads: []Thread{},
 		Memberships: []json.RawMessage{}, Leads: []string{}}
 	if err := firstErr(ctx.Err(), checkKey("learner", learner)); err != nil {
 		return out, fmt.Errorf("export learner: %w", err)

@@ -9,9 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coursebot/coursebot"
 	bolt "go.etcd.io/bbolt"
-
-	"github.com/coursebot/coursebot/lessons"
 )
 
 // fillLearner gives learner progress with an answer in two lessons, a
@@ -20,10 +19,10 @@ func fillLearner(t *testing.T, db *DB, learner, answer string) {
 	t.Helper()
 	ctx := context.Background()
 	for _, lesson := range []string{"4-4", "5-1"} {
-		_, _, err := db.UpdateProgress(ctx, learner, lesson, func(r *lessons.LearnerRecord, p *lessons.Progress) error {
+		_, _, err := db.UpdateProgress(ctx, learner, lesson, func(r *coursebot.LearnerRecord, p *coursebot.Progress) error {
 			r.Name = "Name of " + learner
 			p.Card = "c1"
-			p.Answers = map[string]lessons.Answer{"q1": {Text: answer, At: time.Unix(1, 0)}}
+			p.Answers = map[string]coursebot.Answer{"q1": {Text: answer, At: time.Unix(1, 0)}}
 			p.Ratings = map[string]int{"r1": 4}
 			return nil
 		})
@@ -153,7 +152,7 @@ func TestForgetLearner(t *testing.T) {
 func TestForgetLearnerWithoutCohortBuckets(t *testing.T) {
 	ctx := context.Background()
 	db := openTemp(t, Options{})
-	_, _, err := db.UpdateProgress(ctx, "discord:9", "4-4", func(r *lessons.LearnerRecord, p *lessons.Progress) error {
+	_, _, err := db.UpdateProgress(ctx, "discord:9", "4-4", func(r *coursebot.LearnerRecord, p *coursebot.Progress) error {
 		p.Card = "x"
 		return nil
 	})

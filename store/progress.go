@@ -8,9 +8,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/coursebot/coursebot"
 	bolt "go.etcd.io/bbolt"
-
-	"github.com/coursebot/coursebot/lessons"
 )
 
 const sep = "\x00"
@@ -29,8 +28,8 @@ func progressKey(learner, lesson string) []byte {
 
 // Progress returns the learner's progress in lesson, or a zero Progress with
 // Lesson set if there is none.
-func (db *DB) Progress(ctx context.Context, learner, lesson string) (lessons.Progress, error) {
-	p := lessons.Progress{Lesson: lesson}
+func (db *DB) Progress(ctx context.Context, learner, lesson string) (coursebot.Progress, error) {
+	p := coursebot.Progress{Lesson: lesson}
 	if err := firstErr(ctx.Err(), checkKey("learner", learner), checkKey("lesson", lesson)); err != nil {
 		return p, fmt.Errorf("read progress: %w", err)
 	}
@@ -45,23 +44,23 @@ func (db *DB) Progress(ctx context.Context, learner, lesson string) (lessons.Pro
 		return err
 	})
 	if err != nil {
-		return lessons.Progress{Lesson: lesson}, fmt.Errorf("read progress in %s: %w", lesson, err)
+		return coursebot.Progress{Lesson: lesson}, fmt.Errorf("read progress in %s: %w", lesson, err)
 	}
 	return p, nil
 }
 
 // LearnerProgress returns every lesson the learner has a record for, sorted
 // by lesson id.
-func (db *DB) LearnerProgress(ctx context.Context, learner string) ([]lessons.Progress, error) {
+func (db *DB) LearnerProgress(ctx context.Context, learner string) ([]coursebot.Progress, error) {
 	if err := firstErr(ctx.Err(), checkKey("learner", learner)); err != nil {
 		return nil, fmt.Errorf("read progress: %w", err)
 	}
-	var out []lessons.Progress
+	var out []coursebot.Progress
 	prefix := []byte(learner + sep)
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketProgress).Cursor()
 		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-			var p lessons.Progress
+			var p coursebot.Progress
 			if err := json.Unmarshal(v, &p); err != nil {
 				return fmt.Errorf("decode progress in %s: %w", k[len(prefix):], err)
 			}
@@ -95,8 +94,8 @@ func (db *DB) LearnerProgress(ctx context.Context, learner string) ([]lessons.Pr
 }
 
 // Learner returns the learner's record, or a zero record with Key set.
-func (db *DB) Learner(ctx context.Context, learner string) (lessons.LearnerRecord, error) {
-	rec := lessons.LearnerRecord{Key: learner}
+func (db *DB) Learner(ctx context.Context, learner string) (coursebot.LearnerRecord, error) {
+	rec := coursebot.LearnerRecord{Key: learner}
 	if err := firstErr(ctx.Err(), checkKey("learner", learner)); err != nil {
 		return rec, fmt.Errorf("read learner: %w", err)
 	}
@@ -111,7 +110,7 @@ func (db *DB) Learner(ctx context.Context, learner string) (lessons.LearnerRecor
 		return err
 	})
 	if err != nil {
-		return lessons.LearnerRecord{Key: learner}, fmt.Errorf("read learner record: %w", err)
+		return coursebot.LearnerRecord{Key: learner}, fmt.Errorf("read learner record: %w", err)
 	}
 	return rec, nil
 }
@@ -143,24 +142,24 @@ func (db *DB) Learners(ctx context.Context) ([]string, error) {
 // records. If fn returns an error nothing is written and UpdateProgress
 // returns that error (wrapped). fn must not change Key or Lesson; the store
 // resets them.
-func (db *DB) UpdateProgress(ctx context.Context, learner, lesson string, fn func(*lessons.LearnerRecord, *lessons.Progress) error) (lessons.LearnerRecord, lessons.Progress, error) {
+func (db *DB) UpdateProgress(ctx context.Context, learner, lesson string, fn func(*coursebot.LearnerRecord, *coursebot.Progress) error) (coursebot.LearnerRecord, coursebot.Progress, error) {
 	if err := firstErr(ctx.Err(), checkKey("learner", learner), checkKey("lesson", lesson)); err != nil {
-		return lessons.LearnerRecord{}, lessons.Progress{}, fmt.Errorf("update progress: %w", err)
+		return coursebot.LearnerRecord{}, coursebot.Progress{}, fmt.Errorf("update progress: %w", err)
 	}
 	if u := unitOf(ctx); u != nil {
 		// Inside an inbox item's work: committed with the item (unit.go).
 		return db.updateInUnit(u, learner, lesson, fn)
 	}
 	var (
-		rec    lessons.LearnerRecord
-		prog   lessons.Progress
+		rec    coursebot.LearnerRecord
+		prog   coursebot.Progress
 		outErr error // fn's or ctx's error, reported without failing the batch
 	)
 	// Shared with the other writers of the moment: one commit, one fsync.
 	err := db.bolt.Batch(func(tx *bolt.Tx) error {
 		// Batch may run this more than once (when another call in the
 		// same batch fails, the whole batch is retried): start afresh.
-		rec, prog, outErr = lessons.LearnerRecord{}, lessons.Progress{}, nil
+		rec, prog, outErr = coursebot.LearnerRecord{}, coursebot.Progress{}, nil
 		if err := ctx.Err(); err != nil {
 			outErr = err
 			return nil
@@ -193,30 +192,30 @@ func (db *DB) UpdateProgress(ctx context.Context, learner, lesson string, fn fun
 		return nil
 	})
 	if err != nil {
-		return lessons.LearnerRecord{}, lessons.Progress{}, fmt.Errorf("update progress in %s: %w", lesson, err)
+		return coursebot.LearnerRecord{}, coursebot.Progress{}, fmt.Errorf("update progress in %s: %w", lesson, err)
 	}
 	if outErr != nil {
-		return lessons.LearnerRecord{}, lessons.Progress{}, fmt.Errorf("update progress in %s: %w", lesson, outErr)
+		return coursebot.LearnerRecord{}, coursebot.Progress{}, fmt.Errorf("update progress in %s: %w", lesson, outErr)
 	}
 	return rec, prog, nil
 }
 
-func getLearner(tx *bolt.Tx, learner string) (lessons.LearnerRecord, error) {
-	rec := lessons.LearnerRecord{Key: learner}
+func getLearner(tx *bolt.Tx, learner string) (coursebot.LearnerRecord, error) {
+	rec := coursebot.LearnerRecord{Key: learner}
 	if v := tx.Bucket(bucketLearners).Get([]byte(learner)); v != nil {
 		if err := json.Unmarshal(v, &rec); err != nil { // Unmarshal copies out of the mmap
-			return lessons.LearnerRecord{Key: learner}, fmt.Errorf("decode learner record: %w", err)
+			return coursebot.LearnerRecord{Key: learner}, fmt.Errorf("decode learner record: %w", err)
 		}
 		rec.Key = learner
 	}
 	return rec, nil
 }
 
-func getProgress(tx *bolt.Tx, learner, lesson string) (lessons.Progress, error) {
-	p := lessons.Progress{Lesson: lesson}
+func getProgress(tx *bolt.Tx, learner, lesson string) (coursebot.Progress, error) {
+	p := coursebot.Progress{Lesson: lesson}
 	if v := tx.Bucket(bucketProgress).Get(progressKey(learner, lesson)); v != nil {
 		if err := json.Unmarshal(v, &p); err != nil {
-			return lessons.Progress{Lesson: lesson}, fmt.Errorf("decode progress in %s: %w", lesson, err)
+			return coursebot.Progress{Lesson: lesson}, fmt.Errorf("decode progress in %s: %w", lesson, err)
 		}
 		p.Lesson = lesson
 	}

@@ -11,17 +11,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot"
 )
 
-func assertProgress(t *testing.T, got, want lessons.Progress) {
+func assertProgress(t *testing.T, got, want coursebot.Progress) {
 	t.Helper()
 	// time.Time values lose their monotonic clock reading in JSON; compare
 	// with Equal via reflect on normalised copies.
-	norm := func(p lessons.Progress) lessons.Progress {
+	norm := func(p coursebot.Progress) coursebot.Progress {
 		p.Started, p.Updated, p.Completed = p.Started.UTC(), p.Updated.UTC(), p.Completed.UTC()
 		if p.Answers != nil {
-			as := make(map[string]lessons.Answer, len(p.Answers))
+			as := make(map[string]coursebot.Answer, len(p.Answers))
 			for k, a := range p.Answers {
 				a.At = a.At.UTC()
 				as[k] = a
@@ -45,12 +45,12 @@ func TestProgressRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	assertProgress(t, p, lessons.Progress{Lesson: "1-1"})
+	assertProgress(t, p, coursebot.Progress{Lesson: "1-1"})
 	rec, err := db.Learner(ctx, "slack:U1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rec != (lessons.LearnerRecord{Key: "slack:U1"}) {
+	if rec != (coursebot.LearnerRecord{Key: "slack:U1"}) {
 		t.Errorf("absent learner %+v", rec)
 	}
 	all, err := db.LearnerProgress(ctx, "slack:U1")
@@ -59,19 +59,19 @@ func TestProgressRoundTrip(t *testing.T) {
 	}
 
 	// The fn sees the zero records with keys set.
-	gotRec, gotProg, err := db.UpdateProgress(ctx, "slack:U1", "2-1", func(r *lessons.LearnerRecord, p *lessons.Progress) error {
+	gotRec, gotProg, err := db.UpdateProgress(ctx, "slack:U1", "2-1", func(r *coursebot.LearnerRecord, p *coursebot.Progress) error {
 		if r.Key != "slack:U1" || p.Lesson != "2-1" {
 			return fmt.Errorf("fn got %+v %+v", r, p)
 		}
 		r.Name, r.Active, r.LastSeen = "Grace", "2-1", at
 		p.Card, p.Started = "open", at
-		p.Answers = map[string]lessons.Answer{"q": {Text: "ä ✓ \x00 ok", At: at, Truncated: true}}
+		p.Answers = map[string]coursebot.Answer{"q": {Text: "ä ✓ \x00 ok", At: at, Truncated: true}}
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantRec := lessons.LearnerRecord{Key: "slack:U1", Name: "Grace", Active: "2-1", LastSeen: at}
+	wantRec := coursebot.LearnerRecord{Key: "slack:U1", Name: "Grace", Active: "2-1", LastSeen: at}
 	if gotRec != wantRec {
 		t.Errorf("UpdateProgress returned %+v, want %+v", gotRec, wantRec)
 	}
@@ -87,14 +87,14 @@ func TestProgressRoundTrip(t *testing.T) {
 	// More lessons, written out of order; a learner whose key is a prefix
 	// of another's must not see the other's lessons.
 	for _, l := range []string{"10-1", "1-2", "1-1"} {
-		if _, _, err := db.UpdateProgress(ctx, "slack:U1", l, func(_ *lessons.LearnerRecord, p *lessons.Progress) error {
+		if _, _, err := db.UpdateProgress(ctx, "slack:U1", l, func(_ *coursebot.LearnerRecord, p *coursebot.Progress) error {
 			p.Card = "c-" + l
 			return nil
 		}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, _, err := db.UpdateProgress(ctx, "slack:U12", "9-9", func(_ *lessons.LearnerRecord, p *lessons.Progress) error {
+	if _, _, err := db.UpdateProgress(ctx, "slack:U12", "9-9", func(_ *coursebot.LearnerRecord, p *coursebot.Progress) error {
 		p.Card = "other"
 		return nil
 	}); err != nil {
@@ -126,7 +126,7 @@ func TestProgressRoundTrip(t *testing.T) {
 func TestUpdateProgressKeepsKeys(t *testing.T) {
 	ctx := context.Background()
 	db := openTemp(t, Options{})
-	rec, p, err := db.UpdateProgress(ctx, "slack:U1", "1-1", func(r *lessons.LearnerRecord, p *lessons.Progress) error {
+	rec, p, err := db.UpdateProgress(ctx, "slack:U1", "1-1", func(r *coursebot.LearnerRecord, p *coursebot.Progress) error {
 		r.Key, p.Lesson = "slack:MALLORY", "9-9"
 		return nil
 	})
@@ -144,7 +144,7 @@ func TestUpdateProgressKeepsKeys(t *testing.T) {
 func TestUpdateProgressFnErrorWritesNothing(t *testing.T) {
 	ctx := context.Background()
 	db := openTemp(t, Options{})
-	if _, _, err := db.UpdateProgress(ctx, "slack:U1", "1-1", func(r *lessons.LearnerRecord, p *lessons.Progress) error {
+	if _, _, err := db.UpdateProgress(ctx, "slack:U1", "1-1", func(r *coursebot.LearnerRecord, p *coursebot.Progress) error {
 		r.Name, p.Card = "before", "one"
 		return nil
 	}); err != nil {
@@ -152,7 +152,7 @@ func TestUpdateProgressFnErrorWritesNothing(t *testing.T) {
 	}
 	errNope := errors.New("nope")
 	calls := 0
-	rec, p, err := db.UpdateProgress(ctx, "slack:U1", "1-1", func(r *lessons.LearnerRecord, p *lessons.Progress) error {
+	rec, p, err := db.UpdateProgress(ctx, "slack:U1", "1-1", func(r *coursebot.LearnerRecord, p *coursebot.Progress) error {
 		calls++
 		r.Name, p.Card = "after", "two"
 		return errNope
@@ -179,7 +179,7 @@ func TestUpdateProgressCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	called := false
-	_, _, err := db.UpdateProgress(ctx, "slack:U1", "1-1", func(*lessons.LearnerRecord, *lessons.Progress) error {
+	_, _, err := db.UpdateProgress(ctx, "slack:U1", "1-1", func(*coursebot.LearnerRecord, *coursebot.Progress) error {
 		called = true
 		return nil
 	})
@@ -197,7 +197,7 @@ func TestUpdateProgressCancelled(t *testing.T) {
 func TestBadKeys(t *testing.T) {
 	ctx := context.Background()
 	db := openTemp(t, Options{})
-	noop := func(*lessons.LearnerRecord, *lessons.Progress) error { return nil }
+	noop := func(*coursebot.LearnerRecord, *coursebot.Progress) error { return nil }
 	tests := []struct {
 		name string
 		call func() error
@@ -243,7 +243,7 @@ func TestUpdateProgressConcurrent(t *testing.T) {
 			wg.Go(func() {
 				learner := fmt.Sprintf("slack:U%03d", g)
 				for step := range 4 {
-					_, p, err := db.UpdateProgress(ctx, learner, "1-1", func(r *lessons.LearnerRecord, p *lessons.Progress) error {
+					_, p, err := db.UpdateProgress(ctx, learner, "1-1", func(r *coursebot.LearnerRecord, p *coursebot.Progress) error {
 						r.Name = learner
 						p.CardIndex++
 						return nil
@@ -291,12 +291,12 @@ func TestUpdateProgressConcurrent(t *testing.T) {
 		for g := range n {
 			wg.Go(func() {
 				q := fmt.Sprintf("q%02d", g)
-				_, p, err := db.UpdateProgress(ctx, "slack:U1", "1-1", func(_ *lessons.LearnerRecord, p *lessons.Progress) error {
+				_, p, err := db.UpdateProgress(ctx, "slack:U1", "1-1", func(_ *coursebot.LearnerRecord, p *coursebot.Progress) error {
 					calls.Add(1)
 					if p.Answers == nil {
-						p.Answers = map[string]lessons.Answer{}
+						p.Answers = map[string]coursebot.Answer{}
 					}
-					p.Answers[q] = lessons.Answer{Text: strings.Repeat("a", 200), At: at}
+					p.Answers[q] = coursebot.Answer{Text: strings.Repeat("a", 200), At: at}
 					return nil
 				})
 				if err == nil {
@@ -313,7 +313,7 @@ func TestUpdateProgressConcurrent(t *testing.T) {
 		// write nor disturb the others.
 		for g := range 16 {
 			wg.Go(func() {
-				_, _, err := db.UpdateProgress(ctx, "slack:U1", "1-1", func(_ *lessons.LearnerRecord, p *lessons.Progress) error {
+				_, _, err := db.UpdateProgress(ctx, "slack:U1", "1-1", func(_ *coursebot.LearnerRecord, p *coursebot.Progress) error {
 					p.Answers = nil // would wipe everything if written
 					return fmt.Errorf("refused %d", g)
 				})

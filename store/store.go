@@ -5,8 +5,8 @@
 // Layout (all values JSON unless noted):
 //
 //	meta        "schema" -> decimal schema version
-//	learners    learnerKey -> lessons.LearnerRecord
-//	progress    learnerKey "\x00" lessonID -> lessons.Progress
+//	learners    learnerKey -> coursebot.LearnerRecord
+//	progress    learnerKey "\x00" lessonID -> coursebot.Progress
 //	threads     platform "\x00" learnerKey "\x00" lessonID -> Thread
 //	thread_at   platform "\x00" channel "\x00" threadID -> key in threads
 //	seen        kind "\x00" id -> 8-byte big-endian unix nanoseconds
@@ -28,8 +28,6 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
-
-	"github.com/coursebot/coursebot/lessons"
 )
 
 // ErrLocked is returned by Open when another process (or another Open in
@@ -80,8 +78,6 @@ type DB struct {
 	// pending holds the thread records of units not yet committed.
 	pending pendingThreads
 }
-
-var _ lessons.Store = (*DB)(nil)
 
 var (
 	bucketMeta     = []byte("meta")

@@ -11,9 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coursebot/coursebot"
 	bolt "go.etcd.io/bbolt"
-
-	"github.com/coursebot/coursebot/lessons"
 )
 
 // openTemp opens a fresh database in t.TempDir and closes it at cleanup.
@@ -155,7 +154,7 @@ func TestOpenNotCoursebot(t *testing.T) {
 		}
 		for i := range 50 {
 			if _, _, err := db.UpdateProgress(context.Background(), "slack:U"+string(rune('A'+i%26))+strings.Repeat("x", i), "1-1",
-				func(_ *lessons.LearnerRecord, p *lessons.Progress) error {
+				func(_ *coursebot.LearnerRecord, p *coursebot.Progress) error {
 					p.Card = strings.Repeat("c", 500)
 					return nil
 				}); err != nil {
@@ -416,10 +415,10 @@ func TestReopenKeepsEverything(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantRec, wantProg, err := db.UpdateProgress(ctx, "discord:42", "2-3", func(r *lessons.LearnerRecord, p *lessons.Progress) error {
+	wantRec, wantProg, err := db.UpdateProgress(ctx, "discord:42", "2-3", func(r *coursebot.LearnerRecord, p *coursebot.Progress) error {
 		r.Name, r.Active, r.LastSeen = "Ada", "2-3", at
 		p.Card, p.CardIndex, p.Started, p.Updated = "step-2", 4, at, at
-		p.Answers = map[string]lessons.Answer{"q1": {Text: "because", At: at}}
+		p.Answers = map[string]coursebot.Answer{"q1": {Text: "because", At: at}}
 		p.Checks = map[string]bool{"c1": true}
 		p.Ratings = map[string]int{"r1": 4}
 		p.Skipped = map[string]bool{"q2": true}
@@ -478,7 +477,7 @@ func TestBackup(t *testing.T) {
 	db := openTemp(t, Options{})
 	for i := range 20 {
 		learner := "slack:U" + strings.Repeat("1", i+1)
-		if _, _, err := db.UpdateProgress(ctx, learner, "1-1", func(r *lessons.LearnerRecord, p *lessons.Progress) error {
+		if _, _, err := db.UpdateProgress(ctx, learner, "1-1", func(r *coursebot.LearnerRecord, p *coursebot.Progress) error {
 			r.Name = learner
 			p.Card = "c"
 			return nil
@@ -500,7 +499,7 @@ func TestBackup(t *testing.T) {
 			default:
 			}
 			n++
-			if _, _, err := db.UpdateProgress(ctx, "slack:busy", "1-1", func(_ *lessons.LearnerRecord, p *lessons.Progress) error {
+			if _, _, err := db.UpdateProgress(ctx, "slack:busy", "1-1", func(_ *coursebot.LearnerRecord, p *coursebot.Progress) error {
 				p.CardIndex = n
 				return nil
 			}); err != nil {

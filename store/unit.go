@@ -9,8 +9,8 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/delivery"
-	"github.com/coursebot/coursebot/lessons"
 )
 
 // A unit collects the writes of one inbox item's work (the engine's
@@ -140,15 +140,15 @@ func (db *DB) commitUnit(_ context.Context, u *unit) error {
 
 // updateInUnit is UpdateProgress inside a unit: read (the unit's own
 // writes first), apply fn, keep the result in the unit.
-func (db *DB) updateInUnit(u *unit, learner, lesson string, fn func(*lessons.LearnerRecord, *lessons.Progress) error) (lessons.LearnerRecord, lessons.Progress, error) {
+func (db *DB) updateInUnit(u *unit, learner, lesson string, fn func(*coursebot.LearnerRecord, *coursebot.Progress) error) (coursebot.LearnerRecord, coursebot.Progress, error) {
 	if f := db.bolt.Fault(); f != nil {
-		return lessons.LearnerRecord{}, lessons.Progress{}, fmt.Errorf("update progress in %s: %w", lesson, f) // no writes on a damaged file
+		return coursebot.LearnerRecord{}, coursebot.Progress{}, fmt.Errorf("update progress in %s: %w", lesson, f) // no writes on a damaged file
 	}
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	pk := string(progressKey(learner, lesson))
-	var r lessons.LearnerRecord
-	var p lessons.Progress
+	var r coursebot.LearnerRecord
+	var p coursebot.Progress
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		var err error
 		if v, ok := u.learners[learner]; ok {
@@ -166,46 +166,46 @@ func (db *DB) updateInUnit(u *unit, learner, lesson string, fn func(*lessons.Lea
 		return err
 	})
 	if err != nil {
-		return lessons.LearnerRecord{}, lessons.Progress{}, fmt.Errorf("update progress in %s: %w", lesson, err)
+		return coursebot.LearnerRecord{}, coursebot.Progress{}, fmt.Errorf("update progress in %s: %w", lesson, err)
 	}
 	if err := fn(&r, &p); err != nil {
-		return lessons.LearnerRecord{}, lessons.Progress{}, fmt.Errorf("update progress in %s: %w", lesson, err)
+		return coursebot.LearnerRecord{}, coursebot.Progress{}, fmt.Errorf("update progress in %s: %w", lesson, err)
 	}
 	r.Key, p.Lesson = learner, lesson
 	rv, err := json.Marshal(r)
 	if err != nil {
-		return lessons.LearnerRecord{}, lessons.Progress{}, fmt.Errorf("encode learner: %w", err)
+		return coursebot.LearnerRecord{}, coursebot.Progress{}, fmt.Errorf("encode learner: %w", err)
 	}
 	pv, err := json.Marshal(p)
 	if err != nil {
-		return lessons.LearnerRecord{}, lessons.Progress{}, fmt.Errorf("encode progress: %w", err)
+		return coursebot.LearnerRecord{}, coursebot.Progress{}, fmt.Errorf("encode progress: %w", err)
 	}
 	u.learners[learner], u.progress[pk] = rv, pv
 	return r, p, nil
 }
 
 // progressOf returns the unit's own progress of learner in lesson.
-func (u *unit) progressOf(learner, lesson string) (lessons.Progress, bool, error) {
+func (u *unit) progressOf(learner, lesson string) (coursebot.Progress, bool, error) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	v, ok := u.progress[string(progressKey(learner, lesson))]
 	if !ok {
-		return lessons.Progress{}, false, nil
+		return coursebot.Progress{}, false, nil
 	}
-	var p lessons.Progress
+	var p coursebot.Progress
 	err := json.Unmarshal(v, &p)
 	return p, true, err
 }
 
 // learnerProgress returns the unit's own progress records of learner.
-func (u *unit) learnerProgress(learner string) (map[string]lessons.Progress, error) {
+func (u *unit) learnerProgress(learner string) (map[string]coursebot.Progress, error) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	out := map[string]lessons.Progress{}
+	out := map[string]coursebot.Progress{}
 	prefix := learner + sep
 	for k, v := range u.progress {
 		if lesson, ok := strings.CutPrefix(k, prefix); ok {
-			var p lessons.Progress
+			var p coursebot.Progress
 			if err := json.Unmarshal(v, &p); err != nil {
 				return nil, err
 			}
@@ -215,14 +215,14 @@ func (u *unit) learnerProgress(learner string) (map[string]lessons.Progress, err
 	return out, nil
 }
 
-func (u *unit) learner(key string) (lessons.LearnerRecord, bool, error) {
+func (u *unit) learner(key string) (coursebot.LearnerRecord, bool, error) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	v, ok := u.learners[key]
 	if !ok {
-		return lessons.LearnerRecord{}, false, nil
+		return coursebot.LearnerRecord{}, false, nil
 	}
-	var r lessons.LearnerRecord
+	var r coursebot.LearnerRecord
 	err := json.Unmarshal(v, &r)
 	return r, true, err
 }

@@ -6,8 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/delivery"
-	"github.com/coursebot/coursebot/lessons"
 )
 
 // TestUnitCommitsProgressThreadAndItemTogether: inside an inbox item's
@@ -33,14 +33,14 @@ func TestUnitCommitsProgressThreadAndItemTogether(t *testing.T) {
 		t.Fatal(err)
 	}
 	uctx, commit := db.Begin(ctx, id)
-	if _, _, err := db.UpdateProgress(uctx, "slack:U1", "4-4", func(r *lessons.LearnerRecord, p *lessons.Progress) error {
+	if _, _, err := db.UpdateProgress(uctx, "slack:U1", "4-4", func(r *coursebot.LearnerRecord, p *coursebot.Progress) error {
 		p.Card = "intro"
 		return nil
 	}); err != nil {
 		t.Fatal(err)
 	}
 	refusal := errors.New("refused")
-	if _, _, err := db.UpdateProgress(uctx, "slack:U1", "4-4", func(r *lessons.LearnerRecord, p *lessons.Progress) error {
+	if _, _, err := db.UpdateProgress(uctx, "slack:U1", "4-4", func(r *coursebot.LearnerRecord, p *coursebot.Progress) error {
 		p.Card = "changed by a refused step"
 		return refusal
 	}); !errors.Is(err, refusal) {
@@ -83,7 +83,7 @@ func TestUnitCommitsProgressThreadAndItemTogether(t *testing.T) {
 	// A unit never committed writes nothing.
 	id2, _, _ := db.InboxPut(ctx, delivery.Item{Kind: "slack/command", Learner: "slack:U2"})
 	uctx2, _ := db.Begin(ctx, id2)
-	if _, _, err := db.UpdateProgress(uctx2, "slack:U2", "4-4", func(r *lessons.LearnerRecord, p *lessons.Progress) error {
+	if _, _, err := db.UpdateProgress(uctx2, "slack:U2", "4-4", func(r *coursebot.LearnerRecord, p *coursebot.Progress) error {
 		p.Card = "intro"
 		return nil
 	}); err != nil {

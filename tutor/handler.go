@@ -24,8 +24,8 @@ import (
 
 // Store is what the tutor needs from persistence (*store.DB).
 type Store interface {
-	Learner(ctx context.Context, learner string) (lessons.LearnerRecord, error)
-	Progress(ctx context.Context, learner, lesson string) (lessons.Progress, error)
+	Learner(ctx context.Context, learner string) (coursebot.LearnerRecord, error)
+	Progress(ctx context.Context, learner, lesson string) (coursebot.Progress, error)
 	TutorRecord(ctx context.Context, learner string) (coursebot.TutorRecord, error)
 	UpdateTutor(ctx context.Context, learner string, fn func(*coursebot.TutorRecord) error) (coursebot.TutorRecord, error)
 }
@@ -250,22 +250,22 @@ func (h *Handler) text(ctx context.Context, m bot.Message) ([]bot.Reply, bool, e
 
 // position finds the card the learner is on in lesson (their active lesson
 // when ""); ok is false when they are in no lesson.
-func (h *Handler) position(ctx context.Context, who bot.Learner, lesson string) (lessons.TutorStep, lessons.Progress, bool, error) {
+func (h *Handler) position(ctx context.Context, who bot.Learner, lesson string) (lessons.TutorStep, coursebot.Progress, bool, error) {
 	if lesson == "" {
 		rec, err := h.o.Store.Learner(ctx, who.Key())
 		if err != nil {
-			return lessons.TutorStep{}, lessons.Progress{}, false, fmt.Errorf("tutor: %w", err)
+			return lessons.TutorStep{}, coursebot.Progress{}, false, fmt.Errorf("tutor: %w", err)
 		}
 		lesson = rec.Active
 	}
 	if lesson == "" {
-		return lessons.TutorStep{}, lessons.Progress{}, false, nil
+		return lessons.TutorStep{}, coursebot.Progress{}, false, nil
 	}
 	p, err := h.o.Store.Progress(ctx, who.Key(), lesson)
 	if err != nil {
 		return lessons.TutorStep{}, p, false, fmt.Errorf("tutor: %w", err)
 	}
-	if p.State() != lessons.StateInProgress {
+	if p.State() != coursebot.StateInProgress {
 		return lessons.TutorStep{}, p, false, nil
 	}
 	ts, ok := lessons.TutorStepOf(h.o.Course(), lesson, p.Card)

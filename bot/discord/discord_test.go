@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/bot/discord"
 	"github.com/coursebot/coursebot/lessons"
@@ -288,7 +289,7 @@ func (e *env) settled() {
 	})
 }
 
-func (e *env) progress(user string) lessons.Progress {
+func (e *env) progress(user string) coursebot.Progress {
 	e.settled()
 	p, err := e.db.Progress(context.Background(), "discord:"+user, "4-4")
 	if err != nil {
@@ -364,7 +365,7 @@ func (e *env) completeLesson(user, thread string, answer func(card fakeMessage, 
 			}
 			return false
 		})
-		if e.progress(user).State() == lessons.StateCompleted {
+		if e.progress(user).State() == coursebot.StateCompleted {
 			return
 		}
 	}
@@ -403,7 +404,7 @@ func TestHTTPLearnerCompletesLesson44(t *testing.T) {
 		})
 	})
 	p := e.progress("u1")
-	if p.State() != lessons.StateCompleted {
+	if p.State() != coursebot.StateCompleted {
 		t.Fatalf("lesson state %v", p.State())
 	}
 	if answered == 0 || len(p.Answers) == 0 {

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot"
 )
 
 const notYours = "This card belongs to someone else; type /start-4-4 for your own."
@@ -31,7 +31,7 @@ func TestOnlyTheOwnerPressesACard(t *testing.T) {
 	if thA := h.lessonThread("U1", "4-4"); thB.Channel != "C1" || thA.Channel != "C1" || thA.ThreadID == thB.ThreadID {
 		t.Fatalf("threads A %+v, B %+v: want two threads in C1", thA, thB)
 	}
-	progress := func(u string) lessons.Progress {
+	progress := func(u string) coursebot.Progress {
 		t.Helper()
 		p, err := h.db.Progress(context.Background(), "slack:"+u, "4-4")
 		if err != nil {
