@@ -131,6 +131,24 @@ func (s *Scheduler) deliverOne(ctx context.Context, sch coursebot.Schedule, run 
 	return outcome{recipient, cause}, record(coursebot.DeliveryFailed, cause.Error(), attempts)
 }
 
+// deliverGuarded is deliverOne with a panic (a bug in building or sending
+// the message) turned into a failed delivery to that recipient, reported
+// through Options.Panics, so the run's other recipients still get theirs.
+func (s *Scheduler) deliverGuarded(ctx context.Context, sch coursebot.Schedule, run coursebot.Run, recipient string, replies []bot.Reply, resumed bool) (o outcome, err error) {
+	defer func() {
+		v := recover()
+		if v == nil {
+			return
+		}
+		s.o.Panics.Report("scheduler send", v)
+		cause := errors.New("internal error while sending (logged)")
+		o, err = outcome{recipient, cause}, s.o.Store.RecordDelivery(context.WithoutCancel(ctx), run, coursebot.Delivery{
+			Recipient: recipient, Status: coursebot.DeliveryFailed, Err: cause.Error(), At: s.o.Now(),
+		})
+	}()
+	return s.deliverOne(ctx, sch, run, recipient, replies, resumed)
+}
+
 // route returns the send function for a recipient and its platform.
 func (s *Scheduler) route(recipient string) (func(context.Context, []bot.Reply) error, string, error) {
 	if ch, ok := strings.CutPrefix(recipient, "#"); ok {

@@ -83,7 +83,7 @@ func (s *Scheduler) execute(ctx context.Context, sch coursebot.Schedule, run cou
 						continue
 					}
 				}
-				o, err := s.deliverOne(ctx, sch, run, r, reminder, resumed)
+				o, err := s.deliverGuarded(ctx, sch, run, r, reminder, resumed)
 				if err != nil {
 					continue // ctx done: the run stays open and resumes
 				}

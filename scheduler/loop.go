@@ -210,6 +210,7 @@ func (s *Scheduler) tick(ctx context.Context, startup bool) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer s.o.Panics.Recover("scheduler run")
 			errs[i] = s.execute(ctx, sch, run, false)
 		}()
 	}

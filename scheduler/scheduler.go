@@ -88,8 +88,11 @@ type Options struct {
 	After    func(time.Duration) <-chan time.Time // the loop's timer; default time.After
 	// Sleep waits for pacing and backoff; default a timer that stops
 	// early when ctx is done.
-	Sleep   func(ctx context.Context, d time.Duration) error
-	Log     *slog.Logger
+	Sleep func(ctx context.Context, d time.Duration) error
+	Log   *slog.Logger
+	// Panics receives a panic in a run or a send (logged and counted); the
+	// send counts as failed and the run goes on. Nil logs to slog.Default.
+	Panics  *bot.Panics
 	CatchUp bool // on start, run once each schedule missed while down
 	Nudges  NudgeOptions
 	// Rates pace deliveries per platform; a platform not listed is

@@ -32,8 +32,10 @@ type cohortSetup struct {
 	Handler *cohorts.Handler
 	// Front, when set, is the handler in front of Handler (the tutor) that
 	// the console talks to.
-	Front  bot.Handler
-	sched  *scheduler.Scheduler
+	Front bot.Handler
+	sched *scheduler.Scheduler
+	// Panics receives the scheduler's recovered panics (serve's counter).
+	Panics *bot.Panics
 	cfg    Config
 	db     *store.DB
 	engine *lessons.Engine
@@ -96,7 +98,7 @@ func (c *cohortSetup) Scheduler(dms map[string]bot.Sender, chans map[string]sche
 		Store: c.db, Course: c.engine.Course, Senders: dms, Channels: chans,
 		Now: c.clock.now, After: c.clock.after, Sleep: c.clock.sleep, Log: c.log.With("component", "scheduler"),
 		CatchUp: c.cfg.Scheduler.CatchUp, Nudges: nudgeOptions(c.cfg), Rates: scheduler.DefaultRates(),
-		Admins: c.cfg.Admins, Digest: c.Handler.Digest, OnRun: c.OnRun,
+		Admins: c.cfg.Admins, Digest: c.Handler.Digest, OnRun: c.OnRun, Panics: c.Panics,
 	})
 	if err != nil {
 		return nil, err

@@ -191,6 +191,7 @@ func newServer(cfg Config, log *slog.Logger) (_ *server, err error) {
 		cohortsSetup.Channels["discord"] = a // who may bind a channel
 	}
 	cohortsSetup.OnRun = func(kind, result string) { s.m.SchedulerRuns.WithLabelValues(kind, result).Inc() }
+	cohortsSetup.Panics = s.panics
 	runScheduler, err := cohortsSetup.Scheduler(countedSenders(s.m, dms, chans))
 	if err != nil {
 		return nil, err
