@@ -57,6 +57,9 @@ func assemble(id string, sc *script, mod *module, man lessonManifest, l *loader)
 			les.Cards = append(les.Cards, cv.cards(s.title, i, Source{mod.file, s.line}, s.blocks, true)...)
 		}
 	}
+	if !l.raw {
+		les.Cards = fitScreens(les.Cards)
+	}
 	for i, c := range les.Cards {
 		c.Index = i
 	}
@@ -101,17 +104,22 @@ var (
 func (cv *converter) cards(title string, step int, src Source, blocks []mdBlock, h3 bool) []*Card {
 	var out []*Card
 	cur := &Card{Title: title, Step: step, Source: src}
+	if h3 && title != "" {
+		cur.heading = 2 // a module's "##" section
+	}
 	var label *mdBlock // a "**Label**" paragraph waiting to see what follows
-	newCard := func(t string, line int) {
+	newCard := func(t string, line, heading int) {
 		if cur.Title == "" && len(cur.Blocks) == 0 {
 			return
 		}
 		out = append(out, cur)
-		cur = &Card{Title: t, Step: step, Source: Source{cv.file, line}}
+		cur = &Card{Title: t, Step: step, Source: Source{cv.file, line}, heading: heading}
 	}
 	addMD := func(text string, line int) {
 		if n := len(cur.Blocks); n > 0 && cur.Blocks[n-1].Kind == Markdown {
-			cur.Blocks[n-1].Text += "\n\n" + text
+			blk := &cur.Blocks[n-1]
+			blk.pieces = append(blk.pieces, piece{off: len(blk.Text) + 2, line: line})
+			blk.Text += "\n\n" + text
 			return
 		}
 		cur.Blocks = append(cur.Blocks, Block{Kind: Markdown, Text: text, Line: line})
@@ -141,7 +149,7 @@ func (cv *converter) cards(title string, step int, src Source, blocks []mdBlock,
 					addMD("### "+b.text, b.start)
 					continue
 				}
-				newCard(b.text, b.start)
+				newCard(b.text, b.start, 3)
 				continue
 			}
 			addMD(strings.Repeat("#", b.level)+" "+b.text, b.start)
@@ -153,7 +161,7 @@ func (cv *converter) cards(title string, step int, src Source, blocks []mdBlock,
 				if q != nil {
 					// A quiz waits for its answer, like a question.
 					cur.Blocks = append(cur.Blocks, Block{Kind: Quiz, Quiz: q, Line: b.start})
-					newCard(cur.Title+" (continued)", blocks[end].end+1)
+					newCard(cur.Title+" (continued)", blocks[end].end+1, 0)
 				}
 				continue
 			}
@@ -173,7 +181,7 @@ func (cv *converter) cards(title string, step int, src Source, blocks []mdBlock,
 					follow = append(follow, cv.followUp(blocks[i]))
 				}
 				q.FollowUp = strings.Join(follow, "\n\n")
-				newCard(cur.Title+" (continued)", b.end+1)
+				newCard(cur.Title+" (continued)", b.end+1, 0)
 				continue
 			}
 			if cv.voice && cv.forTutor(b.text) {

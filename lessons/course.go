@@ -85,6 +85,12 @@ type Card struct {
 	Title  string
 	Source Source // where the card starts in the course files
 	Blocks []Block
+	// Aliases are the keys of the cards merged into this one (screen.go):
+	// a position saved under one of them resumes here.
+	Aliases []string
+	// heading is the level of the source heading the title is ("## Part
+	// 3" is 2), 0 when the title is not one (a step, "(continued)").
+	heading int
 }
 
 // Question returns the card's question, or nil.
@@ -124,6 +130,9 @@ type Block struct {
 	Question *QuestionDef // Question
 	Quiz     *QuizDef     // Quiz
 	Line     int          // first source line
+	// pieces are where the author's blocks joined in a Markdown Text
+	// start: where a long card may be split (screen.go).
+	pieces []piece
 }
 
 // ItemDef is a checklist or rating item.

@@ -282,15 +282,12 @@ func touch(rec *coursebot.LearnerRecord, who bot.Learner, lesson string, now tim
 	rec.Pending = nil // a retry or review question left unanswered
 }
 
-// cardOf returns the learner's current card; if a course update removed
-// it, the card now at the same index (or the last one).
+// cardOf returns the learner's current card: the card with the saved key,
+// or the card it was merged into or is now the first part of
+// (docs/course-format.md "Card keys"); if a course update removed it, the
+// card now at the same index (or the last one).
 func (e *request) cardOf(les *Lesson, p coursebot.Progress) *Card {
-	for _, c := range les.Cards {
-		if c.Key == p.Card {
-			return c
-		}
-	}
-	return les.Cards[max(0, min(p.CardIndex, len(les.Cards)-1))]
+	return les.cardAt(p.Card, p.CardIndex)
 }
 
 // action handles a button press, checkbox or rating.
@@ -342,7 +339,7 @@ func (e *request) move(ctx context.Context, who bot.Learner, les *Lesson, a bot.
 			p.Started = now
 		}
 		cur := e.cardOf(les, *p)
-		if (a.Verb == bot.VerbNext || a.Verb == bot.VerbBack || a.Verb == bot.VerbSkip) && a.At != cur.Key {
+		if (a.Verb == bot.VerbNext || a.Verb == bot.VerbBack || a.Verb == bot.VerbSkip) && !cur.HasKey(a.At) {
 			return e.stale(les, cur)
 		}
 		idx := cur.Index
@@ -448,7 +445,7 @@ func (e *request) mark(ctx context.Context, who bot.Learner, les *Lesson, a bot.
 	}
 	r := e.render(les, card, p)
 	r.Update = true
-	if card.Key != p.Card {
+	if !card.HasKey(p.Card) {
 		// An earlier card: re-render it in place but offer no navigation.
 		r.Buttons = nil
 	}

@@ -163,7 +163,7 @@ func TestStartShowsOpeningCardThenOffersResume(t *testing.T) {
 	}
 	l.press("Next")
 	again := l.cmd("start-4-4")
-	if !hasButton(again, "Resume") || !hasButton(again, "Restart") || !strings.Contains(text(again), "card 2 of 42") {
+	if !hasButton(again, "Resume") || !hasButton(again, "Restart") || !strings.Contains(text(again), "card 2 of 41") {
 		t.Fatalf("second start = %+v", again)
 	}
 	if got := l.press("Resume"); got.Card != "opener" {
@@ -411,7 +411,7 @@ func TestPositionSurvivesCardRemovedByCourseEdit(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := l.cmd("start-4-4")
-	if !strings.Contains(text(r), "card 6 of 42") {
+	if !strings.Contains(text(r), "card 6 of 41") {
 		t.Errorf("resume after edit = %s", text(r))
 	}
 }

@@ -15,7 +15,7 @@ func TestHelpSearchRendersPassages(t *testing.T) {
 	l := h.learner("hs")
 	r := l.cmd("help-mlops", "how do I roll back")
 	all := text(r)
-	if !r.Ephemeral || !strings.Contains(all, "What's Partially Implemented**\nLesson 4.4, card 13 of 42 · read it with /start-4-4") {
+	if !r.Ephemeral || !strings.Contains(all, "What's Partially Implemented**\nLesson 4.4, card 14 of 41 · read it with /start-4-4") {
 		t.Fatalf("no pointer to the rollback card in:\n%s", all)
 	}
 	var table, list bool

@@ -86,6 +86,9 @@ type loader struct {
 	fsys     fs.FS
 	label    string
 	problems []Problem
+	// raw leaves cards as the source cuts them, without fitting them to
+	// a screen (tests compare the two).
+	raw bool
 }
 
 func (l *loader) problem(file string, line int, format string, args ...any) {

@@ -56,8 +56,34 @@ func WriteOutline(w io.Writer, les *Lesson) error {
 			}
 		}
 	}
-	p.printf("\nFor leads only: %d passages (teaching notes and instructions to the tutor)\n", len(les.LeadNotes))
+	p.printf("\n%s\n", screenSummary(les))
+	p.printf("For leads only: %d passages (teaching notes and instructions to the tutor)\n", len(les.LeadNotes))
 	return p.err
+}
+
+// screenSummary tells the author the longest card and the cards still over
+// a screen after fitting (a block the source does not let the bot cut).
+func screenSummary(les *Lesson) string {
+	var longest *Card
+	var size Size
+	var over []string
+	for _, c := range les.Cards {
+		s := CardSize(c)
+		if longest == nil || s.Lines > size.Lines {
+			longest, size = c, s
+		}
+		if !s.fits() {
+			over = append(over, fmt.Sprint(c.Index+1))
+		}
+	}
+	out := fmt.Sprintf("Screen: at most %d lines or %d characters a card where the source allows", ScreenLines, ScreenChars)
+	if longest != nil {
+		out += fmt.Sprintf("; longest card %d (%d lines, %d characters)", longest.Index+1, size.Lines, size.Chars)
+	}
+	if len(over) > 0 {
+		out += fmt.Sprintf("; over it: card %s (a code block, table or list is never cut)", strings.Join(over, ", "))
+	}
+	return out
 }
 
 func groupList(items []ItemDef) string {

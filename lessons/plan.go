@@ -123,10 +123,10 @@ func (e *request) chooseBackground(ctx context.Context, who bot.Learner, les *Le
 		return nil, err
 	}
 	var out []bot.Reply
-	if card := cardByKey(les, les.BackgroundCard); card != nil {
+	if card := les.CardByKey(les.BackgroundCard); card != nil {
 		r := e.render(les, card, p)
 		r.Update = true
-		if card.Key != p.Card {
+		if !card.HasKey(p.Card) {
 			r.Buttons = e.backgroundButtons(les, card, p)
 		}
 		out = append(out, r)
@@ -135,15 +135,6 @@ func (e *request) chooseBackground(ctx context.Context, who bot.Learner, les *Le
 	out = append(out, bot.Reply{Lesson: les.ID, Title: "Your plan", Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: text +
 		fmt.Sprintf("\n\n/%s keeps showing this plan. Press Next to go on with the lesson.", e.statusName())}}})
 	return out, nil
-}
-
-func cardByKey(les *Lesson, key string) *Card {
-	for _, c := range les.Cards {
-		if c.Key == key {
-			return c
-		}
-	}
-	return nil
 }
 
 // PlanItem is one lesson of a learner's plan.

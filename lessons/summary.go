@@ -61,12 +61,7 @@ func Summarize(les *Lesson, p coursebot.Progress) Summary {
 		}
 	}
 	if s.State != coursebot.StateNotStarted && len(les.Cards) > 0 {
-		card := les.Cards[max(0, min(p.CardIndex, len(les.Cards)-1))]
-		for _, c := range les.Cards {
-			if c.Key == p.Card {
-				card = c
-			}
-		}
+		card := les.cardAt(p.Card, p.CardIndex)
 		s.Card, s.CardTitle, s.Step = card.Index+1, card.Title, card.Step+1
 	}
 	return s

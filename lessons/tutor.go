@@ -41,12 +41,7 @@ func TutorStepOf(c *Course, lesson, card string) (TutorStep, bool) {
 	if !ok {
 		return TutorStep{}, false
 	}
-	var cur *Card
-	for _, cd := range les.Cards {
-		if cd.Key == card {
-			cur = cd
-		}
-	}
+	cur := les.CardByKey(card)
 	if cur == nil {
 		return TutorStep{}, false
 	}

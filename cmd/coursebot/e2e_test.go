@@ -120,18 +120,18 @@ func TestConsoleWholeLessonAcrossTwoRuns(t *testing.T) {
 	}
 	for _, want := range []string{"== Lesson 4.4: Putting It All Together (Capstone) ==", "Saved your answer.",
 		"MLOps is the discipline of reliably delivering ML systems to production and keeping them healthy.",
-		"[x] project/src/data.py", "card 21 of 42"} {
+		"[x] project/src/data.py", "card 21 of 41"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("first run output lacks %q", want)
 		}
 	}
 	// Second run: the bot remembers where alice was.
-	in = "/start-4-4\nresume\n" + lessonInput(t, 20, 42) + "/status\n"
+	in = "/start-4-4\nresume\n" + lessonInput(t, 20, 41) + "/status\n"
 	out, errOut, code = coursebot(t, in, "console", "--db", db, "--user", "alice")
 	if code != 0 {
 		t.Fatalf("second run exit %d\nstderr: %s", code, errOut)
 	}
-	for _, want := range []string{"Welcome back to Lesson 4.4. You are on card 21 of 42", "●●●○○ 3  Cloud deployment",
+	for _, want := range []string{"Welcome back to Lesson 4.4. You are on card 21 of 41", "●●●○○ 3  Cloud deployment",
 		"You completed Lesson 4.4", "Questions answered: 3 of 3", "Checklist items ticked: 67 of 67",
 		"Self-assessment items rated: 16 of 16", "✅ 4.4 Capstone: completed", "⬜ 1.1 Welcome & Setup: not started (material not installed yet)",
 		"Problem framing and success metrics (rated 1): revisit with"} {
@@ -223,7 +223,7 @@ func TestLessonsCheckAndOutlineOnTheBuiltInCourse(t *testing.T) {
 		t.Errorf("outline: exit %d %s %s", code, out, errOut)
 	}
 	out, _, code = coursebot(t, "", "lessons", "check", filepath.Join("..", "..", "lessons", "builtin", "course"))
-	if code != 0 || !strings.Contains(out, "ok: 1 lesson(s) with material ([4-4]), 16 in the catalogue, 42 cards") {
+	if code != 0 || !strings.Contains(out, "ok: 1 lesson(s) with material ([4-4]), 16 in the catalogue, 41 cards") {
 		t.Errorf("check: exit %d %s", code, out)
 	}
 }
@@ -237,7 +237,7 @@ func TestBackupWritesAUsableCopy(t *testing.T) {
 		t.Fatalf("backup: %d %s %s", code, out, errOut)
 	}
 	out, _, _ := coursebot(t, "/status\n", "console", "--db", copyPath, "--user", "cy")
-	if !strings.Contains(out, "▶️ 4.4 Capstone: in progress: step 1 of 7 (Opener), card 2 of 42") {
+	if !strings.Contains(out, "▶️ 4.4 Capstone: in progress: step 1 of 7 (Opener), card 2 of 41") {
 		t.Errorf("status from the copy: %s", out)
 	}
 }
