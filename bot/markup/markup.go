@@ -106,9 +106,11 @@ var markdownEscaper = strings.NewReplacer(
 func EscapeMarkdown(s string) string { return markdownEscaper.Replace(s) }
 
 // discordEscaper backslash-escapes the characters Discord reads as inline
-// markup anywhere in a line: emphasis, strike, code and spoilers.
+// markup anywhere in a line: emphasis, strike, code, spoilers and masked
+// links ("[text](url)": a learner's typed text shown to a lead must not
+// become a link whose target is hidden behind its words).
 var discordEscaper = strings.NewReplacer(
-	`\`, `\\`, "*", `\*`, "_", `\_`, "~", `\~`, "`", "\\`", "|", `\|`,
+	`\`, `\\`, "*", `\*`, "_", `\_`, "~", `\~`, "`", "\\`", "|", `\|`, "[", `\[`, "]", `\]`,
 )
 
 // EscapeDiscord keeps plain text (item names, prompts, a typed topic) from

@@ -252,7 +252,10 @@ func TestEscapeDiscord(t *testing.T) {
 func TestEscapeMarkdown(t *testing.T) {
 	for _, tc := range []struct{ in, slack, discord string }{
 		{"project/src/__init__.py", "project/src/__init__.py", `project/src/\_\_init\_\_.py`},
-		{"*bold* and <b>x</b> & [a](b)", "*bold* and &lt;b&gt;x&lt;/b&gt; &amp; [a](b)", `\*bold\* and <b>x</b> & [a](b)`},
+		{"*bold* and <b>x</b> & [a](b)", "*bold* and &lt;b&gt;x&lt;/b&gt; &amp; [a](b)", `\*bold\* and <b>x</b> & \[a\](b)`},
+		// A typed masked link stays text (Discord would show only "click"); the
+		// bare URL in it is linked as itself.
+		{"[click](https://example.com/x)", "[click](<https://example.com/x|https://example.com/x>)", `\[click\](https://example.com/x)`},
 	} {
 		md := "- " + EscapeMarkdown(tc.in)
 		if got := ToSlack(md); got != "• "+tc.slack {
