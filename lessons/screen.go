@@ -226,6 +226,9 @@ func splitPieces(b Block) []textPiece {
 	var out []textPiece
 	from, line := 0, b.Line
 	for _, p := range b.pieces {
+		if p.off <= from || p.off > len(b.Text) {
+			continue // defensive: offsets are always increasing and in range
+		}
 		out = append(out, textPiece{strings.TrimSuffix(b.Text[from:p.off], "\n\n"), line})
 		from, line = p.off, p.line
 	}
