@@ -49,6 +49,12 @@ type TutorTurn struct {
 	// Fallback names why the tutor's turn is the course's fixed text
 	// instead of the model's ("timeout", "budget"); "" for the model's.
 	Fallback string `json:"fallback,omitempty"`
+	// Key is the idempotency key of the inbox item that carried the
+	// learner's message (on their turn and on the tutor's reply to it):
+	// an item done again after a crash finds its turn, and its reply,
+	// instead of asking the model and spending the budget again. "" when
+	// the message came through no inbox (the console).
+	Key string `json:"key,omitempty"`
 }
 
 // AnswerExchange returns the learner's latest exchange about their

@@ -9,6 +9,7 @@ import (
 
 	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/delivery"
 	"github.com/coursebot/coursebot/lessons"
 )
 
@@ -76,17 +77,71 @@ func tutorTurns(e *coursebot.TutorExchange) int {
 	return n
 }
 
+// errRedo ends a record update that found the item's turn already there:
+// nothing is written.
+var errRedo = errors.New("the item's turn is recorded already")
+
+// itemKey is the idempotency key of the inbox item whose work ctx is (""
+// outside one: the console, tools).
+func itemKey(ctx context.Context) string {
+	k, _ := delivery.KeyFrom(ctx)
+	return k.ID()
+}
+
+// keyed finds the learner's turn carried by the inbox item key (e, at)
+// and the index in e of the tutor's reply to it (-1 when there is none).
+// A reply cut short by a shutdown (CauseCanceled) is no reply: the item
+// stays in the inbox for the next start, which asks the model again.
+func keyed(rec *coursebot.TutorRecord, key string) (e *coursebot.TutorExchange, at, reply int) {
+	if key == "" {
+		return nil, 0, -1
+	}
+	for i := len(rec.Exchanges) - 1; i >= 0; i-- {
+		ex := &rec.Exchanges[i]
+		at, reply = -1, -1
+		for j, t := range ex.Turns {
+			switch {
+			case t.Key != key:
+			case t.Role == roleLearner && at < 0:
+				at = j
+			case t.Role == roleTutor && t.Fallback != CauseCanceled:
+				reply = j
+			}
+		}
+		if at >= 0 {
+			return ex, at, reply
+		}
+	}
+	return nil, 0, -1
+}
+
 // converse records the learner's turn and spends one of the day's budget
 // before it returns, so both survive a restart, then returns the
 // placeholder whose Live asks the model. With the budget spent it returns
 // the fallback at once, saying so the first time in the day.
+//
+// The same inbox item done again (after a crash, the inbox redoes it)
+// finds its turn by the item's key: it spends nothing more, and where the
+// tutor's reply was recorded it is given again without asking the model,
+// through the same live placeholder so the adapter finds the messages it
+// posted the first time instead of posting them again.
 func (h *Handler) converse(ctx context.Context, who bot.Learner, x exchange) (bot.Reply, error) {
 	now := h.o.Clock.Now()
 	day := now.UTC().Format("2006-01-02")
+	key := itemKey(ctx)
 	var refused, tell bool
 	var turns []coursebot.TutorTurn
+	var stored *coursebot.TutorTurn
 	_, err := h.o.Store.UpdateTutor(ctx, who.Key(), func(rec *coursebot.TutorRecord) error {
-		refused, tell = false, false
+		refused, tell, turns, stored = false, false, nil, nil
+		if e, at, reply := keyed(rec, key); e != nil {
+			turns = append([]coursebot.TutorTurn(nil), e.Turns[:at+1]...)
+			if reply >= 0 {
+				t := e.Turns[reply]
+				stored = &t
+			}
+			return errRedo
+		}
 		if rec.Day != day {
 			rec.Day, rec.Used, rec.Told = day, 0, false
 		}
@@ -109,19 +164,23 @@ func (h *Handler) converse(ctx context.Context, who bot.Learner, x exchange) (bo
 			}
 			e = &rec.Exchanges[len(rec.Exchanges)-1]
 		}
-		e.Turns = append(e.Turns, coursebot.TutorTurn{Role: roleLearner, Text: x.learner, At: now})
+		e.Turns = append(e.Turns, coursebot.TutorTurn{Role: roleLearner, Text: x.learner, At: now, Key: key})
 		if rec.Used >= h.o.DailyBudget {
 			refused, tell = true, !rec.Told
 			rec.Told = true
-			e.Turns = append(e.Turns, coursebot.TutorTurn{Role: roleTutor, Text: x.fallbackText, At: now, Fallback: CauseBudget})
+			e.Turns = append(e.Turns, coursebot.TutorTurn{Role: roleTutor, Text: x.fallbackText, At: now, Fallback: CauseBudget, Key: key})
 			return nil
 		}
 		rec.Used++
 		turns = append([]coursebot.TutorTurn(nil), e.Turns...)
 		return nil
 	})
-	if err != nil {
+	redo := errors.Is(err, errRedo)
+	if err != nil && !redo {
 		return bot.Reply{}, fmt.Errorf("tutor: %w", err)
+	}
+	if redo && stored != nil && stored.Fallback == CauseBudget {
+		return h.fallbackReply(ctx, x), nil // as the first time, less the day's notice
 	}
 	if refused {
 		h.o.Observer.Observe(Outcome{Kind: x.kind, Model: h.o.ModelName, Result: "budget", Cause: CauseBudget})
@@ -132,21 +191,33 @@ func (h *Handler) converse(ctx context.Context, who bot.Learner, x exchange) (bo
 		}
 		return r, nil
 	}
+	r := x.reply
+	if stored != nil {
+		reply := *stored
+		r.Live = &bot.Live{Block: x.block, Run: func(ctx context.Context, _ func(string)) bot.Reply {
+			if reply.Fallback != "" {
+				return h.fallbackReply(ctx, x)
+			}
+			final := x.reply.WithText(x.block, reply.Text)
+			final.Live = nil
+			return final
+		}}
+		return r, nil
+	}
 	system := x.system
 	if system == "" {
 		system = systemPrompt(x.kind, x.ts)
 	}
 	msgs := conversation(system, turns)
-	r := x.reply
 	r.Live = &bot.Live{Block: x.block, Run: func(ctx context.Context, update func(string)) bot.Reply {
-		return h.run(ctx, who, x, msgs, update)
+		return h.run(ctx, who, x, key, msgs, update)
 	}}
 	return r, nil
 }
 
 // run asks the model, passing the text on as it grows, and returns the
 // finished reply: the model's, or the fallback when anything goes wrong.
-func (h *Handler) run(parent context.Context, who bot.Learner, x exchange, msgs []Message, update func(string)) bot.Reply {
+func (h *Handler) run(parent context.Context, who bot.Learner, x exchange, key string, msgs []Message, update func(string)) bot.Reply {
 	start := h.o.Clock.Now()
 	ctx, cancel := context.WithCancelCause(parent)
 	defer cancel(nil)
@@ -173,7 +244,7 @@ func (h *Handler) run(parent context.Context, who bot.Learner, x exchange, msgs 
 	// what they were shown must be in their record.
 	rctx := context.WithoutCancel(parent)
 	var final bot.Reply
-	turn := coursebot.TutorTurn{Role: roleTutor, Text: text, At: h.o.Clock.Now()}
+	turn := coursebot.TutorTurn{Role: roleTutor, Text: text, At: h.o.Clock.Now(), Key: key}
 	if err != nil {
 		out.Result, out.Cause = "fallback", causeOf(err)
 		turn.Text, turn.Fallback = x.fallbackText, out.Cause
@@ -185,6 +256,18 @@ func (h *Handler) run(parent context.Context, who bot.Learner, x exchange, msgs 
 	}
 	final.Live = nil
 	if _, err := h.o.Store.UpdateTutor(rctx, who.Key(), func(rec *coursebot.TutorRecord) error {
+		if e, at, _ := keyed(rec, key); e != nil {
+			// The item's reply, after its turn; one a shutdown cut short
+			// is replaced, so the learner's turn has one reply.
+			for j := at + 1; j < len(e.Turns); j++ {
+				if t := e.Turns[j]; t.Key == key && t.Role == roleTutor {
+					e.Turns[j] = turn
+					return nil
+				}
+			}
+			e.Turns = append(e.Turns, turn)
+			return nil
+		}
 		for i := len(rec.Exchanges) - 1; i >= 0; i-- {
 			if x.matches(&rec.Exchanges[i]) {
 				rec.Exchanges[i].Turns = append(rec.Exchanges[i].Turns, turn)

@@ -203,13 +203,17 @@ func (h *Handler) text(ctx context.Context, m bot.Message) ([]bot.Reply, bool, e
 	if err != nil {
 		return nil, false, err
 	}
+	// An inbox item done again after a crash gets the reply it got the
+	// first time, even when that was the last one MaxTurns allows.
+	e, _, _ := keyed(&trec, itemKey(ctx))
+	redo := e != nil
 	if q := ts.Question; q != nil {
 		if m.Question != "" && m.Question != q.ID {
 			return nil, false, nil
 		}
 		_, answered := p.Answers[q.ID]
 		if ex := lastExchange(trec, kindAnswer, ts.Lesson, ts.Card, q.ID); answered && ex != nil {
-			if tutorTurns(ex) >= h.o.MaxTurns {
+			if tutorTurns(ex) >= h.o.MaxTurns && !redo {
 				return []bot.Reply{h.enough(ts)}, true, nil
 			}
 			r, err := h.converse(ctx, m.Learner, exchange{kind: kindAnswer, ts: ts, learner: text,
@@ -238,7 +242,7 @@ func (h *Handler) text(ctx context.Context, m bot.Message) ([]bot.Reply, bool, e
 		if ex == nil {
 			return nil, false, nil
 		}
-		if tutorTurns(ex) >= h.o.MaxTurns {
+		if tutorTurns(ex) >= h.o.MaxTurns && !redo {
 			return []bot.Reply{h.enough(ts)}, true, nil
 		}
 		r, err := h.converse(ctx, m.Learner, exchange{kind: kindStuck, ts: ts, learner: text,

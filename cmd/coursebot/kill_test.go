@@ -33,10 +33,14 @@ type wireSlack struct {
 	seq int
 	// msgs by channel, in posting order.
 	msgs  map[string][]wireMsg
-	posts map[string]int // delivery id -> chat.postMessage calls that made a message
-	roots map[string]int // channel -> root messages ("Lesson 4.4 …" thread roots)
+	posts map[string]int    // delivery id -> chat.postMessage calls that made a message
+	edits map[string]string // message ts -> its text after the last chat.update
+	roots map[string]int    // channel -> root messages ("Lesson 4.4 …" thread roots)
 	// delay, when set, is how long every call takes (a slow Slack).
 	delay time.Duration
+	// stall, when set and true for a call, leaves the call unanswered
+	// until the client goes away (a process killed in the middle of it).
+	stall func(method string) bool
 }
 
 type wireMsg struct {
@@ -44,7 +48,7 @@ type wireMsg struct {
 }
 
 func newWireSlack(t testing.TB) *wireSlack {
-	f := &wireSlack{msgs: map[string][]wireMsg{}, posts: map[string]int{}, roots: map[string]int{}}
+	f := &wireSlack{msgs: map[string][]wireMsg{}, posts: map[string]int{}, roots: map[string]int{}, edits: map[string]string{}}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.srv.Close)
 	return f
@@ -67,6 +71,10 @@ func (f *wireSlack) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	method := strings.TrimPrefix(r.URL.Path, "/api/")
+	if f.stall != nil && f.stall(method) {
+		<-r.Context().Done()
+		return
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.seq++
@@ -104,6 +112,7 @@ func (f *wireSlack) serve(w http.ResponseWriter, r *http.Request) {
 		b, _ := json.Marshal(map[string]any{"ok": true, "messages": out, "has_more": false})
 		_, _ = w.Write(b)
 	case "chat.update":
+		f.edits[form.Get("ts")] = form.Get("text")
 		_, _ = fmt.Fprintf(w, `{"ok":true,"channel":%q,"ts":%q}`, form.Get("channel"), form.Get("ts"))
 	case "chat.postEphemeral":
 		_, _ = fmt.Fprintf(w, `{"ok":true,"message_ts":%q}`, ts)
