@@ -310,7 +310,7 @@ func (h *Handler) answers(ctx context.Context, who bot.Learner, args []string) (
 			for _, card := range les.Cards {
 				if q := card.Question(); q != nil {
 					if a, ok := p.Answers[q.ID]; ok {
-						fmt.Fprintf(&b, "> %s\n%s\n", cut(q.Prompt, 120), cut(a.Text, 600))
+						fmt.Fprintf(&b, "> %s\n%s\n", markup.Truncate(q.Prompt, 120), markup.Truncate(a.Text, 600))
 						b.WriteString(tutorLines(tutored.AnswerExchange(id, q.ID), a.Text, m.Learner))
 					}
 				}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/bot/markup"
 	"github.com/coursebot/coursebot/scheduler"
 )
 
@@ -134,17 +135,9 @@ func (h *Handler) reminders(ctx context.Context, who bot.Learner, args []string)
 				next = n.In(spec.Location).Format("Mon 2 Jan 15:04 MST")
 			}
 		}
-		fmt.Fprintf(&b, "- *%s* %s (%s), next %s: %q\n", s.ID, scheduler.Describe(s.Spec), s.Timezone, next, cut(s.Text, 80))
+		fmt.Fprintf(&b, "- *%s* %s (%s), next %s: %q\n", s.ID, scheduler.Describe(s.Spec), s.Timezone, next, markup.Truncate(s.Text, 80))
 	}
 	return []bot.Reply{titled("Reminders of cohort "+c.Name, b.String())}, nil
-}
-
-func cut(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
 }
 
 func (h *Handler) cancel(ctx context.Context, who bot.Learner, args []string) ([]bot.Reply, error) {

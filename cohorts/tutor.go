@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/coursebot/coursebot"
+	"github.com/coursebot/coursebot/bot/markup"
 )
 
 // TutorLog reads a learner's exchanges with the optional AI tutor
@@ -47,7 +48,7 @@ func tutorLines(e *coursebot.TutorExchange, answer, who string) string {
 		case t.Role == coursebot.RoleTutor:
 			label = "Tutor"
 		}
-		fmt.Fprintf(&b, "_%s:_ %s\n", label, cut(oneLine(text), tutorCut))
+		fmt.Fprintf(&b, "_%s:_ %s\n", label, markup.Truncate(oneLine(text), tutorCut))
 	}
 	return b.String()
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/bot/markup"
 )
 
 // Background is one "Coming from X:" entry of a module's common gaps by
@@ -86,7 +87,7 @@ func (e *request) backgroundButtons(les *Lesson, c *Card, p coursebot.Progress) 
 			label, style = "✓ "+b.Name, bot.StylePrimary
 		}
 		out = append(out, bot.Button{Label: label, Style: style,
-			Action: bot.Action{Verb: verbBackground, Lesson: les.ID, Item: cut(b.Name, 40), Value: fmt.Sprint(i)}.Encode()})
+			Action: bot.Action{Verb: verbBackground, Lesson: les.ID, Item: markup.Truncate(b.Name, 40), Value: fmt.Sprint(i)}.Encode()})
 	}
 	return out
 }
@@ -103,7 +104,7 @@ func backgroundPrompt(p coursebot.Progress) string {
 func (e *request) chooseBackground(ctx context.Context, who bot.Learner, les *Lesson, a bot.Action) ([]bot.Reply, error) {
 	var bg *Background
 	for i := range les.Backgrounds {
-		if fmt.Sprint(i) == a.Value && cut(les.Backgrounds[i].Name, 40) == a.Item {
+		if fmt.Sprint(i) == a.Value && markup.Truncate(les.Backgrounds[i].Name, 40) == a.Item {
 			bg = &les.Backgrounds[i]
 		}
 	}

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/coursebot/coursebot/bot/markup"
 )
 
 // QuizDef is a graded question written as `Quiz: "..."` in a tutor script
@@ -339,7 +341,7 @@ func (cv *converter) quiz(blocks []mdBlock, i int) (*QuizDef, int) {
 		if answerLine != 0 {
 			at = answerLine
 		}
-		cv.l.problem(cv.file, at, "quiz %q has no answer: add a line \"Answer: B\" (multiple choice) or \"Answer: text | other text\" (short answer)", cut(q.Prompt, 60))
+		cv.l.problem(cv.file, at, "quiz %q has no answer: add a line \"Answer: B\" (multiple choice) or \"Answer: text | other text\" (short answer)", markup.Truncate(q.Prompt, 60))
 		return nil, end
 	}
 	if len(q.Options) == 0 {
@@ -397,13 +399,6 @@ func (cv *converter) quizCorrect(q *QuizDef, answer string, line int) bool {
 		q.Any = false
 	}
 	return true
-}
-
-func cut(s string, n int) string {
-	if r := []rune(s); len(r) > n {
-		return string(r[:n-1]) + "…"
-	}
-	return s
 }
 
 // quizPrompt is the quiz as the learner reads it: the question and, for

@@ -44,7 +44,7 @@ func fileCaption(f *bot.File) string {
 	if t == "" {
 		t = f.Name
 	}
-	return "📎 " + markup.EscapeDiscord(cut(oneLine(t), maxTitle))
+	return "📎 " + markup.EscapeDiscord(markup.Truncate(oneLine(t), maxTitle))
 }
 
 // dgFiles is f as discordgo's one-file list, typed by its extension.

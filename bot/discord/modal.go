@@ -7,6 +7,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/bot/markup"
 )
 
 // refuse asks bot.MayPress whether learner may act through a control
@@ -34,15 +35,15 @@ func answerModal(lesson, question, owner, shown string) *discordgo.InteractionRe
 	input := discordgo.TextInput{CustomID: "answer", Label: "Your answer", Style: discordgo.TextInputParagraph, Required: true, MaxLength: 4000}
 	var comps []discordgo.MessageComponent
 	if line := questionLine(shown); line != "" {
-		comps = append(comps, discordgo.TextDisplay{Content: cut(line, maxContent)})
-		input.Placeholder = cut(unescapeMD(strings.TrimSuffix(strings.TrimPrefix(line, questionMark), "**")), 100)
+		comps = append(comps, discordgo.TextDisplay{Content: markup.Truncate(line, maxContent)})
+		input.Placeholder = markup.Truncate(unescapeMD(strings.TrimSuffix(strings.TrimPrefix(line, questionMark), "**")), 100)
 	}
 	comps = append(comps, discordgo.ActionsRow{Components: []discordgo.MessageComponent{input}})
 	return &discordgo.InteractionResponse{
 		Type: discordgo.InteractionResponseModal,
 		Data: &discordgo.InteractionResponseData{
 			CustomID:   answerID(lesson, question, owner),
-			Title:      cut("Answer · Lesson "+dotted(lesson), 45),
+			Title:      markup.Truncate("Answer · Lesson "+dotted(lesson), 45),
 			Components: comps,
 		},
 	}

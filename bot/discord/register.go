@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/bwmarrin/discordgo"
+	"github.com/coursebot/coursebot/bot/markup"
 )
 
 // commandName is Discord's rule for chat-input command names (lowercase).
@@ -62,7 +63,7 @@ func description(c Command) string {
 		d = "/" + c.Name
 	}
 	if utf8.RuneCountInString(d) > maxDescription {
-		d = cut(d, maxDescription)
+		d = markup.Truncate(d, maxDescription)
 	}
 	return d
 }
@@ -74,7 +75,7 @@ func optionDescription(c Command, name string) string {
 	if d == "" {
 		d = strings.ReplaceAll(name, "-", " ")
 	}
-	return cut(d, maxDescription)
+	return markup.Truncate(d, maxDescription)
 }
 
 // ApplicationCommands is the command list Register sends.

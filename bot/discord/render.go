@@ -79,10 +79,10 @@ func renderWith(r bot.Reply, hint string) []outMsg {
 	var ps []piece
 	var head []string
 	if t := strings.TrimSpace(r.Title); t != "" {
-		head = append(head, "## "+cut(oneLine(t), maxTitle))
+		head = append(head, "## "+markup.Truncate(oneLine(t), maxTitle))
 	}
 	if c := strings.TrimSpace(r.Context); c != "" {
-		head = append(head, "-# "+cut(oneLine(c), maxTitle))
+		head = append(head, "-# "+markup.Truncate(oneLine(c), maxTitle))
 	}
 	if len(head) > 0 {
 		ps = append(ps, piece{text: strings.Join(head, "\n")})
@@ -122,7 +122,7 @@ func questionPieces(lesson, owner string, b bot.Block, hint string) []piece {
 	var rows [][]discordgo.MessageComponent
 	switch {
 	case q != nil && q.Answered:
-		sb.WriteString("✅ Your answer: " + quote(cut(q.Answer, 600)))
+		sb.WriteString("✅ Your answer: " + quote(markup.Truncate(q.Answer, 600)))
 	default:
 		sb.WriteString(hint)
 		if q != nil && lesson != "" && len(answerID(lesson, q.ID, owner)) <= maxCustomID {
@@ -159,14 +159,14 @@ func checklistPieces(lesson, owner string, items []bot.Item) []piece {
 			}
 			var line strings.Builder
 			if it.Group != "" && it.Group != group {
-				line.WriteString("**" + markup.EscapeDiscord(cut(oneLine(it.Group), 200)) + "**\n")
+				line.WriteString("**" + markup.EscapeDiscord(markup.Truncate(oneLine(it.Group), 200)) + "**\n")
 				group = it.Group
 			}
 			box := "☐"
 			if it.Checked {
 				box = "☑"
 			}
-			fmt.Fprintf(&line, "%s `%d.` %s\n", box, end+1, markup.EscapeDiscord(cut(oneLine(it.Text), 300)))
+			fmt.Fprintf(&line, "%s `%d.` %s\n", box, end+1, markup.EscapeDiscord(markup.Truncate(oneLine(it.Text), 300)))
 			if end > start && utf8.RuneCountInString(sb.String())+utf8.RuneCountInString(line.String()) > maxContent {
 				break
 			}
@@ -177,7 +177,7 @@ func checklistPieces(lesson, owner string, items []bot.Item) []piece {
 			}
 			if id := bot.Mark(bot.CheckAction(lesson, it.ID, !it.Checked), owner); lesson != "" && len(id) <= maxCustomID {
 				buttons = append(buttons, discordgo.Button{
-					Label: cut(fmt.Sprintf("%s %d. %s", box, end+1, oneLine(it.Text)), maxLabel), Style: style, CustomID: id,
+					Label: markup.Truncate(fmt.Sprintf("%s %d. %s", box, end+1, oneLine(it.Text)), maxLabel), Style: style, CustomID: id,
 				})
 			}
 			end++
@@ -204,14 +204,14 @@ func ratingPieces(lesson, owner string, items []bot.Item) []piece {
 		for n := start; n < end; n++ {
 			it := items[n]
 			if it.Group != "" && it.Group != group {
-				sb.WriteString("**" + markup.EscapeDiscord(cut(oneLine(it.Group), 200)) + "**\n")
+				sb.WriteString("**" + markup.EscapeDiscord(markup.Truncate(oneLine(it.Group), 200)) + "**\n")
 				group = it.Group
 			}
 			stars := "not rated yet"
 			if it.Value >= bot.RatingMin && it.Value <= bot.RatingMax {
 				stars = strings.Repeat("★", it.Value) + strings.Repeat("☆", bot.RatingMax-it.Value) + fmt.Sprintf(" (%d/%d)", it.Value, bot.RatingMax)
 			}
-			fmt.Fprintf(&sb, "`%d.` %s — %s\n", n+1, markup.EscapeDiscord(cut(oneLine(it.Text), 300)), stars)
+			fmt.Fprintf(&sb, "`%d.` %s — %s\n", n+1, markup.EscapeDiscord(markup.Truncate(oneLine(it.Text), 300)), stars)
 			if lesson == "" {
 				continue
 			}
@@ -224,7 +224,7 @@ func ratingPieces(lesson, owner string, items []bot.Item) []piece {
 				}
 				label := fmt.Sprint(v)
 				if v == bot.RatingMin {
-					label = cut(fmt.Sprintf("%d. %s", n+1, oneLine(it.Text)), maxLabel-4) + " · 1"
+					label = markup.Truncate(fmt.Sprintf("%d. %s", n+1, oneLine(it.Text)), maxLabel-4) + " · 1"
 				}
 				style := discordgo.SecondaryButton
 				if it.Value == v {
@@ -252,7 +252,7 @@ func continued(sb *strings.Builder, items []bot.Item, start int) string {
 	if g == "" || g != items[start-1].Group {
 		return items[start-1].Group
 	}
-	sb.WriteString("**" + markup.EscapeDiscord(cut(oneLine(g), 200)) + "** (continued)\n")
+	sb.WriteString("**" + markup.EscapeDiscord(markup.Truncate(oneLine(g), 200)) + "** (continued)\n")
 	return g
 }
 
@@ -295,7 +295,7 @@ func buttonRows(bs []bot.Button) [][]discordgo.MessageComponent {
 		case bot.StyleDanger:
 			style = discordgo.DangerButton
 		}
-		label := cut(oneLine(b.Label), maxLabel)
+		label := markup.Truncate(oneLine(b.Label), maxLabel)
 		if label == "" {
 			label = "…"
 		}
@@ -450,13 +450,6 @@ func customIDs(comps []discordgo.MessageComponent) []string {
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // cut shortens s to at most n runes, marking the cut with "…".
-func cut(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return strings.TrimSpace(string(r[:n-1])) + "…"
-}
 
 func quote(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/bwmarrin/discordgo"
+	"github.com/coursebot/coursebot/bot/markup"
 )
 
 func (a *Adapter) unarchive(ctx context.Context, threadID string) error {
@@ -57,7 +58,7 @@ func (a *Adapter) ensureThread(ctx context.Context, d *delivery, lesson string, 
 			parent = ch.ParentID
 		}
 	}
-	name := cut(fmt.Sprintf("Lesson %s · %s", dotted(lesson), ev.learner.Name), 100)
+	name := markup.Truncate(fmt.Sprintf("Lesson %s · %s", dotted(lesson), ev.learner.Name), 100)
 	var ch *discordgo.Channel
 	var err error
 	if a.opts.PrivateThreads {

@@ -266,3 +266,26 @@ func TestEscapeMarkdown(t *testing.T) {
 		}
 	}
 }
+
+func TestTruncate(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"short", 10, "short"},
+		{"exactly10!", 10, "exactly10!"},
+		{"eleven char", 10, "eleven ch…"},
+		{"two words here", 5, "two…"}, // the space before the cut goes
+		{"Übung für Fortgeschrittene", 6, "Übung…"},
+		{"📘📘📘📘", 3, "📘📘…"},
+	} {
+		got := Truncate(tc.in, tc.n)
+		if got != tc.want {
+			t.Errorf("Truncate(%q, %d) = %q, want %q", tc.in, tc.n, got, tc.want)
+		}
+		if n := utf8.RuneCountInString(got); n > tc.n {
+			t.Errorf("Truncate(%q, %d) has %d characters", tc.in, tc.n, n)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package markup
 
 import (
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -201,4 +202,15 @@ func (s *splitter) hardCut(line string, in bool, opener string, closing bool) {
 			s.cut(in, opener)
 		}
 	}
+}
+
+// Truncate returns s cut to at most n characters (runes): when it is
+// longer, its first n-1, without trailing spaces, and "…". It is the one
+// truncation of titles, labels and previews on every platform.
+func Truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return strings.TrimRightFunc(string(r[:max(n-1, 0)]), unicode.IsSpace) + "…"
 }

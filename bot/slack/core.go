@@ -12,6 +12,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/bot/markup"
 	"github.com/coursebot/coursebot/delivery"
 )
 
@@ -419,8 +420,8 @@ func (a *Adapter) thread(ctx context.Context, o origin, r bot.Reply) (bot.Thread
 		head += " · " + escapeTitle(title)
 	}
 	root := message{
-		Text:   cut(label, maxFallbackText),
-		Blocks: []slack.Block{section(cut(head+"\nThe lesson runs in this thread. Press the buttons to move on; answer questions by replying in this thread.", maxSectionText))},
+		Text:   markup.Truncate(label, maxFallbackText),
+		Blocks: []slack.Block{section(markup.Truncate(head+"\nThe lesson runs in this thread. Press the buttons to move on; answer questions by replying in this thread.", maxSectionText))},
 	}
 	channel := o.channel
 	if channel == "" || isDM(channel) || a.placement(channel, r.Lesson) == PlaceDM {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/coursebot/coursebot/bot/markup"
 	"gopkg.in/yaml.v3"
 )
 
@@ -94,7 +95,7 @@ func Manifest(commands []Command, baseURL string, socket bool) ([]byte, error) {
 		// should_escape: Slack sends mentions as <@U123|alice> and
 		// <#C123|general>, ids the bot can use; without it "@alice" is
 		// plain text that names nobody.
-		mc := manifestCommand{Command: "/" + name, Description: cut(c.Description, 100), UsageHint: cut(c.Usage, 100), ShouldEscape: true}
+		mc := manifestCommand{Command: "/" + name, Description: markup.Truncate(c.Description, 100), UsageHint: markup.Truncate(c.Usage, 100), ShouldEscape: true}
 		if mc.Description == "" {
 			mc.Description = "/" + name
 		}

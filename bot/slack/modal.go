@@ -10,6 +10,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/bot/markup"
 	"github.com/coursebot/coursebot/delivery"
 )
 
@@ -64,7 +65,7 @@ func (a *Adapter) openAnswerModal(ctx context.Context, trigger string, who bot.L
 	}
 	if f.prompt != "" {
 		// The question being answered, as the card showed it.
-		view.Blocks.BlockSet = append([]slack.Block{section(cut(f.prompt, maxSectionText))}, view.Blocks.BlockSet...)
+		view.Blocks.BlockSet = append([]slack.Block{section(markup.Truncate(f.prompt, maxSectionText))}, view.Blocks.BlockSet...)
 	}
 	// The trigger expires 3 s after the click: one quick try, no retries.
 	cctx, cancel := context.WithTimeout(ctx, 2500*time.Millisecond)

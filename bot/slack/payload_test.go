@@ -5,8 +5,9 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/coursebot/coursebot/bot"
 	"testing"
+
+	"github.com/coursebot/coursebot/bot"
 )
 
 // TestThreadRootNamesTheLessonOnce: the first card's title already says

@@ -69,10 +69,10 @@ func (r rendered) all() []message {
 func render(r bot.Reply) rendered {
 	var blocks []slack.Block
 	if t := strings.TrimSpace(r.Title); t != "" {
-		blocks = append(blocks, slack.NewHeaderBlock(plain(cut(t, maxHeaderText))))
+		blocks = append(blocks, slack.NewHeaderBlock(plain(markup.Truncate(t, maxHeaderText))))
 	}
 	if c := strings.TrimSpace(r.Context); c != "" {
-		blocks = append(blocks, slack.NewContextBlock("", plain(cut(c, maxContextText))))
+		blocks = append(blocks, slack.NewContextBlock("", plain(markup.Truncate(c, maxContextText))))
 	}
 	for bi, b := range r.Blocks {
 		switch b.Kind {
@@ -107,7 +107,7 @@ func render(r bot.Reply) rendered {
 		if i > 0 {
 			text += " (continued)"
 		}
-		out.Content = append(out.Content, message{Text: cut(text, maxFallbackText), Blocks: blocks[i:end]})
+		out.Content = append(out.Content, message{Text: markup.Truncate(text, maxFallbackText), Blocks: blocks[i:end]})
 	}
 	return out
 }
@@ -141,13 +141,6 @@ func section(text string) *slack.SectionBlock {
 }
 
 // cut shortens s to at most n runes, ending with "…" when it cut.
-func cut(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return strings.TrimRight(string(r[:n-1]), " ") + "…"
-}
 
 func id(parts ...any) string {
 	var b strings.Builder
@@ -157,7 +150,7 @@ func id(parts ...any) string {
 		}
 		fmt.Fprint(&b, p)
 	}
-	return cut(b.String(), maxIDLen)
+	return markup.Truncate(b.String(), maxIDLen)
 }
 
 // groups splits items into runs with the same Group, in order.
@@ -195,7 +188,7 @@ func checklist(lesson, owner string, bi int, items []bot.Item) []slack.Block {
 			chunk := g[i:min(i+maxOptions, len(g))]
 			var opts, initial []*slack.OptionBlockObject
 			for _, it := range chunk {
-				o := slack.NewOptionBlockObject(bot.Mark(bot.CheckAction(lesson, it.ID, true), owner), plain(cut(it.Text, maxButtonText)), nil)
+				o := slack.NewOptionBlockObject(bot.Mark(bot.CheckAction(lesson, it.ID, true), owner), plain(markup.Truncate(it.Text, maxButtonText)), nil)
 				opts = append(opts, o)
 				if it.Checked {
 					initial = append(initial, o)
@@ -216,14 +209,14 @@ func rating(lesson, owner string, bi int, items []bot.Item) []slack.Block {
 	var blocks []slack.Block
 	for gi, g := range groups(items) {
 		if g[0].Group != "" {
-			blocks = append(blocks, section(cut("*"+markup.EscapeSlack(g[0].Group)+"*", maxSectionText)))
+			blocks = append(blocks, section(markup.Truncate("*"+markup.EscapeSlack(g[0].Group)+"*", maxSectionText)))
 		}
 		for ii, it := range g {
 			text := markup.EscapeSlack(it.Text)
 			if it.Value > 0 {
 				text += fmt.Sprintf("  _(your rating: %d)_", it.Value)
 			}
-			blocks = append(blocks, section(cut(text, maxSectionText)))
+			blocks = append(blocks, section(markup.Truncate(text, maxSectionText)))
 			var els []slack.BlockElement
 			for v := bot.RatingMin; v <= bot.RatingMax; v++ {
 				btn := slack.NewButtonBlockElement(id(actRate, bi, gi, ii, v), bot.Mark(bot.RateAction(lesson, it.ID, v), owner), plain(strconv.Itoa(v)))
@@ -304,7 +297,7 @@ func controls(buttons []bot.Button) []slack.Block {
 	for i := 0; i < len(buttons); i += maxElements {
 		var els []slack.BlockElement
 		for j, b := range buttons[i:min(i+maxElements, len(buttons))] {
-			btn := slack.NewButtonBlockElement(id(actNav, i+j), b.Action, plain(cut(b.Label, maxButtonText)))
+			btn := slack.NewButtonBlockElement(id(actNav, i+j), b.Action, plain(markup.Truncate(b.Label, maxButtonText)))
 			switch b.Style {
 			case bot.StylePrimary:
 				btn.Style = slack.StylePrimary
@@ -320,7 +313,7 @@ func controls(buttons []bot.Button) []slack.Block {
 
 // spent is what a superseded controls message becomes.
 func spent(note string) []slack.Block {
-	return []slack.Block{slack.NewContextBlock("", mrkdwn(cut(note, maxContextText)))}
+	return []slack.Block{slack.NewContextBlock("", mrkdwn(markup.Truncate(note, maxContextText)))}
 }
 
 // titleAfterLabel is a card title without a leading "Lesson 4.4:" that
