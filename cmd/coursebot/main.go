@@ -15,12 +15,19 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	// The first SIGINT/SIGTERM starts a graceful shutdown; stop() then
-	// restores the default action, so a second one exits at once.
-	go func() { <-ctx.Done(); stop() }()
+	// The first SIGINT/SIGTERM starts a graceful shutdown. The default
+	// action is restored before the shutdown begins (before anything can
+	// log "shutting down"), so a second signal always exits at once.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		<-sigs
+		signal.Reset(os.Interrupt, syscall.SIGTERM)
+		cancel()
+	}()
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
-	stop()
+	cancel()
 	os.Exit(code)
 }
 

@@ -243,7 +243,9 @@ func TestServeBinarySecondSignal(t *testing.T) {
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	err := p.wait(8 * time.Second) // the graceful drain alone allows 10 s
+	// Killed by the signal, not exited after the graceful drain (10 s):
+	// the exit status tells which; the bound is only liveness.
+	err := p.wait(60 * time.Second)
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) {
 		t.Fatalf("second signal: want the process killed by it, got %v", err)
