@@ -31,7 +31,7 @@ func (h *Handler) mayBind(ctx context.Context, who bot.Learner, channel string) 
 	}
 	ok, err := acc.CanSeeChannel(ctx, id, who.UserID)
 	if err != nil {
-		return fmt.Errorf("check %s's access to channel %s: %w", who.Key(), channel, err)
+		return fmt.Errorf("check a lead's access to channel %s: %w", channel, err)
 	}
 	if !ok {
 		return refuse("Only admins, or a lead who is in that channel, can bind it to a cohort, and I cannot find you in %s (if it is private, the bot must be in it too). Nothing was changed.", channel)

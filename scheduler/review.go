@@ -122,7 +122,7 @@ func (s *Scheduler) reviewSent(ctx context.Context, learner string, due []lesson
 			return nil
 		})
 		if err != nil {
-			return fmt.Errorf("record review DM for %s: %w", learner, err)
+			return fmt.Errorf("record review DM: %w", err)
 		}
 	}
 	return nil

@@ -180,7 +180,7 @@ func (db *DB) Membership(ctx context.Context, cohort, learner string) (coursebot
 		return json.Unmarshal(v, &m)
 	})
 	if err != nil {
-		return coursebot.Member{}, false, fmt.Errorf("read membership of %s in %s: %w", learner, cohort, err)
+		return coursebot.Member{}, false, fmt.Errorf("read membership in %s: %w", cohort, err)
 	}
 	return m, ok, nil
 }
@@ -210,7 +210,7 @@ func (db *DB) AcceptInvitation(ctx context.Context, cohort, learner string, at t
 		return putJSON(b, k, m)
 	})
 	if err != nil {
-		return coursebot.Member{}, false, fmt.Errorf("accept invitation of %s to %s: %w", learner, cohort, err)
+		return coursebot.Member{}, false, fmt.Errorf("accept invitation to %s: %w", cohort, err)
 	}
 	return m, ok, nil
 }
@@ -228,7 +228,7 @@ func (db *DB) RemoveMember(ctx context.Context, cohort, learner string) (removed
 		return b.Delete(k)
 	})
 	if err != nil {
-		return false, fmt.Errorf("remove %s from cohort %s: %w", learner, cohort, err)
+		return false, fmt.Errorf("remove from cohort %s: %w", cohort, err)
 	}
 	return removed, nil
 }
@@ -302,7 +302,7 @@ func (db *DB) learnerRecords(ctx context.Context, learner string, pending bool) 
 		})
 	})
 	if err != nil {
-		return nil, fmt.Errorf("list cohorts of %s: %w", learner, err)
+		return nil, fmt.Errorf("list cohorts of a learner: %w", err)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Cohort < out[j].Cohort })
 	return out, nil
@@ -361,7 +361,7 @@ func (db *DB) NudgeState(ctx context.Context, learner string) (coursebot.NudgeSt
 		return nil
 	})
 	if err != nil {
-		return coursebot.NudgeState{Learner: learner}, fmt.Errorf("read nudge state of %s: %w", learner, err)
+		return coursebot.NudgeState{Learner: learner}, fmt.Errorf("read nudge state: %w", err)
 	}
 	st.Learner = learner
 	return st, nil
@@ -387,7 +387,7 @@ func (db *DB) UpdateNudgeState(ctx context.Context, learner string, fn func(*cou
 		return putJSON(b, []byte(learner), st)
 	})
 	if err != nil {
-		return coursebot.NudgeState{}, fmt.Errorf("update nudge state of %s: %w", learner, err)
+		return coursebot.NudgeState{}, fmt.Errorf("update nudge state: %w", err)
 	}
 	return st, nil
 }

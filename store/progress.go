@@ -75,7 +75,7 @@ func (db *DB) LearnerProgress(ctx context.Context, learner string) ([]coursebot.
 	if u := unitOf(ctx); u != nil {
 		own, err := u.learnerProgress(learner)
 		if err != nil {
-			return nil, fmt.Errorf("read progress of %s: %w", learner, err)
+			return nil, fmt.Errorf("read progress: %w", err)
 		}
 		for i, p := range out {
 			if up, ok := own[p.Lesson]; ok {

@@ -29,7 +29,7 @@ func (db *DB) TutorRecord(ctx context.Context, learner string) (coursebot.TutorR
 		return err
 	})
 	if err != nil {
-		return coursebot.TutorRecord{}, fmt.Errorf("read tutor record of %s: %w", learner, err)
+		return coursebot.TutorRecord{}, fmt.Errorf("read tutor record: %w", err)
 	}
 	return rec, nil
 }
@@ -62,7 +62,7 @@ func (db *DB) UpdateTutor(ctx context.Context, learner string, fn func(*coursebo
 		return coursebot.TutorRecord{}, fnErr
 	}
 	if err != nil {
-		return coursebot.TutorRecord{}, fmt.Errorf("update tutor record of %s: %w", learner, err)
+		return coursebot.TutorRecord{}, fmt.Errorf("update tutor record: %w", err)
 	}
 	return rec, nil
 }
