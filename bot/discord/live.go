@@ -22,8 +22,12 @@ const liveGone = "Your answer is saved."
 // a message of its own saying "thinking…", edited as the text grows (at
 // most once per LiveEditInterval, each edit within the 2000-character
 // limit) and once more with the finished text, then the rest of the
-// finished reply with its buttons. Ephemeral replies are posted finished.
+// finished reply with its buttons. Ephemeral replies to a command stream
+// in its response (liveOriginal); other ephemeral ones are posted finished.
 func (d *delivery) live(ctx context.Context, r bot.Reply) error {
+	if (r.Ephemeral || r.Lesson == "") && d.ev.i != nil && d.ev.command && !d.usedOrig {
+		return d.liveOriginal(ctx, r)
+	}
 	if r.Ephemeral || r.Lesson == "" {
 		final := r.Live.Run(ctx, nil)
 		final.Live = nil
@@ -84,4 +88,34 @@ func liveMsg(text string) outMsg {
 		return outMsg{Content: text}
 	}
 	return out[0]
+}
+
+// liveOriginal streams a reply that answers a command in place (a
+// /help answer, ephemeral): the command's deferred response (@original,
+// which Discord lets the bot edit, ephemeral too, for the interaction
+// token's 15 minutes) shows the placeholder at once, is edited as the text
+// grows (at most once per LiveEditInterval; its first message only, within
+// the 2000-character limit) and then gets the finished reply, any further
+// messages of which are follow-ups.
+func (d *delivery) liveOriginal(ctx context.Context, r bot.Reply) error {
+	head := func(rep bot.Reply) outMsg {
+		rep.Live = nil
+		ms := d.a.render(bot.Own([]bot.Reply{rep}, d.ev.learner)[0])
+		if len(ms) == 0 {
+			return outMsg{Content: bot.Placeholder}
+		}
+		return ms[0]
+	}
+	if _, err := d.a.rest.editOriginal(ctx, d.ev.i, head(r)); err != nil {
+		return err
+	}
+	update := bot.Throttle(LiveEditInterval, d.a.now, func(text string) {
+		if _, err := d.a.rest.editOriginal(ctx, d.ev.i, head(r.WithText(r.Live.Block, text))); err != nil {
+			d.log.Warn("edit live reply", "err", err)
+		}
+	})
+	final := r.Live.Run(ctx, update)
+	final.Live = nil
+	d.inPlace(ctx, bot.Own([]bot.Reply{final}, d.ev.learner)[0]) // edits @original, then follow-ups
+	return nil
 }

@@ -2,6 +2,7 @@ package discord_test
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"sync"
 	"testing"
@@ -30,15 +31,58 @@ func (c *liveClock) advance(d time.Duration) time.Time {
 	return c.now
 }
 
+// writer is a live reply's Run in tests: it writes words 300 ms apart on
+// clk, passing the text so far to update (when there is one), and notes
+// the clock's time of each update that reached Discord (edits grew).
+type writer struct {
+	clk   *liveClock
+	edits func() int
+	words []string
+	mu    sync.Mutex
+	at    []time.Time
+}
+
+func (w *writer) write(update func(string)) string {
+	var sb strings.Builder
+	for _, word := range w.words {
+		at := w.clk.advance(300 * time.Millisecond)
+		sb.WriteString(word)
+		if update == nil { // an adapter that posts once
+			continue
+		}
+		before := w.edits()
+		update(sb.String())
+		if w.edits() > before {
+			w.mu.Lock()
+			w.at = append(w.at, at)
+			w.mu.Unlock()
+		}
+	}
+	return sb.String()
+}
+
+// checkPace fails t unless there were several edits while streaming, at
+// least LiveEditInterval apart on the adapter's clock.
+func (w *writer) checkPace(t *testing.T) {
+	t.Helper()
+	w.mu.Lock()
+	at := append([]time.Time(nil), w.at...)
+	w.mu.Unlock()
+	if len(at) < 2 {
+		t.Fatalf("edits while streaming at %v, want several", at)
+	}
+	for i := 1; i < len(at); i++ {
+		if gap := at[i].Sub(at[i-1]); gap < discord.LiveEditInterval {
+			t.Errorf("edits %d and %d only %v apart", i-1, i, gap)
+		}
+	}
+}
+
 // liveHandler answers typed text with a live reply that writes words 300
 // ms apart and records when each edit reached Discord.
 type liveHandler struct {
+	writer
 	inner  bot.Handler
-	clk    *liveClock
-	edits  func() int
-	words  []string
-	mu     sync.Mutex
-	at     []time.Time
 	finish chan struct{}
 }
 
@@ -51,19 +95,7 @@ func (l *liveHandler) Handle(ctx context.Context, m bot.Message) ([]bot.Reply, e
 		Buttons: []bot.Button{{Label: "Next", Action: bot.Action{Verb: bot.VerbNext, Lesson: "4-4", At: "c-live"}.Encode()}}}
 	ph.Live = &bot.Live{Block: 1, Run: func(ctx context.Context, update func(string)) bot.Reply {
 		defer close(l.finish)
-		var sb strings.Builder
-		for _, w := range l.words {
-			at := l.clk.advance(300 * time.Millisecond)
-			sb.WriteString(w)
-			before := l.edits()
-			update(sb.String())
-			if l.edits() > before {
-				l.mu.Lock()
-				l.at = append(l.at, at)
-				l.mu.Unlock()
-			}
-		}
-		return ph.WithText(1, sb.String())
+		return ph.WithText(1, l.write(update))
 	}}
 	return []bot.Reply{ph}, nil
 }
@@ -76,7 +108,7 @@ func TestGatewayLiveReplyIsEditedWithinLimits(t *testing.T) {
 		words[i] += " "
 	}
 	words = append(words, strings.Repeat("long ", 500)) // past 2000 characters in all
-	lh := &liveHandler{clk: clk, words: words, finish: make(chan struct{})}
+	lh := &liveHandler{writer: writer{clk: clk, words: words}, finish: make(chan struct{})}
 	var e *env
 	lh.edits = func() int { return len(e.f.callsMatching("PATCH", "/channels/")) }
 	e = newEnvWith(t, discord.ModeGateway, f, "", true, nil, func(o *discord.Options) {
@@ -116,17 +148,7 @@ func TestGatewayLiveReplyIsEditedWithinLimits(t *testing.T) {
 		}
 		return false
 	})
-	lh.mu.Lock()
-	at := append([]time.Time(nil), lh.at...)
-	lh.mu.Unlock()
-	if len(at) < 2 {
-		t.Fatalf("edits while streaming at %v, want several", at)
-	}
-	for i := 1; i < len(at); i++ {
-		if gap := at[i].Sub(at[i-1]); gap < discord.LiveEditInterval {
-			t.Errorf("edits %d and %d only %v apart", i-1, i, gap)
-		}
-	}
+	lh.checkPace(t)
 	var live *fakeMessage
 	for _, m := range e.f.channelMessages(th.ID) {
 		checkLimits(t, m)
@@ -140,5 +162,89 @@ func TestGatewayLiveReplyIsEditedWithinLimits(t *testing.T) {
 	}
 	if !strings.Contains(live.Content, "long long") {
 		t.Errorf("the live message does not end with the finished text: %q", live.Content[max(0, len(live.Content)-80):])
+	}
+}
+
+// helpLive answers /help-mlops with an ephemeral live reply (as the tutor
+// does), writing words 300 ms apart on clk and noting when an edit of the
+// command's response reached Discord.
+type helpLive struct {
+	writer
+	inner bot.Handler
+}
+
+func (l *helpLive) Handle(ctx context.Context, m bot.Message) ([]bot.Reply, error) {
+	if m.Kind != bot.KindCommand || m.Command != "help-mlops" {
+		return l.inner.Handle(ctx, m)
+	}
+	ph := bot.Reply{Ephemeral: true, Title: "Help: drift", Blocks: []bot.Block{
+		{Kind: bot.BlockMarkdown, Text: bot.Placeholder},
+		{Kind: bot.BlockMarkdown, Text: "Read more:\n[1] Lesson 4.4 · card 12: Part 5 (/start-4-4)"},
+	}, Buttons: []bot.Button{{Label: "Open Lesson 4.4", Action: bot.Action{Verb: bot.VerbOpen, Lesson: "4-4"}.Encode()}}}
+	ph.Live = &bot.Live{Block: 0, Run: func(ctx context.Context, update func(string)) bot.Reply {
+		return ph.WithText(0, l.write(update))
+	}}
+	return []bot.Reply{ph}, nil
+}
+
+// TestCommandLiveReplyStreamsInItsResponse: an ephemeral live reply to a
+// slash command (the tutor's /help answer) streams in the command's own
+// response: "thinking…" first, edits at most once a second, each within
+// Discord's limits, and the finished answer with its sources and button.
+func TestCommandLiveReplyStreamsInItsResponse(t *testing.T) {
+	f := newFakeDiscord(t)
+	clk := &liveClock{now: fixedNow} // requests are signed at fixedNow
+	words := strings.Fields(strings.Repeat("drift is when the data moves away from training ", 6))
+	for i := range words {
+		words[i] += " "
+	}
+	id := "9001"
+	original := "/webhooks/" + testApp + "/itok-" + id + "/messages/@original"
+	var e *env
+	hl := &helpLive{writer: writer{clk: clk, words: words}}
+	hl.edits = func() int { return len(e.f.callsMatching("PATCH", original)) }
+	e = newEnvWith(t, discord.ModeHTTP, f, "", false, nil, func(o *discord.Options) {
+		hl.inner = o.Handler
+		o.Handler = hl
+		o.Now = clk.Now
+	})
+	if code := e.deliver(commandPayload(id, "u3", "help-mlops", map[string]any{"name": "question", "type": 3, "value": "drift"})); code != 5 {
+		t.Fatalf("initial response type %d, want 5 (deferred)", code)
+	}
+	want := strings.TrimSpace(strings.Join(words, ""))
+	var edits []string
+	waitFor(t, "the finished answer in the command's response", func() bool {
+		edits = nil
+		for _, c := range e.f.callsMatching("PATCH", original) {
+			var body struct {
+				Content string `json:"content"`
+			}
+			if err := json.Unmarshal([]byte(c.Body), &body); err != nil {
+				t.Fatalf("edit body: %v: %s", err, c.Body)
+			}
+			edits = append(edits, body.Content)
+		}
+		return len(edits) > 0 && strings.Contains(edits[len(edits)-1], want) && strings.Contains(edits[len(edits)-1], "Read more")
+	})
+	if len(edits) < 4 || !strings.Contains(edits[0], bot.Placeholder) {
+		t.Fatalf("edits of the response: %q, want \"thinking…\" first, then the text as it grows", edits)
+	}
+	for i := 1; i < len(edits)-1; i++ {
+		if n := len([]rune(edits[i])); n > 2000 || strings.Contains(edits[i], bot.Placeholder) || !strings.Contains(edits[i], "Read more") {
+			t.Errorf("edit %d (%d characters): %q", i, n, edits[i])
+		}
+	}
+	hl.checkPace(t)
+	if n := len(e.f.callsMatching("POST", "/webhooks/")); n != 0 {
+		t.Errorf("%d follow-ups: the answer fits the response", n)
+	}
+	e.f.mu.Lock()
+	resp := *e.f.originalLocked("itok-" + id)
+	e.f.mu.Unlock()
+	checkLimits(t, resp)
+	var rows []component
+	_ = json.Unmarshal(resp.Components, &rows)
+	if len(rows) == 0 || len(rows[0].Components) == 0 || rows[0].Components[0].Label != "Open Lesson 4.4" {
+		t.Errorf("the finished response's buttons: %s", resp.Components)
 	}
 }
