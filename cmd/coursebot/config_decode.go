@@ -1,9 +1,14 @@
-// YAML decoding of the configuration: yaml.v3 nodes walked against the
-// Config struct's tags, every problem reported as file:line: key.
+// YAML decoding of the configuration with yaml.v3's node API: the file is
+// parsed into a yaml.Node tree, mappings are matched against the Config
+// struct's tags (unknown and duplicate keys at any depth), and each value is
+// converted by yaml.v3 itself (Node.Decode) into its field. Every problem
+// carries the line of the node it is about, so no line number is ever read
+// back out of an error message, except for syntax errors (syntaxProblem).
 
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -17,42 +22,43 @@ import (
 
 var durationType = reflect.TypeFor[time.Duration]()
 
-// decoder walks a yaml.Node tree against a Go value using its yaml tags, so
-// unknown keys and bad values are found at any depth without key lists.
-type decoder struct {
-	problems []Problem
-	lines    map[string]int // dotted key -> line of its value
-}
-
+// decodeYAML decodes src over cfg. It returns the line of every dotted key
+// it set (for validate) and every problem found.
 func decodeYAML(src []byte, cfg *Config) (map[string]int, []Problem) {
 	d := &decoder{lines: map[string]int{}}
-	dec := yaml.NewDecoder(strings.NewReader(string(src)))
-	var doc yaml.Node
-	if err := dec.Decode(&doc); err != nil {
-		if errors.Is(err, io.EOF) {
-			return d.lines, nil // empty file: defaults
-		}
-		return d.lines, []Problem{syntaxProblem(err)}
+	root, ps := parseDocument(src)
+	if root == nil { // a syntax error, or an empty file: the defaults
+		return d.lines, ps
 	}
-	var extra yaml.Node
-	if err := dec.Decode(&extra); err == nil {
-		return d.lines, []Problem{{Line: extra.Line, Msg: "more than one YAML document; put everything in one"}}
-	} else if !errors.Is(err, io.EOF) {
-		return d.lines, []Problem{syntaxProblem(err)}
-	}
-	root := &doc
-	if root.Kind == yaml.DocumentNode {
-		if len(root.Content) == 0 {
-			return d.lines, nil
-		}
-		root = root.Content[0]
-	}
-	d.value(root, reflect.ValueOf(cfg).Elem(), "", "")
+	d.decode(root, reflect.ValueOf(cfg).Elem(), "", "")
 	return d.lines, d.problems
 }
 
+// parseDocument parses src into the root node of its one document; nil
+// when there is none or on a problem.
+func parseDocument(src []byte) (*yaml.Node, []Problem) {
+	dec := yaml.NewDecoder(bytes.NewReader(src))
+	var doc, extra yaml.Node
+	err := dec.Decode(&doc)
+	if err == nil {
+		if err = dec.Decode(&extra); err == nil {
+			return nil, []Problem{{Line: extra.Line, Msg: "more than one YAML document; put everything in one"}}
+		}
+	}
+	if !errors.Is(err, io.EOF) {
+		return nil, []Problem{syntaxProblem(err)}
+	}
+	if len(doc.Content) == 0 {
+		return nil, nil
+	}
+	return doc.Content[0], nil
+}
+
 // syntaxProblem turns "yaml: line 3: mapping values are not allowed..." into
-// a Problem with the line split out.
+// a Problem with the line split out. This is the one place a line number is
+// read from a message: yaml.v3 (v3.0.1) reports a syntax error only as text,
+// fmt.Errorf("yaml: line %d: %s") inside an unexported type, and exports no
+// error type or position for it (its *TypeError, too, holds only strings).
 func syntaxProblem(err error) Problem {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	if rest, ok := strings.CutPrefix(msg, "line "); ok {
@@ -63,6 +69,12 @@ func syntaxProblem(err error) Problem {
 		}
 	}
 	return Problem{Msg: "invalid YAML: " + msg}
+}
+
+// decoder walks a yaml.Node tree against a Go value.
+type decoder struct {
+	problems []Problem
+	lines    map[string]int // dotted key -> line of its value
 }
 
 func (d *decoder) fail(n *yaml.Node, key, format string, args ...any) {
@@ -76,189 +88,176 @@ func join(path, key string) string {
 	return path + "." + key
 }
 
-// value decodes n into v. path is v's dotted key; oneof is the allowed
-// values from the field's tag (also applied to map values), rng its range.
-func (d *decoder) value(n *yaml.Node, v reflect.Value, path string, tag reflect.StructTag) {
+// decode decodes n into v, whose dotted key is path; tag is the field's
+// struct tag (a map's or list's tag applies to its values).
+func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string, tag reflect.StructTag) {
 	if n.Kind == yaml.AliasNode && n.Alias != nil {
-		line := n.Line
 		resolved := *n.Alias
-		resolved.Line = line // report problems where the alias is used
+		resolved.Line = n.Line // report problems where the alias is used
 		n = &resolved
 	}
-	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" {
+	if n.ShortTag() == "!!null" {
 		return // "key:" with no value keeps the default
 	}
 	if path != "" {
 		d.lines[path] = n.Line
 	}
 	switch {
-	case v.Type() == durationType:
-		s, ok := d.scalar(n, path)
-		if !ok {
-			return
-		}
-		dur, err := time.ParseDuration(s)
-		if err != nil {
-			d.fail(n, path, "%s: %q is not a duration (for example 500ms, 10s, 72h)", path, s)
-			return
-		}
-		if dur <= 0 {
-			d.fail(n, path, "%s: %q must be more than zero", path, s)
-			return
-		}
-		v.SetInt(int64(dur))
 	case v.Kind() == reflect.Struct:
-		d.structValue(n, v, path)
-	case v.Kind() == reflect.String:
-		s, ok := d.scalar(n, path)
-		if !ok {
-			return
-		}
-		if n.ShortTag() == "!!bool" {
-			d.fail(n, path, "%s: %s is a boolean, not text; quote it if you mean the text", path, s)
-			return
-		}
-		if !d.oneOf(n, path, s, tag) {
-			return
-		}
-		v.SetString(s)
-	case v.Kind() == reflect.Bool:
-		s, ok := d.scalar(n, path)
-		if !ok {
-			return
-		}
-		b, err := strconv.ParseBool(s)
-		if err != nil || n.ShortTag() != "!!bool" {
-			d.fail(n, path, "%s: %q is not true or false", path, s)
-			return
-		}
-		v.SetBool(b)
-	case v.Kind() == reflect.Int:
-		s, ok := d.scalar(n, path)
-		if !ok {
-			return
-		}
-		var i int
-		if n.ShortTag() != "!!int" || n.Decode(&i) != nil {
-			d.fail(n, path, "%s: %q is not a whole number", path, s)
-			return
-		}
-		if lo, hi, ok := rangeTag(tag); ok && (i < lo || i > hi) {
-			d.fail(n, path, "%s: %d is out of range %d..%d", path, i, lo, hi)
-			return
-		}
-		v.SetInt(int64(i))
-	case v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.String:
-		if n.Kind != yaml.SequenceNode {
-			d.fail(n, path, "%s: must be a list (for example [a, b] or one \"- item\" a line)", path)
-			return
-		}
-		out := make([]string, 0, len(n.Content))
-		for i, item := range n.Content {
-			var s string
-			d.value(item, reflect.ValueOf(&s).Elem(), fmt.Sprintf("%s[%d]", path, i), tag)
-			out = append(out, s)
-		}
-		v.Set(reflect.ValueOf(out))
-	case v.Kind() == reflect.Map && v.Type().Key().Kind() == reflect.String && v.Type().Elem().Kind() == reflect.String:
-		if n.Kind != yaml.MappingNode {
-			d.fail(n, path, "%s: must be a mapping of key: value lines", path)
-			return
-		}
-		out := reflect.MakeMap(v.Type())
-		seen := map[string]bool{}
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k, val := n.Content[i], n.Content[i+1]
-			key, ok := d.scalar(k, path)
-			if !ok {
-				continue
-			}
-			if seen[key] {
-				d.fail(k, join(path, key), "duplicate key %q", join(path, key))
-				continue
-			}
-			seen[key] = true
-			var s string
-			d.value(val, reflect.ValueOf(&s).Elem(), join(path, key), tag)
-			out.SetMapIndex(reflect.ValueOf(key), reflect.ValueOf(s))
-		}
-		v.Set(out)
+		d.fields(n, v, path)
+	case v.Kind() == reflect.Slice:
+		d.list(n, v, path, tag)
+	case v.Kind() == reflect.Map:
+		d.dict(n, v, path, tag)
+	case n.Kind != yaml.ScalarNode:
+		d.notScalar(n, path)
 	default:
-		// A programming error: a Config field of a kind the loader lacks.
-		panic(fmt.Sprintf("config: no YAML decoding for %s (%s)", v.Type(), path))
+		d.scalar(n, v, path, tag)
 	}
 }
 
-func (d *decoder) scalar(n *yaml.Node, path string) (string, bool) {
-	if n.Kind != yaml.ScalarNode {
-		what := map[yaml.Kind]string{yaml.MappingNode: "a mapping", yaml.SequenceNode: "a list"}[n.Kind]
-		if what == "" {
-			what = "not a single value"
-		}
-		if path == "" {
-			d.fail(n, path, "expected a single value, found %s", what)
-		} else {
-			d.fail(n, path, "%s: expected a single value, found %s", path, what)
-		}
-		return "", false
-	}
-	return n.Value, true
-}
-
-func (d *decoder) oneOf(n *yaml.Node, path, s string, tag reflect.StructTag) bool {
-	allowed, ok := tag.Lookup("oneof")
-	if !ok {
-		return true
-	}
-	for _, a := range strings.Split(allowed, ",") {
-		if s == a {
-			return true
-		}
-	}
-	d.fail(n, path, "%s: %q is not one of %s", path, s, strings.ReplaceAll(allowed, ",", ", "))
-	return false
-}
-
-func rangeTag(tag reflect.StructTag) (lo, hi int, ok bool) {
-	r, ok := tag.Lookup("range")
-	if !ok {
-		return 0, 0, false
-	}
-	a, b, _ := strings.Cut(r, ",")
-	lo, err1 := strconv.Atoi(a)
-	hi, err2 := strconv.Atoi(b)
-	return lo, hi, err1 == nil && err2 == nil
-}
-
-func (d *decoder) structValue(n *yaml.Node, v reflect.Value, path string) {
-	if n.Kind != yaml.MappingNode {
-		if path == "" {
-			d.fail(n, path, "the file must be a mapping of keys (course:, store:, slack:, ...)")
-		} else {
-			d.fail(n, path, "%s: must be a mapping of keys (known keys under %s: %s)", path, path, strings.Join(knownKeys(v.Type()), ", "))
-		}
+// fields decodes a mapping into the struct v, field by yaml tag.
+func (d *decoder) fields(n *yaml.Node, v reflect.Value, path string) {
+	switch {
+	case n.Kind == yaml.MappingNode:
+	case path == "":
+		d.fail(n, path, "the file must be a mapping of keys (course:, store:, slack:, ...)")
+		return
+	default:
+		d.fail(n, path, "%s: must be a mapping of keys (known keys under %s: %s)", path, path, strings.Join(knownKeys(v.Type()), ", "))
 		return
 	}
+	d.entries(n, path, func(k, val *yaml.Node) {
+		full := join(path, k.Value)
+		f, ok := fieldByTag(v.Type(), k.Value)
+		if !ok {
+			d.fail(k, full, "unknown key %q (%s)%s", full, knownKeysText(v.Type(), path), secretHint(k.Value))
+			return
+		}
+		d.decode(val, v.FieldByIndex(f.Index), full, f.Tag)
+	})
+}
+
+// dict decodes a mapping into the map v.
+func (d *decoder) dict(n *yaml.Node, v reflect.Value, path string, tag reflect.StructTag) {
+	if n.Kind != yaml.MappingNode {
+		d.fail(n, path, "%s: must be a mapping of key: value lines", path)
+		return
+	}
+	out := reflect.MakeMap(v.Type())
+	d.entries(n, path, func(k, val *yaml.Node) {
+		elem := reflect.New(v.Type().Elem()).Elem()
+		d.decode(val, elem, join(path, k.Value), tag)
+		out.SetMapIndex(reflect.ValueOf(k.Value), elem)
+	})
+	v.Set(out)
+}
+
+// list decodes a sequence into the slice v, items named path[i].
+func (d *decoder) list(n *yaml.Node, v reflect.Value, path string, tag reflect.StructTag) {
+	if n.Kind != yaml.SequenceNode {
+		d.fail(n, path, "%s: must be a list (for example [a, b] or one \"- item\" a line)", path)
+		return
+	}
+	out := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
+	for i, item := range n.Content {
+		d.decode(item, out.Index(i), fmt.Sprintf("%s[%d]", path, i), tag)
+	}
+	v.Set(out)
+}
+
+// entries calls fn for each key: value of the mapping n whose key is a
+// single value seen for the first time, and reports the others.
+func (d *decoder) entries(n *yaml.Node, path string, fn func(k, v *yaml.Node)) {
 	seen := map[string]bool{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, val := n.Content[i], n.Content[i+1]
-		key, ok := d.scalar(k, path)
-		if !ok {
-			continue
+		k := n.Content[i]
+		switch {
+		case k.Kind != yaml.ScalarNode:
+			d.notScalar(k, path)
+		case seen[k.Value]:
+			d.fail(k, join(path, k.Value), "duplicate key %q", join(path, k.Value))
+		default:
+			seen[k.Value] = true
+			fn(k, n.Content[i+1])
 		}
-		full := join(path, key)
-		if seen[key] {
-			d.fail(k, full, "duplicate key %q", full)
-			continue
-		}
-		seen[key] = true
-		f, ok := fieldByTag(v.Type(), key)
-		if !ok {
-			d.fail(k, full, "unknown key %q (%s)%s", full, knownKeysText(v.Type(), path), secretHint(key))
-			continue
-		}
-		d.value(val, v.FieldByIndex(f.Index), full, f.Tag)
 	}
+}
+
+func (d *decoder) notScalar(n *yaml.Node, path string) {
+	what := map[yaml.Kind]string{yaml.MappingNode: "a mapping", yaml.SequenceNode: "a list"}[n.Kind]
+	if what == "" {
+		what = "not a single value"
+	}
+	if path == "" {
+		d.fail(n, path, "expected a single value, found %s", what)
+		return
+	}
+	d.fail(n, path, "%s: expected a single value, found %s", path, what)
+}
+
+// scalar converts the scalar n with yaml.v3 (Node.Decode) and sets v when
+// the value passes its checks.
+func (d *decoder) scalar(n *yaml.Node, v reflect.Value, path string, tag reflect.StructTag) {
+	val := reflect.New(v.Type())
+	err := n.Decode(val.Interface())
+	problem := scalarProblem(n, val.Elem(), err)
+	if problem == "" {
+		problem = tagProblem(val.Elem(), tag)
+	}
+	if problem != "" {
+		d.fail(n, path, "%s: %s", path, problem)
+		return
+	}
+	v.Set(val.Elem())
+}
+
+// scalarProblem says what is wrong with n decoded into v (err is
+// Node.Decode's). yaml.v3 coerces more than a config should accept (yes
+// into a bool, 1.5 or true into text), so the node's resolved tag must fit
+// the field's type too.
+func scalarProblem(n *yaml.Node, v reflect.Value, err error) string {
+	tag := n.ShortTag()
+	switch {
+	case v.Type() == durationType:
+		if err != nil {
+			return fmt.Sprintf("%q is not a duration (for example 500ms, 10s, 72h)", n.Value)
+		}
+		if v.Int() <= 0 {
+			return fmt.Sprintf("%q must be more than zero", n.Value)
+		}
+	case v.Kind() == reflect.Bool && (err != nil || tag != "!!bool"):
+		return fmt.Sprintf("%q is not true or false", n.Value)
+	case v.Kind() == reflect.Int && (err != nil || tag != "!!int"):
+		return fmt.Sprintf("%q is not a whole number", n.Value)
+	case v.Kind() == reflect.String && tag == "!!bool":
+		return fmt.Sprintf("%s is a boolean, not text; quote it if you mean the text", n.Value)
+	case err != nil:
+		return fmt.Sprintf("%q is not a valid value here", n.Value)
+	}
+	return ""
+}
+
+// tagProblem checks a decoded value against the field's oneof (strings)
+// and range (ints) tags.
+func tagProblem(v reflect.Value, tag reflect.StructTag) string {
+	if allowed, ok := tag.Lookup("oneof"); ok && v.Kind() == reflect.String {
+		for _, a := range strings.Split(allowed, ",") {
+			if v.String() == a {
+				return ""
+			}
+		}
+		return fmt.Sprintf("%q is not one of %s", v.String(), strings.ReplaceAll(allowed, ",", ", "))
+	}
+	if r, ok := tag.Lookup("range"); ok && v.Kind() == reflect.Int {
+		a, b, _ := strings.Cut(r, ",")
+		lo, err1 := strconv.Atoi(a)
+		hi, err2 := strconv.Atoi(b)
+		if i := int(v.Int()); err1 == nil && err2 == nil && (i < lo || i > hi) {
+			return fmt.Sprintf("%d is out of range %d..%d", i, lo, hi)
+		}
+	}
+	return ""
 }
 
 func yamlName(f reflect.StructField) string {
@@ -305,5 +304,3 @@ func secretHint(key string) string {
 	}
 	return ""
 }
-
-// ---- validation of values that need more than a tag ---------------------
