@@ -182,6 +182,7 @@ func (f *fixture) snapshot(t *testing.T) string {
 // cohort, the cohort's lead and an admin: allowed or refused with nothing
 // changed.
 func TestAuthorization(t *testing.T) {
+	t.Parallel()
 	type who int
 	const (
 		L who = 1 << iota // learner (member of alpha)
@@ -212,6 +213,7 @@ func TestAuthorization(t *testing.T) {
 		for _, w := range []who{L, O, A, D} {
 			actor := actors[w]
 			t.Run(tt.cmd+" "+tt.args+"/"+actor.UserID, func(t *testing.T) {
+				t.Parallel()
 				f := newFixture(t, true)
 				before := f.snapshot(t)
 				out := f.do(t, actor, tt.cmd, tt.args)
@@ -233,6 +235,7 @@ func TestAuthorization(t *testing.T) {
 }
 
 func TestJoinLeaveAndRemind(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, false)
 	ctx := context.Background()
 	c, _, _ := f.db.Cohort(ctx, "beta")
@@ -293,6 +296,7 @@ func TestJoinLeaveAndRemind(t *testing.T) {
 // TestBadScheduleInput: every mistake gets an explanation and nothing is
 // stored (CRON_TZ=UTC would panic inside robfig/cron unchecked).
 func TestBadScheduleInput(t *testing.T) {
+	t.Parallel()
 	for _, in := range []string{
 		"remind alpha CRON_TZ=UTC | hi",
 		"remind alpha every funday 09:00 | hi",
@@ -304,6 +308,7 @@ func TestBadScheduleInput(t *testing.T) {
 		"remind nosuch every monday 09:00 | hi",
 	} {
 		t.Run(in, func(t *testing.T) {
+			t.Parallel()
 			f := newFixture(t, false)
 			before := f.snapshot(t)
 			out := f.do(t, leadA, "cohort", in)
@@ -318,6 +323,7 @@ func TestBadScheduleInput(t *testing.T) {
 }
 
 func TestProgressTableAndDigest(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, false)
 	ctx := context.Background()
 	les := f.course.Lessons["4-4"]
@@ -402,6 +408,7 @@ func TestProgressTableAndDigest(t *testing.T) {
 }
 
 func TestNudgeButtonsAndPassThrough(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, false)
 	ctx := context.Background()
 	act := func(a string) string {

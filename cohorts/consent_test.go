@@ -70,6 +70,7 @@ func (f *fixture) answer(t *testing.T, who, secret string) {
 // Now it is an invitation bob accepts or declines, told first what the
 // lead will see; until then, and after he leaves, the lead sees nothing.
 func TestLeadAddingSomeoneIsAnInvitation(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, true)
 	bob := learner("bob")
 	f.answer(t, bob.Key(), "BOB'S OWN WORDS")
@@ -150,6 +151,7 @@ func TestLeadAddingSomeoneIsAnInvitation(t *testing.T) {
 // TestInvitationByCommand: /cohort accept and decline work where there are
 // no buttons; with one invitation the name may be left out.
 func TestInvitationByCommand(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, false)
 	bob := learner("bob")
 	f.must(t, leadA, "cohort", "join alpha test:bob")
@@ -186,6 +188,7 @@ func TestInvitationByCommand(t *testing.T) {
 // learner typed it) and says what the leads see; answers are shared only
 // for members who were told so.
 func TestSelfJoinTellsWhatLeadsSee(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, false)
 	bob := learner("bob")
 	f.answer(t, bob.Key(), "BOB'S OWN WORDS")

@@ -39,6 +39,7 @@ func golden(t *testing.T, name string, got []byte) {
 // TestProgressGolden pins the lead's progress table and its CSV for a
 // cohort with one learner in each state.
 func TestProgressGolden(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, false)
 	ctx := context.Background()
 	les := f.course.Lessons["4-4"]

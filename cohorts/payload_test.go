@@ -11,6 +11,7 @@ import (
 // after the list of next times is its own paragraph on both platforms, not
 // glued to the last date's bullet.
 func TestReminderAnswerCancelLineStandsAlone(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, false)
 	out := f.must(t, leadA, "cohort", "remind alpha every monday 09:00 | Bring questions")
 	for name, render := range map[string]func(string) string{"slack": markup.ToSlack, "discord": markup.ToDiscord} {

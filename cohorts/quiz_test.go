@@ -15,6 +15,7 @@ import (
 // member's cell in the table and a quiz_X-Y column to the CSV; a learner
 // invited but not yet accepted shows no score at all.
 func TestProgressShowsQuizScores(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, false)
 	quizCourse, err := lessons.LoadDir("../testdata/quiz/course")
 	if err != nil {

@@ -17,6 +17,7 @@ var (
 // send become ids; a bare @name or #name, which names nobody, is refused
 // with what to type, and nothing is stored.
 func TestMentions(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		who       bot.Learner
 		args      string
@@ -46,6 +47,7 @@ func TestMentions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.who.Platform+" "+tt.args, func(t *testing.T) {
+			t.Parallel()
 			f := newFixture(t, false)
 			before := f.snapshot(t)
 			out := f.do(t, tt.who, "cohort", tt.args)
@@ -80,6 +82,7 @@ func TestMentions(t *testing.T) {
 // TestChannelBinding: a lead may bind only a channel they are in, as the
 // platform says; admins any.
 func TestChannelBinding(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		who     bot.Learner
 		args    string
@@ -95,6 +98,7 @@ func TestChannelBinding(t *testing.T) {
 		{leadB, "channel alpha test:C9", false}, // not alpha's lead
 	} {
 		t.Run(tt.who.UserID+" "+tt.args, func(t *testing.T) {
+			t.Parallel()
 			f := newFixture(t, false)
 			before := f.snapshot(t)
 			out := f.do(t, tt.who, "cohort", tt.args)

@@ -199,6 +199,7 @@ func (f *fixture) runReminder(t *testing.T, box *dmBox) map[string]string {
 // TestWhoSeesWhat checks docs/cohorts.md's table of who sees what of a
 // cohort, cell by cell.
 func TestWhoSeesWhat(t *testing.T) {
+	t.Parallel()
 	cols, rows, order := docTable(t, "who-sees-what")
 	f := newFixture(t, true)
 	f.finished(t, member.Key(), "THE MEMBER'S SECRET")
@@ -248,6 +249,7 @@ func TestWhoSeesWhat(t *testing.T) {
 // TestWhoseDataALeadSees checks docs/cohorts.md's table of whose data the
 // lead of a cohort sees, cell by cell.
 func TestWhoseDataALeadSees(t *testing.T) {
+	t.Parallel()
 	cols, rows, order := docTable(t, "whose-data")
 	f := newFixture(t, true)
 	alpha, _, _ := f.db.Cohort(context.Background(), "alpha")

@@ -48,6 +48,7 @@ func (f *fixture) tutored(t *testing.T, who, qid, answer string) {
 // the member's /help questions and capstone "I'm stuck" conversations are
 // not answers and never shown.
 func TestLeadSeesTheTutorExchangeWithTheAnswer(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, true)
 	f.answer(t, member.Key(), "THE MEMBER'S ANSWER")
 	out := f.must(t, leadA, "cohort", "answers alpha 4-4")
@@ -87,6 +88,7 @@ func TestLeadSeesTheTutorExchangeWithTheAnswer(t *testing.T) {
 // exchanges, in any view; one that shares them, nowhere but
 // /cohort answers.
 func TestTutorExchangesStayWhereAnswersArePrivate(t *testing.T) {
+	t.Parallel()
 	for _, share := range []bool{false, true} {
 		f := newFixture(t, share)
 		f.answer(t, member.Key(), "THE MEMBER'S ANSWER")

@@ -155,6 +155,7 @@ func question(r bot.Reply) *bot.Question {
 }
 
 func TestStartShowsOpeningCardThenOffersResume(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	l := h.learner("ada")
 	r := l.cmd("start-4-4")
@@ -172,6 +173,7 @@ func TestStartShowsOpeningCardThenOffersResume(t *testing.T) {
 }
 
 func TestStaleAndDoublePressesChangeNothing(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	l := h.learner("bo")
 	l.cmd("start-4-4")
@@ -203,6 +205,7 @@ func TestStaleAndDoublePressesChangeNothing(t *testing.T) {
 }
 
 func TestAnswersAreSavedWithFollowUp(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	l := h.learner("cy")
 	l.cmd("start-4-4")
@@ -250,6 +253,7 @@ func TestAnswersAreSavedWithFollowUp(t *testing.T) {
 }
 
 func TestSkipQuestionMovesOnAndIsRemembered(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	l := h.learner("di")
 	l.cmd("start-4-4")
@@ -266,6 +270,7 @@ func TestSkipQuestionMovesOnAndIsRemembered(t *testing.T) {
 }
 
 func TestChecklistAndRatingsAreIdempotent(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	l := h.learner("ed")
 	// Before starting, ticking is refused.
@@ -314,6 +319,7 @@ func TestChecklistAndRatingsAreIdempotent(t *testing.T) {
 }
 
 func TestCommandsThatDoNotExist(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	l := h.learner("fi")
 	tests := []struct{ cmd, want string }{
@@ -369,6 +375,7 @@ func walk(t testing.TB, l *learner) bot.Reply {
 }
 
 func TestWholeLessonToCompletionSurvivesRestart(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	l := h.learner("gu")
 	done := walk(t, l)
@@ -400,6 +407,7 @@ func TestWholeLessonToCompletionSurvivesRestart(t *testing.T) {
 }
 
 func TestPositionSurvivesCardRemovedByCourseEdit(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	l := h.learner("ha")
 	// A learner whose card no longer exists resumes at the same index.
@@ -417,6 +425,7 @@ func TestPositionSurvivesCardRemovedByCourseEdit(t *testing.T) {
 }
 
 func TestConcurrentLearnersDoNotInterfere(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	var wg sync.WaitGroup
 	errs := make(chan string, 16)
@@ -443,6 +452,7 @@ func TestConcurrentLearnersDoNotInterfere(t *testing.T) {
 }
 
 func TestSetCourseSwapsTheCourseAndKeepsLearnersPlace(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	l := h.learner("ix")
 	l.cmd("start-4-4")
@@ -473,6 +483,7 @@ func TestSetCourseSwapsTheCourseAndKeepsLearnersPlace(t *testing.T) {
 }
 
 func TestAnswerReplyCarriesQuestionAndFollowUpNotTheReading(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	l := h.learner("jo")
 	l.cmd("start-4-4")

@@ -20,6 +20,7 @@ func buttonAction(t *testing.T, r bot.Reply, label string) string {
 }
 
 func TestForgetMe(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	alice, bob := h.learner("alice"), h.learner("bob")
 	for _, l := range []*learner{alice, bob} {

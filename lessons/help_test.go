@@ -11,6 +11,7 @@ import (
 // /help-mlops shows the best cards with where to read them, lists as lists
 // and tables as aligned code blocks.
 func TestHelpSearchRendersPassages(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	l := h.learner("hs")
 	r := l.cmd("help-mlops", "how do I roll back")
@@ -37,6 +38,7 @@ func TestHelpSearchRendersPassages(t *testing.T) {
 
 // The topic is echoed as typed, never as live Markdown or HTML (issue 14).
 func TestHelpEscapesTopic(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	l := h.learner("he")
 	for _, topic := range []string{"**bold** <b>x</b>", "zzqx **bold** <b>x</b> [a](http://e.x) # h"} {
@@ -66,6 +68,7 @@ func TestHelpEscapesTopic(t *testing.T) {
 
 // /help says what to do first (the lesson to start), then the rest.
 func TestGettingStarted(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	l := h.learner("gs")
 	r := l.cmd("help")

@@ -43,6 +43,7 @@ func golden(t *testing.T, name string, got []byte) {
 }
 
 func TestOutlineOfSeedLessonGolden(t *testing.T) {
+	t.Parallel()
 	c := builtin(t)
 	var buf bytes.Buffer
 	if err := lessons.WriteOutline(&buf, c.Lessons["4-4"]); err != nil {
@@ -52,6 +53,7 @@ func TestOutlineOfSeedLessonGolden(t *testing.T) {
 }
 
 func TestCatalogueListsAllSixteenLessons(t *testing.T) {
+	t.Parallel()
 	c := builtin(t)
 	if len(c.Catalogue) != 16 {
 		t.Fatalf("catalogue has %d lessons, want 16", len(c.Catalogue))
@@ -78,6 +80,7 @@ func TestCatalogueListsAllSixteenLessons(t *testing.T) {
 // code, a question, its follow-up, a checklist or rating item, a card
 // title) or is deliberately kept for leads. Nothing is silently dropped.
 func TestEveryLineOfTheSeedIsDeliveredOrReserved(t *testing.T) {
+	t.Parallel()
 	c := builtin(t)
 	les := c.Lessons["4-4"]
 	replies, err := lessons.PreviewReplies(c, "4-4")
@@ -158,6 +161,7 @@ func normalize(s string) string {
 }
 
 func TestCourseProblemsNameFileAndLine(t *testing.T) {
+	t.Parallel()
 	const goodModule = "# M\n\n## Part 1: Intro\n\nHello.\n"
 	tests := []struct {
 		name  string
@@ -227,6 +231,7 @@ func TestCourseProblemsNameFileAndLine(t *testing.T) {
 // The second lesson has another shape: scripts under commands/, module
 // sections without "Part" headings, no durations, a manifest pin.
 func TestSecondLessonOfAnotherShape(t *testing.T) {
+	t.Parallel()
 	c, err := lessons.LoadDir(filepath.Join("testdata", "course2"))
 	if err != nil {
 		t.Fatal(err)
@@ -252,6 +257,7 @@ func TestSecondLessonOfAnotherShape(t *testing.T) {
 
 // Ids of questions and items do not move when the author inserts text.
 func TestIDsSurviveCourseEdits(t *testing.T) {
+	t.Parallel()
 	ids := func(c *lessons.Course) map[string]string {
 		out := map[string]string{}
 		for _, card := range c.Lessons["4-4"].Cards {
@@ -317,6 +323,7 @@ func copyTree(t *testing.T, from, to string) {
 }
 
 func TestActionsFitDiscordCustomID(t *testing.T) {
+	t.Parallel()
 	c := builtin(t)
 	replies, err := lessons.PreviewReplies(c, "4-4")
 	if err != nil {

@@ -25,6 +25,7 @@ func ratingID(t *testing.T, c *lessons.Course, lesson, item string) string {
 }
 
 func TestBackgroundsComeFromTheModule(t *testing.T) {
+	t.Parallel()
 	les := builtin(t).Lessons["4-4"]
 	var got []string
 	for _, b := range les.Backgrounds {
@@ -40,6 +41,7 @@ func TestBackgroundsComeFromTheModule(t *testing.T) {
 }
 
 func TestPlanAfterSelfAssessment(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	l := h.learner("pat")
 	l.cmd("start-4-4")

@@ -36,6 +36,7 @@ func quizHarness(t testing.TB, dir string) *harness {
 }
 
 func TestQuizSyntaxParses(t *testing.T) {
+	t.Parallel()
 	c := loadDir(t, "course")
 	var got []*lessons.QuizDef
 	for _, card := range c.Lessons["2-1"].Cards {
@@ -66,6 +67,7 @@ func TestQuizSyntaxParses(t *testing.T) {
 }
 
 func TestQuizGradingIsLenient(t *testing.T) {
+	t.Parallel()
 	short := &lessons.QuizDef{Accept: []string{"dvc.yaml", "dvc.yml"}}
 	for _, s := range []string{"dvc.yaml", "DVC.YAML", "`dvc.yml`", " dvc . yaml ", "dvc.yaml."} {
 		if !short.Grade(s) {
@@ -102,6 +104,7 @@ func walkToQuiz(t *testing.T, l *learner) bot.Reply {
 }
 
 func TestQuizLessonIsGradedWithRetry(t *testing.T) {
+	t.Parallel()
 	h := quizHarness(t, "course")
 	l := h.learner("ada")
 	l.cmd("start-2-1")
@@ -208,6 +211,7 @@ func TestQuizLessonIsGradedWithRetry(t *testing.T) {
 // style (quizzes in the module, list options, lower-case letters,
 // "Answers:", "Explanation:", curly quotes) from start to finish.
 func TestHoldOutLessonLoadsAndIsGraded(t *testing.T) {
+	t.Parallel()
 	h := quizHarness(t, "holdout")
 	l := h.learner("hal")
 	l.cmd("start-3-1")
@@ -242,6 +246,7 @@ func TestHoldOutLessonLoadsAndIsGraded(t *testing.T) {
 }
 
 func TestQuizProblemsNameFileAndLine(t *testing.T) {
+	t.Parallel()
 	script := func(body string) map[string]string {
 		return map[string]string{"commands/start-1-1.md": "# Lesson 1.1: A\n\n## Lesson Flow\n\n### 1. Intro\n" + body}
 	}
@@ -281,6 +286,7 @@ func TestQuizProblemsNameFileAndLine(t *testing.T) {
 // TestQuizOtherSpellings: forms authors reach for besides the documented
 // one load as the same quiz.
 func TestQuizOtherSpellings(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, body string
 		options    int
@@ -319,6 +325,7 @@ func TestQuizOtherSpellings(t *testing.T) {
 }
 
 func TestChecklistAfterAQuizStaysAChecklist(t *testing.T) {
+	t.Parallel()
 	src := "# Lesson 1.1: A\n\n## Lesson Flow\n\n### 1. Intro\nQuiz: Which one?\nA) one\nB) two\nAnswer: A\n\n- [ ] tick me\n- [ ] and me\n"
 	c, err := lessons.LoadFS(fstest.MapFS{"commands/start-1-1.md": {Data: []byte(src)}}, "test")
 	if err != nil {

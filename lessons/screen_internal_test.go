@@ -87,6 +87,7 @@ func courses() map[string]fs.FS {
 }
 
 func TestFittingKeepsTheAuthorsText(t *testing.T) {
+	t.Parallel()
 	for name, fsys := range courses() {
 		raw, fitted := loadBoth(t, fsys)
 		for id, les := range raw.Lessons {
@@ -125,6 +126,7 @@ func containsHeading(c *Card, title string) bool {
 // the built-in lesson before and after fitting (the figures in the closing
 // note): go test ./lessons -run TestScreenFigures -v
 func TestScreenFigures(t *testing.T) {
+	t.Parallel()
 	raw, fitted := loadBoth(t, builtin.FS())
 	figures := func(les *Lesson) (longest *Card, size Size, tinies []string) {
 		for _, c := range les.Cards {
@@ -208,6 +210,7 @@ The end.
 }
 
 func TestSplitAndMergeRules(t *testing.T) {
+	t.Parallel()
 	_, c := loadBoth(t, longAndTiny())
 	les := c.Lessons["1-1"]
 	var got []string

@@ -13,6 +13,7 @@ import (
 // first part of a split card or on the card a tiny one was merged into,
 // not at the start of the lesson, and a button from an old message works.
 func TestPositionsSavedUnderOldCardKeysResume(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		key   string // as saved by the 42-card version
 		index int

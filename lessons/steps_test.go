@@ -8,6 +8,7 @@ import (
 // /start-4-4 step 5 and the Steps button go straight to a step, on a fresh
 // learner too; a step that does not exist is refused with the range.
 func TestJumpToStep(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	l := h.learner("js")
 	r := l.cmd("start-4-4", "step 5")

@@ -9,6 +9,7 @@ import (
 )
 
 func TestWarningsStepThatDeliversNothing(t *testing.T) {
+	t.Parallel()
 	fsys := fstest.MapFS{
 		".claude/commands/start-1-1.md": {Data: []byte("# Lesson 1.1: Basics\n\n## Lesson Flow\n\n### 1. Opener (3 min)\nWelcome! You will build a pipeline.\n\n### 2. Practice (10 min)\nGuide them through, but let them drive.\n\n### 3. Wrap Up\nYou did it.\n")},
 	}

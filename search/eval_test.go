@@ -138,6 +138,7 @@ func evaluate(t testing.TB, ix *search.Index, qs []question, verbose bool) score
 
 // The evaluation set stays valid: every expected passage is in the course.
 func TestEvalSetNamesRealPassages(t *testing.T) {
+	t.Parallel()
 	_, ps := builtinIndex(t)
 	qs := readEval(t)
 	if len(qs) < 20 {
@@ -159,6 +160,7 @@ func TestEvalSetNamesRealPassages(t *testing.T) {
 
 // The search meets its target on the evaluation set: hit@3 >= 90%.
 func TestEvalHitAt3(t *testing.T) {
+	t.Parallel()
 	ix, _ := builtinIndex(t)
 	s := evaluate(t, ix, readEval(t), testing.Verbose())
 	t.Log(s)

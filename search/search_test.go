@@ -43,6 +43,7 @@ func first(t *testing.T, ix *search.Index, q string) search.Result {
 }
 
 func TestSearch(t *testing.T) {
+	t.Parallel()
 	ix := build(t, search.Glossary{"dvc": {"data versioning"}},
 		search.Passage{CardTitle: "Wrap up", Text: "Come back to the course later and look back at it."},
 		search.Passage{CardTitle: "Gaps", Text: "Rollback is manual for now."},
@@ -73,6 +74,7 @@ func TestSearch(t *testing.T) {
 // Passages of one card come back as one result, at most MaxPassages of
 // them, in the card's order.
 func TestSearchGroupsByCard(t *testing.T) {
+	t.Parallel()
 	var ps []search.Passage
 	for _, s := range []string{"drift one", "drift two", "drift three", "drift four", "drift alerts five"} {
 		ps = append(ps, search.Passage{Card: 1, CardTitle: "Drift", Text: s})
@@ -105,6 +107,7 @@ func TestSearchGroupsByCard(t *testing.T) {
 }
 
 func TestSearchAfterClose(t *testing.T) {
+	t.Parallel()
 	ix := build(t, nil, search.Passage{CardTitle: "A", Text: "drift"})
 	if err := ix.Close(); err != nil {
 		t.Fatal(err)

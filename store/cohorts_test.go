@@ -15,6 +15,7 @@ import (
 )
 
 func TestCohortsAndMembers(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "c.db")
 	db, err := Open(path, Options{})
@@ -97,6 +98,7 @@ func TestCohortsAndMembers(t *testing.T) {
 }
 
 func TestClaimRunOnce(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := openTemp(t, Options{})
 	created := time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
@@ -161,6 +163,7 @@ func TestClaimRunOnce(t *testing.T) {
 // TestInvitations: an invitation is not a membership until accepted; the
 // lead's lists (Members, LearnerCohorts) never show it.
 func TestInvitations(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := openTemp(t, Options{})
 	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
@@ -217,6 +220,7 @@ func TestInvitations(t *testing.T) {
 // added (nobody asked them) become invitations; members who joined with
 // the code stay.
 func TestMigrateMembersToInvitations(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	path := rawFile(t, func(tx *bolt.Tx) error {
 		if err := putSchemaRaw(tx, "1"); err != nil {
@@ -262,6 +266,7 @@ func TestMigrateMembersToInvitations(t *testing.T) {
 // TestForgetLeadWhoInvited: forgetting a lead leaves the invitations they
 // made to their invitees, without the lead's id.
 func TestForgetLeadWhoInvited(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := openTemp(t, Options{})
 	if err := db.CreateCohort(ctx, coursebot.Cohort{Name: "alpha", Code: "aaa", Timezone: "UTC", Leads: []string{"test:lead"}}); err != nil {

@@ -58,6 +58,7 @@ func (h *heldCommit) has(t *testing.T, key string) bool {
 }
 
 func TestWritersThatArriveDuringACommitShareTheNext(t *testing.T) {
+	t.Parallel()
 	h := newHeldCommit(t)
 	errs := make(chan error, 11)
 	go func() { errs <- h.g.do(h.put("w0")) }()
@@ -86,6 +87,7 @@ func TestWritersThatArriveDuringACommitShareTheNext(t *testing.T) {
 }
 
 func TestAFailingWriterFailsAloneAndTheOthersCommit(t *testing.T) {
+	t.Parallel()
 	h := newHeldCommit(t)
 	errs := make(chan error, 4)
 	go func() { errs <- h.g.do(h.put("first")) }()
@@ -132,6 +134,7 @@ func TestAFailingWriterFailsAloneAndTheOthersCommit(t *testing.T) {
 }
 
 func TestCloseCommitsQueuedWritersAndRefusesLaterOnes(t *testing.T) {
+	t.Parallel()
 	h := newHeldCommit(t)
 	errs := make(chan error, 2)
 	go func() { errs <- h.g.do(h.put("running")) }()

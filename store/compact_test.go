@@ -11,6 +11,7 @@ import (
 )
 
 func TestCompactTo(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := openTemp(t, Options{})
 	long := strings.Repeat("an answer of some length ", 40)

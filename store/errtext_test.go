@@ -14,6 +14,7 @@ import (
 // records says what failed, not whose (errors reach logs; the learner= of
 // the line says whom it is about, hashed).
 func TestErrorsDoNotNameTheLearner(t *testing.T) {
+	t.Parallel()
 	db, err := Open(filepath.Join(t.TempDir(), "coursebot.db"), Options{})
 	if err != nil {
 		t.Fatal(err)

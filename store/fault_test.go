@@ -38,6 +38,7 @@ func filledFile(t *testing.T, n int) string {
 }
 
 func TestDamagedPageIsAFaultNotAPanic(t *testing.T) {
+	t.Parallel()
 	path := filledFile(t, 80)
 	storetest.DamageBucket(t, path, "progress")
 
@@ -74,6 +75,7 @@ func TestDamagedPageIsAFaultNotAPanic(t *testing.T) {
 }
 
 func TestCheck(t *testing.T) {
+	t.Parallel()
 	path := filledFile(t, 80)
 	rep, err := Check(path, 0)
 	if err != nil || len(rep.Problems) != 0 || rep.Learners != 80 || rep.Schema != len(migrations()) {

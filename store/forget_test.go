@@ -79,6 +79,7 @@ func dump(t *testing.T, db *DB) string {
 }
 
 func TestForgetLearner(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := openTemp(t, Options{})
 	fillLearner(t, db, "slack:U1", "alice's secret answer")
@@ -150,6 +151,7 @@ func TestForgetLearner(t *testing.T) {
 }
 
 func TestForgetLearnerWithoutCohortBuckets(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := openTemp(t, Options{})
 	_, _, err := db.UpdateProgress(ctx, "discord:9", "4-4", func(r *coursebot.LearnerRecord, p *coursebot.Progress) error {
@@ -171,6 +173,7 @@ func TestForgetLearnerWithoutCohortBuckets(t *testing.T) {
 // saying how to forget a learner in it (or that it holds nothing about
 // learners): see learnerBuckets in forget.go.
 func TestEveryBucketIsForgettable(t *testing.T) {
+	t.Parallel()
 	db := openTemp(t, Options{})
 	known := notLearnerData()
 	for _, lb := range learnerBuckets() {

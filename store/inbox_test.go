@@ -10,6 +10,7 @@ import (
 )
 
 func TestInboxPutDoneItemsAcrossReopen(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "in.db")
 	db, err := Open(path, Options{})
 	if err != nil {

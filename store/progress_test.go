@@ -36,6 +36,7 @@ func assertProgress(t *testing.T, got, want coursebot.Progress) {
 }
 
 func TestProgressRoundTrip(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := openTemp(t, Options{})
 	at := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
@@ -124,6 +125,7 @@ func TestProgressRoundTrip(t *testing.T) {
 }
 
 func TestUpdateProgressKeepsKeys(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := openTemp(t, Options{})
 	rec, p, err := db.UpdateProgress(ctx, "slack:U1", "1-1", func(r *coursebot.LearnerRecord, p *coursebot.Progress) error {
@@ -142,6 +144,7 @@ func TestUpdateProgressKeepsKeys(t *testing.T) {
 }
 
 func TestUpdateProgressFnErrorWritesNothing(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := openTemp(t, Options{})
 	if _, _, err := db.UpdateProgress(ctx, "slack:U1", "1-1", func(r *coursebot.LearnerRecord, p *coursebot.Progress) error {
@@ -175,6 +178,7 @@ func TestUpdateProgressFnErrorWritesNothing(t *testing.T) {
 }
 
 func TestUpdateProgressCancelled(t *testing.T) {
+	t.Parallel()
 	db := openTemp(t, Options{})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -195,6 +199,7 @@ func TestUpdateProgressCancelled(t *testing.T) {
 }
 
 func TestBadKeys(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := openTemp(t, Options{})
 	noop := func(*coursebot.LearnerRecord, *coursebot.Progress) error { return nil }
@@ -231,6 +236,7 @@ func TestBadKeys(t *testing.T) {
 // its own learner, and all on the same learner and lesson. No update may be
 // lost; run with -race.
 func TestUpdateProgressConcurrent(t *testing.T) {
+	t.Parallel()
 	const n = 64
 	ctx := context.Background()
 	at := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)

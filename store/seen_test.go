@@ -10,6 +10,7 @@ import (
 )
 
 func TestFirstSeen(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	now := time.Date(2025, 5, 1, 12, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
@@ -79,6 +80,7 @@ func TestFirstSeen(t *testing.T) {
 }
 
 func TestPruneSeen(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	start := time.Date(2025, 5, 1, 0, 0, 0, 0, time.UTC)
 	now := start
@@ -116,6 +118,7 @@ func TestPruneSeen(t *testing.T) {
 }
 
 func TestPruneSeenKeepsRecent(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	start := time.Date(2025, 5, 1, 0, 0, 0, 0, time.UTC)
 	now := start

@@ -56,6 +56,7 @@ func putSchemaRaw(tx *bolt.Tx, v string) error {
 }
 
 func TestOpenNewFile(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "new.db")
 	db, err := Open(path, Options{})
 	if err != nil {
@@ -103,6 +104,7 @@ func TestOpenNewFile(t *testing.T) {
 }
 
 func TestOpenLocked(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "locked.db")
 	first, err := Open(path, Options{})
 	if err != nil {
@@ -137,6 +139,7 @@ func TestOpenLocked(t *testing.T) {
 // must give an error naming the file, no panic, and leave the file as it
 // was.
 func TestOpenNotCoursebot(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 2))
 	random := func(n int) []byte {
 		b := make([]byte, n)
@@ -261,6 +264,7 @@ func TestOpenNotCoursebot(t *testing.T) {
 }
 
 func TestOpenNewerSchema(t *testing.T) {
+	t.Parallel()
 	path := rawFile(t, func(tx *bolt.Tx) error { return putSchemaRaw(tx, "99") })
 	before, err := os.ReadFile(path)
 	if err != nil {
@@ -293,6 +297,7 @@ func TestOpenNewerSchema(t *testing.T) {
 // TestOpenMigratesSchema0 opens a file written at schema 0 with the real
 // migration table.
 func TestOpenMigratesSchema0(t *testing.T) {
+	t.Parallel()
 	path := rawFile(t, func(tx *bolt.Tx) error {
 		if err := putSchemaRaw(tx, "0"); err != nil {
 			return err
@@ -332,6 +337,7 @@ func TestOpenMigratesSchema0(t *testing.T) {
 // each step runs once, in order, in one transaction with the version bump,
 // and a failing step leaves the file untouched.
 func TestOpenMigrationTable(t *testing.T) {
+	t.Parallel()
 	var ran []int
 	renameLearners := func(tx *bolt.Tx) error {
 		ran = append(ran, 1)
@@ -408,6 +414,7 @@ func TestOpenMigrationTable(t *testing.T) {
 }
 
 func TestReopenKeepsEverything(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "keep.db")
 	at := time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
@@ -473,6 +480,7 @@ func TestReopenKeepsEverything(t *testing.T) {
 }
 
 func TestBackup(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := openTemp(t, Options{})
 	for i := range 20 {

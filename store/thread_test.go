@@ -7,6 +7,7 @@ import (
 )
 
 func TestThreads(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	now := time.Date(2025, 7, 1, 9, 0, 0, 0, time.UTC)
 	db := openTemp(t, Options{Now: func() time.Time { return now }})

@@ -9,6 +9,7 @@ import (
 )
 
 func TestTutorRecordIsExportedAndForgotten(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "t.db")
 	db, err := Open(path, Options{LockTimeout: time.Second})
 	if err != nil {

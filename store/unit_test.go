@@ -17,6 +17,7 @@ import (
 // written in one transaction with the item's removal; a unit that is never
 // committed (the process died) leaves no trace.
 func TestUnitCommitsProgressThreadAndItemTogether(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "u.db")
 	db, err := Open(path, Options{})
 	if err != nil {
