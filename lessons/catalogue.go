@@ -1,96 +1,9 @@
 package lessons
 
 import (
-	"bytes"
-	"errors"
-	"fmt"
-	"io"
-	"io/fs"
 	"regexp"
 	"strings"
-
-	"gopkg.in/yaml.v3"
 )
-
-// manifest is the optional coursebot.yaml at a course's top, for the few
-// choices an author may want to override.
-type manifest struct {
-	Lessons  map[string]lessonManifest `yaml:"lessons"`
-	Commands struct {
-		Status string `yaml:"status"`
-		Help   string `yaml:"help"`
-	} `yaml:"commands"`
-}
-
-type lessonManifest struct {
-	// Attach pins a module section (by its "##" title) to a step number;
-	// 0 puts it on the opening card.
-	Attach map[string]int `yaml:"attach"`
-	// Revisit maps a self-assessment item's text to the lessons to revisit
-	// when it is rated 1-2 (overriding the automatic match by wording).
-	Revisit map[string][]string `yaml:"revisit"`
-	line    int
-}
-
-func (l *loader) loadManifest() (manifest, error) {
-	var m manifest
-	src, err := fs.ReadFile(l.fsys, ManifestFile)
-	if errors.Is(err, fs.ErrNotExist) {
-		return m, nil
-	}
-	if err != nil {
-		return m, fmt.Errorf("load course %s: %w", l.label, err)
-	}
-	var root yaml.Node
-	if err := yaml.Unmarshal(src, &root); err != nil {
-		l.problem(ManifestFile, yamlLine(err), "%s", yamlMsg(err))
-		return m, nil
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(src))
-	dec.KnownFields(true)
-	if err := dec.Decode(&m); err != nil && !errors.Is(err, io.EOF) {
-		l.problem(ManifestFile, yamlLine(err), "%s", yamlMsg(err))
-		return manifest{}, nil
-	}
-	// Remember where each lesson's entry is, for messages.
-	if len(root.Content) > 0 {
-		doc := root.Content[0]
-		for i := 0; i+1 < len(doc.Content); i += 2 {
-			if doc.Content[i].Value != "lessons" {
-				continue
-			}
-			ls := doc.Content[i+1]
-			for j := 0; j+1 < len(ls.Content); j += 2 {
-				id := ls.Content[j].Value
-				lm := m.Lessons[id]
-				lm.line = ls.Content[j].Line
-				m.Lessons[id] = lm
-			}
-		}
-	}
-	return m, nil
-}
-
-var (
-	yamlLineNum = regexp.MustCompile(`line (\d+)`)
-)
-
-func yamlLine(err error) int {
-	var n int
-	if m := yamlLineNum.FindStringSubmatch(err.Error()); m != nil {
-		if _, err := fmt.Sscan(m[1], &n); err != nil {
-			return 0
-		}
-	}
-	return n
-}
-
-func yamlMsg(err error) string {
-	s := strings.TrimPrefix(err.Error(), "yaml: ")
-	s = strings.ReplaceAll(s, "unmarshal errors:\n  ", "")
-	s = yamlLineNum.ReplaceAllString(s, "")
-	return strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(s), ":"))
-}
 
 // catalogue lists every lesson the course knows: installed lessons plus the
 // Commands Reference's "/start-X-Y - Title" lines; the reference's other

@@ -194,7 +194,24 @@ func TestCourseProblemsNameFileAndLine(t *testing.T) {
 			"commands/start-1-1.md": "# Lesson 1.1: A\n\nRead the lesson content from `m.md`.\n\n## Lesson Flow\n\n### 1. Intro\nHi.\n",
 			"m.md":                  goodModule,
 			"coursebot.yaml":        "lessons:\n  \"1-1\":\n    atach: {}\n",
-		}, []string{"coursebot.yaml:3: field atach not found"}},
+		}, []string{`coursebot.yaml:3: lesson "1-1": unknown key "atach" (known keys: attach, revisit)`}},
+		{"manifest problems at their lines", map[string]string{
+			"commands/start-1-1.md": "# Lesson 1.1: A\n\nRead the lesson content from `m.md`.\n\n## Lesson Flow\n\n### 1. Intro\nHi.\n",
+			"m.md":                  goodModule,
+			"coursebot.yaml": "lessons:\n  \"1-1\":\n    attach:\n      \"Part 1: Intro\": 1\n      \"Part 2\": two\n    revisit:\n      \"An item\": 3\n" +
+				"commands:\n  status: [a]\n  hlep: x\n  status: y\ncolour: red\n",
+		}, []string{
+			`coursebot.yaml:5: attach "Part 2" is not a step number (0 = the opening card)`,
+			`coursebot.yaml:7: revisit "An item" is not a list of lesson ids (for example ["1-1", "2-3"])`,
+			`coursebot.yaml:9: commands: status is not a command name`,
+			`coursebot.yaml:10: commands: unknown key "hlep" (known keys: status, help)`,
+			`coursebot.yaml:11: commands: key "status" given twice`,
+			`coursebot.yaml:12: the manifest: unknown key "colour" (known keys: lessons, commands)`,
+		}},
+		{"manifest syntax", map[string]string{
+			"commands/start-1-1.md": "# Lesson 1.1: A\n\n## Lesson Flow\n\n### 1. Intro\nHi.\n",
+			"coursebot.yaml":        "lessons:\n  a: b\n    c: d\n",
+		}, []string{"coursebot.yaml:3: mapping values are not allowed in this context"}},
 		{"manifest pins to a missing step", map[string]string{
 			"commands/start-1-1.md": "# Lesson 1.1: A\n\nRead the lesson content from `m.md`.\n\n## Lesson Flow\n\n### 1. Intro\nHi.\n",
 			"m.md":                  goodModule,
