@@ -66,7 +66,7 @@ func TestWritersThatArriveDuringACommitShareTheNext(t *testing.T) {
 	for i := 1; i <= 10; i++ {
 		go func() { errs <- h.g.do(h.put(fmt.Sprint("w", i))) }()
 	}
-	testwait.Until(t, "ten writers queued behind the running commit", func() bool { return len(h.g.in) == 10 })
+	testwait.Until(t, "ten writers queued behind the running commit", func() bool { return h.g.queued() == 10 })
 	close(h.release)
 	for range 11 {
 		if err := <-errs; err != nil {
@@ -95,7 +95,7 @@ func TestAFailingWriterFailsAloneAndTheOthersCommit(t *testing.T) {
 	bad := errors.New("not this one")
 	var badRuns sync.Map
 	go func() { errs <- h.g.do(h.put("a")) }()
-	testwait.Until(t, "a queued", func() bool { return len(h.g.in) == 1 })
+	testwait.Until(t, "a queued", func() bool { return h.g.queued() == 1 })
 	go func() {
 		err := h.g.do(func(tx *bolt.Tx) error {
 			n, _ := badRuns.LoadOrStore("n", new(int))
@@ -110,9 +110,9 @@ func TestAFailingWriterFailsAloneAndTheOthersCommit(t *testing.T) {
 		}
 		errs <- nil
 	}()
-	testwait.Until(t, "the failing writer queued", func() bool { return len(h.g.in) == 2 })
+	testwait.Until(t, "the failing writer queued", func() bool { return h.g.queued() == 2 })
 	go func() { errs <- h.g.do(h.put("b")) }()
-	testwait.Until(t, "b queued", func() bool { return len(h.g.in) == 3 })
+	testwait.Until(t, "b queued", func() bool { return h.g.queued() == 3 })
 	close(h.release)
 	for range 4 {
 		if err := <-errs; err != nil {
@@ -140,16 +140,13 @@ func TestCloseCommitsQueuedWritersAndRefusesLaterOnes(t *testing.T) {
 	go func() { errs <- h.g.do(h.put("running")) }()
 	<-h.started
 	go func() { errs <- h.g.do(h.put("queued")) }()
-	testwait.Until(t, "a writer queued", func() bool { return len(h.g.in) == 1 })
+	testwait.Until(t, "a writer queued", func() bool { return h.g.queued() == 1 })
 	closed := make(chan struct{})
 	go func() { h.g.close(); close(closed) }()
 	testwait.Until(t, "close begun", func() bool {
-		if !h.g.mu.TryRLock() {
-			return true // close holds it, or is waiting for it
-		}
-		c := h.g.closed
-		h.g.mu.RUnlock()
-		return c
+		h.g.mu.Lock()
+		defer h.g.mu.Unlock()
+		return h.g.closed
 	})
 	close(h.release)
 	<-closed
@@ -163,5 +160,36 @@ func TestCloseCommitsQueuedWritersAndRefusesLaterOnes(t *testing.T) {
 	}
 	if err := h.g.do(h.put("late")); !errors.Is(err, errClosing) {
 		t.Errorf("a writer after Close got %v, want errClosing", err)
+	}
+}
+
+func TestManyConcurrentWritersAllCommit(t *testing.T) {
+	db := openTemp(t, Options{})
+	var wg sync.WaitGroup
+	for g := range 50 {
+		wg.Go(func() {
+			for i := range 20 {
+				key := fmt.Sprintf("g%02d-%02d", g, i)
+				if err := db.bolt.Batch(func(tx *bolt.Tx) error {
+					return tx.Bucket(bucketSeen).Put([]byte(key), []byte("x"))
+				}); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	n := 0
+	if err := db.bolt.View(func(tx *bolt.Tx) error {
+		n = tx.Bucket(bucketSeen).Stats().KeyN
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1000 {
+		t.Errorf("%d of 1000 writes committed", n)
+	}
+	if q := db.bolt.group.queued(); q != 0 {
+		t.Errorf("%d writers still queued after all returned", q)
 	}
 }
