@@ -1,7 +1,7 @@
 // The course manifest, coursebot.yaml, read with yaml.v3's node API: every
 // problem names the line of the node it is about, so no line number is read
 // out of an error message except a syntax error's (yaml.v3 exports no
-// position for it; see yamlSyntax).
+// position for it; see internal/yamlsyntax).
 
 package lessons
 
@@ -10,9 +10,9 @@ import (
 	"fmt"
 	"io/fs"
 	"slices"
-	"strconv"
 	"strings"
 
+	"github.com/coursebot/coursebot/internal/yamlsyntax"
 	"gopkg.in/yaml.v3"
 )
 
@@ -47,7 +47,7 @@ func (l *loader) loadManifest() (manifest, error) {
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(src, &doc); err != nil {
-		line, msg := yamlSyntax(err)
+		line, msg := yamlsyntax.Split(err)
 		l.problem(ManifestFile, line, "%s", msg)
 		return m, nil
 	}
@@ -131,21 +131,4 @@ func entries[V any](r manifestReader, n *yaml.Node, what, want string) map[strin
 		out[k.Value] = val
 	})
 	return out
-}
-
-// yamlSyntax splits yaml.v3's "yaml: line 3: mapping values are not
-// allowed in this context" into the line and the rest. yaml.v3 (v3.0.1)
-// reports a syntax error only as that text (fmt.Errorf inside an
-// unexported type) with no position to read, so this is the one place a
-// line is taken from a message.
-func yamlSyntax(err error) (int, string) {
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	if rest, ok := strings.CutPrefix(msg, "line "); ok {
-		if n, tail, ok := strings.Cut(rest, ": "); ok {
-			if line, err := strconv.Atoi(n); err == nil {
-				return line, tail
-			}
-		}
-	}
-	return 0, msg
 }

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/coursebot/coursebot/internal/yamlsyntax"
 	"gopkg.in/yaml.v3"
 )
 
@@ -54,21 +55,11 @@ func parseDocument(src []byte) (*yaml.Node, []Problem) {
 	return doc.Content[0], nil
 }
 
-// syntaxProblem turns "yaml: line 3: mapping values are not allowed..." into
-// a Problem with the line split out. This is the one place a line number is
-// read from a message: yaml.v3 (v3.0.1) reports a syntax error only as text,
-// fmt.Errorf("yaml: line %d: %s") inside an unexported type, and exports no
-// error type or position for it (its *TypeError, too, holds only strings).
+// syntaxProblem is a syntax error as a Problem: its line comes out of
+// yaml.v3's message (internal/yamlsyntax says why).
 func syntaxProblem(err error) Problem {
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	if rest, ok := strings.CutPrefix(msg, "line "); ok {
-		if n, tail, ok := strings.Cut(rest, ": "); ok {
-			if line, err := strconv.Atoi(n); err == nil {
-				return Problem{Line: line, Msg: "invalid YAML: " + tail}
-			}
-		}
-	}
-	return Problem{Msg: "invalid YAML: " + msg}
+	line, msg := yamlsyntax.Split(err)
+	return Problem{Line: line, Msg: "invalid YAML: " + msg}
 }
 
 // decoder walks a yaml.Node tree against a Go value.
