@@ -76,6 +76,7 @@ func (noHandler) Handle(context.Context, bot.Message) ([]bot.Reply, error) { ret
 // scheduler backoff; the others are delivered, and the lead is told who
 // could not be reached.
 func TestBlockedLearnerFailsAtOnce(t *testing.T) {
+	t.Parallel()
 	api := &fakeSlackAPI{blocked: map[string]bool{"U3": true}, flaky: map[string]int{"U4": 1}, posts: map[string]int{}, opens: map[string]int{}}
 	srv := httptest.NewServer(api)
 	t.Cleanup(srv.Close)

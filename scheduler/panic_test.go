@@ -15,6 +15,7 @@ import (
 // as that member's failed delivery and reported to the lead; the other
 // members get theirs and the process goes on.
 func TestASendThatPanicsFailsAloneAndIsCounted(t *testing.T) {
+	t.Parallel()
 	start := mustTime(t, "2026-11-02T08:00:00Z")
 	clock := newClock(start)
 	db, _ := tempDB(t, clock)

@@ -19,6 +19,7 @@ import (
 // nudge DM's Markdown it must come out as written on both platforms, not
 // "project/src/*init*.py" (Slack) or "**init**" (Discord).
 func TestNudgeEscapesChecklistItems(t *testing.T) {
+	t.Parallel()
 	src := filepath.Join("..", "lessons", "testdata", "course2")
 	dir := t.TempDir()
 	if err := os.CopyFS(dir, os.DirFS(src)); err != nil {
@@ -51,6 +52,7 @@ func TestNudgeEscapesChecklistItems(t *testing.T) {
 // Slack mrkdwn already; it is marked so the Slack adapter posts it as
 // typed. One typed on Discord stays CommonMark.
 func TestSlackReminderTextPostedAsTyped(t *testing.T) {
+	t.Parallel()
 	s := &Scheduler{}
 	for by, want := range map[string]string{"slack:ULEAD": bot.DialectSlack, "discord:42": ""} {
 		rs, err := s.reminderReplies(context.Background(), coursebot.Schedule{Cohort: "c1", CreatedBy: by, Text: "Standup at *10* <https://example.com|the board>"}, coursebot.Run{})

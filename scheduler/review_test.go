@@ -80,6 +80,7 @@ func missTwo(t *testing.T, eng *lessons.Engine, id string) *quizLearner {
 // opted-out learner gets none, a snoozed one after the snooze. The clock
 // is the scheduler's injected clock, moved an hour at a time.
 func TestReviewDMsArriveOnSchedule(t *testing.T) {
+	t.Parallel()
 	t0 := mustTime(t, "2026-11-23T10:00:00Z") // a Monday
 	clock := newClock(t0)
 	db, _ := tempDB(t, clock)

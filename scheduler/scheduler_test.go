@@ -17,6 +17,7 @@ import (
 // through six weeks that contain a DST change (none in Kolkata) and checks
 // that the cohort channel got exactly one post every Monday at 09:00 local.
 func TestWeeklyReminderAcrossDST(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ zone, from string }{
 		{"Europe/Berlin", "2026-03-10T00:00:00Z"},    // change on Sun 29 March
 		{"America/New_York", "2026-02-25T00:00:00Z"}, // change on Sun 8 March
@@ -25,6 +26,7 @@ func TestWeeklyReminderAcrossDST(t *testing.T) {
 		{"Asia/Kolkata", "2026-03-01T00:00:00Z"},     // +05:30, no DST
 	} {
 		t.Run(tc.zone+"/"+tc.from[:7], func(t *testing.T) {
+			t.Parallel()
 			start := mustTime(t, tc.from)
 			clock := newClock(start)
 			db, _ := tempDB(t, clock)
@@ -69,6 +71,7 @@ func TestWeeklyReminderAcrossDST(t *testing.T) {
 // second start posts nothing more. With catch_up off, nothing is posted but
 // the next regular time still fires.
 func TestCatchUpOnceAfterNineDays(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		schedule string
 		catchUp  bool
@@ -143,6 +146,7 @@ func TestCatchUpOnceAfterNineDays(t *testing.T) {
 // deliveries (the process is told to stop); a fresh scheduler over the same
 // file sends the other 20, and nobody gets two.
 func TestCrashHalfwayThroughRun(t *testing.T) {
+	t.Parallel()
 	start := mustTime(t, "2026-11-02T08:00:00Z")
 	clock := newClock(start)
 	path := t.TempDir() + "/crash.db"
@@ -212,6 +216,7 @@ func (e rateLimited) RetryAfter() time.Duration { return e.d }
 // 429 waits its Retry-After, a blocked recipient is recorded as failed at
 // once, reported to the lead once, and does not stop the others.
 func TestFailuresRetriesAndReport(t *testing.T) {
+	t.Parallel()
 	start := mustTime(t, "2026-11-02T08:00:00Z")
 	clock := newClock(start)
 	db, _ := tempDB(t, clock)
@@ -286,6 +291,7 @@ func nudgeOpts() NudgeOptions {
 }
 
 func TestEligible(t *testing.T) {
+	t.Parallel()
 	now := mustTime(t, "2026-11-23T12:00:00Z") // 13:00 in Berlin
 	old := now.Add(-100 * time.Hour)
 	started := coursebot.Progress{Lesson: "4-4", Card: "c", Started: old, Updated: old}
@@ -324,6 +330,7 @@ func TestEligible(t *testing.T) {
 // TestNudgeRun goes through the store: only the stalled learner is nudged,
 // once per check, at most Max times, and finishing stops the nudges.
 func TestNudgeRun(t *testing.T) {
+	t.Parallel()
 	start := mustTime(t, "2026-11-23T10:00:00Z")
 	clock := newClock(start)
 	db, _ := tempDB(t, clock)
@@ -407,6 +414,7 @@ func TestNudgeRun(t *testing.T) {
 // TestLoopWithFakeClock runs the real loop: it sleeps on the injected
 // timer and posts when the clock reaches the fire time, once.
 func TestLoopWithFakeClock(t *testing.T) {
+	t.Parallel()
 	start := mustTime(t, "2026-11-23T08:59:00Z")
 	clock := newClock(start)
 	db, _ := tempDB(t, clock)

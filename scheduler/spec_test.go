@@ -7,6 +7,7 @@ import (
 )
 
 func TestParse(t *testing.T) {
+	t.Parallel()
 	today := mustTime(t, "2026-11-23T10:00:00Z") // a Monday
 	tests := []struct {
 		in, zone string
@@ -45,6 +46,7 @@ func TestParse(t *testing.T) {
 }
 
 func TestParseRejects(t *testing.T) {
+	t.Parallel()
 	today := mustTime(t, "2026-11-23T10:00:00Z")
 	tests := []struct{ in, wantErr string }{
 		{"", "no schedule"},
@@ -92,6 +94,7 @@ func FuzzParse(f *testing.F) {
 // TestDSTRules pins the behaviour docs/scheduling.md describes around
 // daylight-saving changes and half-hour offsets.
 func TestDSTRules(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, spec, zone, from string
 		want                   []string // local wall times
@@ -132,6 +135,7 @@ func TestDSTRules(t *testing.T) {
 // autumn overlap (CEST, once). Before one calendar served every spelling,
 // "SUN" and "0-6" went through robfig/cron and skipped the spring gap.
 func TestDSTSameForEverySpelling(t *testing.T) {
+	t.Parallel()
 	changes := []struct {
 		name, from, sunday, want string
 	}{
@@ -162,6 +166,7 @@ func TestDSTSameForEverySpelling(t *testing.T) {
 // TestCalendarFollowsCron: the calendar agrees with robfig/cron's own
 // schedule away from daylight-saving changes, for specs of every shape.
 func TestCalendarFollowsCron(t *testing.T) {
+	t.Parallel()
 	from := mustTime(t, "2026-04-06T10:17:00Z")
 	for _, spec := range []string{
 		"0 9 * * MON", "*/20 9-11 * * 1-5", "0 0 1,15 * *", "30 6 13 * FRI", "5 4 * 6 *",
@@ -189,6 +194,7 @@ func TestCalendarFollowsCron(t *testing.T) {
 }
 
 func TestCalendarNeverFires(t *testing.T) {
+	t.Parallel()
 	s, err := Compile("0 0 31 2 *", "UTC")
 	if err != nil {
 		t.Fatal(err)
