@@ -105,6 +105,9 @@ func newEnvWith(t testing.TB, mode string, f *fakeDiscord, dbPath string, privat
 		Token: testToken, PublicKey: hex.EncodeToString(pub), ApplicationID: testApp, APIURL: f.apiURL(),
 		Mode: mode, PrivateThreads: private, Handler: h, Store: db, Commands: cmds,
 		Now: func() time.Time { return fixedNow }, Log: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		// A panic in a worker is a failed test at once (waits stop on it),
+		// not a wait until the test binary's deadline.
+		Panics: &bot.Panics{Log: slog.New(slog.NewTextHandler(logs, nil)), Count: func(where string, v any) { t.Errorf("panic in %s: %v", where, v) }},
 	}
 	for _, mod := range mods {
 		mod(&opts)

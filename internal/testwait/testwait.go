@@ -19,12 +19,17 @@ const grace = 15 * time.Second
 
 // Until polls cond, backing off from 1 ms to 50 ms, until it returns true.
 // It fails t, naming what, only when the test's deadline is near; with no
-// deadline (go test -timeout 0) it waits as long as it takes.
+// deadline (go test -timeout 0) it waits as long as it takes. A test that
+// has already failed (t.Error from another goroutine: a fake that saw a bad
+// request, a worker's recovered panic) stops waiting at once.
 func Until(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline, ok := testDeadline(t)
 	pause := time.Millisecond
 	for !cond() {
+		if t.Failed() {
+			t.Fatalf("stopped waiting for %s: the test has already failed", what)
+		}
 		if ok && time.Now().After(deadline) {
 			t.Fatalf("gave up waiting for %s: the test binary's deadline is near", what)
 		}

@@ -40,3 +40,29 @@ func TestUntilGivesUpNearTheTestDeadline(t *testing.T) {
 		t.Fatalf("Until failed with %q, want the condition named", f.msg)
 	}
 }
+
+// failedT is a test that has already failed and has no deadline.
+type failedT struct {
+	testing.TB
+	msg string
+}
+
+func (f *failedT) Helper()      {}
+func (f *failedT) Failed() bool { return true }
+func (f *failedT) Fatalf(format string, a ...any) {
+	f.msg = fmt.Sprintf(format, a...)
+	runtime.Goexit()
+}
+
+func TestUntilStopsOnceTheTestHasFailed(t *testing.T) {
+	f := &failedT{TB: t}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		Until(f, "a reply that will never come", func() bool { return false })
+	}()
+	<-done
+	if !strings.Contains(f.msg, "already failed") || !strings.Contains(f.msg, "a reply that will never come") {
+		t.Fatalf("Until ended with %q, want it to stop because the test failed", f.msg)
+	}
+}
