@@ -113,8 +113,9 @@ type Inbox struct {
 	done   atomic.Int64
 	failed atomic.Int64
 
-	mu      sync.Mutex
-	pending map[uint64]time.Time // received time of every item not yet removed
+	mu            sync.Mutex
+	pending       map[uint64]time.Time // received time of every item not yet removed
+	firstAccepted uint64               // the lowest id Accept stored (0: none yet)
 }
 
 // NewInbox returns an inbox over o.Store feeding o.Queue.
@@ -162,7 +163,12 @@ func (in *Inbox) Accept(ctx context.Context, it Item) error {
 	}
 	it.ID = id
 	in.o.Observe("commit", in.o.Now().Sub(start))
-	in.track(it)
+	if !in.claim(it, false) {
+		// A Recover running at the same moment found the item in the
+		// file and queued it already (without Live): it runs once.
+		in.depth.Add(-1)
+		return nil
+	}
 	if !in.submit(it) {
 		// Committed but the pipeline is closing: it stays in the inbox and
 		// runs at the next start, so the acknowledgement is honest.
@@ -173,28 +179,47 @@ func (in *Inbox) Accept(ctx context.Context, it Item) error {
 
 // Recover queues every item a previous run left in the inbox, oldest
 // first, marked Recovered. Call it once, after registering the processors
-// and before taking new requests.
+// and before taking new requests; an item Accept takes meanwhile is queued
+// once all the same (by whichever of the two claims it first).
 func (in *Inbox) Recover(ctx context.Context) (int, error) {
 	items, err := in.o.Store.InboxItems(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("inbox: recover: %w", err)
 	}
+	n := 0
 	for _, it := range items {
 		it.Recovered = true
+		if !in.claim(it, true) {
+			continue // accepted by this process: queued by Accept
+		}
+		n++
 		in.depth.Add(1)
-		in.track(it)
 		in.submit(it)
 	}
-	if len(items) > 0 {
-		in.log.Info("inbox: resuming work acknowledged before the restart", "items", len(items))
+	if n > 0 {
+		in.log.Info("inbox: resuming work acknowledged before the restart", "items", n)
 	}
-	return len(items), nil
+	return n, nil
 }
 
-func (in *Inbox) track(it Item) {
+// claim records it as pending and reports whether it was not already: the
+// one that claims an item queues it. Store ids only grow, so an item whose
+// id is at least the first this process accepted is this process's own,
+// even once it is finished and no longer pending: recovered never.
+func (in *Inbox) claim(it Item, recovered bool) bool {
 	in.mu.Lock()
+	defer in.mu.Unlock()
+	if recovered && in.firstAccepted != 0 && it.ID >= in.firstAccepted {
+		return false
+	}
+	if !recovered && (in.firstAccepted == 0 || it.ID < in.firstAccepted) {
+		in.firstAccepted = it.ID
+	}
+	if _, ok := in.pending[it.ID]; ok {
+		return false
+	}
 	in.pending[it.ID] = it.Received
-	in.mu.Unlock()
+	return true
 }
 
 func (in *Inbox) submit(it Item) bool {

@@ -154,3 +154,53 @@ func TestInboxRemovesAnItemWhoseProcessorPanics(t *testing.T) {
 		q.Close(time.Second)
 	})
 }
+
+// slowRemoval is a store whose removals are not yet on disk: InboxItems
+// still lists an item after its work is done (the store commits removals
+// in groups, a moment later).
+type slowRemoval struct{ *MemStore }
+
+func (slowRemoval) InboxDone(context.Context, uint64) error { return nil }
+
+// TestRecoverRunsOnlyWhatAPreviousRunLeft: a Recover that runs after the
+// adapter already took a request (an adapter's own Run recovers while its
+// routes may already answer) queues the items a previous run left, never
+// one this process accepted: not while it waits, not once it is done but
+// still in the file.
+func TestRecoverRunsOnlyWhatAPreviousRunLeft(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx := context.Background()
+		st := slowRemoval{NewMemStore()}
+		if _, _, err := st.InboxPut(ctx, Item{Kind: "test/left", Learner: "a"}); err != nil {
+			t.Fatal(err)
+		}
+		in := NewInbox(InboxOptions{Store: st, Queue: NewQueue(QueueOptions{Workers: 2})})
+		rec := &recorder{}
+		in.Register("test", rec)
+		if err := in.Accept(ctx, Item{Kind: "test/done", Learner: "b"}); err != nil {
+			t.Fatal(err)
+		}
+		synctest.Wait() // done, but still listed by the store
+		rec.hold = make(chan struct{})
+		if err := in.Accept(ctx, Item{Kind: "test/waiting", Learner: "c"}); err != nil {
+			t.Fatal(err)
+		}
+		synctest.Wait() // c's work is held
+		n, err := in.Recover(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != 1 {
+			t.Errorf("Recover queued %d items, want 1 (the one left by the previous run)", n)
+		}
+		close(rec.hold)
+		synctest.Wait()
+		count := map[string]int{}
+		for _, it := range rec.items() {
+			count[it.Kind]++
+		}
+		if count["test/left"] != 1 || count["test/done"] != 1 || count["test/waiting"] != 1 {
+			t.Errorf("processed %v, want each item once", count)
+		}
+	})
+}
