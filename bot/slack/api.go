@@ -172,8 +172,12 @@ func (a *Adapter) ephemeral(ctx context.Context, channel, user, threadTS string,
 	})
 }
 
-// openDM returns the id of the bot's DM with user (conversations.open).
+// openDM returns the id of the bot's DM with user (conversations.open,
+// once per user while the adapter runs: see dmCache).
 func (a *Adapter) openDM(ctx context.Context, user string) (string, error) {
+	if id, ok := a.dms.get(user); ok {
+		return id, nil
+	}
 	var id string
 	err := a.call(ctx, "conversations.open", func(ctx context.Context, _ bool) error {
 		ch, _, _, err := a.api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{user}})
@@ -182,6 +186,9 @@ func (a *Adapter) openDM(ctx context.Context, user string) (string, error) {
 		}
 		return err
 	})
+	if err == nil && id != "" {
+		a.dms.put(user, id)
+	}
 	return id, err
 }
 

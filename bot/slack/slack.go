@@ -126,6 +126,7 @@ type Adapter struct {
 	ownQueue bool // made by New: closed by Run
 
 	socketUp atomic.Bool // socket mode: connected to Slack
+	dms      *dmCache    // learners' DM channels, from conversations.open
 }
 
 var _ bot.Sender = (*Adapter)(nil)
@@ -200,6 +201,7 @@ func New(opts Options) (*Adapter, error) {
 		log:  opts.Log.With("platform", Platform),
 		now:  opts.Now,
 		http: opts.HTTPClient,
+		dms:  newDMCache(dmCacheSize),
 	}
 	a.retry = delivery.Policy{Attempts: opts.Attempts, Backoff: opts.Backoff, Sleep: opts.Sleep,
 		OnRetry: func(op string, attempt int, wait time.Duration, err error) {
