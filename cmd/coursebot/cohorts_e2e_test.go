@@ -189,7 +189,7 @@ func TestBinaryCohortFlowAndExport(t *testing.T) {
 	if err := os.WriteFile(cfgPath, []byte("admins: [console:alice]\nscheduler:\n  nudges:\n    enabled: false\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	out, errOut, code := coursebot(t, "/cohort create spring\n/cohort members spring\n", "console", "--config", cfgPath, "--db", db, "--user", "alice")
+	out, errOut, code := runCLI(t, "/cohort create spring\n/cohort members spring\n", "console", "--config", cfgPath, "--db", db, "--user", "alice")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -197,11 +197,11 @@ func TestBinaryCohortFlowAndExport(t *testing.T) {
 	if m == nil {
 		t.Fatalf("no join code:\n%s", out)
 	}
-	out, errOut, code = coursebot(t, "/cohort join "+m[1]+"\n/start-4-4\n/cohort progress spring\n", "console", "--config", cfgPath, "--db", db, "--user", "bob")
+	out, errOut, code = runCLI(t, "/cohort join "+m[1]+"\n/start-4-4\n/cohort progress spring\n", "console", "--config", cfgPath, "--db", db, "--user", "bob")
 	if code != 0 || !strings.Contains(out, "Welcome to cohort spring") || !strings.Contains(out, "Only the leads of cohort spring") {
 		t.Fatalf("bob's run (exit %d):\n%s\n%s", code, out, errOut)
 	}
-	out, errOut, code = coursebot(t, "", "export", "cohort", "--config", cfgPath, "--db", db, "spring")
+	out, errOut, code = runCLI(t, "", "export", "cohort", "--config", cfgPath, "--db", db, "spring")
 	if code != 0 {
 		t.Fatalf("export exit %d: %s", code, errOut)
 	}
@@ -209,7 +209,7 @@ func TestBinaryCohortFlowAndExport(t *testing.T) {
 	if len(lines) != 2 || !strings.HasPrefix(lines[0], "learner,name,joined,last_active,lesson_4-4") || !strings.HasPrefix(lines[1], "console:bob,bob,") || !strings.Contains(lines[1], ",opening card,") {
 		t.Fatalf("export:\n%s", out)
 	}
-	_, errOut, code = coursebot(t, "", "export", "cohort", "--config", cfgPath, "--db", db, "nosuch")
+	_, errOut, code = runCLI(t, "", "export", "cohort", "--config", cfgPath, "--db", db, "nosuch")
 	if code != 1 || !strings.Contains(errOut, "nosuch") {
 		t.Fatalf("export of a missing cohort: exit %d, %s", code, errOut)
 	}

@@ -46,8 +46,8 @@ func binary(t testing.TB) string {
 	return binPath
 }
 
-// coursebot runs the binary with stdin and returns stdout, stderr and the exit code.
-func coursebot(t *testing.T, stdin string, args ...string) (string, string, int) {
+// runCLI runs the coursebot binary with stdin and returns stdout, stderr and the exit code.
+func runCLI(t *testing.T, stdin string, args ...string) (string, string, int) {
 	t.Helper()
 	cmd := exec.Command(binary(t), args...)
 	cmd.Stdin = strings.NewReader(stdin)
@@ -114,7 +114,7 @@ func TestConsoleWholeLessonAcrossTwoRuns(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "learner.db")
 	// First run: start, go halfway, end of input.
 	in := "/start-4-4\n" + lessonInput(t, 0, 20)
-	out, errOut, code := coursebot(t, in, "console", "--db", db, "--user", "alice")
+	out, errOut, code := runCLI(t, in, "console", "--db", db, "--user", "alice")
 	if code != 0 {
 		t.Fatalf("first run exit %d\nstderr: %s", code, errOut)
 	}
@@ -127,7 +127,7 @@ func TestConsoleWholeLessonAcrossTwoRuns(t *testing.T) {
 	}
 	// Second run: the bot remembers where alice was.
 	in = "/start-4-4\nresume\n" + lessonInput(t, 20, 41) + "/status\n"
-	out, errOut, code = coursebot(t, in, "console", "--db", db, "--user", "alice")
+	out, errOut, code = runCLI(t, in, "console", "--db", db, "--user", "alice")
 	if code != 0 {
 		t.Fatalf("second run exit %d\nstderr: %s", code, errOut)
 	}
@@ -143,7 +143,7 @@ func TestConsoleWholeLessonAcrossTwoRuns(t *testing.T) {
 		t.Logf("output:\n%s", out)
 	}
 	// Another learner on the same database starts fresh.
-	out, _, _ = coursebot(t, "/status\n", "console", "--db", db, "--user", "bob")
+	out, _, _ = runCLI(t, "/status\n", "console", "--db", db, "--user", "bob")
 	if !strings.Contains(out, "⬜ 4.4 Capstone: not started") {
 		t.Errorf("bob's status: %s", out)
 	}
@@ -151,7 +151,7 @@ func TestConsoleWholeLessonAcrossTwoRuns(t *testing.T) {
 
 func TestConsoleBadInputGetsClearAnswers(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "x.db")
-	out, _, code := coursebot(t, "/start-9-9\n/nope\n42\n/start-4-4\n99\n", "console", "--db", db)
+	out, _, code := runCLI(t, "/start-9-9\n/nope\n42\n/start-4-4\n99\n", "console", "--db", db)
 	if code != 0 {
 		t.Fatalf("exit %d", code)
 	}
@@ -206,7 +206,7 @@ func TestCommandLineFailuresExitNonZeroWithOneClearLine(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			out, errOut, code := coursebot(t, "", tt.args...)
+			out, errOut, code := runCLI(t, "", tt.args...)
 			if code != tt.code || !strings.Contains(out+errOut, tt.want) {
 				t.Errorf("exit %d, want %d; output %q + %q, want %q", code, tt.code, out, errOut, tt.want)
 			}
@@ -218,11 +218,11 @@ func TestCommandLineFailuresExitNonZeroWithOneClearLine(t *testing.T) {
 }
 
 func TestLessonsCheckAndOutlineOnTheBuiltInCourse(t *testing.T) {
-	out, errOut, code := coursebot(t, "", "lessons", "outline", "4-4")
+	out, errOut, code := runCLI(t, "", "lessons", "outline", "4-4")
 	if code != 0 || !strings.Contains(out, "Step 3. Architecture Review (15 min)") || !strings.Contains(out, "rating    16 items") {
 		t.Errorf("outline: exit %d %s %s", code, out, errOut)
 	}
-	out, _, code = coursebot(t, "", "lessons", "check", filepath.Join("..", "..", "lessons", "builtin", "course"))
+	out, _, code = runCLI(t, "", "lessons", "check", filepath.Join("..", "..", "lessons", "builtin", "course"))
 	if code != 0 || !strings.Contains(out, "ok: 1 lesson(s) with material ([4-4]), 16 in the catalogue, 41 cards") {
 		t.Errorf("check: exit %d %s", code, out)
 	}
@@ -231,12 +231,12 @@ func TestLessonsCheckAndOutlineOnTheBuiltInCourse(t *testing.T) {
 func TestBackupWritesAUsableCopy(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "live.db")
-	coursebot(t, "/start-4-4\nnext\n", "console", "--db", db, "--user", "cy")
+	runCLI(t, "/start-4-4\nnext\n", "console", "--db", db, "--user", "cy")
 	copyPath := filepath.Join(dir, "copy.db")
-	if out, errOut, code := coursebot(t, "", "backup", "--db", db, copyPath); code != 0 {
+	if out, errOut, code := runCLI(t, "", "backup", "--db", db, copyPath); code != 0 {
 		t.Fatalf("backup: %d %s %s", code, out, errOut)
 	}
-	out, _, _ := coursebot(t, "/status\n", "console", "--db", copyPath, "--user", "cy")
+	out, _, _ := runCLI(t, "/status\n", "console", "--db", copyPath, "--user", "cy")
 	if !strings.Contains(out, "▶️ 4.4 Capstone: in progress: step 1 of 7 (Opener), card 2 of 41") {
 		t.Errorf("status from the copy: %s", out)
 	}
@@ -250,7 +250,7 @@ func TestServeAnswersHealthRefusesForgedRequestsAndStopsOnSIGTERM(t *testing.T) 
 		t.Fatal(err)
 	}
 	// A missing secret is named, and nothing starts.
-	_, errOut, code := coursebot(t, "", "serve", "--config", cfg)
+	_, errOut, code := runCLI(t, "", "serve", "--config", cfg)
 	if code != 1 || !strings.Contains(errOut, "SLACK_SIGNING_SECRET") {
 		t.Fatalf("serve without secrets: exit %d, %q", code, errOut)
 	}
@@ -296,7 +296,7 @@ func TestServeAnswersHealthRefusesForgedRequestsAndStopsOnSIGTERM(t *testing.T) 
 }
 
 func TestSlackManifestListsTheCourseCommands(t *testing.T) {
-	out, errOut, code := coursebot(t, "", "slack", "manifest", "--url", "https://bot.example.com")
+	out, errOut, code := runCLI(t, "", "slack", "manifest", "--url", "https://bot.example.com")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}

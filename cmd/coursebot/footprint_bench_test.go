@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	domain "github.com/coursebot/coursebot"
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/store"
 )
 
@@ -176,10 +176,10 @@ func fill10kLearners(b *testing.B, path string) {
 			defer wg.Done()
 			for i := w; i < learners; i += writers {
 				_, _, err := db.UpdateProgress(context.Background(), fmt.Sprintf("slack:U%07d", i), "4-4",
-					func(r *domain.LearnerRecord, p *domain.Progress) error {
+					func(r *coursebot.LearnerRecord, p *coursebot.Progress) error {
 						r.Name, r.Active, r.LastSeen = fmt.Sprintf("Learner %d", i), "4-4", now
 						p.Card, p.CardIndex, p.Started, p.Updated = "architecture-review", 3, now, now
-						p.Answers = map[string]domain.Answer{"q67d329bda0": {Text: "We would version the data and pin the model.", At: now}}
+						p.Answers = map[string]coursebot.Answer{"q67d329bda0": {Text: "We would version the data and pin the model.", At: now}}
 						return nil
 					})
 				if err != nil {

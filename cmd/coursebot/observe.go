@@ -15,7 +15,7 @@ import (
 	"strings"
 	"time"
 
-	domain "github.com/coursebot/coursebot"
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/scheduler"
@@ -182,10 +182,10 @@ type observedStore struct {
 
 var _ lessons.Store = (*observedStore)(nil)
 
-func (s *observedStore) UpdateProgress(ctx context.Context, learner, lesson string, fn func(*domain.LearnerRecord, *domain.Progress) error) (domain.LearnerRecord, domain.Progress, error) {
+func (s *observedStore) UpdateProgress(ctx context.Context, learner, lesson string, fn func(*coursebot.LearnerRecord, *coursebot.Progress) error) (coursebot.LearnerRecord, coursebot.Progress, error) {
 	var completed bool
 	start := time.Now()
-	rec, p, err := s.DB.UpdateProgress(ctx, learner, lesson, func(r *domain.LearnerRecord, p *domain.Progress) error {
+	rec, p, err := s.DB.UpdateProgress(ctx, learner, lesson, func(r *coursebot.LearnerRecord, p *coursebot.Progress) error {
 		was := !p.Completed.IsZero()
 		if err := fn(r, p); err != nil {
 			return err

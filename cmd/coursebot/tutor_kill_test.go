@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	domain "github.com/coursebot/coursebot"
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/store"
 )
@@ -122,7 +122,7 @@ func seedOnQuestion(t *testing.T, path, learner, q string) {
 			t.Error(err)
 		}
 	}()
-	if _, _, err := db.UpdateProgress(context.Background(), learner, "4-4", func(r *domain.LearnerRecord, p *domain.Progress) error {
+	if _, _, err := db.UpdateProgress(context.Background(), learner, "4-4", func(r *coursebot.LearnerRecord, p *coursebot.Progress) error {
 		r.Active = "4-4"
 		p.Card, p.Started, p.Updated = card, time.Now(), time.Now()
 		return nil
