@@ -306,12 +306,23 @@ func (h *Handler) answers(ctx context.Context, who bot.Learner, args []string) (
 			if tutored, err = h.o.Store.TutorRecord(ctx, m.Learner); err != nil {
 				return nil, err
 			}
-			fmt.Fprintf(&b, "*%s*\n", m.Learner)
+			rec, err := h.o.Store.Learner(ctx, m.Learner)
+			if err != nil {
+				return nil, err
+			}
+			// The name the platform last gave, with the id when there is
+			// one (two learners may share a name).
+			name := display(Row{Learner: m.Learner, Name: rec.Name})
+			if name != m.Learner {
+				fmt.Fprintf(&b, "*%s* (%s)\n", markup.EscapeMarkdown(name), markup.EscapeMarkdown(m.Learner))
+			} else {
+				fmt.Fprintf(&b, "*%s*\n", markup.EscapeMarkdown(name))
+			}
 			for _, card := range les.Cards {
 				if q := card.Question(); q != nil {
 					if a, ok := p.Answers[q.ID]; ok {
 						fmt.Fprintf(&b, "> %s\n%s\n", markup.Truncate(q.Prompt, 120), markup.Truncate(a.Text, 600))
-						b.WriteString(tutorLines(tutored.AnswerExchange(id, q.ID), a.Text, m.Learner))
+						b.WriteString(tutorLines(tutored.AnswerExchange(id, q.ID), a.Text, markup.EscapeMarkdown(name)))
 					}
 				}
 			}

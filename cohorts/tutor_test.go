@@ -54,7 +54,13 @@ func TestLeadSeesTheTutorExchangeWithTheAnswer(t *testing.T) {
 	out := f.must(t, leadA, "cohort", "answers alpha 4-4")
 	a := strings.Index(out, "THE MEMBER'S ANSWER")
 	tu := strings.Index(out, "_Tutor:_ "+tutorSaid(member.Key()))
-	re := strings.Index(out, "_"+member.Key()+":_ "+learnerReplied(member.Key()))
+	// The member is named as the platform last named them (no name
+	// here: their id), with their key beside it.
+	head := strings.Index(out, "*"+member.UserID+"* ("+member.Key()+")")
+	re := strings.Index(out, "_"+member.UserID+":_ "+learnerReplied(member.Key()))
+	if head < 0 {
+		t.Errorf("no header naming the member:\n%s", out)
+	}
 	if a < 0 || tu < a || re < tu {
 		t.Fatalf("want the answer, then the tutor's reply, then the member's reply:\n%s", out)
 	}
@@ -110,5 +116,27 @@ func TestTutorExchangesStayWhereAnswersArePrivate(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestAnswersNameTheMemberAsThePlatformDoes: a lead reading answers sees
+// the member's display name (escaped: a name is text, not markup) with
+// their key beside it, and the same name on their replies to the tutor.
+func TestAnswersNameTheMemberAsThePlatformDoes(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, true)
+	f.answer(t, member.Key(), "THE MEMBER'S ANSWER")
+	if _, _, err := f.db.UpdateProgress(context.Background(), member.Key(), "4-4", func(r *coursebot.LearnerRecord, _ *coursebot.Progress) error {
+		r.Name = "Ada *the* Lovelace"
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	out := f.must(t, leadA, "cohort", "answers alpha 4-4")
+	if !strings.Contains(out, `*Ada \*the\* Lovelace* (test:learner)`) {
+		t.Errorf("no header with the member's escaped name and key:\n%s", out)
+	}
+	if !strings.Contains(out, `_Ada \*the\* Lovelace:_ `+learnerReplied(member.Key())) {
+		t.Errorf("the member's replies to the tutor are not labelled with their name:\n%s", out)
 	}
 }
