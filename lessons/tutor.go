@@ -14,8 +14,11 @@ type TutorStep struct {
 	LessonTitle string
 	Command     string // "start-4-4"
 	Card        string // card key
-	CardIndex   int    // 0-based
-	Cards       int    // cards in the lesson
+	// CardAliases are the keys of cards merged into this one (screen.go):
+	// what was kept under them (an "I'm stuck" exchange) is this card's.
+	CardAliases []string
+	CardIndex   int // 0-based
+	Cards       int // cards in the lesson
 	CardTitle   string
 	StepTitle   string // "" for the opening card
 	// Script is the step's text from the tutor script (its cards' text,
@@ -45,7 +48,7 @@ func TutorStepOf(c *Course, lesson, card string) (TutorStep, bool) {
 	if cur == nil {
 		return TutorStep{}, false
 	}
-	ts := TutorStep{Lesson: les.ID, LessonTitle: les.Title, Command: les.Command, Card: cur.Key, CardIndex: cur.Index,
+	ts := TutorStep{Lesson: les.ID, LessonTitle: les.Title, Command: les.Command, Card: cur.Key, CardAliases: cur.Aliases, CardIndex: cur.Index,
 		Cards: len(les.Cards), CardTitle: cur.Title, Question: cur.Question(), Notes: LeadNotesText(les)}
 	var diagrams []string
 	for _, b := range cur.Blocks {

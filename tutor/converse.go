@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -47,20 +48,26 @@ func (x exchange) matches(e *coursebot.TutorExchange) bool {
 	case kindAnswer:
 		return e.Kind == kindAnswer && e.Lesson == x.ts.Lesson && e.Question == x.ts.Question.ID
 	case kindStuck:
-		return e.Kind == kindStuck && e.Lesson == x.ts.Lesson && e.Card == x.ts.Card
+		return e.Kind == kindStuck && e.Lesson == x.ts.Lesson && isCard(x.ts, e.Card)
 	}
 	return e.Kind == x.kind
 }
 
-// lastExchange is the learner's latest exchange of kind about the question
+// isCard reports whether key names ts's card: its own key, or the key of a
+// card merged into it since the exchange was kept.
+func isCard(ts lessons.TutorStep, key string) bool {
+	return key == ts.Card || slices.Contains(ts.CardAliases, key)
+}
+
+// lastExchange is the learner's latest exchange of kind about ts's question
 // (answer) or card (stuck).
-func lastExchange(rec coursebot.TutorRecord, kind, lesson, card, question string) *coursebot.TutorExchange {
+func lastExchange(rec coursebot.TutorRecord, kind string, ts lessons.TutorStep, question string) *coursebot.TutorExchange {
 	for i := len(rec.Exchanges) - 1; i >= 0; i-- {
 		e := &rec.Exchanges[i]
-		if e.Kind != kind || e.Lesson != lesson {
+		if e.Kind != kind || e.Lesson != ts.Lesson {
 			continue
 		}
-		if (kind == kindAnswer && e.Question == question) || (kind == kindStuck && e.Card == card) {
+		if (kind == kindAnswer && e.Question == question) || (kind == kindStuck && isCard(ts, e.Card)) {
 			return e
 		}
 	}

@@ -212,7 +212,7 @@ func (h *Handler) text(ctx context.Context, m bot.Message) ([]bot.Reply, bool, e
 			return nil, false, nil
 		}
 		_, answered := p.Answers[q.ID]
-		if ex := lastExchange(trec, kindAnswer, ts.Lesson, ts.Card, q.ID); answered && ex != nil {
+		if ex := lastExchange(trec, kindAnswer, ts, q.ID); answered && ex != nil {
 			if tutorTurns(ex) >= h.o.MaxTurns && !redo {
 				return []bot.Reply{h.enough(ts)}, true, nil
 			}
@@ -238,7 +238,7 @@ func (h *Handler) text(ctx context.Context, m bot.Message) ([]bot.Reply, bool, e
 		return h.decorate(replies), true, nil
 	}
 	if ts.Capstone {
-		ex := lastExchange(trec, kindStuck, ts.Lesson, ts.Card, "")
+		ex := lastExchange(trec, kindStuck, ts, "")
 		if ex == nil {
 			return nil, false, nil
 		}
