@@ -2,6 +2,10 @@ package store
 
 import (
 	"errors"
+	"fmt"
+	"runtime"
+	"runtime/debug"
+	"strings"
 	"sync"
 
 	bolt "go.etcd.io/bbolt"
@@ -77,7 +81,12 @@ func (g *groupCommit) do(fn func(*bolt.Tx) error) error {
 		g.mu.Unlock()
 	}
 	g.lead()
-	return <-w.err
+	err := <-w.err
+	var p *writerPanic
+	if errors.As(err, &p) {
+		panic(p) // the writer's own bug, raised where it was called
+	}
+	return err
 }
 
 // lead commits the oldest writers waiting (the caller among them), then
@@ -127,7 +136,7 @@ func (g *groupCommit) commit(group []*write) {
 		failed := -1
 		err := g.update(func(tx *bolt.Tx) error {
 			for i, w := range group {
-				if err := w.fn(tx); err != nil {
+				if err := call(w.fn, tx); err != nil {
 					failed = i
 					return err
 				}
@@ -141,7 +150,54 @@ func (g *groupCommit) commit(group []*write) {
 			return
 		}
 		bad := group[failed]
-		bad.err <- g.update(bad.fn)
+		bad.err <- g.update(func(tx *bolt.Tx) error { return call(bad.fn, tx) })
 		group = append(group[:failed:failed], group[failed+1:]...)
+	}
+}
+
+// writerPanic is a panic in a writer's own function (not in bbolt): that
+// writer fails alone, and do raises it again in the writer's goroutine, so
+// it is recovered (and counted) where the writer runs and not taken for a
+// damaged file, which would stop every write.
+type writerPanic struct {
+	value any
+	stack []byte
+}
+
+func (p *writerPanic) Error() string {
+	return fmt.Sprintf("panic in a store write: %v\n%s", p.value, p.stack)
+}
+
+// call runs fn, turning a panic raised in the writer's own code into a
+// *writerPanic error. A panic raised inside bbolt (a damaged page) goes on
+// up to guarded's recoverFault, which takes the file for damaged.
+func call(fn func(*bolt.Tx) error, tx *bolt.Tx) (err error) {
+	defer func() {
+		r := recover()
+		if r == nil {
+			return
+		}
+		if panickedInBbolt() {
+			panic(r)
+		}
+		err = &writerPanic{value: r, stack: debug.Stack()}
+	}()
+	return fn(tx)
+}
+
+// panickedInBbolt reports whether the panic being recovered was raised in
+// bbolt's code: the first frame below the runtime's panic machinery.
+func panickedInBbolt() bool {
+	pcs := make([]uintptr, 64)
+	n := runtime.Callers(3, pcs) // skip Callers, this function, the deferred func
+	frames := runtime.CallersFrames(pcs[:n])
+	for {
+		f, more := frames.Next()
+		if !strings.HasPrefix(f.Function, "runtime.") {
+			return strings.HasPrefix(f.Function, "go.etcd.io/bbolt")
+		}
+		if !more {
+			return false
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sync"
@@ -8,7 +9,9 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/internal/testwait"
+	"github.com/coursebot/coursebot/store/storetest"
 )
 
 // heldCommit is a groupCommit over a real bbolt file whose transactions
@@ -191,5 +194,59 @@ func TestManyConcurrentWritersAllCommit(t *testing.T) {
 	}
 	if q := db.bolt.group.queued(); q != 0 {
 		t.Errorf("%d writers still queued after all returned", q)
+	}
+}
+
+// TestAWritersOwnPanicIsItsOwn: a panic in a writer's own function (a bug
+// in the caller) is raised again in that writer's goroutine; the other
+// writers of its group commit, and the file is not taken for damaged.
+func TestAWritersOwnPanicIsItsOwn(t *testing.T) {
+	h := newHeldCommit(t)
+	errs := make(chan error, 2)
+	go func() { errs <- h.g.do(h.put("first")) }()
+	<-h.started
+	got := make(chan any, 1)
+	go func() {
+		defer func() { got <- recover() }()
+		_ = h.g.do(func(*bolt.Tx) error { panic("a bug in the caller") })
+	}()
+	testwait.Until(t, "the panicking writer queued", func() bool { return h.g.queued() == 1 })
+	go func() { errs <- h.g.do(h.put("after")) }()
+	testwait.Until(t, "a writer queued behind it", func() bool { return h.g.queued() == 2 })
+	close(h.release)
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatalf("a writer in the panicking writer's group: %v", err)
+		}
+	}
+	p, ok := (<-got).(*writerPanic)
+	if !ok || p.value != "a bug in the caller" {
+		t.Fatalf("the panicking writer recovered %v, want its own panic back", p)
+	}
+	if !h.has(t, "first") || !h.has(t, "after") {
+		t.Error("the others' writes were not committed")
+	}
+	if f := h.db.Fault(); f != nil {
+		t.Fatalf("a caller's panic was taken for a damaged file: %v", f)
+	}
+}
+
+// TestAPanicInBboltOnAWriteIsAFault: a write that reads a damaged page
+// (bbolt panics inside its own code) is a fault, as for a read.
+func TestAPanicInBboltOnAWriteIsAFault(t *testing.T) {
+	path := filledFile(t, 80)
+	storetest.DamageBucket(t, path, "progress")
+	db, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := db.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
+	_, _, err = db.UpdateProgress(context.Background(), "slack:U001", "4-4", func(*coursebot.LearnerRecord, *coursebot.Progress) error { return nil })
+	if !errors.Is(err, ErrDamaged) || !errors.Is(db.Fault(), ErrDamaged) {
+		t.Fatalf("a write over a damaged page: %v (fault %v), want ErrDamaged", err, db.Fault())
 	}
 }
