@@ -4,84 +4,18 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/bot/bottest"
 	"github.com/coursebot/coursebot/bot/discord"
 )
-
-// liveClock is the adapter's clock: the tutor's Run moves it.
-type liveClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *liveClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *liveClock) advance(d time.Duration) time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-	return c.now
-}
-
-// writer is a live reply's Run in tests: it writes words 300 ms apart on
-// clk, passing the text so far to update (when there is one), and notes
-// the clock's time of each update that reached Discord (edits grew).
-type writer struct {
-	clk   *liveClock
-	edits func() int
-	words []string
-	mu    sync.Mutex
-	at    []time.Time
-}
-
-func (w *writer) write(update func(string)) string {
-	var sb strings.Builder
-	for _, word := range w.words {
-		at := w.clk.advance(300 * time.Millisecond)
-		sb.WriteString(word)
-		if update == nil { // an adapter that posts once
-			continue
-		}
-		before := w.edits()
-		update(sb.String())
-		if w.edits() > before {
-			w.mu.Lock()
-			w.at = append(w.at, at)
-			w.mu.Unlock()
-		}
-	}
-	return sb.String()
-}
-
-// checkPace fails t unless there were several edits while streaming, at
-// least LiveEditInterval apart on the adapter's clock.
-func (w *writer) checkPace(t *testing.T) {
-	t.Helper()
-	w.mu.Lock()
-	at := append([]time.Time(nil), w.at...)
-	w.mu.Unlock()
-	if len(at) < 2 {
-		t.Fatalf("edits while streaming at %v, want several", at)
-	}
-	for i := 1; i < len(at); i++ {
-		if gap := at[i].Sub(at[i-1]); gap < discord.LiveEditInterval {
-			t.Errorf("edits %d and %d only %v apart", i-1, i, gap)
-		}
-	}
-}
 
 // liveHandler answers typed text with a live reply that writes words 300
 // ms apart and records when each edit reached Discord.
 type liveHandler struct {
-	writer
+	bottest.Writer
 	inner  bot.Handler
 	finish chan struct{}
 }
@@ -95,22 +29,22 @@ func (l *liveHandler) Handle(ctx context.Context, m bot.Message) ([]bot.Reply, e
 		Buttons: []bot.Button{{Label: "Next", Action: bot.Action{Verb: bot.VerbNext, Lesson: "4-4", At: "c-live"}.Encode()}}}
 	ph.Live = &bot.Live{Block: 1, Run: func(ctx context.Context, update func(string)) bot.Reply {
 		defer close(l.finish)
-		return ph.WithText(1, l.write(update))
+		return ph.WithText(1, l.Write(update))
 	}}
 	return []bot.Reply{ph}, nil
 }
 
 func TestGatewayLiveReplyIsEditedWithinLimits(t *testing.T) {
 	f := newFakeDiscord(t)
-	clk := &liveClock{now: time.Unix(1_750_000_000, 0)}
+	clk := bottest.NewClock(time.Unix(1_750_000_000, 0))
 	words := strings.Fields(strings.Repeat("the tutor writes this reply ", 8))
 	for i := range words {
 		words[i] += " "
 	}
 	words = append(words, strings.Repeat("long ", 500)) // past 2000 characters in all
-	lh := &liveHandler{writer: writer{clk: clk, words: words}, finish: make(chan struct{})}
+	lh := &liveHandler{Writer: bottest.Writer{Clock: clk, Words: words}, finish: make(chan struct{})}
 	var e *env
-	lh.edits = func() int { return len(e.f.callsMatching("PATCH", "/channels/")) }
+	lh.Edits = func() int { return len(e.f.callsMatching("PATCH", "/channels/")) }
 	e = newEnvWith(t, discord.ModeGateway, f, "", true, nil, func(o *discord.Options) {
 		lh.inner = o.Handler
 		o.Handler = lh
@@ -148,7 +82,7 @@ func TestGatewayLiveReplyIsEditedWithinLimits(t *testing.T) {
 		}
 		return false
 	})
-	lh.checkPace(t)
+	lh.CheckPace(t, discord.LiveEditInterval)
 	var live *fakeMessage
 	for _, m := range e.f.channelMessages(th.ID) {
 		checkLimits(t, m)
@@ -169,7 +103,7 @@ func TestGatewayLiveReplyIsEditedWithinLimits(t *testing.T) {
 // does), writing words 300 ms apart on clk and noting when an edit of the
 // command's response reached Discord.
 type helpLive struct {
-	writer
+	bottest.Writer
 	inner bot.Handler
 }
 
@@ -182,7 +116,7 @@ func (l *helpLive) Handle(ctx context.Context, m bot.Message) ([]bot.Reply, erro
 		{Kind: bot.BlockMarkdown, Text: "Read more:\n[1] Lesson 4.4 · card 12: Part 5 (/start-4-4)"},
 	}, Buttons: []bot.Button{{Label: "Open Lesson 4.4", Action: bot.Action{Verb: bot.VerbOpen, Lesson: "4-4"}.Encode()}}}
 	ph.Live = &bot.Live{Block: 0, Run: func(ctx context.Context, update func(string)) bot.Reply {
-		return ph.WithText(0, l.write(update))
+		return ph.WithText(0, l.Write(update))
 	}}
 	return []bot.Reply{ph}, nil
 }
@@ -193,7 +127,7 @@ func (l *helpLive) Handle(ctx context.Context, m bot.Message) ([]bot.Reply, erro
 // Discord's limits, and the finished answer with its sources and button.
 func TestCommandLiveReplyStreamsInItsResponse(t *testing.T) {
 	f := newFakeDiscord(t)
-	clk := &liveClock{now: fixedNow} // requests are signed at fixedNow
+	clk := bottest.NewClock(fixedNow) // requests are signed at fixedNow
 	words := strings.Fields(strings.Repeat("drift is when the data moves away from training ", 6))
 	for i := range words {
 		words[i] += " "
@@ -201,8 +135,8 @@ func TestCommandLiveReplyStreamsInItsResponse(t *testing.T) {
 	id := "9001"
 	original := "/webhooks/" + testApp + "/itok-" + id + "/messages/@original"
 	var e *env
-	hl := &helpLive{writer: writer{clk: clk, words: words}}
-	hl.edits = func() int { return len(e.f.callsMatching("PATCH", original)) }
+	hl := &helpLive{Writer: bottest.Writer{Clock: clk, Words: words}}
+	hl.Edits = func() int { return len(e.f.callsMatching("PATCH", original)) }
 	e = newEnvWith(t, discord.ModeHTTP, f, "", false, nil, func(o *discord.Options) {
 		hl.inner = o.Handler
 		o.Handler = hl
@@ -234,7 +168,7 @@ func TestCommandLiveReplyStreamsInItsResponse(t *testing.T) {
 			t.Errorf("edit %d (%d characters): %q", i, n, edits[i])
 		}
 	}
-	hl.checkPace(t)
+	hl.CheckPace(t, discord.LiveEditInterval)
 	if n := len(e.f.callsMatching("POST", "/webhooks/")); n != 0 {
 		t.Errorf("%d follow-ups: the answer fits the response", n)
 	}

@@ -3,43 +3,20 @@ package slack
 import (
 	"context"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
 
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/bot/bottest"
 	"github.com/coursebot/coursebot/store"
 )
 
-// liveClock is the adapter's clock in the live test: a tutor's Run moves
-// it between pieces of text.
-type liveClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *liveClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *liveClock) advance(d time.Duration) time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-	return c.now
-}
-
 // liveHandler answers text with a live reply whose Run writes words 300 ms
-// apart (on the fake clock) and records when each edit reached Slack.
+// apart (on the fake clock) and notes when each edit reached Slack.
 type liveHandler struct {
+	bottest.Writer
 	inner bot.Handler
-	clk   *liveClock
-	fake  *fakeSlack
-	words []string
-	edits []time.Time
 }
 
 func (l *liveHandler) Handle(ctx context.Context, m bot.Message) ([]bot.Reply, error) {
@@ -50,24 +27,14 @@ func (l *liveHandler) Handle(ctx context.Context, m bot.Message) ([]bot.Reply, e
 		Blocks:  []bot.Block{{Kind: bot.BlockMarkdown, Text: "Saved your answer."}, {Kind: bot.BlockMarkdown, Text: bot.Placeholder}},
 		Buttons: []bot.Button{{Label: "Next", Action: bot.Action{Verb: bot.VerbNext, Lesson: "9-9", At: "c1"}.Encode()}}}
 	ph.Live = &bot.Live{Block: 1, Run: func(ctx context.Context, update func(string)) bot.Reply {
-		var sb strings.Builder
-		for _, w := range l.words {
-			at := l.clk.advance(300 * time.Millisecond)
-			sb.WriteString(w)
-			before := l.fake.count("chat.update")
-			update(sb.String())
-			if l.fake.count("chat.update") > before {
-				l.edits = append(l.edits, at)
-			}
-		}
-		return ph.WithText(1, sb.String())
+		return ph.WithText(1, l.Write(update))
 	}}
 	return []bot.Reply{ph}, nil
 }
 
 func TestLiveReplyIsEditedInPlaceWithinTheRateLimit(t *testing.T) {
 	fake := newFakeSlack(t)
-	clk := &liveClock{now: time.Unix(1_750_000_000, 0)}
+	clk := bottest.NewClock(time.Unix(1_750_000_000, 0))
 	words := strings.Fields(strings.Repeat("tutor words stream in slowly ", 10))
 	for i := range words {
 		words[i] += " "
@@ -75,7 +42,8 @@ func TestLiveReplyIsEditedInPlaceWithinTheRateLimit(t *testing.T) {
 	words = append(words, strings.Repeat("long ", 300)) // the finished text is long: within limits
 	var lh *liveHandler
 	h := newHarnessFake(t, fake, func(db *store.DB) bot.Handler {
-		lh = &liveHandler{inner: stub(make(chan bot.Message, 64))(db), clk: clk, fake: fake, words: words}
+		lh = &liveHandler{inner: stub(make(chan bot.Message, 64))(db),
+			Writer: bottest.Writer{Clock: clk, Words: words, Edits: func() int { return fake.count("chat.update") }}}
 		return lh
 	}, func(o *Options) { o.Now = clk.Now })
 	h.command("U1", "start-9-9", "C1")
@@ -86,14 +54,7 @@ func TestLiveReplyIsEditedInPlaceWithinTheRateLimit(t *testing.T) {
 	}
 	h.idle()
 
-	if len(lh.edits) < 2 {
-		t.Fatalf("edits while streaming at %v, want several", lh.edits)
-	}
-	for i := 1; i < len(lh.edits); i++ {
-		if gap := lh.edits[i].Sub(lh.edits[i-1]); gap < LiveEditInterval {
-			t.Errorf("edits %d and %d only %v apart", i-1, i, gap)
-		}
-	}
+	lh.CheckPace(t, LiveEditInterval)
 	thread := fake.thread(th.Channel, th.ThreadID)
 	var live *fakeMsg
 	for i := range thread {
@@ -104,7 +65,7 @@ func TestLiveReplyIsEditedInPlaceWithinTheRateLimit(t *testing.T) {
 	if live == nil {
 		t.Fatalf("no live message edited in the thread: %+v", thread)
 	}
-	if want := len(lh.edits) + 1; live.Updates != want {
+	if want := len(lh.EditTimes()) + 1; live.Updates != want {
 		t.Errorf("live message edited %d times, want %d (throttled edits + the final one)", live.Updates, want)
 	}
 	final := strings.Join(words, "")
