@@ -35,12 +35,14 @@ type pipelineAPI struct {
 	seq   atomic.Int64
 	mu    sync.Mutex
 	first map[string]time.Time // learner user id -> first card posted
+	want  int                  // learners expected (expect)
+	all   chan struct{}        // closed once want learners have their first card
 	// Discord: thread id -> learner
 	threads map[string]string
 }
 
 func newPipelineAPI(b *testing.B) *pipelineAPI {
-	f := &pipelineAPI{first: map[string]time.Time{}, threads: map[string]string{}}
+	f := &pipelineAPI{first: map[string]time.Time{}, threads: map[string]string{}, all: make(chan struct{})}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	b.Cleanup(f.srv.Close)
 	return f
@@ -51,7 +53,17 @@ func (f *pipelineAPI) card(user string) {
 	f.mu.Lock()
 	if _, ok := f.first[user]; !ok {
 		f.first[user] = now
+		if len(f.first) == f.want {
+			close(f.all)
+		}
 	}
+	f.mu.Unlock()
+}
+
+// expect says how many learners' first cards to signal on (f.all).
+func (f *pipelineAPI) expect(n int) {
+	f.mu.Lock()
+	f.want = n
 	f.mu.Unlock()
 }
 
@@ -183,6 +195,7 @@ func pipelineLoad(b *testing.B, api *pipelineAPI, rate int, send func(c *http.Cl
 	for i := range users {
 		users[i] = fmt.Sprintf("%d", 800000+i)
 	}
+	api.expect(b.N)
 	sent := make([]time.Time, b.N)
 	acks := make([]time.Duration, b.N)
 	var failed atomic.Int64
@@ -218,15 +231,11 @@ func pipelineLoad(b *testing.B, api *pipelineAPI, rate int, send func(c *http.Cl
 	}
 	wg.Wait()
 	acked := time.Since(start)
-	deadline := time.Now().Add(5 * time.Minute)
-	var firsts map[string]time.Time
-	for {
-		firsts = api.firsts()
-		if len(firsts) >= b.N || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(5 * time.Millisecond)
+	select {
+	case <-api.all: // the last learner's first card
+	case <-time.After(5 * time.Minute): // liveness only: reported below
 	}
+	firsts := api.firsts()
 	b.StopTimer()
 	if f := failed.Load(); f > 0 {
 		b.Fatalf("%d of %d commands were not acknowledged", f, b.N)
