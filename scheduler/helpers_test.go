@@ -262,3 +262,16 @@ func mustTime(t testing.TB, s string) time.Time {
 	}
 	return tm
 }
+
+// dueReminder is cohort c1 with members, a reminder every Monday 09:00 UTC
+// made on Mon 2 Nov 2026 08:00, and the clock at 09:00: the run is due.
+func dueReminder(t *testing.T, members int) (*fakeClock, *store.DB, coursebot.Schedule) {
+	t.Helper()
+	start := mustTime(t, "2026-11-02T08:00:00Z")
+	clock := newClock(start)
+	db, _ := tempDB(t, clock)
+	addCohort(t, db, "c1", false, members, start)
+	sch := addReminder(t, db, "c1", "every monday 09:00", "UTC", start)
+	clock.Set(mustTime(t, "2026-11-02T09:00:00Z"))
+	return clock, db, sch
+}

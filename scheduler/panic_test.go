@@ -16,12 +16,7 @@ import (
 // members get theirs and the process goes on.
 func TestASendThatPanicsFailsAloneAndIsCounted(t *testing.T) {
 	t.Parallel()
-	start := mustTime(t, "2026-11-02T08:00:00Z")
-	clock := newClock(start)
-	db, _ := tempDB(t, clock)
-	addCohort(t, db, "c1", false, 3, start)
-	sch := addReminder(t, db, "c1", "every monday 09:00", "UTC", start)
-	clock.Set(mustTime(t, "2026-11-02T09:00:00Z"))
+	clock, db, sch := dueReminder(t, 3)
 	rec := &recorder{clock: clock.Now}
 	rec.fail = func(to string, _ int) error {
 		if to == memberKey(1) {

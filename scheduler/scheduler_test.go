@@ -217,12 +217,7 @@ func (e rateLimited) RetryAfter() time.Duration { return e.d }
 // once, reported to the lead once, and does not stop the others.
 func TestFailuresRetriesAndReport(t *testing.T) {
 	t.Parallel()
-	start := mustTime(t, "2026-11-02T08:00:00Z")
-	clock := newClock(start)
-	db, _ := tempDB(t, clock)
-	addCohort(t, db, "c1", false, 5, start)
-	sch := addReminder(t, db, "c1", "every monday 09:00", "UTC", start)
-	clock.Set(mustTime(t, "2026-11-02T09:00:00Z"))
+	clock, db, sch := dueReminder(t, 5)
 	rec := &recorder{clock: clock.Now}
 	rec.fail = func(to string, n int) error {
 		switch {
