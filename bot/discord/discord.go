@@ -26,6 +26,7 @@ import (
 
 	"github.com/coursebot/coursebot/bot"
 	pipeline "github.com/coursebot/coursebot/delivery"
+	"github.com/coursebot/coursebot/internal/recent"
 )
 
 // Platform is the bot.Learner platform name of Discord users.
@@ -122,8 +123,8 @@ type Adapter struct {
 
 	in       *pipeline.Inbox
 	q        *pipeline.Queue
-	ownQueue bool // made by New: closed by Close
-	recent   *recentSet
+	ownQueue bool                          // made by New: closed by Close
+	recent   *recent.Map[string, struct{}] // the last ids delivered: drops duplicates before they cost an acknowledgement (the store's dedup is the durable check)
 
 	mu      sync.Mutex
 	botUser string // our own user id (from READY), to ignore our messages
@@ -205,7 +206,7 @@ func New(opts Options) (*Adapter, error) {
 			OnRetry: func(op string, attempt int, wait time.Duration, err error) {
 				log.Debug("discord retry", "op", op, "attempt", attempt, "wait", wait, "err", err)
 			}}},
-		recent: newRecentSet(4096),
+		recent: recent.New[string, struct{}](4096),
 	}
 	a.in = opts.Inbox
 	if a.in == nil {

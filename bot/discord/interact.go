@@ -102,7 +102,7 @@ func (a *Adapter) accept(ctx context.Context, i *discordgo.Interaction, raw []by
 	if ev == nil {
 		return resp, nil
 	}
-	if !a.recent.add("i" + i.ID) {
+	if !a.recent.Add("i"+i.ID, struct{}{}) {
 		// A duplicate delivery: answer it the same way, do the work once.
 		return resp, nil
 	}
@@ -218,11 +218,11 @@ func (a *Adapter) helpName() string {
 func (a *Adapter) onInteraction(ic *discordgo.InteractionCreate, raw []byte) {
 	i := ic.Interaction
 	resp, ev := a.accept(context.Background(), i, raw)
-	if ev == nil && !a.recent.add("r"+i.ID) {
+	if ev == nil && !a.recent.Add("r"+i.ID, struct{}{}) {
 		return // duplicate: its initial response went out already
 	}
 	if ev != nil {
-		a.recent.add("r" + i.ID)
+		a.recent.Add("r"+i.ID, struct{}{})
 	}
 	a.q.Go(func(ctx context.Context) {
 		err := a.rest.respond(ctx, i, resp)
@@ -261,7 +261,7 @@ func (a *Adapter) onMessage(mc *discordgo.MessageCreate, raw []byte) {
 	if m.Type != discordgo.MessageTypeDefault && m.Type != discordgo.MessageTypeReply {
 		return
 	}
-	if !a.recent.add("m" + m.ID) {
+	if !a.recent.Add("m"+m.ID, struct{}{}) {
 		return
 	}
 	learner := bot.Learner{Platform: Platform, UserID: m.Author.ID}

@@ -172,10 +172,15 @@ func (a *Adapter) ephemeral(ctx context.Context, channel, user, threadTS string,
 	})
 }
 
-// openDM returns the id of the bot's DM with user (conversations.open,
-// once per user while the adapter runs: see dmCache).
+// dmCacheSize is how many learners' DM channels the adapter remembers.
+const dmCacheSize = 10000
+
+// openDM returns the id of the bot's DM with user. conversations.open is
+// rate limited (Tier 3) and Slack gives a user and a bot one IM channel for
+// good, so it is asked once per user while the adapter runs (for the last
+// dmCacheSize users); a failed open is not kept.
 func (a *Adapter) openDM(ctx context.Context, user string) (string, error) {
-	if id, ok := a.dms.get(user); ok {
+	if id, ok := a.dms.Get(user); ok {
 		return id, nil
 	}
 	var id string
@@ -187,7 +192,7 @@ func (a *Adapter) openDM(ctx context.Context, user string) (string, error) {
 		return err
 	})
 	if err == nil && id != "" {
-		a.dms.put(user, id)
+		a.dms.Put(user, id)
 	}
 	return id, err
 }

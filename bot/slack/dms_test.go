@@ -2,7 +2,6 @@ package slack
 
 import (
 	"context"
-	"fmt"
 	"testing"
 
 	"github.com/coursebot/coursebot/bot"
@@ -30,27 +29,5 @@ func TestDMChannelIsAskedForOncePerLearner(t *testing.T) {
 	}
 	if got := len(posted(h.fake, "D7")) + len(posted(h.fake, "D8")); got != 6 {
 		t.Errorf("%d DMs posted, want 6", got)
-	}
-}
-
-func TestDMCacheForgetsTheOldestPastItsSize(t *testing.T) {
-	c := newDMCache(3)
-	for i := range 4 {
-		c.put(fmt.Sprint("U", i), fmt.Sprint("D", i))
-	}
-	if _, ok := c.get("U0"); ok {
-		t.Error("the oldest entry is still kept past the size")
-	}
-	for i := 1; i < 4; i++ {
-		if ch, ok := c.get(fmt.Sprint("U", i)); !ok || ch != fmt.Sprint("D", i) {
-			t.Errorf("U%d: %q %v", i, ch, ok)
-		}
-	}
-	c.put("U3", "D3b") // an update does not take a new place
-	if ch, _ := c.get("U3"); ch != "D3b" {
-		t.Errorf("update: %q", ch)
-	}
-	if _, ok := c.get("U1"); !ok {
-		t.Error("an update pushed out another entry")
 	}
 }

@@ -25,6 +25,7 @@ import (
 
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/delivery"
+	"github.com/coursebot/coursebot/internal/recent"
 )
 
 // Platform is the bot.Learner.Platform of Slack users.
@@ -125,8 +126,8 @@ type Adapter struct {
 	q        *delivery.Queue
 	ownQueue bool // made by New: closed by Run
 
-	socketUp atomic.Bool // socket mode: connected to Slack
-	dms      *dmCache    // learners' DM channels, from conversations.open
+	socketUp atomic.Bool                 // socket mode: connected to Slack
+	dms      *recent.Map[string, string] // learners' DM channels (user -> channel), from conversations.open
 }
 
 var _ bot.Sender = (*Adapter)(nil)
@@ -201,7 +202,7 @@ func New(opts Options) (*Adapter, error) {
 		log:  opts.Log.With("platform", Platform),
 		now:  opts.Now,
 		http: opts.HTTPClient,
-		dms:  newDMCache(dmCacheSize),
+		dms:  recent.New[string, string](dmCacheSize),
 	}
 	a.retry = delivery.Policy{Attempts: opts.Attempts, Backoff: opts.Backoff, Sleep: opts.Sleep,
 		OnRetry: func(op string, attempt int, wait time.Duration, err error) {
