@@ -122,13 +122,6 @@ func (g *groupCommit) close() {
 	}
 }
 
-// queued is how many writers wait for the next commit.
-func (g *groupCommit) queued() int {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return len(g.waiting)
-}
-
 // commit runs group in one transaction; on a failing function it runs
 // that one alone and commits the rest again without it.
 func (g *groupCommit) commit(group []*write) {

@@ -14,6 +14,13 @@ import (
 	"github.com/coursebot/coursebot/store/storetest"
 )
 
+// queued is how many writers wait for the next commit.
+func (g *groupCommit) queued() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return len(g.waiting)
+}
+
 // heldCommit is a groupCommit over a real bbolt file whose transactions
 // are counted and whose first transaction waits for release.
 type heldCommit struct {

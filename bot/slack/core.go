@@ -94,21 +94,21 @@ func (a *Adapter) onCommand(ctx context.Context, cmd slack.SlashCommand) any {
 		return responseMsg(message{Text: sorryInternal})
 	}
 	it := delivery.Item{Kind: kindCommand, Learner: who.Key(), Payload: payload}
-	if strings.HasPrefix(name, "start-") {
-		// Answered through response_url once the engine has opened the
-		// lesson (or said why not), as Discord's is through its deferral:
-		// a start's request returns right after the inbox commit however
-		// busy the pipeline is, and a burst of starts does not hold
-		// requests open behind the queue.
-		if msg := a.accept(ctx, it); msg != "" {
-			return responseMsg(message{Text: msg})
-		}
-		return nil
+	// A start is answered through response_url once the engine has opened
+	// the lesson (or said why not), as Discord's is through its deferral:
+	// its request returns right after the inbox commit however busy the
+	// pipeline is, and a burst of starts does not hold requests open
+	// behind the queue. Other commands wait for their answer (handoff).
+	var h *handoff
+	if !strings.HasPrefix(name, "start-") {
+		h = &handoff{ch: make(chan []bot.Reply, 1)}
+		it.Live = h
 	}
-	h := &handoff{ch: make(chan []bot.Reply, 1)}
-	it.Live = h
 	if msg := a.accept(ctx, it); msg != "" {
 		return responseMsg(message{Text: msg})
+	}
+	if h == nil {
+		return nil
 	}
 	t := time.NewTimer(a.opts.FastAnswer)
 	defer t.Stop()
