@@ -48,28 +48,37 @@ func (s *Scheduler) recipients(ctx context.Context, sch coursebot.Schedule, at t
 		}
 		return out, nil
 	case coursebot.KindNudge:
-		if s.o.Nudges.Quiet(at) {
-			return nil, nil
-		}
-		learners, err := s.o.Store.Learners(ctx)
-		if err != nil {
-			return nil, err
-		}
-		var out []string
-		for _, l := range learners {
+		return s.learnersDue(ctx, at, func(l string) (bool, error) {
 			ok, _, err := s.eligible(ctx, l, at)
-			if err != nil {
-				return nil, err
-			}
-			if ok {
-				out = append(out, l)
-			}
-		}
-		return out, nil
+			return ok, err
+		})
 	case coursebot.KindReview:
 		return s.reviewRecipients(ctx, at)
 	}
 	return nil, fmt.Errorf("schedule %s: unknown kind %q", sch.ID, sch.Kind)
+}
+
+// learnersDue are the learners a DM to every learner reaches at at (a
+// nudge, a review): none in quiet hours, else those for whom due says yes.
+func (s *Scheduler) learnersDue(ctx context.Context, at time.Time, due func(learner string) (bool, error)) ([]string, error) {
+	if s.o.Nudges.Quiet(at) {
+		return nil, nil
+	}
+	learners, err := s.o.Store.Learners(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, l := range learners {
+		ok, err := due(l)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, l)
+		}
+	}
+	return out, nil
 }
 
 func channelRecipient(channel string) string { return "#" + channel }

@@ -51,24 +51,10 @@ func (s *Scheduler) syncReviewSchedule(ctx context.Context) error {
 
 // reviewRecipients are the learners who get a review DM at at.
 func (s *Scheduler) reviewRecipients(ctx context.Context, at time.Time) ([]string, error) {
-	if s.o.Nudges.Quiet(at) {
-		return nil, nil
-	}
-	learners, err := s.o.Store.Learners(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, l := range learners {
+	return s.learnersDue(ctx, at, func(l string) (bool, error) {
 		due, why, err := s.reviewDue(ctx, l, at)
-		if err != nil {
-			return nil, err
-		}
-		if why == "" && len(due) > 0 {
-			out = append(out, l)
-		}
-	}
-	return out, nil
+		return why == "" && len(due) > 0, err
+	})
 }
 
 // reviewDue returns what a learner has due for review and, when they get
