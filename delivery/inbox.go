@@ -143,10 +143,15 @@ func (in *Inbox) Register(platform string, p Processor) { in.procs.Store(platfor
 func (in *Inbox) Queue() *Queue { return in.o.Queue }
 
 // Accept commits it and queues its work. It returns ErrBusy past the limit,
-// ErrDuplicate for a duplicate and ErrClosed while shutting down; in each
-// of those cases nothing was stored or queued. Any other error is a store
+// ErrDuplicate for a duplicate and ErrClosed once its queue is closed
+// (shutting down); in each of those cases nothing was stored or queued. Any other error is a store
 // failure (also nothing queued).
 func (in *Inbox) Accept(ctx context.Context, it Item) error {
+	if in.o.Queue.Closed() {
+		// Shutting down: nothing would run it before the next start, and
+		// the caller can still tell the learner to try again.
+		return ErrClosed
+	}
 	if in.depth.Add(1) > int64(in.o.Limit) {
 		in.depth.Add(-1)
 		return ErrBusy
@@ -169,11 +174,10 @@ func (in *Inbox) Accept(ctx context.Context, it Item) error {
 		in.depth.Add(-1)
 		return nil
 	}
-	if !in.submit(it) {
-		// Committed but the pipeline is closing: it stays in the inbox and
-		// runs at the next start, so the acknowledgement is honest.
-		return nil
-	}
+	// If the queue closed between the check above and here, the item is
+	// committed all the same: it stays in the inbox and runs at the next
+	// start, so acknowledging it is honest.
+	in.submit(it)
 	return nil
 }
 

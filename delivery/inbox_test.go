@@ -135,6 +135,39 @@ func TestInboxShutdownLeavesUnfinishedItemsAndRecoverRunsThem(t *testing.T) {
 	})
 }
 
+// TestInboxAcceptAfterCloseSaysErrClosed: once the queue is closed
+// (shutdown), Accept stores nothing and says ErrClosed, so the adapter can
+// tell the learner to try again rather than acknowledge work nothing will
+// run before the next start.
+func TestInboxAcceptAfterCloseSaysErrClosed(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		st := NewMemStore()
+		ctx := context.Background()
+		q := NewQueue(QueueOptions{})
+		in := NewInbox(InboxOptions{Store: st, Queue: q})
+		in.Register("test", &recorder{})
+		q.Close(time.Second)
+		if err := in.Accept(ctx, Item{Kind: "test/x", Learner: "a", Dedup: "d1"}); !errors.Is(err, ErrClosed) {
+			t.Fatalf("Accept after Close: %v, want ErrClosed", err)
+		}
+		if items, _ := st.InboxItems(ctx); len(items) != 0 {
+			t.Errorf("%d items stored after Close, want none", len(items))
+		}
+		if s := in.Stats(); s.Depth != 0 {
+			t.Errorf("depth %d after a refused item, want 0", s.Depth)
+		}
+		// Its dedup id was not used up: the platform's retry, to the next
+		// process, is taken.
+		in2 := NewInbox(InboxOptions{Store: st, Queue: NewQueue(QueueOptions{})})
+		in2.Register("test", &recorder{})
+		if err := in2.Accept(ctx, Item{Kind: "test/x", Learner: "a", Dedup: "d1"}); err != nil {
+			t.Errorf("the retry after the restart: %v, want accepted", err)
+		}
+		synctest.Wait()
+		in2.Queue().Close(time.Second)
+	})
+}
+
 func TestInboxRemovesAnItemWhoseProcessorPanics(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		st := NewMemStore()

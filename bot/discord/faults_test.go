@@ -380,3 +380,31 @@ func TestSendNudgeToDM(t *testing.T) {
 		t.Error("sent to a Slack learner")
 	}
 }
+
+// TestInteractionAfterShutdownGetsTheRestartingAnswer: once the adapter's
+// pipeline is closed while its endpoint still takes requests, a command is
+// answered at once, ephemerally, that the bot is restarting, and nothing is
+// stored for a pipeline that will not run it.
+func TestInteractionAfterShutdownGetsTheRestartingAnswer(t *testing.T) {
+	e := newEnv(t, discord.ModeHTTP, nil, "", false)
+	e.a.Close()
+	body, _ := json.Marshal(commandPayload(e.nextID(), "u1", "status"))
+	w := httptest.NewRecorder()
+	e.mux.ServeHTTP(w, e.sign(body, fixedNow))
+	var resp struct {
+		Type int `json:"type"`
+		Data struct {
+			Content string `json:"content"`
+			Flags   int    `json:"flags"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &resp); w.Code != 200 || err != nil {
+		t.Fatalf("HTTP %d %s (%v)", w.Code, w.Body.String(), err)
+	}
+	if resp.Type != 4 || resp.Data.Flags&(1<<6) == 0 || !strings.Contains(resp.Data.Content, "restarting") {
+		t.Errorf("answer after shutdown = %s, want an ephemeral message that the bot is restarting", w.Body.String())
+	}
+	if items, err := e.db.InboxItems(context.Background()); err != nil || len(items) != 0 {
+		t.Errorf("inbox after a refused interaction: %d items, %v; want none", len(items), err)
+	}
+}

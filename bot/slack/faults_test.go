@@ -2,6 +2,7 @@ package slack
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -267,5 +268,40 @@ func TestFailedPressKeepsButtons(t *testing.T) {
 	_, _, responses := h.fake.snapshot()
 	if len(responses) == 0 || responses[len(responses)-1]["text"] != sorryInternal {
 		t.Fatalf("learner was told %v", responses)
+	}
+}
+
+// TestRequestsAfterShutdownGetTheRestartingAnswer: once the adapter's
+// pipeline is closed (Run returned) while its routes still take requests,
+// a slash command is told the bot is restarting, a modal stays open with
+// that sentence, an event gets 503 (Slack delivers it again later), and
+// nothing is stored for a pipeline that will not run it.
+func TestRequestsAfterShutdownGetTheRestartingAnswer(t *testing.T) {
+	got := make(chan bot.Message, 16)
+	h := newHarness(t, stub(got), nil)
+	h.cancel()
+	if err := <-h.done; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	h.done <- nil // for the cleanup's stop
+	code, body := h.command("U1", "status", "C1")
+	if code != 200 || !strings.Contains(body, sorryRestart) {
+		t.Errorf("a command after shutdown: HTTP %d %s, want the restarting answer", code, body)
+	}
+	sub := map[string]any{"type": "view_submission", "user": map[string]any{"id": "U1"},
+		"view": map[string]any{"id": "V1", "hash": "h1", "private_metadata": `{"l":"9-9","q":"q1"}`,
+			"state": map[string]any{"values": map[string]any{answerBlock: map[string]any{answerAction: map[string]any{"type": "plain_text_input", "value": "kept"}}}}}}
+	b, _ := json.Marshal(sub)
+	if code, body := h.send("/slack/interactions", formType, "payload="+urlQuery(string(b))); code != 200 || !strings.Contains(body, sorryRestart) {
+		t.Errorf("an answer after shutdown: HTTP %d %s, want the modal kept open with the restarting answer", code, body)
+	}
+	if code := h.reply("U1", "D1", "1750000000.000001", "an answer", "Ev1"); code != 503 {
+		t.Errorf("an event after shutdown: HTTP %d, want 503", code)
+	}
+	if items, err := h.db.InboxItems(context.Background()); err != nil || len(items) != 0 {
+		t.Errorf("inbox after refused requests: %d items, %v; want none", len(items), err)
+	}
+	if len(drain(got)) != 0 {
+		t.Error("the handler got a request the pipeline refused")
 	}
 }
