@@ -55,7 +55,7 @@ func actionOrigin(cb slack.InteractionCallback, act *slack.BlockAction, who bot.
 		thread = cb.Message.ThreadTimestamp
 	}
 	o := origin{learner: who, channel: channel, responseURL: cb.ResponseURL, threadTS: thread,
-		messageTS: cb.Container.MessageTs, blockID: act.BlockID}
+		messageTS: cb.Container.MessageTs, ephemeral: cb.Container.IsEphemeral, blockID: act.BlockID}
 	// Keyed by the presser too: someone else's press of the same control
 	// (refused) must not use up the owner's.
 	kindID := strings.Join([]string{who.Key(), channel, cb.Container.MessageTs, act.ActionID, act.Value}, "/")

@@ -211,7 +211,13 @@ func (a *Adapter) react(ctx context.Context, channel, ts, name string) error {
 // respond posts to a response_url (ephemeral by default). Slack allows 5
 // uses in 30 minutes; failures are retried like Web API calls.
 func (a *Adapter) respond(ctx context.Context, url string, m message) error {
-	body, err := json.Marshal(responseMsg(m))
+	return a.respondTo(ctx, url, responseMsg(m))
+}
+
+// respondTo posts resp to a response_url: a new ephemeral message, or one
+// that replaces the message whose button was pressed (replaceOriginal).
+func (a *Adapter) respondTo(ctx context.Context, url string, resp ephemeralResponse) error {
+	body, err := json.Marshal(resp)
 	if err != nil {
 		return fmt.Errorf("response_url: encode: %w", err)
 	}
@@ -245,4 +251,12 @@ type ephemeralResponse struct {
 
 func responseMsg(m message) ephemeralResponse {
 	return ephemeralResponse{ResponseType: "ephemeral", Text: m.Text, Blocks: m.Blocks}
+}
+
+// replaceOriginal is m in place of the message whose button was pressed
+// (the only way to change an ephemeral message).
+func replaceOriginal(m message) ephemeralResponse {
+	r := responseMsg(m)
+	r.ReplaceOriginal = true
+	return r
 }

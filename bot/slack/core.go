@@ -33,6 +33,7 @@ type origin struct {
 	responseURL string
 	threadTS    string // the thread the message or button was in
 	messageTS   string // the message holding the pressed control
+	ephemeral   bool   // that message is ephemeral: only response_url can change it
 	blockID     string // the block holding the pressed control
 	controls    bool   // the pressed control was a navigation button
 	pressed     string // its label, for the spent controls message
@@ -309,13 +310,10 @@ func (a *Adapter) placement(channel, lesson string) string {
 // learner asked.
 func (a *Adapter) deliver(ctx context.Context, o origin, replies []bot.Reply) error {
 	replies = bot.Own(replies, o.learner) // every control it posts is o.learner's
-	if o.controls && o.messageTS != "" && o.channel != "" && postsCard(replies) {
+	if o.controls && o.messageTS != "" && postsCard(replies) {
 		// The pressed navigation buttons are spent: a new card follows.
 		// (After an error or a refusal they stay, so the learner can retry.)
-		note := "✓ " + o.pressed
-		if err := a.update(ctx, o.channel, o.messageTS, message{Text: note, Blocks: spent(note)}); err != nil {
-			a.logErr("disable pressed buttons", err, "learner", o.learner.Key())
-		}
+		a.spendPressed(ctx, o)
 	}
 	for _, r := range replies {
 		var err error
@@ -334,6 +332,27 @@ func (a *Adapter) deliver(ctx context.Context, o origin, replies []bot.Reply) er
 		}
 	}
 	return nil
+}
+
+// spendPressed replaces the message whose button was pressed by a note
+// saying what was pressed. An ephemeral message (the Steps list, /status,
+// a notice's "Show where I am") cannot be edited with chat.update: it is
+// replaced through the press's response_url (replace_original).
+func (a *Adapter) spendPressed(ctx context.Context, o origin) {
+	note := "✓ " + o.pressed
+	m := message{Text: note, Blocks: spent(note)}
+	var err error
+	switch {
+	case o.ephemeral && o.responseURL != "":
+		err = a.respondTo(ctx, o.responseURL, replaceOriginal(m))
+	case o.ephemeral, o.channel == "":
+		return // nothing can change it
+	default:
+		err = a.update(ctx, o.channel, o.messageTS, m)
+	}
+	if err != nil {
+		a.logErr("disable pressed buttons", err, "learner", o.learner.Key())
+	}
 }
 
 // postsCard reports whether replies post something new in a lesson thread.

@@ -276,3 +276,37 @@ func (h *harness) lessonThread(user, lesson string) store.Thread {
 	}
 	return th
 }
+
+// pressEphemeral presses the control actionID of an ephemeral message
+// (blocks as a response_url or slash-command answer carried them), as
+// Slack does: the container says is_ephemeral, and the payload carries no
+// message (Slack keeps none for ephemeral messages).
+func (h *harness) pressEphemeral(user, channel string, blocks []map[string]any, actionID string) int {
+	h.t.Helper()
+	var act map[string]any
+	blockID := ""
+	for _, b := range blocks {
+		els, _ := b["elements"].([]any)
+		for _, e := range els {
+			if el, _ := e.(map[string]any); el["action_id"] == actionID {
+				act, blockID = el, fmt.Sprint(b["block_id"])
+			}
+		}
+	}
+	if act == nil {
+		h.t.Fatalf("no control %q in the ephemeral message %v", actionID, blocks)
+	}
+	h.seq++
+	payload := map[string]any{
+		"type": "block_actions", "token": "x", "api_app_id": "A1", "trigger_id": "trig-" + strconv.Itoa(h.seq),
+		"team": map[string]any{"id": "T1"}, "user": map[string]any{"id": user, "name": "learner"},
+		"container": map[string]any{"type": "message", "message_ts": fmt.Sprintf("1750000002.%06d", h.seq), "channel_id": channel, "is_ephemeral": true},
+		"channel":      map[string]any{"id": channel},
+		"response_url": h.fake.responseURL(),
+		"actions": []any{map[string]any{"action_id": actionID, "block_id": blockID, "type": "button", "value": act["value"],
+			"text": act["text"], "action_ts": fmt.Sprintf("1750000000.%06d", h.seq)}},
+	}
+	b, _ := json.Marshal(payload)
+	code, _ := h.send("/slack/interactions", formType, url.Values{"payload": {string(b)}}.Encode())
+	return code
+}
