@@ -300,7 +300,7 @@ func (h *harness) pressEphemeral(user, channel string, blocks []map[string]any, 
 	payload := map[string]any{
 		"type": "block_actions", "token": "x", "api_app_id": "A1", "trigger_id": "trig-" + strconv.Itoa(h.seq),
 		"team": map[string]any{"id": "T1"}, "user": map[string]any{"id": user, "name": "learner"},
-		"container": map[string]any{"type": "message", "message_ts": fmt.Sprintf("1750000002.%06d", h.seq), "channel_id": channel, "is_ephemeral": true},
+		"container":    map[string]any{"type": "message", "message_ts": fmt.Sprintf("1750000002.%06d", h.seq), "channel_id": channel, "is_ephemeral": true},
 		"channel":      map[string]any{"id": channel},
 		"response_url": h.fake.responseURL(),
 		"actions": []any{map[string]any{"action_id": actionID, "block_id": blockID, "type": "button", "value": act["value"],
