@@ -239,7 +239,7 @@ func (in *Inbox) run(ctx context.Context, it Item) {
 	p, ok := in.procs.Load(it.Platform())
 	var err error
 	start := in.o.Now()
-	pctx := WithKey(ctx, it.Key(), it.Recovered)
+	pctx := WithKey(ctx, it.Key(), it.Recovered, it.Received)
 	var commit func(context.Context) error
 	if ts, ok := in.o.Store.(Transactional); ok {
 		pctx, commit = ts.Begin(pctx, it.ID)

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"strconv"
 	"sync/atomic"
+	"time"
 )
 
 // Key is the idempotency key of one piece of work, chosen by whoever asked
@@ -21,15 +22,20 @@ type Key struct {
 	// after a restart, a scheduler run resumed): adapters look for each
 	// message before posting it, not only after an ambiguous failure.
 	repeat bool
-	n      *atomic.Int64
+	// since is when the work was first asked for: none of its messages
+	// was posted before it (zero: not known).
+	since time.Time
+	n     *atomic.Int64
 }
 
 type keyCtx struct{}
 
 // WithKey returns ctx carrying the idempotency key id. repeat says the
-// work may have been done, in part, before.
-func WithKey(ctx context.Context, id string, repeat bool) context.Context {
-	return context.WithValue(ctx, keyCtx{}, &Key{id: id, repeat: repeat, n: new(atomic.Int64)})
+// work may have been done, in part, before; since is when it was first
+// asked for (an inbox item's receipt, a scheduled run's time), so no
+// message of it can be older: adapters start their look-up there.
+func WithKey(ctx context.Context, id string, repeat bool, since time.Time) context.Context {
+	return context.WithValue(ctx, keyCtx{}, &Key{id: id, repeat: repeat, since: since, n: new(atomic.Int64)})
 }
 
 // KeyFrom returns the key ctx carries, if any.
@@ -48,6 +54,15 @@ func (k *Key) ID() string {
 
 // Repeat reports whether the work may have run before.
 func (k *Key) Repeat() bool { return k != nil && k.repeat }
+
+// Since is when the work was first asked for: none of its messages was
+// posted earlier (zero when not known).
+func (k *Key) Since() time.Time {
+	if k == nil {
+		return time.Time{}
+	}
+	return k.since
+}
 
 // NextMessage returns the key of the next message ctx's work posts, and
 // whether it may have been posted already (so the adapter should look for

@@ -92,7 +92,7 @@ func TestPermanentAndRateLimitedAreRecognisedThroughWrapping(t *testing.T) {
 }
 
 func TestNextMessageKeys(t *testing.T) {
-	ctx := WithKey(context.Background(), "k1", true)
+	ctx := WithKey(context.Background(), "k1", true, time.Time{})
 	a, repA := NextMessage(ctx)
 	b, _ := NextMessage(ctx)
 	if a != "k1/1" || b != "k1/2" || !repA {

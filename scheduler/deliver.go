@@ -83,7 +83,7 @@ func (s *Scheduler) deliverOne(ctx context.Context, sch coursebot.Schedule, run 
 		// outcome is known and recorded.
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 		defer cancel()
-		sctx = delivery.WithKey(sctx, key, resumed || prev != nil)
+		sctx = delivery.WithKey(sctx, key, resumed || prev != nil, run.At)
 		err := send(sctx, replies)
 		if d, ok := retryAfter(err); ok {
 			if pacer != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/delivery"
@@ -16,7 +17,7 @@ import (
 // returns the finished reply.
 func (x *harness) item(key string, recovered bool, m bot.Message, runCtx context.Context) bot.Reply {
 	x.t.Helper()
-	ctx, _ := x.db.Begin(delivery.WithKey(context.Background(), key, recovered), 7)
+	ctx, _ := x.db.Begin(delivery.WithKey(context.Background(), key, recovered, time.Time{}), 7)
 	m.Learner = x.who
 	rs, err := x.h.Handle(ctx, m)
 	if err != nil {

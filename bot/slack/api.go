@@ -95,6 +95,13 @@ func (a *Adapter) call(ctx context.Context, op string, f func(ctx context.Contex
 // returns its ts, never posting twice (see above).
 func (a *Adapter) post(ctx context.Context, channel, threadTS string, m message) (string, error) {
 	did, repeat := delivery.NextMessage(ctx)
+	// The earliest moment a message with this delivery id can have been
+	// posted: this process's first attempt, or, for work that may have
+	// run before, when the work was first asked for.
+	since := a.now()
+	if k, ok := delivery.KeyFrom(ctx); ok && repeat {
+		since = k.Since()
+	}
 	opts := []slack.MsgOption{
 		slack.MsgOptionText(m.Text, false),
 		slack.MsgOptionBlocks(m.Blocks...),
@@ -106,7 +113,7 @@ func (a *Adapter) post(ctx context.Context, channel, threadTS string, m message)
 	var ts string
 	err := a.call(ctx, "chat.postMessage", func(ctx context.Context, again bool) error {
 		if again || repeat {
-			t, err := a.findPost(ctx, channel, threadTS, did)
+			t, err := a.findPost(ctx, channel, threadTS, did, since)
 			if err != nil {
 				// Cannot tell whether the post was made: do not risk a
 				// double; count it as another failed attempt.
@@ -124,31 +131,63 @@ func (a *Adapter) post(ctx context.Context, channel, threadTS string, m message)
 	return ts, err
 }
 
-// findPost looks for a message carrying delivery id did among the latest
-// messages of the thread (or channel).
-func (a *Adapter) findPost(ctx context.Context, channel, threadTS, did string) (string, error) {
-	var msgs []slack.Message
-	if threadTS != "" {
-		m, _, _, err := a.api.GetConversationRepliesContext(ctx, &slack.GetConversationRepliesParameters{
-			ChannelID: channel, Timestamp: threadTS, Limit: 200, IncludeAllMetadata: true})
-		if err != nil {
-			return "", fmt.Errorf("conversations.replies: %w", err)
-		}
-		msgs = m
-	} else {
-		h, err := a.api.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{
-			ChannelID: channel, Limit: 50, IncludeAllMetadata: true})
-		if err != nil {
-			return "", fmt.Errorf("conversations.history: %w", err)
-		}
-		msgs = h.Messages
+// clockSkew is how much earlier than our own clock says a look-up starts:
+// room for Slack's clock to differ from ours.
+const clockSkew = 5 * time.Minute
+
+// lookupPage is the page size a look-up asks for. Slack may give fewer
+// (15 at most to apps outside the Marketplace since 2025); the cursor
+// brings the rest.
+const lookupPage = 200
+
+// findPost looks for a message carrying delivery id did in the thread (or,
+// for a top-level post, the channel), among the messages posted since
+// since (less clockSkew; zero reads them all). It pages through them, so
+// the answer does not depend on how long the thread is, and bounding it by
+// time keeps it to one call in the common case: conversations.replies and
+// .history are among Slack's most tightly limited methods.
+func (a *Adapter) findPost(ctx context.Context, channel, threadTS, did string, since time.Time) (string, error) {
+	oldest := ""
+	if !since.IsZero() {
+		oldest = slackTime(since.Add(-clockSkew))
 	}
-	for _, m := range msgs {
-		if m.Metadata.EventType == metaEvent && m.Metadata.EventPayload["id"] == did {
-			return m.Timestamp, nil
+	cursor := ""
+	for {
+		var (
+			msgs []slack.Message
+			more bool
+			next string
+		)
+		if threadTS != "" {
+			m, hasMore, nc, err := a.api.GetConversationRepliesContext(ctx, &slack.GetConversationRepliesParameters{
+				ChannelID: channel, Timestamp: threadTS, Oldest: oldest, Cursor: cursor, Limit: lookupPage, IncludeAllMetadata: true})
+			if err != nil {
+				return "", fmt.Errorf("conversations.replies: %w", err)
+			}
+			msgs, more, next = m, hasMore, nc
+		} else {
+			h, err := a.api.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{
+				ChannelID: channel, Oldest: oldest, Cursor: cursor, Limit: lookupPage, IncludeAllMetadata: true})
+			if err != nil {
+				return "", fmt.Errorf("conversations.history: %w", err)
+			}
+			msgs, more, next = h.Messages, h.HasMore, h.ResponseMetaData.NextCursor
 		}
+		for _, m := range msgs {
+			if m.Metadata.EventType == metaEvent && m.Metadata.EventPayload["id"] == did {
+				return m.Timestamp, nil
+			}
+		}
+		if !more || next == "" {
+			return "", nil
+		}
+		cursor = next
 	}
-	return "", nil
+}
+
+// slackTime is t as a Slack timestamp ("1750000000.000100").
+func slackTime(t time.Time) string {
+	return fmt.Sprintf("%d.%06d", t.Unix(), t.Nanosecond()/1000)
 }
 
 // update replaces a message's blocks (chat.update: safe to repeat).

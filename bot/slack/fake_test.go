@@ -37,6 +37,12 @@ type fakeSlack struct {
 	uploads   map[string]*fakeFile
 	files     []fakeFile          // completed uploads, in order
 	members   map[string][]string // channel -> user ids (conversations.members)
+	// now is Slack's clock: a post's ts is its second and a sequence
+	// number (default time.Now).
+	now func() time.Time
+	// pageMax caps the limit of conversations.replies/history (default
+	// 1000; 15 for apps outside the Marketplace since 2025).
+	pageMax int
 }
 
 // fakeFile is a file uploaded through the external-upload flow: the bytes
@@ -260,7 +266,7 @@ func (f *fakeSlack) apply(method string, form url.Values) map[string]any {
 			return map[string]any{"ok": false, "error": "not_in_channel"}
 		}
 		f.seq++
-		m := &fakeMsg{Channel: form.Get("channel"), TS: fmt.Sprintf("1700000%03d.%06d", f.seq, f.seq),
+		m := &fakeMsg{Channel: form.Get("channel"), TS: fmt.Sprintf("%d.%06d", f.clock().Unix(), f.seq),
 			ThreadTS: form.Get("thread_ts"), Text: form.Get("text")}
 		_ = json.Unmarshal([]byte(form.Get("blocks")), &m.Blocks)
 		var meta slack.SlackMetadata
@@ -285,21 +291,7 @@ func (f *fakeSlack) apply(method string, form url.Values) map[string]any {
 	case "conversations.open":
 		return map[string]any{"ok": true, "channel": map[string]any{"id": "D" + strings.TrimPrefix(form.Get("users"), "U")}}
 	case "conversations.replies", "conversations.history":
-		var out []map[string]any
-		for _, m := range f.msgs {
-			if m.Channel != form.Get("channel") {
-				continue
-			}
-			if method == "conversations.replies" && m.TS != form.Get("ts") && m.ThreadTS != form.Get("ts") {
-				continue
-			}
-			msg := map[string]any{"type": "message", "ts": m.TS, "text": m.Text, "thread_ts": m.ThreadTS}
-			if m.MetaID != "" {
-				msg["metadata"] = map[string]any{"event_type": metaEvent, "event_payload": map[string]any{"id": m.MetaID}}
-			}
-			out = append(out, msg)
-		}
-		return map[string]any{"ok": true, "messages": out, "has_more": false}
+		return f.history(method, form)
 	case "views.open":
 		f.views = append(f.views, form)
 		return map[string]any{"ok": true, "view": map[string]any{"id": "V1"}}

@@ -92,6 +92,7 @@ func newHarness(t testing.TB, handler func(*store.DB) bot.Handler, mod func(*Opt
 func newHarnessFake(t testing.TB, fake *fakeSlack, handler func(*store.DB) bot.Handler, mod func(*Options)) *harness {
 	t.Helper()
 	h := &harness{t: t, fake: fake, now: time.Unix(1_750_000_000, 0), logs: &syncBuffer{}}
+	fake.now = func() time.Time { return h.now } // Slack's clock agrees with the bot's
 	h.dbPath = filepath.Join(t.TempDir(), "bot.db")
 	h.start(handler, mod)
 	return h

@@ -78,7 +78,7 @@ func (f *wireSlack) serve(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.seq++
-	ts := fmt.Sprintf("1750000000.%06d", f.seq)
+	ts := fmt.Sprintf("%d.%06d", time.Now().Unix(), f.seq) // Slack's clock is the bot's
 	switch method {
 	case "conversations.open":
 		_, _ = fmt.Fprintf(w, `{"ok":true,"channel":{"id":"D%s"}}`, form.Get("users"))
@@ -97,19 +97,7 @@ func (f *wireSlack) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		_, _ = fmt.Fprintf(w, `{"ok":true,"channel":%q,"ts":%q,"message":{"ts":%q}}`, ch, ts, ts)
 	case "conversations.history", "conversations.replies":
-		ch, thread := form.Get("channel"), form.Get("ts")
-		var out []map[string]any
-		for _, m := range f.msgs[ch] {
-			if method == "conversations.replies" && m.Thread != thread && m.TS != thread {
-				continue
-			}
-			out = append(out, map[string]any{"type": "message", "ts": m.TS, "thread_ts": m.Thread, "text": m.Text,
-				"metadata": map[string]any{"event_type": "coursebot_post", "event_payload": map[string]any{"id": m.ID}}})
-		}
-		if out == nil {
-			out = []map[string]any{}
-		}
-		b, _ := json.Marshal(map[string]any{"ok": true, "messages": out, "has_more": false})
+		b, _ := json.Marshal(f.history(method, form))
 		_, _ = w.Write(b)
 	case "chat.update":
 		f.edits[form.Get("ts")] = form.Get("text")
@@ -119,6 +107,54 @@ func (f *wireSlack) serve(w http.ResponseWriter, r *http.Request) {
 	default:
 		_, _ = io.WriteString(w, `{"ok":true}`)
 	}
+}
+
+// history answers conversations.replies (the parent, then the replies
+// after oldest, oldest first) and conversations.history (top-level
+// messages after oldest, newest first) as Slack does, limit a page with a
+// cursor for the rest.
+func (f *wireSlack) history(method string, form url.Values) map[string]any {
+	ch, thread, oldest := form.Get("channel"), form.Get("ts"), form.Get("oldest")
+	var sel []wireMsg
+	for _, m := range f.msgs[ch] {
+		newer := oldest == "" || tsAfter(m.TS, oldest)
+		switch {
+		case method == "conversations.replies" && m.TS == thread:
+			sel = append([]wireMsg{m}, sel...)
+		case method == "conversations.replies" && m.Thread == thread && newer:
+			sel = append(sel, m)
+		case method == "conversations.history" && m.Thread == "" && newer:
+			sel = append([]wireMsg{m}, sel...)
+		}
+	}
+	limit, err := strconv.Atoi(form.Get("limit"))
+	if err != nil || limit <= 0 || limit > 1000 {
+		limit = 1000
+	}
+	from, _ := strconv.Atoi(form.Get("cursor"))
+	from = min(max(from, 0), len(sel))
+	to := min(from+limit, len(sel))
+	out := []map[string]any{}
+	for _, m := range sel[from:to] {
+		out = append(out, map[string]any{"type": "message", "ts": m.TS, "thread_ts": m.Thread, "text": m.Text,
+			"metadata": map[string]any{"event_type": "coursebot_post", "event_payload": map[string]any{"id": m.ID}}})
+	}
+	next := ""
+	if to < len(sel) {
+		next = strconv.Itoa(to)
+	}
+	return map[string]any{"ok": true, "messages": out, "has_more": next != "", "response_metadata": map[string]any{"next_cursor": next}}
+}
+
+// tsAfter reports whether Slack timestamp a is later than b.
+func tsAfter(a, b string) bool {
+	as, au, _ := strings.Cut(a, ".")
+	bs, bu, _ := strings.Cut(b, ".")
+	x, _ := strconv.ParseInt(as, 10, 64)
+	y, _ := strconv.ParseInt(bs, 10, 64)
+	u, _ := strconv.ParseInt(au, 10, 64)
+	v, _ := strconv.ParseInt(bu, 10, 64)
+	return x > y || (x == y && u > v)
 }
 
 // doubled returns the delivery ids posted more than once, and how many
