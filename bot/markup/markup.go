@@ -12,6 +12,9 @@
 //	               [text](url), "- " bullets, headings as **bold** lines,
 //	               tables as ``` blocks; Markdown punctuation in plain text is
 //	               backslash-escaped so course text cannot format by accident.
+//	ToPlain(md)    plain text, no markup at all (a notification, a preview):
+//	               bold, italics, strike and code spans lose their markers,
+//	               links keep their text, "- " bullets; nothing is escaped.
 //
 // Both keep fenced code byte for byte (a "```" inside code gets a zero-width
 // space so it cannot close the fence early), keep line breaks as written
@@ -72,6 +75,7 @@ type dialect int
 const (
 	slack dialect = iota
 	discord
+	plainText
 )
 
 // ToSlack renders Markdown as Slack mrkdwn.
@@ -79,6 +83,10 @@ func ToSlack(md string) string { return render(md, slack) }
 
 // ToDiscord renders Markdown as Discord Markdown.
 func ToDiscord(md string) string { return render(md, discord) }
+
+// ToPlain renders Markdown as plain text without any markup, for the
+// places a platform shows text unformatted (Slack's notification text).
+func ToPlain(md string) string { return render(md, plainText) }
 
 // EscapeSlack escapes the three characters Slack requires escaped in any
 // text: & < >. Use it on verbatim text (code) before CodeBlock for Slack.
@@ -251,7 +259,7 @@ func (r *renderer) list(l *ast.List) string {
 		case l.IsOrdered():
 			marker = strconv.Itoa(num) + ". "
 			num++
-		case r.d == discord:
+		case r.d != slack:
 			marker = "- "
 		case r.depth%2 == 0:
 			marker = "◦ "
@@ -384,17 +392,23 @@ func isAbsURL(u string) bool {
 }
 
 func (r *renderer) escape(s string) string {
-	if r.d == slack {
+	switch r.d {
+	case slack:
 		return EscapeSlack(s)
+	case discord:
+		return EscapeDiscord(s)
 	}
-	return EscapeDiscord(s)
+	return s
 }
 
 func (r *renderer) strong(s string) string {
-	if r.d == slack {
+	switch r.d {
+	case slack:
 		return "*" + s + "*"
+	case discord:
+		return "**" + s + "**"
 	}
-	return "**" + s + "**"
+	return s
 }
 
 func (r *renderer) inlines(n ast.Node) string {
@@ -432,7 +446,9 @@ func (r *renderer) inline(b *strings.Builder, n ast.Node) {
 			}
 		}
 		s := code.String()
-		if r.d == slack {
+		if r.d == plainText {
+			b.WriteString(s)
+		} else if r.d == slack {
 			// Slack has no way to escape a backtick inside code.
 			s = EscapeSlack(strings.ReplaceAll(s, "`", "'"))
 			b.WriteString("`" + s + "`")
@@ -445,7 +461,9 @@ func (r *renderer) inline(b *strings.Builder, n ast.Node) {
 		b.WriteString(r.emphasis(n))
 	case *extast.Strikethrough:
 		inner := r.inlines(n)
-		if r.d == slack {
+		if r.d == plainText {
+			b.WriteString(inner)
+		} else if r.d == slack {
 			b.WriteString("~" + inner + "~")
 		} else {
 			b.WriteString("~~" + inner + "~~")
@@ -457,7 +475,9 @@ func (r *renderer) inline(b *strings.Builder, n ast.Node) {
 	case *ast.AutoLink:
 		url := string(n.URL(r.src))
 		label := string(n.Label(r.src))
-		if r.d == slack {
+		if r.d == plainText {
+			b.WriteString(label)
+		} else if r.d == slack {
 			if n.AutoLinkType == ast.AutoLinkEmail && !strings.HasPrefix(url, "mailto:") {
 				url = "mailto:" + url
 			}
@@ -490,10 +510,13 @@ func (r *renderer) emphasis(n *ast.Emphasis) string {
 	r.italic++
 	inner := r.inlines(n)
 	r.italic--
-	if r.d == slack {
+	switch r.d {
+	case slack:
 		return "_" + inner + "_"
+	case discord:
+		return "*" + inner + "*"
 	}
-	return "*" + inner + "*"
+	return inner
 }
 
 func (r *renderer) link(b *strings.Builder, dest string, n ast.Node) {
@@ -504,6 +527,10 @@ func (r *renderer) link(b *strings.Builder, dest string, n ast.Node) {
 	}
 	if label == "" {
 		label = r.escape(dest)
+	}
+	if r.d == plainText {
+		b.WriteString(label)
+		return
 	}
 	if r.d == slack {
 		// Formatting inside a Slack link label is not rendered: use plain text.

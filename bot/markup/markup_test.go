@@ -289,3 +289,18 @@ func TestTruncate(t *testing.T) {
 		}
 	}
 }
+
+func TestToPlain(t *testing.T) {
+	tests := []struct{ md, want string }{
+		{"Some **bold** and *it* and ~~gone~~", "Some bold and it and gone"},
+		{"run `x < y` now & then", "run x < y now & then"},
+		{"[the docs](https://e.com) and https://e.com/x", "the docs and https://e.com/x"},
+		{"## A *heading*\n\n- one\n- two", "A heading\n\n- one\n- two"},
+		{`not \*bold\*`, "not *bold*"},
+	}
+	for _, tt := range tests {
+		if got := ToPlain(tt.md); got != tt.want {
+			t.Errorf("ToPlain(%q)\n got %q\nwant %q", tt.md, got, tt.want)
+		}
+	}
+}

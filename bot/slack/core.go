@@ -38,6 +38,7 @@ type origin struct {
 	controls    bool   // the pressed control was a navigation button
 	pressed     string // its label, for the spent controls message
 	start       bool   // a start command: open a new lesson thread
+	typed       bool   // a reply the learner typed in the lesson thread
 }
 
 func learnerOf(userID, name string) bot.Learner {
@@ -316,6 +317,9 @@ func (a *Adapter) deliver(ctx context.Context, o origin, replies []bot.Reply) er
 		a.spendPressed(ctx, o)
 	}
 	for _, r := range replies {
+		if o.typed {
+			r = typedAnswer(r)
+		}
 		var err error
 		switch {
 		case r.Live != nil && r.Live.Run != nil:
@@ -482,11 +486,24 @@ func (a *Adapter) deliverThread(ctx context.Context, o origin, r bot.Reply) erro
 	if err != nil {
 		return err
 	}
+	a.spendControls(ctx, o, th)
+	return a.postCard(ctx, th, r)
+}
+
+// spendControls replaces the previous card's buttons in th by a note (a
+// new card follows), unless they are the buttons just pressed (spent
+// already, see spendPressed).
+func (a *Adapter) spendControls(ctx context.Context, o origin, th bot.Thread) {
 	if th.LastMessage != "" && (!o.controls || th.LastMessage != o.messageTS) {
 		if err := a.update(ctx, th.Channel, th.LastMessage, message{Text: "Continued below", Blocks: spent("Continued below ↓")}); err != nil {
-			a.logErr("disable previous buttons", err, "learner", o.learner.Key())
+			a.logErr("disable previous buttons", err, "learner", th.Learner)
 		}
 	}
+}
+
+// postCard posts r's content and then its buttons into th, and stores th
+// with the buttons' message (none when r has no buttons).
+func (a *Adapter) postCard(ctx context.Context, th bot.Thread, r bot.Reply) error {
 	out := render(r)
 	for _, m := range out.Content {
 		if _, err := a.post(ctx, th.Channel, th.ThreadID, m); err != nil {

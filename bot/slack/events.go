@@ -61,7 +61,7 @@ func (a *Adapter) processEvent(ctx context.Context, it delivery.Item) error {
 	if !ok || th.Learner != who.Key() {
 		return nil // not a lesson thread, or someone else's
 	}
-	o := origin{learner: who, channel: me.Channel, threadTS: me.ThreadTimeStamp}
+	o := origin{learner: who, channel: me.Channel, threadTS: me.ThreadTimeStamp, typed: true}
 	m := bot.Message{Learner: who, Kind: bot.KindText, Text: html.UnescapeString(me.Text), Lesson: th.Lesson}
 	replies, err := a.handle(ctx, o, m)
 	if len(replies) > 0 && !replies[0].Ephemeral {

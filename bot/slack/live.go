@@ -4,7 +4,10 @@ import (
 	"context"
 	"time"
 
+	"github.com/slack-go/slack"
+
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/bot/markup"
 )
 
 // LiveEditInterval is the least time between two edits of a reply that is
@@ -16,35 +19,43 @@ const LiveEditInterval = time.Second
 // in its place (a question without a follow-up, when the tutor fell back).
 const liveGone = "Your answer is saved."
 
-// deliverLive posts a reply still being written (a tutor's answer): the
-// part before the live block, then the live block as a message of its own
-// saying "thinking…", edited in place as the text grows (at most once per
-// LiveEditInterval) and once more with the finished text, then the rest of
-// the finished reply with its buttons. Ephemeral replies cannot be edited
-// with chat.update: they are posted finished.
+// deliverLive posts a reply still being written (a tutor's answer) as one
+// exchange: the part before the live block ("Saved your answer.") and the
+// live block share one message, which is posted at once (its notification
+// text is that first part, never the placeholder), edited in place as the
+// text grows (at most once per LiveEditInterval) and once more with the
+// finished text; then the rest of the finished reply and its buttons
+// follow as a card does. Ephemeral replies cannot be edited with
+// chat.update: they are posted finished.
 func (a *Adapter) deliverLive(ctx context.Context, o origin, r bot.Reply) error {
 	if r.Ephemeral || r.Lesson == "" {
 		final := r.Live.Run(ctx, nil)
 		final.Live = nil
 		return a.deliverInPlace(ctx, o, bot.Own([]bot.Reply{final}, o.learner)[0])
 	}
-	head := bot.SplitLive(r)
-	if len(head.Blocks) > 0 || head.Title != "" {
-		if err := a.deliverThread(ctx, o, head); err != nil {
-			return err
-		}
-		o.start = false // the thread exists now
-	}
 	th, err := a.thread(ctx, o, r)
 	if err != nil {
 		return err
 	}
-	ts, err := a.post(ctx, th.Channel, th.ThreadID, liveMessage(bot.Placeholder))
+	a.spendControls(ctx, o, th)
+	head := render(bot.SplitLive(r)).Content
+	// The head's last message carries the live text when there is room
+	// (a tutor's reply is one section); the rest of the head goes first.
+	var lead *message
+	if n := len(head); n > 0 && len(head[n-1].Blocks) < maxBlocks {
+		lead, head = &head[n-1], head[:n-1]
+	}
+	for _, m := range head {
+		if _, err := a.post(ctx, th.Channel, th.ThreadID, m); err != nil {
+			return err
+		}
+	}
+	ts, err := a.post(ctx, th.Channel, th.ThreadID, exchangeMessage(lead, bot.Placeholder, false))
 	if err != nil {
 		return err
 	}
 	update := bot.Throttle(LiveEditInterval, a.now, func(text string) {
-		if err := a.update(ctx, th.Channel, ts, liveMessage(text)); err != nil {
+		if err := a.update(ctx, th.Channel, ts, exchangeMessage(lead, text, false)); err != nil {
 			a.logErr("edit live reply", err, "learner", o.learner.Key())
 		}
 	})
@@ -53,13 +64,32 @@ func (a *Adapter) deliverLive(ctx context.Context, o origin, r bot.Reply) error 
 	if text == "" {
 		text = liveGone
 	}
-	if err := a.update(ctx, th.Channel, ts, liveMessage(text)); err != nil {
+	if err := a.update(ctx, th.Channel, ts, exchangeMessage(lead, text, true)); err != nil {
 		return err
 	}
-	if len(tail.Blocks) == 0 && len(tail.Buttons) == 0 && tail.File == nil {
-		return nil
+	// The rest and the buttons, as a card (the thread is stored with
+	// them, also when there are none).
+	return a.postCard(ctx, th, bot.Own([]bot.Reply{tail}, o.learner)[0])
+}
+
+// exchangeMessage is the live message: lead's blocks (may be nil) and the
+// live text. Its notification text is lead's while the text is being
+// written, and the finished text's first line once it is done.
+func exchangeMessage(lead *message, text string, done bool) message {
+	m := liveMessage(text)
+	notify := "The tutor is replying to you"
+	if lead != nil {
+		m.Blocks = append(append([]slack.Block(nil), lead.Blocks...), m.Blocks...)
+		notify = lead.Text
 	}
-	return a.deliverThread(ctx, o, bot.Own([]bot.Reply{tail}, o.learner)[0])
+	if done {
+		notify = m.Text
+		if lead != nil {
+			notify = lead.Text + " " + m.Text
+		}
+	}
+	m.Text = markup.Truncate(notify, maxFallbackText)
+	return m
 }
 
 // liveMessage renders the live block's text as one Slack message.

@@ -115,11 +115,17 @@ func render(r bot.Reply) rendered {
 // fallbackText is the notification text of a reply without a title.
 func fallbackText(r bot.Reply) string {
 	for _, b := range r.Blocks {
-		if b.Kind == bot.BlockMarkdown || b.Kind == bot.BlockQuestion {
-			if t := strings.TrimSpace(b.Text); t != "" {
-				line, _, _ := strings.Cut(t, "\n")
-				return markup.EscapeSlack(line)
+		t := strings.TrimSpace(b.Text)
+		if b.Kind == bot.BlockMarkdown && b.Dialect != bot.DialectSlack {
+			// Notifications show text as it is: no Markdown markers.
+			t = strings.TrimSpace(markup.ToPlain(t))
+		}
+		if (b.Kind == bot.BlockMarkdown || b.Kind == bot.BlockQuestion) && t != "" && t != bot.Placeholder {
+			line, _, _ := strings.Cut(t, "\n")
+			if b.Dialect == bot.DialectSlack {
+				return line
 			}
+			return markup.EscapeSlack(line)
 		}
 	}
 	if r.Lesson != "" {
