@@ -231,16 +231,25 @@ func (h *Handler) run(parent context.Context, who bot.Learner, x exchange, key s
 	stop := h.o.Clock.AfterFunc(h.o.Timeout, func() { cancel(errTimedOut) })
 	defer stop()
 	out := Outcome{Kind: x.kind, Model: h.o.ModelName, Result: "ok"}
+	// The reply is read up to what can be shown, and no further: each
+	// piece costs its own length, however much the server sends.
 	var sb strings.Builder
-	text, usage, err := h.o.Model.Stream(ctx, msgs, func(d string) {
+	runes := 0
+	reply, err := h.o.Model.Stream(ctx, msgs, func(d string) bool {
 		if sb.Len() == 0 {
 			out.FirstToken = h.o.Clock.Now().Sub(start)
 		}
 		sb.WriteString(d)
-		if update != nil && ctx.Err() == nil && utf8.RuneCountInString(sb.String()) <= MaxReplyChars {
+		runes += utf8.RuneCountInString(d)
+		if runes > MaxReplyChars {
+			return false
+		}
+		if update != nil && ctx.Err() == nil {
 			update(strings.TrimSpace(sb.String()))
 		}
+		return true
 	})
+	text, usage := reply.Text, reply.Usage
 	if errors.Is(context.Cause(ctx), errTimedOut) {
 		err = &ModelError{Cause: CauseTimeout, Err: errTimedOut}
 	}

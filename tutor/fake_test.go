@@ -18,8 +18,9 @@ type fakeLLM struct {
 	srv *httptest.Server
 	mu  sync.Mutex
 	// reqs are the decoded request bodies, auths their Authorization headers.
-	reqs  []chatRequest
-	auths []string
+	reqs    []chatRequest
+	auths   []string
+	headers []http.Header
 	// reply answers a request; default streams "Good start." in pieces.
 	reply func(w http.ResponseWriter, r *http.Request)
 	// arrived gets a value when a request has been read (buffered).
@@ -36,7 +37,10 @@ type chatRequest struct {
 	StreamOptions struct {
 		IncludeUsage bool `json:"include_usage"`
 	} `json:"stream_options"`
-	MaxTokens int `json:"max_tokens"`
+	MaxTokens           int `json:"max_tokens"`
+	MaxCompletionTokens int `json:"max_completion_tokens"`
+	// raw is the body as sent.
+	raw map[string]json.RawMessage
 }
 
 func newFakeLLM(t *testing.T) *fakeLLM {
@@ -53,9 +57,11 @@ func newFakeLLM(t *testing.T) *fakeLLM {
 		if err := json.Unmarshal(body, &req); err != nil {
 			t.Errorf("fake LLM: request body is not JSON: %v: %s", err, body)
 		}
+		_ = json.Unmarshal(body, &req.raw)
 		f.mu.Lock()
 		f.reqs = append(f.reqs, req)
 		f.auths = append(f.auths, r.Header.Get("Authorization"))
+		f.headers = append(f.headers, r.Header.Clone())
 		reply := f.reply
 		f.mu.Unlock()
 		f.arrived <- struct{}{}

@@ -223,6 +223,12 @@ func TestLoadConfigErrors(t *testing.T) {
 			`6: discord.guild_ids: must be a list (for example [a, b] or one "- item" a line)`,
 			`7: scheduler: must be a mapping of keys (known keys under scheduler: enabled, catch_up, nudges)`,
 		}},
+		{"bad_tutor.yaml", []string{
+			`2: tutor.token_param: "max_output_tokens" is not one of auto, max_completion_tokens, max_tokens`,
+			`3: tutor.max_tokens: 5 is out of range 16..32000`,
+			`6: tutor.headers.Bad Header: "Bad Header" is not a header name`,
+			`7: tutor.headers.Authorization: the key goes in COURSEBOT_TUTOR_API_KEY (or _FILE), not in the config file`,
+		}},
 		{"not_mapping.yaml", []string{
 			`1: the file must be a mapping of keys (course:, store:, slack:, ...)`,
 		}},

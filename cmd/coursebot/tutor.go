@@ -31,7 +31,8 @@ func newTutor(cfg Config, next bot.Handler, engine *lessons.Engine, db tutor.Sto
 
 func buildTutor(cfg Config, next bot.Handler, engine *lessons.Engine, db tutor.Store, log *slog.Logger, obs tutor.Observer) (*tutor.Handler, error) {
 	t := cfg.Tutor
-	client := tutor.NewClient(tutor.ClientOptions{BaseURL: t.BaseURL, Model: t.Model, APIKey: cfg.Secrets.TutorAPIKey.Reveal()})
+	client := tutor.NewClient(tutor.ClientOptions{BaseURL: t.BaseURL, Model: t.Model, APIKey: cfg.Secrets.TutorAPIKey.Reveal(),
+		MaxTokens: t.MaxTokens, TokenParam: t.TokenParam, Headers: t.Headers})
 	h, err := tutor.New(next, tutor.Options{
 		Model: client, ModelName: t.Model, Store: db, Course: engine.Course, Search: engine,
 		Timeout: t.Timeout, MaxTurns: t.MaxTurns, DailyBudget: t.DailyBudget,

@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"net/url"
 	"strings"
 	"time"
@@ -22,6 +24,13 @@ type TutorConfig struct {
 	MaxTurns int `yaml:"max_turns" range:"1,20"`
 	// DailyBudget is how many tutor replies a learner gets per day (UTC).
 	DailyBudget int `yaml:"daily_budget" range:"1,100000"`
+	// MaxTokens bounds a reply's length as the model counts it.
+	MaxTokens int `yaml:"max_tokens" range:"16,32000"`
+	// TokenParam is the request field that carries MaxTokens.
+	TokenParam string `yaml:"token_param" oneof:"auto,max_completion_tokens,max_tokens"`
+	// Headers are sent with every request to base_url (an OpenAI
+	// project); nothing is taken from OPENAI_* variables.
+	Headers map[string]string `yaml:"headers"`
 }
 
 func defaultTutorConfig() TutorConfig {
@@ -31,6 +40,9 @@ func defaultTutorConfig() TutorConfig {
 		Timeout:     20 * time.Second,
 		MaxTurns:    3,
 		DailyBudget: 40,
+		MaxTokens:   400,
+		TokenParam:  "auto",
+		Headers:     map[string]string{},
 	}
 }
 
@@ -46,5 +58,31 @@ func validateTutor(t *TutorConfig, lines map[string]int) []Problem {
 	if strings.TrimSpace(t.Model) == "" {
 		bad("tutor.model", "must name the model (for example llama3.2)")
 	}
+	for _, k := range slices.Sorted(maps.Keys(t.Headers)) {
+		v := t.Headers[k]
+		key := "tutor.headers." + k
+		switch {
+		case !validHeaderName(k):
+			bad(key, "%q is not a header name", k)
+		case strings.ContainsAny(v, "\r\n"):
+			bad(key, "a header value is one line")
+		case strings.EqualFold(k, "Authorization"):
+			bad(key, "the key goes in COURSEBOT_TUTOR_API_KEY (or _FILE), not in the config file")
+		}
+	}
 	return ps
+}
+
+// validHeaderName reports whether k is an HTTP header name (RFC 9110
+// token characters).
+func validHeaderName(k string) bool {
+	if k == "" {
+		return false
+	}
+	for _, c := range k {
+		if c > 0x7e || c <= ' ' || strings.ContainsRune("\"(),/:;<=>?@[\\]{}", c) {
+			return false
+		}
+	}
+	return true
 }
