@@ -10,7 +10,6 @@ import (
 
 	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
-	"github.com/coursebot/coursebot/bot/markup"
 	"github.com/coursebot/coursebot/scheduler"
 )
 
@@ -122,7 +121,9 @@ func (h *Handler) reminders(ctx context.Context, who bot.Learner, args []string)
 	if len(ss) == 0 {
 		return []bot.Reply{notice(fmt.Sprintf("Cohort %s has no reminders. Add one with /%s remind %s every monday 09:00 | text.", c.Name, h.o.Command, c.Name))}, nil
 	}
-	var b strings.Builder
+	// Each reminder's schedule, then its text quoted as the lead typed it
+	// (in their platform's own markup: see scheduler.ReminderText).
+	var blocks []bot.Block
 	now := h.o.Now()
 	for _, s := range ss {
 		next := "never"
@@ -135,9 +136,12 @@ func (h *Handler) reminders(ctx context.Context, who bot.Learner, args []string)
 				next = n.In(spec.Location).Format("Mon 2 Jan 15:04 MST")
 			}
 		}
-		fmt.Fprintf(&b, "- *%s* %s (%s), next %s: %q\n", s.ID, scheduler.Describe(s.Spec), s.Timezone, next, markup.Truncate(s.Text, 80))
+		blocks = append(blocks, bot.Block{Kind: bot.BlockMarkdown, Text: fmt.Sprintf("**%s** %s (%s), next %s:", s.ID, scheduler.Describe(s.Spec), s.Timezone, next)})
+		text := scheduler.ReminderText(s)
+		text.Text = "> " + strings.ReplaceAll(strings.TrimSpace(text.Text), "\n", "\n> ")
+		blocks = append(blocks, text)
 	}
-	return []bot.Reply{titled("Reminders of cohort "+c.Name, b.String())}, nil
+	return []bot.Reply{{Ephemeral: true, Title: "Reminders of cohort " + c.Name, Blocks: blocks}}, nil
 }
 
 func (h *Handler) cancel(ctx context.Context, who bot.Learner, args []string) ([]bot.Reply, error) {

@@ -16,11 +16,19 @@ import (
 // (Value "off" or "on"); the cohorts handler answers it.
 const VerbNudges = "nudges"
 
-func (s *Scheduler) reminderReplies(ctx context.Context, sch coursebot.Schedule, run coursebot.Run) ([]bot.Reply, error) {
-	blocks := []bot.Block{{Kind: bot.BlockMarkdown, Text: sch.Text}}
+// ReminderText is a reminder's text as its lead typed it: text typed in
+// Slack is Slack mrkdwn already ("<#C0GEN|general> at *10*") and is posted
+// as typed; anything else is Markdown.
+func ReminderText(sch coursebot.Schedule) bot.Block {
+	b := bot.Block{Kind: bot.BlockMarkdown, Text: sch.Text}
 	if strings.HasPrefix(sch.CreatedBy, bot.DialectSlack+":") {
-		blocks[0].Dialect = bot.DialectSlack // typed in Slack: post it as typed
+		b.Dialect = bot.DialectSlack
 	}
+	return b
+}
+
+func (s *Scheduler) reminderReplies(ctx context.Context, sch coursebot.Schedule, run coursebot.Run) ([]bot.Reply, error) {
+	blocks := []bot.Block{ReminderText(sch)}
 	if sch.Digest && s.o.Digest != nil {
 		d, err := s.o.Digest(ctx, sch.Cohort, run.At)
 		if err != nil {
