@@ -22,12 +22,83 @@ import (
 // adminBackupPath is where `coursebot backup` fetches a running bot's copy.
 const adminBackupPath = "/admin/backup"
 
-// adminRoutes registers the operator's endpoints on the admin mux.
+// adminHeader must be set on every admin request that is not a GET or HEAD
+// (`coursebot backup` sends it). A web page cannot make a browser send a
+// custom header to another origin without a CORS preflight, which the
+// admin server never approves.
+const adminHeader = "Coursebot-Admin"
+
+// adminRoutes registers the operator's endpoints on the admin mux, each
+// behind adminGuard.
 func (s *server) adminRoutes() {
-	s.admin.HandleFunc("GET /healthz", serveHealth)
-	s.admin.HandleFunc("GET /readyz", s.serveReady)
-	s.admin.Handle("GET /metrics", s.m.Handler())
-	s.admin.HandleFunc("POST "+adminBackupPath, s.serveBackup)
+	g := adminGuard{hosts: s.cfg.Admin.Hosts}
+	s.admin.Handle("GET /healthz", g.wrap(http.HandlerFunc(serveHealth)))
+	s.admin.Handle("GET /readyz", g.wrap(http.HandlerFunc(s.serveReady)))
+	s.admin.Handle("GET /metrics", g.wrap(s.m.Handler()))
+	s.admin.Handle("POST "+adminBackupPath, g.wrap(http.HandlerFunc(s.serveBackup)))
+}
+
+// adminGuard refuses (403, one line) every admin request a browser could
+// have been made to send by a web page: the admin address has no
+// authentication and serves no pages, so no page has a reason to talk to
+// it.
+//
+//   - The Host must be an IP address, localhost or a name listed in
+//     admin.hosts: a page that rebinds its own name to the admin address
+//     (DNS rebinding) sends its own name, so it cannot read /metrics or a
+//     backup even though the browser takes it for same-origin.
+//   - A request with an Origin header, or with Sec-Fetch-Site other than
+//     "none" (an address typed by the user), came from a page: refused,
+//     GET too. (net/http's CrossOriginProtection lets safe methods and
+//     same-origin requests through; here nothing from a page is wanted.)
+//   - Any method but GET and HEAD needs the Coursebot-Admin header, which
+//     a cross-site form cannot set, for browsers too old to send the
+//     headers above.
+type adminGuard struct{ hosts []string }
+
+func (g adminGuard) wrap(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if why := g.refuse(r); why != "" {
+			http.Error(w, why, http.StatusForbidden)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// refuse says why r is refused, or "".
+func (g adminGuard) refuse(r *http.Request) string {
+	if !g.host(r.Host) {
+		return "admin endpoints answer only requests to an IP address, localhost or a name in admin.hosts"
+	}
+	if r.Header.Get("Origin") != "" {
+		return "admin endpoints refuse requests sent by a web page (Origin header)"
+	}
+	if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "none" {
+		return "admin endpoints refuse requests sent by a web page (Sec-Fetch-Site: " + site + ")"
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead && r.Header.Get(adminHeader) == "" {
+		return r.Method + " needs the " + adminHeader + " header (coursebot backup sends it)"
+	}
+	return ""
+}
+
+// host reports whether host (a Host header, maybe with a port) is an IP
+// address, localhost or one of g.hosts.
+func (g adminGuard) host(host string) bool {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.Trim(host, "[]")
+	if strings.EqualFold(host, "localhost") || net.ParseIP(host) != nil {
+		return true
+	}
+	for _, h := range g.hosts {
+		if strings.EqualFold(host, h) {
+			return true
+		}
+	}
+	return false
 }
 
 // serveHealth answers ok; a failed write means the prober went away.
@@ -39,12 +110,8 @@ func serveHealth(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString
 // an error for the client, never a short file taken for a whole one. POST,
 // and a Host that is an IP address or localhost, so neither a link nor a
 // web page that rebinds its own name to 127.0.0.1 can fetch the learners'
-// data through a browser.
+// data through a browser (adminGuard).
 func (s *server) serveBackup(w http.ResponseWriter, r *http.Request) {
-	if !literalHost(r.Host) {
-		http.Error(w, "admin endpoints answer only requests to an IP address or localhost", http.StatusForbidden)
-		return
-	}
 	n, err := s.db.BackupSized(func(size int64) io.Writer {
 		w.Header().Set("Content-Type", "application/octet-stream")
 		w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
@@ -62,14 +129,4 @@ func (s *server) serveBackup(w http.ResponseWriter, r *http.Request) {
 		panic(http.ErrAbortHandler)
 	}
 	s.log.Info("admin backup sent", "bytes", n)
-}
-
-// literalHost reports whether host (a Host header, maybe with a port) is
-// an IP address or localhost.
-func literalHost(host string) bool {
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
-	}
-	host = strings.Trim(host, "[]")
-	return strings.EqualFold(host, "localhost") || net.ParseIP(host) != nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -38,14 +39,64 @@ func TestAdminEndpointsAreOnlyOnTheAdminAddress(t *testing.T) {
 			}
 		}
 	}
-	// A page that rebinds its own name to the admin address cannot read a
-	// backup through a browser: only IP or localhost hosts are answered.
-	req, _ := http.NewRequest("POST", e.admin+adminBackupPath, nil)
-	req.Host = "evil.example:9090"
-	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusForbidden {
-		t.Errorf("backup for Host evil.example: %v %v, want 403", resp, err)
-	} else {
+}
+
+// TestAdminRefusesWhatABrowserCouldBeMadeToSend: every admin route
+// refuses a Host that is not an IP address, localhost or a name in
+// admin.hosts (a page that rebinds its own name to the admin address), and
+// any request a web page could make a browser send: one with an Origin or
+// a cross-site Sec-Fetch-Site, and a POST without the Coursebot-Admin
+// header (a cross-site form). What the operator's tools send is answered.
+func TestAdminRefusesWhatABrowserCouldBeMadeToSend(t *testing.T) {
+	e := startServe(t, "admin:\n  listen: 127.0.0.1:0\n  hosts: [coursebot.internal]\n")
+	do := func(method, path, host string, header map[string]string) int {
+		t.Helper()
+		req, _ := http.NewRequest(method, e.admin+path, nil)
+		if host != "" {
+			req.Host = host
+		}
+		for k, v := range header {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatalf("%s %s: %v", method, path, err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
 		_ = resp.Body.Close()
+		return resp.StatusCode
+	}
+	admin := map[string]string{adminHeader: "backup"}
+	routes := []struct{ method, path string }{{"GET", "/healthz"}, {"GET", "/readyz"}, {"GET", "/metrics"}, {"POST", adminBackupPath}}
+	for _, r := range routes {
+		for _, c := range []struct {
+			what   string
+			host   string
+			header map[string]string
+			want   int
+		}{
+			{"the operator's tools", "", admin, 200},
+			{"localhost", "localhost:9090", admin, 200},
+			{"a name in admin.hosts", "CourseBot.internal:9090", admin, 200},
+			{"a rebinding page's name", "evil.example:9090", admin, 403},
+			{"a page's fetch (Origin)", "", map[string]string{adminHeader: "backup", "Origin": "https://evil.example"}, 403},
+			{"a cross-site request", "", map[string]string{adminHeader: "backup", "Sec-Fetch-Site": "cross-site"}, 403},
+			{"a same-site request", "", map[string]string{adminHeader: "backup", "Sec-Fetch-Site": "same-site"}, 403},
+			{"an address typed in a browser", "", map[string]string{adminHeader: "backup", "Sec-Fetch-Site": "none"}, 200},
+		} {
+			if got := do(r.method, r.path, c.host, c.header); got != c.want {
+				t.Errorf("%s %s from %s: HTTP %d, want %d", r.method, r.path, c.what, got, c.want)
+			}
+		}
+	}
+	// A cross-site HTML form can send neither a custom header nor omit
+	// its Origin, and old browsers send neither Origin nor Sec-Fetch-Site:
+	// a POST without the header is refused whatever else it carries.
+	if got := do("POST", adminBackupPath, "", nil); got != 403 {
+		t.Errorf("POST %s without %s: HTTP %d, want 403", adminBackupPath, adminHeader, got)
+	}
+	if got := do("POST", adminBackupPath, "", map[string]string{"Origin": "null", "Content-Type": "application/x-www-form-urlencoded"}); got != 403 {
+		t.Errorf("a cross-site form's POST %s: HTTP %d, want 403", adminBackupPath, got)
 	}
 }
 

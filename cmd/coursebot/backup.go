@@ -74,6 +74,7 @@ func fetchBackup(ctx context.Context, addr string, w io.Writer) error {
 	if err != nil {
 		return err
 	}
+	req.Header.Set(adminHeader, "backup") // the admin server's guard against web pages
 	// No overall timeout: a big file takes as long as it takes. Only
 	// connecting and the first byte are bounded.
 	client := &http.Client{Transport: &http.Transport{

@@ -56,6 +56,9 @@ type StoreConfig struct {
 // POST /admin/backup, on an address apart from the public webhooks.
 type AdminConfig struct {
 	Listen string `yaml:"listen"`
+	// Hosts are the host names (besides IP addresses and localhost) the
+	// admin server answers to: the name a scraper uses for it.
+	Hosts []string `yaml:"hosts"`
 }
 
 // HTTPConfig is the bot's HTTP server.
@@ -142,7 +145,7 @@ func DefaultConfig() Config {
 			WriteTimeout: 10 * time.Second,
 			MaxBodyBytes: 1 << 20,
 		},
-		Admin:    AdminConfig{Listen: "127.0.0.1:9090"},
+		Admin:    AdminConfig{Listen: "127.0.0.1:9090", Hosts: []string{}},
 		Delivery: DeliveryConfig{Workers: 64, InboxLimit: 10000, ShutdownGrace: 10 * time.Second},
 		Log:      LogConfig{Format: "text", Level: "info", LearnerIDs: "hashed"},
 		Admins:   []string{},

@@ -199,6 +199,10 @@ func TestLoadConfigErrors(t *testing.T) {
 			`4: admins[2]: "teams:U2": unknown platform "teams" (known: console, slack, discord)`,
 			`5: admins[3]: "slack:" is not platform:user-id (for example slack:U123, discord:456, console:alice)`,
 		}},
+		{"bad_admin_hosts.yaml", []string{
+			`5: admin.hosts[1]: "evil.example:9090" is not a host name (a name without a port, such as coursebot.internal; IP addresses and localhost are always answered)`,
+			`6: admin.hosts[2]: "10.0.0.1" is not a host name (a name without a port, such as coursebot.internal; IP addresses and localhost are always answered)`,
+		}},
 		{"bad_schedule.yaml", []string{
 			`3: scheduler.nudges.lesson: must name a lesson (for example "4-4")`,
 			`4: scheduler.nudges.check: "CRON_TZ=UTC": CRON_TZ= needs a schedule after the zone (CRON_TZ=Europe/Berlin 0 9 * * MON-FRI)`,

@@ -32,6 +32,11 @@ func validate(cfg *Config, lines map[string]int) []Problem {
 	if _, _, err := net.SplitHostPort(cfg.Admin.Listen); err != nil {
 		bad("admin.listen", "%q is not host:port (for example \"127.0.0.1:9090\")", cfg.Admin.Listen)
 	}
+	for i, h := range cfg.Admin.Hosts {
+		if h == "" || strings.ContainsAny(h, ":/[] ") || net.ParseIP(h) != nil {
+			bad(fmt.Sprintf("admin.hosts[%d]", i), "%q is not a host name (a name without a port, such as coursebot.internal; IP addresses and localhost are always answered)", h)
+		}
+	}
 	for i, a := range cfg.Admins {
 		key := fmt.Sprintf("admins[%d]", i)
 		l, ok := bot.ParseLearnerKey(a)
