@@ -22,7 +22,6 @@ const (
 	sorryPost     = "Sorry, I could not post the lesson to Slack just now. Please try again in a minute."
 	sorryBusy     = "Sorry, I am very busy right now and did nothing with that. Please try again in a minute."
 	sorryRestart  = "Sorry, I am restarting and did nothing with that. Please try again in a minute."
-	sorryFile     = "Sorry, I could not send you the file just now. Please try again in a minute."
 )
 
 // origin is where a learner's message came from: what delivery needs to
@@ -177,18 +176,23 @@ func (a *Adapter) processCommand(ctx context.Context, it delivery.Item) error {
 		// Answered in place (the HTTP response or response_url), which
 		// cannot be edited as text streams: finish any live reply first.
 		replies = bot.Settle(ctx, replies)
-	}
-	if h != nil && inPlace(replies) && h.give(replies) {
-		// The answer went out in the HTTP response, which cannot
-		// carry files: upload them to the learner's DM.
-		if err := a.deliverFiles(ctx, o, replies); err != nil {
-			a.logErr("file upload failed", err, "learner", who.Key())
-			if err := a.respond(ctx, o.responseURL, message{Text: sorryFile}); err != nil {
-				a.logErr("tell the learner the file failed", err, "learner", who.Key())
-			}
-			return err
+		// Nor can it carry files: they go to the learner's DM first, so
+		// the answer says one true thing, where the file is or that it
+		// could not be sent.
+		var ferr error
+		if replies, ferr = a.sendFiles(ctx, o, replies); ferr != nil {
+			a.logErr("file upload failed", ferr, "learner", who.Key())
+			// The learner is told; doing it all again would tell them twice.
+			ferr = delivery.Permanent(ferr)
 		}
-		return nil
+		if h != nil && h.give(replies) {
+			return ferr
+		}
+		if err := a.deliver(ctx, o, replies); err != nil {
+			a.report(ctx, o, err)
+			return errors.Join(ferr, err)
+		}
+		return ferr
 	}
 	err = a.deliver(ctx, o, replies)
 	a.report(ctx, o, err)
@@ -370,7 +374,13 @@ func postsCard(rs []bot.Reply) bool {
 }
 
 func (a *Adapter) deliverInPlace(ctx context.Context, o origin, r bot.Reply) error {
-	msgs := render(fileNote(r)).all()
+	// A file goes to the DM first, so the message says where it is, or
+	// that it could not be sent (and nothing else).
+	sent, ferr := a.sendFiles(ctx, o, []bot.Reply{r})
+	if ferr != nil {
+		a.logErr("file upload failed", ferr, "learner", o.learner.Key())
+	}
+	msgs := render(sent[0]).all()
 	for _, m := range msgs {
 		var err error
 		switch {
@@ -387,9 +397,6 @@ func (a *Adapter) deliverInPlace(ctx context.Context, o origin, r bot.Reply) err
 		if err != nil {
 			return err
 		}
-	}
-	if r.File != nil {
-		return a.uploadToDM(ctx, o.learner.UserID, r.File)
 	}
 	return nil
 }

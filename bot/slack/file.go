@@ -71,17 +71,34 @@ func (a *Adapter) uploadToDM(ctx context.Context, user string, f *bot.File) erro
 	return a.upload(ctx, dm, "", f)
 }
 
-// deliverFiles uploads the files of in-place replies to the learner's DM
-// (the fast slash-command answer carried only their text).
-func (a *Adapter) deliverFiles(ctx context.Context, o origin, rs []bot.Reply) error {
+// sendFiles uploads the files of in-place replies to the learner's DM
+// (an ephemeral answer cannot carry them) and returns the replies to show
+// instead: a sent file's reply says where it went (fileNote); one that
+// could not be sent is replaced by the sentence saying so, and the error
+// is returned for the log. Either way the learner reads one true thing.
+func (a *Adapter) sendFiles(ctx context.Context, o origin, rs []bot.Reply) ([]bot.Reply, error) {
+	out := make([]bot.Reply, 0, len(rs))
+	var errs []error
 	for _, r := range rs {
-		if r.File != nil {
-			if err := a.uploadToDM(ctx, o.learner.UserID, r.File); err != nil {
-				return err
-			}
+		if r.File == nil {
+			out = append(out, r)
+			continue
 		}
+		if err := a.uploadToDM(ctx, o.learner.UserID, r.File); err != nil {
+			errs = append(errs, err)
+			out = append(out, sorry(fileFailed(r.File.Name)))
+			continue
+		}
+		r = fileNote(r)
+		r.File = nil
+		out = append(out, r)
 	}
-	return nil
+	return out, errors.Join(errs...)
+}
+
+// fileFailed is what the learner reads when their file could not be sent.
+func fileFailed(name string) string {
+	return fmt.Sprintf("Sorry, I could not send you `%s` just now: Slack did not take the file. Nothing else was changed; please try again in a minute.", name)
 }
 
 func checkFile(f *bot.File) error {

@@ -280,28 +280,41 @@ func (s slowHandler) Handle(ctx context.Context, m bot.Message) ([]bot.Reply, er
 	return s.r.Handle(ctx, m)
 }
 
-// TestFileUploadFailsAfterFastAnswer: the answer went out in the HTTP
-// response, then the upload to the DM is refused (an app installed
-// without files:write): the learner is told through response_url.
-func TestFileUploadFailsAfterFastAnswer(t *testing.T) {
-	fake := newFakeSlack(t)
-	fake.refuse("files.completeUploadExternal", "D7", "missing_scope")
-	h := newHarnessFake(t, fake, func(*store.DB) bot.Handler {
-		return replyHandler{{Ephemeral: true, Title: "Export", Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: "attached"}}, File: csvFile()}}
-	}, nil)
-	if code, body := h.command("U7", "cohort", "C0PUBLIC"); code != 200 || !strings.Contains(body, "attached") {
-		t.Fatalf("answer %d %q", code, body)
-	}
-	waitFor(t, func() bool {
+// TestFileUploadFailsSaysOneTrueThing: the upload to the DM is refused
+// (an app installed without files:write). The learner reads one sentence,
+// that the file could not be sent; never first that it is in their DMs.
+// Both when the answer fits the HTTP response and when it comes later
+// through response_url.
+func TestFileUploadFailsSaysOneTrueThing(t *testing.T) {
+	for _, slow := range []bool{false, true} {
+		fake := newFakeSlack(t)
+		fake.refuse("files.completeUploadExternal", "D7", "missing_scope")
+		var hd bot.Handler = replyHandler{{Ephemeral: true, Title: "Export", Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: "attached"}}, File: csvFile()}}
+		fast := time.Second
+		if slow {
+			hd, fast = slowHandler{d: 100 * time.Millisecond, r: hd}, 10*time.Millisecond
+		}
+		h := newHarnessFake(t, fake, func(*store.DB) bot.Handler { return hd }, func(o *Options) { o.FastAnswer = fast })
+		code, body := h.command("U7", "cohort", "C0PUBLIC")
+		if code != 200 {
+			t.Fatalf("slow %v: answer %d %q", slow, code, body)
+		}
+		h.idle()
+		said := []string{body}
 		_, _, rs := fake.snapshot()
 		for _, r := range rs {
-			if r["text"] == sorryFile {
-				return true
-			}
+			b, _ := json.Marshal(r)
+			said = append(said, string(b))
 		}
-		return false
-	})
-	if n := len(fake.uploaded()); n != 0 {
-		t.Errorf("%d files shared despite the refusal", n)
+		all := strings.Join(said, "\n")
+		if strings.Contains(all, "direct messages") || strings.Contains(all, "attached") {
+			t.Errorf("slow %v: the learner was told the file was sent: %s", slow, all)
+		}
+		if n := strings.Count(all, "could not send you `progress-spring.csv`"); n != 1 {
+			t.Errorf("slow %v: told %d times that the file could not be sent: %s", slow, n, all)
+		}
+		if n := len(fake.uploaded()); n != 0 {
+			t.Errorf("slow %v: %d files shared despite the refusal", slow, n)
+		}
 	}
 }
