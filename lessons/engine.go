@@ -23,6 +23,7 @@ type Engine struct {
 	now         func() time.Time
 	log         *slog.Logger
 	answerLimit int
+	more        []CommandInfo // EngineOptions.Commands
 }
 
 // loaded is a course with what the engine derives from it; SetCourse swaps
@@ -51,6 +52,10 @@ type EngineOptions struct {
 	// AnswerLimit is the longest answer kept, in characters; longer answers
 	// are cut there and the learner is told. Defaults to DefaultAnswerLimit.
 	AnswerLimit int
+	// Commands are the commands the handlers in front of the engine answer
+	// (/cohort, /nudges, /lead-notes): /help and the answer to an unknown
+	// command list them with the course's own.
+	Commands []CommandInfo
 }
 
 // DefaultAnswerLimit is the longest free-text answer kept, in characters.
@@ -67,7 +72,7 @@ func NewEngine(course *Course, store Store, opts EngineOptions) *Engine {
 	if opts.AnswerLimit <= 0 {
 		opts.AnswerLimit = DefaultAnswerLimit
 	}
-	e := &Engine{store: store, now: opts.Now, log: opts.Log, answerLimit: opts.AnswerLimit}
+	e := &Engine{store: store, now: opts.Now, log: opts.Log, answerLimit: opts.AnswerLimit, more: opts.Commands}
 	e.loaded.Store(newLoaded(course))
 	return e
 }
@@ -153,6 +158,9 @@ func (e *request) command(ctx context.Context, m bot.Message) ([]bot.Reply, erro
 	if name == ReviewCommand && e.course.HasQuizzes() {
 		return e.review(ctx, m.Learner)
 	}
+	if name == StuckCommand && e.course.HasCapstone() {
+		return nil, e.stuckWithoutTutor()
+	}
 	if mm := startCmd.FindStringSubmatch(name); mm != nil {
 		if strings.TrimSpace(m.Args) != "" {
 			return e.startAt(ctx, m.Learner, mm[1], m.Args)
@@ -184,15 +192,21 @@ func (e *request) commandList() string {
 	return strings.Join(names, ", ")
 }
 
-// commands are the course's commands plus /forget-me when the store can
-// forget.
+// commands are every command a learner can type: the course's, /review
+// when it has quizzes, /stuck when it has a capstone, those of the
+// handlers in front of the engine (EngineOptions.Commands) and /forget-me
+// when the store can forget.
 func (e *request) commands() []CommandInfo {
 	cmds := e.course.Commands()
-	if _, ok := e.store.(Forgetter); ok {
-		cmds = append(cmds, CommandInfo{Name: ForgetCommand, Description: ForgetDescription})
-	}
 	if e.course.HasQuizzes() {
 		cmds = append(cmds, CommandInfo{Name: ReviewCommand, Description: ReviewDescription})
+	}
+	if e.course.HasCapstone() {
+		cmds = append(cmds, CommandInfo{Name: StuckCommand, Description: StuckDescription})
+	}
+	cmds = append(cmds, e.more...)
+	if _, ok := e.store.(Forgetter); ok {
+		cmds = append(cmds, CommandInfo{Name: ForgetCommand, Description: ForgetDescription})
 	}
 	return cmds
 }

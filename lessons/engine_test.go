@@ -326,7 +326,7 @@ func TestCommandsThatDoNotExist(t *testing.T) {
 		{"start-1-1", "Lesson 1.1 (Welcome & Setup) is part of the course, but its material is not installed yet"},
 		{"start-9-9", "There is no lesson 9.9. The course has:\n/start-1-1 Welcome & Setup (not installed yet)"},
 		{"frobnicate", "There is no /frobnicate command. Commands: /start-1-1,"},
-		{"frobnicate", "/help-mlops, /forget-me"},
+		{"frobnicate", "/help-mlops, /stuck, /forget-me"},
 		{"help-mlops", "/status: Check your progress"},
 	}
 	for _, tt := range tests {

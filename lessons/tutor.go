@@ -62,7 +62,7 @@ func TutorStepOf(c *Course, lesson, card string) (TutorStep, bool) {
 		return ts, true
 	}
 	ts.StepTitle = les.Steps[cur.Step].Title
-	ts.Capstone = strings.Contains(strings.ToLower(ts.StepTitle), "capstone")
+	ts.Capstone = isCapstone(ts.StepTitle)
 	var script, module []string
 	for _, cd := range les.Cards {
 		if cd.Step != cur.Step {

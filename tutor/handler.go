@@ -98,7 +98,7 @@ const (
 // StuckCommand is the command a learner types in a lesson's thread when
 // stuck on the capstone; VerbStuck the action of the "I'm stuck" button.
 const (
-	StuckCommand = "stuck"
+	StuckCommand = lessons.StuckCommand
 	VerbStuck    = "stuck"
 )
 

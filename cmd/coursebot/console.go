@@ -46,7 +46,7 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		return err
 	}
 	defer closeInto(&err, db, "the database")
-	engine := lessons.NewEngine(course, db, lessons.EngineOptions{Log: log, AnswerLimit: cfg.Course.AnswerLimit})
+	engine := lessons.NewEngine(course, db, lessons.EngineOptions{Log: log, AnswerLimit: cfg.Course.AnswerLimit, Commands: cohortCommands(cfg)})
 	defer closeInto(&err, engine, "the lesson engine")
 	who := bot.Learner{Platform: "console", UserID: name, Name: name}
 	cs, err := newCohorts(cfg, engine, db, consoleLogger(stderr), clock{})

@@ -300,7 +300,7 @@ func TestSlackManifestListsTheCourseCommands(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	for _, want := range []string{"/start-1-1", "/start-4-4", "/status", "/help-mlops", "https://bot.example.com/slack/commands"} {
+	for _, want := range []string{"/start-1-1", "/start-4-4", "/status", "/help-mlops", "/stuck", "/cohort", "/nudges", "/forget-me", "https://bot.example.com/slack/commands"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("manifest lacks %q", want)
 		}

@@ -114,7 +114,7 @@ func newServer(cfg Config, log *slog.Logger) (_ *server, err error) {
 			log.Error("close store", "err", err)
 		}
 	})
-	s.engine = lessons.NewEngine(course, &observedStore{DB: s.db, m: s.m}, lessons.EngineOptions{Log: log, AnswerLimit: cfg.Course.AnswerLimit})
+	s.engine = lessons.NewEngine(course, &observedStore{DB: s.db, m: s.m}, lessons.EngineOptions{Log: log, AnswerLimit: cfg.Course.AnswerLimit, Commands: cohortCommands(cfg)})
 	s.closers = append(s.closers, func() {
 		if err := s.engine.Close(); err != nil {
 			log.Error("close the course search", "err", err)
@@ -209,13 +209,8 @@ func (s *server) close() {
 }
 
 func (s *server) knownCommand(name string) bool {
-	if name == lessons.ForgetCommand || name == lessons.ReviewCommand {
+	if name == lessons.ForgetCommand || name == lessons.ReviewCommand || name == lessons.StuckCommand {
 		return true
-	}
-	for _, c := range cohortCommands(s.cfg) {
-		if c.Name == name {
-			return true
-		}
 	}
 	for _, c := range cohortCommands(s.cfg) {
 		if c.Name == name {
@@ -399,6 +394,9 @@ func slackCommands(c *lessons.Course) []slack.Command {
 	if c.HasQuizzes() {
 		out = append(out, slack.Command{Name: lessons.ReviewCommand, Description: lessons.ReviewDescription})
 	}
+	if c.HasCapstone() {
+		out = append(out, slack.Command{Name: lessons.StuckCommand, Description: lessons.StuckDescription})
+	}
 	return out
 }
 
@@ -410,6 +408,9 @@ func discordCommands(c *lessons.Course) []discord.Command {
 	out = append(out, discord.Command{Name: lessons.ForgetCommand, Description: lessons.ForgetDescription})
 	if c.HasQuizzes() {
 		out = append(out, discord.Command{Name: lessons.ReviewCommand, Description: lessons.ReviewDescription})
+	}
+	if c.HasCapstone() {
+		out = append(out, discord.Command{Name: lessons.StuckCommand, Description: lessons.StuckDescription})
 	}
 	return out
 }

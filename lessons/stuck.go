@@ -1,0 +1,38 @@
+package lessons
+
+import "strings"
+
+// StuckCommand is the command a learner types on a capstone card to ask
+// the AI tutor for a hint (package tutor answers it). It is registered with
+// the platforms whenever the course has a capstone, so turning the tutor on
+// needs no new app manifest; without the tutor the engine says what to do
+// instead.
+const StuckCommand = "stuck"
+
+// StuckDescription describes StuckCommand for command lists.
+const StuckDescription = "Stuck on the capstone exercise? Ask the tutor for a hint"
+
+// isCapstone reports whether a step's title names the capstone.
+func isCapstone(stepTitle string) bool {
+	return strings.Contains(strings.ToLower(stepTitle), "capstone")
+}
+
+// HasCapstone reports whether a lesson of the course has a capstone step
+// (where StuckCommand and the "I'm stuck" button apply).
+func (c *Course) HasCapstone() bool {
+	for _, les := range c.Lessons {
+		for _, s := range les.Steps {
+			if isCapstone(s.Title) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// stuckWithoutTutor answers StuckCommand when no tutor is in front of the
+// engine.
+func (e *request) stuckWithoutTutor() *refusal {
+	return refuse("/%s asks the AI tutor for a hint on the capstone exercise, and the tutor is not switched on here. Search the course with /%s and your question, or ask your cohort's lead.",
+		StuckCommand, e.helpName())
+}
