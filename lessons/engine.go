@@ -102,6 +102,10 @@ type refusal struct {
 
 func (r *refusal) Error() string { return r.msg }
 
+// errNoQuestion ends an answer's update when no question waits on the
+// learner's card: nothing is written, and notAnAnswer says what to do.
+var errNoQuestion = errors.New("no question is waiting")
+
 func refuse(format string, args ...any) *refusal {
 	return &refusal{msg: fmt.Sprintf(format, args...)}
 }
@@ -334,6 +338,8 @@ func (e *request) action(ctx context.Context, m bot.Message) ([]bot.Reply, error
 		return e.chooseBackground(ctx, m.Learner, les, a)
 	case verbSteps, verbGoto:
 		return e.stepAction(ctx, m.Learner, les, a)
+	case verbStatus:
+		return e.status(ctx, m.Learner)
 	}
 	return nil, refuse("That button is not one of mine any more. Type /status to see where you are.")
 }
@@ -508,6 +514,14 @@ func (e *request) answer(ctx context.Context, m bot.Message) ([]bot.Reply, error
 	if err != nil {
 		return nil, err
 	}
+	if isNavWord(m.Text) {
+		// "next" typed where an answer goes means the button, not an answer.
+		r, err := e.notAnAnswer(ctx, who, les, m.Text)
+		if err != nil {
+			return nil, err
+		}
+		return nil, r
+	}
 	if r, ok, err := e.quizText(ctx, m); ok || err != nil {
 		return r, err
 	}
@@ -541,7 +555,7 @@ func (e *request) answer(ctx context.Context, m bot.Message) ([]bot.Reply, error
 			card = e.cardOf(les, *p)
 			q = card.Question()
 			if q == nil {
-				return refuse("No question is waiting on this card. Press Next to go on (or type next).")
+				return errNoQuestion
 			}
 		}
 		touch(rec, who, les.ID, now)
@@ -553,6 +567,13 @@ func (e *request) answer(ctx context.Context, m bot.Message) ([]bot.Reply, error
 		p.Updated = now
 		return nil
 	})
+	if errors.Is(err, errNoQuestion) {
+		r, err := e.notAnAnswer(ctx, who, les, text)
+		if err != nil {
+			return nil, err
+		}
+		return nil, r
+	}
 	if err != nil {
 		return nil, err
 	}

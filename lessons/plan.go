@@ -76,7 +76,7 @@ func findBackgrounds(les *Lesson) ([]Background, string) {
 
 // backgroundButtons offers the backgrounds on the card that lists them.
 func (e *request) backgroundButtons(les *Lesson, c *Card, p coursebot.Progress) []bot.Button {
-	if c.Key != les.BackgroundCard {
+	if c == nil || c.Key != les.BackgroundCard {
 		return nil
 	}
 	var out []bot.Button
@@ -123,19 +123,22 @@ func (e *request) chooseBackground(ctx context.Context, who bot.Learner, les *Le
 	if err != nil {
 		return nil, err
 	}
-	var out []bot.Reply
-	if card := les.CardByKey(les.BackgroundCard); card != nil {
-		r := e.render(les, card, p)
-		r.Update = true
-		if !card.HasKey(p.Card) {
-			r.Buttons = e.backgroundButtons(les, card, p)
-		}
-		out = append(out, r)
-	}
+	// The plan carries the way on: the backgrounds (to change it, the
+	// chosen one ticked) and the card's own buttons when the learner is
+	// on that card, else a way back to where they are.
 	text := e.planText(les, p)
-	out = append(out, bot.Reply{Lesson: les.ID, Title: "Your plan", Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: text +
-		fmt.Sprintf("\n\n/%s keeps showing this plan. Press Next to go on with the lesson.", e.statusName())}}})
-	return out, nil
+	card := les.CardByKey(les.BackgroundCard)
+	buttons := e.backgroundButtons(les, card, p)
+	more := fmt.Sprintf("\n\n/%s keeps showing this plan.", e.statusName())
+	if card != nil && card.HasKey(p.Card) {
+		how, nav := wayOn(les, card, p)
+		more += " " + how
+		buttons = append(buttons, nav...)
+	} else {
+		more += " Press Show where I am to go back to your card."
+		buttons = append(buttons, bot.Button{Label: "Show where I am", Action: bot.Action{Verb: bot.VerbResume, Lesson: les.ID}.Encode(), Style: bot.StylePrimary})
+	}
+	return []bot.Reply{{Lesson: les.ID, Card: les.BackgroundCard, Title: "Your plan", Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: text + more}}, Buttons: buttons}}, nil
 }
 
 // PlanItem is one lesson of a learner's plan.

@@ -333,6 +333,7 @@ func (e *request) grade(ctx context.Context, who bot.Learner, les *Lesson, card 
 		} else {
 			c, t := quizScore(les, p)
 			r.Blocks = append(r.Blocks, bot.Block{Kind: bot.BlockMarkdown, Text: fmt.Sprintf("That was the last missed question of Lesson %s. Your score stays %d of %d (first attempts); missed questions come back for review after 1, 3 and 7 days.", dotted(les.ID), c, t)})
+			r.Buttons = []bot.Button{statusButton(les)}
 		}
 		return []bot.Reply{r}, nil
 	}

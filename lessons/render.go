@@ -16,7 +16,6 @@ func (e *request) render(les *Lesson, c *Card, p coursebot.Progress) bot.Reply {
 	if c.Step < 0 {
 		r.Context = fmt.Sprintf("Lesson %s · %s%d steps", dotted(les.ID), aboutMinutes(les.Minutes), len(les.Steps))
 	}
-	var answered, skipped bool
 	var options []bot.Button
 	for _, b := range c.Blocks {
 		switch b.Kind {
@@ -36,40 +35,23 @@ func (e *request) render(les *Lesson, c *Card, p coursebot.Progress) bot.Reply {
 		case Question:
 			q := b.Question
 			a, ok := p.Answers[q.ID]
-			answered, skipped = ok, p.Skipped[q.ID]
 			r.Blocks = append(r.Blocks, bot.Block{Kind: bot.BlockQuestion, Text: q.Prompt,
 				Question: &bot.Question{ID: q.ID, Prompt: q.Prompt, Answered: ok, Answer: a.Text}})
-			if (answered || skipped) && q.FollowUp != "" {
+			if (ok || p.Skipped[q.ID]) && q.FollowUp != "" {
 				r.Blocks = append(r.Blocks, bot.Block{Kind: bot.BlockMarkdown, Text: q.FollowUp})
 			}
 		case Quiz:
 			var blocks []bot.Block
-			var open bool
-			blocks, options, open = quizView(les, b.Quiz, c.Key, p)
-			answered = !open
+			blocks, options, _ = quizView(les, b.Quiz, c.Key, p)
 			r.Blocks = append(r.Blocks, blocks...)
 		}
 	}
-	at := func(verb string) string { return bot.Action{Verb: verb, Lesson: les.ID, At: c.Key}.Encode() }
 	r.Buttons = append(r.Buttons, options...)
 	if bg := e.backgroundButtons(les, c, p); len(bg) > 0 {
 		r.Blocks = append(r.Blocks, bot.Block{Kind: bot.BlockMarkdown, Text: backgroundPrompt(p)})
 		r.Buttons = append(r.Buttons, bg...)
 	}
-	if c.Index > 0 {
-		r.Buttons = append(r.Buttons, bot.Button{Label: "Back", Action: at(bot.VerbBack)})
-	}
-	switch {
-	case (c.Question() != nil || c.Quiz() != nil) && !answered && !skipped:
-		r.Buttons = append(r.Buttons, bot.Button{Label: "Skip question", Action: at(bot.VerbSkip)})
-	case c.Index == len(les.Cards)-1:
-		r.Buttons = append(r.Buttons, bot.Button{Label: "Finish lesson", Action: at(bot.VerbNext), Style: bot.StylePrimary})
-	default:
-		r.Buttons = append(r.Buttons, bot.Button{Label: "Next", Action: at(bot.VerbNext), Style: bot.StylePrimary})
-	}
-	if len(les.Steps) > 1 {
-		r.Buttons = append(r.Buttons, stepsButton(les))
-	}
+	r.Buttons = append(r.Buttons, navButtons(les, c, p)...)
 	return r
 }
 
@@ -107,7 +89,7 @@ func (e *request) completion(les *Lesson, p coursebot.Progress) bot.Reply {
 	fmt.Fprintf(&sb, "\n\nType /%s to see your whole course, or /%s to go through it again.", e.statusName(), les.Command)
 	text := sb.String()
 	return bot.Reply{Lesson: les.ID, Card: "completed", Title: "Lesson complete", Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: text}},
-		Buttons: append(retry, bot.Button{Label: "Back", Action: bot.Action{Verb: bot.VerbBack, Lesson: les.ID, At: les.Cards[len(les.Cards)-1].Key}.Encode()})}
+		Buttons: append(retry, statusButton(les), bot.Button{Label: "Back", Action: bot.Action{Verb: bot.VerbBack, Lesson: les.ID, At: les.Cards[len(les.Cards)-1].Key}.Encode()})}
 }
 
 // PreviewReplies renders every card of a lesson as a fresh learner sees

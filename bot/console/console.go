@@ -21,9 +21,7 @@ import (
 // from 1, then the buttons; "N" ticks item N (or presses button N), "3 4 5"
 // or "3,4" ticks several items, "N V" rates item N with V; a button's label
 // or its first word presses it ("next", "back", "skip"); any other line
-// answers the pending question. A line that is just such a word on a card
-// with no button of that name asks to be typed again before it is taken as
-// the answer.
+// answers the pending question.
 type Console struct {
 	// FileDir is where files attached to replies (a CSV export) are saved:
 	// "" is the current directory. Existing files are never overwritten.
@@ -39,8 +37,6 @@ type Console struct {
 
 	lesson  string   // lesson of the last card shown: where answers go
 	choices []choice // what the numbers mean right now
-	asking  bool     // the last card waits for an answer
-	confirm string   // a button word typed as an answer once, to take as the answer if typed again
 	werr    error    // the first failed write to out: Run stops on it
 }
 
@@ -162,15 +158,8 @@ func samePrefix(blocks, prefix []bot.Block) bool {
 	return true
 }
 
-// buttonWords are words a learner types to move on; typed as an answer on
-// a card with no button of that name they are taken for a slip and
-// confirmed first.
-var buttonWords = map[string]bool{"next": true, "back": true, "skip": true, "continue": true, "finish": true}
-
 // parse turns a line into messages, or a notice when it cannot.
 func (c *Console) parse(line string) ([]bot.Message, string) {
-	confirm := c.confirm
-	c.confirm = ""
 	if strings.HasPrefix(line, "/") {
 		name, args, _ := strings.Cut(line[1:], " ")
 		return []bot.Message{{Kind: bot.KindCommand, Command: name, Args: strings.TrimSpace(args)}}, ""
@@ -183,24 +172,11 @@ func (c *Console) parse(line string) ([]bot.Message, string) {
 			return []bot.Message{{Kind: bot.KindAction, Action: ch.action, Lesson: ch.lesson}}, ""
 		}
 	}
-	word := strings.ToLower(strings.TrimRight(line, ".!"))
-	if c.asking && buttonWords[word] && confirm != word {
-		c.confirm = word
-		return nil, fmt.Sprintf("There is no %s button on this card. To answer the question with the word %q, type it again; otherwise type your answer%s.", upper(word), line, c.skipHint())
-	}
+	// Anything else is an answer; a button's name typed where no such
+	// button is ("next" on a question card) is never saved as one: the
+	// engine says what to press instead.
 	return []bot.Message{{Kind: bot.KindText, Text: line, Lesson: c.lesson}}, ""
 }
-
-func (c *Console) skipHint() string {
-	for _, ch := range c.choices {
-		if ch.action != "" && strings.EqualFold(strings.Fields(ch.label)[0], "skip") {
-			return ", or type skip to go on without answering"
-		}
-	}
-	return ""
-}
-
-func upper(w string) string { return strings.ToUpper(w[:1]) + w[1:] }
 
 // numbers reads a line of numbers separated by spaces or commas ("3 4 5",
 // "3,4").
@@ -303,7 +279,6 @@ func (c *Console) render(r bot.Reply) {
 	}
 	// Checklist and rating items are numbered from 1 in the order shown,
 	// then the buttons.
-	asking := false
 	for _, b := range r.Blocks {
 		switch b.Kind {
 		case bot.BlockMarkdown:
@@ -346,7 +321,6 @@ func (c *Console) render(r bot.Reply) {
 			if q.Answered {
 				c.printf("Your answer: %s\n\n", q.Answer)
 			} else {
-				asking = true
 				c.printf("(type your answer and press Enter)\n\n")
 			}
 		}
@@ -365,9 +339,6 @@ func (c *Console) render(r bot.Reply) {
 		c.printf("%s\n", fileLine(c.FileDir, r.File))
 	}
 	c.choices = choices
-	if !r.Ephemeral {
-		c.asking = asking
-	}
 	if r.Lesson != "" {
 		c.lesson = r.Lesson
 	}

@@ -1,0 +1,252 @@
+// Package walktest walks a learner through every card of a lesson on one
+// platform — the console, Slack's fake or Discord's fake, each driven by
+// its own test through Platform — and checks that every state the learner
+// reaches offers a way on that works: a card's Next, Skip question or
+// Finish lesson, the plan after choosing a background, the answer to text
+// that is not an answer ("next" typed on a question card), the end of the
+// lesson and the end of its retries.
+package walktest
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/coursebot/coursebot"
+	"github.com/coursebot/coursebot/lessons"
+)
+
+// Platform is the learner's side of one platform in a test.
+type Platform interface {
+	// Command types a slash command ("start-4-4", no slash).
+	Command(name string)
+	// Buttons are the labels of the controls the learner can press now,
+	// as the platform shows them.
+	Buttons() []string
+	// Press presses the live control whose label is label (or the label
+	// as the platform cut it to fit).
+	Press(label string)
+	// Type sends text where the lesson runs: the console's prompt, a reply
+	// in the lesson's thread, or the answer form.
+	Type(text string)
+	// Said is the text of the latest reply.
+	Said() string
+	// Progress is the learner's record of the lesson, from the store.
+	Progress() coursebot.Progress
+}
+
+// forward are the labels that move a learner on from a lesson card.
+var forward = []string{"Skip question", "Next", "Finish lesson"}
+
+// Report says what a walk went through, for the test's own checks.
+type Report struct {
+	Cards, Questions, Quizzes, Retries int
+	Plan                               bool // a background was chosen and the plan shown
+}
+
+// Walk takes a new learner through les on p: every card, answering each
+// question (after typing "next" at the first one, which must not be
+// saved), answering the first quiz wrong and the others right, choosing a
+// background where the card offers one, finishing the lesson, retrying the
+// missed quizzes and opening Your progress at the end. It fails t where a
+// state offers no way on, or pressing the way on does not move the
+// learner on.
+func Walk(t *testing.T, p Platform, les *lessons.Lesson) Report {
+	t.Helper()
+	var rep Report
+	p.Command(les.Command)
+	typedNext, typedNextQuiz, wrong := false, false, false
+	var missed []*lessons.QuizDef
+	for range 6 * len(les.Cards) {
+		pr := p.Progress()
+		if pr.State() == coursebot.StateCompleted {
+			break
+		}
+		card := les.CardByKey(pr.Card)
+		if card == nil {
+			t.Fatalf("the learner is on card %q, not in the lesson", pr.Card)
+		}
+		btns := p.Buttons()
+		way := first(btns, forward...)
+		if way == "" {
+			t.Fatalf("card %d (%s) offers no way on: buttons %q\n%s", card.Index+1, card.Title, btns, p.Said())
+		}
+		if bg := prefixed(btns, "I come from "); bg != "" && !rep.Plan {
+			p.Press(bg)
+			if !strings.Contains(p.Said(), "Your plan") {
+				t.Fatalf("choosing %q showed no plan:\n%s", bg, p.Said())
+			}
+			if b := p.Buttons(); first(b, "Next") == "" {
+				t.Fatalf("the plan offers no way on: buttons %q\n%s", b, p.Said())
+			}
+			rep.Plan = true
+			continue // on from the plan's own Next
+		}
+		if q := card.Question(); q != nil && way == "Skip question" {
+			if !typedNext {
+				typedNext = true
+				for range 2 {
+					p.Type("next")
+					if _, saved := p.Progress().Answers[q.ID]; saved {
+						t.Fatalf("\"next\" typed on card %d was saved as the answer", card.Index+1)
+					}
+					if first(p.Buttons(), "Skip question") == "" {
+						t.Fatalf("after \"next\" typed on a question card, no Skip question: %q\n%s", p.Buttons(), p.Said())
+					}
+				}
+			}
+			p.Type("My answer to card " + card.Title)
+			if _, saved := p.Progress().Answers[q.ID]; !saved {
+				t.Fatalf("the answer on card %d was not saved:\n%s", card.Index+1, p.Said())
+			}
+			rep.Questions++
+			mustGoOn(t, p, card)
+			continue
+		}
+		if q := card.Quiz(); q != nil && way == "Skip question" {
+			if len(q.Options) == 0 && !typedNextQuiz {
+				typedNextQuiz = true
+				p.Type("next")
+				if p.Progress().Quiz[q.ID].Tries != 0 {
+					t.Fatalf("\"next\" typed on the short-answer quiz of card %d was graded as the answer", card.Index+1)
+				}
+			}
+			answerQuiz(t, p, q, wrong)
+			if !wrong {
+				missed = append(missed, q)
+			}
+			wrong = true
+			if p.Progress().Quiz[q.ID].Tries != 1 {
+				t.Fatalf("the quiz on card %d was not graded:\n%s", card.Index+1, p.Said())
+			}
+			rep.Quizzes++
+			mustGoOn(t, p, card)
+			continue
+		}
+		before := pr.CardIndex
+		p.Press(way)
+		rep.Cards++
+		if after := p.Progress(); after.State() != coursebot.StateCompleted && after.CardIndex <= before {
+			t.Fatalf("%s on card %d (%s) did not move the learner on: now on card %d\n%s", way, before+1, card.Title, after.CardIndex+1, p.Said())
+		}
+	}
+	if p.Progress().State() != coursebot.StateCompleted {
+		t.Fatalf("the lesson was not completed in %d presses", 6*len(les.Cards))
+	}
+	// The end of the lesson, and of its retries, lead on too.
+	btns := p.Buttons()
+	if first(btns, "Your progress") == "" {
+		t.Fatalf("the end of the lesson offers no way on: %q\n%s", btns, p.Said())
+	}
+	if len(missed) > 0 {
+		if first(btns, "Retry missed") == "" {
+			t.Fatalf("missed %d quizzes but no Retry missed: %q\n%s", len(missed), btns, p.Said())
+		}
+		p.Press("Retry missed")
+		for i, q := range missed {
+			answerQuiz(t, p, q, true)
+			rep.Retries++
+			btns := p.Buttons()
+			if i < len(missed)-1 {
+				if first(btns, "Next missed question") == "" {
+					t.Fatalf("after retry %d, no Next missed question: %q\n%s", i+1, btns, p.Said())
+				}
+				p.Press("Next missed question")
+				continue
+			}
+			if first(btns, "Your progress") == "" {
+				t.Fatalf("after the last retry, no way on: %q\n%s", btns, p.Said())
+			}
+		}
+		p.Type("next")
+		if strings.Contains(p.Said(), "Press Next") || first(p.Buttons(), "Your progress") == "" {
+			t.Fatalf("\"next\" after the last retry: %q\n%s", p.Buttons(), p.Said())
+		}
+	}
+	p.Press("Your progress")
+	if !strings.Contains(p.Said(), "completed") {
+		t.Fatalf("Your progress does not show the completed lesson:\n%s", p.Said())
+	}
+	return rep
+}
+
+// mustGoOn checks that after an answer the card offers its way on.
+func mustGoOn(t *testing.T, p Platform, card *lessons.Card) {
+	t.Helper()
+	if first(p.Buttons(), "Next", "Finish lesson") == "" {
+		t.Fatalf("after answering card %d (%s), no way on: %q\n%s", card.Index+1, card.Title, p.Buttons(), p.Said())
+	}
+}
+
+// answerQuiz answers q right or wrong the way a learner does: pressing an
+// option, ticking the options of a choose-all quiz and checking, or typing
+// a short answer.
+func answerQuiz(t *testing.T, p Platform, q *lessons.QuizDef, right bool) {
+	t.Helper()
+	switch {
+	case len(q.Options) == 0:
+		text := "not the answer"
+		if right {
+			text = q.Accept[0]
+		}
+		p.Type(text)
+	case q.Multi():
+		picks := q.Correct
+		if !right {
+			picks = picks[:1]
+		}
+		for _, l := range picks {
+			p.Press("☐ " + l + ") " + option(q, l))
+		}
+		p.Press("Check answer")
+	default:
+		l := q.Correct[0]
+		if !right {
+			for _, o := range q.Options {
+				if !slices.Contains(q.Correct, o.Letter) {
+					l = o.Letter
+					break
+				}
+			}
+		}
+		p.Press(l + ") " + option(q, l))
+	}
+}
+
+func option(q *lessons.QuizDef, letter string) string {
+	for _, o := range q.Options {
+		if o.Letter == letter {
+			return o.Text
+		}
+	}
+	return ""
+}
+
+// first returns the first label of want among have ("" when none is).
+func first(have []string, want ...string) string {
+	for _, w := range want {
+		if slices.Contains(have, w) {
+			return w
+		}
+	}
+	return ""
+}
+
+func prefixed(have []string, prefix string) string {
+	for _, h := range have {
+		if strings.HasPrefix(h, prefix) {
+			return h
+		}
+	}
+	return ""
+}
+
+// Matches reports whether a control's label as the platform shows it is
+// label, or label cut to fit (ending in "…").
+func Matches(shown, label string) bool {
+	if shown == label {
+		return true
+	}
+	stem, cut := strings.CutSuffix(shown, "…")
+	return cut && strings.HasPrefix(label, strings.TrimSpace(stem))
+}
