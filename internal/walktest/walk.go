@@ -35,9 +35,6 @@ type Platform interface {
 	Progress() coursebot.Progress
 }
 
-// forward are the labels that move a learner on from a lesson card.
-var forward = []string{"Skip question", "Next", "Finish lesson"}
-
 // Report says what a walk went through, for the test's own checks.
 type Report struct {
 	Cards, Questions, Quizzes, Retries int
@@ -66,10 +63,16 @@ func Walk(t *testing.T, p Platform, les *lessons.Lesson) Report {
 		if card == nil {
 			t.Fatalf("the learner is on card %q, not in the lesson", pr.Card)
 		}
+		// The way on from the card: Skip question while its question or
+		// quiz waits, else Next (Finish lesson on the last card).
 		btns := p.Buttons()
-		way := first(btns, forward...)
+		want := []string{"Next", "Finish lesson"}
+		if waits(card, pr) {
+			want = []string{"Skip question"}
+		}
+		way := first(btns, want...)
 		if way == "" {
-			t.Fatalf("card %d (%s) offers no way on: buttons %q\n%s", card.Index+1, card.Title, btns, p.Said())
+			t.Fatalf("card %d (%s) offers no way on (%q): buttons %q\n%s", card.Index+1, card.Title, want, btns, p.Said())
 		}
 		if bg := prefixed(btns, "I come from "); bg != "" && !rep.Plan {
 			p.Press(bg)
@@ -168,6 +171,18 @@ func Walk(t *testing.T, p Platform, les *lessons.Lesson) Report {
 		t.Fatalf("Your progress does not show the completed lesson:\n%s", p.Said())
 	}
 	return rep
+}
+
+// waits reports whether card's question or quiz waits for an answer.
+func waits(card *lessons.Card, p coursebot.Progress) bool {
+	if q := card.Question(); q != nil {
+		_, answered := p.Answers[q.ID]
+		return !answered && !p.Skipped[q.ID]
+	}
+	if q := card.Quiz(); q != nil {
+		return p.Quiz[q.ID].Tries == 0 && !p.Quiz[q.ID].Skipped
+	}
+	return false
 }
 
 // mustGoOn checks that after an answer the card offers its way on.
