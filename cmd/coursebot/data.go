@@ -17,7 +17,7 @@ import (
 func learnerFlags(name string, args []string, env func(string) string, extra func(*flag.FlagSet)) (Config, string, error) {
 	fs := flags(name)
 	set := settingsFlags(fs, false)
-	user := fs.String("user", "", "the learner, as platform:id (slack:U123, discord:456)")
+	user := fs.String("user", "", "the learner, as platform:id (slack:U123, discord:456), or the console's own name (learner2)")
 	if extra != nil {
 		extra(fs)
 	}
@@ -27,15 +27,25 @@ func learnerFlags(name string, args []string, env func(string) string, extra fun
 	if fs.NArg() > 0 {
 		return Config{}, "", usagef("%s: unexpected argument %q", name, fs.Arg(0))
 	}
-	who, ok := bot.ParseLearnerKey(*user)
+	who, ok := learnerArg(*user)
 	if !ok {
-		return Config{}, "", usagef("%s: --user platform:id is required (e.g. slack:U123)", name)
+		return Config{}, "", usagef("%s: --user is required: platform:id (e.g. slack:U123), or the name the console says you are (learner2)", name)
 	}
 	cfg, err := set.load(env)
 	if err != nil {
 		return Config{}, "", err
 	}
 	return cfg, who.Key(), nil
+}
+
+// learnerArg reads --user: platform:id, or a bare name, which is the
+// console's (the console says "you are learner2": that name works as is).
+func learnerArg(s string) (bot.Learner, bool) {
+	s = strings.TrimSpace(s)
+	if s != "" && !strings.Contains(s, ":") {
+		return bot.Learner{Platform: "console", UserID: s}, true
+	}
+	return bot.ParseLearnerKey(s)
 }
 
 // runExport is `coursebot export --user platform:id`: everything kept about

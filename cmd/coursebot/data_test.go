@@ -61,8 +61,25 @@ func TestExport(t *testing.T) {
 	if !got.Found || got.Learner.Key != "slack:U1" || len(got.Progress) != 1 || got.Progress[0].Lesson != "4-4" {
 		t.Errorf("export: %+v", got)
 	}
-	if _, _, code := runCmd(t, "", "export", "--db", db, "--user", "nocolon"); code != exitUsage {
+	if _, _, code := runCmd(t, "", "export", "--db", db, "--user", "slack:"); code != exitUsage {
 		t.Errorf("export with a bad --user: exit %d, want %d", code, exitUsage)
+	}
+}
+
+// TestExportAndForgetTakeTheConsoleName: the console says "you are
+// learner2"; export and forget take that name as it is.
+func TestExportAndForgetTakeTheConsoleName(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "c.db")
+	if _, errs, code := runCmd(t, "/start-4-4\n", "console", "--db", db, "--user", "learner2"); code != exitOK {
+		t.Fatalf("console: exit %d: %s", code, errs)
+	}
+	out, errs, code := runCmd(t, "", "export", "--db", db, "--user", "learner2")
+	if code != exitOK || !strings.Contains(out, `"key": "console:learner2"`) || !strings.Contains(out, `"found": true`) {
+		t.Fatalf("export --user learner2: exit %d\n%s%s", code, out, errs)
+	}
+	out, errs, code = runCmd(t, "", "forget", "--db", db, "--user", "learner2", "--yes")
+	if code != exitOK || !strings.Contains(out, "about console:learner2") {
+		t.Fatalf("forget --user learner2: exit %d\n%s%s", code, out, errs)
 	}
 }
 

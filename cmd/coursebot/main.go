@@ -63,11 +63,12 @@ Usage:
   coursebot check [--config FILE] [--db FILE] [FILE]
                                         check a database (bot stopped, or a backup):
                                         one line per problem, exit 1 if any
-  coursebot export [--config FILE] [--db FILE] --user PLATFORM:ID
-                                        print everything kept about one learner (JSON)
+  coursebot export [--config FILE] [--db FILE] --user PLATFORM:ID|NAME
+                                        print everything kept about one learner (JSON);
+                                        a bare NAME is the console's learner of that name
   coursebot export cohort [--config FILE] [--db FILE] NAME
                                         a cohort's progress table as CSV
-  coursebot forget [--config FILE] [--db FILE] --user PLATFORM:ID [--yes]
+  coursebot forget [--config FILE] [--db FILE] --user PLATFORM:ID|NAME [--yes]
                                         delete everything kept about one learner
   coursebot compact SRC DST             write a compacted copy of a database (bot stopped)
   coursebot slack manifest --url BASE [--socket] [--course DIR]
