@@ -19,6 +19,7 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	set := settingsFlags(fs, true)
 	user := fs.String("user", "", "your name in the console (default: $USER)")
 	plain := fs.Bool("plain", false, "print Markdown as written, unstyled (the default when output is not a terminal)")
+	verbose := fs.Bool("verbose", false, "print log lines to stderr (without it they go to a .log file beside the database)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -36,7 +37,15 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	if name == "" {
 		name = "learner"
 	}
-	log := cfg.Log.NewLogger(stderr)
+	// Log lines stay out of the learner's chat: in a file beside the
+	// database, or on stderr with --verbose.
+	logTo := stderr
+	if !*verbose {
+		lf := &lazyFile{path: consoleLogPath(cfg.Store.Path)}
+		defer closeInto(&err, lf, "the console log")
+		logTo = lf
+	}
+	log := cfg.Log.NewLogger(logTo)
 	course, err := loadCourse(cfg.Course.Dir)
 	if err != nil {
 		return err
@@ -49,11 +58,11 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	engine := lessons.NewEngine(course, db, lessons.EngineOptions{Log: log, AnswerLimit: cfg.Course.AnswerLimit, Commands: cohortCommands(cfg)})
 	defer closeInto(&err, engine, "the lesson engine")
 	who := bot.Learner{Platform: "console", UserID: name, Name: name}
-	cs, err := newCohorts(cfg, engine, db, consoleLogger(stderr), clock{})
+	cs, err := newCohorts(cfg, engine, db, consoleLogger(logTo), clock{})
 	if err != nil {
 		return err
 	}
-	cs.Front, err = newTutor(cfg, cs.Handler, engine, db, consoleLogger(stderr), nil)
+	cs.Front, err = newTutor(cfg, cs.Handler, engine, db, consoleLogger(logTo), nil)
 	if err != nil {
 		return err
 	}

@@ -48,8 +48,9 @@ func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(f
 const usage = `coursebot teaches a course in chat.
 
 Usage:
-  coursebot console [--config FILE] [--course DIR] [--db FILE] [--user NAME] [--new-db]
-                                        take the course in this terminal
+  coursebot console [--config FILE] [--course DIR] [--db FILE] [--user NAME] [--new-db] [--plain] [--verbose]
+                                        take the course in this terminal (log lines go to
+                                        a .log file beside the database; --verbose: stderr)
   coursebot serve --config FILE [--new-db]
                                         run the Slack/Discord bot the config enables
                                         (SIGHUP reloads the course; SIGTERM stops;

@@ -156,3 +156,43 @@ func TestTutorExchangesAreExportedAndForgotten(t *testing.T) {
 		t.Errorf("after forget, export still finds data:\n%s", out)
 	}
 }
+
+// TestConsoleLogLinesStayOutOfTheChat: a tutor that falls back logs a
+// warning; in the console it goes to the log file beside the database, not
+// to the learner's terminal (stdout or stderr), unless --verbose.
+func TestConsoleLogLinesStayOutOfTheChat(t *testing.T) {
+	f, url := newFakeChat(t)
+	f.mu.Lock()
+	f.fail = true
+	f.mu.Unlock()
+	cfg := tutorConfig(t, url)
+	dir := t.TempDir()
+	db := filepath.Join(dir, "c.db")
+	in := "/start-4-4\nnext\nnext\nDelivering models reliably\n"
+	for _, verbose := range []bool{false, true} {
+		args := []string{"console", "--config", cfg, "--db", db, "--user", fmt.Sprintf("v%v", verbose)}
+		if verbose {
+			args = append(args, "--verbose")
+		}
+		var out, errb bytes.Buffer
+		if code := run(t.Context(), args, strings.NewReader(in), &out, &errb, func(string) string { return "" }); code != 0 {
+			t.Fatalf("exit %d: %s", code, errb.String())
+		}
+		if strings.Contains(out.String(), "level=") {
+			t.Errorf("verbose %v: a log line in the chat:\n%s", verbose, out.String())
+		}
+		logged, _ := os.ReadFile(filepath.Join(dir, "c.log"))
+		if verbose {
+			if !strings.Contains(errb.String(), "tutor: fell back") {
+				t.Errorf("--verbose: the warning is not on stderr: %q", errb.String())
+			}
+			continue
+		}
+		if errb.Len() != 0 {
+			t.Errorf("a log line on the terminal's stderr: %q", errb.String())
+		}
+		if !strings.Contains(string(logged), "tutor: fell back") {
+			t.Errorf("the log file lacks the warning: %q", logged)
+		}
+	}
+}
