@@ -156,4 +156,7 @@ type QuestionDef struct {
 type LeadNote struct {
 	Source Source
 	Text   string
+	// Solution is true for the text of a script section the course marks
+	// as the solution ("## Solution"): the tutor may read it, never show it.
+	Solution bool
 }

@@ -48,7 +48,7 @@ func (l *loader) parseScript(id, file string, src []byte) *script {
 			section = strings.ToLower(b.text)
 			cur = nil
 			if section != "lesson flow" {
-				sc.leadNotes = append(sc.leadNotes, LeadNote{Source: Source{file, b.start}, Text: "## " + b.text})
+				sc.leadNotes = append(sc.leadNotes, LeadNote{Source: Source{file, b.start}, Text: "## " + b.text, Solution: isSolutionSection(section)})
 			}
 			continue
 		case b.kind == mdHeading && b.level == 3 && section == "lesson flow":
@@ -96,7 +96,7 @@ func (l *loader) parseScript(id, file string, src []byte) *script {
 			if b.kind == mdHeading {
 				text = strings.Repeat("#", b.level) + " " + b.text
 			}
-			sc.leadNotes = append(sc.leadNotes, LeadNote{Source: Source{file, b.start}, Text: text})
+			sc.leadNotes = append(sc.leadNotes, LeadNote{Source: Source{file, b.start}, Text: text, Solution: isSolutionSection(section)})
 		}
 	}
 	if sc.title == "" {

@@ -114,3 +114,37 @@ func HelpCommand(c *Course) string {
 	}
 	return ""
 }
+
+// isSolutionSection reports whether a tutor script's "##" section (its
+// title lowercased) holds the solution: "## Solution", "## Capstone
+// Solution", "## Answer Key".
+func isSolutionSection(title string) bool {
+	return strings.Contains(title, "solution") || strings.Contains(title, "answer key")
+}
+
+// Protected is the lesson's text a learner must never be shown, as the
+// tutor reads it (LeadNotesText): Notes are the lead-only teaching notes
+// and instructions to the tutor, Solution what the course marks as the
+// solution. The output guard (package tutor) checks replies against both.
+func Protected(les *Lesson) (notes, solution string) {
+	var n, s []string
+	for _, ln := range les.LeadNotes {
+		if ln.Solution {
+			s = append(s, ln.Text)
+		} else {
+			n = append(n, ln.Text)
+		}
+	}
+	return strings.Join(n, "\n\n"), strings.Join(s, "\n\n")
+}
+
+// VisibleText is the text of each of the lesson's cards as learners read
+// it (questions and their follow-ups included): what a lead-only note also
+// says here is not secret.
+func VisibleText(les *Lesson) []string {
+	out := make([]string, 0, len(les.Cards))
+	for _, c := range les.Cards {
+		out = append(out, cardText(c))
+	}
+	return out
+}

@@ -232,24 +232,30 @@ func (h *Handler) run(parent context.Context, who bot.Learner, x exchange, key s
 	defer stop()
 	out := Outcome{Kind: x.kind, Model: h.o.ModelName, Result: "ok"}
 	// The reply is read up to what can be shown, and no further: each
-	// piece costs its own length, however much the server sends.
-	var sb strings.Builder
-	runes := 0
+	// piece costs its own length, however much the server sends. The
+	// output guard reads each piece before the learner sees it: the text
+	// shown stops where a copy of the notes or the solution could be
+	// starting, and a reply that carries one stops there and is not shown.
+	watch := h.guard().Watch()
+	runes, shown := 0, 0
 	reply, err := h.o.Model.Stream(ctx, msgs, func(d string) bool {
-		if sb.Len() == 0 {
+		if runes == 0 {
 			out.FirstToken = h.o.Clock.Now().Sub(start)
 		}
-		sb.WriteString(d)
 		runes += utf8.RuneCountInString(d)
-		if runes > MaxReplyChars {
+		if watch.Write(d) != nil || runes > MaxReplyChars {
 			return false
 		}
-		if update != nil && ctx.Err() == nil {
-			update(strings.TrimSpace(sb.String()))
+		if s := strings.TrimSpace(watch.Shown()); update != nil && ctx.Err() == nil && len(s) > shown {
+			shown = len(s)
+			update(s)
 		}
 		return true
 	})
 	text, usage := reply.Text, reply.Usage
+	if leak := watch.End(); err == nil && leak != nil {
+		err = &ModelError{Cause: leak.Cause(), Err: fmt.Errorf("the reply copied %d words or more of the course's %s", LeakWords, leak.Kind)}
+	}
 	if errors.Is(context.Cause(ctx), errTimedOut) {
 		err = &ModelError{Cause: CauseTimeout, Err: errTimedOut}
 	}
@@ -268,6 +274,11 @@ func (h *Handler) run(parent context.Context, who bot.Learner, x exchange, key s
 		h.o.Log.Warn("tutor: fell back to the course's text", "kind", x.kind, "cause", out.Cause, "err", err)
 		final = h.fallbackReply(rctx, x)
 	} else {
+		// The last words, held back while they could still have been a
+		// copy, are shown now that the reply is complete.
+		if update != nil && parent.Err() == nil && len(text) > shown {
+			update(text)
+		}
 		final = x.reply.WithText(x.block, text)
 	}
 	final.Live = nil

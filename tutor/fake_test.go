@@ -79,6 +79,14 @@ func (f *fakeLLM) setReply(reply func(w http.ResponseWriter, r *http.Request)) {
 	f.reply = reply
 }
 
+// setReplyFor answers with reply, which sees the decoded request.
+func (f *fakeLLM) setReplyFor(reply func(w http.ResponseWriter, r *http.Request, req chatRequest)) {
+	f.setReply(func(w http.ResponseWriter, r *http.Request) {
+		reqs := f.requests()
+		reply(w, r, reqs[len(reqs)-1])
+	})
+}
+
 func (f *fakeLLM) requests() []chatRequest {
 	f.mu.Lock()
 	defer f.mu.Unlock()

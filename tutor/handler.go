@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/coursebot/coursebot"
@@ -106,6 +107,24 @@ const (
 type Handler struct {
 	next bot.Handler
 	o    Options
+	// guards is the output guard of the course loaded now.
+	guards struct {
+		sync.Mutex
+		course *lessons.Course
+		g      *Guard
+	}
+}
+
+// guard is the output guard of the course now loaded (built again when
+// the course is).
+func (h *Handler) guard() *Guard {
+	c := h.o.Course()
+	h.guards.Lock()
+	defer h.guards.Unlock()
+	if h.guards.course != c || h.guards.g == nil {
+		h.guards.course, h.guards.g = c, CourseGuard(c)
+	}
+	return h.guards.g
 }
 
 var _ bot.Handler = (*Handler)(nil)

@@ -105,11 +105,23 @@ type harness struct {
 	who    bot.Learner
 	opts   tutor.Options
 	last   []bot.Reply
+	// course is the course's directory ("" = the built-in course).
+	course string
 }
 
 func newHarness(t *testing.T, mod func(*tutor.Options)) *harness {
 	t.Helper()
-	x := &harness{t: t, llm: newFakeLLM(t), clock: newClock(), obs: &outcomes{},
+	return newCourseHarness(t, "", mod)
+}
+
+// testCourse is a small capstone lesson with teaching notes (a LEADNOTE
+// marker), a solution section and key points under a question.
+const testCourse = "../testdata/tutor/course"
+
+// newCourseHarness is newHarness on the course in dir ("" = built-in).
+func newCourseHarness(t *testing.T, dir string, mod func(*tutor.Options)) *harness {
+	t.Helper()
+	x := &harness{t: t, llm: newFakeLLM(t), clock: newClock(), obs: &outcomes{}, course: dir,
 		path: filepath.Join(t.TempDir(), "coursebot.db"), who: bot.Learner{Platform: "console", UserID: "ada", Name: "ada"}}
 	x.open(mod)
 	return x
@@ -130,6 +142,9 @@ func (x *harness) open(mod func(*tutor.Options)) {
 	})
 	x.db = db
 	course, err := lessons.LoadBuiltin()
+	if x.course != "" {
+		course, err = lessons.LoadDir(x.course)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +190,11 @@ func (x *harness) command(name, args string) []bot.Reply {
 }
 
 func (x *harness) answer(text string) []bot.Reply {
-	return x.send(bot.Message{Kind: bot.KindText, Text: text, Lesson: "4-4"})
+	lesson := "4-4"
+	if x.course != "" {
+		lesson = "1-1"
+	}
+	return x.send(bot.Message{Kind: bot.KindText, Text: text, Lesson: lesson})
 }
 
 // press presses the button labelled label on the last replies.
@@ -196,7 +215,11 @@ func (x *harness) press(label string) []bot.Reply {
 // card titled title.
 func (x *harness) goTo(title string) bot.Reply {
 	x.t.Helper()
-	x.command("start-4-4", "")
+	start := "start-4-4"
+	if x.course != "" {
+		start = "start-1-1"
+	}
+	x.command(start, "")
 	if hasButton(x.last, "Resume") {
 		x.press("Resume")
 	}

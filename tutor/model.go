@@ -56,6 +56,11 @@ const (
 	CauseEmpty       = "empty"        // a well-formed reply with no text
 	CauseBudget      = "budget"       // the learner's daily budget is spent
 	CauseCanceled    = "canceled"     // the request's context ended (shutdown)
+	// The output guard (guard.go): the reply carried protected text and
+	// was not shown.
+	CauseLeakedNotes    = "leaked_notes"    // lead-only teaching notes or instructions to the tutor
+	CauseLeakedSolution = "leaked_solution" // text the course marks as the solution
+	CauseLeakedPrompt   = "leaked_prompt"   // the tutor's own instructions
 )
 
 // ModelError is a failed model request with its cause.

@@ -67,8 +67,10 @@ type fakeAPI struct {
 	seq   atomic.Int64
 	mu    sync.Mutex
 	calls []string // "slack chat.postMessage", "discord POST /..."
-	// responses are the bodies posted to Slack response_urls.
-	responses []string
+	// responses are the bodies posted to Slack response_urls; slackBodies
+	// the bodies of Web API calls.
+	responses   []string
+	slackBodies []string
 	// delay, when set, holds every Slack call that long (or until the
 	// request is cancelled).
 	delay atomic.Int64
@@ -120,6 +122,9 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		method := strings.TrimPrefix(r.URL.Path, "/slack/api/")
 		f.record("slack " + method)
+		f.mu.Lock()
+		f.slackBodies = append(f.slackBodies, string(body))
+		f.mu.Unlock()
 		form, _ := url.ParseQuery(string(body))
 		if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
 			var m map[string]any

@@ -75,10 +75,11 @@ func newTutorMetrics(reg prometheus.Registerer) *tutorMetrics {
 		completion: hist("coursebot_tutor_completion_seconds", "Time from the request to the finished reply (or the fallback)."),
 		tokens:     f.counter("coursebot_tutor_tokens_total", "Tokens the model server counted, by direction (in: prompt, out: reply).", "model", "direction"),
 		fallbacks: f.counter("coursebot_tutor_fallbacks_total",
-			"Replies that fell back to the course's text, by cause (timeout, rate_limited, server_error, refused, unreachable, garbage, empty, canceled).", "cause"),
+			"Replies that fell back to the course's text, by cause (timeout, rate_limited, server_error, refused, unreachable, garbage, empty, canceled; leaked_notes, leaked_solution, leaked_prompt: the output guard kept the reply from the learner).", "cause"),
 		budget: budget,
 	}
-	for _, c := range []string{tutor.CauseTimeout, tutor.CauseRateLimited, tutor.CauseServer, tutor.CauseRefused, tutor.CauseUnreachable, tutor.CauseGarbage, tutor.CauseEmpty} {
+	for _, c := range []string{tutor.CauseTimeout, tutor.CauseRateLimited, tutor.CauseServer, tutor.CauseRefused, tutor.CauseUnreachable, tutor.CauseGarbage, tutor.CauseEmpty,
+		tutor.CauseLeakedNotes, tutor.CauseLeakedSolution, tutor.CauseLeakedPrompt} {
 		m.fallbacks.WithLabelValues(c)
 	}
 	return m
