@@ -74,7 +74,8 @@ func (a *Adapter) deliverLive(ctx context.Context, o origin, r bot.Reply) error 
 
 // exchangeMessage is the live message: lead's blocks (may be nil) and the
 // live text. Its notification text is lead's while the text is being
-// written, and the finished text's first line once it is done.
+// written ("Saved your answer."), and the finished reply's first line, in
+// plain text, once it is done.
 func exchangeMessage(lead *message, text string, done bool) message {
 	m := liveMessage(text)
 	notify := "The tutor is replying to you"
@@ -83,10 +84,7 @@ func exchangeMessage(lead *message, text string, done bool) message {
 		notify = lead.Text
 	}
 	if done {
-		notify = m.Text
-		if lead != nil {
-			notify = lead.Text + " " + m.Text
-		}
+		notify = m.Text // the reply itself, in plain text
 	}
 	m.Text = markup.Truncate(notify, maxFallbackText)
 	return m
