@@ -414,7 +414,7 @@ func quizPrompt(q *QuizDef) string {
 	}
 	switch {
 	case q.Multi():
-		sb.WriteString("\n\n_Choose all that apply, then press Check answer (or type the letters, such as \"B D\")._")
+		sb.WriteString("\n\n_Choose all that apply: tick them (or type their letters, such as \"B D\"), then press Check answer._")
 	case len(q.Options) == 0:
 		sb.WriteString("\n\n_Type your answer._")
 	}

@@ -239,6 +239,27 @@ func (e *request) quizPick(ctx context.Context, who bot.Learner, les *Lesson, ca
 	return []bot.Reply{r}, nil
 }
 
+// setPicks ticks exactly the options letters of a choose-all quiz (typed
+// letters, "A C") and shows the quiz with them ticked.
+func (e *request) setPicks(ctx context.Context, who bot.Learner, les *Lesson, card *Card, q *QuizDef, at, letters string) ([]bot.Reply, error) {
+	now := e.now()
+	_, p, err := e.store.UpdateProgress(ctx, who.Key(), les.ID, func(rec *coursebot.LearnerRecord, p *coursebot.Progress) error {
+		if err := quizOpen(les, q, at, *p); err != nil {
+			return err
+		}
+		if p.Picks == nil {
+			p.Picks = map[string]string{}
+		}
+		p.Picks[q.ID] = letters
+		p.Updated = now
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return []bot.Reply{e.quizReply(les, card, q, at, p)}, nil
+}
+
 // quizOpen says whether a quiz shown at at still takes an attempt.
 func quizOpen(les *Lesson, q *QuizDef, at string, p coursebot.Progress) error {
 	if p.State() == coursebot.StateNotStarted {
@@ -457,6 +478,13 @@ func (e *request) quizText(ctx context.Context, m bot.Message) (replies []bot.Re
 		l, ok := q.Letters(answer)
 		if !ok {
 			return nil, true, refuse("Pick one of the options: press its button or type its letter (%s).", optionLetters(q))
+		}
+		if q.Multi() {
+			// Typed letters tick those options, as their buttons do: the
+			// answer is checked with Check answer, never on the letters
+			// alone (one rule for typing and pressing).
+			replies, err = e.setPicks(ctx, m.Learner, les, card, q, at, l)
+			return replies, true, err
 		}
 		answer = l
 	} else if len([]rune(answer)) > 200 {

@@ -82,7 +82,7 @@ func TestNoticesDoNotReachTheEngine(t *testing.T) {
 		t.Errorf("engine got %d messages, want only the first: %+v", len(h.got), h.got)
 	}
 	for _, want := range []string{"There is no choice 9 here: pick 1 to 2.", `Rate "Docker" by typing 1 followed by 1-5`, "A rating is a number from 1 to 5.",
-		"Several numbers tick several checklist items; 2 is not one."} {
+		"Several numbers tick several checklist items or quiz options; 2 is not one."} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
@@ -101,8 +101,8 @@ func TestRenderShowsNumbersStateAndCode(t *testing.T) {
 		},
 		Buttons: []bot.Button{{Label: "Next", Action: "n"}}})
 	want := "== Architecture ==\ncard 5 of 42\n\n```\n┌──┐\n│ A│\n└──┘\n```\n\n" +
-		"Tick an item by typing its number (again to untick).\n  Code Quality\n     1. [x] Linting passes\n\n" +
-		"Rate each from 1 to 5: type the number, a space and your rating (\"2 4\").\n     2. ●●●●○ 4  Docker\n\n" +
+		"Tick an item by typing its number (again to untick); several as \"3 4 5\".\n  Code Quality\n     1. [x] Linting passes\n\n" +
+		"Rate each from 1 to 5: type the number, a space and your rating (\"2 4\"; several as \"2 4, 3 3\").\n     2. ●●●●○ 4  Docker\n\n" +
 		"Question: Why?\nYour answer: Because.\n\n[3] Next  \n"
 	if got := strings.TrimPrefix(out.String(), "\n"); got != want {
 		t.Errorf("render =\n%s\nwant\n%s", got, want)

@@ -18,6 +18,12 @@ type Printer struct {
 	// FileDir is where files attached to replies are saved ("" is the
 	// current directory), never over an existing file.
 	FileDir string
+	// Own is the console's learner; Show, when set, shows the direct
+	// messages sent to them in the conversation, numbered so that their
+	// buttons (a nudge's Resume, Snooze, Stop) can be pressed
+	// (Console.Notify). Set both before the first Send.
+	Own  bot.Learner
+	Show func(heading string, replies []bot.Reply)
 
 	mu  sync.Mutex
 	out io.Writer
@@ -30,6 +36,10 @@ var _ bot.Sender = (*Printer)(nil)
 
 // Send prints a direct message to learner to.
 func (p *Printer) Send(_ context.Context, to bot.Learner, replies []bot.Reply) error {
+	if p.Show != nil && to.Key() == p.Own.Key() {
+		p.Show("direct message for you", replies)
+		return nil
+	}
 	return p.print(fmt.Sprintf("direct message to %s", to.UserID), replies)
 }
 

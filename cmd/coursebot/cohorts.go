@@ -167,8 +167,17 @@ func runExportCohort(ctx context.Context, args []string, stdout io.Writer, env f
 // background, the scheduler, whose reminders and nudges print on out. It
 // returns when the console ends, after the scheduler has stopped.
 // md renders Markdown for the terminal (nil: as written).
-func (c *cohortSetup) console(ctx context.Context, who bot.Learner, in io.Reader, out io.Writer, md func(string) string) error {
+func (c *cohortSetup) console(ctx context.Context, who bot.Learner, in io.Reader, out io.Writer, md func(string) string, prompt string) error {
+	var front bot.Handler = c.Handler
+	if c.Front != nil {
+		front = c.Front
+	}
+	cons := console.New(front, who, out, c.log.With("platform", "console"))
+	cons.Markdown, cons.Prompt = md, prompt
+	// Direct messages to this learner (a nudge, a review reminder) join
+	// the conversation with numbered buttons; others are printed.
 	printer := console.NewPrinter(out)
+	printer.Own, printer.Show = who, cons.Notify
 	run, err := c.Scheduler(map[string]bot.Sender{"console": printer}, map[string]scheduler.ChannelSender{"console": printer})
 	if err != nil {
 		return err
@@ -176,12 +185,6 @@ func (c *cohortSetup) console(ctx context.Context, who bot.Learner, in io.Reader
 	ctx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- run(ctx) }()
-	var front bot.Handler = c.Handler
-	if c.Front != nil {
-		front = c.Front
-	}
-	cons := console.New(front, who, out, c.log.With("platform", "console"))
-	cons.Markdown = md
 	err = cons.Run(ctx, in)
 	stop()
 	if serr := <-done; serr != nil && err == nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/coursebot/coursebot/bot/console"
 	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/store"
+	"golang.org/x/term"
 )
 
 // runConsole takes the course in this terminal: `make run`.
@@ -68,22 +69,37 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	}
 	var md func(string) string
 	if !*plain && isTerminal(stdout) {
-		if md, err = console.Styled(100); err != nil {
+		if md, err = console.Styled(terminalWidth(stdout, 100)); err != nil {
 			return err
 		}
 	}
-	return cs.console(ctx, who, stdin, stdout, md)
+	prompt := ""
+	if isTerminal(stdin) && isTerminal(stdout) {
+		prompt = "> "
+	}
+	return cs.console(ctx, who, stdin, stdout, md, prompt)
 }
 
 // isTerminal reports whether w is a terminal (a character device), so a
 // pipe or a file gets plain text without --plain.
-func isTerminal(w io.Writer) bool {
+func isTerminal(w any) bool {
 	f, ok := w.(*os.File)
 	if !ok {
 		return false
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// terminalWidth is the width of the terminal w, at most limit columns
+// (limit when it cannot tell).
+func terminalWidth(w io.Writer, limit int) int {
+	if f, ok := w.(*os.File); ok {
+		if cols, _, err := term.GetSize(int(f.Fd())); err == nil && cols >= 20 {
+			return min(cols, limit)
+		}
+	}
+	return limit
 }
 
 // loadCourse loads dir, or the built-in course when dir is "".
