@@ -34,6 +34,9 @@ type Console struct {
 	// Prompt, when set, is printed before each line is read: in a terminal
 	// it shows that the bot is done and waits for the learner ("> ").
 	Prompt string
+	// Width, when set, is the terminal's width: a row of buttons longer
+	// than that is broken between buttons, never inside one.
+	Width int
 
 	h   bot.Handler
 	who bot.Learner

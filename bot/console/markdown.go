@@ -74,6 +74,8 @@ func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) 
 
 // padding is the run of spaces (each possibly in its own colour codes)
 // glamour writes to the end of a line to fill it to the width.
+var escapes = regexp.MustCompile(`\x1b\[[0-9;]*m`)
+
 var padding = regexp.MustCompile(`(?:(?:\x1b\[[0-9;]*m)*[ \t](?:\x1b\[[0-9;]*m)*)+$`)
 
 // trimPadding removes the padding at the end of every line, ending the
@@ -81,7 +83,11 @@ var padding = regexp.MustCompile(`(?:(?:\x1b\[[0-9;]*m)*[ \t](?:\x1b\[[0-9;]*m)*
 func trimPadding(s string) string {
 	lines := strings.Split(s, "\n")
 	for i, l := range lines {
-		if t := padding.ReplaceAllString(l, ""); t != l {
+		switch t := padding.ReplaceAllString(l, ""); {
+		case t == l:
+		case escapes.ReplaceAllString(t, "") == "":
+			lines[i] = "" // a line of padding only: an empty line
+		default:
 			lines[i] = t + "\x1b[0m"
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/coursebot/coursebot/bot"
 )
@@ -79,9 +80,16 @@ func (c *Console) render(r bot.Reply) {
 		}
 	}
 	next := max(len(choices), cited(r)) + 1
+	col := 0
 	for _, b := range r.Buttons {
 		choices = append(choices, choice{num: next, label: b.Label, action: b.Action, tick: isTick(b), lesson: r.Lesson})
-		c.printf("[%d] %s  ", next, b.Label)
+		btn := fmt.Sprintf("[%d] %s  ", next, b.Label)
+		if w := utf8.RuneCountInString(btn); c.Width > 0 && col > 0 && col+w > c.Width {
+			c.printf("\n")
+			col = 0
+		}
+		c.printf("%s", btn)
+		col += utf8.RuneCountInString(btn)
 		next++
 	}
 	if len(r.Buttons) > 0 {

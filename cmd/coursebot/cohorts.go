@@ -167,13 +167,13 @@ func runExportCohort(ctx context.Context, args []string, stdout io.Writer, env f
 // background, the scheduler, whose reminders and nudges print on out. It
 // returns when the console ends, after the scheduler has stopped.
 // md renders Markdown for the terminal (nil: as written).
-func (c *cohortSetup) console(ctx context.Context, who bot.Learner, in io.Reader, out io.Writer, md func(string) string, prompt string) error {
+func (c *cohortSetup) console(ctx context.Context, who bot.Learner, in io.Reader, out io.Writer, term termStyle) error {
 	var front bot.Handler = c.Handler
 	if c.Front != nil {
 		front = c.Front
 	}
 	cons := console.New(front, who, out, c.log.With("platform", "console"))
-	cons.Markdown, cons.Prompt = md, prompt
+	cons.Markdown, cons.Prompt, cons.Width = term.markdown, term.prompt, term.width
 	// Direct messages to this learner (a nudge, a review reminder) join
 	// the conversation with numbered buttons; others are printed.
 	printer := console.NewPrinter(out)

@@ -67,17 +67,25 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	if err != nil {
 		return err
 	}
-	var md func(string) string
+	term := termStyle{}
 	if !*plain && isTerminal(stdout) {
-		if md, err = console.Styled(terminalWidth(stdout, 100)); err != nil {
+		term.width = terminalWidth(stdout, 100)
+		if term.markdown, err = console.Styled(term.width); err != nil {
 			return err
 		}
 	}
-	prompt := ""
 	if isTerminal(stdin) && isTerminal(stdout) {
-		prompt = "> "
+		term.prompt = "> "
 	}
-	return cs.console(ctx, who, stdin, stdout, md, prompt)
+	return cs.console(ctx, who, stdin, stdout, term)
+}
+
+// termStyle is how the console talks to a terminal: Markdown styled to
+// its width, a prompt. The zero value is plain text (a pipe, --plain).
+type termStyle struct {
+	markdown func(string) string
+	width    int
+	prompt   string
 }
 
 // isTerminal reports whether w is a terminal (a character device), so a
