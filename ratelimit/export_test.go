@@ -1,0 +1,4 @@
+package ratelimit
+
+// DiscordRoute is route, for the external tests.
+var DiscordRoute = route

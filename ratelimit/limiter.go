@@ -1,0 +1,595 @@
+// Package ratelimit paces the bot's calls to Slack and Discord so that the
+// platforms rarely have to refuse one: every call waits, before it is
+// made, until the budgets it draws on (Slack: the method's tier in the
+// workspace, the channel's and the workspace's posts; Discord: the bot's
+// global budget and the route's bucket, learned from X-RateLimit-*
+// headers) have room. A refusal (HTTP 429) still happens now and then;
+// it pauses the budgets it names for Retry-After, and the caller's retry
+// stage (delivery.Policy) waits it out.
+//
+// When a budget is short, what a learner waits for goes first: calls
+// carry a Priority in their context (Interactive by default); Background
+// calls (reminders, nudges, digests) wait behind them, and Optional calls
+// (intermediate edits of a streamed reply, disabling an old card's
+// buttons) are dropped with ErrSkipped rather than queue.
+//
+// It is written once, as an http.RoundTripper in front of each adapter's
+// HTTP client (NewSlack, NewDiscord), so no call can go around it. Time is
+// a Clock: tests run in testing/synctest, benchmarks on a Scaled clock.
+package ratelimit
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync"
+	"time"
+)
+
+// Priority says whose call goes first when a budget is short.
+type Priority int8
+
+const (
+	// Optional calls are made only from a budget with room to spare, and
+	// never ahead of a waiting call; otherwise they are dropped with
+	// ErrSkipped (intermediate edits of a streamed reply, disabling the
+	// buttons of a card that is no longer current).
+	Optional Priority = iota + 1
+	// Background calls wait behind every call a learner waits for:
+	// reminders, digests, nudges, review DMs.
+	Background
+	// Interactive calls are what a learner is waiting for: the first card
+	// of a lesson, the answer to a press, a tutor reply's final text. The
+	// default.
+	Interactive
+)
+
+func (p Priority) String() string {
+	switch p {
+	case Optional:
+		return "optional"
+	case Background:
+		return "background"
+	}
+	return "interactive"
+}
+
+type priorityKey struct{}
+
+// WithPriority returns ctx carrying p for the calls made under it.
+func WithPriority(ctx context.Context, p Priority) context.Context {
+	return context.WithValue(ctx, priorityKey{}, p)
+}
+
+// PriorityOf is the priority ctx carries; Interactive when none.
+func PriorityOf(ctx context.Context) Priority {
+	if p, ok := ctx.Value(priorityKey{}).(Priority); ok && p >= Optional && p <= Interactive {
+		return p
+	}
+	return Interactive
+}
+
+// ErrSkipped is the error of an Optional call dropped because the budget
+// it needs is short. The call was not made; nothing is wrong.
+var ErrSkipped = errors.New("ratelimit: optional call skipped: the budget is short")
+
+// Rule is a budget: Limit calls per Per, sustained, and up to Burst at
+// once (a small allowance: platforms tolerate short bursts but do not
+// publish their size).
+type Rule struct {
+	Limit int
+	Per   time.Duration
+	Burst int
+}
+
+// PerMinute is n calls a minute with the given burst.
+func PerMinute(n, burst int) Rule { return Rule{Limit: n, Per: time.Minute, Burst: burst} }
+
+// PerSecond is n calls a second with the given burst.
+func PerSecond(n, burst int) Rule { return Rule{Limit: n, Per: time.Second, Burst: burst} }
+
+// rate is the rule's sustained rate in calls per second (0: no rule).
+func (r Rule) rate() float64 {
+	if r.Limit <= 0 || r.Per <= 0 {
+		return 0
+	}
+	return float64(r.Limit) / r.Per.Seconds()
+}
+
+// burst is at least 1 and at most Limit.
+func (r Rule) burst() float64 {
+	return float64(max(1, min(r.Burst, r.Limit)))
+}
+
+// Key names a budget and the rule it starts with. A zero Rule is a budget
+// the platform announces (Learn): until the first answer it lets one call
+// through at a time.
+type Key struct {
+	Name string
+	Rule Rule
+}
+
+// Limiter holds the budgets of one platform account and the calls waiting
+// for them. Its zero value is not usable: call New.
+type Limiter struct {
+	clock Clock
+
+	mu      sync.Mutex
+	buckets map[string]*bucket
+	waiters []*waiter // best first: priority, then arrival
+	seq     uint64
+}
+
+// New returns an empty limiter on clock c (Real when nil).
+func New(c Clock) *Limiter {
+	if c == nil {
+		c = Real()
+	}
+	return &Limiter{clock: c, buckets: map[string]*bucket{}}
+}
+
+// Clock is the limiter's clock.
+func (l *Limiter) Clock() Clock { return l.clock }
+
+// Grant is the permission for one call. Call Done once the call has its
+// answer (or failed): budgets the platform announces count calls in
+// flight.
+type Grant struct {
+	l      *Limiter
+	bs     []*bucket
+	Waited time.Duration // how long the call waited for its budget
+	once   sync.Once
+}
+
+// Done ends the call's use of its budgets.
+func (g *Grant) Done() {
+	if g == nil {
+		return
+	}
+	g.once.Do(func() {
+		g.l.mu.Lock()
+		defer g.l.mu.Unlock()
+		for _, b := range g.bs {
+			b.inflight--
+		}
+		g.l.dispatch(g.l.clock.Now())
+	})
+}
+
+// giveBack undoes a grant that was never used (its waiter's context ended
+// as it was granted, or a reservation was not spent).
+func (g *Grant) giveBack() {
+	g.once.Do(func() {
+		g.l.mu.Lock()
+		defer g.l.mu.Unlock()
+		for _, b := range g.bs {
+			b.untake()
+		}
+		g.l.dispatch(g.l.clock.Now())
+	})
+}
+
+type waiter struct {
+	prio    Priority
+	seq     uint64
+	bs      []*bucket
+	ready   chan struct{}
+	granted bool
+	next    time.Time // when it may go, as far as its own budgets tell (zero: unknown)
+}
+
+func (w *waiter) before(o *waiter) bool {
+	if w.prio != o.prio {
+		return w.prio > o.prio
+	}
+	return w.seq < o.seq
+}
+
+// Acquire waits until every budget named by keys has room for one more
+// call and takes it; ahead of it go the waiting calls of higher priority,
+// then those that came first. An Optional call does not wait: it gets
+// ErrSkipped unless every budget has room to spare and nobody waits for
+// it. Acquire returns ctx's error if ctx ends first.
+func (l *Limiter) Acquire(ctx context.Context, prio Priority, keys ...Key) (*Grant, error) {
+	l.mu.Lock()
+	now := l.clock.Now()
+	bs := l.bucketsFor(now, keys)
+	if prio == Optional {
+		defer l.mu.Unlock()
+		if !l.spare(now, bs) {
+			return nil, ErrSkipped
+		}
+		return l.take(bs), nil
+	}
+	l.seq++
+	w := &waiter{prio: prio, seq: l.seq, bs: bs, ready: make(chan struct{})}
+	i, _ := slices.BinarySearchFunc(l.waiters, w, func(a, b *waiter) int {
+		if a.before(b) {
+			return -1
+		}
+		return 1
+	})
+	l.waiters = slices.Insert(l.waiters, i, w)
+	for _, b := range bs {
+		b.refs++
+	}
+	start := now
+	l.dispatch(now)
+	for !w.granted {
+		d := time.Second // unknown: a budget waits for an answer; Done wakes us sooner
+		if !w.next.IsZero() {
+			d = max(w.next.Sub(l.clock.Now()), time.Millisecond)
+		}
+		l.mu.Unlock()
+		select {
+		case <-w.ready:
+		case <-l.clock.After(d):
+		case <-ctx.Done():
+		}
+		l.mu.Lock()
+		if w.granted {
+			break
+		}
+		if err := ctx.Err(); err != nil {
+			l.remove(w)
+			l.dispatch(l.clock.Now())
+			l.mu.Unlock()
+			return nil, err
+		}
+		l.dispatch(l.clock.Now())
+	}
+	g := &Grant{l: l, bs: bs, Waited: l.clock.Now().Sub(start)}
+	l.mu.Unlock()
+	if ctx.Err() != nil {
+		g.giveBack()
+		return nil, ctx.Err()
+	}
+	return g, nil
+}
+
+// TryAcquire takes one call's budget if it is there now and no call waits
+// for it, without waiting (a reservation for a call to be made later).
+func (l *Limiter) TryAcquire(keys ...Key) (*Grant, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.clock.Now()
+	bs := l.bucketsFor(now, keys)
+	if l.claimed(bs) {
+		return nil, false
+	}
+	for _, b := range bs {
+		if ok, _ := b.avail(now, 1); !ok {
+			return nil, false
+		}
+	}
+	return l.take(bs), true
+}
+
+// Pause stops the named budgets for d (a platform's Retry-After): no call
+// draws on them before it has passed, and they start again empty.
+func (l *Limiter) Pause(d time.Duration, names ...string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.clock.Now()
+	for _, n := range names {
+		l.bucketsFor(now, []Key{{Name: n}})[0].pause(now.Add(d))
+	}
+}
+
+// Learn sets a budget the platform announced in an answer: limit calls
+// per window, remaining of them left, the window ending after resetAfter.
+// A budget made with a Rule keeps its rule.
+func (l *Limiter) Learn(name string, limit, remaining int, resetAfter time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.clock.Now()
+	b := l.bucketsFor(now, []Key{{Name: name}})[0]
+	b.learn(now, limit, remaining, resetAfter)
+	l.dispatch(now)
+}
+
+// Unlimited marks a budget the platform answered without announcing a
+// limit: calls on it no longer wait for each other.
+func (l *Limiter) Unlimited(name string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if b := l.buckets[name]; b != nil && b.rate == 0 {
+		b.learned, b.open = true, true
+		l.dispatch(l.clock.Now())
+	}
+}
+
+// Waiting is the number of calls waiting for a budget.
+func (l *Limiter) Waiting() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.waiters)
+}
+
+// maxIdle is how many budgets the limiter keeps before it forgets idle
+// ones (full, nothing in flight, nobody waiting): one per Slack channel
+// or Discord route adds up.
+const maxIdle = 4096
+
+func (l *Limiter) bucketsFor(now time.Time, keys []Key) []*bucket {
+	if len(l.buckets) > maxIdle {
+		l.sweep(now)
+	}
+	bs := make([]*bucket, 0, len(keys))
+	for _, k := range keys {
+		b := l.buckets[k.Name]
+		switch {
+		case b == nil:
+			b = newBucket(k.Rule, now)
+			l.buckets[k.Name] = b
+		case b.rate == 0 && k.Rule.rate() > 0:
+			// Paused by name before its first call: it takes its rule,
+			// empty until the pause is over.
+			b.rate, b.burst, b.tokens, b.last = k.Rule.rate(), k.Rule.burst(), 0, maxTime(now, b.paused)
+		}
+		bs = append(bs, b)
+	}
+	return bs
+}
+
+func (l *Limiter) sweep(now time.Time) {
+	for n, b := range l.buckets {
+		if b.idle(now) {
+			delete(l.buckets, n)
+		}
+	}
+}
+
+func (l *Limiter) take(bs []*bucket) *Grant {
+	for _, b := range bs {
+		b.take()
+	}
+	return &Grant{l: l, bs: bs}
+}
+
+// spare reports whether an Optional call may go: nobody waits on its
+// budgets and each has room for it with one call to spare.
+func (l *Limiter) spare(now time.Time, bs []*bucket) bool {
+	if l.claimed(bs) {
+		return false
+	}
+	for _, b := range bs {
+		if ok, _ := b.avail(now, b.spareNeed()); !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// claimed reports whether a waiting call draws on any of bs.
+func (l *Limiter) claimed(bs []*bucket) bool {
+	for _, b := range bs {
+		if b.refs > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func (l *Limiter) remove(w *waiter) {
+	if i := slices.Index(l.waiters, w); i >= 0 {
+		l.waiters = slices.Delete(l.waiters, i, i+1)
+	}
+	for _, b := range w.bs {
+		b.refs--
+	}
+}
+
+// dispatch grants, best first, every waiter whose budgets have room. A
+// waiter that cannot go claims the budgets it lacks: no waiter behind it
+// takes from those, so a short budget serves its callers in order, while
+// budgets it does not lack stay open to the others. Each waiter left
+// learns when it may go: after the calls ahead of it on the same budget.
+func (l *Limiter) dispatch(now time.Time) {
+	var ahead map[*bucket]int // waiters so far that lack the budget
+	kept := l.waiters[:0]
+	for _, w := range l.waiters {
+		ok, known := true, true
+		w.next = time.Time{}
+		for _, b := range w.bs {
+			n := ahead[b]
+			avail, at := b.avail(now, float64(1+n))
+			if avail && n == 0 {
+				continue
+			}
+			ok = false
+			if ahead == nil {
+				ahead = map[*bucket]int{}
+			}
+			ahead[b] = n + 1
+			switch {
+			case avail: // only an earlier waiter's call stands between
+				known = false
+			case at.IsZero():
+				known = false
+			case at.After(w.next):
+				w.next = at
+			}
+		}
+		if !known {
+			w.next = time.Time{}
+		}
+		if !ok {
+			kept = append(kept, w)
+			continue
+		}
+		for _, b := range w.bs {
+			b.take()
+			b.refs--
+		}
+		w.granted = true
+		close(w.ready)
+	}
+	clear(l.waiters[len(kept):])
+	l.waiters = kept
+}
+
+// bucket is one budget: a token bucket at a rule's rate, or a window the
+// platform announces (learned), or, before the first announcement, one
+// call at a time.
+type bucket struct {
+	// token bucket (rate > 0)
+	rate, burst, tokens float64
+	last                time.Time
+	paused              time.Time // no calls before (Retry-After)
+
+	// announced window (rate == 0)
+	learned, open    bool // told by the platform; open: no limit at all
+	limit, remaining int
+	resetAt          time.Time // zero: not known
+	period           time.Duration
+
+	inflight int // granted, not yet Done
+	refs     int // waiters that draw on it
+}
+
+func newBucket(r Rule, now time.Time) *bucket {
+	b := &bucket{rate: r.rate(), last: now}
+	if b.rate > 0 {
+		b.burst = r.burst()
+		b.tokens = b.burst
+	}
+	return b
+}
+
+func (b *bucket) refill(now time.Time) {
+	if b.rate > 0 {
+		if now.After(b.last) {
+			b.tokens = min(b.burst, b.tokens+now.Sub(b.last).Seconds()*b.rate)
+			b.last = now
+		}
+		return
+	}
+	if !b.learned || b.open {
+		return
+	}
+	if !b.resetAt.IsZero() && !now.Before(b.resetAt) {
+		b.remaining = b.limit
+		b.resetAt = time.Time{} // the next answer tells when the new window ends
+	}
+	if b.resetAt.IsZero() && b.remaining <= 0 && b.inflight == 0 {
+		// Spent, and the answers told no window: start a new one rather
+		// than wait for an answer that will not come.
+		b.remaining = b.limit
+	}
+}
+
+// avail reports whether need calls' worth is there now, else when it
+// will be (zero when only an answer can tell).
+func (b *bucket) avail(now time.Time, need float64) (bool, time.Time) {
+	if now.Before(b.paused) {
+		return false, b.paused
+	}
+	b.refill(now)
+	switch {
+	case b.rate > 0:
+		if b.tokens >= need {
+			return true, time.Time{}
+		}
+		return false, now.Add(time.Duration((need - b.tokens) / b.rate * float64(time.Second)))
+	case !b.learned:
+		return b.inflight == 0, time.Time{}
+	case b.open:
+		return true, time.Time{}
+	case float64(b.remaining) >= need:
+		return true, time.Time{}
+	}
+	return false, b.resetAt
+}
+
+// spareNeed is what an Optional call needs: its own call and one more.
+func (b *bucket) spareNeed() float64 {
+	switch {
+	case b.rate > 0:
+		return min(2, b.burst)
+	case b.learned && !b.open:
+		return float64(min(2, max(1, b.limit)))
+	}
+	return 1
+}
+
+func (b *bucket) take() {
+	if b.rate > 0 {
+		b.tokens--
+	} else if b.learned && !b.open {
+		b.remaining--
+	}
+	b.inflight++
+}
+
+func (b *bucket) untake() {
+	if b.rate > 0 {
+		b.tokens = min(b.burst, b.tokens+1)
+	} else if b.learned && !b.open {
+		b.remaining = min(b.limit, b.remaining+1)
+	}
+	b.inflight--
+}
+
+func (b *bucket) pause(until time.Time) {
+	if !until.After(b.paused) {
+		return
+	}
+	b.paused = until
+	if b.rate > 0 {
+		b.tokens, b.last = 0, until
+		return
+	}
+	b.learned, b.open = true, false
+	b.remaining = 0
+	if b.limit == 0 {
+		b.limit = 1
+	}
+	if until.After(b.resetAt) {
+		b.resetAt = until
+	}
+}
+
+// windowSlack tells a new window from the same one in two answers: their
+// reset times differ by more than the answers' own timing.
+const windowSlack = 50 * time.Millisecond
+
+func (b *bucket) learn(now time.Time, limit, remaining int, resetAfter time.Duration) {
+	if b.rate > 0 || limit <= 0 {
+		return
+	}
+	b.refill(now)
+	reset := now.Add(resetAfter)
+	newWindow := !b.learned || b.open || b.resetAt.IsZero() || reset.After(b.resetAt.Add(windowSlack))
+	b.learned, b.open = true, false
+	b.limit = limit
+	// Calls granted since this answer was made are not in its count.
+	left := max(0, remaining-b.inflight)
+	if newWindow {
+		b.remaining = left
+		b.resetAt = reset
+	} else {
+		b.remaining = min(b.remaining, left)
+	}
+	if remaining == limit-1 || resetAfter > b.period {
+		b.period = resetAfter
+	}
+}
+
+func (b *bucket) idle(now time.Time) bool {
+	if b.inflight > 0 || b.refs > 0 || now.Before(b.paused) {
+		return false
+	}
+	b.refill(now)
+	if b.rate > 0 {
+		return b.tokens >= b.burst
+	}
+	return !b.learned || b.open || b.resetAt.IsZero()
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
