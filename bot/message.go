@@ -104,6 +104,12 @@ type Reply struct {
 	// Live, when set, makes this reply a placeholder whose text is still
 	// being written (a tutor's answer): see Live.
 	Live *Live
+	// AwaitsReply says the reply asks the learner something and their
+	// reply is expected where it is shown (a tutor's question, "what have
+	// you tried?"). An adapter that cannot take free text there (Discord's
+	// HTTP-interactions mode, which gets no thread messages) offers a
+	// Reply button (a form); its answer is a KindText of the reply's lesson.
+	AwaitsReply bool
 }
 
 // MaxFileSize bounds File.Data: 8 MiB, under Discord's smallest upload limit

@@ -133,6 +133,9 @@ func keyed(rec *coursebot.TutorRecord, key string) (e *coursebot.TutorExchange, 
 // through the same live placeholder so the adapter finds the messages it
 // posted the first time instead of posting them again.
 func (h *Handler) converse(ctx context.Context, who bot.Learner, x exchange) (bot.Reply, error) {
+	// The tutor's turn on a card ends the way a tutor's turn does: the
+	// learner may reply (see bot.Reply.AwaitsReply); /help is a one-off.
+	x.reply.AwaitsReply = x.kind != kindHelp
 	now := h.o.Clock.Now()
 	day := now.UTC().Format("2006-01-02")
 	key := itemKey(ctx)

@@ -165,11 +165,15 @@ func componentPayload(id, user, customID string, msg fakeMessage) map[string]any
 		"data":    map[string]any{"custom_id": customID, "component_type": 2}}
 }
 
+// modalPayload is a form's submission as Discord sends it for the forms
+// the adapter opens: a text display (id 1) and a Label (type 18) holding
+// the text input.
 func modalPayload(id, user, customID, channel, text string) map[string]any {
 	return map[string]any{"id": id, "application_id": testApp, "type": 5, "token": "itok-" + id, "version": 1,
 		"channel_id": channel, "guild_id": "guild1", "member": member(user),
-		"data": map[string]any{"custom_id": customID, "components": []any{map[string]any{"type": 1, "components": []any{
-			map[string]any{"type": 4, "custom_id": "answer", "value": text}}}}}}
+		"data": map[string]any{"custom_id": customID, "components": []any{
+			map[string]any{"type": 10, "id": 1},
+			map[string]any{"type": 18, "id": 2, "component": map[string]any{"type": 4, "id": 3, "custom_id": "answer", "value": text}}}}}
 }
 
 // sign returns a signed interactions request.

@@ -75,6 +75,7 @@ func (a *Adapter) serveInteraction(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "invalid request signature", http.StatusUnauthorized)
 		return
 	}
+	body = labelsToRows(body) // a form's Label components, for discordgo
 	var i discordgo.Interaction
 	if err := json.Unmarshal(body, &i); err != nil {
 		a.log.Warn("interaction: bad json", "err", err)

@@ -1,6 +1,7 @@
 package discord
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -134,6 +135,11 @@ func (a *Adapter) classify(ctx context.Context, i *discordgo.Interaction) (*disc
 	if !ok {
 		return ephemeral("I couldn't tell who you are."), nil
 	}
+	if i.Data == nil && i.Type != discordgo.InteractionPing {
+		// Data discordgo could not decode (a component type it does not
+		// know): a sentence, never a panic in the gateway's read loop.
+		return ephemeral("I can't read that yet; nothing was done."), nil
+	}
 	ev := &event{id: i.ID, seenKind: seenInteraction, learner: learner, i: i, channelID: i.ChannelID, guildID: i.GuildID, acked: make(chan struct{})}
 	var resp *discordgo.InteractionResponse
 	switch i.Type {
@@ -170,6 +176,12 @@ func (a *Adapter) classify(ctx context.Context, i *discordgo.Interaction) (*disc
 			}
 			return answerModal(lesson, q, bot.OwnerTag(learner), shown), nil
 		}
+		if lesson, owner, ok := parseReplyID(cid); ok {
+			if refusal := a.refuse(ctx, i, learner, owner, lesson); refusal != nil {
+				return refusal, nil
+			}
+			return replyModal(lesson, bot.OwnerTag(learner)), nil
+		}
 		act, err := bot.ParseAction(cid)
 		if err != nil {
 			return ephemeral("That button no longer works."), nil
@@ -182,7 +194,11 @@ func (a *Adapter) classify(ctx context.Context, i *discordgo.Interaction) (*disc
 	case discordgo.InteractionModalSubmit:
 		data := i.ModalSubmitData()
 		lesson, q, owner, ok := parseAnswerID(data.CustomID)
+		reply := false
 		if !ok {
+			lesson, owner, reply = parseReplyID(data.CustomID)
+		}
+		if !ok && !reply {
 			return ephemeral("That form is not mine."), nil
 		}
 		if refusal := a.refuse(ctx, i, learner, owner, lesson); refusal != nil {
@@ -193,7 +209,7 @@ func (a *Adapter) classify(ctx context.Context, i *discordgo.Interaction) (*disc
 			return ephemeral("Your answer was empty; nothing saved."), nil
 		}
 		ev.msg = bot.Message{Learner: learner, Kind: bot.KindText, Text: text, Lesson: lesson, Question: q}
-		ev.confirmM = true
+		ev.confirmM = !reply // a reply is answered by the tutor in the thread
 		resp = &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredMessageUpdate}
 	case discordgo.InteractionApplicationCommandAutocomplete:
 		return &discordgo.InteractionResponse{Type: discordgo.InteractionApplicationCommandAutocompleteResult, Data: &discordgo.InteractionResponseData{Choices: []*discordgo.ApplicationCommandOptionChoice{}}}, nil
@@ -244,7 +260,17 @@ func (a *Adapter) onInteraction(ic *discordgo.InteractionCreate, raw []byte) {
 func (a *Adapter) onEvent(_ *discordgo.Session, e *discordgo.Event) {
 	switch st := e.Struct.(type) {
 	case *discordgo.InteractionCreate:
-		a.onInteraction(st, e.RawData)
+		raw := e.RawData
+		if norm := labelsToRows(raw); !bytes.Equal(norm, raw) {
+			// A form with Label components: discordgo could not decode it.
+			var ic discordgo.InteractionCreate
+			if err := json.Unmarshal(norm, &ic); err != nil {
+				a.log.Warn("interaction: bad json", "err", err)
+				return
+			}
+			st, raw = &ic, norm
+		}
+		a.onInteraction(st, raw)
 	case *discordgo.MessageCreate:
 		a.onMessage(st, e.RawData)
 	}

@@ -2,6 +2,7 @@ package discord
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 
 	"github.com/bwmarrin/discordgo"
@@ -32,21 +33,119 @@ func (a *Adapter) refuse(ctx context.Context, i *discordgo.Interaction, learner 
 // questionPieces renders it) is shown at the top of the form, and its text
 // as the input's placeholder.
 func answerModal(lesson, question, owner, shown string) *discordgo.InteractionResponse {
-	input := discordgo.TextInput{CustomID: "answer", Label: "Your answer", Style: discordgo.TextInputParagraph, Required: true, MaxLength: 4000}
+	input := textInput{CustomID: "answer", Style: discordgo.TextInputParagraph, Required: true, MaxLength: 4000}
 	var comps []discordgo.MessageComponent
 	if line := questionLine(shown); line != "" {
 		comps = append(comps, discordgo.TextDisplay{Content: markup.Truncate(line, maxContent)})
 		input.Placeholder = markup.Truncate(unescapeMD(strings.TrimSuffix(strings.TrimPrefix(line, questionMark), "**")), 100)
 	}
-	comps = append(comps, discordgo.ActionsRow{Components: []discordgo.MessageComponent{input}})
+	comps = append(comps, label{Label: "Your answer", Component: input})
+	return modal(answerID(lesson, question, owner), "Answer · Lesson "+dotted(lesson), comps)
+}
+
+// replyModal is the form the Reply button opens: the learner's reply to
+// the tutor (or to "what have you tried?"), where the platform does not
+// bring thread messages (HTTP-interactions mode).
+func replyModal(lesson, owner string) *discordgo.InteractionResponse {
+	input := textInput{CustomID: "answer", Style: discordgo.TextInputParagraph, Required: true, MaxLength: 4000,
+		Placeholder: "Write to the tutor"}
+	return modal(replyID(lesson, owner), "Reply · Lesson "+dotted(lesson), []discordgo.MessageComponent{label{Label: "Your reply", Component: input}})
+}
+
+func modal(customID, title string, comps []discordgo.MessageComponent) *discordgo.InteractionResponse {
 	return &discordgo.InteractionResponse{
 		Type: discordgo.InteractionResponseModal,
-		Data: &discordgo.InteractionResponseData{
-			CustomID:   answerID(lesson, question, owner),
-			Title:      markup.Truncate("Answer · Lesson "+dotted(lesson), 45),
-			Components: comps,
-		},
+		Data: &discordgo.InteractionResponseData{CustomID: customID, Title: markup.Truncate(title, 45), Components: comps},
 	}
+}
+
+// componentLabel is Discord's Label component, which holds one input of
+// a modal with its label and replaces the action row around a text input
+// (deprecated there). discordgo v0.29 does not know it: label writes it,
+// and labelsToRows reads a submission that holds it.
+const componentLabel discordgo.ComponentType = 18
+
+// label is a Label component (at most 45 characters of label).
+type label struct {
+	Label     string
+	Component textInput
+}
+
+// Type is the component's type (discordgo.MessageComponent).
+func (label) Type() discordgo.ComponentType { return componentLabel }
+
+// MarshalJSON writes the component as Discord takes it.
+func (l label) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Type      discordgo.ComponentType `json:"type"`
+		Label     string                  `json:"label"`
+		Component textInput               `json:"component"`
+	}{componentLabel, markup.Truncate(l.Label, 45), l.Component})
+}
+
+// textInput is a text input inside a Label: it has no label of its own.
+type textInput struct {
+	CustomID    string
+	Style       discordgo.TextInputStyle
+	Placeholder string
+	Required    bool
+	MaxLength   int
+}
+
+// Type is the component's type (discordgo.MessageComponent).
+func (textInput) Type() discordgo.ComponentType { return discordgo.TextInputComponent }
+
+// MarshalJSON writes the input as Discord takes it inside a Label.
+func (t textInput) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Type        discordgo.ComponentType  `json:"type"`
+		CustomID    string                   `json:"custom_id"`
+		Style       discordgo.TextInputStyle `json:"style"`
+		Placeholder string                   `json:"placeholder,omitempty"`
+		Required    bool                     `json:"required"`
+		MaxLength   int                      `json:"max_length,omitempty"`
+	}{discordgo.TextInputComponent, t.CustomID, t.Style, t.Placeholder, t.Required, t.MaxLength})
+}
+
+// labelsToRows rewrites the Label components of a modal submission
+// ({"type":18,"component":{...}}) into the action rows discordgo v0.29
+// decodes ({"type":1,"components":[{...}]}); the input inside is kept as
+// Discord sent it. Any other payload is returned unchanged.
+func labelsToRows(raw []byte) []byte {
+	var top map[string]json.RawMessage
+	var typ discordgo.InteractionType
+	if json.Unmarshal(raw, &top) != nil || json.Unmarshal(top["type"], &typ) != nil || typ != discordgo.InteractionModalSubmit {
+		return raw
+	}
+	var data map[string]json.RawMessage
+	var comps []map[string]json.RawMessage
+	if json.Unmarshal(top["data"], &data) != nil || json.Unmarshal(data["components"], &comps) != nil {
+		return raw
+	}
+	changed := false
+	for i, c := range comps {
+		var t discordgo.ComponentType
+		if json.Unmarshal(c["type"], &t) != nil || t != componentLabel || len(c["component"]) == 0 {
+			continue
+		}
+		comps[i] = map[string]json.RawMessage{"type": json.RawMessage("1"), "components": json.RawMessage("[" + string(c["component"]) + "]")}
+		changed = true
+	}
+	if !changed {
+		return raw
+	}
+	var err error
+	if data["components"], err = json.Marshal(comps); err != nil {
+		return raw
+	}
+	if top["data"], err = json.Marshal(data); err != nil {
+		return raw
+	}
+	out, err := json.Marshal(top)
+	if err != nil {
+		return raw
+	}
+	return out
 }
 
 // questionMark starts the question's line on a card (see questionPieces).

@@ -70,7 +70,7 @@ func TestLessonThatCannotStartIsRefusedPrivately(t *testing.T) {
 
 // TestAnswerModalShowsTheQuestion: the Answer button's modal shows the
 // question it answers (a text display above the input, and the input's
-// placeholder), and names the lesson as 4.4.
+// placeholder), names the lesson as 4.4, and puts its input in a Label.
 func TestAnswerModalShowsTheQuestion(t *testing.T) {
 	e := newEnv(t, discord.ModeHTTP, nil, "", false)
 	card, answer := e.firstQuestion()
@@ -78,7 +78,10 @@ func TestAnswerModalShowsTheQuestion(t *testing.T) {
 	w := httptest.NewRecorder()
 	e.mux.ServeHTTP(w, e.sign(body, fixedNow))
 	got := w.Body.String()
-	want := `{"type":9,"data":{"components":[{"content":"**❓ If you had to explain MLOps to a colleague in one sentence, what would you say?**","type":10},{"components":[{"custom_id":"answer","label":"Your answer","style":2,"placeholder":"If you had to explain MLOps to a colleague in one sentence, what would you say?","required":true,"max_length":4000,"type":4}],"type":1}],"custom_id":"` + answer + `","title":"Answer · Lesson 4.4"}}`
+	// The input sits in a Label (type 18), not in an action row, which
+	// Discord's typings mark deprecated for text inputs; it has no label of
+	// its own.
+	want := `{"type":9,"data":{"components":[{"content":"**❓ If you had to explain MLOps to a colleague in one sentence, what would you say?**","type":10},{"type":18,"label":"Your answer","component":{"type":4,"custom_id":"answer","style":2,"placeholder":"If you had to explain MLOps to a colleague in one sentence, what would you say?","required":true,"max_length":4000}}],"custom_id":"` + answer + `","title":"Answer · Lesson 4.4"}}`
 	if got != want {
 		t.Errorf("modal\n got %s\nwant %s", got, want)
 	}

@@ -38,6 +38,27 @@ func answerID(lesson, question, owner string) string {
 	return id
 }
 
+// replyPrefix marks the Reply button and form of the HTTP-interactions
+// mode (bot.Reply.AwaitsReply): "dc.reply|lesson|owner".
+const replyPrefix = "dc.reply"
+
+func replyID(lesson, owner string) string {
+	id := replyPrefix + "|" + lesson
+	if owner != "" {
+		id += "|" + owner
+	}
+	return id
+}
+
+func parseReplyID(s string) (lesson, owner string, ok bool) {
+	rest, found := strings.CutPrefix(s, replyPrefix+"|")
+	if !found {
+		return "", "", false
+	}
+	lesson, owner, _ = strings.Cut(rest, "|")
+	return lesson, owner, lesson != ""
+}
+
 func parseAnswerID(s string) (lesson, question, owner string, ok bool) {
 	rest, found := strings.CutPrefix(s, answerPrefix+"|")
 	if !found {
@@ -105,7 +126,13 @@ func renderWith(r bot.Reply, hint string) []outMsg {
 			ps = append(ps, ratingPieces(r.Lesson, r.Owner, b.Items)...)
 		}
 	}
-	if rows := buttonRows(r.Buttons); len(rows) > 0 {
+	buttons := r.Buttons
+	if hint == hintPress && r.AwaitsReply && r.Lesson != "" && len(replyID(r.Lesson, r.Owner)) <= maxCustomID {
+		// HTTP-interactions mode gets no thread messages: a reply to the
+		// tutor goes through a form.
+		buttons = append([]bot.Button{{Label: "Reply", Action: replyID(r.Lesson, r.Owner), Style: bot.StylePrimary}}, buttons...)
+	}
+	if rows := buttonRows(buttons); len(rows) > 0 {
 		ps = append(ps, piece{rows: rows})
 	}
 	return pack(ps)
