@@ -6,10 +6,12 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/coursebot/coursebot"
+	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/lessons"
 )
 
@@ -90,4 +92,46 @@ func TestProgressGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, "progress.csv", csv.Bytes())
+}
+
+// TestProgressNamesMembers: the progress table names each member as their
+// platform last gave it, not slack:U0BOB; the id stands beside a name only
+// where two members share it. The CSV leads with the name and keeps the id
+// in a column of its own; a name a spreadsheet would run as a formula is
+// kept as text.
+func TestProgressNamesMembers(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, false)
+	ctx := context.Background()
+	names := map[string]string{"slack:U0BOB": "Bob", "slack:U0SAM": "Sam", "discord:123456789012345678": "Sam", "slack:U0EVE": "=HYPERLINK(\"http://x\")", "test:learner": "Ann\nRow"}
+	for key, name := range names {
+		if key != "test:learner" {
+			f.enrol(t, leadA, "alpha", bot.Learner{Platform: key[:strings.Index(key, ":")], UserID: key[strings.Index(key, ":")+1:]})
+		}
+		if _, _, err := f.db.UpdateProgress(ctx, key, "4-4", func(r *coursebot.LearnerRecord, _ *coursebot.Progress) error { r.Name = name; return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tab, err := f.h.Progress(ctx, "alpha")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := tab.Text(time.UTC)
+	for _, want := range []string{"\nBob ", "\nSam (slack:U0SAM) ", "\nSam (discord:123456789012345678) ", "\nAnn Row "} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the table lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "slack:U0BOB") {
+		t.Errorf("the table shows Bob's id:\n%s", text)
+	}
+	var csv bytes.Buffer
+	if err := tab.WriteCSV(&csv); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"name,learner,", "\nBob,slack:U0BOB,", "\n\"'=HYPERLINK(\"\"http://x\"\")\",slack:U0EVE,"} {
+		if !strings.Contains(csv.String(), want) {
+			t.Errorf("the CSV lacks %q:\n%s", want, csv.String())
+		}
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
@@ -150,8 +151,9 @@ func (t Table) Text(loc *time.Location) string {
 	}
 	head = append(head, "checklist", "last active", "attention")
 	rows := [][]string{head}
+	names := t.names()
 	for _, r := range t.Rows {
-		line := []string{r.Learner}
+		line := []string{names[r.Learner]}
 		for _, c := range r.Cells {
 			line = append(line, c.String()+c.quizSuffix())
 		}
@@ -189,7 +191,7 @@ func (t Table) Text(loc *time.Location) string {
 // WriteCSV writes the table as CSV: one row per member, times in RFC 3339.
 func (t Table) WriteCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
-	head := []string{"learner", "name", "joined", "last_active"}
+	head := []string{"name", "learner", "joined", "last_active"}
 	for _, id := range t.Lessons {
 		head = append(head, "lesson_"+id)
 	}
@@ -205,7 +207,7 @@ func (t Table) WriteCSV(w io.Writer) error {
 		return t.UTC().Format(time.RFC3339)
 	}
 	for _, r := range t.Rows {
-		line := []string{r.Learner, r.Name, stamp(r.Joined), stamp(r.LastActive)}
+		line := []string{csvCell(display(r)), r.Learner, stamp(r.Joined), stamp(r.LastActive)}
 		for _, c := range r.Cells {
 			line = append(line, c.String())
 		}
@@ -251,9 +253,10 @@ func (h *Handler) progress(ctx context.Context, who bot.Learner, args []string) 
 		return []bot.Reply{notice(fmt.Sprintf("Cohort %s has no members yet. Its join code is `%s`.", c.Name, c.Code))}, nil
 	}
 	var attention []string
+	names := t.names()
 	for _, r := range t.Rows {
 		if r.Attention != "" {
-			attention = append(attention, fmt.Sprintf("- %s: %s", r.Learner, r.Attention))
+			attention = append(attention, fmt.Sprintf("- %s: %s", markup.EscapeMarkdown(names[r.Learner]), r.Attention))
 		}
 	}
 	blocks := []bot.Block{{Kind: bot.BlockCode, Text: t.Text(h.loc(c))}}
@@ -375,12 +378,53 @@ func (h *Handler) Digest(ctx context.Context, cohort string, now time.Time) (str
 	return strings.TrimSpace(b.String()), nil
 }
 
+// names is how the table names each member: the name their platform last
+// gave (display), with their id beside it only where two members would
+// read the same.
+func (t Table) names() map[string]string {
+	seen := map[string]int{}
+	for _, r := range t.Rows {
+		seen[display(r)]++
+	}
+	out := make(map[string]string, len(t.Rows))
+	for _, r := range t.Rows {
+		out[r.Learner] = display(r)
+		if seen[display(r)] > 1 {
+			out[r.Learner] += " (" + r.Learner + ")"
+		}
+	}
+	return out
+}
+
+// csvCell keeps a cell that a spreadsheet would run as a formula ("=…",
+// "+…", "-…", "@…") as text, with a leading apostrophe (OWASP's advice for
+// CSV injection): a name is the learner's own.
+func csvCell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// display is a member's name as the platform last gave it, on one line and
+// without control characters, or their user id when it gave none.
 func display(r Row) string {
-	if r.Name != "" {
-		return r.Name
+	if name := plainName(r.Name); name != "" {
+		return name
 	}
 	if l, ok := bot.ParseLearnerKey(r.Learner); ok {
 		return l.UserID
 	}
 	return r.Learner
+}
+
+// plainName is a name with control characters (newlines, tabs, escapes)
+// as spaces, on one line: a name must not break a table's row.
+func plainName(s string) string {
+	return oneLine(strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s))
 }

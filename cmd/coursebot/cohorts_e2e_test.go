@@ -206,7 +206,7 @@ func TestBinaryCohortFlowAndExport(t *testing.T) {
 		t.Fatalf("export exit %d: %s", code, errOut)
 	}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if len(lines) != 2 || !strings.HasPrefix(lines[0], "learner,name,joined,last_active,lesson_4-4") || !strings.HasPrefix(lines[1], "console:bob,bob,") || !strings.Contains(lines[1], ",opening card,") {
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], "name,learner,joined,last_active,lesson_4-4") || !strings.HasPrefix(lines[1], "bob,console:bob,") || !strings.Contains(lines[1], ",opening card,") {
 		t.Fatalf("export:\n%s", out)
 	}
 	_, errOut, code = runCLI(t, "", "export", "cohort", "--config", cfgPath, "--db", db, "nosuch")
