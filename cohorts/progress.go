@@ -293,6 +293,7 @@ func (h *Handler) answers(ctx context.Context, who bot.Learner, args []string) (
 		return nil, err
 	}
 	var b strings.Builder
+	points := newPointTally(les)
 	for _, m := range ms {
 		if !m.Answers {
 			continue // they were not told their answers would be shared
@@ -324,6 +325,7 @@ func (h *Handler) answers(ctx context.Context, who bot.Learner, args []string) (
 			for _, card := range les.Cards {
 				if q := card.Question(); q != nil {
 					if a, ok := p.Answers[q.ID]; ok {
+						points.add(q, a.Text)
 						fmt.Fprintf(&b, "> %s\n%s\n", markup.Truncate(q.Prompt, 120), markup.Truncate(a.Text, 600))
 						b.WriteString(tutorLines(tutored.AnswerExchange(id, q.ID), a.Text, markup.EscapeMarkdown(name)))
 					}
@@ -334,7 +336,7 @@ func (h *Handler) answers(ctx context.Context, who bot.Learner, args []string) (
 	if b.Len() == 0 {
 		b.WriteString("No answers yet.")
 	}
-	return []bot.Reply{titled(fmt.Sprintf("Answers in Lesson %s, cohort %s", dotted(id), c.Name), b.String())}, nil
+	return []bot.Reply{titled(fmt.Sprintf("Answers in Lesson %s, cohort %s", dotted(id), c.Name), points.String()+b.String())}, nil
 }
 
 // Digest is the weekly summary appended to a cohort's reminders: who

@@ -165,6 +165,14 @@ func (cv *converter) cards(title string, step int, src Source, blocks []mdBlock,
 				}
 				continue
 			}
+			if cv.voice && isKeyPoints(b) {
+				// Not under a question: reported, and kept off the card.
+				cv.l.problem(cv.file, b.start, "\"Key points:\" belongs right under an Ask: \"...\" question (or its follow-up)")
+				if i+1 < len(blocks) && blocks[i+1].kind == mdList {
+					i++
+				}
+				continue
+			}
 			if m := boldLabel.FindStringSubmatch(b.text); m != nil && !strings.Contains(b.text, "\n") {
 				flushLabel()
 				label = &blocks[i]
@@ -175,8 +183,16 @@ func (cv *converter) cards(title string, step int, src Source, blocks []mdBlock,
 				cur.Blocks = append(cur.Blocks, Block{Kind: Question, Question: q, Line: b.start})
 				// The paragraphs right after a question tell the tutor what
 				// to do with the answer: the learner sees them afterwards.
+				// Key points may sit among them (keypoints.go).
 				var follow []string
-				for i+1 < len(blocks) && blocks[i+1].kind == mdParagraph && cv.question(blocks[i+1]) == nil {
+				for i+1 < len(blocks) {
+					if end, ok := cv.keyPoints(blocks, i+1, q); ok {
+						i = end
+						continue
+					}
+					if blocks[i+1].kind != mdParagraph || cv.question(blocks[i+1]) != nil {
+						break
+					}
 					i++
 					follow = append(follow, cv.followUp(blocks[i]))
 				}

@@ -149,7 +149,10 @@ type QuestionDef struct {
 	Prompt string
 	// FollowUp is Markdown the learner sees after answering.
 	FollowUp string
-	Line     int
+	// Points are the key points the author hopes an answer covers
+	// (keypoints.go); never shown on the card.
+	Points []KeyPoint
+	Line   int
 }
 
 // LeadNote is a passage for leads only.
@@ -159,4 +162,7 @@ type LeadNote struct {
 	// Solution is true for the text of a script section the course marks
 	// as the solution ("## Solution"): the tutor may read it, never show it.
 	Solution bool
+	// Points is true for a question's key points (keypoints.go): not
+	// shown on the card, but the tutor may name those an answer reached.
+	Points bool
 }

@@ -46,6 +46,9 @@ func WriteOutline(w io.Writer, les *Lesson) error {
 				if b.Question.FollowUp != "" {
 					p.printf("          then    %q\n", clip(b.Question.FollowUp, 70))
 				}
+				for _, kp := range b.Question.Points {
+					p.printf("          point   %q %s\n", clip(kp.Text, 50), strings.Join(kp.Terms, ", "))
+				}
 			case Quiz:
 				p.printf("        quiz      %q\n", b.Quiz.Prompt)
 				p.printf("          answer  %s\n", b.Quiz.CorrectText())

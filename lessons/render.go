@@ -37,8 +37,12 @@ func (e *request) render(les *Lesson, c *Card, p coursebot.Progress) bot.Reply {
 			a, ok := p.Answers[q.ID]
 			r.Blocks = append(r.Blocks, bot.Block{Kind: bot.BlockQuestion, Text: q.Prompt,
 				Question: &bot.Question{ID: q.ID, Prompt: q.Prompt, Answered: ok, Answer: a.Text}})
-			if (ok || p.Skipped[q.ID]) && q.FollowUp != "" {
-				r.Blocks = append(r.Blocks, bot.Block{Kind: bot.BlockMarkdown, Text: q.FollowUp})
+			follow := q.FollowUp
+			if ok {
+				follow = AnswerFollowUp(q, a.Text)
+			}
+			if (ok || p.Skipped[q.ID]) && follow != "" {
+				r.Blocks = append(r.Blocks, bot.Block{Kind: bot.BlockMarkdown, Text: follow})
 			}
 		case Quiz:
 			var blocks []bot.Block

@@ -124,11 +124,14 @@ func isSolutionSection(title string) bool {
 
 // Protected is the lesson's text a learner must never be shown, as the
 // tutor reads it (LeadNotesText): Notes are the lead-only teaching notes
-// and instructions to the tutor, Solution what the course marks as the
-// solution. The output guard (package tutor) checks replies against both.
+// and instructions to the tutor (not the key points, which the tutor
+// names), Solution what the course marks as the solution. The output guard (package tutor) checks replies against both.
 func Protected(les *Lesson) (notes, solution string) {
 	var n, s []string
 	for _, ln := range les.LeadNotes {
+		if ln.Points {
+			continue // the tutor names the points an answer reached
+		}
 		if ln.Solution {
 			s = append(s, ln.Text)
 		} else {

@@ -32,6 +32,7 @@ type exchange struct {
 	ts       lessons.TutorStep
 	question string // help: the learner's question
 	learner  string // the learner's text, stored as their turn
+	answer   string // answer: the learner's saved answer (its key points)
 	isNew    bool   // start a new exchange rather than continue the last
 	system   string // the system prompt ("" = systemPrompt(kind, ts))
 	// reply is the placeholder; block the index of the live block.
@@ -216,7 +217,7 @@ func (h *Handler) converse(ctx context.Context, who bot.Learner, x exchange) (bo
 	}
 	system := x.system
 	if system == "" {
-		system = systemPrompt(x.kind, x.ts)
+		system = systemPrompt(x.kind, x.ts, x.answer)
 	}
 	msgs := conversation(system, turns)
 	r.Live = &bot.Live{Block: x.block, Run: func(ctx context.Context, update func(string)) bot.Reply {
@@ -336,7 +337,7 @@ func (h *Handler) fallbackReply(ctx context.Context, x exchange) bot.Reply {
 // matches), and the fallback is that answer too.
 func (h *Handler) help(ctx context.Context, m bot.Message) ([]bot.Reply, error) {
 	question := strings.TrimSpace(m.Args)
-	passages, err := h.o.Search.Search(ctx, question, 4)
+	passages, err := h.o.Search.Search(ctx, question, HelpPassages)
 	if err != nil || len(passages) == 0 {
 		// No passage (or no search): the course's own answer, which says
 		// so; the model is not asked.
@@ -353,16 +354,11 @@ func (h *Handler) help(ctx context.Context, m bot.Message) ([]bot.Reply, error) 
 				Action: bot.Action{Verb: bot.VerbOpen, Lesson: p.Lesson}.Encode()})
 		}
 	}
-	course := h.o.Course()
-	title := "the course"
-	if les, ok := course.Lessons[passages[0].Lesson]; ok {
-		title = les.Title
-	}
 	r := bot.Reply{Ephemeral: true, Title: "Help: " + clip(question, 60), Buttons: buttons, Blocks: []bot.Block{
 		{Kind: bot.BlockMarkdown, Text: bot.Placeholder},
 		{Kind: bot.BlockMarkdown, Text: "Read more:\n" + strings.Join(sources, "\n")},
 	}}
-	x := exchange{kind: kindHelp, question: question, learner: question, isNew: true, system: helpPrompt(title, passages),
+	x := exchange{kind: kindHelp, question: question, learner: question, isNew: true, system: helpSystem(h.o.Course(), passages),
 		reply: r, block: 0, fallbackText: "(the course's search results)",
 		fallback: func(ctx context.Context) bot.Reply {
 			replies, err := h.next.Handle(ctx, m)

@@ -230,13 +230,13 @@ func (h *Handler) text(ctx context.Context, m bot.Message) ([]bot.Reply, bool, e
 		if m.Question != "" && m.Question != q.ID {
 			return nil, false, nil
 		}
-		_, answered := p.Answers[q.ID]
+		saved, answered := p.Answers[q.ID]
 		if ex := lastExchange(trec, kindAnswer, ts, q.ID); answered && ex != nil {
 			if tutorTurns(ex) >= h.o.MaxTurns && !redo {
 				return []bot.Reply{h.enough(ts)}, true, nil
 			}
-			r, err := h.converse(ctx, m.Learner, exchange{kind: kindAnswer, ts: ts, learner: text,
-				reply: h.tutorCard(ts), block: 0, fallbackText: q.FollowUp})
+			r, err := h.converse(ctx, m.Learner, exchange{kind: kindAnswer, ts: ts, learner: text, answer: saved.Text,
+				reply: h.tutorCard(ts), block: 0, fallbackText: lessons.AnswerFollowUp(q, saved.Text)})
 			return []bot.Reply{r}, true, err
 		}
 		replies, err := h.next.Handle(ctx, m)
@@ -248,8 +248,8 @@ func (h *Handler) text(ctx context.Context, m bot.Message) ([]bot.Reply, bool, e
 			if !ok {
 				continue
 			}
-			replies[i], err = h.converse(ctx, m.Learner, exchange{kind: kindAnswer, ts: ts, learner: answer, isNew: true,
-				reply: r, block: block, fallbackText: q.FollowUp})
+			replies[i], err = h.converse(ctx, m.Learner, exchange{kind: kindAnswer, ts: ts, learner: answer, answer: answer, isNew: true,
+				reply: r, block: block, fallbackText: lessons.AnswerFollowUp(q, answer)})
 			if err != nil {
 				return nil, true, err
 			}
@@ -309,7 +309,7 @@ func answerSlot(r bot.Reply, ts lessons.TutorStep) (bot.Reply, int, string, bool
 		ph := bot.Block{Kind: bot.BlockMarkdown, Text: bot.Placeholder}
 		blocks := append([]bot.Block(nil), r.Blocks[:i+1]...)
 		rest := r.Blocks[i+1:]
-		if len(rest) > 0 && rest[0].Kind == bot.BlockMarkdown && rest[0].Text == ts.Question.FollowUp {
+		if len(rest) > 0 && rest[0].Kind == bot.BlockMarkdown && rest[0].Text == lessons.AnswerFollowUp(ts.Question, b.Question.Answer) {
 			rest = rest[1:]
 		}
 		r.Blocks = append(append(blocks, ph), rest...)
@@ -372,7 +372,7 @@ func (h *Handler) stuck(ctx context.Context, who bot.Learner, lesson, card strin
 		return []bot.Reply{{Ephemeral: true, Lesson: lesson, Blocks: []bot.Block{{Kind: bot.BlockMarkdown,
 			Text: "That button is not one of mine any more. Type /status to see where you are."}}}}, nil
 	}
-	r, err := h.converse(ctx, who, exchange{kind: kindStuck, ts: ts, learner: "I'm stuck on this part of the capstone.", isNew: true,
+	r, err := h.converse(ctx, who, exchange{kind: kindStuck, ts: ts, learner: StuckMessage, isNew: true,
 		reply: h.tutorCard(ts), block: 0, fallbackText: stuckFallback})
 	if err != nil {
 		return nil, err

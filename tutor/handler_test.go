@@ -27,8 +27,14 @@ func TestAnswerGetsAGroundedStreamedReply(t *testing.T) {
 	if strings.Contains(text(final), framing) {
 		t.Errorf("the fixed follow-up is still shown next to the tutor's reply: %s", text(final))
 	}
-	if len(updates) != 3 || updates[2] != want || !strings.HasPrefix(updates[2], updates[1]) || !strings.HasPrefix(updates[1], updates[0]) {
-		t.Errorf("updates = %q, want three growing texts ending in %q", updates, want)
+	// The text grows as it streams (the guard may hold the last words of a
+	// piece back until the next), and ends as the finished reply.
+	growing := len(updates) >= 2 && updates[len(updates)-1] == want
+	for i := 1; i < len(updates); i++ {
+		growing = growing && strings.HasPrefix(updates[i], updates[i-1]) && updates[i] != updates[i-1]
+	}
+	if !growing {
+		t.Errorf("updates = %q, want growing texts ending in %q", updates, want)
 	}
 	if !hasButton([]bot.Reply{final}, "Next") {
 		t.Errorf("finished reply has no Next: %s", dump([]bot.Reply{final}))
