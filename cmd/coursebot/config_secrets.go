@@ -38,6 +38,7 @@ type Secrets struct {
 	DiscordToken       Secret // DISCORD_TOKEN
 	DiscordPublicKey   Secret // DISCORD_PUBLIC_KEY
 	TutorAPIKey        Secret // COURSEBOT_TUTOR_API_KEY
+	JudgeAPIKey        Secret // COURSEBOT_JUDGE_API_KEY
 }
 
 type secretVar struct {
@@ -53,6 +54,7 @@ func (s *Secrets) vars() []secretVar {
 		{"DISCORD_TOKEN", &s.DiscordToken},
 		{"DISCORD_PUBLIC_KEY", &s.DiscordPublicKey},
 		{"COURSEBOT_TUTOR_API_KEY", &s.TutorAPIKey},
+		{"COURSEBOT_JUDGE_API_KEY", &s.JudgeAPIKey},
 	}
 }
 

@@ -76,7 +76,8 @@ Usage:
                                         print a Slack app manifest for the course
   coursebot discord register --config FILE
                                         register the course's slash commands with Discord
-  coursebot tutor try --answers FILE [--lesson 4-4] [--config FILE] [--metrics]
+  coursebot tutor try [--answers FILE] [--stuck TEXT|-] [--ask QUESTION]... [--lesson 4-4] [--config FILE] [--metrics]
+  coursebot tutor eval [--cases FILE] [--json] [--config FILE] [--parallel N] [--min-pass 100]
                                         run canned answers through the configured tutor model
 `
 

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -29,12 +30,17 @@ func newTutor(cfg Config, next bot.Handler, engine *lessons.Engine, db tutor.Sto
 	return buildTutor(cfg, next, engine, db, log, obs)
 }
 
+// tutorClient is the tutor's model as the config names it.
+func tutorClient(cfg Config) *tutor.Client {
+	t := cfg.Tutor
+	return tutor.NewClient(tutor.ClientOptions{BaseURL: t.BaseURL, Model: t.Model, APIKey: cfg.Secrets.TutorAPIKey.Reveal(),
+		MaxTokens: t.MaxTokens, TokenParam: t.TokenParam, Headers: t.Headers})
+}
+
 func buildTutor(cfg Config, next bot.Handler, engine *lessons.Engine, db tutor.Store, log *slog.Logger, obs tutor.Observer) (*tutor.Handler, error) {
 	t := cfg.Tutor
-	client := tutor.NewClient(tutor.ClientOptions{BaseURL: t.BaseURL, Model: t.Model, APIKey: cfg.Secrets.TutorAPIKey.Reveal(),
-		MaxTokens: t.MaxTokens, TokenParam: t.TokenParam, Headers: t.Headers})
 	h, err := tutor.New(next, tutor.Options{
-		Model: client, ModelName: t.Model, Store: db, Course: engine.Course, Search: engine,
+		Model: tutorClient(cfg), ModelName: t.Model, Store: db, Course: engine.Course, Search: engine,
 		Timeout: t.Timeout, MaxTurns: t.MaxTurns, DailyBudget: t.DailyBudget,
 		Observer: obs, Log: log.With("component", "tutor"),
 	})
@@ -118,29 +124,48 @@ func writeMetrics(w io.Writer, reg prometheus.Gatherer) error {
 	return nil
 }
 
-// runTutor is `coursebot tutor try`.
-func runTutor(ctx context.Context, args []string, stdout io.Writer, env func(string) string) (err error) {
-	if len(args) == 0 || args[0] != "try" {
-		return usagef("tutor: want `coursebot tutor try --lesson 4-4 --answers FILE`")
+// runTutor is `coursebot tutor try` and `coursebot tutor eval`.
+func runTutor(ctx context.Context, args []string, stdout io.Writer, env func(string) string) error {
+	switch {
+	case len(args) > 0 && args[0] == "try":
+		return runTutorTry(ctx, args, stdout, env)
+	case len(args) > 0 && args[0] == "eval":
+		return runTutorEval(ctx, args[1:], stdout, env)
 	}
+	return usagef("tutor: want `coursebot tutor try --lesson 4-4 --answers FILE` or `coursebot tutor eval [--cases FILE] [--json]`")
+}
+
+// runTutorTry is `coursebot tutor try`.
+func runTutorTry(ctx context.Context, args []string, stdout io.Writer, env func(string) string) (err error) {
 	fs := flags("tutor try")
 	set := settingsFlags(fs, true)
 	lesson := fs.String("lesson", "4-4", "lesson id")
 	answers := fs.String("answers", "", "file with one canned answer per line, in question order (# starts a comment)")
+	stuck := fs.String("stuck", "", "on every capstone card, press I'm stuck; with text other than \"-\", reply it to the tutor's first answer")
+	var asks []string
+	fs.Func("ask", "a /help question to ask the tutor after the lesson (repeatable)", func(q string) error {
+		if strings.TrimSpace(q) == "" {
+			return errors.New("an empty question")
+		}
+		asks = append(asks, q)
+		return nil
+	})
 	showMetrics := fs.Bool("metrics", false, "print the tutor's /metrics lines at the end")
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
-	if *answers == "" || fs.NArg() > 0 {
-		return usagef("tutor try: want --answers FILE (and no other argument)")
+	if (*answers == "" && *stuck == "" && len(asks) == 0) || fs.NArg() > 0 {
+		return usagef("tutor try: want --answers FILE, --stuck TEXT|- or --ask QUESTION (and no other argument)")
 	}
 	cfg, err := set.load(env)
 	if err != nil {
 		return err
 	}
-	canned, err := readAnswers(*answers)
-	if err != nil {
-		return err
+	var canned []string
+	if *answers != "" {
+		if canned, err = readAnswers(*answers); err != nil {
+			return err
+		}
 	}
 	course, err := loadCourse(cfg.Course.Dir)
 	if err != nil {
@@ -205,6 +230,11 @@ func runTutor(ctx context.Context, args []string, stdout io.Writer, env func(str
 			n++
 			printTry(ctx, stdout, replies, obs)
 		}
+		if ts, ok := lessons.TutorStepOf(course, les.ID, c.Key); ok && ts.Capstone && *stuck != "" {
+			if err := tryStuck(ctx, stdout, send, obs, ts, *stuck); err != nil {
+				return err
+			}
+		}
 		verb := bot.VerbNext
 		if q != nil && !answered {
 			verb = bot.VerbSkip
@@ -216,10 +246,43 @@ func runTutor(ctx context.Context, args []string, stdout io.Writer, env func(str
 	if n < len(canned) {
 		_, _ = fmt.Fprintf(stdout, "\n(%d answers left over: the lesson has %d questions)\n", len(canned)-n, n)
 	}
+	help := lessons.HelpCommand(course)
+	for _, q := range asks {
+		_, _ = fmt.Fprintf(stdout, "\n/%s %s\nTutor: ", help, q)
+		if help == "" {
+			_, _ = fmt.Fprintln(stdout, "(the course has no help command)")
+			continue
+		}
+		replies, err := send(bot.Message{Kind: bot.KindCommand, Command: help, Args: q})
+		if err != nil {
+			return err
+		}
+		printTry(ctx, stdout, replies, obs)
+	}
 	if *showMetrics {
 		_, _ = fmt.Fprintln(stdout)
 		return writeMetrics(stdout, reg)
 	}
+	return nil
+}
+
+// tryStuck presses "I'm stuck" on a capstone card and prints the tutor's
+// reply; then, unless text is "-", sends text as the learner's reply.
+func tryStuck(ctx context.Context, w io.Writer, send func(bot.Message) ([]bot.Reply, error), obs *lastOutcome, ts lessons.TutorStep, text string) error {
+	_, _ = fmt.Fprintf(w, "\nCard %d: %s\nI'm stuck\nTutor: ", ts.CardIndex+1, ts.CardTitle)
+	replies, err := send(bot.Message{Kind: bot.KindAction, Action: bot.Action{Verb: tutor.VerbStuck, Lesson: ts.Lesson, At: ts.Card}.Encode(), Lesson: ts.Lesson})
+	if err != nil {
+		return err
+	}
+	printTry(ctx, w, replies, obs)
+	if text == "-" {
+		return nil
+	}
+	_, _ = fmt.Fprintf(w, "Reply: %s\nTutor: ", text)
+	if replies, err = send(bot.Message{Kind: bot.KindText, Text: text, Lesson: ts.Lesson}); err != nil {
+		return err
+	}
+	printTry(ctx, w, replies, obs)
 	return nil
 }
 

@@ -31,6 +31,17 @@ type TutorConfig struct {
 	// Headers are sent with every request to base_url (an OpenAI
 	// project); nothing is taken from OPENAI_* variables.
 	Headers map[string]string `yaml:"headers"`
+	// Judge is the model `coursebot tutor eval` asks to score replies.
+	Judge JudgeConfig `yaml:"judge"`
+}
+
+// JudgeConfig is the optional judge model of `coursebot tutor eval`: any
+// OpenAI-compatible endpoint, its key the secret COURSEBOT_JUDGE_API_KEY.
+type JudgeConfig struct {
+	// BaseURL is "" for no judge.
+	BaseURL string        `yaml:"base_url"`
+	Model   string        `yaml:"model"`
+	Timeout time.Duration `yaml:"timeout"`
 }
 
 func defaultTutorConfig() TutorConfig {
@@ -43,6 +54,7 @@ func defaultTutorConfig() TutorConfig {
 		MaxTokens:   400,
 		TokenParam:  "auto",
 		Headers:     map[string]string{},
+		Judge:       JudgeConfig{Timeout: 60 * time.Second},
 	}
 }
 
@@ -57,6 +69,15 @@ func validateTutor(t *TutorConfig, lines map[string]int) []Problem {
 	}
 	if strings.TrimSpace(t.Model) == "" {
 		bad("tutor.model", "must name the model (for example llama3.2)")
+	}
+	if t.Judge.BaseURL != "" {
+		p, err := url.Parse(t.Judge.BaseURL)
+		if err != nil || (p.Scheme != "https" && p.Scheme != "http") || p.Host == "" {
+			bad("tutor.judge.base_url", "%q is not an absolute http(s) URL (or \"\" for no judge)", t.Judge.BaseURL)
+		}
+		if strings.TrimSpace(t.Judge.Model) == "" {
+			bad("tutor.judge.model", "must name the judge's model when tutor.judge.base_url is set")
+		}
 	}
 	for _, k := range slices.Sorted(maps.Keys(t.Headers)) {
 		v := t.Headers[k]

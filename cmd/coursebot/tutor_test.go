@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/coursebot/coursebot/store"
+	"github.com/coursebot/coursebot/tutor/tutortest"
 )
 
 // fakeChat is an OpenAI-compatible server: POST /v1/chat/completions
@@ -194,5 +195,35 @@ func TestConsoleLogLinesStayOutOfTheChat(t *testing.T) {
 		if !strings.Contains(string(logged), "tutor: fell back") {
 			t.Errorf("the log file lacks the warning: %q", logged)
 		}
+	}
+}
+
+// TestTutorTryCoversStuckAndHelp: `tutor try --stuck` presses I'm stuck on
+// every capstone card and replies to the tutor; `--ask` puts /help
+// questions, the one the course cannot answer getting the course's own
+// answer without the model.
+func TestTutorTryCoversStuckAndHelp(t *testing.T) {
+	cfg := tutorConfig(t, tutortest.NewServer(t, tutortest.Good))
+	var out, errb bytes.Buffer
+	args := []string{"tutor", "try", "--config", cfg, "--stuck", "I changed the hyperparameters; now what?", "--ask", "how do I detect data drift?", "--ask", "how do I bake sourdough bread?", "--metrics"}
+	if code := run(t.Context(), args, nil, &out, &errb, func(string) string { return "" }); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	got := out.String()
+	for _, want := range []string{
+		"Card 8: Capstone Exercise: End-to-End\nI'm stuck\nTutor: Let's take it one part at a time.",
+		"Card 11: Evaluation Criteria\nI'm stuck\nTutor: ",
+		"Reply: I changed the hyperparameters; now what?\nTutor: ",
+		"/help-mlops how do I detect data drift?\nTutor: The course puts it this way: ",
+		"/help-mlops how do I bake sourdough bread?\nTutor: (no tutor reply) ",
+		`coursebot_tutor_requests_total{kind="stuck",outcome="ok"} 8`,
+		`coursebot_tutor_requests_total{kind="help",outcome="ok"} 1`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("output lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "Question: ") {
+		t.Errorf("answered questions without --answers:\n%s", got)
 	}
 }
