@@ -115,13 +115,18 @@ func (cv *converter) cards(title string, step int, src Source, blocks []mdBlock,
 		out = append(out, cur)
 		cur = &Card{Title: t, Step: step, Source: Source{cv.file, line}, heading: heading}
 	}
+	// apart is set when a line between two blocks went to the leads'
+	// notes: what follows starts a block of its own, so two lists the line
+	// kept apart do not read as one.
+	apart := false
 	addMD := func(text string, line int) {
-		if n := len(cur.Blocks); n > 0 && cur.Blocks[n-1].Kind == Markdown {
+		if n := len(cur.Blocks); n > 0 && cur.Blocks[n-1].Kind == Markdown && !apart {
 			blk := &cur.Blocks[n-1]
 			blk.pieces = append(blk.pieces, piece{off: len(blk.Text) + 2, line: line})
 			blk.Text += "\n\n" + text
 			return
 		}
+		apart = false
 		cur.Blocks = append(cur.Blocks, Block{Kind: Markdown, Text: text, Line: line})
 	}
 	flushLabel := func() {
@@ -200,9 +205,16 @@ func (cv *converter) cards(title string, step int, src Source, blocks []mdBlock,
 				newCard(cur.Title+" (continued)", b.end+1, 0)
 				continue
 			}
-			if cv.voice && cv.forTutor(b.text) {
-				cv.leadNote(b)
-				continue
+			if cv.voice {
+				who, sure := voiceOf(blocks, i)
+				if !sure {
+					cv.les.Unsure = append(cv.les.Unsure, Source{cv.file, b.start})
+				}
+				if who == forTutor {
+					cv.leadNote(b)
+					apart = true
+					continue
+				}
 			}
 			addMD(cv.speak(b.text), b.start)
 		case mdList:
@@ -282,14 +294,6 @@ func (cv *converter) followUp(b mdBlock) string {
 		return upperFirst(m[1])
 	}
 	return cv.speak(b.text)
-}
-
-// forTutor reports whether a script paragraph is an instruction to the
-// tutor about the learner ("Guide them through, but let them drive."):
-// a paragraph about "them" that does not introduce what follows.
-func (cv *converter) forTutor(text string) bool {
-	t := strings.TrimSpace(text)
-	return !strings.HasSuffix(t, ":") && thirdPerson.MatchString(strings.ToLower(t))
 }
 
 func (cv *converter) leadNote(b mdBlock) {

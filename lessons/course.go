@@ -60,6 +60,10 @@ type Lesson struct {
 	// LeadNotes is Markdown for cohort leads only: the script's Teaching
 	// Notes and the instructions to the tutor that learners do not see.
 	LeadNotes []LeadNote
+	// Unsure are the script's lines no rule places surely for the learner
+	// or for the tutor (voice.go): they are shown to learners, and
+	// Warnings lists them for the author.
+	Unsure []Source
 	// Backgrounds are the module's common gaps by background, offered as
 	// buttons on BackgroundCard after the self-assessment (plan.go).
 	Backgrounds    []Background

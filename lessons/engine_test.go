@@ -490,7 +490,7 @@ func TestAnswerReplyCarriesQuestionAndFollowUpNotTheReading(t *testing.T) {
 	l.press("Next")
 	l.press("Next")
 	arch := l.press("Skip question") // Architecture Review: a diagram, then a question
-	if arch.Blocks[1].Kind != bot.BlockCode {
+	if arch.Blocks[0].Kind != bot.BlockCode {
 		t.Fatalf("architecture card starts %+v", arch.Blocks[:2])
 	}
 	r := l.text("Code flows into CI, CI into production.")
