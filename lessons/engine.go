@@ -514,7 +514,7 @@ func (e *request) answer(ctx context.Context, m bot.Message) ([]bot.Reply, error
 	if err != nil {
 		return nil, err
 	}
-	if isNavWord(m.Text) {
+	if IsNavWord(m.Text) {
 		// "next" typed where an answer goes means the button, not an answer.
 		r, err := e.notAnAnswer(ctx, who, les, m.Text)
 		if err != nil {

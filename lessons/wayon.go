@@ -92,8 +92,9 @@ func wayOn(les *Lesson, c *Card, p coursebot.Progress) (string, []bot.Button) {
 // means the button).
 var navWords = map[string]bool{"next": true, "back": true, "skip": true, "continue": true, "finish": true, "done": true}
 
-// isNavWord reports whether text is only such a word ("Next.", "skip!").
-func isNavWord(text string) bool {
+// IsNavWord reports whether text is only such a word ("Next.", "skip!"):
+// a press meant, never an answer or a reply to the tutor.
+func IsNavWord(text string) bool {
 	return navWords[strings.ToLower(strings.TrimRight(strings.TrimSpace(text), ".!"))]
 }
 
@@ -108,7 +109,7 @@ func (e *request) notAnAnswer(ctx context.Context, who bot.Learner, les *Lesson,
 	card := e.cardOf(les, p)
 	how, buttons := wayOn(les, card, p)
 	msg := "No question is waiting on this card. " + how
-	if isNavWord(text) {
+	if IsNavWord(text) {
 		msg = fmt.Sprintf("“%s” is not saved as an answer. %s", strings.TrimSpace(text), how)
 		if p.State() == coursebot.StateInProgress && waiting(les, card, p) {
 			msg = fmt.Sprintf("“%s” is not saved as your answer: type your answer, or press Skip question to go on without one.", strings.TrimSpace(text))

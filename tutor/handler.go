@@ -214,6 +214,9 @@ func stuckButton(ts lessons.TutorStep) bot.Button {
 // leaves to next.
 func (h *Handler) text(ctx context.Context, m bot.Message) ([]bot.Reply, bool, error) {
 	text := strings.TrimSpace(m.Text)
+	if lessons.IsNavWord(text) {
+		return nil, false, nil // "next" means the button: the engine says where it is
+	}
 	ts, p, ok, err := h.position(ctx, m.Learner, m.Lesson)
 	if err != nil || !ok || text == "" {
 		return nil, false, err

@@ -226,3 +226,25 @@ func TestMaxTurnsThenOnlyNext(t *testing.T) {
 		}
 	}
 }
+
+// TestNextTypedAfterTheTutorIsNotAReply: "next" typed after the tutor's
+// reply means the button: the model is not asked, the answer stays, and
+// the learner is shown the way on.
+func TestNextTypedAfterTheTutorIsNotAReply(t *testing.T) {
+	x := newHarness(t, nil)
+	x.goTo("Socratic Question")
+	live(t, x.answer("Shipping models."))
+	rs := x.answer("next")
+	if len(x.llm.requests()) != 1 {
+		t.Fatalf("the model was asked %d times, want once (the answer only)", len(x.llm.requests()))
+	}
+	if len(rs) != 1 || rs[0].Live != nil || !hasButton(rs, "Next") {
+		t.Fatalf("next after the tutor: %s", dump(rs))
+	}
+	p, _ := x.db.Progress(t.Context(), x.who.Key(), "4-4")
+	for _, a := range p.Answers {
+		if a.Text != "Shipping models." {
+			t.Errorf("the answer became %q", a.Text)
+		}
+	}
+}
