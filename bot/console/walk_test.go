@@ -3,15 +3,12 @@ package console
 import (
 	"bytes"
 	"context"
-	"log/slog"
-	"path/filepath"
 	"strconv"
 	"testing"
 
 	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/internal/walktest"
-	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/store"
 )
 
@@ -73,26 +70,11 @@ func (l *consoleLearner) Progress() coursebot.Progress {
 // TestEveryStateHasAWayOn walks every card of the built-in lesson and of
 // the quiz course at the console (see walktest.Walk).
 func TestEveryStateHasAWayOn(t *testing.T) {
-	for _, tc := range []struct{ name, dir, lesson string }{{"built-in", "", "4-4"}, {"quiz", "../../testdata/quiz/course", "2-1"}} {
-		t.Run(tc.name, func(t *testing.T) {
-			course, err := lessons.LoadBuiltin()
-			if tc.dir != "" {
-				course, err = lessons.LoadDir(tc.dir)
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			db, err := store.Open(filepath.Join(t.TempDir(), "c.db"), store.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = db.Close() })
-			eng := lessons.NewEngine(course, db, lessons.EngineOptions{Log: slog.New(slog.DiscardHandler)})
-			t.Cleanup(func() { _ = eng.Close() })
-			var out bytes.Buffer
-			l := &consoleLearner{t: t, out: &out, db: db, lesson: tc.lesson,
-				c: New(eng, bot.Learner{Platform: "console", UserID: "walker"}, &out, nil)}
-			rep := walktest.Walk(t, l, course.Lessons[tc.lesson])
+	for _, tc := range walktest.Cases(t, "../..") {
+		t.Run(tc.Name, func(t *testing.T) {
+			c, out, db := engineConsole(t, tc.Course)
+			c.who = bot.Learner{Platform: "console", UserID: "walker"}
+			rep := walktest.Walk(t, &consoleLearner{t: t, out: out, db: db, lesson: tc.Lesson.ID, c: c}, tc.Lesson)
 			t.Logf("%+v", rep)
 		})
 	}

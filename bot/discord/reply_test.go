@@ -3,14 +3,13 @@ package discord_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/coursebot/coursebot/bot/bottest"
 	"github.com/coursebot/coursebot/bot/discord"
 	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/tutor"
@@ -39,26 +38,13 @@ func TestLabelFormIsReadInBothModes(t *testing.T) {
 	}
 }
 
-// modelReply is an OpenAI-compatible server whose every reply is text.
-func modelReply(t *testing.T, text string) string {
-	t.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/event-stream")
-		b, _ := json.Marshal(map[string]any{"id": "c1", "object": "chat.completion.chunk", "created": 1, "model": "fake",
-			"choices": []any{map[string]any{"index": 0, "delta": map[string]any{"content": text}}}})
-		_, _ = fmt.Fprintf(w, "data: %s\n\ndata: [DONE]\n\n", b)
-	}))
-	t.Cleanup(srv.Close)
-	return srv.URL + "/v1"
-}
-
 // TestHTTPModeOffersReplyToTheTutor: in HTTP-interactions mode no thread
 // message reaches the bot, so wherever the tutor expects a reply (its
 // question after an answer, "what have you tried?" after I'm stuck) the
 // message carries a Reply button; it opens a form (a Label), and the
 // reply reaches the tutor, who answers again with another Reply.
 func TestHTTPModeOffersReplyToTheTutor(t *testing.T) {
-	model := modelReply(t, "Good start. What breaks first in production?")
+	model := bottest.Model(t, "Good start. What breaks first in production?")
 	lz := &lazyHandler{}
 	e := newEnvWith(t, discord.ModeHTTP, nil, "", false, lz)
 	course, err := lessons.LoadBuiltin()

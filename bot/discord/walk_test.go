@@ -145,20 +145,14 @@ func (l *discordLearner) Progress() coursebot.Progress {
 // TestEveryStateHasAWayOn walks every card of the built-in lesson and of
 // the quiz course in Discord (see walktest.Walk).
 func TestEveryStateHasAWayOn(t *testing.T) {
-	for _, tc := range []struct{ name, dir, lesson string }{{"built-in", "", "4-4"}, {"quiz", "../../testdata/quiz/course", "2-1"}} {
-		t.Run(tc.name, func(t *testing.T) {
-			course, err := lessons.LoadBuiltin()
-			if tc.dir != "" {
-				course, err = lessons.LoadDir(tc.dir)
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
+	for _, tc := range walktest.Cases(t, "../..") {
+		t.Run(tc.Name, func(t *testing.T) {
+			course := tc.Course
 			lz := &lazyHandler{}
 			e := newEnvWith(t, discord.ModeGateway, nil, "", false, lz)
 			lz.h = lessons.NewEngine(course, e.db, lessons.EngineOptions{Now: func() time.Time { return fixedNow }})
 			waitFor(t, "gateway identify", func() bool { _, ids, _ := e.f.gatewayStats(); return ids == 1 })
-			rep := walktest.Walk(t, &discordLearner{t: t, e: e, user: "uwalk", lesson: tc.lesson}, course.Lessons[tc.lesson])
+			rep := walktest.Walk(t, &discordLearner{t: t, e: e, user: "uwalk", lesson: tc.Lesson.ID}, tc.Lesson)
 			t.Logf("%+v", rep)
 			for _, m := range e.f.channelMessages(onlyThread(t, e.f).ID) {
 				checkLimits(t, m)

@@ -1,37 +1,17 @@
 package slack
 
 import (
-	"encoding/json"
 	"fmt"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/bot/bottest"
 	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/store"
 	"github.com/coursebot/coursebot/tutor"
 )
-
-// modelServer is an OpenAI-compatible chat completions server that streams
-// reply in two pieces (text/event-stream chunks, then [DONE]).
-func modelServer(t *testing.T, reply string) string {
-	t.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/event-stream")
-		half := len(reply) / 2
-		for _, p := range []string{reply[:half], reply[half:]} {
-			b, _ := json.Marshal(map[string]any{"id": "c1", "object": "chat.completion.chunk", "created": 1, "model": "fake",
-				"choices": []any{map[string]any{"index": 0, "delta": map[string]any{"content": p}}}})
-			_, _ = fmt.Fprintf(w, "data: %s\n\n", b)
-		}
-		_, _ = fmt.Fprint(w, "data: [DONE]\n\n")
-	}))
-	t.Cleanup(srv.Close)
-	return srv.URL + "/v1"
-}
 
 // tutorHandler is the real tutor in front of the real engine over db.
 func tutorHandler(t *testing.T, modelURL string) func(*store.DB) bot.Handler {
@@ -58,7 +38,7 @@ func tutorHandler(t *testing.T, modelURL string) func(*store.DB) bot.Handler {
 // Markdown markers.
 func TestAnswerAndTutorReplyReadAsOneExchange(t *testing.T) {
 	reply := "Good **start**: you named delivery. What breaks first in production?"
-	h := newHarness(t, tutorHandler(t, modelServer(t, reply)), nil)
+	h := newHarness(t, tutorHandler(t, bottest.Model(t, reply)), nil)
 	h.command("U1", "start-4-4", "C1")
 	h.idle()
 	th := h.lessonThread("U1", "4-4")

@@ -174,19 +174,13 @@ func (l *slackLearner) Progress() coursebot.Progress {
 // TestEveryStateHasAWayOn walks every card of the built-in lesson and of
 // the quiz course in Slack (see walktest.Walk).
 func TestEveryStateHasAWayOn(t *testing.T) {
-	for _, tc := range []struct{ name, dir, lesson string }{{"built-in", "", "4-4"}, {"quiz", "../../testdata/quiz/course", "2-1"}} {
-		t.Run(tc.name, func(t *testing.T) {
-			course, err := lessons.LoadBuiltin()
-			if tc.dir != "" {
-				course, err = lessons.LoadDir(tc.dir)
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
+	for _, tc := range walktest.Cases(t, "../..") {
+		t.Run(tc.Name, func(t *testing.T) {
+			course := tc.Course
 			h := newHarness(t, func(db *store.DB) bot.Handler {
 				return lessons.NewEngine(course, db, lessons.EngineOptions{Log: slog.New(slog.DiscardHandler)})
 			}, nil)
-			rep := walktest.Walk(t, &slackLearner{t: t, h: h, lesson: tc.lesson}, course.Lessons[tc.lesson])
+			rep := walktest.Walk(t, &slackLearner{t: t, h: h, lesson: tc.Lesson.ID}, tc.Lesson)
 			t.Logf("%+v", rep)
 			if strings.Contains(h.logs.String(), "level=ERROR") {
 				t.Errorf("errors logged on the way:\n%s", h.logs.String())

@@ -2,11 +2,8 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,6 +15,7 @@ import (
 	"github.com/creack/pty"
 
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/bot/bottest"
 	"github.com/coursebot/coursebot/internal/testwait"
 	"github.com/coursebot/coursebot/lessons"
 )
@@ -144,7 +142,7 @@ func stripANSI(s string) string {
 // the conversation, and numbers buttons so that no number means two
 // things.
 func TestConsoleOnATerminal(t *testing.T) {
-	model := modelReply(t, "**Drift** is when the data a model sees in production moves away from what it was trained on [1].\n\nWatch *both* inputs and predictions [2].")
+	model := bottest.Model(t, "**Drift** is when the data a model sees in production moves away from what it was trained on [1].\n\nWatch *both* inputs and predictions [2].")
 	dir := t.TempDir()
 	cfg := tutorConfig(t, model)
 	s := startPTY(t, "console", "--config", cfg, "--db", dir+"/c.db", "--user", "ada")
@@ -204,23 +202,6 @@ func atoi(s string) int {
 		n = n*10 + int(r-'0')
 	}
 	return n
-}
-
-// modelReply is an OpenAI-compatible server whose every reply is text,
-// streamed in pieces; it returns the base URL.
-func modelReply(t *testing.T, text string) string {
-	t.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/event-stream")
-		for _, p := range strings.SplitAfter(text, " ") {
-			b, _ := json.Marshal(map[string]any{"id": "c1", "object": "chat.completion.chunk", "created": 1, "model": "fake",
-				"choices": []any{map[string]any{"index": 0, "delta": map[string]any{"content": p}}}})
-			_, _ = fmt.Fprintf(w, "data: %s\n\n", b)
-		}
-		_, _ = fmt.Fprint(w, "data: [DONE]\n\n")
-	}))
-	t.Cleanup(srv.Close)
-	return srv.URL + "/v1"
 }
 
 // builtinInput is what a learner types through the whole of Lesson 4.4:

@@ -265,3 +265,26 @@ func Matches(shown, label string) bool {
 	stem, cut := strings.CutSuffix(shown, "…")
 	return cut && strings.HasPrefix(label, strings.TrimSpace(stem))
 }
+
+// Case is a lesson to walk: the built-in Lesson 4.4 (with its plan), or the
+// quiz course's Lesson 2.1 (every kind of quiz, and a retry).
+type Case struct {
+	Name   string
+	Course *lessons.Course
+	Lesson *lessons.Lesson
+}
+
+// Cases loads the lessons every platform walks. root is the path from the
+// test's package to the module's root ("../.." from bot/slack).
+func Cases(t *testing.T, root string) []Case {
+	t.Helper()
+	builtin, err := lessons.LoadBuiltin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	quiz, err := lessons.LoadDir(root + "/testdata/quiz/course")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []Case{{"built-in", builtin, builtin.Lessons["4-4"]}, {"quiz", quiz, quiz.Lessons["2-1"]}}
+}
