@@ -10,28 +10,72 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// Backup writes a consistent copy of the whole database to w while the bot
-// keeps running (a read transaction: writers are not blocked, but a very
-// long backup holds back file growth). It returns the bytes written.
+// Backup writes a consistent copy of the whole database to w from one read
+// transaction, which lasts as long as w takes: use it for a local file. A
+// copy for a reader that may be slow or stop (a network client) comes from
+// Snapshot, which does not make writers wait for that reader. It returns
+// the bytes written.
 func (db *DB) Backup(w io.Writer) (int64, error) {
-	return db.BackupSized(func(int64) io.Writer { return w })
-}
-
-// BackupSized is Backup for a writer that needs the copy's size first (an
-// HTTP response's Content-Length, so a cut-off copy is detected): start is
-// called once, inside the read transaction, with the exact size of the
-// copy, and returns where to write it.
-func (db *DB) BackupSized(start func(size int64) io.Writer) (int64, error) {
 	var n int64
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		var err error
-		n, err = tx.WriteTo(start(tx.Size()))
+		n, err = tx.WriteTo(w)
 		return err
 	})
 	if err != nil {
 		return n, fmt.Errorf("backup %s: %w", db.path, err)
 	}
 	return n, nil
+}
+
+// A Snapshot is a consistent copy of the database in a temporary file,
+// open at its start: read it, then Close it.
+type Snapshot struct {
+	*os.File
+	Size int64
+	// name is the file still to remove at Close (where an open file
+	// cannot be unlinked); "" once it is gone.
+	name string
+}
+
+// Close closes the copy and frees its space.
+func (s *Snapshot) Close() error {
+	err := s.File.Close()
+	if s.name != "" {
+		if rerr := os.Remove(s.name); rerr != nil && err == nil {
+			err = rerr
+		}
+	}
+	return err
+}
+
+// Snapshot copies the database, consistent, to a temporary file next to
+// it. The read transaction lasts only as long as that local copy takes at
+// disk speed: a read transaction keeps bbolt from reusing the pages freed
+// after it began, and a write that must then grow the file past its memory
+// map waits for every reader, and every later write waits behind it. So
+// the copy is made first, and the caller streams it at whatever speed its
+// reader takes. The file is unlinked at once (on systems that allow it):
+// it takes as much free space as the database until Close, and a crash
+// leaves nothing behind.
+func (db *DB) Snapshot() (*Snapshot, error) {
+	f, err := os.CreateTemp(filepath.Dir(db.path), "."+filepath.Base(db.path)+".snapshot-*")
+	if err != nil {
+		return nil, fmt.Errorf("snapshot %s: %w", db.path, err)
+	}
+	s := &Snapshot{File: f}
+	if err := os.Remove(f.Name()); err != nil {
+		s.name = f.Name()
+	}
+	s.Size, err = db.Backup(f)
+	if err == nil {
+		_, err = f.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		_ = s.Close()
+		return nil, fmt.Errorf("snapshot %s: %w", db.path, err)
+	}
+	return s, nil
 }
 
 // BackupFile writes a consistent copy of the database to path (mode 0600):

@@ -37,6 +37,7 @@ type guarded struct {
 	fault   atomic.Pointer[error]
 	onFault func(error)
 	group   *groupCommit // Batch's shared commits (commit.go)
+	writes  writeClock   // the write transactions in progress (WriteWait)
 }
 
 func (g *guarded) View(fn func(*bolt.Tx) error) (err error) {
@@ -49,6 +50,8 @@ func (g *guarded) Update(fn func(*bolt.Tx) error) (err error) {
 		return f
 	}
 	defer g.recoverFault(&err)
+	id := g.writes.begin()
+	defer g.writes.end(id)
 	return g.DB.Update(fn)
 }
 

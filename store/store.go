@@ -56,8 +56,8 @@ type Options struct {
 	// LockTimeout is how long Open waits for the file lock before giving
 	// up with ErrLocked. Default 1s.
 	LockTimeout time.Duration
-	// Now is the clock used for dedup records and thread timestamps.
-	// Default time.Now.
+	// Now is the clock used for dedup records, thread timestamps and
+	// WriteWait. Default time.Now.
 	Now func() time.Time
 	// NewIfEmpty lets Open start a new database in an existing empty
 	// (0-byte) file. Without it such a file is refused with ErrEmpty; a
@@ -176,7 +176,7 @@ func open(path string, opts Options, migs []migration) (db *DB, err error) {
 		}
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	g := &guarded{DB: bdb, path: path, onFault: opts.OnFault}
+	g := &guarded{DB: bdb, path: path, onFault: opts.OnFault, writes: writeClock{now: opts.Now}}
 	g.group = newGroupCommit(g.Update, maxGroup)
 	return &DB{bolt: g, path: path, now: opts.Now}, nil
 }

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"errors"
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // The operator's endpoints live on admin.listen (loopback by default), apart
@@ -104,29 +107,62 @@ func (g adminGuard) host(host string) bool {
 // serveHealth answers ok; a failed write means the prober went away.
 func serveHealth(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") }
 
-// serveBackup is POST /admin/backup: a consistent copy of the database
-// streamed from one read transaction (bbolt's tx.WriteTo; writers carry on).
-// Content-Length is the copy's exact size, so a copy cut off half-way is
-// an error for the client, never a short file taken for a whole one. POST,
-// and a Host that is an IP address or localhost, so neither a link nor a
-// web page that rebinds its own name to 127.0.0.1 can fetch the learners'
-// data through a browser (adminGuard).
+// serveBackup is POST /admin/backup: a consistent copy of the database.
+// The copy is first written to a temporary file at disk speed (one short
+// read transaction, store.Snapshot), then streamed from that file, so a
+// slow client never holds back learners' writes; a client that takes
+// nothing more for admin.backup_stall_timeout is cut off. One backup at a
+// time (each needs the database's size in free disk space); another gets
+// 503. Content-Length is the copy's exact size, so a copy cut off half-way
+// is an error for the client, never a short file taken for a whole one.
+// adminGuard keeps web pages out.
 func (s *server) serveBackup(w http.ResponseWriter, r *http.Request) {
-	n, err := s.db.BackupSized(func(size int64) io.Writer {
-		w.Header().Set("Content-Type", "application/octet-stream")
-		w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
-		w.Header().Set("Cache-Control", "no-store")
-		return w
-	})
+	if !s.backupRunning.TryLock() {
+		http.Error(w, "a backup is already being sent; try again when it is done", http.StatusServiceUnavailable)
+		return
+	}
+	defer s.backupRunning.Unlock()
+	snap, err := s.db.Snapshot()
 	if err != nil {
-		s.log.Error("admin backup failed", "bytes", n, "err", err)
-		if n == 0 {
-			http.Error(w, "backup failed; see the bot's log", http.StatusInternalServerError)
-			return
+		s.log.Error("admin backup failed", "err", err)
+		http.Error(w, "backup failed; see the bot's log", http.StatusInternalServerError)
+		return
+	}
+	defer func() {
+		if err := snap.Close(); err != nil {
+			s.log.Warn("admin backup: free the temporary copy", "err", err)
+		}
+	}()
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Length", strconv.FormatInt(snap.Size, 10))
+	w.Header().Set("Cache-Control", "no-store")
+	out := &stallWriter{w: w, rc: http.NewResponseController(w), stall: s.cfg.Admin.BackupStall}
+	n, err := io.CopyBuffer(out, snap, make([]byte, 256<<10))
+	if err != nil {
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			s.log.Warn("admin backup: the client stopped taking the copy; cut off", "bytes", n, "of", snap.Size, "stall", s.cfg.Admin.BackupStall)
+		} else {
+			s.log.Error("admin backup cut off", "bytes", n, "of", snap.Size, "err", err)
 		}
 		// The status is sent: cut the connection so the client sees a
 		// short body against Content-Length.
 		panic(http.ErrAbortHandler)
 	}
 	s.log.Info("admin backup sent", "bytes", n)
+}
+
+// stallWriter writes to an HTTP response, giving each write stall to
+// complete: a client that stops reading fills its socket's buffers, the
+// write blocks, and the deadline ends it.
+type stallWriter struct {
+	w     io.Writer
+	rc    *http.ResponseController
+	stall time.Duration
+}
+
+func (s *stallWriter) Write(p []byte) (int, error) {
+	if err := s.rc.SetWriteDeadline(time.Now().Add(s.stall)); err != nil {
+		return 0, err
+	}
+	return s.w.Write(p)
 }

@@ -15,7 +15,7 @@ import (
 // runBackup writes a consistent copy of the database. On a stopped bot it
 // reads the file itself; when the file is in use by a running `serve`, it
 // asks that process for the copy over the admin address (admin.listen, or
-// --admin), which streams it from one read transaction. Either way the copy
+// --admin), which copies it to a local file and streams that. Either way the copy
 // is written to PATH.tmp, fsynced, checked (store.Check) and only then
 // renamed over PATH.
 func runBackup(ctx context.Context, args []string, stdout io.Writer, env func(string) string) (err error) {

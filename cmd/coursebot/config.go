@@ -59,6 +59,9 @@ type AdminConfig struct {
 	// Hosts are the host names (besides IP addresses and localhost) the
 	// admin server answers to: the name a scraper uses for it.
 	Hosts []string `yaml:"hosts"`
+	// BackupStall is how long POST /admin/backup waits for its client to
+	// take more of the copy before cutting it off.
+	BackupStall time.Duration `yaml:"backup_stall_timeout"`
 }
 
 // HTTPConfig is the bot's HTTP server.
@@ -145,7 +148,7 @@ func DefaultConfig() Config {
 			WriteTimeout: 10 * time.Second,
 			MaxBodyBytes: 1 << 20,
 		},
-		Admin:    AdminConfig{Listen: "127.0.0.1:9090", Hosts: []string{}},
+		Admin:    AdminConfig{Listen: "127.0.0.1:9090", Hosts: []string{}, BackupStall: 30 * time.Second},
 		Delivery: DeliveryConfig{Workers: 64, InboxLimit: 10000, ShutdownGrace: 10 * time.Second},
 		Log:      LogConfig{Format: "text", Level: "info", LearnerIDs: "hashed"},
 		Admins:   []string{},

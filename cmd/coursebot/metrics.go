@@ -127,3 +127,12 @@ func (f factory) histogram(name, help string, labels ...string) *prometheus.Hist
 	f.reg.MustRegister(h)
 	return h
 }
+
+// watchWrites exposes coursebot_store_write_wait_seconds: how long the
+// oldest store write in progress has been at it (store.DB.WriteWait).
+func (m *serveMetrics) watchWrites(wait func() time.Duration) {
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "coursebot_store_write_wait_seconds",
+		Help: "How long the oldest store write in progress has been waiting or committing (0: none); seconds mean writes are stalled.",
+	}, func() float64 { return wait().Seconds() }))
+}

@@ -85,6 +85,8 @@ type server struct {
 	checks   []readyCheck
 	closers  []func()
 	draining atomic.Bool
+	// backupRunning is held while POST /admin/backup sends a copy.
+	backupRunning sync.Mutex
 }
 
 type readyCheck struct {
@@ -114,6 +116,7 @@ func newServer(cfg Config, log *slog.Logger) (_ *server, err error) {
 			log.Error("close store", "err", err)
 		}
 	})
+	s.m.watchWrites(s.db.WriteWait)
 	s.engine = lessons.NewEngine(course, &observedStore{DB: s.db, m: s.m}, lessons.EngineOptions{Log: log, AnswerLimit: cfg.Course.AnswerLimit, Commands: cohortCommands(cfg)})
 	s.closers = append(s.closers, func() {
 		if err := s.engine.Close(); err != nil {
@@ -136,13 +139,7 @@ func newServer(cfg Config, log *slog.Logger) (_ *server, err error) {
 	s.mux.HandleFunc("GET /readyz", s.serveReady)
 	s.adminRoutes()
 	s.checks = append(s.checks,
-		readyCheck{"store", func() error {
-			if err := s.db.Fault(); err != nil {
-				return err // a damaged page was met: not ready until restored
-			}
-			_, err := s.db.Schema()
-			return err
-		}},
+		readyCheck{"store", storeReady(s.db)},
 		readyCheck{"course", func() error {
 			if c := s.engine.Course(); c == nil || len(c.Lessons) == 0 {
 				return errors.New("no course loaded")
@@ -223,6 +220,36 @@ func (s *server) knownCommand(name string) bool {
 		}
 	}
 	return false
+}
+
+// writesStalled is how long a store write may wait before /readyz says
+// writes are blocked: a commit takes milliseconds, and Slack wants its
+// acknowledgement within 3 s.
+const writesStalled = 2 * time.Second
+
+// storeReady is /readyz's store check: no damaged page met, no write
+// waiting longer than writesStalled, and a read answers. The read is made
+// only while no write is in progress: a write growing the file's map makes
+// new readers wait for it, and the probe must answer, not hang with them.
+func storeReady(db interface {
+	Fault() error
+	WriteWait() time.Duration
+	Schema() (int, error)
+}) func() error {
+	return func() error {
+		if err := db.Fault(); err != nil {
+			return err // a damaged page was met: not ready until restored
+		}
+		wait := db.WriteWait()
+		if wait > writesStalled {
+			return fmt.Errorf("writes are blocked: one has waited %s (a slow or full disk, or a long read transaction holding back the file's growth); requests are not being acknowledged", wait.Round(100*time.Millisecond))
+		}
+		if wait > 0 {
+			return nil // a write is under way: the store answers
+		}
+		_, err := db.Schema()
+		return err
+	}
 }
 
 // serveReady is /readyz: 200 when the store answers, a course is loaded

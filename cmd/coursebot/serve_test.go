@@ -402,12 +402,19 @@ func (e *serveEnv) press(user, label, action string, n int) int {
 
 // answer submits the answer modal for question.
 func (e *serveEnv) answer(user, question, text string, n int) int {
+	code, _ := e.slackPost("/slack/interactions", answerBody(user, question, text, n))
+	return code
+}
+
+// answerBody is the form Slack posts when user submits the answer modal.
+func answerBody(user, question, text string, n int) string {
 	meta, _ := json.Marshal(map[string]string{"l": "4-4", "q": question})
-	return e.interaction(map[string]any{
+	b, _ := json.Marshal(map[string]any{
 		"type": "view_submission", "user": map[string]any{"id": user},
 		"view": map[string]any{"id": fmt.Sprintf("V%s-%d", user, n), "hash": "h", "private_metadata": string(meta),
 			"state": map[string]any{"values": map[string]any{"answer": map[string]any{"text": map[string]any{"type": "plain_text_input", "value": text}}}}},
 	})
+	return url.Values{"payload": {string(b)}}.Encode()
 }
 
 // takeLesson runs Lesson 4.4 from start to completion for user over HTTP,
