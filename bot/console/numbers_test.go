@@ -116,10 +116,6 @@ func TestSeveralRatingsOnOneLine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var values []int
-	for _, v := range p.Ratings {
-		values = append(values, v)
-	}
 	if len(p.Ratings) != 4 {
 		t.Fatalf("ratings %v, want 4 items rated", p.Ratings)
 	}

@@ -461,11 +461,12 @@ func (r *renderer) inline(b *strings.Builder, n ast.Node) {
 		b.WriteString(r.emphasis(n))
 	case *extast.Strikethrough:
 		inner := r.inlines(n)
-		if r.d == plainText {
+		switch r.d {
+		case plainText:
 			b.WriteString(inner)
-		} else if r.d == slack {
+		case slack:
 			b.WriteString("~" + inner + "~")
-		} else {
+		default:
 			b.WriteString("~~" + inner + "~~")
 		}
 	case *ast.Link:
@@ -475,9 +476,7 @@ func (r *renderer) inline(b *strings.Builder, n ast.Node) {
 	case *ast.AutoLink:
 		url := string(n.URL(r.src))
 		label := string(n.Label(r.src))
-		if r.d == plainText {
-			b.WriteString(label)
-		} else if r.d == slack {
+		if r.d == slack {
 			if n.AutoLinkType == ast.AutoLinkEmail && !strings.HasPrefix(url, "mailto:") {
 				url = "mailto:" + url
 			}

@@ -240,12 +240,12 @@ func builtinInput(t *testing.T) []string {
 					line = append(line, fmt.Sprintf("%d %d", n, 1+j%5))
 				}
 			}
-			switch {
-			case b.Kind == bot.BlockChecklist:
+			switch b.Kind {
+			case bot.BlockChecklist:
 				in = append(in, strings.Join(line, " "))
-			case b.Kind == bot.BlockRating:
+			case bot.BlockRating:
 				in = append(in, strings.Join(line, ", "))
-			case b.Kind == bot.BlockQuestion:
+			case bot.BlockQuestion:
 				if !typedNext {
 					in, typedNext = append(in, "next"), true
 				}
