@@ -77,7 +77,7 @@ Usage:
   coursebot discord register --config FILE
                                         register the course's slash commands with Discord
   coursebot tutor try [--answers FILE] [--stuck TEXT|-] [--ask QUESTION]... [--lesson 4-4] [--config FILE] [--metrics]
-  coursebot tutor eval [--cases FILE] [--json] [--config FILE] [--parallel N] [--min-pass 100]
+  coursebot tutor eval [--cases FILE] [--json] [--config FILE] [--parallel N] [--min-pass 100] [--timeout D]
                                         run canned answers through the configured tutor model
 `
 

@@ -22,11 +22,12 @@ func runTutorEval(ctx context.Context, args []string, stdout io.Writer, env func
 	asJSON := fs.Bool("json", false, "print the results as JSON, the replies included")
 	parallel := fs.Int("parallel", 1, "cases run at once (a local model serves one at a time)")
 	minPass := fs.Float64("min-pass", 100, "exit 1 when fewer than this percentage of the cases pass the rules")
+	timeout := fs.Duration("timeout", 0, "longest wait for one reply (default tutor.timeout)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 || *parallel < 1 || *minPass < 0 || *minPass > 100 {
-		return usagef("tutor eval: want [--config FILE] [--cases FILE] [--json] [--parallel N >= 1] [--min-pass 0..100]")
+	if fs.NArg() > 0 || *parallel < 1 || *minPass < 0 || *minPass > 100 || *timeout < 0 {
+		return usagef("tutor eval: want [--config FILE] [--cases FILE] [--json] [--parallel N >= 1] [--min-pass 0..100] [--timeout D]")
 	}
 	cfg, err := set.load(env)
 	if err != nil {
@@ -60,6 +61,9 @@ func runTutorEval(ctx context.Context, args []string, stdout io.Writer, env func
 	}
 	defer closeInto(&err, ix, "the course search")
 	o := eval.Options{Course: course, Model: tutorClient(cfg), Search: ix, Timeout: cfg.Tutor.Timeout, Parallel: *parallel}
+	if *timeout > 0 {
+		o.Timeout = *timeout
+	}
 	h := eval.Header{Model: cfg.Tutor.Model, BaseURL: cfg.Tutor.BaseURL, Cases: source}
 	if j := cfg.Tutor.Judge; j.BaseURL != "" {
 		o.Judge = tutor.NewClient(tutor.ClientOptions{BaseURL: j.BaseURL, Model: j.Model, APIKey: cfg.Secrets.JudgeAPIKey.Reveal(),

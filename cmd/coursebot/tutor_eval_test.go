@@ -168,6 +168,7 @@ func TestTutorEvalJudgeIsReportedApart(t *testing.T) {
 	// The table says the same, apart from the rules.
 	out.Reset()
 	run(t.Context(), []string{"tutor", "eval", "--config", path}, nil, &out, &errb, noEnv)
+	keepEvalOutput(t, "builtin-hands-over-with-judge.txt", out.String())
 	if !strings.Contains(out.String(), "Judge (fake-judge at "+judgeURL+"; apart from the rules): 64 replies judged; gives the answer away 14 (22%); kind 4.6/5; on course 5.0/5") ||
 		!strings.Contains(out.String(), "  stuck-exercise: It writes the whole exercise out.") {
 		t.Errorf("table:\n%s", out.String())
