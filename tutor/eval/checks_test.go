@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -62,7 +63,7 @@ func TestChecks(t *testing.T) {
 		{"forbidden", answer("Use ```docker build```. Then?", Expect{Forbid: []string{"```"}}), []string{"forbid: "}},
 		{"leaks the notes", answer("LEADNOTE-7Q4Z learners who skip the dependency pinning step usually hit version drift in week three. environment?", Expect{}),
 			[]string{"leak: copies the course's notes"}},
-		{"cites a card that does not exist", answer("See Lesson 1.1 · card 42. environment?", Expect{}), []string{`cites: cites "Lesson 1.1 · card 42": lesson 1.1 has 8 cards`}},
+		{"cites a card that does not exist", answer("See Lesson 1.1 · card 42. environment?", Expect{}), []string{fmt.Sprintf(`cites: cites "Lesson 1.1 · card 42": lesson 1.1 has %d cards`, len(c.Lessons["1-1"].Cards))}},
 		{"help: quotes and cites the card", help(`The course says "Layers that do not change are reused" [1].`, Expect{}), nil},
 		{"help: cites a passage it was not given", help("See [2].", Expect{}), []string{"cites: cites [2] but was given 1 passages"}},
 		{"help: quotes what the card does not hold", help(`The course says "layers are free forever" [1].`, Expect{}), []string{`cites: quotes "layers are free forever"`}},
