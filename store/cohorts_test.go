@@ -251,8 +251,8 @@ func TestMigrateMembersToInvitations(t *testing.T) {
 			t.Error(err)
 		}
 	}()
-	if v, _ := db.Schema(); v != 2 {
-		t.Errorf("schema %d, want 2", v)
+	if v, _ := db.Schema(); v != len(migrations()) {
+		t.Errorf("schema %d, want %d", v, len(migrations()))
 	}
 	if ms, _ := db.Members(ctx, "alpha"); len(ms) != 1 || ms[0].Learner != "test:self" {
 		t.Errorf("members after migration %+v, want only test:self", ms)

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -29,8 +30,9 @@ type learnerBucket struct {
 }
 
 // learnerBuckets lists the buckets with data about learners, in the order
-// they are cleared (indexes after what they index).
-func learnerBuckets() []learnerBucket {
+// they are cleared (indexes after what they index). keep is the inbox item
+// whose work is forgetting (0: none): it is removed when that work is done.
+func learnerBuckets(keep uint64) []learnerBucket {
 	return []learnerBucket{
 		{bucketLearners, func(tx *bolt.Tx, l string) (int, error) {
 			return deleteKeys(tx.Bucket(bucketLearners), func(k []byte) bool { return string(k) == l })
@@ -60,18 +62,68 @@ func learnerBuckets() []learnerBucket {
 		{bucketTutor, func(tx *bolt.Tx, l string) (int, error) {
 			return deleteKeys(tx.Bucket(bucketTutor), func(k []byte) bool { return string(k) == l })
 		}},
+		// Dedup records of the learner's requests (seen.go), and their
+		// index entries, which forgetSeen deletes with them.
+		{bucketSeen, forgetSeen},
+		{bucketSeenTime, func(*bolt.Tx, string) (int, error) { return 0, nil }},
+		// Requests acknowledged but not done: done later (at the next
+		// start, after `coursebot forget`), they would make the learner
+		// anew from what they said.
+		{bucketInbox, func(tx *bolt.Tx, l string) (int, error) { return forgetInbox(tx, l, keep) }},
 	}
 }
 
 // notLearnerData lists the buckets that hold nothing about a learner.
 func notLearnerData() [][]byte {
-	// seen and seen_time hold platform event/interaction ids for dedup,
-	// pruned after a day; they name no learner. inbox holds a learner's
-	// acknowledged requests only until their work is done (normally well
-	// under a second); items run in order per learner, so by the time a
-	// /forget-me item runs, every earlier item of theirs is gone, and the
-	// forget-me item itself is removed when it finishes.
-	return [][]byte{bucketMeta, bucketSeen, bucketSeenTime, bucketInbox}
+	return [][]byte{bucketMeta}
+}
+
+// forgetInbox deletes the learner's inbox items but keep.
+func forgetInbox(tx *bolt.Tx, learner string, keep uint64) (int, error) {
+	b := tx.Bucket(bucketInbox)
+	var doomed [][]byte
+	err := b.ForEach(func(k, v []byte) error {
+		if binary.BigEndian.Uint64(k) == keep {
+			return nil
+		}
+		var it struct {
+			Learner string `json:"learner"`
+		}
+		if err := json.Unmarshal(v, &it); err != nil {
+			return fmt.Errorf("decode inbox item %x: %w", k, err)
+		}
+		if it.Learner == learner {
+			doomed = append(doomed, bytes.Clone(k))
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	for _, k := range doomed {
+		if err := b.Delete(k); err != nil {
+			return 0, fmt.Errorf("delete inbox item %x: %w", k, err)
+		}
+	}
+	return len(doomed), nil
+}
+
+// pendingOf counts the learner's inbox items.
+func pendingOf(tx *bolt.Tx, learner string) (int, error) {
+	n := 0
+	err := tx.Bucket(bucketInbox).ForEach(func(k, v []byte) error {
+		var it struct {
+			Learner string `json:"learner"`
+		}
+		if err := json.Unmarshal(v, &it); err != nil {
+			return fmt.Errorf("decode inbox item %x: %w", k, err)
+		}
+		if it.Learner == learner {
+			n++
+		}
+		return nil
+	})
+	return n, err
 }
 
 // forgetMembership deletes the learner's memberships and invitations of
@@ -202,20 +254,24 @@ func forgetThreads(tx *bolt.Tx, learner string) (int, error) {
 }
 
 // ForgetLearner deletes everything the store keeps about learner ("slack:U1")
-// in one transaction: the learner record, progress in every lesson (answers,
-// ticks, ratings), lesson threads and cohort membership. It returns how many
-// records it deleted (0: nothing was kept).
+// in one transaction: every bucket of learnerBuckets (the learner record,
+// progress, threads, cohorts, schedules' records, the tutor's, dedup
+// records, requests not yet done). It returns how many records it deleted
+// (0: nothing was kept). Deleted pages stay in the file, unreadable to the
+// store, until reused; `coursebot compact` writes a copy without them.
 func (db *DB) ForgetLearner(ctx context.Context, learner string) (int, error) {
 	if err := firstErr(ctx.Err(), checkKey("learner", learner)); err != nil {
 		return 0, fmt.Errorf("forget learner: %w", err)
 	}
+	var keep uint64
 	if u := unitOf(ctx); u != nil {
 		u.forget(learner) // what this item would have written goes too
+		keep = u.item
 	}
 	total := 0
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		total = 0
-		for _, lb := range learnerBuckets() {
+		for _, lb := range learnerBuckets(keep) {
 			if tx.Bucket(lb.name) == nil {
 				continue
 			}
@@ -247,6 +303,9 @@ type LearnerExport struct {
 	// Tutor is the AI tutor's record: the day's budget and the learner's
 	// exchanges with the tutor (nil when the tutor never answered them).
 	Tutor *coursebot.TutorRecord `json:"tutor,omitempty"`
+	// Pending counts the learner's requests acknowledged but not yet done
+	// (in the inbox).
+	Pending int `json:"pending_requests"`
 	// Found is false when the store holds nothing about the learner.
 	Found bool `json:"found"`
 }
@@ -289,13 +348,16 @@ func (db *DB) LearnerData(ctx context.Context, learner string) (LearnerExport, e
 		if err := exportTutor(tx, learner, &out); err != nil {
 			return err
 		}
+		if out.Pending, err = pendingOf(tx, learner); err != nil {
+			return err
+		}
 		return exportCohorts(tx, learner, &out)
 	})
 	if err != nil {
 		return out, fmt.Errorf("export %s: %w", learner, err)
 	}
 	out.Found = out.Found || len(out.Progress) > 0 || len(out.Threads) > 0 ||
-		len(out.Memberships) > 0 || out.NudgeState != nil || len(out.Leads) > 0 || out.Tutor != nil
+		len(out.Memberships) > 0 || out.NudgeState != nil || len(out.Leads) > 0 || out.Tutor != nil || out.Pending > 0
 	return out, nil
 }
 

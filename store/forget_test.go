@@ -176,7 +176,7 @@ func TestEveryBucketIsForgettable(t *testing.T) {
 	t.Parallel()
 	db := openTemp(t, Options{})
 	known := notLearnerData()
-	for _, lb := range learnerBuckets() {
+	for _, lb := range learnerBuckets(0) {
 		known = append(known, lb.name)
 	}
 	var names [][]byte

@@ -15,8 +15,9 @@ import (
 
 // The inbox bucket holds every acknowledged inbound item whose work is not
 // finished: 8-byte big-endian id -> JSON delivery.Item. An item's dedup id
-// goes into the seen buckets in the same transaction, so a platform's retry
-// of an accepted item is recognised even after the item is gone.
+// goes into the seen buckets (seen.go) in the same transaction, so a
+// platform's retry of an accepted item is recognised even after the item
+// is gone.
 
 var bucketInbox = []byte("inbox")
 
@@ -95,7 +96,7 @@ func (db *DB) InboxPut(ctx context.Context, it delivery.Item) (uint64, bool, err
 	}
 	var dedup []byte
 	if it.Dedup != "" {
-		dedup = []byte(it.Dedup)
+		dedup = seenKey(it.Learner, it.Dedup)
 	}
 	now := db.now()
 	var (
@@ -109,18 +110,9 @@ func (db *DB) InboxPut(ctx context.Context, it delivery.Item) (uint64, bool, err
 			return err
 		}
 		if dedup != nil {
-			seen := tx.Bucket(bucketSeen)
-			if seen.Get(dedup) != nil {
-				dup = true
-				return nil
-			}
-			ts := timeKey(now)
-			if err := seen.Put(dedup, ts); err != nil {
-				return fmt.Errorf("write dedup record: %w", err)
-			}
-			byTime := append(append(make([]byte, 0, len(ts)+len(dedup)), ts...), dedup...)
-			if err := tx.Bucket(bucketSeenTime).Put(byTime, nil); err != nil {
-				return fmt.Errorf("write dedup index: %w", err)
+			var err error
+			if dup, err = putSeen(tx, dedup, now); err != nil || dup {
+				return err
 			}
 		}
 		b := tx.Bucket(bucketInbox)

@@ -213,8 +213,6 @@ func TestBadKeys(t *testing.T) {
 		{"NUL in lesson", func() error { _, _, err := db.UpdateProgress(ctx, "slack:U1", "1\x001", noop); return err }},
 		{"learner record", func() error { _, err := db.Learner(ctx, ""); return err }},
 		{"learner progress", func() error { _, err := db.LearnerProgress(ctx, "a\x00"); return err }},
-		{"seen kind", func() error { _, err := db.FirstSeen(ctx, "", "1"); return err }},
-		{"seen id", func() error { _, err := db.FirstSeen(ctx, "k", "1\x002"); return err }},
 		{"thread without id", func() error {
 			return db.PutThread(ctx, Thread{Platform: "slack", Learner: "slack:U1", Lesson: "1-1", Channel: "C1"})
 		}},

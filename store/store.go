@@ -9,8 +9,8 @@
 //	progress    learnerKey "\x00" lessonID -> coursebot.Progress
 //	threads     platform "\x00" learnerKey "\x00" lessonID -> Thread
 //	thread_at   platform "\x00" channel "\x00" threadID -> key in threads
-//	seen        kind "\x00" id -> 8-byte big-endian unix nanoseconds
-//	seen_time   8-byte big-endian unix nanoseconds + kind "\x00" id -> ""
+//	seen        learnerKey "\x00" SHA-256(kind "\x00" id)[:16] -> 8-byte big-endian unix nanoseconds (seen.go)
+//	seen_time   8-byte big-endian unix nanoseconds + the seen key -> ""
 //	cohorts, cohort_members, nudge_state       see cohorts.go
 //	schedules, runs, deliveries                see schedule.go
 //	inbox       8-byte big-endian id -> delivery.Item (see inbox.go)
@@ -111,6 +111,8 @@ func migrations() []migration {
 		func(*bolt.Tx) error { return nil },
 		// 1 -> 2: members added by a lead become pending invitations.
 		migrateMembersToInvitations,
+		// 2 -> 3: dedup records keyed by learner, the platform's ids hashed.
+		migrateSeenByLearner,
 	}
 }
 

@@ -41,11 +41,10 @@ const (
 	ModeHTTP    = "http"
 )
 
-// Store is the persistence the adapter needs: interaction/message dedup and
-// the learner+lesson ↔ thread mapping. *store.DB implements it.
+// Store is the persistence the adapter needs: the learner+lesson ↔ thread
+// mapping. (Repeated interactions and messages are dropped by the inbox,
+// pipeline.Item.Dedup.) *store.DB implements it.
 type Store interface {
-	// FirstSeen records kind/id and reports whether it was new.
-	FirstSeen(ctx context.Context, kind, id string) (bool, error)
 	// PutThread remembers a learner's thread for a lesson.
 	PutThread(ctx context.Context, t Thread) error
 	// ThreadFor finds the thread of learner (bot.Learner.Key) for lesson.

@@ -21,7 +21,7 @@ import (
 // the messages of the latest card that carry buttons.
 type Thread = bot.Thread
 
-// Dedup kinds for Store.FirstSeen.
+// Dedup kinds of inbox items (pipeline.Item.Dedup).
 const (
 	seenInteraction = "discord-interaction"
 	seenMessage     = "discord-message"

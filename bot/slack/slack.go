@@ -43,11 +43,10 @@ const (
 	ModeSocket = "socket"
 )
 
-// Store is what the adapter keeps durably: dedup records (retried events,
-// double-clicked buttons) and where each learner's lesson thread is.
-// *store.DB implements it.
+// Store is what the adapter keeps durably: where each learner's lesson
+// thread is. (Retried events and double-clicked buttons are dropped by the
+// inbox, delivery.Item.Dedup.) *store.DB implements it.
 type Store interface {
-	FirstSeen(ctx context.Context, kind, id string) (bool, error)
 	PutThread(ctx context.Context, t bot.Thread) error
 	ThreadFor(ctx context.Context, platform, learner, lesson string) (bot.Thread, bool, error)
 	ThreadAt(ctx context.Context, platform, channel, threadID string) (bot.Thread, bool, error)

@@ -121,8 +121,8 @@ func summary(d store.LearnerExport) string {
 	for _, p := range d.Progress {
 		answers += len(p.Answers)
 	}
-	return fmt.Sprintf("%d lesson(s) with %d answer(s), %d lesson thread(s), %d cohort membership(s), leads %d cohort(s)",
-		len(d.Progress), answers, len(d.Threads), len(d.Memberships), len(d.Leads))
+	return fmt.Sprintf("%d lesson(s) with %d answer(s), %d lesson thread(s), %d cohort membership(s), leads %d cohort(s), %d request(s) not yet done",
+		len(d.Progress), answers, len(d.Threads), len(d.Memberships), len(d.Leads), d.Pending)
 }
 
 // runCompact is `coursebot compact SRC DST`: a compacted copy of a

@@ -193,7 +193,9 @@ func newServer(cfg Config, log *slog.Logger) (_ *server, err error) {
 	if err != nil {
 		return nil, err
 	}
-	s.runners = append(s.runners, runScheduler)
+	s.runners = append(s.runners, runScheduler, func(ctx context.Context) error {
+		return pruneDedup(ctx, s.db, time.Now, time.After, log)
+	})
 	return s, nil
 }
 
@@ -530,7 +532,6 @@ func runDiscord(ctx context.Context, args []string, stdout, stderr io.Writer, en
 // interactions and so never remembers threads.
 type nopThreads struct{}
 
-func (nopThreads) FirstSeen(context.Context, string, string) (bool, error) { return true, nil }
 func (nopThreads) PutThread(context.Context, discord.Thread) error         { return nil }
 func (nopThreads) ThreadFor(context.Context, string, string, string) (discord.Thread, bool, error) {
 	return discord.Thread{}, false, nil
