@@ -532,7 +532,7 @@ func runDiscord(ctx context.Context, args []string, stdout, stderr io.Writer, en
 // interactions and so never remembers threads.
 type nopThreads struct{}
 
-func (nopThreads) PutThread(context.Context, discord.Thread) error         { return nil }
+func (nopThreads) PutThread(context.Context, discord.Thread) error { return nil }
 func (nopThreads) ThreadFor(context.Context, string, string, string) (discord.Thread, bool, error) {
 	return discord.Thread{}, false, nil
 }
