@@ -36,8 +36,11 @@ const (
 //     is the learner's, in the second person.
 //  5. A line whose second word is an article or a preposition after a
 //     word that is neither ("Draw the complete system", "Walk through
-//     the checklist") gives an order: the tutor's when it introduces what
-//     follows; otherwise it could be the learner's to do, and is unsure.
+//     the checklist") gives an order. It is the learner's to do when it,
+//     or what it introduces, speaks to them in the second person ("Build
+//     an image that serves the model:" before "run it on your machine");
+//     otherwise the tutor's when it introduces what follows; otherwise it
+//     could be either, and is unsure.
 //  6. A label ("Final advice:", "Challenge: Simulate …") is the learner's.
 //  7. Anything else is a statement for the learner ("Data changes; code
 //     alone does not reproduce a model."); an introduction of more than a
@@ -56,11 +59,18 @@ func voiceOf(blocks []mdBlock, i int) (audience, bool) {
 		return forTutor, true
 	}
 	leadIn := strings.HasSuffix(t, ":")
-	if leadIn && aboutLearner(blocks, i) {
+	if leadIn && follows(blocks, i, learnerWords) {
 		return forTutor, true
 	}
 	if imperative(words) {
-		if leadIn {
+		// An order is the learner's to do when it (or what it
+		// introduces) speaks to them ("Build an image …:" before "run it
+		// on your machine"); an order that introduces something is
+		// otherwise the tutor's.
+		switch {
+		case youWords.MatchString(t) || (leadIn && follows(blocks, i, youWords)):
+			return forLearner, true
+		case leadIn:
 			return forTutor, true
 		}
 		return forLearner, false
@@ -82,10 +92,12 @@ var (
 	learnerWords = regexp.MustCompile(`(?i)\b(?:they|them|their|themselves|they've|they're|they'll|the student|the learner)\b`)
 )
 
-// aboutLearner reports whether the block after the introduction blocks[i]
-// (a bold label in between is skipped) speaks of the learner in the
-// third person.
-func aboutLearner(blocks []mdBlock, i int) bool {
+// youWords: the learner in the second person.
+var youWords = regexp.MustCompile(`(?i)\b(?:you|your|yours|yourself|you've|you're|you'll)\b`)
+
+// follows reports whether the block after the introduction blocks[i] (a
+// bold label in between is skipped) has words matching re.
+func follows(blocks []mdBlock, i int, re *regexp.Regexp) bool {
 	for j := i + 1; j < len(blocks); j++ {
 		b := blocks[j]
 		switch {
@@ -96,7 +108,7 @@ func aboutLearner(blocks []mdBlock, i int) bool {
 		case b.kind == mdHeading:
 			return false
 		}
-		return learnerWords.MatchString(b.text)
+		return re.MatchString(b.text)
 	}
 	return false
 }

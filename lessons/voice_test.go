@@ -68,6 +68,7 @@ func TestCheckListsEveryUnsureLine(t *testing.T) {
 		"Remind them of the commands:", "", "- /status", "", // 21: third person: tutor
 		"Check the logs:", "", "- app.log", "", // 24: an order introducing a list: tutor
 		"Data changes; code alone does not reproduce a model.", "", // 27: a statement: learner
+		"Build an image that serves the model:", "", "- run it on your machine", "", // 29: an order to the learner: learner
 	}, "\n")
 	c, err := lessons.LoadFS(fstest.MapFS{".claude/commands/start-1-1.md": {Data: []byte(script)}}, "test")
 	if err != nil {
@@ -103,7 +104,8 @@ func TestCheckListsEveryUnsureLine(t *testing.T) {
 			shown.WriteString(b.Text + "\n")
 		}
 	}
-	for _, learner := range []string{"Welcome to the course.", "Review the diagram together.", "Everything you built", "Key ideas:", "You have shipped:", "- /status", "Data changes"} {
+	for _, learner := range []string{"Welcome to the course.", "Review the diagram together.", "Everything you built", "Key ideas:", "You have shipped:", "- /status", "Data changes",
+		"Build an image that serves the model:"} {
 		if !strings.Contains(shown.String(), learner) {
 			t.Errorf("learners do not read %q:\n%s", learner, shown.String())
 		}

@@ -161,6 +161,9 @@ func (c *Console) Notify(heading string, replies []bot.Reply) {
 		c.render(r)
 	}
 	c.printf("---\n")
+	if c.Prompt != "" {
+		c.printf("\n%s", c.Prompt) // the learner was at the prompt: it is still theirs
+	}
 }
 
 // renderLive prints a reply whose text is still being written: what comes

@@ -307,6 +307,13 @@ func TestConsoleTranscriptsOnATerminal(t *testing.T) {
 			if err := os.WriteFile(filepath.Join(dir, tc.name+".txt"), []byte(got), 0o644); err != nil {
 				t.Fatal(err)
 			}
+			// And as the terminal got it, colours and all (cat it).
+			s.mu.Lock()
+			raw := append([]byte(nil), s.out...)
+			s.mu.Unlock()
+			if err := os.WriteFile(filepath.Join(dir, tc.name+".ansi"), raw, 0o644); err != nil {
+				t.Fatal(err)
+			}
 			for _, w := range tc.want {
 				if !strings.Contains(got, w) {
 					t.Errorf("the transcript lacks %q", w)
