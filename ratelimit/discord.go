@@ -38,17 +38,13 @@ func (d DiscordLimits) withDefaults() DiscordLimits {
 	return d
 }
 
-// NewDiscord returns a Transport over next (http.DefaultTransport when
-// nil) that paces the REST calls under apiURL (the base with the version,
-// ending in "/") by the global budget in limits and by each route's
-// announced budget, on lim. It takes the X-RateLimit-* headers out of the
-// answers it has read, so that discordgo's own limiter (which sleeps
-// ignoring contexts) never acts: this one does.
-func NewDiscord(next http.RoundTripper, apiURL string, limits DiscordLimits, lim *Limiter, obs Observer) *Transport {
-	if next == nil {
-		next = http.DefaultTransport
-	}
-	return &Transport{next: next, lim: lim, obs: orNop(obs), pol: &discordPolicy{base: apiURL, limits: limits.withDefaults(), hashes: map[string]string{}}}
+// NewDiscord returns a Transport that paces the REST calls under apiURL
+// (the base with the version, ending in "/") by the global budget in
+// limits and by each route's announced budget. It takes the X-RateLimit-*
+// headers out of the answers it has read, so that discordgo's own limiter
+// (which sleeps ignoring contexts) never acts: this one does.
+func NewDiscord(apiURL string, limits DiscordLimits, o Options) *Transport {
+	return o.transport(&discordPolicy{base: apiURL, limits: limits.withDefaults(), hashes: map[string]string{}})
 }
 
 type discordPolicy struct {

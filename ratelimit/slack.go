@@ -96,16 +96,13 @@ func (s SlackLimits) Keys(method, channel string) []Key {
 	return []Key{{Name: "slack " + method, Rule: s.Rule(s.Tier(method))}}
 }
 
-// NewSlack returns a Transport over next (http.DefaultTransport when nil)
-// that paces the Web API calls under apiURL (slack-go's base, with its
-// trailing slash) by limits, on lim. Other requests (response_url posts,
-// file uploads to Slack's upload_url) pass unpaced: a response_url takes
-// five posts in thirty minutes, which the adapter never comes near.
-func NewSlack(next http.RoundTripper, apiURL string, limits SlackLimits, lim *Limiter, obs Observer) *Transport {
-	if next == nil {
-		next = http.DefaultTransport
-	}
-	return &Transport{next: next, lim: lim, obs: orNop(obs), pol: slackPolicy{base: apiURL, limits: limits.withDefaults()}}
+// NewSlack returns a Transport that paces the Web API calls under apiURL
+// (slack-go's base, with its trailing slash) by limits. Other requests
+// (response_url posts, file uploads to Slack's upload_url) pass unpaced:
+// a response_url takes five posts in thirty minutes, which the adapter
+// never comes near.
+func NewSlack(apiURL string, limits SlackLimits, o Options) *Transport {
+	return o.transport(slackPolicy{base: apiURL, limits: limits.withDefaults()})
 }
 
 type slackPolicy struct {

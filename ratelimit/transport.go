@@ -59,14 +59,41 @@ type policy interface {
 	answered(l *Limiter, c call, resp *http.Response) *http.Response
 }
 
+// Options are a Transport's parts.
+type Options struct {
+	// Next makes the calls (http.DefaultTransport when nil).
+	Next http.RoundTripper
+	// Limiter holds the budgets (a new one on the real clock when nil).
+	// One per platform account: share it between transports of the same
+	// bot token, never between tokens.
+	Limiter *Limiter
+	// Observer is told what the transport does (nothing when nil).
+	Observer Observer
+	// Timeout bounds each call once its budget is there, the time spent
+	// waiting for the budget not included (none when 0). Give the
+	// http.Client no Timeout of its own: it would count the wait.
+	Timeout time.Duration
+}
+
+func (o Options) transport(pol policy) *Transport {
+	if o.Next == nil {
+		o.Next = http.DefaultTransport
+	}
+	if o.Limiter == nil {
+		o.Limiter = New(nil)
+	}
+	return &Transport{next: o.Next, lim: o.Limiter, pol: pol, obs: orNop(o.Observer), timeout: o.Timeout}
+}
+
 // Transport is an http.RoundTripper that makes every call of a platform
 // client wait for its budgets first (see the package comment). Make one
 // with NewSlack or NewDiscord.
 type Transport struct {
-	next http.RoundTripper
-	lim  *Limiter
-	pol  policy
-	obs  Observer
+	next    http.RoundTripper
+	lim     *Limiter
+	pol     policy
+	obs     Observer
+	timeout time.Duration
 }
 
 // Limiter is the transport's limiter.
@@ -79,7 +106,7 @@ func (t *Transport) Limiter() *Limiter { return t.lim }
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	c, ok := t.pol.classify(req)
 	if !ok {
-		return t.next.RoundTrip(req)
+		return t.send(req)
 	}
 	ctx := req.Context()
 	g := prepaid(ctx, c.method)
@@ -97,7 +124,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		t.obs.Waited(c.method, prio, g.Waited)
 	}
-	resp, err := t.next.RoundTrip(req)
+	resp, err := t.send(req)
 	g.Done()
 	if err != nil {
 		return nil, err
@@ -106,6 +133,33 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		t.obs.Refused(c.method)
 	}
 	return t.pol.answered(t.lim, c, resp), nil
+}
+
+// send makes the call under the transport's timeout, which ends when the
+// answer's body is closed.
+func (t *Transport) send(req *http.Request) (*http.Response, error) {
+	if t.timeout <= 0 {
+		return t.next.RoundTrip(req)
+	}
+	ctx, cancel := context.WithTimeout(req.Context(), t.timeout)
+	resp, err := t.next.RoundTrip(req.WithContext(ctx))
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+	return resp, nil
+}
+
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (c *cancelOnClose) Close() error {
+	err := c.ReadCloser.Close()
+	c.cancel()
+	return err
 }
 
 // Reserve takes, without waiting, the budget of one later call of method

@@ -26,6 +26,9 @@ type inMemory struct{ h http.Handler }
 func (t inMemory) RoundTrip(r *http.Request) (*http.Response, error) {
 	rec := httptest.NewRecorder()
 	t.h.ServeHTTP(rec, r)
+	if err := r.Context().Err(); err != nil {
+		return nil, err // as a real transport gives up on a cancelled call
+	}
 	return rec.Result(), nil
 }
 
@@ -78,7 +81,7 @@ func TestSlackPacesPostsBeforeSlackRefuses(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		gate := ratelimittest.NewSlack(ratelimit.SlackLimits{}, ratelimit.Real())
 		obs := newObserver()
-		tr := ratelimit.NewSlack(inMemory{gate.Wrap(slackOK)}, slackBase, ratelimit.SlackLimits{}, ratelimit.New(nil), obs)
+		tr := ratelimit.NewSlack(slackBase, ratelimit.SlackLimits{}, ratelimit.Options{Next: inMemory{gate.Wrap(slackOK)}, Limiter: ratelimit.New(nil), Observer: obs})
 		api := slackClient(tr)
 		ctx := context.Background()
 		start := time.Now()
@@ -150,7 +153,7 @@ func TestSlack429PausesTheBudget(t *testing.T) {
 			slackOK(w, r)
 		})
 		obs := newObserver()
-		api := slackClient(ratelimit.NewSlack(inMemory{h}, slackBase, ratelimit.SlackLimits{}, ratelimit.New(nil), obs))
+		api := slackClient(ratelimit.NewSlack(slackBase, ratelimit.SlackLimits{}, ratelimit.Options{Next: inMemory{h}, Limiter: ratelimit.New(nil), Observer: obs}))
 		ctx := context.Background()
 		_, _, err := api.PostMessageContext(ctx, "D1", slack.MsgOptionText("x", false))
 		var rl *slack.RateLimitedError
@@ -176,7 +179,7 @@ func TestSlack429PausesTheBudget(t *testing.T) {
 func TestSlackPrioritiesAndOptionalCalls(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		obs := newObserver()
-		tr := ratelimit.NewSlack(inMemory{slackOK}, slackBase, ratelimit.SlackLimits{}, ratelimit.New(nil), obs)
+		tr := ratelimit.NewSlack(slackBase, ratelimit.SlackLimits{}, ratelimit.Options{Next: inMemory{slackOK}, Limiter: ratelimit.New(nil), Observer: obs})
 		api := slackClient(tr)
 		ctx := context.Background()
 		update := func(ctx context.Context) error {
@@ -220,7 +223,7 @@ func TestSlackPrioritiesAndOptionalCalls(t *testing.T) {
 // had while the budget is spent; an unspent one can be given back.
 func TestReserveSpendsTheBudgetOnce(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		tr := ratelimit.NewSlack(inMemory{slackOK}, slackBase, ratelimit.SlackLimits{Burst: 2}, ratelimit.New(nil), nil)
+		tr := ratelimit.NewSlack(slackBase, ratelimit.SlackLimits{Burst: 2}, ratelimit.Options{Next: inMemory{slackOK}, Limiter: ratelimit.New(nil), Observer: nil})
 		api := slackClient(tr)
 		bg := context.Background()
 		ctx, _, ok := tr.Reserve(bg, "chat.update")
@@ -251,6 +254,36 @@ func TestReserveSpendsTheBudgetOnce(t *testing.T) {
 	})
 }
 
+// TestTimeoutBoundsTheCallNotTheWait: a call that waited for its budget
+// still gets the whole timeout.
+func TestTimeoutBoundsTheCallNotTheWait(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		slow := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/api/chat.update" {
+				<-r.Context().Done() // never answers
+				return
+			}
+			slackOK(w, r)
+		})
+		tr := ratelimit.NewSlack(slackBase, ratelimit.SlackLimits{}, ratelimit.Options{Next: inMemory{slow}, Timeout: 5 * time.Second})
+		api := slackClient(tr)
+		ctx := context.Background()
+		tr.Limiter().Pause(10*time.Second, "slack chat.update")
+		start := time.Now()
+		_, _, _, err := api.UpdateMessageContext(ctx, "D1", "1.0", slack.MsgOptionText("y", false))
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("err %v, want the call's deadline", err)
+		}
+		// 10s paused, then an empty budget (1.2s for a token), then 5s.
+		if d := time.Since(start); d != 16200*time.Millisecond {
+			t.Errorf("gave up after %v, want 16.2s", d)
+		}
+		if _, _, err := api.PostMessageContext(ctx, "D1", slack.MsgOptionText("x", false)); err != nil {
+			t.Errorf("a call that answers: %v", err)
+		}
+	})
+}
+
 // discordOK answers every route with a JSON object.
 var discordOK = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
@@ -266,7 +299,7 @@ const discordBase = "http://discord.test/api/v10/"
 func TestDiscordLearnsRouteBudgetsFromHeaders(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		gate := ratelimittest.NewDiscord(ratelimittest.DiscordLimits{}, ratelimit.Real(), "/api/v10")
-		tr := ratelimit.NewDiscord(inMemory{gate.Wrap(discordOK)}, discordBase, ratelimit.DiscordLimits{}, ratelimit.New(nil), nil)
+		tr := ratelimit.NewDiscord(discordBase, ratelimit.DiscordLimits{}, ratelimit.Options{Next: inMemory{gate.Wrap(discordOK)}, Limiter: ratelimit.New(nil), Observer: nil})
 		var sawHeaders atomic.Bool
 		inspect := roundTripFunc(func(r *http.Request) (*http.Response, error) {
 			resp, err := tr.RoundTrip(r)
@@ -348,7 +381,7 @@ func TestDiscordGlobal429PausesEveryRoute(t *testing.T) {
 			}
 			discordOK(w, r)
 		})
-		tr := ratelimit.NewDiscord(inMemory{h}, discordBase, ratelimit.DiscordLimits{}, ratelimit.New(nil), nil)
+		tr := ratelimit.NewDiscord(discordBase, ratelimit.DiscordLimits{}, ratelimit.Options{Next: inMemory{h}, Limiter: ratelimit.New(nil), Observer: nil})
 		c := &http.Client{Transport: tr}
 		get := func(path string) int {
 			resp, err := c.Post(discordBase+path, "application/json", strings.NewReader("{}"))

@@ -27,6 +27,7 @@ import (
 	"github.com/coursebot/coursebot/bot"
 	pipeline "github.com/coursebot/coursebot/delivery"
 	"github.com/coursebot/coursebot/internal/recent"
+	"github.com/coursebot/coursebot/ratelimit"
 )
 
 // Platform is the bot.Learner platform name of Discord users.
@@ -95,10 +96,18 @@ type Options struct {
 	// once; see bot.Panics). Default: logged to Log.
 	Panics *bot.Panics
 	// MaxRetries bounds retries of a REST call after 5xx/network errors
-	// (default 5); Sleep is the clock of the retry waits. Both set the
-	// delivery.Policy every REST call runs under.
+	// (default 5); Sleep is the clock of the retry waits (default Clock's).
+	// Both set the delivery.Policy every REST call runs under.
 	MaxRetries int
 	Sleep      func(ctx context.Context, d time.Duration) error
+	// Limits are the bot's global REST budget every call is paced by, with
+	// each route's budget as Discord announces it (zero fields: Discord's
+	// documented ones, see ratelimit.DiscordLimits); Clock is the time
+	// they are counted in (default the wall clock); RateObserver, when
+	// set, is told of waits, 429s and skipped calls (/metrics).
+	Limits       ratelimit.DiscordLimits
+	Clock        ratelimit.Clock
+	RateObserver ratelimit.Observer
 	// Inbox is the delivery pipeline shared with the other platforms
 	// (cmd/coursebot wires one over the store and recovers it). When nil,
 	// the adapter makes its own with Workers workers (default 64), over
@@ -170,6 +179,13 @@ func New(opts Options) (*Adapter, error) {
 	if opts.MaxRetries <= 0 {
 		opts.MaxRetries = 5
 	}
+	if opts.Clock == nil {
+		opts.Clock = ratelimit.Real()
+	}
+	if opts.Sleep == nil {
+		clock := opts.Clock
+		opts.Sleep = func(ctx context.Context, d time.Duration) error { return ratelimit.Sleep(ctx, clock, d) }
+	}
 	if err := validateCommands(opts.Commands); err != nil {
 		return nil, err
 	}
@@ -179,7 +195,8 @@ func New(opts Options) (*Adapter, error) {
 	if err != nil {
 		return nil, errors.New("discord: create session")
 	}
-	s.Client = rewriteClient(opts.HTTPClient, opts.APIURL)
+	s.Client, _ = rewriteClient(opts.HTTPClient, opts.APIURL, opts.Limits,
+		ratelimit.Options{Limiter: ratelimit.New(opts.Clock), Observer: opts.RateObserver})
 	s.ShouldRetryOnRateLimit = false // we retry ourselves, per learner, honouring ctx
 	s.MaxRestRetries = 0             // 5xx retries are ours too (with a nonce)
 	s.SyncEvents = true              // keep gateway order; handlers only enqueue

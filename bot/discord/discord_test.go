@@ -103,7 +103,7 @@ func newEnvWith(t testing.TB, mode string, f *fakeDiscord, dbPath string, privat
 	logs := &syncBuffer{}
 	opts := discord.Options{
 		Token: testToken, PublicKey: hex.EncodeToString(pub), ApplicationID: testApp, APIURL: f.apiURL(),
-		Mode: mode, PrivateThreads: private, Handler: h, Store: db, Commands: cmds,
+		Mode: mode, PrivateThreads: private, Handler: h, Store: db, Commands: cmds, Clock: f.pace,
 		Now: func() time.Time { return fixedNow }, Log: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		// A panic in a worker is a failed test at once (waits stop on it),
 		// not a wait until the test binary's deadline.

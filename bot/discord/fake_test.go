@@ -19,13 +19,24 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/coursebot/coursebot/internal/testwait"
+	"github.com/coursebot/coursebot/ratelimit"
+	"github.com/coursebot/coursebot/ratelimit/ratelimittest"
 )
 
 // fakeDiscord speaks Discord's REST API (the subset the adapter uses) and
 // its gateway websocket, recording every request.
+//
+// Discord's limits are enforced in front of it (gate: the global 50/s,
+// five calls per five seconds per route and channel, announced in
+// X-RateLimit-* headers; a 429 over them), on pace, a thousand times
+// faster than the wall clock so tests do not wait: the adapter under test
+// gets the same clock (newEnvWith). A refused call never reaches serve or
+// calls.
 type fakeDiscord struct {
-	t   testing.TB
-	srv *httptest.Server
+	t    testing.TB
+	srv  *httptest.Server
+	gate *ratelimittest.Discord
+	pace ratelimit.Clock
 
 	mu        sync.Mutex
 	calls     []call
@@ -156,7 +167,9 @@ func newFakeDiscord(t testing.TB) *fakeDiscord {
 		nextID:    1000,
 	}
 	f.channels["chan1"] = &fakeChannel{ID: "chan1", Type: 0}
-	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
+	f.pace = ratelimittest.Fast()
+	f.gate = ratelimittest.NewDiscord(ratelimittest.DiscordLimits{}, f.pace, "/api/v10")
+	f.srv = httptest.NewServer(f.gate.Wrap(http.HandlerFunc(f.serve)))
 	t.Cleanup(f.srv.Close)
 	return f
 }

@@ -131,7 +131,8 @@ func TestRateLimitWaitsOnlyForThatLearner(t *testing.T) {
 	})
 	card, next := currentControl(e.f, thA.ID, "next|")
 	before := len(e.f.channelMessages(thA.ID))
-	start := time.Now()
+	// Times are the platform's (the fake's clock runs faster than ours).
+	start := e.f.pace.Now()
 	e.deliver(componentPayload(e.nextID(), "ua", next, card))
 	// Learner B meanwhile gets a thread and a card without waiting.
 	e.deliver(commandPayload(e.nextID(), "ub", "start-4-4"))
@@ -145,9 +146,9 @@ func TestRateLimitWaitsOnlyForThatLearner(t *testing.T) {
 		}
 		return false
 	})
-	bDone := time.Since(start)
+	bDone := e.f.pace.Now().Sub(start)
 	waitFor(t, "A's next card", func() bool { return len(e.f.channelMessages(thA.ID)) > before })
-	aDone := time.Since(start)
+	aDone := e.f.pace.Now().Sub(start)
 	if bDone >= aDone {
 		t.Errorf("learner B (%v) waited for A's rate limit (%v)", bDone, aDone)
 	}
@@ -338,7 +339,7 @@ func TestRegisterIsIdempotent(t *testing.T) {
 
 func TestNewRejectsBadConfigWithoutLeakingSecrets(t *testing.T) {
 	f := newFakeDiscord(t)
-	base := discord.Options{Token: testToken, ApplicationID: testApp, APIURL: f.apiURL(), Handler: nil}
+	base := discord.Options{Token: testToken, ApplicationID: testApp, APIURL: f.apiURL(), Handler: nil, Clock: f.pace}
 	cases := map[string]func(o *discord.Options){
 		"no token":    func(o *discord.Options) { o.Token = "" },
 		"bad key":     func(o *discord.Options) { o.Mode = discord.ModeHTTP; o.PublicKey = "secret-not-hex" },

@@ -15,24 +15,30 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	pipeline "github.com/coursebot/coursebot/delivery"
+	"github.com/coursebot/coursebot/ratelimit"
 )
 
 // rewriteClient returns a copy of base (or a default client) whose transport
-// sends discordgo's fixed https://discord.com/api/v9/ URLs to apiURL instead.
-// discordgo computes its Endpoint* variables once at init, so this is the
-// only way to point it at a REST proxy or a test server.
-func rewriteClient(base *http.Client, apiURL string) *http.Client {
+// sends discordgo's fixed https://discord.com/api/v9/ URLs to apiURL instead,
+// through the rate limiter (pace's options, whose Next is base's
+// transport). discordgo computes its Endpoint* variables once at init, so
+// this is the only way to point it at a REST proxy or a test server. The
+// client's Timeout (default 20 s) bounds each call once its budget is
+// there; the wait for the budget is not counted.
+func rewriteClient(base *http.Client, apiURL string, limits ratelimit.DiscordLimits, pace ratelimit.Options) (*http.Client, *ratelimit.Transport) {
 	c := &http.Client{Timeout: 20 * time.Second}
 	if base != nil {
 		cp := *base
 		c = &cp
 	}
-	rt := c.Transport
-	if rt == nil {
-		rt = http.DefaultTransport
+	pace.Next = c.Transport
+	if pace.Timeout <= 0 {
+		pace.Timeout = c.Timeout
 	}
-	c.Transport = &rewriteTransport{base: rt, from: discordgo.EndpointAPI, to: apiURL}
-	return c
+	tr := ratelimit.NewDiscord(apiURL, limits, pace)
+	c.Transport = &rewriteTransport{base: tr, from: discordgo.EndpointAPI, to: apiURL}
+	c.Timeout = 0
+	return c, tr
 }
 
 type rewriteTransport struct {
@@ -133,6 +139,9 @@ type rest struct {
 
 // wireError turns a sanitized REST error into a delivery error (see rest).
 func wireError(err error, idempotent bool) error {
+	if errors.Is(err, ratelimit.ErrSkipped) {
+		return pipeline.Permanent(err) // an optional call not made: nothing to retry
+	}
 	status, _ := statusOf(err)
 	switch {
 	case status == http.StatusTooManyRequests:

@@ -14,6 +14,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/coursebot/coursebot/delivery"
+	"github.com/coursebot/coursebot/ratelimit"
 )
 
 // Retries. Every Web API call makes one attempt here and reports what
@@ -53,6 +54,9 @@ func wireError(err error) error {
 	if err == nil {
 		return nil
 	}
+	if errors.Is(err, ratelimit.ErrSkipped) {
+		return delivery.Permanent(err) // an optional call not made: nothing to retry
+	}
 	var rl *slack.RateLimitedError
 	if errors.As(err, &rl) {
 		return delivery.RateLimited(err, max(rl.RetryAfter, 100*time.Millisecond))
@@ -80,14 +84,13 @@ var transientCodes = map[string]bool{
 	"internal_error": true, "fatal_error": true, "service_unavailable": true, "request_timeout": true, "ratelimited": true,
 }
 
-// call runs f (one Web API call, bounded by CallTimeout) under the retry
-// policy. f learns whether the call may have been made before (a retry
-// after an ambiguous failure).
+// call runs f (one Web API call, paced by the rate limiter and then
+// bounded by CallTimeout: see Options.HTTPClient) under the retry policy.
+// f learns whether the call may have been made before (a retry after an
+// ambiguous failure).
 func (a *Adapter) call(ctx context.Context, op string, f func(ctx context.Context, again bool) error) error {
 	return a.retry.Do(ctx, op, func(ctx context.Context, attempt int, prev error) error {
-		cctx, cancel := context.WithTimeout(ctx, a.opts.CallTimeout)
-		defer cancel()
-		return wireError(f(cctx, prev != nil && ambiguous(prev)))
+		return wireError(f(ctx, prev != nil && ambiguous(prev)))
 	})
 }
 

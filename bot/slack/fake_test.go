@@ -9,11 +9,15 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slacktest"
+
+	"github.com/coursebot/coursebot/ratelimit"
+	"github.com/coursebot/coursebot/ratelimit/ratelimittest"
 )
 
 // fakeSlack is slack-go's slacktest server with our own handlers bound for
@@ -21,9 +25,18 @@ import (
 // chat.update, conversations.replies/history, and its chat.postMessage
 // answers bare-second timestamps and blocks on its websocket hub). It keeps
 // every call and the messages as Slack would, and can inject faults.
+//
+// Slack's limits are enforced in front of it (gate: method tiers, posts
+// per channel and per workspace, five uses of a response URL; a 429 with
+// Retry-After over them), on pace, a thousand times faster than the wall
+// clock so tests do not wait: the adapter under test gets the same clock
+// (harness). A refused call never reaches the handlers or calls.
 type fakeSlack struct {
-	t   testing.TB
-	srv *slacktest.Server
+	t    testing.TB
+	srv  *slacktest.Server
+	gate *ratelimittest.Slack
+	pace ratelimit.Clock // the gate's and the adapter's
+	urls atomic.Int64    // response URLs handed out
 
 	mu        sync.Mutex
 	calls     []apiCall
@@ -76,14 +89,16 @@ type fault struct {
 }
 
 func newFakeSlack(t testing.TB, extra ...slacktest.Binder) *fakeSlack {
-	f := &fakeSlack{t: t, faults: map[string][]fault{}}
+	clock := ratelimittest.Fast()
+	f := &fakeSlack{t: t, faults: map[string][]fault{}, pace: clock, gate: ratelimittest.NewSlack(ratelimit.SlackLimits{}, clock)}
+	f.gate.ResponsePrefix = "/respond/"
 	bind := func(c slacktest.Customize) {
 		for _, m := range []string{"chat.postMessage", "chat.update", "chat.postEphemeral", "conversations.open",
 			"conversations.replies", "conversations.history", "views.open", "reactions.add",
 			"files.getUploadURLExternal", "files.completeUploadExternal", "conversations.members"} {
-			c.Handle("/"+m, f.handler(m))
+			c.Handle("/"+m, f.gate.Wrap(f.handler(m)).ServeHTTP)
 		}
-		c.Handle("/respond/", f.respond)
+		c.Handle("/respond/", f.gate.Wrap(http.HandlerFunc(f.respond)).ServeHTTP)
 		c.Handle("/upload/", f.receiveUpload)
 	}
 	f.srv = slacktest.NewTestServer(append(extra, bind)...)
@@ -92,8 +107,12 @@ func newFakeSlack(t testing.TB, extra ...slacktest.Binder) *fakeSlack {
 	return f
 }
 
-func (f *fakeSlack) apiURL() string      { return f.srv.GetAPIURL() }
-func (f *fakeSlack) responseURL() string { return "http://" + f.srv.ServerAddr + "/respond/1" }
+func (f *fakeSlack) apiURL() string { return f.srv.GetAPIURL() }
+
+// responseURL is a new response URL, as each request gets its own.
+func (f *fakeSlack) responseURL() string {
+	return "http://" + f.srv.ServerAddr + "/respond/" + strconv.FormatInt(f.urls.Add(1), 10)
+}
 
 // notInChannel makes posts to channel fail as Slack does for a channel the
 // bot has not joined.

@@ -115,7 +115,7 @@ func (h *harness) start(handler func(*store.DB) bot.Handler, mod func(*Options))
 		BotToken: testBotToken, SigningSecret: testSecret, APIURL: h.fake.apiURL(),
 		Handler: hd, Store: db, Commands: commandsOf(t),
 		Now: func() time.Time { return h.now }, Log: slog.New(slog.NewTextHandler(h.logs, nil)),
-		Backoff: 20 * time.Millisecond, CallTimeout: 2 * time.Second,
+		Backoff: 20 * time.Millisecond, CallTimeout: 2 * time.Second, Clock: h.fake.pace,
 		// A panic in a worker is a failed test at once (waits stop on it),
 		// not a wait until the test binary's deadline.
 		Panics: &bot.Panics{Log: slog.New(slog.NewTextHandler(h.logs, nil)), Count: func(where string, v any) { t.Errorf("panic in %s: %v", where, v) }},

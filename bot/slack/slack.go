@@ -26,6 +26,7 @@ import (
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/delivery"
 	"github.com/coursebot/coursebot/internal/recent"
+	"github.com/coursebot/coursebot/ratelimit"
 )
 
 // Platform is the bot.Learner.Platform of Slack users.
@@ -86,21 +87,32 @@ type Options struct {
 	// once; see bot.Panics). Default: logged to Log.
 	Panics *bot.Panics
 
-	// HTTPClient is used for the Web API and response_url (default: one
-	// with a 15 s timeout).
+	// HTTPClient is used for the Web API and response_url (default
+	// http.DefaultTransport's). The adapter puts its rate limiter in front
+	// of its transport and bounds each call by CallTimeout instead of the
+	// client's Timeout, which would count the wait for a budget.
 	HTTPClient *http.Client
 	// FastAnswer is how long a status/help command waits for its answer to
 	// put it in the HTTP response before falling back to response_url.
 	// Default 2 s (Slack allows 3).
 	FastAnswer time.Duration
-	// CallTimeout bounds one Web API call (default 10 s). Backoff (the
-	// first retry delay after a 5xx or timeout, doubled each time; default
-	// 500 ms), Attempts (the tries of one call; default 5) and Sleep (the
-	// clock of the waits) set the delivery.Policy every call runs under.
+	// CallTimeout bounds one Web API call once its budget is there
+	// (default 10 s). Backoff (the first retry delay after a 5xx or
+	// timeout, doubled each time; default 500 ms), Attempts (the tries of
+	// one call; default 5) and Sleep (the clock of the waits; default
+	// Clock's) set the delivery.Policy every call runs under.
 	CallTimeout time.Duration
 	Backoff     time.Duration
 	Attempts    int
 	Sleep       func(ctx context.Context, d time.Duration) error
+	// Limits are the workspace's Web API limits every call is paced by
+	// (zero fields: Slack's documented ones, see ratelimit.SlackLimits);
+	// Clock is the time they are counted in (default the wall clock);
+	// RateObserver, when set, is told of waits, 429s and skipped calls
+	// (/metrics).
+	Limits       ratelimit.SlackLimits
+	Clock        ratelimit.Clock
+	RateObserver ratelimit.Observer
 	// Inbox is the delivery pipeline shared with the other platforms
 	// (cmd/coursebot wires one over the store and recovers it). When nil,
 	// the adapter makes its own with Workers workers (default 64), over
@@ -121,6 +133,7 @@ type Adapter struct {
 	secrets []string
 
 	retry    delivery.Policy
+	pace     *ratelimit.Transport // in front of every Web API call
 	in       *delivery.Inbox
 	q        *delivery.Queue
 	ownQueue bool // made by New: closed by Run
@@ -168,8 +181,12 @@ func New(opts Options) (*Adapter, error) {
 	if opts.Log == nil {
 		opts.Log = slog.Default()
 	}
-	if opts.HTTPClient == nil {
-		opts.HTTPClient = &http.Client{Timeout: 15 * time.Second}
+	if opts.Clock == nil {
+		opts.Clock = ratelimit.Real()
+	}
+	if opts.Sleep == nil {
+		clock := opts.Clock
+		opts.Sleep = func(ctx context.Context, d time.Duration) error { return ratelimit.Sleep(ctx, clock, d) }
 	}
 	if opts.FastAnswer <= 0 {
 		opts.FastAnswer = 2 * time.Second
@@ -183,14 +200,22 @@ func New(opts Options) (*Adapter, error) {
 	if opts.Attempts <= 0 {
 		opts.Attempts = 5
 	}
-	apiOpts := []slack.Option{slack.OptionHTTPClient(opts.HTTPClient)}
+	apiURL := slack.APIURL
 	if opts.APIURL != "" {
-		u := opts.APIURL
-		if !strings.HasSuffix(u, "/") {
-			u += "/"
+		apiURL = opts.APIURL
+		if !strings.HasSuffix(apiURL, "/") {
+			apiURL += "/"
 		}
-		apiOpts = append(apiOpts, slack.OptionAPIURL(u))
 	}
+	hc := &http.Client{}
+	if opts.HTTPClient != nil {
+		*hc = *opts.HTTPClient
+	}
+	pace := ratelimit.NewSlack(apiURL, opts.Limits, ratelimit.Options{Next: hc.Transport,
+		Limiter: ratelimit.New(opts.Clock), Observer: opts.RateObserver, Timeout: opts.CallTimeout})
+	hc.Transport, hc.Timeout = pace, 0
+	opts.HTTPClient = hc
+	apiOpts := []slack.Option{slack.OptionHTTPClient(hc), slack.OptionAPIURL(apiURL)}
 	if opts.AppToken != "" {
 		apiOpts = append(apiOpts, slack.OptionAppLevelToken(opts.AppToken))
 	}
@@ -201,6 +226,7 @@ func New(opts Options) (*Adapter, error) {
 		log:  opts.Log.With("platform", Platform),
 		now:  opts.Now,
 		http: opts.HTTPClient,
+		pace: pace,
 		dms:  recent.New[string, string](dmCacheSize),
 	}
 	a.retry = delivery.Policy{Attempts: opts.Attempts, Backoff: opts.Backoff, Sleep: opts.Sleep,

@@ -95,16 +95,18 @@ type SlackConfig struct {
 	Placement string            `yaml:"placement" oneof:"dm,channel"`
 	Channels  map[string]string `yaml:"channels" oneof:"dm,channel"`
 	Courses   map[string]string `yaml:"courses" oneof:"dm,channel"`
+	Limits    SlackLimitsConfig `yaml:"limits"`
 }
 
 // DiscordConfig configures the Discord adapter.
 type DiscordConfig struct {
-	Enabled        bool     `yaml:"enabled"`
-	Mode           string   `yaml:"mode" oneof:"gateway,http"`
-	ApplicationID  string   `yaml:"application_id"`
-	APIURL         string   `yaml:"api_url"`
-	GuildIDs       []string `yaml:"guild_ids"`
-	PrivateThreads bool     `yaml:"private_threads"`
+	Enabled        bool                `yaml:"enabled"`
+	Mode           string              `yaml:"mode" oneof:"gateway,http"`
+	ApplicationID  string              `yaml:"application_id"`
+	APIURL         string              `yaml:"api_url"`
+	GuildIDs       []string            `yaml:"guild_ids"`
+	PrivateThreads bool                `yaml:"private_threads"`
+	Limits         DiscordLimitsConfig `yaml:"limits"`
 }
 
 // SchedulerConfig configures scheduled jobs.
@@ -158,12 +160,14 @@ func DefaultConfig() Config {
 			Placement: "dm",
 			Channels:  map[string]string{},
 			Courses:   map[string]string{},
+			Limits:    defaultSlackLimits(),
 		},
 		Discord: DiscordConfig{
 			Mode:           "gateway",
 			APIURL:         "https://discord.com/api/v10/",
 			GuildIDs:       []string{},
 			PrivateThreads: true,
+			Limits:         defaultDiscordLimits(),
 		},
 		Scheduler: SchedulerConfig{
 			Enabled: true,

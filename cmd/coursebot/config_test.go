@@ -166,14 +166,14 @@ func TestLoadConfigErrors(t *testing.T) {
 		want []string // the error's lines, after "testdata/config/<file>:"
 	}{
 		{"unknown_nested.yaml", []string{
-			`7: unknown key "slack.mdoe" (known keys under slack: enabled, mode, api_url, placement, channels, courses)`,
+			`7: unknown key "slack.mdoe" (known keys under slack: enabled, mode, api_url, placement, channels, courses, limits)`,
 		}},
 		{"unknown_deep.yaml", []string{
 			`3: unknown key "scheduler.nudges.aftr" (known keys under scheduler.nudges: enabled, lesson, after, max, check, quiet_hours, timezone, reviews)`,
 			`4: unknown key "colour" (known keys: course, store, http, admin, delivery, log, admins, slack, discord, scheduler, cohorts, tutor)`,
 		}},
 		{"secret_in_file.yaml", []string{
-			`3: unknown key "slack.bot_token" (known keys under slack: enabled, mode, api_url, placement, channels, courses); secrets are never read from the file: set them in the environment (see docs/configuration.md)`,
+			`3: unknown key "slack.bot_token" (known keys under slack: enabled, mode, api_url, placement, channels, courses, limits); secrets are never read from the file: set them in the environment (see docs/configuration.md)`,
 		}},
 		{"bad_values.yaml", []string{
 			`2: course.answer_limit: 30000 is out of range 1..20000`,

@@ -49,7 +49,7 @@ type wireMsg struct {
 
 func newWireSlack(t testing.TB) *wireSlack {
 	f := &wireSlack{msgs: map[string][]wireMsg{}, posts: map[string]int{}, roots: map[string]int{}, edits: map[string]string{}}
-	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
+	f.srv = httptest.NewServer(slackGate().Wrap(http.HandlerFunc(f.serve)))
 	t.Cleanup(f.srv.Close)
 	return f
 }
@@ -193,9 +193,9 @@ slack:
   enabled: true
   mode: http
   api_url: %s
-scheduler:
+%sscheduler:
   enabled: false
-%s`, filepath.Join(dir, "coursebot.db"), apiURL, extra)
+%s`, filepath.Join(dir, "coursebot.db"), apiURL, testLimitsYAML("slack", "  "), extra)
 	path := filepath.Join(dir, "config.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)

@@ -40,6 +40,9 @@ type serveMetrics struct {
 	// senders (countedSenders).
 	SchedulerRuns       *prometheus.CounterVec
 	SchedulerDeliveries *prometheus.CounterVec
+
+	// Rate are the rate limiter's figures (ratelimit.go).
+	Rate *rateMetrics
 }
 
 // latencyBuckets are upper bounds in seconds from 1 ms to 10 s.
@@ -72,6 +75,7 @@ func newServeMetrics() *serveMetrics {
 		SchedulerRuns:       f.counter("coursebot_scheduler_runs_total", "Scheduled runs by kind and result.", "kind", "result"),
 		SchedulerDeliveries: f.counter("coursebot_scheduler_deliveries_total", "Scheduled messages by kind and status.", "kind", "status"),
 	}
+	m.Rate = newRateMetrics(reg)
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "coursebot_uptime_seconds", Help: "Seconds since the process started serving.",
 	}, func() float64 { return time.Since(start).Seconds() }))

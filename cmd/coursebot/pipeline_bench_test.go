@@ -25,8 +25,11 @@ import (
 	"time"
 )
 
-// pipelineAPI is a fast fake Slack Web API and Discord REST API on loopback
-// that notes when each learner's first lesson card arrives: for Slack the
+// pipelineAPI is a fast fake Slack Web API and Discord REST API on loopback,
+// enforcing the platforms' limits a thousand times over (as the bot is
+// configured: these benchmarks measure the bot's own capacity; the
+// benchmarks in bench_pace_test.go measure it against the limits as they
+// are), that notes when each learner's first lesson card arrives: for Slack the
 // first post into a thread of the learner's DM ("D"+user), for Discord the
 // first post into the thread opened for them (its name ends in their user
 // name, which the benchmark sets to their id).
@@ -43,7 +46,7 @@ type pipelineAPI struct {
 
 func newPipelineAPI(b *testing.B) *pipelineAPI {
 	f := &pipelineAPI{first: map[string]time.Time{}, threads: map[string]string{}, all: make(chan struct{})}
-	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
+	f.srv = httptest.NewServer(slackGate().Wrap(discordGate("/discord/api/v10").Wrap(http.HandlerFunc(f.serve))))
 	b.Cleanup(f.srv.Close)
 	return f
 }
@@ -143,15 +146,15 @@ slack:
   enabled: true
   mode: http
   api_url: %s/slack/api/
-discord:
+%sdiscord:
   enabled: true
   mode: http
   application_id: "4242"
   api_url: %s/discord/api/v10/
   private_threads: false
-scheduler:
+%sscheduler:
   enabled: false
-`, filepath.Join(dir, "coursebot.db"), api.srv.URL, api.srv.URL)
+`, filepath.Join(dir, "coursebot.db"), api.srv.URL, testLimitsYAML("slack", "  "), api.srv.URL, testLimitsYAML("discord", "  "))
 	path := filepath.Join(dir, "config.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		b.Fatal(err)

@@ -21,6 +21,7 @@ import (
 	"github.com/coursebot/coursebot/bot/slack"
 	"github.com/coursebot/coursebot/delivery"
 	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/ratelimit"
 	"github.com/coursebot/coursebot/scheduler"
 	"github.com/coursebot/coursebot/store"
 )
@@ -161,6 +162,7 @@ func newServer(cfg Config, log *slog.Logger) (_ *server, err error) {
 			Placement: cfg.Slack.Placement, ChannelPlacement: cfg.Slack.Channels, LessonPlacement: cfg.Slack.Courses,
 			Handler: handler, Store: s.db, Commands: append(slackCommands(course), cohortSlackCommands(cfg)...), Log: log, // the adapter adds platform=slack
 			HTTPClient: apiClient("slack", 15*time.Second, cfg.Delivery.Workers, s.m), Panics: s.panics, Inbox: s.inbox,
+			Limits: cfg.Slack.Limits.limits(), RateObserver: s.m.Rate.observer("slack"),
 		})
 		if err != nil {
 			return nil, fmt.Errorf("slack: %w", err)
@@ -174,7 +176,7 @@ func newServer(cfg Config, log *slog.Logger) (_ *server, err error) {
 		cohortsSetup.Channels["slack"] = a // who may bind a channel
 	}
 	if cfg.Discord.Enabled {
-		a, err := newDiscord(cfg, course, handler, s.db, log, apiClient("discord", 20*time.Second, cfg.Delivery.Workers, s.m), s.panics, s.inbox)
+		a, err := newDiscord(cfg, course, handler, s.db, log, apiClient("discord", 20*time.Second, cfg.Delivery.Workers, s.m), s.panics, s.inbox, s.m.Rate.observer("discord"))
 		if err != nil {
 			return nil, err
 		}
@@ -444,13 +446,13 @@ func discordCommands(c *lessons.Course) []discord.Command {
 	return out
 }
 
-func newDiscord(cfg Config, course *lessons.Course, h bot.Handler, db discord.Store, log *slog.Logger, client *http.Client, panics *bot.Panics, inbox *delivery.Inbox) (*discord.Adapter, error) {
+func newDiscord(cfg Config, course *lessons.Course, h bot.Handler, db discord.Store, log *slog.Logger, client *http.Client, panics *bot.Panics, inbox *delivery.Inbox, rate ratelimit.Observer) (*discord.Adapter, error) {
 	a, err := discord.New(discord.Options{
 		Token: cfg.Secrets.DiscordToken.Reveal(), PublicKey: cfg.Secrets.DiscordPublicKey.Reveal(),
 		ApplicationID: cfg.Discord.ApplicationID, APIURL: cfg.Discord.APIURL, Mode: cfg.Discord.Mode,
 		GuildIDs: cfg.Discord.GuildIDs, PrivateThreads: cfg.Discord.PrivateThreads,
 		Handler: h, Store: db, Commands: append(discordCommands(course), cohortDiscordCommands(cfg)...), Log: log, // the adapter adds platform=discord
-		HTTPClient: client, Panics: panics, Inbox: inbox,
+		HTTPClient: client, Panics: panics, Inbox: inbox, Limits: cfg.Discord.Limits.limits(), RateObserver: rate,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("discord: %w", err)
@@ -511,7 +513,7 @@ func runDiscord(ctx context.Context, args []string, stdout, stderr io.Writer, en
 		return err
 	}
 	log := cfg.Log.NewLogger(stderr)
-	a, err := newDiscord(cfg, course, noMessages{}, nopThreads{}, log, nil, nil, nil)
+	a, err := newDiscord(cfg, course, noMessages{}, nopThreads{}, log, nil, nil, nil, nil)
 	if err != nil {
 		return err
 	}

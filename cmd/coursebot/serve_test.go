@@ -27,6 +27,8 @@ import (
 
 	"github.com/coursebot/coursebot/internal/testwait"
 	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/ratelimit"
+	"github.com/coursebot/coursebot/ratelimit/ratelimittest"
 )
 
 // Secrets used by the serve tests: none may ever reach a log line.
@@ -78,9 +80,40 @@ type fakeAPI struct {
 
 func newFakeAPI(t testing.TB) *fakeAPI {
 	f := &fakeAPI{}
-	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
+	f.srv = httptest.NewServer(slackGate().Wrap(discordGate("/discord/api/v10").Wrap(http.HandlerFunc(f.serve))))
 	t.Cleanup(f.srv.Close)
 	return f
+}
+
+// The tests of the whole path enforce the platforms' limits in their
+// fakes, a thousand times over, and configure the bot with the same
+// (testLimitsYAML): they check the path, not its pace (the adapters' tests
+// and the benchmarks do), and must not wait for it.
+const limitsScale = 1000
+
+func slackGate() *ratelimittest.Slack {
+	d := ratelimit.DefaultSlack()
+	return ratelimittest.NewSlack(ratelimit.SlackLimits{Tier1: d.Tier1 * limitsScale, Tier2: d.Tier2 * limitsScale,
+		Tier3: d.Tier3 * limitsScale, Tier4: d.Tier4 * limitsScale, PostsPerChannel: d.PostsPerChannel * limitsScale,
+		PostsPerWorkspace: d.PostsPerWorkspace * limitsScale}, ratelimit.Real())
+}
+
+func discordGate(prefix string) *ratelimittest.Discord {
+	d := ratelimittest.DefaultDiscord()
+	return ratelimittest.NewDiscord(ratelimittest.DiscordLimits{GlobalPerSecond: d.GlobalPerSecond * limitsScale, GlobalBurst: d.GlobalBurst * limitsScale,
+		Route: ratelimittest.DiscordRoute{Limit: d.Route.Limit * limitsScale, Per: d.Route.Per}}, ratelimit.Real(), prefix)
+}
+
+// testLimitsYAML are the same limits as the bot's config: indent is the
+// indentation of the slack: or discord: block's keys.
+func testLimitsYAML(platform, indent string) string {
+	if platform == "discord" {
+		d := ratelimit.DefaultDiscord()
+		return fmt.Sprintf("%slimits: {global_per_second: %d, burst: %d}\n", indent, d.GlobalPerSecond*limitsScale, d.Burst*limitsScale)
+	}
+	d := ratelimit.DefaultSlack()
+	return fmt.Sprintf("%slimits: {tier1: %d, tier2: %d, tier3: %d, tier4: %d, posts_per_channel: %d, posts_per_workspace: %d}\n", indent,
+		d.Tier1*limitsScale, d.Tier2*limitsScale, d.Tier3*limitsScale, d.Tier4*limitsScale, d.PostsPerChannel*limitsScale, d.PostsPerWorkspace*limitsScale)
 }
 
 func (f *fakeAPI) slackURL() string   { return f.srv.URL + "/slack/api/" }
@@ -202,14 +235,14 @@ slack:
   enabled: true
   mode: http
   api_url: %s
-discord:
+%sdiscord:
   enabled: true
   mode: http
   application_id: "4242"
   api_url: %s
-scheduler:
+%sscheduler:
   enabled: false
-%s`, filepath.Join(dir, "coursebot.db"), api.slackURL(), api.discordURL(), extra)
+%s`, filepath.Join(dir, "coursebot.db"), api.slackURL(), testLimitsYAML("slack", "  "), api.discordURL(), testLimitsYAML("discord", "  "), extra)
 	path := filepath.Join(dir, "config.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
