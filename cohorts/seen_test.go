@@ -177,7 +177,6 @@ func (f *fixture) runReminder(t *testing.T, box *dmBox) map[string]string {
 	s, err := scheduler.New(scheduler.Options{
 		Store: f.db, Course: func() *lessons.Course { return f.course }, Senders: map[string]bot.Sender{"test": box},
 		Now: func() time.Time { return f.now }, Log: quietLogs, Digest: f.h.Digest,
-		Sleep: func(context.Context, time.Duration) error { return nil },
 	})
 	if err != nil {
 		t.Fatal(err)

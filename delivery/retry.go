@@ -3,14 +3,21 @@ package delivery
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"time"
 )
 
-// Policy is the one retry policy of every platform call and every send:
-// an error marked Permanent ends at once; a RateLimited one waits what the
+// Policy is the one retry stage of every platform call (as Alertmanager's
+// notify retry stage is of every integration): the adapters make one
+// attempt of a call and classify its error, and Do retries. An error
+// marked Permanent ends at once; a RateLimited one waits what the
 // platform asked (not counted as an attempt, up to MaxRateWaits times); any
-// other error is retried after Backoff, doubling up to MaxBackoff, for at
-// most Attempts tries. Sleep is the clock: tests inject one.
+// other error is retried after a backoff that starts at Backoff and
+// doubles up to MaxBackoff, each wait drawn between half and all of it
+// (jitter, so calls that failed together do not come back together), for
+// at most Attempts tries. Nothing above a call retries it again: the
+// scheduler and the inbox make one attempt of their work. Sleep is the
+// clock and Rand the jitter: tests inject both.
 type Policy struct {
 	Attempts     int           // tries in all (default 5)
 	Backoff      time.Duration // wait before the first retry (default 500 ms)
@@ -19,6 +26,9 @@ type Policy struct {
 	// Sleep waits d or until ctx ends (default a timer); it returns
 	// ctx.Err() when cut short.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// Rand returns a number in [0, 1) that places each backoff wait
+	// between half and all of the backoff (default math/rand/v2).
+	Rand func() float64
 	// OnRetry, when set, is told of each retry before its wait (logging,
 	// metrics). err is never a permanent error.
 	OnRetry func(op string, attempt int, wait time.Duration, err error)
@@ -40,6 +50,9 @@ func (p Policy) withDefaults() Policy {
 	}
 	if p.Sleep == nil {
 		p.Sleep = Sleep
+	}
+	if p.Rand == nil {
+		p.Rand = rand.Float64
 	}
 	return p
 }
@@ -88,7 +101,7 @@ func (p Policy) Do(ctx context.Context, op string, f func(ctx context.Context, a
 		case attempt >= p.Attempts || limited:
 			return fmt.Errorf("%s (attempt %d): %w", op, attempt, err)
 		default:
-			wait = backoff
+			wait = backoff/2 + time.Duration(p.Rand()*float64(backoff/2))
 			backoff = min(backoff*2, p.MaxBackoff)
 			attempt++
 		}

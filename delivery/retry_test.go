@@ -29,7 +29,8 @@ func TestPolicyDo(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var waits []time.Duration
 			p := Policy{Attempts: 4, Backoff: 100 * time.Millisecond, MaxBackoff: 300 * time.Millisecond,
-				Sleep: func(_ context.Context, d time.Duration) error { waits = append(waits, d); return nil }}
+				Sleep: func(_ context.Context, d time.Duration) error { waits = append(waits, d); return nil },
+				Rand:  func() float64 { return 1 }} // the whole backoff: the jitter has its own test
 			calls := 0
 			var prevs []error
 			err := p.Do(context.Background(), "op", func(_ context.Context, attempt int, prev error) error {
@@ -61,6 +62,41 @@ func TestPolicyDo(t *testing.T) {
 				t.Errorf("the error does not wrap the cause: %v", err)
 			}
 		})
+	}
+}
+
+// TestBackoffIsJittered: each backoff wait lies between half and all of
+// the backoff, as Rand places it; rate-limit waits are the platform's own.
+func TestBackoffIsJittered(t *testing.T) {
+	boom := errors.New("boom")
+	for _, r := range []float64{0, 0.5, 0.999} {
+		var waits []time.Duration
+		p := Policy{Attempts: 4, Backoff: time.Second,
+			Sleep: func(_ context.Context, d time.Duration) error { waits = append(waits, d); return nil },
+			Rand:  func() float64 { return r }}
+		errs := []error{boom, RateLimited(boom, 3*time.Second), boom, boom}
+		_ = p.Do(context.Background(), "op", func(context.Context, int, error) error {
+			if len(errs) == 0 {
+				return nil
+			}
+			err := errs[0]
+			errs = errs[1:]
+			return err
+		})
+		want := []time.Duration{
+			time.Second/2 + time.Duration(r*float64(time.Second/2)),
+			3 * time.Second,
+			time.Second + time.Duration(r*float64(time.Second)),
+			2*time.Second + time.Duration(r*float64(2*time.Second)),
+		}
+		if len(waits) != len(want) {
+			t.Fatalf("rand %v: waits %v, want %v", r, waits, want)
+		}
+		for i := range want {
+			if waits[i] != want[i] {
+				t.Errorf("rand %v: wait %d = %v, want %v", r, i, waits[i], want[i])
+			}
+		}
 	}
 }
 

@@ -20,6 +20,8 @@ import (
 	"github.com/coursebot/coursebot/bot"
 	slackbot "github.com/coursebot/coursebot/bot/slack"
 	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/ratelimit"
+	"github.com/coursebot/coursebot/ratelimit/ratelimittest"
 )
 
 // fakeSlackAPI speaks the two Web API methods a DM needs
@@ -68,17 +70,20 @@ type noHandler struct{}
 func (noHandler) Handle(context.Context, bot.Message) ([]bot.Reply, error) { return nil, nil }
 
 // TestBlockedLearnerFailsAtOnce runs a reminder through the real Slack
-// adapter against a fake Web API: the learner who blocked the bot
-// (cannot_dm_bot, marked Permanent by the adapter) is recorded as failed
-// after one attempt and no backoff; a learner with a transient Slack error
-// (fatal_error) is retried by the adapter's own call retry (the one
-// delivery policy) and delivered on the scheduler's first attempt, with no
-// scheduler backoff; the others are delivered, and the lead is told who
-// could not be reached.
+// adapter against a fake Web API that enforces Slack's limits: the learner
+// who blocked the bot (cannot_dm_bot, marked Permanent by the adapter) is
+// recorded as failed after one attempt; a learner with a transient Slack
+// error (fatal_error) is retried by the adapter's own call retry (the one
+// delivery policy: the scheduler makes one attempt); the others are
+// delivered, and the lead is told who could not be reached.
 func TestBlockedLearnerFailsAtOnce(t *testing.T) {
 	t.Parallel()
 	api := &fakeSlackAPI{blocked: map[string]bool{"U3": true}, flaky: map[string]int{"U4": 1}, posts: map[string]int{}, opens: map[string]int{}}
-	srv := httptest.NewServer(api)
+	// Slack's limits enforced, on a clock a thousand times faster, which
+	// the adapter shares.
+	fast := ratelimittest.Fast()
+	gate := ratelimittest.NewSlack(ratelimit.SlackLimits{}, fast)
+	srv := httptest.NewServer(gate.Wrap(api))
 	t.Cleanup(srv.Close)
 
 	start := mustTime(t, "2026-11-02T08:00:00Z")
@@ -98,7 +103,7 @@ func TestBlockedLearnerFailsAtOnce(t *testing.T) {
 
 	a, err := slackbot.New(slackbot.Options{BotToken: "xoxb-test", SigningSecret: "s", APIURL: srv.URL + "/api/",
 		Handler: noHandler{}, Store: db, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Backoff: 10 * time.Millisecond, Attempts: 3})
+		Backoff: 10 * time.Millisecond, Attempts: 3, Clock: fast})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,20 +118,10 @@ func TestBlockedLearnerFailsAtOnce(t *testing.T) {
 	})
 
 	course := builtin(t)
-	const backoff = 45 * time.Second // the scheduler caps backoff at a minute
-	var mu sync.Mutex
-	var slept []time.Duration
 	s, err := New(Options{
 		Store: db, Course: func() *lessons.Course { return course },
 		Senders: map[string]bot.Sender{"slack": a}, Channels: map[string]ChannelSender{"slack": a},
 		Now: clock.Now, After: clock.After, Log: quietLog(), CatchUp: true, Workers: 4,
-		Backoff: backoff, MaxAttempts: 5,
-		Sleep: func(ctx context.Context, d time.Duration) error {
-			mu.Lock()
-			slept = append(slept, d)
-			mu.Unlock()
-			return clock.Sleep(ctx, d)
-		},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -158,10 +153,8 @@ func TestBlockedLearnerFailsAtOnce(t *testing.T) {
 	if !strings.Contains(ds["slack:U3"].Err, "cannot_dm_bot") {
 		t.Errorf("U3's recorded error %q does not say cannot_dm_bot", ds["slack:U3"].Err)
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	if len(slept) != 0 {
-		t.Errorf("scheduler slept %v, want no backoff (the adapter retried U4's call; the blocked U3 is not retried)", slept)
+	if st := gate.Stats(); st.Refusals() != 0 {
+		t.Errorf("Slack refused %v", st.Refused)
 	}
 	api.mu.Lock()
 	defer api.mu.Unlock()

@@ -18,7 +18,9 @@ import (
 
 	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/delivery"
 	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/ratelimit"
 	"github.com/coursebot/coursebot/store"
 )
 
@@ -90,16 +92,15 @@ func (p *fakePlatform) counts() map[string]int {
 }
 
 // httpSender is the platform client: a bot.Sender and ChannelSender that
-// POSTs each message and turns a 429 into a RetryAfter error.
+// POSTs each message as an adapter would, paced by the limiter and
+// retried by the one retry stage (a 429 pauses the budget and waits its
+// Retry-After).
 type httpSender struct {
 	url    string
 	client *http.Client
+	lim    *ratelimit.Limiter
+	policy delivery.Policy
 }
-
-type retryErr struct{ d time.Duration }
-
-func (e retryErr) Error() string             { return fmt.Sprintf("429: retry after %s", e.d) }
-func (e retryErr) RetryAfter() time.Duration { return e.d }
 
 func (s httpSender) post(ctx context.Context, to string, replies []bot.Reply) error {
 	text := ""
@@ -107,30 +108,40 @@ func (s httpSender) post(ctx context.Context, to string, replies []bot.Reply) er
 		text = replies[0].Blocks[0].Text
 	}
 	body, _ := json.Marshal(map[string]string{"to": to, "text": text})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.url, bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := s.client.Do(req)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = resp.Body.Close() }()
-	if resp.StatusCode == http.StatusTooManyRequests {
-		var rl struct {
-			RetryAfter float64 `json:"retry_after"`
+	budget := ratelimit.Key{Name: "posts", Rule: ratelimit.PerSecond(benchRate, 25)}
+	return s.policy.Do(ctx, "post", func(ctx context.Context, _ int, _ error) error {
+		g, err := s.lim.Acquire(ctx, ratelimit.PriorityOf(ctx), budget)
+		if err != nil {
+			return err
 		}
-		_ = json.NewDecoder(resp.Body).Decode(&rl)
-		return retryErr{time.Duration(rl.RetryAfter * float64(time.Second))}
-	}
-	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("status %d", resp.StatusCode)
-	}
-	return nil
+		defer g.Done()
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.url, bytes.NewReader(body))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := s.client.Do(req)
+		if err != nil {
+			return err
+		}
+		defer func() { _ = resp.Body.Close() }()
+		if resp.StatusCode == http.StatusTooManyRequests {
+			var rl struct {
+				RetryAfter float64 `json:"retry_after"`
+			}
+			_ = json.NewDecoder(resp.Body).Decode(&rl)
+			d := time.Duration(rl.RetryAfter * float64(time.Second))
+			s.lim.Pause(d, budget.Name)
+			return delivery.RateLimited(fmt.Errorf("429"), d)
+		}
+		if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+			return err
+		}
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("status %d", resp.StatusCode)
+		}
+		return nil
+	})
 }
 
 func (s httpSender) Send(ctx context.Context, to bot.Learner, r []bot.Reply) error {
@@ -148,7 +159,7 @@ const (
 
 // BenchmarkFanOut sends one reminder (a cohort without a channel: one DM per
 // member) and one nudge run to 10,000 learners through a fake platform that
-// answers 429 over 2,000 messages/s; "killed" stops the process halfway
+// answers 429 over 2,000 messages/s, paced by the bot's limiter; "killed" stops the process halfway
 // (the context is cancelled, as on SIGTERM) and a fresh scheduler over the
 // same file finishes the run. Reported: achieved rate, its share of the
 // limit, messages lost and duplicated, 429s received; ns/op is the time per
@@ -201,7 +212,8 @@ func benchFanOut(b *testing.B, kind string, killed bool) {
 	plat := newFakePlatform(b, benchRate, 50)
 	transport := &http.Transport{MaxIdleConnsPerHost: 64}
 	b.Cleanup(transport.CloseIdleConnections)
-	sender := httpSender{url: plat.srv.URL, client: &http.Client{Transport: transport, Timeout: 10 * time.Second}}
+	sender := httpSender{url: plat.srv.URL, client: &http.Client{Transport: transport, Timeout: 10 * time.Second},
+		lim: ratelimit.New(nil), policy: delivery.Policy{Backoff: 50 * time.Millisecond}}
 	// The injected clock reads 12:00 UTC on the schedules' Monday (the
 	// reminder is due, outside quiet hours) and runs at real speed, which
 	// the pacing needs.
@@ -212,9 +224,8 @@ func benchFanOut(b *testing.B, kind string, killed bool) {
 			Store: db, Course: func() *lessons.Course { return course },
 			Senders: map[string]bot.Sender{"test": sender}, Channels: map[string]ChannelSender{"test": sender},
 			Now: now, Log: quietLog(), CatchUp: true,
-			Nudges: NudgeOptions{Enabled: kind == coursebot.KindNudge, Lesson: "4-4", After: 72 * time.Hour, Max: 3, Check: "0 12 * * *", Zone: "UTC"},
-			Rates:  map[string]Rate{"test": {PerSecond: benchRate, Burst: 50}},
-			Sleep:  realSleep, Workers: 32, MaxAttempts: 5, Backoff: 50 * time.Millisecond,
+			Nudges:  NudgeOptions{Enabled: kind == coursebot.KindNudge, Lesson: "4-4", After: 72 * time.Hour, Max: 3, Check: "0 12 * * *", Zone: "UTC"},
+			Workers: 32,
 		})
 		if err != nil {
 			b.Fatal(err)
@@ -286,17 +297,6 @@ func benchFanOut(b *testing.B, kind string, killed bool) {
 	b.ReportMetric(float64(plat.limited.Load()), "429s")
 	if lost > 0 || dup > 0 {
 		b.Errorf("%d lost, %d duplicated", lost, dup)
-	}
-}
-
-func realSleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
 	}
 }
 

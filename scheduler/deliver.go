@@ -13,6 +13,7 @@ import (
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/delivery"
 	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/ratelimit"
 )
 
 // Delivering to one recipient (paced, retried, recorded), routing by
@@ -24,14 +25,17 @@ type DeliveryLog interface {
 	Deliveries(ctx context.Context, run coursebot.Run) (map[string]coursebot.Delivery, error)
 }
 
-// deliverOne sends to one recipient with pacing and retries and records the
-// outcome. It returns an error only when ctx ended before the outcome was
-// known (nothing recorded: the recipient is retried on resume).
+// deliverOne sends to one recipient and records the outcome. It returns
+// an error only when ctx ended before the outcome was known (nothing
+// recorded: the recipient is retried on resume).
 //
-// Every attempt carries the same idempotency key, the run and the
-// recipient (delivery.WithKey), down to the platform's message metadata or
-// nonce: a retry after a timeout, or a resumed run, finds the messages an
-// earlier attempt made instead of posting them again.
+// The send is one attempt: the adapter paces each of its platform calls
+// (package ratelimit, at Background priority: behind every call a learner
+// waits for) and retries each under the one retry stage
+// (delivery.Policy), so nothing here retries again. The attempt carries
+// an idempotency key, the run and the recipient (delivery.WithKey), down
+// to the platform's message metadata or nonce: a resumed run finds the
+// messages an earlier attempt made instead of posting them again.
 func (s *Scheduler) deliverOne(ctx context.Context, sch coursebot.Schedule, run coursebot.Run, recipient string, replies []bot.Reply, resumed bool) (outcome, error) {
 	record := func(status, msg string, attempts int) error {
 		// Recorded even when ctx ends now: the send happened.
@@ -64,41 +68,20 @@ func (s *Scheduler) deliverOne(ctx context.Context, sch coursebot.Schedule, run 
 			return outcome{}, record(coursebot.DeliverySkipped, why, 0)
 		}
 	}
-	send, platform, err := s.route(recipient)
+	send, _, err := s.route(recipient)
 	if err != nil {
 		return outcome{recipient, err}, record(coursebot.DeliveryFailed, err.Error(), 0)
 	}
 	key := run.Schedule + "@" + run.At.UTC().Format(time.RFC3339) + ">" + recipient
-	pacer := s.pacers[platform]
-	policy := delivery.Policy{Attempts: s.o.MaxAttempts, Backoff: s.o.Backoff, MaxBackoff: time.Minute, MaxRateWaits: 100, Sleep: s.o.Sleep}
-	attempts := 0
-	err = policy.Do(ctx, "send to "+recipient, func(ctx context.Context, attempt int, prev error) error {
-		attempts = attempt
-		if pacer != nil {
-			if err := pacer.wait(ctx); err != nil {
-				return err
-			}
-		}
-		// An in-flight send finishes even when a stop is asked for, so its
-		// outcome is known and recorded.
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
-		defer cancel()
-		sctx = delivery.WithKey(sctx, key, resumed || prev != nil, run.At)
-		err := send(sctx, replies)
-		if d, ok := retryAfter(err); ok {
-			if pacer != nil {
-				pacer.pause(d) // every send on the platform waits
-				d = 0
-			}
-			return delivery.RateLimited(err, d)
-		}
-		if isPermanent(err) {
-			return delivery.Permanent(err)
-		}
-		return err
-	})
+	// An in-flight send finishes even when a stop is asked for, so its
+	// outcome is known and recorded; it may wait behind learners' calls
+	// for the platform's budget, up to sendTimeout.
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sendTimeout)
+	sctx = ratelimit.WithPriority(delivery.WithKey(sctx, key, resumed, run.At), ratelimit.Background)
+	err = send(sctx, replies)
+	cancel()
 	if err == nil {
-		if err := record(coursebot.DeliverySent, "", attempts); err != nil {
+		if err := record(coursebot.DeliverySent, "", 1); err != nil {
 			return outcome{}, err
 		}
 		if sch.Kind == coursebot.KindNudge {
@@ -120,16 +103,16 @@ func (s *Scheduler) deliverOne(ctx context.Context, sch coursebot.Schedule, run 
 		}
 		return outcome{}, nil
 	}
-	if ctx.Err() != nil {
+	if ctx.Err() != nil && !isPermanent(err) {
 		return outcome{}, ctx.Err() // stopping: retried on resume
 	}
-	cause := errors.Unwrap(err) // the send's error, without "send to …"
-	if cause == nil {
-		cause = err
-	}
-	s.log.Warn("delivery failed", "schedule", sch.ID, "recipient", recipient, "attempts", attempts, "err", cause)
-	return outcome{recipient, cause}, record(coursebot.DeliveryFailed, cause.Error(), attempts)
+	s.log.Warn("delivery failed", "schedule", sch.ID, "recipient", recipient, "err", err)
+	return outcome{recipient, err}, record(coursebot.DeliveryFailed, err.Error(), 1)
 }
+
+// sendTimeout bounds one send, the wait for the platform's budget behind
+// learners' calls included.
+const sendTimeout = 10 * time.Minute
 
 // deliverGuarded is deliverOne with a panic (a bug in building or sending
 // the message) turned into a failed delivery to that recipient, reported

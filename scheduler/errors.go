@@ -2,22 +2,11 @@ package scheduler
 
 import (
 	"errors"
-	"time"
 
 	"github.com/coursebot/coursebot/delivery"
 )
 
-// The errors the senders return: rate limits and permanent failures.
-
-// retryAfter recognises a rate-limit error: anything in the chain with a
-// RetryAfter() time.Duration method.
-func retryAfter(err error) (time.Duration, bool) {
-	var ra interface{ RetryAfter() time.Duration }
-	if errors.As(err, &ra) {
-		return max(ra.RetryAfter(), 10*time.Millisecond), true
-	}
-	return 0, false
-}
+// The errors the senders return: permanent failures.
 
 // isPermanent recognises errors that no retry will fix: delivery.Permanent
 // ones, or anything in the chain with a Permanent() bool method returning

@@ -12,6 +12,7 @@ import (
 	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/ratelimit"
 	"github.com/coursebot/coursebot/store"
 )
 
@@ -93,7 +94,24 @@ type recorder struct {
 	posts []post
 	fail  func(to string, n int) error // n: calls to this recipient so far
 	calls map[string]int
-	after func(total int) // called after each successful post
+	prios map[ratelimit.Priority]int // the priority each send's context carried
+	after func(total int)            // called after each successful post
+}
+
+// attempts is how many times to was sent to.
+func (r *recorder) attempts(to string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.calls[to]
+}
+
+func (r *recorder) notePriority(ctx context.Context) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.prios == nil {
+		r.prios = map[ratelimit.Priority]int{}
+	}
+	r.prios[ratelimit.PriorityOf(ctx)]++
 }
 
 func (r *recorder) deliver(to string, replies []bot.Reply) error {
@@ -121,11 +139,13 @@ func (r *recorder) deliver(to string, replies []bot.Reply) error {
 	return nil
 }
 
-func (r *recorder) Send(_ context.Context, to bot.Learner, replies []bot.Reply) error {
+func (r *recorder) Send(ctx context.Context, to bot.Learner, replies []bot.Reply) error {
+	r.notePriority(ctx)
 	return r.deliver(to.Key(), replies)
 }
 
-func (r *recorder) SendChannel(_ context.Context, channel string, replies []bot.Reply) error {
+func (r *recorder) SendChannel(ctx context.Context, channel string, replies []bot.Reply) error {
+	r.notePriority(ctx)
 	return r.deliver("#test:"+channel, replies)
 }
 
@@ -187,8 +207,8 @@ func newSched(t testing.TB, db *store.DB, clock *fakeClock, rec *recorder, mod f
 		Store: db, Course: func() *lessons.Course { return course },
 		Senders:  map[string]bot.Sender{"test": rec},
 		Channels: map[string]ChannelSender{"test": rec},
-		Now:      clock.Now, After: clock.After, Sleep: clock.Sleep,
-		Log: quietLog(), CatchUp: true, Workers: 4, Backoff: time.Second,
+		Now:      clock.Now, After: clock.After,
+		Log: quietLog(), CatchUp: true, Workers: 4,
 	}
 	if mod != nil {
 		mod(&o)

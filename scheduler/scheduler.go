@@ -36,12 +36,6 @@ type Store interface {
 	ProgressStore // review.go: learners' progress
 }
 
-// Rate is a platform's sending budget.
-type Rate struct {
-	PerSecond float64 // 0 = unlimited
-	Burst     int     // tokens available at once (default 1)
-}
-
 // NudgeOptions configure the capstone nudges.
 type NudgeOptions struct {
 	Enabled bool
@@ -86,26 +80,16 @@ type Options struct {
 	Channels map[string]ChannelSender
 	Now      func() time.Time                     // default time.Now
 	After    func(time.Duration) <-chan time.Time // the loop's timer; default time.After
-	// Sleep waits for pacing and backoff; default a timer that stops
-	// early when ctx is done.
-	Sleep func(ctx context.Context, d time.Duration) error
-	Log   *slog.Logger
+	Log      *slog.Logger
 	// Panics receives a panic in a run or a send (logged and counted); the
 	// send counts as failed and the run goes on. Nil logs to slog.Default.
 	Panics  *bot.Panics
 	CatchUp bool // on start, run once each schedule missed while down
 	Nudges  NudgeOptions
-	// Rates pace deliveries per platform; a platform not listed is
-	// unlimited. DefaultRates has the platforms' documented limits.
-	Rates map[string]Rate
 	// Workers is how many sends of one run may be in flight (default 16).
+	// Each send is one attempt: the adapters pace and retry their
+	// platform calls (package ratelimit, delivery.Policy).
 	Workers int
-	// MaxAttempts is how many times a failing send is tried before the
-	// recipient is recorded as failed (default 5). 429s do not count.
-	MaxAttempts int
-	// Backoff is the wait before the first retry, doubling up to 1 minute
-	// (default 1s).
-	Backoff time.Duration
 	// Admins are learner keys told about nudges that could not be sent.
 	Admins []string
 	// Digest, when set, returns the weekly digest appended to a cohort's
@@ -117,22 +101,11 @@ type Options struct {
 	OnRun func(kind, result string)
 }
 
-// DefaultRates are conservative budgets under the platforms' limits:
-// Discord allows 50 requests/s per bot; Slack about 1 message/s per
-// channel with a workspace cap of several hundred a minute.
-func DefaultRates() map[string]Rate {
-	return map[string]Rate{
-		"slack":   {PerSecond: 4, Burst: 4},
-		"discord": {PerSecond: 45, Burst: 10},
-	}
-}
-
 // Scheduler runs the stored schedules. Create it with New.
 type Scheduler struct {
-	o      Options
-	log    *slog.Logger
-	pacers map[string]*pacer
-	wake   chan struct{}
+	o    Options
+	log  *slog.Logger
+	wake chan struct{}
 }
 
 // New returns a scheduler; it does nothing until Run (or RunDue).
@@ -146,29 +119,11 @@ func New(o Options) (*Scheduler, error) {
 	if o.After == nil {
 		o.After = time.After
 	}
-	if o.Sleep == nil {
-		o.Sleep = func(ctx context.Context, d time.Duration) error {
-			t := time.NewTimer(d)
-			defer t.Stop()
-			select {
-			case <-t.C:
-				return nil
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		}
-	}
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
 	if o.Workers <= 0 {
 		o.Workers = 16
-	}
-	if o.MaxAttempts <= 0 {
-		o.MaxAttempts = 5
-	}
-	if o.Backoff <= 0 {
-		o.Backoff = time.Second
 	}
 	if o.Nudges.Enabled {
 		if o.Nudges.Lesson == "" || o.Nudges.After <= 0 || o.Nudges.Max <= 0 {
@@ -183,13 +138,7 @@ func New(o Options) (*Scheduler, error) {
 			return nil, fmt.Errorf("scheduler: review check: %w", err)
 		}
 	}
-	s := &Scheduler{o: o, log: o.Log, pacers: map[string]*pacer{}, wake: make(chan struct{}, 1)}
-	for p, r := range o.Rates {
-		if r.PerSecond > 0 {
-			s.pacers[p] = newPacer(r, o.Now, o.Sleep)
-		}
-	}
-	return s, nil
+	return &Scheduler{o: o, log: o.Log, wake: make(chan struct{}, 1)}, nil
 }
 
 // Wake tells a running loop that schedules changed.

@@ -11,6 +11,7 @@ import (
 	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/internal/testwait"
+	"github.com/coursebot/coursebot/ratelimit"
 )
 
 // TestWeeklyReminderAcrossDST steps a fake clock a quarter hour at a time
@@ -206,35 +207,26 @@ func TestCrashHalfwayThroughRun(t *testing.T) {
 	}
 }
 
-// rateLimited is what a fake platform's client returns for a 429.
-type rateLimited struct{ d time.Duration }
-
-func (e rateLimited) Error() string             { return "429 too many requests" }
-func (e rateLimited) RetryAfter() time.Duration { return e.d }
-
-// TestFailuresRetriesAndReport: a transient error is retried with backoff, a
-// 429 waits its Retry-After, a blocked recipient is recorded as failed at
-// once, reported to the lead once, and does not stop the others.
-func TestFailuresRetriesAndReport(t *testing.T) {
+// TestOneAttemptFailuresAndReport: the scheduler sends each recipient once
+// (the adapters retry their calls: one retry stage); whatever that send
+// returns, transient or permanent, is recorded after that one attempt, the
+// failed recipients are reported to the lead once, and they do not stop
+// the others.
+func TestOneAttemptFailuresAndReport(t *testing.T) {
 	t.Parallel()
 	clock, db, sch := dueReminder(t, 5)
 	rec := &recorder{clock: clock.Now}
 	rec.fail = func(to string, n int) error {
 		switch {
-		case to == memberKey(1) && n <= 2:
-			return errors.New("500 internal error")
-		case to == memberKey(2) && n == 1:
-			return rateLimited{3 * time.Second}
+		case to == memberKey(1):
+			return errors.New("503 unavailable (after the adapter's retries)")
 		case to == memberKey(3):
 			return Permanent(errors.New("cannot_dm_user"))
-		case to == memberKey(4):
-			return errors.New("503 unavailable") // always
 		}
 		return nil
 	}
 	var results []string
 	s := newSched(t, db, clock, rec, func(o *Options) {
-		o.MaxAttempts = 3
 		o.OnRun = func(kind, result string) { results = append(results, kind+":"+result) }
 	})
 	ctx := context.Background()
@@ -245,11 +237,19 @@ func TestFailuresRetriesAndReport(t *testing.T) {
 		t.Errorf("OnRun told %v, want [reminder:failures]", results)
 	}
 	got := rec.countTo()
-	for _, k := range []string{memberKey(0), memberKey(1), memberKey(2), "test:lead-c1"} {
+	for _, k := range []string{memberKey(0), memberKey(2), memberKey(4), "test:lead-c1"} {
 		if got[k] != 1 {
 			t.Errorf("%s received %d messages, want 1", k, got[k])
 		}
 	}
+	if n := rec.attempts(memberKey(1)); n != 1 {
+		t.Errorf("the failing recipient was sent to %d times, want 1 (no retry on top of the adapter's)", n)
+	}
+	rec.mu.Lock()
+	if rec.prios[ratelimit.Background] != 5 {
+		t.Errorf("send priorities %v, want the 5 reminders at background priority (behind learners)", rec.prios)
+	}
+	rec.mu.Unlock()
 	runs, _ := db.Runs(ctx, sch.ID)
 	ds, err := db.Deliveries(ctx, runs[0])
 	if err != nil {
@@ -259,8 +259,8 @@ func TestFailuresRetriesAndReport(t *testing.T) {
 		status   string
 		attempts int
 	}{
-		memberKey(0): {coursebot.DeliverySent, 1}, memberKey(1): {coursebot.DeliverySent, 3}, memberKey(2): {coursebot.DeliverySent, 1},
-		memberKey(3): {coursebot.DeliveryFailed, 1}, memberKey(4): {coursebot.DeliveryFailed, 3},
+		memberKey(0): {coursebot.DeliverySent, 1}, memberKey(1): {coursebot.DeliveryFailed, 1}, memberKey(2): {coursebot.DeliverySent, 1},
+		memberKey(3): {coursebot.DeliveryFailed, 1}, memberKey(4): {coursebot.DeliverySent, 1},
 		"report:test:lead-c1": {coursebot.DeliverySent, 0},
 	}
 	for k, w := range want {
@@ -274,7 +274,7 @@ func TestFailuresRetriesAndReport(t *testing.T) {
 			report = p.replies[0].Blocks[0].Text
 		}
 	}
-	for _, w := range []string{"could not reach 2", memberKey(3) + ": cannot_dm_user", memberKey(4) + ": 503"} {
+	for _, w := range []string{"could not reach 2", memberKey(3) + ": cannot_dm_user", memberKey(1) + ": 503"} {
 		if !strings.Contains(report, w) {
 			t.Errorf("report lacks %q:\n%s", w, report)
 		}

@@ -23,7 +23,6 @@ import (
 type clock struct {
 	now   func() time.Time
 	after func(time.Duration) <-chan time.Time
-	sleep func(context.Context, time.Duration) error
 }
 
 // cohortSetup is the cohort layer in front of the engine and the scheduler
@@ -96,8 +95,8 @@ func (c *cohortSetup) Scheduler(dms map[string]bot.Sender, chans map[string]sche
 	}
 	s, err := scheduler.New(scheduler.Options{
 		Store: c.db, Course: c.engine.Course, Senders: dms, Channels: chans,
-		Now: c.clock.now, After: c.clock.after, Sleep: c.clock.sleep, Log: c.log.With("component", "scheduler"),
-		CatchUp: c.cfg.Scheduler.CatchUp, Nudges: nudgeOptions(c.cfg), Rates: scheduler.DefaultRates(),
+		Now: c.clock.now, After: c.clock.after, Log: c.log.With("component", "scheduler"),
+		CatchUp: c.cfg.Scheduler.CatchUp, Nudges: nudgeOptions(c.cfg),
 		Admins: c.cfg.Admins, Digest: c.Handler.Digest, OnRun: c.OnRun, Panics: c.Panics,
 	})
 	if err != nil {

@@ -47,11 +47,6 @@ func (c *testClock) After(d time.Duration) <-chan time.Time {
 	return ch
 }
 
-func (c *testClock) Sleep(ctx context.Context, d time.Duration) error {
-	c.Set(c.Now().Add(d))
-	return ctx.Err()
-}
-
 func (c *testClock) Set(t time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -104,7 +99,7 @@ func TestConsoleCohortReminderEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	engine := lessons.NewEngine(course, db, lessons.EngineOptions{Now: clk.Now, Log: discardLogger()})
-	cs, err := newCohorts(cfg, engine, db, discardLogger(), clock{now: clk.Now, after: clk.After, sleep: clk.Sleep})
+	cs, err := newCohorts(cfg, engine, db, discardLogger(), clock{now: clk.Now, after: clk.After})
 	if err != nil {
 		t.Fatal(err)
 	}

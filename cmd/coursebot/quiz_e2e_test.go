@@ -37,7 +37,7 @@ func TestConsoleReviewDMTranscript(t *testing.T) {
 		t.Fatal(err)
 	}
 	engine := lessons.NewEngine(course, db, lessons.EngineOptions{Now: clk.Now, Log: discardLogger()})
-	cs, err := newCohorts(cfg, engine, db, discardLogger(), clock{now: clk.Now, after: clk.After, sleep: clk.Sleep})
+	cs, err := newCohorts(cfg, engine, db, discardLogger(), clock{now: clk.Now, after: clk.After})
 	if err != nil {
 		t.Fatal(err)
 	}
