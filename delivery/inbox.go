@@ -98,6 +98,12 @@ type InboxOptions struct {
 	// OnFinish, when set, is told of each item's end: err is nil when its
 	// work was done, else what failed (the learner was told).
 	OnFinish func(kind string, err error)
+	// OnRefuse, when set, is told of each item refused because the inbox
+	// was full (ErrBusy). The log says so once when refusing starts and
+	// then once per RefusalLog while it lasts (default 10 s), never once a
+	// request.
+	OnRefuse   func(kind string)
+	RefusalLog time.Duration
 }
 
 // Inbox is the durable front of the pipeline: Accept commits an item
@@ -109,9 +115,10 @@ type Inbox struct {
 	log   *slog.Logger
 	procs sync.Map // platform -> Processor
 
-	depth  atomic.Int64
-	done   atomic.Int64
-	failed atomic.Int64
+	depth   atomic.Int64
+	done    atomic.Int64
+	failed  atomic.Int64
+	refused *refusals
 
 	mu            sync.Mutex
 	pending       map[uint64]time.Time // received time of every item not yet removed
@@ -132,7 +139,12 @@ func NewInbox(o InboxOptions) *Inbox {
 	if o.Observe == nil {
 		o.Observe = func(string, time.Duration) {}
 	}
-	return &Inbox{o: o, log: o.Log, pending: map[uint64]time.Time{}}
+	if o.RefusalLog <= 0 {
+		o.RefusalLog = 10 * time.Second
+	}
+	in := &Inbox{o: o, log: o.Log, pending: map[uint64]time.Time{}}
+	in.refused = &refusals{in: in, interval: o.RefusalLog, pending: map[string]int{}}
+	return in
 }
 
 // Register names the processor of a platform's items ("slack" for kinds
@@ -154,6 +166,7 @@ func (in *Inbox) Accept(ctx context.Context, it Item) error {
 	}
 	if in.depth.Add(1) > int64(in.o.Limit) {
 		in.depth.Add(-1)
+		in.refused.refuse(it.Kind)
 		return ErrBusy
 	}
 	start := in.o.Now()
@@ -300,11 +313,12 @@ type Stats struct {
 	OldestAge time.Duration // age of the oldest of them (0 when empty)
 	Done      int64         // items finished well since start
 	Failed    int64         // items finished with a failure since start
+	Refused   int64         // items refused since start (the inbox was full)
 }
 
 // Stats returns the current figures.
 func (in *Inbox) Stats() Stats {
-	s := Stats{Depth: int(in.depth.Load()), Done: in.done.Load(), Failed: in.failed.Load()}
+	s := Stats{Depth: int(in.depth.Load()), Done: in.done.Load(), Failed: in.failed.Load(), Refused: in.refused.count()}
 	now := in.o.Now()
 	in.mu.Lock()
 	for _, t := range in.pending {

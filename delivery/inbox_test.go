@@ -3,6 +3,9 @@ package delivery
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -237,3 +240,69 @@ func TestRecoverRunsOnlyWhatAPreviousRunLeft(t *testing.T) {
 		}
 	})
 }
+
+// TestRefusalsAreCountedAndSummarised: a burst past the limit is refused
+// item by item, counted, and logged once when it starts and then once per
+// interval while it lasts, never once a request.
+func TestRefusalsAreCountedAndSummarised(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var logs strings.Builder
+		var mu sync.Mutex
+		log := slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			return logs.Write(p)
+		}), nil))
+		refusedBy := map[string]int{}
+		q := NewQueue(QueueOptions{Workers: 1})
+		in := NewInbox(InboxOptions{Store: NewMemStore(), Queue: q, Limit: 10, Log: log, RefusalLog: 10 * time.Second,
+			OnRefuse: func(kind string) { refusedBy[kind]++ }})
+		hold := &recorder{hold: make(chan struct{})}
+		in.Register("test", hold)
+		ctx := context.Background()
+		for i := range 10 {
+			if err := in.Accept(ctx, Item{Kind: "test/x", Learner: fmt.Sprint(i)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for range 5000 { // 5 s of a burst: a thousand a second
+			if err := in.Accept(ctx, Item{Kind: "test/x", Learner: "late"}); !errors.Is(err, ErrBusy) {
+				t.Fatalf("past the limit: %v", err)
+			}
+			time.Sleep(time.Millisecond)
+		}
+		time.Sleep(30 * time.Second) // the summary, then quiet
+		for range 3 {                // a second burst starts again with a line
+			_ = in.Accept(ctx, Item{Kind: "test/x", Learner: "later"})
+		}
+		time.Sleep(30 * time.Second)
+		mu.Lock()
+		lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
+		mu.Unlock()
+		var starts, summaries int
+		for _, l := range lines {
+			switch {
+			case strings.Contains(l, "refusing new requests"):
+				starts++
+			case strings.Contains(l, "requests refused"):
+				summaries++
+				if !strings.Contains(l, "refused=4999") && !strings.Contains(l, "refused=2") {
+					t.Errorf("summary line %q", l)
+				}
+			}
+		}
+		if starts != 2 || summaries != 2 {
+			t.Errorf("%d start lines and %d summaries for two bursts, want 2 and 2:\n%s", starts, summaries, strings.Join(lines, "\n"))
+		}
+		if s := in.Stats(); s.Refused != 5003 || refusedBy["test/x"] != 5003 {
+			t.Errorf("refused %d (told %v), want 5003", s.Refused, refusedBy)
+		}
+		close(hold.hold)
+		synctest.Wait()
+		q.Close(time.Second)
+	})
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }

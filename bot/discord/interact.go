@@ -116,8 +116,7 @@ func (a *Adapter) accept(ctx context.Context, i *discordgo.Interaction, raw []by
 	case errors.Is(err, pipeline.ErrDuplicate):
 		return resp, nil
 	case errors.Is(err, pipeline.ErrBusy):
-		a.log.Warn("inbox full: interaction refused")
-		return ephemeral(msgBusy), nil
+		return ephemeral(msgBusy), nil // counted and summarised in the log by the inbox
 	case errors.Is(err, pipeline.ErrClosed):
 		return ephemeral(msgRestart), nil
 	}
@@ -302,7 +301,7 @@ func (a *Adapter) onMessage(mc *discordgo.MessageCreate, raw []byte) {
 		}
 	}
 	err := a.in.Accept(context.Background(), pipeline.Item{Kind: kindMessage, Learner: learner.Key(), Payload: raw, Dedup: seenMessage + "\x00" + learner.Key() + "/" + m.ID})
-	if err != nil && !errors.Is(err, pipeline.ErrDuplicate) {
+	if err != nil && !errors.Is(err, pipeline.ErrDuplicate) && !errors.Is(err, pipeline.ErrBusy) {
 		a.log.Warn("message not taken", "err", err)
 	}
 }

@@ -67,8 +67,7 @@ func (a *Adapter) accept(ctx context.Context, it delivery.Item) string {
 	case err == nil, errors.Is(err, delivery.ErrDuplicate):
 		return ""
 	case errors.Is(err, delivery.ErrBusy):
-		a.log.Warn("inbox full: request refused", "kind", it.Kind)
-		return sorryBusy
+		return sorryBusy // counted and summarised in the log by the inbox
 	case errors.Is(err, delivery.ErrClosed):
 		return sorryRestart
 	}
