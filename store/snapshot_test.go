@@ -127,8 +127,8 @@ func TestWriteWaitSeesAWriteStalledBehindAReader(t *testing.T) {
 		t.Errorf("WriteWait = %v while a write waits for the reader, want 5s", w)
 	}
 	select {
-	case <-written:
-		t.Fatal("the write that grows the map finished while a reader was open")
+	case err := <-written:
+		t.Fatalf("the write that grows the map finished while a reader was open (err %v)", err)
 	default:
 	}
 	close(release)

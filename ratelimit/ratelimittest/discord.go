@@ -78,13 +78,13 @@ func NewDiscord(limits DiscordLimits, clock ratelimit.Clock, prefix string) *Dis
 }
 
 // Stats are the calls and 429s so far, by route.
-func (g *Discord) Stats() Stats { return g.counts.stats() }
+func (g *Discord) Stats() Stats { return g.stats() }
 
 // OnCall, when set, is told of every call the gate sees (after its
 // verdict), outside the gate's lock.
 func (g *Discord) OnCall(f func(route string, refused bool)) {
 	g.counts.mu.Lock()
-	g.counts.listen = f
+	g.listen = f
 	g.counts.mu.Unlock()
 }
 

@@ -63,13 +63,13 @@ func NewSlack(limits ratelimit.SlackLimits, clock ratelimit.Clock) *Slack {
 
 // Stats are the calls and 429s so far, by Web API method ("response_url"
 // for response URLs).
-func (g *Slack) Stats() Stats { return g.counts.stats() }
+func (g *Slack) Stats() Stats { return g.stats() }
 
 // OnCall, when set, is told of every call the gate sees (after its
 // verdict), outside the gate's lock.
 func (g *Slack) OnCall(f func(method string, refused bool)) {
 	g.counts.mu.Lock()
-	g.counts.listen = f
+	g.listen = f
 	g.counts.mu.Unlock()
 }
 
