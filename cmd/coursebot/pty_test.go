@@ -191,6 +191,11 @@ func TestConsoleOnATerminal(t *testing.T) {
 	}
 	s.end()
 	t.Logf("the terminal showed:\n%s", s.transcript())
+	if dir := os.Getenv("COURSEBOT_TRANSCRIPTS"); dir != "" {
+		if err := os.WriteFile(filepath.Join(dir, "terminal-with-tutor.txt"), []byte(s.transcript()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if all := s.transcript(); strings.Contains(all, "level=") {
 		t.Errorf("a log line in the conversation:\n%s", all)
 	}
