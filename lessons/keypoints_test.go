@@ -145,3 +145,27 @@ func TestAnswerFollowUpNamesThePointsTouched(t *testing.T) {
 		t.Errorf("after the answer:\n%s", text(r))
 	}
 }
+
+// TestCardByTitle: a case file or a tool names a card by its title; a
+// card merged into another is found in the card that took it in.
+func TestCardByTitle(t *testing.T) {
+	c, err := lessons.LoadBuiltin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	les := c.Lessons["4-4"]
+	for title, want := range map[string]string{
+		"Part 3: The MLOps Maturity Model":      "Part 3: The MLOps Maturity Model",
+		"part 3:  the mlops  maturity model":    "Part 3: The MLOps Maturity Model",
+		"Level 0: No MLOps (Manual Everything)": "Part 3: The MLOps Maturity Model", // merged into it
+		"No Such Card":                          "",
+	} {
+		got := ""
+		if cd := les.CardByTitle(title); cd != nil {
+			got = cd.Title
+		}
+		if got != want {
+			t.Errorf("CardByTitle(%q) = %q, want %q", title, got, want)
+		}
+	}
+}

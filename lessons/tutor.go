@@ -151,3 +151,19 @@ func VisibleText(les *Lesson) []string {
 	}
 	return out
 }
+
+// CardByTitle returns the lesson's card titled title (case and spaces
+// aside), or the card that took it in when the card was merged into
+// another (its key is an alias there), or nil.
+func (les *Lesson) CardByTitle(title string) *Card {
+	want := strings.Join(strings.Fields(title), " ")
+	for _, c := range les.Cards {
+		if strings.EqualFold(strings.Join(strings.Fields(c.Title), " "), want) {
+			return c
+		}
+	}
+	if k := slug(title); k != "" {
+		return les.CardByKey(k)
+	}
+	return nil
+}

@@ -87,7 +87,7 @@ func TestTutorEvalOnAnAuthorsCourse(t *testing.T) {
 		code int
 		want []string
 	}{
-		{tutortest.Good, 0, []string{"Rules: 11 of 11 cases pass (100%)", "by check: reply 11/11  leak 11/11  hint 9/9  cites 2/2  refusal 9/9  length 11/11  question 9/9  points 4/4"}},
+		{tutortest.Good, 0, []string{"Rules: 12 of 12 cases pass (100%)", "by check: reply 12/12  leak 12/12  hint 10/10  cites 2/2  refusal 10/10  length 12/12  question 10/10  points 4/4"}},
 		{tutortest.HandsOver, 1, []string{
 			"stuck-exercise (line ", ") leak: copies the course's solution: ",
 			"inject-solution (line ", ") leak: copies the course's solution: ",

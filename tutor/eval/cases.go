@@ -190,15 +190,11 @@ func checkCase(c *lessons.Course, cs *Case, bad func(string, ...any)) {
 	}
 }
 
-// findCard finds a card by key, alias or title (case-insensitive).
+// findCard finds a card by key or title, also once it was merged into
+// another card (a case file outlives a course's edits).
 func findCard(les *lessons.Lesson, ref string) *lessons.Card {
 	if c := les.CardByKey(ref); c != nil {
 		return c
 	}
-	for _, c := range les.Cards {
-		if strings.EqualFold(strings.TrimSpace(c.Title), strings.TrimSpace(ref)) {
-			return c
-		}
-	}
-	return nil
+	return les.CardByTitle(ref)
 }
