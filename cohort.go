@@ -45,6 +45,12 @@ type Member struct {
 	// accepted, that this course shares free-text answers with leads:
 	// leads read a member's answers only when it is true.
 	Answers bool `json:"answers,omitempty"`
+	// Figures is whether the learner was told, when they joined or were
+	// invited, that their quiz choices, "I'm stuck" presses, checklist
+	// ticks, self-assessment ratings and time per step count in the
+	// cohort's figures (/cohort insights, the leads' weekly summary):
+	// only then do they count there beyond their progress.
+	Figures bool `json:"figures,omitempty"`
 }
 
 // NudgeState is what the scheduler keeps about nudging one learner.

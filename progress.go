@@ -27,6 +27,25 @@ type Progress struct {
 	// Background is the background the learner chose after the
 	// self-assessment ("Data Science"), for their plan (lessons/plan.go).
 	Background string `json:"background,omitempty"`
+	// Reached is when the learner first reached each card, by card key:
+	// the cohort figures' funnel and time per step (package insight).
+	// Recorded since it was added; older records have none.
+	Reached map[string]time.Time `json:"reached,omitempty"`
+}
+
+// Reach records that the learner is on card at t, unless they reached
+// it before: Reached keeps the first time.
+func (p *Progress) Reach(card string, t time.Time) {
+	if card == "" {
+		return
+	}
+	if _, ok := p.Reached[card]; ok {
+		return
+	}
+	if p.Reached == nil {
+		p.Reached = map[string]time.Time{}
+	}
+	p.Reached[card] = t
 }
 
 // Answer is a learner's free-text answer to a question.
@@ -98,6 +117,22 @@ type QuizResult struct {
 	Anchor   time.Time `json:"anchor,omitzero"`
 	Rounds   int       `json:"rounds,omitempty"`
 	Notified int       `json:"notified,omitempty"`
+	// Reviews are the answers given in spaced review, oldest first (at
+	// most MaxReviews): the figures' review retention. Recorded since it
+	// was added; older records have none.
+	Reviews []ReviewAnswer `json:"reviews,omitempty"`
+}
+
+// MaxReviews bounds QuizResult.Reviews; the oldest go first.
+const MaxReviews = 12
+
+// ReviewAnswer is one answer in spaced review. Stage is the latest review
+// stage come by when it was given: 1 for the first day's, 2 the third
+// day's, 3 the seventh day's (lessons.ReviewStages).
+type ReviewAnswer struct {
+	Stage int       `json:"stage"`
+	Right bool      `json:"right,omitempty"`
+	At    time.Time `json:"at"`
 }
 
 // PendingQuiz is a quiz waiting for a typed answer outside its card.

@@ -266,6 +266,7 @@ func (e *request) start(ctx context.Context, who bot.Learner, id string) ([]bot.
 		if fresh {
 			p.Card, p.CardIndex = les.Cards[0].Key, 0
 			p.Started, p.Updated = now, now
+			p.Reach(p.Card, now)
 		}
 		return nil
 	})
@@ -399,6 +400,7 @@ func (e *request) move(ctx context.Context, who bot.Learner, les *Lesson, a bot.
 			}
 		}
 		p.Card, p.CardIndex, p.Updated = les.Cards[idx].Key, idx, now
+		p.Reach(p.Card, now)
 		return nil
 	})
 	if err != nil {

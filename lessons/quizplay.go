@@ -315,6 +315,7 @@ func (e *request) grade(ctx context.Context, who bot.Learner, les *Lesson, card 
 			r.Last, r.LastCorrect, r.LastAt = answer, right, now
 		}
 		if mode == modeReview {
+			recordReview(&r, right, now)
 			reviewed(&r, right, now)
 		}
 		r.Tries++

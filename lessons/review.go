@@ -50,6 +50,15 @@ func reviewed(r *coursebot.QuizResult, right bool, now time.Time) {
 	r.Anchor, r.Rounds, r.Notified = now, 0, 0
 }
 
+// recordReview keeps a review answer for the figures' retention (package
+// insight): the latest stage come by, and whether it was right.
+func recordReview(r *coursebot.QuizResult, right bool, now time.Time) {
+	r.Reviews = append(r.Reviews, coursebot.ReviewAnswer{Stage: max(1, reached(*r, now)), Right: right, At: now})
+	if n := len(r.Reviews) - coursebot.MaxReviews; n > 0 {
+		r.Reviews = append([]coursebot.ReviewAnswer(nil), r.Reviews[n:]...)
+	}
+}
+
 // nextReview is when a quiz next comes due (zero: never).
 func nextReview(r coursebot.QuizResult) time.Time {
 	if r.Anchor.IsZero() || r.Rounds >= len(ReviewStages) {

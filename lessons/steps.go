@@ -76,6 +76,7 @@ func (e *request) jump(ctx context.Context, who bot.Learner, les *Lesson, n int)
 			p.Started = now
 		}
 		p.Card, p.CardIndex, p.Updated = target.Key, target.Index, now
+		p.Reach(p.Card, now)
 		return nil
 	})
 	if err != nil {
