@@ -24,15 +24,17 @@ import (
 	"github.com/coursebot/coursebot/ratelimit/ratelimittest"
 )
 
-// fakeSlackAPI speaks the two Web API methods a DM needs
-// (conversations.open, chat.postMessage) over HTTP: users in blocked get
-// Slack's cannot_dm_bot, flaky users a non-permanent error once.
+// fakeSlackAPI speaks the Web API method a DM needs (chat.postMessage to
+// the learner's user id, which Slack posts in the app's DM with them,
+// "D"+id here): users in blocked get Slack's cannot_dm_bot, flaky users a
+// non-permanent error once.
 type fakeSlackAPI struct {
 	mu      sync.Mutex
 	blocked map[string]bool
 	flaky   map[string]int // remaining failures
 	posts   map[string]int // DM channel -> messages
-	opens   map[string]int // user -> conversations.open calls
+	tries   map[string]int // user -> posts asked for
+	opens   int            // conversations.open calls
 }
 
 func (f *fakeSlackAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -43,21 +45,24 @@ func (f *fakeSlackAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var out map[string]any
 	switch strings.TrimPrefix(r.URL.Path, "/api/") {
 	case "conversations.open":
-		u := form.Get("users")
-		f.opens[u]++
-		switch {
-		case f.blocked[u]:
-			out = map[string]any{"ok": false, "error": "cannot_dm_bot"}
-		case f.flaky[u] > 0:
-			f.flaky[u]--
-			out = map[string]any{"ok": false, "error": "fatal_error"}
-		default:
-			out = map[string]any{"ok": true, "channel": map[string]any{"id": "D" + u}}
-		}
+		f.opens++
+		out = map[string]any{"ok": true, "channel": map[string]any{"id": "D" + form.Get("users")}}
 	case "chat.postMessage":
 		ch := form.Get("channel")
-		f.posts[ch]++
-		out = map[string]any{"ok": true, "channel": ch, "ts": fmt.Sprintf("1700000000.%06d", f.posts[ch])}
+		f.tries[ch]++
+		switch {
+		case f.blocked[ch]:
+			out = map[string]any{"ok": false, "error": "cannot_dm_bot"}
+		case f.flaky[ch] > 0:
+			f.flaky[ch]--
+			out = map[string]any{"ok": false, "error": "fatal_error"}
+		default:
+			if strings.HasPrefix(ch, "U") {
+				ch = "D" + ch
+			}
+			f.posts[ch]++
+			out = map[string]any{"ok": true, "channel": ch, "ts": fmt.Sprintf("1700000000.%06d", f.posts[ch])}
+		}
 	default:
 		out = map[string]any{"ok": false, "error": "unknown_method"}
 	}
@@ -78,7 +83,7 @@ func (noHandler) Handle(context.Context, bot.Message) ([]bot.Reply, error) { ret
 // delivered, and the lead is told who could not be reached.
 func TestBlockedLearnerFailsAtOnce(t *testing.T) {
 	t.Parallel()
-	api := &fakeSlackAPI{blocked: map[string]bool{"U3": true}, flaky: map[string]int{"U4": 1}, posts: map[string]int{}, opens: map[string]int{}}
+	api := &fakeSlackAPI{blocked: map[string]bool{"U3": true}, flaky: map[string]int{"U4": 1}, posts: map[string]int{}, tries: map[string]int{}}
 	// Slack's limits enforced, on a clock a thousand times faster, which
 	// the adapter shares.
 	fast := ratelimittest.Fast()
@@ -158,11 +163,14 @@ func TestBlockedLearnerFailsAtOnce(t *testing.T) {
 	}
 	api.mu.Lock()
 	defer api.mu.Unlock()
-	if api.opens["U3"] != 1 {
-		t.Errorf("conversations.open for the blocked U3 called %d times, want 1", api.opens["U3"])
+	if api.tries["U3"] != 1 {
+		t.Errorf("the post to the blocked U3 was tried %d times, want 1", api.tries["U3"])
 	}
-	if api.opens["U4"] != 2 {
-		t.Errorf("conversations.open for the flaky U4 called %d times, want 2 (one retry)", api.opens["U4"])
+	if api.tries["U4"] != 2 {
+		t.Errorf("the post to the flaky U4 was tried %d times, want 2 (one retry)", api.tries["U4"])
+	}
+	if api.opens != 0 {
+		t.Errorf("conversations.open called %d times: a DM is posted to the user id", api.opens)
 	}
 	for _, ch := range []string{"DU1", "DU2", "DU4"} {
 		if api.posts[ch] != 1 {

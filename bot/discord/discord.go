@@ -131,8 +131,9 @@ type Adapter struct {
 
 	in       *pipeline.Inbox
 	q        *pipeline.Queue
-	ownQueue bool                          // made by New: closed by Close
-	recent   *recent.Map[string, struct{}] // the last ids delivered: drops duplicates before they cost an acknowledgement (the store's dedup is the durable check)
+	ownQueue bool                                              // made by New: closed by Close
+	recent   *recent.Map[string, struct{}]                     // the last ids delivered: drops duplicates before they cost an acknowledgement (the store's dedup is the durable check)
+	cards    *recent.Map[string, []discordgo.MessageComponent] // the buttons of the cards posted lately, by message id: disabled without fetching them
 
 	mu      sync.Mutex
 	botUser string // our own user id (from READY), to ignore our messages
@@ -223,6 +224,7 @@ func New(opts Options) (*Adapter, error) {
 				log.Debug("discord retry", "op", op, "attempt", attempt, "wait", wait, "err", err)
 			}}},
 		recent: recent.New[string, struct{}](4096),
+		cards:  recent.New[string, []discordgo.MessageComponent](4096),
 	}
 	a.in = opts.Inbox
 	if a.in == nil {

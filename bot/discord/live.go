@@ -2,10 +2,12 @@ package discord
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/ratelimit"
 )
 
 // LiveEditInterval is the least time between two edits of a reply that is
@@ -52,12 +54,15 @@ func (d *delivery) live(ctx context.Context, r bot.Reply) error {
 	if err != nil {
 		return err
 	}
-	edit := func(text string) error {
+	edit := func(ctx context.Context, text string) error {
 		m := liveMsg(text)
 		return d.a.rest.edit(ctx, channel, msg.ID, &m, nil)
 	}
+	// The edits while the text is written are optional: when the budget
+	// is short there are fewer of them, never a lost final text.
+	optional := ratelimit.WithPriority(ctx, ratelimit.Optional)
 	update := bot.Throttle(LiveEditInterval, d.a.now, func(text string) {
-		if err := edit(text); err != nil {
+		if err := edit(optional, text); err != nil && !errors.Is(err, ratelimit.ErrSkipped) {
 			d.log.Warn("edit live reply", "err", err)
 		}
 	})
@@ -66,7 +71,7 @@ func (d *delivery) live(ctx context.Context, r bot.Reply) error {
 	if text == "" {
 		text = liveGone
 	}
-	if err := edit(text); err != nil {
+	if err := edit(ctx, text); err != nil {
 		return err
 	}
 	if len(tail.Blocks) == 0 && len(tail.Buttons) == 0 && tail.File == nil {
@@ -109,8 +114,9 @@ func (d *delivery) liveOriginal(ctx context.Context, r bot.Reply) error {
 	if _, err := d.a.rest.editOriginal(ctx, d.ev.i, head(r)); err != nil {
 		return err
 	}
+	optional := ratelimit.WithPriority(ctx, ratelimit.Optional)
 	update := bot.Throttle(LiveEditInterval, d.a.now, func(text string) {
-		if _, err := d.a.rest.editOriginal(ctx, d.ev.i, head(r.WithText(r.Live.Block, text))); err != nil {
+		if _, err := d.a.rest.editOriginal(optional, d.ev.i, head(r.WithText(r.Live.Block, text))); err != nil && !errors.Is(err, ratelimit.ErrSkipped) {
 			d.log.Warn("edit live reply", "err", err)
 		}
 	})

@@ -2,12 +2,14 @@ package discord
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/ratelimit"
 )
 
 // How one event's replies reach Discord: answered in place (the
@@ -66,14 +68,16 @@ func (d *delivery) inPlace(ctx context.Context, r bot.Reply) {
 	}
 }
 
-// confirm tells the learner their typed answer was saved.
+// confirm tells the learner their typed answer was saved. The ✅ on a
+// thread reply is optional (ratelimit.Optional): the reply that follows
+// says so too.
 func (d *delivery) confirm(ctx context.Context) {
 	switch {
 	case d.ev.message != "":
-		err := d.a.rest.call(ctx, "add reaction", true, func(opt discordgo.RequestOption) error {
+		err := d.a.rest.call(ratelimit.WithPriority(ctx, ratelimit.Optional), "add reaction", true, func(opt discordgo.RequestOption) error {
 			return d.a.session.MessageReactionAdd(d.ev.channelID, d.ev.message, "✅", opt)
 		})
-		if err != nil {
+		if err != nil && !errors.Is(err, ratelimit.ErrSkipped) {
 			d.log.Warn("confirm answer", "err", err)
 		}
 	case d.ev.i != nil && d.ev.confirmM:
@@ -169,6 +173,7 @@ func (d *delivery) postCard(ctx context.Context, th *Thread, msgs []outMsg, pers
 		}
 		if len(m.Components) > 0 && sent != nil {
 			ids = append(ids, sent.ID)
+			d.a.cards.Put(sent.ID, m.Components)
 		}
 	}
 	th.LastMessage = strings.Join(ids, ",")
@@ -215,15 +220,23 @@ func (d *delivery) editInPlace(ctx context.Context, r bot.Reply, msgs []outMsg) 
 }
 
 // disablePrevious turns off the buttons of the messages in ids (the last
-// card), so only the newest card's controls work.
+// card), so only the newest card's controls work. The buttons are known
+// without a call: the pressed message's from the interaction, a card
+// posted lately from memory (cards); otherwise the message is fetched.
+// These calls are optional (ratelimit.Optional): when the budget is short
+// they are not made, and a press on a card that is no longer current is
+// refused politely anyway.
 func (a *Adapter) disablePrevious(ctx context.Context, d *delivery, channel, ids string) {
 	if ids == "" {
 		return
 	}
+	ctx = ratelimit.WithPriority(ctx, ratelimit.Optional)
 	for _, id := range strings.Split(ids, ",") {
 		var comps []discordgo.MessageComponent
 		if i := d.ev.i; i != nil && i.Message != nil && i.Message.ID == id {
 			comps = i.Message.Components
+		} else if c, ok := a.cards.Get(id); ok {
+			comps = c
 		} else {
 			var m *discordgo.Message
 			err := a.rest.call(ctx, "get message", true, func(opt discordgo.RequestOption) error {
@@ -232,7 +245,7 @@ func (a *Adapter) disablePrevious(ctx context.Context, d *delivery, channel, ids
 				return err
 			})
 			if err != nil {
-				if s, _ := statusOf(err); s != 404 {
+				if s, _ := statusOf(err); s != 404 && !errors.Is(err, ratelimit.ErrSkipped) {
 					d.log.Warn("fetch previous card", "err", err)
 				}
 				continue
@@ -242,7 +255,12 @@ func (a *Adapter) disablePrevious(ctx context.Context, d *delivery, channel, ids
 		if !hasEnabled(comps) {
 			continue
 		}
-		if err := a.rest.edit(ctx, channel, id, nil, disabledCopy(comps)); err != nil {
+		off := disabledCopy(comps)
+		err := a.rest.edit(ctx, channel, id, nil, off)
+		switch {
+		case err == nil:
+			a.cards.Put(id, off)
+		case !errors.Is(err, ratelimit.ErrSkipped):
 			d.log.Warn("disable previous card", "err", err)
 		}
 	}

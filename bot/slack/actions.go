@@ -54,8 +54,15 @@ func actionOrigin(cb slack.InteractionCallback, act *slack.BlockAction, who bot.
 	if thread == "" {
 		thread = cb.Message.ThreadTimestamp
 	}
+	if thread == "" && !cb.Container.IsEphemeral {
+		// A message at the top of its channel is the root of the thread
+		// it may have (a lesson's first card opens its thread), which
+		// Slack names only once the thread has replies.
+		thread = cb.Container.MessageTs
+	}
 	o := origin{learner: who, channel: channel, responseURL: cb.ResponseURL, threadTS: thread,
-		messageTS: cb.Container.MessageTs, ephemeral: cb.Container.IsEphemeral, blockID: act.BlockID}
+		messageTS: cb.Container.MessageTs, ephemeral: cb.Container.IsEphemeral, blockID: act.BlockID,
+		shown: cb.Message.Blocks.BlockSet}
 	// Keyed by the presser too: someone else's press of the same control
 	// (refused) must not use up the owner's.
 	kindID := strings.Join([]string{who.Key(), channel, cb.Container.MessageTs, act.ActionID, act.Value}, "/")

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -97,6 +98,15 @@ func (a *Adapter) call(ctx context.Context, op string, f func(ctx context.Contex
 // post makes one chat.postMessage (in thread when threadTS is set) and
 // returns its ts, never posting twice (see above).
 func (a *Adapter) post(ctx context.Context, channel, threadTS string, m message) (string, error) {
+	_, ts, err := a.postTo(ctx, channel, threadTS, m)
+	return ts, err
+}
+
+// postTo is post that also returns the channel the message went to: to
+// post to a learner's DM, channel may be their user id, and Slack answers
+// with the DM's channel id (no conversations.open needed; the id is
+// remembered for the file uploads that do need it).
+func (a *Adapter) postTo(ctx context.Context, channel, threadTS string, m message) (string, string, error) {
 	did, repeat := delivery.NextMessage(ctx)
 	// The earliest moment a message with this delivery id can have been
 	// posted: this process's first attempt, or, for work that may have
@@ -113,26 +123,45 @@ func (a *Adapter) post(ctx context.Context, channel, threadTS string, m message)
 	if threadTS != "" {
 		opts = append(opts, slack.MsgOptionTS(threadTS))
 	}
-	var ts string
+	var ch, ts string
 	err := a.call(ctx, "chat.postMessage", func(ctx context.Context, again bool) error {
 		if again || repeat {
-			t, err := a.findPost(ctx, channel, threadTS, did, since)
+			// A post to a user id went to their DM: look there.
+			where := channel
+			if isUser(channel) {
+				dm, err := a.openDM(ctx, channel)
+				if err != nil {
+					return fmt.Errorf("could not confirm an earlier attempt: %w", err)
+				}
+				where = dm
+			}
+			t, err := a.findPost(ctx, where, threadTS, did, since)
 			if err != nil {
 				// Cannot tell whether the post was made: do not risk a
 				// double; count it as another failed attempt.
 				return fmt.Errorf("could not confirm an earlier attempt: %w", err)
 			}
 			if t != "" {
-				ts = t
+				ch, ts = where, t
 				return nil
 			}
 		}
-		_, t, err := a.api.PostMessageContext(ctx, channel, opts...)
-		ts = t
+		c, t, err := a.api.PostMessageContext(ctx, channel, opts...)
+		ch, ts = c, t
 		return err
 	})
-	return ts, err
+	if err == nil && isUser(channel) && ch != "" {
+		a.dms.Put(channel, ch)
+	}
+	if ch == "" {
+		ch = channel
+	}
+	return ch, ts, err
 }
+
+// isUser reports whether id is a user id (U…, or W… for Enterprise Grid):
+// a post to it goes to the bot's DM with that user.
+func isUser(id string) bool { return strings.HasPrefix(id, "U") || strings.HasPrefix(id, "W") }
 
 // clockSkew is how much earlier than our own clock says a look-up starts:
 // room for Slack's clock to differ from ours.
@@ -193,7 +222,9 @@ func slackTime(t time.Time) string {
 	return fmt.Sprintf("%d.%06d", t.Unix(), t.Nanosecond()/1000)
 }
 
-// update replaces a message's blocks (chat.update: safe to repeat).
+// update replaces a message's blocks (chat.update: safe to repeat). Under
+// a context of ratelimit.Optional priority it is not made when the Tier 3
+// budget is short: it then returns an error ratelimit.ErrSkipped matches.
 func (a *Adapter) update(ctx context.Context, channel, ts string, m message) error {
 	return a.call(ctx, "chat.update", func(ctx context.Context, _ bool) error {
 		_, _, _, err := a.api.UpdateMessageContext(ctx, channel, ts, slack.MsgOptionText(m.Text, false), slack.MsgOptionBlocks(m.Blocks...))
@@ -217,10 +248,12 @@ func (a *Adapter) ephemeral(ctx context.Context, channel, user, threadTS string,
 // dmCacheSize is how many learners' DM channels the adapter remembers.
 const dmCacheSize = 10000
 
-// openDM returns the id of the bot's DM with user. conversations.open is
-// rate limited (Tier 3) and Slack gives a user and a bot one IM channel for
-// good, so it is asked once per user while the adapter runs (for the last
-// dmCacheSize users); a failed open is not kept.
+// openDM returns the id of the bot's DM with user, which only file uploads
+// and the look-up of an earlier post need (messages are posted to the user
+// id: postTo). conversations.open is rate limited (Tier 3) and Slack gives
+// a user and a bot one IM channel for good, so it is asked once per user
+// while the adapter runs (for the last dmCacheSize users), unless a post
+// to the user told it already; a failed open is not kept.
 func (a *Adapter) openDM(ctx context.Context, user string) (string, error) {
 	if id, ok := a.dms.Get(user); ok {
 		return id, nil

@@ -14,6 +14,7 @@ import (
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/bot/markup"
 	"github.com/coursebot/coursebot/delivery"
+	"github.com/coursebot/coursebot/ratelimit"
 )
 
 // The one sentence a learner gets when something failed on our side.
@@ -38,6 +39,12 @@ type origin struct {
 	pressed     string // its label, for the spent controls message
 	start       bool   // a start command: open a new lesson thread
 	typed       bool   // a reply the learner typed in the lesson thread
+	// shown is the pressed message as Slack showed it (from the payload):
+	// what its spent form keeps.
+	shown []slack.Block
+	// acked says the command was answered "Starting Lesson …" in its HTTP
+	// response: an answer in place replaces that (replace_original).
+	acked bool
 }
 
 func learnerOf(userID, name string) bot.Learner {
@@ -76,12 +83,15 @@ func (a *Adapter) accept(ctx context.Context, it delivery.Item) string {
 }
 
 // onCommand commits a slash command to the inbox and acknowledges it. A
-// start command is acknowledged at once (an empty 200) and answered through
-// response_url: "Starting Lesson X.Y … it opens …" once the engine has
-// opened the lesson, or the engine's sentence when it cannot start. Every
-// other command waits up to FastAnswer to answer in the response itself
-// and otherwise answers through response_url. It returns the response
-// body (nil for an empty 200).
+// start command of a lesson with its material (Command.Opens) is answered
+// at once, in the HTTP response, with where the lesson opens ("Starting
+// Lesson X.Y … it opens in our direct messages."):
+// that costs no Web API call, and a burst of starts never holds requests
+// open behind the queue. If the engine then cannot start the lesson, its
+// sentence replaces that answer through response_url. Every other command
+// waits up to FastAnswer to answer in the response itself and otherwise
+// answers through response_url. It returns the response body (nil for an
+// empty 200).
 func (a *Adapter) onCommand(ctx context.Context, cmd slack.SlashCommand) any {
 	name := strings.ToLower(strings.TrimPrefix(strings.TrimSpace(cmd.Command), "/"))
 	who := learnerOf(cmd.UserID, cmd.UserName)
@@ -94,21 +104,18 @@ func (a *Adapter) onCommand(ctx context.Context, cmd slack.SlashCommand) any {
 		return responseMsg(message{Text: sorryInternal})
 	}
 	it := delivery.Item{Kind: kindCommand, Learner: who.Key(), Payload: payload}
-	// A start is answered through response_url once the engine has opened
-	// the lesson (or said why not), as Discord's is through its deferral:
-	// its request returns right after the inbox commit however busy the
-	// pipeline is, and a burst of starts does not hold requests open
-	// behind the queue. Other commands wait for their answer (handoff).
+	// Other commands wait for their answer (handoff).
 	var h *handoff
-	if !strings.HasPrefix(name, "start-") {
+	opens := a.opens(name)
+	if !opens {
 		h = &handoff{ch: make(chan []bot.Reply, 1)}
 		it.Live = h
 	}
 	if msg := a.accept(ctx, it); msg != "" {
 		return responseMsg(message{Text: msg})
 	}
-	if h == nil {
-		return nil
+	if opens {
+		return responseMsg(message{Text: a.starting(strings.TrimPrefix(name, "start-"), cmd.ChannelID)})
 	}
 	t := time.NewTimer(a.opts.FastAnswer)
 	defer t.Stop()
@@ -155,22 +162,11 @@ func (a *Adapter) processCommand(ctx context.Context, it delivery.Item) error {
 		replies = []bot.Reply{sorry(sorryInternal)}
 	}
 	replies = bot.Own(replies, who)
-	if o.start && !inPlace(replies) {
-		// The lesson opens: say where before its cards go out.
-		where := "in our direct messages"
-		if a.placement(cmd.ChannelID, strings.TrimPrefix(name, "start-")) == PlaceChannel && !isDM(cmd.ChannelID) {
-			where = "in a thread in this channel"
-		}
-		ack := sorry(fmt.Sprintf("Starting Lesson %s … it opens %s.", dotted(strings.TrimPrefix(name, "start-")), where))
-		if h == nil || !h.give([]bot.Reply{ack}) {
-			if err := a.respond(ctx, o.responseURL, message{Text: ack.Blocks[0].Text}); err != nil {
-				a.logErr("say where the lesson opens", err, "learner", who.Key())
-			}
-		}
-		err := a.deliver(ctx, o, replies)
-		a.report(ctx, o, err)
-		return err
-	}
+	// A lesson that opens was answered "Starting Lesson …" in the HTTP
+	// response (also when this is the work of a request acknowledged
+	// before a restart): its cards follow, or the engine's sentence
+	// replaces that answer.
+	o.acked = o.start && a.opens(name)
 	if inPlace(replies) {
 		// Answered in place (the HTTP response or response_url), which
 		// cannot be edited as text streams: finish any live reply first.
@@ -196,6 +192,29 @@ func (a *Adapter) processCommand(ctx context.Context, it delivery.Item) error {
 	err = a.deliver(ctx, o, replies)
 	a.report(ctx, o, err)
 	return err
+}
+
+// opens reports whether command name starts a lesson that has its
+// material (Command.Opens).
+func (a *Adapter) opens(name string) bool {
+	if !strings.HasPrefix(name, "start-") {
+		return false
+	}
+	for _, c := range a.opts.Commands {
+		if c.Name == name {
+			return c.Opens
+		}
+	}
+	return false
+}
+
+// starting is a start command's immediate answer: where the lesson opens.
+func (a *Adapter) starting(lesson, channel string) string {
+	where := "in our direct messages"
+	if a.placement(channel, lesson) == PlaceChannel && channel != "" && !isDM(channel) {
+		where = "in a thread in this channel"
+	}
+	return fmt.Sprintf("Starting Lesson %s … it opens %s.", dotted(lesson), where)
 }
 
 // handoff passes a fast answer from the worker to the waiting request; once
@@ -341,23 +360,24 @@ func (a *Adapter) deliver(ctx context.Context, o origin, replies []bot.Reply) er
 	return nil
 }
 
-// spendPressed replaces the message whose button was pressed by a note
-// saying what was pressed. An ephemeral message (the Steps list, /status,
-// a notice's "Show where I am") cannot be edited with chat.update: it is
-// replaced through the press's response_url (replace_original).
+// spendPressed marks the message whose navigation button was pressed as
+// done: its buttons give way to a note saying what was pressed ("✓ Next")
+// and the rest of the card stays. It goes through the press's
+// response_url (replace_original), which is not one of Slack's Tier 3
+// chat.update calls and is the only way to change an ephemeral message
+// (the Steps list, /status, a notice's "Show where I am"), which becomes
+// the note alone. Without a response_url nothing is changed: a stale
+// press is refused politely anyway.
 func (a *Adapter) spendPressed(ctx context.Context, o origin) {
+	if o.responseURL == "" {
+		return
+	}
 	note := "✓ " + o.pressed
 	m := message{Text: note, Blocks: spent(note)}
-	var err error
-	switch {
-	case o.ephemeral && o.responseURL != "":
-		err = a.respondTo(ctx, o.responseURL, replaceOriginal(m))
-	case o.ephemeral, o.channel == "":
-		return // nothing can change it
-	default:
-		err = a.update(ctx, o.channel, o.messageTS, m)
+	if !o.ephemeral && len(o.shown) > 0 {
+		m.Blocks = spentCard(o.shown, note)
 	}
-	if err != nil {
+	if err := a.respondTo(ctx, o.responseURL, replaceOriginal(m)); err != nil {
 		a.logErr("disable pressed buttons", err, "learner", o.learner.Key())
 	}
 }
@@ -380,18 +400,17 @@ func (a *Adapter) deliverInPlace(ctx context.Context, o origin, r bot.Reply) err
 		a.logErr("file upload failed", ferr, "learner", o.learner.Key())
 	}
 	msgs := render(sent[0]).all()
-	for _, m := range msgs {
+	for i, m := range msgs {
 		var err error
 		switch {
+		case o.responseURL != "" && o.acked && i == 0:
+			err = a.respondTo(ctx, o.responseURL, replaceOriginal(m)) // in place of "Starting …"
 		case o.responseURL != "":
 			err = a.respond(ctx, o.responseURL, m)
 		case o.channel != "":
 			err = a.ephemeral(ctx, o.channel, o.learner.UserID, o.threadTS, m)
 		default:
-			var dm string
-			if dm, err = a.openDM(ctx, o.learner.UserID); err == nil {
-				_, err = a.post(ctx, dm, "", m)
-			}
+			_, err = a.post(ctx, o.learner.UserID, "", m) // the learner's DM
 		}
 		if err != nil {
 			return err
@@ -400,18 +419,36 @@ func (a *Adapter) deliverInPlace(ctx context.Context, o origin, r bot.Reply) err
 	return nil
 }
 
-// deliverUpdate re-renders the card the pressed control was on and edits
-// the message that holds it; if the control is not in the re-render, the
+// deliverUpdate re-renders the card the pressed control was on and puts
+// the message that holds it in place of the one shown, through the
+// press's response_url (replace_original: not one of Slack's Tier 3
+// chat.update calls, so a learner ticking boxes fast never holds up
+// anyone's streamed reply); if the control is not in the re-render, the
 // reply is posted as new.
 func (a *Adapter) deliverUpdate(ctx context.Context, o origin, r bot.Reply) error {
-	for _, m := range render(r).Content {
+	for _, m := range render(r).all() {
 		for _, b := range m.Blocks {
-			if blockID(b) == o.blockID {
-				if err := a.update(ctx, o.channel, o.messageTS, m); err != nil || r.File == nil {
-					return err
-				}
-				return a.upload(ctx, o.channel, o.threadTS, r.File)
+			if blockID(b) != o.blockID {
+				continue
 			}
+			if o.messageTS == o.threadTS && isIntro(o.shown) {
+				// The lesson's first card opened the thread with its
+				// intro line, which stays.
+				m = withIntro(m, r.Lesson, r.Title)
+			}
+			var err error
+			if o.responseURL != "" {
+				err = a.respondTo(ctx, o.responseURL, replaceOriginal(m))
+			} else {
+				err = a.update(ctx, o.channel, o.messageTS, m)
+			}
+			if err == nil {
+				a.cards.Put(cardKey(o.channel, o.messageTS), m)
+			}
+			if err != nil || r.File == nil {
+				return err
+			}
+			return a.upload(ctx, o.channel, o.threadTS, r.File)
 		}
 	}
 	r.Update = false
@@ -428,9 +465,10 @@ func blockID(b slack.Block) string {
 	return ""
 }
 
-// thread returns the learner's thread for lesson, opening a new one (a root
-// message in their DM or the channel) for a start command or when none is
-// known.
+// thread returns the learner's thread for lesson. For a start command, or
+// when none is known, it is a new one, not posted yet (ThreadID ""): the
+// first message posted into it opens it (postInThread), in the learner's
+// DM (Channel is then their user id) or the channel the command came from.
 func (a *Adapter) thread(ctx context.Context, o origin, r bot.Reply) (bot.Thread, error) {
 	if !o.start {
 		th, ok, err := a.opts.Store.ThreadFor(ctx, Platform, o.learner.Key(), r.Lesson)
@@ -441,40 +479,64 @@ func (a *Adapter) thread(ctx context.Context, o origin, r bot.Reply) (bot.Thread
 			return th, nil
 		}
 	}
-	title := titleAfterLabel(r.Lesson, r.Title)
-	label := "Lesson " + dotted(r.Lesson)
-	head := "*" + label + "*"
-	if title != "" {
-		label += ": " + title
-		head += " · " + escapeTitle(title)
-	}
-	root := message{
-		Text:   markup.Truncate(label, maxFallbackText),
-		Blocks: []slack.Block{section(markup.Truncate(head+"\nThe lesson runs in this thread. Press the buttons to move on; answer questions by replying in this thread.", maxSectionText))},
-	}
 	channel := o.channel
 	if channel == "" || isDM(channel) || a.placement(channel, r.Lesson) == PlaceDM {
-		dm, err := a.openDM(ctx, o.learner.UserID)
-		if err != nil {
-			return bot.Thread{}, err
-		}
-		channel = dm
+		channel = o.learner.UserID
 	}
-	ts, err := a.post(ctx, channel, "", root)
-	if err != nil && channel == o.channel {
-		// Not in that channel (not_in_channel, channel_not_found...): fall
-		// back to the learner's DM rather than lose the lesson.
-		a.logErr("post lesson thread in channel, falling back to DM", err, "channel", channel)
-		if channel, err = a.openDM(ctx, o.learner.UserID); err == nil {
-			ts, err = a.post(ctx, channel, "", root)
-		}
+	// Stored by postCard once the card is posted (one write per card); if
+	// posting fails before that, the next message opens a new thread.
+	return bot.Thread{Platform: Platform, Learner: o.learner.Key(), Lesson: r.Lesson, Channel: channel}, nil
+}
+
+// postInThread posts m into th's thread. In a new thread (no ThreadID
+// yet) m opens it: it is posted at the top of the DM or channel with the
+// lesson's intro line and becomes the thread's root, so a lesson's first
+// card is one message, seen without opening the thread. If the channel
+// refuses (the bot is not in it), the thread opens in the learner's DM
+// instead rather than lose the lesson.
+func (a *Adapter) postInThread(ctx context.Context, th *bot.Thread, user string, r bot.Reply, m message) (string, error) {
+	if th.ThreadID != "" {
+		return a.post(ctx, th.Channel, th.ThreadID, m)
+	}
+	m = withIntro(m, r.Lesson, r.Title)
+	ch, ts, err := a.postTo(ctx, th.Channel, "", m)
+	if err != nil && th.Channel != user {
+		a.logErr("post lesson thread in channel, falling back to DM", err, "channel", th.Channel)
+		ch, ts, err = a.postTo(ctx, user, "", m)
 	}
 	if err != nil {
-		return bot.Thread{}, err
+		return "", err
 	}
-	// Stored by deliverThread once the card is posted (one write per card);
-	// if posting fails before that, the next message opens a new thread.
-	return bot.Thread{Platform: Platform, Learner: o.learner.Key(), Lesson: r.Lesson, Channel: channel, ThreadID: ts}, nil
+	th.Channel, th.ThreadID = ch, ts
+	return ts, nil
+}
+
+// withIntro puts the lesson's intro line (the label, its title, how the
+// thread works) at the top of m, the message that opens the lesson's
+// thread.
+func withIntro(m message, lesson, title string) message {
+	if isIntro(m.Blocks) || len(m.Blocks) >= maxBlocks {
+		return m
+	}
+	t := titleAfterLabel(lesson, title)
+	head := "*Lesson " + dotted(lesson) + "*"
+	if t != "" {
+		head += " · " + escapeTitle(t)
+	}
+	intro := slack.NewContextBlock(introBlock, mrkdwn(markup.Truncate(head+" — the lesson runs in this thread: press the buttons to move on; answer questions by replying in the thread.", maxContextText)))
+	m.Blocks = append([]slack.Block{intro}, m.Blocks...)
+	return m
+}
+
+// introBlock is the block id of a thread's intro line.
+const introBlock = "intro"
+
+func isIntro(blocks []slack.Block) bool {
+	if len(blocks) == 0 {
+		return false
+	}
+	c, ok := blocks[0].(*slack.ContextBlock)
+	return ok && c.BlockID == introBlock
 }
 
 func escapeTitle(t string) string {
@@ -484,50 +546,70 @@ func escapeTitle(t string) string {
 	return "*" + strings.ReplaceAll(strings.ReplaceAll(strings.ReplaceAll(t, "&", "&amp;"), "<", "&lt;"), ">", "&gt;") + "*"
 }
 
-// deliverThread posts a card into the lesson thread: it disables the
-// previous card's buttons, posts the content and then the new buttons, and
-// remembers the buttons' message so the next card can disable them.
+// deliverThread posts a card into the lesson thread (opening it for a
+// start) and, budget permitting, disables the previous card's buttons.
 func (a *Adapter) deliverThread(ctx context.Context, o origin, r bot.Reply) error {
 	th, err := a.thread(ctx, o, r)
 	if err != nil {
 		return err
 	}
 	a.spendControls(ctx, o, th)
-	return a.postCard(ctx, th, r)
+	return a.postCard(ctx, th, o.learner.UserID, r)
 }
 
-// spendControls replaces the previous card's buttons in th by a note (a
-// new card follows), unless they are the buttons just pressed (spent
-// already, see spendPressed).
+// spendControls disables the previous card's buttons in th (a new card
+// follows), unless they are the buttons just pressed (spent already, see
+// spendPressed). A card carries its buttons, so this re-sends the card as
+// it was posted, kept in memory for the purpose (cards); after a restart,
+// or when Slack's Tier 3 budget for chat.update is short (an optional
+// call), it is not done: a press on a card that is no longer current is
+// refused politely anyway.
 func (a *Adapter) spendControls(ctx context.Context, o origin, th bot.Thread) {
-	if th.LastMessage != "" && (!o.controls || th.LastMessage != o.messageTS) {
-		if err := a.update(ctx, th.Channel, th.LastMessage, message{Text: "Continued below", Blocks: spent("Continued below ↓")}); err != nil {
-			a.logErr("disable previous buttons", err, "learner", th.Learner)
-		}
+	if th.LastMessage == "" || (o.controls && th.LastMessage == o.messageTS) {
+		return
+	}
+	key := cardKey(th.Channel, th.LastMessage)
+	card, ok := a.cards.Get(key)
+	if !ok {
+		return
+	}
+	note := "Continued below ↓"
+	err := a.update(ratelimit.WithPriority(ctx, ratelimit.Optional), th.Channel, th.LastMessage, message{Text: card.Text, Blocks: spentCard(card.Blocks, note)})
+	if err != nil && !errors.Is(err, ratelimit.ErrSkipped) {
+		a.logErr("disable previous buttons", err, "learner", th.Learner)
 	}
 }
 
-// postCard posts r's content and then its buttons into th, and stores th
-// with the buttons' message (none when r has no buttons).
-func (a *Adapter) postCard(ctx context.Context, th bot.Thread, r bot.Reply) error {
+// postCard posts r into th, its buttons in the card's last message (a
+// card is one message unless Slack's 50 blocks split it), opening th's
+// thread when it is new, and stores th with that message.
+func (a *Adapter) postCard(ctx context.Context, th bot.Thread, user string, r bot.Reply) error {
 	out := render(r)
-	for _, m := range out.Content {
-		if _, err := a.post(ctx, th.Channel, th.ThreadID, m); err != nil {
+	msgs := out.all()
+	var last string
+	var lastMsg message
+	for _, m := range msgs {
+		if th.ThreadID == "" {
+			m = withIntro(m, r.Lesson, r.Title)
+		}
+		ts, err := a.postInThread(ctx, &th, user, r, m)
+		if err != nil {
 			return err
 		}
+		last, lastMsg = ts, m
 	}
 	if r.File != nil {
+		if th.ThreadID == "" {
+			return errors.New("a file with nothing to post before it")
+		}
 		if err := a.upload(ctx, th.Channel, th.ThreadID, r.File); err != nil {
 			return err
 		}
 	}
 	th.LastMessage = ""
 	if len(out.Controls) > 0 {
-		ts, err := a.post(ctx, th.Channel, th.ThreadID, message{Text: "Lesson " + dotted(r.Lesson) + " controls", Blocks: out.Controls})
-		if err != nil {
-			return err
-		}
-		th.LastMessage = ts
+		th.LastMessage = last
+		a.cards.Put(cardKey(th.Channel, last), lastMsg)
 	}
 	th.Updated = a.now()
 	if err := a.opts.Store.PutThread(ctx, th); err != nil {
@@ -535,6 +617,12 @@ func (a *Adapter) postCard(ctx context.Context, th bot.Thread, r bot.Reply) erro
 	}
 	return nil
 }
+
+// cardsKept is how many cards' last messages the adapter keeps to disable
+// their buttons later (spendControls): the learners active lately.
+const cardsKept = 2048
+
+func cardKey(channel, ts string) string { return channel + "/" + ts }
 
 // errBusy, returned by onInteraction and onEvent, makes the HTTP answer a
 // 503: Slack shows the learner that the press failed, and retries an event

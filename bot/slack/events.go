@@ -10,6 +10,7 @@ import (
 
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/delivery"
+	"github.com/coursebot/coursebot/ratelimit"
 )
 
 // onEvent commits an Events API callback (raw is its JSON) to the inbox.
@@ -65,7 +66,10 @@ func (a *Adapter) processEvent(ctx context.Context, it delivery.Item) error {
 	m := bot.Message{Learner: who, Kind: bot.KindText, Text: html.UnescapeString(me.Text), Lesson: th.Lesson}
 	replies, err := a.handle(ctx, o, m)
 	if len(replies) > 0 && !replies[0].Ephemeral {
-		if rerr := a.react(ctx, me.Channel, me.TimeStamp, "white_check_mark"); rerr != nil {
+		// The ✅ says the answer was taken; the reply says so too, so the
+		// reaction (Tier 3) is optional: not made when the budget is short.
+		rctx := ratelimit.WithPriority(ctx, ratelimit.Optional)
+		if rerr := a.react(rctx, me.Channel, me.TimeStamp, "white_check_mark"); rerr != nil && !errors.Is(rerr, ratelimit.ErrSkipped) {
 			a.logErr("react to answer", rerr, "learner", who.Key())
 			err = errors.Join(err, rerr)
 		}

@@ -43,8 +43,9 @@ type fakeSlack struct {
 	msgs      []*fakeMsg // in posting order
 	seq       int
 	faults    map[string][]fault
-	notIn     map[string]bool  // channels the bot is not a member of
-	responses []map[string]any // bodies POSTed to response URLs
+	notIn     map[string]bool      // channels the bot is not a member of
+	responses []map[string]any     // bodies POSTed to response URLs
+	urlMsgs   map[string][2]string // response URL path -> the message (channel, ts) it belongs to
 	views     []url.Values
 	refusals  map[string]string // "method key" -> Slack error code
 	uploads   map[string]*fakeFile
@@ -77,7 +78,8 @@ type fakeMsg struct {
 	Channel, TS, ThreadTS, Text string
 	Blocks                      []map[string]any
 	MetaID                      string
-	Updates                     int
+	Updates                     int // chat.update or replace_original
+	Replaced                    int // of which replace_original (a response URL)
 }
 
 // fault is what the fake does instead of (or after) handling a call.
@@ -136,8 +138,9 @@ func (f *fakeSlack) setMembers(channel string, users ...string) {
 }
 
 // refuse makes method answer {"ok":false,"error":code} when its key
-// matches: the channel for chat.postMessage and
-// files.completeUploadExternal, the user for conversations.open.
+// matches: the channel for chat.postMessage (as posted: a user id, or the
+// DM it resolves to) and files.completeUploadExternal, the user for
+// conversations.open.
 func (f *fakeSlack) refuse(method, key, code string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -285,7 +288,16 @@ func (f *fakeSlack) apply(method string, form url.Values) map[string]any {
 			return map[string]any{"ok": false, "error": "not_in_channel"}
 		}
 		f.seq++
-		m := &fakeMsg{Channel: form.Get("channel"), TS: fmt.Sprintf("%d.%06d", f.clock().Unix(), f.seq),
+		// A post to a user id goes into the app's DM with them, which
+		// the answer names (the fake's DM with U7 is D7).
+		ch := form.Get("channel")
+		if rest, ok := strings.CutPrefix(ch, "U"); ok {
+			ch = "D" + rest
+			if code, ok := f.refusals[method+" "+ch]; ok {
+				return map[string]any{"ok": false, "error": code}
+			}
+		}
+		m := &fakeMsg{Channel: ch, TS: fmt.Sprintf("%d.%06d", f.clock().Unix(), f.seq),
 			ThreadTS: form.Get("thread_ts"), Text: form.Get("text")}
 		_ = json.Unmarshal([]byte(form.Get("blocks")), &m.Blocks)
 		var meta slack.SlackMetadata
@@ -344,13 +356,43 @@ func (f *fakeSlack) apply(method string, form url.Values) map[string]any {
 	return map[string]any{"ok": false, "error": "unknown_method"}
 }
 
+// respond is a response URL. A post with replace_original replaces the
+// message the URL belongs to (responseURLFor), as Slack does; like a
+// chat.update it counts in the message's Updates.
 func (f *fakeSlack) respond(w http.ResponseWriter, r *http.Request) {
 	var body map[string]any
 	_ = json.NewDecoder(r.Body).Decode(&body)
 	f.mu.Lock()
 	f.responses = append(f.responses, body)
+	if replace, _ := body["replace_original"].(bool); replace {
+		if at, ok := f.urlMsgs[r.URL.Path]; ok {
+			for _, m := range f.msgs {
+				if m.Channel == at[0] && m.TS == at[1] {
+					m.Text, _ = body["text"].(string)
+					m.Blocks = nil
+					b, _ := json.Marshal(body["blocks"])
+					_ = json.Unmarshal(b, &m.Blocks)
+					m.Updates++
+					m.Replaced++
+				}
+			}
+		}
+	}
 	f.mu.Unlock()
 	w.WriteHeader(http.StatusOK)
+}
+
+// responseURLFor is a new response URL belonging to the message at
+// channel/ts, as the response_url of a press on it does.
+func (f *fakeSlack) responseURLFor(channel, ts string) string {
+	u := f.responseURL()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.urlMsgs == nil {
+		f.urlMsgs = map[string][2]string{}
+	}
+	f.urlMsgs[strings.TrimPrefix(u, "http://"+f.srv.ServerAddr)] = [2]string{channel, ts}
+	return u
 }
 
 // snapshot copies what the fake holds.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -28,17 +27,18 @@ func posted(f *fakeSlack, channel string) []fakeMsg {
 	return out
 }
 
-// Each card of the stub lesson is: root, content, controls.
+// A start of the stub lesson is one post: its card, with its buttons,
+// opens the lesson's thread.
 func TestRateLimitedThenOK(t *testing.T) {
 	h := newHarness(t, stub(make(chan bot.Message, 16)), nil)
 	h.fake.fail("chat.postMessage", fault{status: 429, retryAfter: "1"})
 	h.command("U1", "start-9-9", "C1")
 	h.idle()
-	if n := h.fake.count("chat.postMessage"); n != 4 {
-		t.Errorf("%d postMessage calls, want 3 posts + 1 rate-limited", n)
+	if n := h.fake.count("chat.postMessage"); n != 2 {
+		t.Errorf("%d postMessage calls, want 1 post + 1 rate-limited", n)
 	}
-	if msgs := posted(h.fake, "D1"); len(msgs) != 3 {
-		t.Errorf("%d messages in the DM, want 3 (root, card, controls)", len(msgs))
+	if msgs := posted(h.fake, "D1"); len(msgs) != 1 {
+		t.Errorf("%d messages in the DM, want 1 (the card that opens the thread)", len(msgs))
 	}
 	if !strings.Contains(h.logs.String(), "retry") {
 		t.Error("rate limit not logged")
@@ -47,43 +47,51 @@ func TestRateLimitedThenOK(t *testing.T) {
 
 func TestServerErrorsRetriedNeverDoubled(t *testing.T) {
 	h := newHarness(t, stub(make(chan bot.Message, 16)), nil)
-	// The root post fails twice with 500 (not made), the card post is made
-	// but answered with 500, the controls post times out... once.
-	h.fake.fail("chat.postMessage",
-		fault{status: 500}, fault{status: 502},
-		fault{}, // root succeeds
-		fault{status: 500, applied: true},
-	)
+	// The card that opens the thread: one post fails with 500 (not made),
+	// the next is made but answered with 500.
+	h.fake.fail("chat.postMessage", fault{status: 500}, fault{status: 502, applied: true})
 	h.command("U1", "start-9-9", "C1")
 	h.idle()
 	msgs := posted(h.fake, "D1")
-	if len(msgs) != 3 {
+	if len(msgs) != 1 {
 		for _, m := range msgs {
 			t.Logf("%s %q", m.TS, m.Text)
 		}
-		t.Fatalf("%d messages in the DM, want exactly 3 (no loss, no double)", len(msgs))
+		t.Fatalf("%d messages in the DM, want exactly 1 (no loss, no double)", len(msgs))
 	}
-	if h.fake.count("conversations.replies") == 0 {
-		t.Error("an ambiguous failure was retried without checking the thread first")
+	if h.fake.count("conversations.history") == 0 {
+		t.Error("an ambiguous failure of a top-level post was retried without checking the DM first")
 	}
 	th := h.lessonThread("U1", "9-9")
-	if th.LastMessage != msgs[2].TS {
-		t.Errorf("thread remembers controls %q, want %q", th.LastMessage, msgs[2].TS)
+	if th.ThreadID != msgs[0].TS || th.LastMessage != msgs[0].TS {
+		t.Errorf("thread %s with buttons in %q, want both %q", th.ThreadID, th.LastMessage, msgs[0].TS)
+	}
+	// In the thread: the card answering a reply is made but answered 500.
+	h.fake.fail("chat.postMessage", fault{status: 500, applied: true})
+	if code := h.reply("U1", th.Channel, th.ThreadID, "an answer", "EvDOUBLE"); code != 200 {
+		t.Fatalf("event: %d", code)
+	}
+	h.idle()
+	if got := h.fake.thread(th.Channel, th.ThreadID); len(got) != 2 {
+		t.Fatalf("%d messages in the thread, want 2 (no double)", len(got))
+	}
+	if h.fake.count("conversations.replies") == 0 {
+		t.Error("an ambiguous failure in a thread was retried without checking the thread first")
 	}
 }
 
 func TestPersistentFailureTellsLearner(t *testing.T) {
 	h := newHarness(t, stub(make(chan bot.Message, 16)), func(o *Options) { o.Attempts = 3 })
-	h.fake.fail("conversations.open", fault{status: 500}, fault{status: 500}, fault{status: 500})
-	h.command("U1", "start-9-9", "C1")
+	h.fake.fail("chat.postMessage", fault{status: 500}, fault{status: 500}, fault{status: 500})
+	_, body := h.command("U1", "start-9-9", "C1")
 	h.idle()
 	_, _, responses := h.fake.snapshot()
-	// "Starting Lesson 9.9 …" once the engine opened it, then the failure.
-	if len(responses) != 2 || !strings.Contains(responses[0]["text"].(string), "Starting Lesson 9.9") ||
-		!strings.Contains(responses[1]["text"].(string), "could not post the lesson") {
-		t.Fatalf("learner was told %v", responses)
+	// "Starting Lesson 9.9 …" at once, then the failure.
+	if !strings.Contains(body, "Starting Lesson 9.9") || len(responses) != 1 ||
+		!strings.Contains(responses[0]["text"].(string), "could not post the lesson") {
+		t.Fatalf("learner was told %q, then %v", body, responses)
 	}
-	if !strings.Contains(h.logs.String(), "conversations.open") {
+	if !strings.Contains(h.logs.String(), "chat.postMessage") {
 		t.Error("operator log lacks the failing call")
 	}
 	if strings.Contains(h.logs.String(), testBotToken) {
@@ -91,6 +99,8 @@ func TestPersistentFailureTellsLearner(t *testing.T) {
 	}
 }
 
+// TestHandlerErrorIsOneSentence: the start was answered "Starting …" at
+// once; the engine's failure replaces that answer with one sentence.
 func TestHandlerErrorIsOneSentence(t *testing.T) {
 	h := newHarness(t, func(storeDB) bot.Handler {
 		return &stubHandler{got: make(chan bot.Message, 4), err: errors.New("store: disk on fire " + testBotToken)}
@@ -98,10 +108,8 @@ func TestHandlerErrorIsOneSentence(t *testing.T) {
 	_, body := h.command("U1", "start-9-9", "C1")
 	h.idle()
 	_, _, responses := h.fake.snapshot()
-	told := strings.Contains(body, sorryInternal) && len(responses) == 0 || // in the command's response
-		len(responses) == 1 && responses[0]["text"] == sorryInternal && !strings.Contains(body, "Starting") // or after it
-	if !told {
-		t.Fatalf("learner was told %q, then %v", body, responses)
+	if !strings.Contains(body, "Starting Lesson 9.9") || len(responses) != 1 || responses[0]["text"] != sorryInternal || responses[0]["replace_original"] != true {
+		t.Fatalf("learner was told %q, then %v; want the sentence in place of the first answer", body, responses)
 	}
 	logs := h.logs.String()
 	if !strings.Contains(logs, "disk on fire") || strings.Contains(logs, testBotToken) {
@@ -110,23 +118,20 @@ func TestHandlerErrorIsOneSentence(t *testing.T) {
 }
 
 // TestSlowAPIAckFirst: with the Web API taking 4 s, every request is still
-// acknowledged before any work reaches Slack, and the work completes after.
+// answered before any work reaches Slack, and the work completes after.
 func TestSlowAPIAckFirst(t *testing.T) {
 	h := newHarness(t, stub(make(chan bot.Message, 16)), func(o *Options) { o.CallTimeout = 10 * time.Second })
-	h.fake.fail("conversations.open", fault{delay: 4 * time.Second})
+	h.fake.fail("chat.postMessage", fault{delay: 4 * time.Second})
 	code, body := h.command("U1", "start-9-9", "C1")
-	if code != 200 || body != "" {
-		t.Fatalf("ack %d %q, want an empty 200", code, body)
+	if code != 200 || !strings.Contains(body, "Starting Lesson 9.9") {
+		t.Fatalf("ack %d %q, want 200 with where the lesson opens", code, body)
 	}
-	if n := h.fake.count("chat.postMessage"); n != 0 {
+	if n := len(posted(h.fake, "D1")); n != 0 {
 		t.Fatalf("ack came after %d posts: it waited for the slow API", n)
 	}
 	h.idle()
-	if _, _, responses := h.fake.snapshot(); len(responses) != 1 || !strings.Contains(fmt.Sprint(responses[0]["text"]), "Starting Lesson 9.9") {
-		t.Fatalf("response_url got %v", responses)
-	}
-	if msgs := posted(h.fake, "D1"); len(msgs) != 3 {
-		t.Fatalf("%d messages after the slow API, want 3", len(msgs))
+	if msgs := posted(h.fake, "D1"); len(msgs) != 1 {
+		t.Fatalf("%d messages after the slow API, want 1", len(msgs))
 	}
 }
 

@@ -141,11 +141,11 @@ func TestPermanentSendErrors(t *testing.T) {
 		channel   bool // SendChannel to C0X, else Send to U9
 		permanent bool
 	}{
-		{"cannot_dm_bot", func(f *fakeSlack) { f.refuse("conversations.open", "U9", "cannot_dm_bot") }, false, true},
-		{"user_not_found", func(f *fakeSlack) { f.refuse("conversations.open", "U9", "user_not_found") }, false, true},
-		{"user_disabled", func(f *fakeSlack) { f.refuse("conversations.open", "U9", "user_disabled") }, false, true},
-		{"account_inactive", func(f *fakeSlack) { f.refuse("conversations.open", "U9", "account_inactive") }, false, true},
-		{"invalid_auth on DM", func(f *fakeSlack) { f.refuse("conversations.open", "U9", "invalid_auth") }, false, true},
+		{"cannot_dm_bot", func(f *fakeSlack) { f.refuse("chat.postMessage", "U9", "cannot_dm_bot") }, false, true},
+		{"user_not_found", func(f *fakeSlack) { f.refuse("chat.postMessage", "U9", "user_not_found") }, false, true},
+		{"user_disabled", func(f *fakeSlack) { f.refuse("chat.postMessage", "U9", "user_disabled") }, false, true},
+		{"account_inactive", func(f *fakeSlack) { f.refuse("chat.postMessage", "U9", "account_inactive") }, false, true},
+		{"invalid_auth on DM", func(f *fakeSlack) { f.refuse("chat.postMessage", "U9", "invalid_auth") }, false, true},
 		{"token_revoked on DM post", func(f *fakeSlack) { f.refuse("chat.postMessage", "D9", "token_revoked") }, false, true},
 		{"channel_not_found", func(f *fakeSlack) { f.refuse("chat.postMessage", "C0X", "channel_not_found") }, true, true},
 		{"not_in_channel", func(f *fakeSlack) { f.refuse("chat.postMessage", "C0X", "not_in_channel") }, true, true},
@@ -153,7 +153,8 @@ func TestPermanentSendErrors(t *testing.T) {
 		{"not_authed on channel", func(f *fakeSlack) { f.refuse("chat.postMessage", "C0X", "not_authed") }, true, true},
 		{"msg_too_long is permanent too (the same message stays too long)", func(f *fakeSlack) { f.refuse("chat.postMessage", "C0X", "msg_too_long") }, true, true},
 		{"5xx on DM after retries", func(f *fakeSlack) {
-			f.fail("conversations.open", fault{status: 500}, fault{status: 500}, fault{status: 500})
+			f.fail("chat.postMessage", fault{status: 500}, fault{status: 500}, fault{status: 500})
+			f.fail("conversations.history", fault{status: 503}, fault{status: 503}, fault{status: 503})
 		}, false, false},
 		{"5xx on channel after retries", func(f *fakeSlack) {
 			f.fail("chat.postMessage", fault{status: 503}, fault{status: 503}, fault{status: 503})

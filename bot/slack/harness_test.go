@@ -76,10 +76,16 @@ func commandsOf(t testing.TB) []Command {
 	if err != nil {
 		t.Fatalf("load course: %v", err)
 	}
+	installed := map[string]bool{}
+	for _, e := range course.Catalogue {
+		installed[e.Command] = e.Installed
+	}
 	var out []Command
 	for _, c := range course.Commands() {
-		out = append(out, Command{Name: c.Name, Description: c.Description, Usage: c.Usage})
+		out = append(out, Command{Name: c.Name, Description: c.Description, Usage: c.Usage, Opens: installed[c.Name]})
 	}
+	// The stub lesson of the fault tests (stubHandler) opens too.
+	out = append(out, Command{Name: "start-9-9", Description: "Lesson 9.9 (a stub)", Opens: true})
 	return out
 }
 
@@ -237,7 +243,7 @@ func (h *harness) press(user string, msg fakeMsg, actionID string, selected ...s
 			"is_ephemeral": false, "thread_ts": msg.ThreadTS},
 		"channel":      map[string]any{"id": msg.Channel},
 		"message":      map[string]any{"type": "message", "ts": msg.TS, "thread_ts": msg.ThreadTS, "text": msg.Text, "blocks": msg.Blocks},
-		"response_url": h.fake.responseURL(),
+		"response_url": h.fake.responseURLFor(msg.Channel, msg.TS),
 		"actions":      []any{action},
 	}
 	b, _ := json.Marshal(payload)

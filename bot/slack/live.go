@@ -2,12 +2,14 @@ package slack
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/slack-go/slack"
 
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/bot/markup"
+	"github.com/coursebot/coursebot/ratelimit"
 )
 
 // LiveEditInterval is the least time between two edits of a reply that is
@@ -27,6 +29,14 @@ const liveGone = "Your answer is saved."
 // finished text; then the rest of the finished reply and its buttons
 // follow as a card does. Ephemeral replies cannot be edited with
 // chat.update: they are posted finished.
+//
+// chat.update is Tier 3 (50 a minute for the whole workspace), so the
+// final edit's budget is reserved before the placeholder is posted: a
+// placeholder is only posted when its finished text is sure to replace it
+// without a wait. The edits in between are optional calls, made only
+// while the budget has room to spare. When thirty learners answer at once
+// and the budget is short, a reply degrades to fewer edits, and then to
+// none: the finished reply is posted as it is, never lost.
 func (a *Adapter) deliverLive(ctx context.Context, o origin, r bot.Reply) error {
 	if r.Ephemeral || r.Lesson == "" {
 		final := r.Live.Run(ctx, nil)
@@ -38,6 +48,7 @@ func (a *Adapter) deliverLive(ctx context.Context, o origin, r bot.Reply) error 
 		return err
 	}
 	a.spendControls(ctx, o, th)
+	user := o.learner.UserID
 	head := render(bot.SplitLive(r)).Content
 	// The head's last message carries the live text when there is room
 	// (a tutor's reply is one section); the rest of the head goes first.
@@ -46,30 +57,43 @@ func (a *Adapter) deliverLive(ctx context.Context, o origin, r bot.Reply) error 
 		lead, head = &head[n-1], head[:n-1]
 	}
 	for _, m := range head {
-		if _, err := a.post(ctx, th.Channel, th.ThreadID, m); err != nil {
+		if _, err := a.postInThread(ctx, &th, user, r, m); err != nil {
 			return err
 		}
 	}
-	ts, err := a.post(ctx, th.Channel, th.ThreadID, exchangeMessage(lead, bot.Placeholder, false))
+	finish := func(final bot.Reply) (string, bot.Reply) {
+		text, tail := bot.FinishLive(r, final)
+		if text == "" {
+			text = liveGone
+		}
+		return text, bot.Own([]bot.Reply{tail}, o.learner)[0]
+	}
+	fctx, release, streaming := a.pace.Reserve(ctx, "chat.update")
+	defer release()
+	if !streaming {
+		text, tail := finish(r.Live.Run(ctx, nil))
+		if _, err := a.postInThread(ctx, &th, user, r, exchangeMessage(lead, text, true)); err != nil {
+			return err
+		}
+		return a.postCard(ctx, th, user, tail)
+	}
+	ts, err := a.postInThread(ctx, &th, user, r, exchangeMessage(lead, bot.Placeholder, false))
 	if err != nil {
 		return err
 	}
+	edit := ratelimit.WithPriority(ctx, ratelimit.Optional)
 	update := bot.Throttle(LiveEditInterval, a.now, func(text string) {
-		if err := a.update(ctx, th.Channel, ts, exchangeMessage(lead, text, false)); err != nil {
+		if err := a.update(edit, th.Channel, ts, exchangeMessage(lead, text, false)); err != nil && !errors.Is(err, ratelimit.ErrSkipped) {
 			a.logErr("edit live reply", err, "learner", o.learner.Key())
 		}
 	})
-	final := r.Live.Run(ctx, update)
-	text, tail := bot.FinishLive(r, final)
-	if text == "" {
-		text = liveGone
-	}
-	if err := a.update(ctx, th.Channel, ts, exchangeMessage(lead, text, true)); err != nil {
+	text, tail := finish(r.Live.Run(ctx, update))
+	if err := a.update(fctx, th.Channel, ts, exchangeMessage(lead, text, true)); err != nil {
 		return err
 	}
 	// The rest and the buttons, as a card (the thread is stored with
 	// them, also when there are none).
-	return a.postCard(ctx, th, bot.Own([]bot.Reply{tail}, o.learner)[0])
+	return a.postCard(ctx, th, user, tail)
 }
 
 // exchangeMessage is the live message: lead's blocks (may be nil) and the

@@ -2,7 +2,6 @@ package slack
 
 import (
 	"encoding/json"
-	"fmt"
 	"strings"
 
 	"testing"
@@ -10,21 +9,29 @@ import (
 	"github.com/coursebot/coursebot/bot"
 )
 
-// TestThreadRootNamesTheLessonOnce: the first card's title already says
-// "Lesson 4.4: …"; the thread's root message must not repeat the label.
+// TestThreadRootNamesTheLessonOnce: the lesson's first card opens its
+// thread, under an intro line that names the lesson once (the card's
+// title already says "Lesson 4.4: …"), with the card's buttons in it.
 func TestThreadRootNamesTheLessonOnce(t *testing.T) {
 	h := newHarness(t, nil, nil)
 	h.command("U1", "start-4-4", "C1")
 	h.idle()
 	th := h.lessonThread("U1", "4-4")
-	root := h.fake.thread(th.Channel, th.ThreadID)[0]
+	thread := h.fake.thread(th.Channel, th.ThreadID)
+	if len(thread) != 1 {
+		t.Fatalf("%d messages for a start, want 1: the first card, which opens the thread", len(thread))
+	}
+	root := thread[0]
 	if root.Text != "Lesson 4.4: Putting It All Together (Capstone)" {
 		t.Errorf("root text %q", root.Text)
 	}
-	got, _ := json.Marshal(root.Blocks)
-	want := `[{"text":{"text":"*Lesson 4.4* · *Putting It All Together (Capstone)*\nThe lesson runs in this thread. Press the buttons to move on; answer questions by replying in this thread.","type":"mrkdwn"},"type":"section"}]`
+	got, _ := json.Marshal(root.Blocks[0])
+	want := `{"block_id":"intro","elements":[{"text":"*Lesson 4.4* · *Putting It All Together (Capstone)* — the lesson runs in this thread: press the buttons to move on; answer questions by replying in the thread.","type":"mrkdwn"}],"type":"context"}`
 	if string(got) != want {
-		t.Errorf("root blocks\n got %s\nwant %s", got, want)
+		t.Errorf("root's first block\n got %s\nwant %s", got, want)
+	}
+	if headerText(root) != "Lesson 4.4: Putting It All Together (Capstone)" || !hasActionPrefix(root, actNav) || th.LastMessage != root.TS {
+		t.Errorf("the root is not the first card with its buttons: %s, thread %+v", root.Blocks, th)
 	}
 }
 
@@ -66,26 +73,24 @@ func TestGroupDMLessonTakesReplies(t *testing.T) {
 // TestStartWithoutMaterialSaysSoInstead: /start-1-1 (a lesson listed in
 // the course without material) is answered with the engine's sentence
 // alone, not "Starting Lesson 1.1 … it opens in our direct messages"
-// followed by a refusal; /start-4-4 still says where it opens. Both
-// requests get an empty 200 and their answer through response_url.
+// followed by a refusal; /start-4-4 says where it opens at once. Both
+// answers are the commands' HTTP responses: no response_url call.
 func TestStartWithoutMaterialSaysSoInstead(t *testing.T) {
 	h := newHarness(t, nil, nil)
-	if code, body := h.command("U1", "start-1-1", "C1"); code != 200 || body != "" {
-		t.Errorf("/start-1-1 acknowledged %d %s, want an empty 200", code, body)
+	code, body := h.command("U1", "start-1-1", "C1")
+	if code != 200 || strings.Contains(body, "Starting") || !strings.Contains(body, "material is not installed yet") || !strings.Contains(body, `"response_type":"ephemeral"`) {
+		t.Errorf("/start-1-1 answered %d %s", code, body)
 	}
 	h.idle()
-	_, _, responses := h.fake.snapshot()
-	if len(responses) != 1 || strings.Contains(fmt.Sprint(responses[0]["text"]), "Starting") ||
-		!strings.Contains(fmt.Sprint(responses[0]["text"]), "material is not installed yet") || responses[0]["response_type"] != "ephemeral" {
-		t.Errorf("/start-1-1 answered %v", responses)
-	}
 	if n := h.fake.count("chat.postMessage"); n != 0 {
 		t.Errorf("a lesson that cannot start posted %d messages", n)
 	}
-	h.command("U1", "start-4-4", "C1")
+	if _, body := h.command("U1", "start-4-4", "C1"); !strings.Contains(body, "Starting Lesson 4.4 … it opens in our direct messages.") {
+		t.Errorf("/start-4-4 answered %s", body)
+	}
 	h.idle()
-	if _, _, responses = h.fake.snapshot(); len(responses) != 2 || responses[1]["text"] != "Starting Lesson 4.4 … it opens in our direct messages." {
-		t.Errorf("/start-4-4 answered %v", responses)
+	if _, _, responses := h.fake.snapshot(); len(responses) != 0 {
+		t.Errorf("response_url got %v", responses)
 	}
 }
 

@@ -44,7 +44,7 @@ func TestChannelNotJoinedFallsBackToDM(t *testing.T) {
 	if th := h.lessonThread("U1", "9-9"); th.Channel != "D1" {
 		t.Fatalf("thread in %s, want the DM", th.Channel)
 	}
-	if msgs := posted(h.fake, "D1"); len(msgs) != 3 {
-		t.Fatalf("%d messages in the DM, want 3", len(msgs))
+	if msgs := posted(h.fake, "D1"); len(msgs) != 1 {
+		t.Fatalf("%d messages in the DM, want 1 (the card that opens the thread)", len(msgs))
 	}
 }

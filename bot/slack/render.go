@@ -322,6 +322,22 @@ func spent(note string) []slack.Block {
 	return []slack.Block{slack.NewContextBlock("", mrkdwn(markup.Truncate(note, maxContextText)))}
 }
 
+// spentCard is a card whose navigation buttons have given way to note
+// ("✓ Next", "Continued below ↓"): everything else stays as it was shown.
+func spentCard(blocks []slack.Block, note string) []slack.Block {
+	out := make([]slack.Block, 0, len(blocks)+1)
+	for _, b := range blocks {
+		if ab, ok := b.(*slack.ActionBlock); ok && strings.HasPrefix(ab.BlockID, actNav+"-") {
+			continue
+		}
+		out = append(out, b)
+	}
+	if len(out) >= maxBlocks {
+		out = out[:maxBlocks-1]
+	}
+	return append(out, spent(note)...)
+}
+
 // titleAfterLabel is a card title without a leading "Lesson 4.4:" that
 // would repeat the label the adapter puts in front of it.
 func titleAfterLabel(lesson, title string) string {

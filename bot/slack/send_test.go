@@ -30,13 +30,13 @@ func TestSend(t *testing.T) {
 		t.Fatal(err)
 	}
 	th := h.lessonThread("U5", "4-4")
-	if th.Channel != "D5" || len(h.fake.thread("D5", th.ThreadID)) != 3 {
+	if th.Channel != "D5" || len(h.fake.thread("D5", th.ThreadID)) != 1 {
 		t.Fatalf("lesson reply not in a new DM thread: %+v", th)
 	}
 	if err := h.a.Send(ctx, to, []bot.Reply{card}); err != nil {
 		t.Fatal(err)
 	}
-	if got := h.lessonThread("U5", "4-4"); got.ThreadID != th.ThreadID {
+	if got := h.lessonThread("U5", "4-4"); got.ThreadID != th.ThreadID || len(h.fake.thread("D5", th.ThreadID)) != 2 {
 		t.Fatalf("second lesson reply opened another thread")
 	}
 }

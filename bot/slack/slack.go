@@ -60,6 +60,11 @@ type Command struct {
 	Name        string // without the slash
 	Description string
 	Usage       string
+	// Opens marks a start command whose lesson has its material: it is
+	// answered "Starting Lesson X.Y … it opens …" at once, in the
+	// command's HTTP response, before the engine has run. Any other
+	// command waits (up to FastAnswer) for the engine's own answer.
+	Opens bool
 }
 
 // Options configure an Adapter.
@@ -138,8 +143,9 @@ type Adapter struct {
 	q        *delivery.Queue
 	ownQueue bool // made by New: closed by Run
 
-	socketUp atomic.Bool                 // socket mode: connected to Slack
-	dms      *recent.Map[string, string] // learners' DM channels (user -> channel), from conversations.open
+	socketUp atomic.Bool                  // socket mode: connected to Slack
+	dms      *recent.Map[string, string]  // learners' DM channels (user -> channel), from posts to them or conversations.open
+	cards    *recent.Map[string, message] // the last message of recent cards (channel/ts), to disable its buttons
 }
 
 var _ bot.Sender = (*Adapter)(nil)
@@ -220,14 +226,15 @@ func New(opts Options) (*Adapter, error) {
 		apiOpts = append(apiOpts, slack.OptionAppLevelToken(opts.AppToken))
 	}
 	a := &Adapter{
-		opts: opts,
-		api:  slack.New(opts.BotToken, apiOpts...),
-		ver:  verifier{secret: []byte(opts.SigningSecret), now: opts.Now},
-		log:  opts.Log.With("platform", Platform),
-		now:  opts.Now,
-		http: opts.HTTPClient,
-		pace: pace,
-		dms:  recent.New[string, string](dmCacheSize),
+		opts:  opts,
+		api:   slack.New(opts.BotToken, apiOpts...),
+		ver:   verifier{secret: []byte(opts.SigningSecret), now: opts.Now},
+		log:   opts.Log.With("platform", Platform),
+		now:   opts.Now,
+		http:  opts.HTTPClient,
+		pace:  pace,
+		dms:   recent.New[string, string](dmCacheSize),
+		cards: recent.New[string, message](cardsKept),
 	}
 	a.retry = delivery.Policy{Attempts: opts.Attempts, Backoff: opts.Backoff, Sleep: opts.Sleep,
 		OnRetry: func(op string, attempt int, wait time.Duration, err error) {

@@ -90,6 +90,9 @@ func (f *wireSlack) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		_ = json.Unmarshal([]byte(form.Get("metadata")), &meta)
 		ch, thread := form.Get("channel"), form.Get("thread_ts")
+		if strings.HasPrefix(ch, "U") {
+			ch = "D" + ch // a post to a user goes into the DM with them
+		}
 		f.msgs[ch] = append(f.msgs[ch], wireMsg{TS: ts, Thread: thread, Text: form.Get("text"), ID: meta.Payload.ID})
 		f.posts[meta.Payload.ID]++
 		if thread == "" && strings.HasPrefix(form.Get("text"), "Lesson ") {

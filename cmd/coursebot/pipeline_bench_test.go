@@ -88,8 +88,13 @@ func (f *pipelineAPI) serve(w http.ResponseWriter, r *http.Request) {
 			_, _ = fmt.Fprintf(w, `{"ok":true,"channel":{"id":"D%s"}}`, form.Get("users"))
 		case "chat.postMessage":
 			ch := form.Get("channel")
-			if form.Get("thread_ts") != "" && strings.HasPrefix(ch, "D") {
-				f.card(strings.TrimPrefix(ch, "D"))
+			if user, ok := strings.CutPrefix(ch, "U"); ok {
+				// A post to a user goes into the DM with them; the
+				// lesson's first card opens its thread there.
+				ch = "D" + ch
+				if form.Get("thread_ts") == "" {
+					f.card(user)
+				}
 			}
 			_, _ = fmt.Fprintf(w, `{"ok":true,"channel":%q,"ts":%q}`, ch, ts)
 		case "chat.update":
@@ -279,7 +284,7 @@ func benchSlackStart(b *testing.B, rate int) {
 	api := newPipelineAPI(b)
 	base := startPipelineServe(b, api)
 	pipelineLoad(b, api, rate, func(c *http.Client, user string) (int, error) {
-		body := url.Values{"command": {"/start-4-4"}, "user_id": {user}, "user_name": {user}, "channel_id": {"D" + user},
+		body := url.Values{"command": {"/start-4-4"}, "user_id": {"U" + user}, "user_name": {user}, "channel_id": {"DU" + user},
 			"team_id": {"T1"}, "response_url": {api.srv.URL + "/slack-response/" + user}}.Encode()
 		ts := strconv.FormatInt(time.Now().Unix(), 10)
 		mac := hmac.New(sha256.New, []byte(testSlackSecret))

@@ -417,9 +417,13 @@ wait:
 }
 
 func slackCommands(c *lessons.Course) []slack.Command {
+	installed := map[string]bool{}
+	for _, e := range c.Catalogue {
+		installed[e.Command] = e.Installed
+	}
 	var out []slack.Command
 	for _, cmd := range c.Commands() {
-		out = append(out, slack.Command{Name: cmd.Name, Description: cmd.Description, Usage: cmd.Usage})
+		out = append(out, slack.Command{Name: cmd.Name, Description: cmd.Description, Usage: cmd.Usage, Opens: installed[cmd.Name]})
 	}
 	out = append(out, slack.Command{Name: lessons.ForgetCommand, Description: lessons.ForgetDescription})
 	if c.HasQuizzes() {

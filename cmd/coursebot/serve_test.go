@@ -173,7 +173,11 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 		case "conversations.open":
 			_, _ = fmt.Fprintf(w, `{"ok":true,"channel":{"id":"D%s"}}`, strings.TrimPrefix(form.Get("users"), "U"))
 		case "chat.postMessage":
-			_, _ = fmt.Fprintf(w, `{"ok":true,"channel":%q,"ts":%q,"message":{"ts":%q}}`, form.Get("channel"), ts, ts)
+			ch := form.Get("channel")
+			if rest, ok := strings.CutPrefix(ch, "U"); ok {
+				ch = "D" + rest // a post to a user goes into the DM with them
+			}
+			_, _ = fmt.Fprintf(w, `{"ok":true,"channel":%q,"ts":%q,"message":{"ts":%q}}`, ch, ts, ts)
 		case "chat.update":
 			_, _ = fmt.Fprintf(w, `{"ok":true,"channel":%q,"ts":%q}`, form.Get("channel"), form.Get("ts"))
 		case "chat.postEphemeral":
