@@ -68,6 +68,9 @@ type Lesson struct {
 	// buttons on BackgroundCard after the self-assessment (plan.go).
 	Backgrounds    []Background
 	BackgroundCard string
+	// Repository are the capstone check's rules, from the manifest: which
+	// checklist items a learner's repository shows (repository.go).
+	Repository []RepoRule
 }
 
 // Step is one step of the tutor script ("### 3. Architecture Review (15 min)").

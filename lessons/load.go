@@ -220,5 +220,6 @@ func (l *loader) loadLesson(id, scriptFile string, man lessonManifest) (*Lesson,
 		return nil, refs
 	}
 	lesson := assemble(id, sc, mod, man, l)
+	lesson.Repository = repoRules(lesson, man.Repository, l)
 	return lesson, refs
 }

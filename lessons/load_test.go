@@ -194,7 +194,7 @@ func TestCourseProblemsNameFileAndLine(t *testing.T) {
 			"commands/start-1-1.md": "# Lesson 1.1: A\n\nRead the lesson content from `m.md`.\n\n## Lesson Flow\n\n### 1. Intro\nHi.\n",
 			"m.md":                  goodModule,
 			"coursebot.yaml":        "lessons:\n  \"1-1\":\n    atach: {}\n",
-		}, []string{`coursebot.yaml:3: lesson "1-1": unknown key "atach" (known keys: attach, revisit)`}},
+		}, []string{`coursebot.yaml:3: lesson "1-1": unknown key "atach" (known keys: attach, revisit, repository)`}},
 		{"manifest problems at their lines", map[string]string{
 			"commands/start-1-1.md": "# Lesson 1.1: A\n\nRead the lesson content from `m.md`.\n\n## Lesson Flow\n\n### 1. Intro\nHi.\n",
 			"m.md":                  goodModule,

@@ -33,7 +33,9 @@ type lessonManifest struct {
 	// Revisit maps a self-assessment item's text to the lessons to revisit
 	// when it is rated 1-2 (overriding the automatic match by wording).
 	Revisit map[string][]string `yaml:"revisit"`
-	line    int
+	// Repository are the capstone check's rules (repository.go).
+	Repository []repoEntry
+	line       int
 }
 
 func (l *loader) loadManifest() (manifest, error) {
@@ -62,11 +64,14 @@ func (l *loader) loadManifest() (manifest, error) {
 			r.each(v, "lessons", nil, func(id, v *yaml.Node) {
 				lm := lessonManifest{line: id.Line}
 				where := fmt.Sprintf("lesson %q", id.Value)
-				r.each(v, where, []string{"attach", "revisit"}, func(k, v *yaml.Node) {
-					if k.Value == "attach" {
+				r.each(v, where, []string{"attach", "revisit", "repository"}, func(k, v *yaml.Node) {
+					switch k.Value {
+					case "attach":
 						lm.Attach = entries[int](r, v, "attach", "is not a step number (0 = the opening card)")
-					} else {
+					case "revisit":
 						lm.Revisit = entries[[]string](r, v, "revisit", "is not a list of lesson ids (for example [\"1-1\", \"2-3\"])")
+					default:
+						lm.Repository = repoEntries(r, v)
 					}
 				})
 				m.Lessons[id.Value] = lm

@@ -54,6 +54,13 @@ func WriteOutline(w io.Writer, les *Lesson) error {
 				p.printf("          answer  %s\n", b.Quiz.CorrectText())
 			case Checklist:
 				p.printf("        checklist %d items%s\n", len(b.Items), groupList(b.Items))
+				for _, it := range b.Items {
+					for _, r := range les.Repository {
+						if r.Item == it.ID {
+							p.printf("          repo    %q: %s\n", clip(it.Text, 50), r.Describe())
+						}
+					}
+				}
 			case Rating:
 				p.printf("        rating    %d items, 1-5%s\n", len(b.Items), groupList(b.Items))
 			}
