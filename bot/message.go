@@ -129,7 +129,15 @@ type File struct {
 	Title string
 	// Data is the content, at most MaxFileSize bytes.
 	Data []byte
+	// Alt says what an image shows, in words, for those who cannot see
+	// it (at most MaxAlt characters): Slack's alt_txt, Discord's
+	// attachment description, and printed by the console.
+	Alt string
 }
+
+// MaxAlt bounds File.Alt: Slack takes 1000 characters of alt text,
+// Discord 1024 of an attachment's description.
+const MaxAlt = 1000
 
 // BlockKind is the kind of a Block.
 type BlockKind int

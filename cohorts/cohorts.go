@@ -175,6 +175,8 @@ func (h *Handler) Handle(ctx context.Context, m bot.Message) ([]bot.Reply, error
 			replies, err = h.accept(ctx, m.Learner, a.Value)
 		case a.Verb == VerbDecline:
 			replies, err = h.decline(ctx, m.Learner, a.Value)
+		case a.Verb == VerbAnswers:
+			replies, err = h.answersPress(ctx, m.Learner, a)
 		default:
 			mine = false
 		}

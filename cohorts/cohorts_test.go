@@ -207,6 +207,9 @@ func TestAuthorization(t *testing.T) {
 		{"cohort", "reminders alpha", A | D},
 		{"cohort", "cancel alpha r1", A | D},
 		{"cohort", "answers alpha 4-4", A | D},
+		{"cohort", "answers alpha 4-4 2", A | D},
+		{"cohort", "insights alpha", A | D},
+		{"cohort", "insights alpha 4-4", A | D},
 		{"lead-notes", "4-4", O | A | D},
 	}
 	for _, tt := range tests {

@@ -34,6 +34,8 @@ func (h *Handler) usage() string {
 		"Leads (and admins):",
 		"- `" + c + " members NAME`, `" + c + " join NAME @user` (invites them), `" + c + " leave NAME @user`",
 		"- `" + c + " progress NAME [csv]`: who is where; `csv` for a spreadsheet",
+		"- `" + c + " insights NAME [LESSON]`: where the cohort is and what is hard, with a picture",
+		"- `" + c + " answers NAME LESSON [N]`: the answers to the lesson's question N, when the course shares them",
 		"- `" + c + " remind NAME every monday 09:00 [Europe/Berlin] [no-digest] | text`: a weekly reminder",
 		"- `" + c + " reminders NAME`, `" + c + " cancel NAME ID`",
 		"- `" + c + " channel NAME #channel`: post its reminders in a channel you are in",
@@ -69,6 +71,8 @@ func (h *Handler) cohort(ctx context.Context, m bot.Message) ([]bot.Reply, error
 		return h.progress(ctx, who, fields(rest))
 	case "answers":
 		return h.answers(ctx, who, fields(rest))
+	case "insights":
+		return h.insights(ctx, who, fields(rest))
 	case "remind":
 		return h.remind(ctx, who, rest)
 	case "reminders":
@@ -249,7 +253,7 @@ func (h *Handler) join(ctx context.Context, who bot.Learner, args []string) ([]b
 		}
 		for _, c := range all {
 			if c.Code == code {
-				added, err := h.o.Store.AddMember(ctx, coursebot.Member{Cohort: c.Name, Learner: who.Key(), Joined: h.o.Now(), Answers: h.o.ShareAnswers})
+				added, err := h.o.Store.AddMember(ctx, coursebot.Member{Cohort: c.Name, Learner: who.Key(), Joined: h.o.Now(), Answers: h.o.ShareAnswers, Figures: true})
 				if err != nil {
 					return nil, err
 				}
@@ -257,7 +261,7 @@ func (h *Handler) join(ctx context.Context, who bot.Learner, args []string) ([]b
 					return []bot.Reply{notice(fmt.Sprintf("You are already in cohort %s.", c.Name))}, nil
 				}
 				return []bot.Reply{notice(fmt.Sprintf("Welcome to cohort %s! %s Leave any time with `/%s leave %s`; leaving removes their access.",
-					c.Name, h.seen(c, h.o.ShareAnswers), h.o.Command, c.Name))}, nil
+					c.Name, h.seen(c, h.o.ShareAnswers, true), h.o.Command, c.Name))}, nil
 			}
 		}
 		return nil, refuse("No cohort has the code %q. Check it with your lead.", args[0])

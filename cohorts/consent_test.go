@@ -86,7 +86,10 @@ func TestLeadAddingSomeoneIsAnInvitation(t *testing.T) {
 		t.Fatalf("bob got %d direct messages, want the invitation", len(dm))
 	}
 	card := text(dm)
-	for _, w := range []string{"Invitation to cohort alpha", "test:lead-a invites you", "your progress", "read your answers", "Nothing is shared until you accept", "/cohort accept alpha", "/cohort decline alpha"} {
+	for _, w := range []string{"Invitation to cohort alpha", "test:lead-a invites you", "your progress", "read your answers", "Nothing is shared until you accept", "/cohort accept alpha", "/cohort decline alpha",
+		// the cohort's figures, named before anything counts
+		"/cohort insights and the leads' weekly summary", "how long each step took you, the quiz options you chose, where you pressed I'm stuck, which checklist items you ticked and your self-assessment ratings",
+		"never by name and only where at least 3 are counted", "when you have not moved for a week", "how many answered each question and reached its key points"} {
 		if !strings.Contains(card, w) {
 			t.Errorf("the invitation lacks %q:\n%s", w, card)
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/insight"
 )
 
 // Consent. A lead naming someone (/cohort join NAME @user) makes an
@@ -34,17 +35,23 @@ const (
 )
 
 // seen says what the leads of c see of a member, in the second person.
-// answers is whether this member's free-text answers are shared.
-func (h *Handler) seen(c coursebot.Cohort, answers bool) string {
+// answers is whether this member's free-text answers are shared; figures
+// whether their figures count in the cohort's (coursebot.Member.Figures).
+func (h *Handler) seen(c coursebot.Cohort, answers, figures bool) string {
 	leads := "its leads"
 	if len(c.Leads) > 0 {
 		leads = "its leads (" + strings.Join(c.Leads, ", ") + ")"
 	}
 	s := fmt.Sprintf("In cohort %s, %s and the bot's admins see your progress: where you are in each lesson, "+
 		"how many checklist items you ticked, your quiz scores, when you were last active; your name is in the cohort's member list, "+
-		"progress table, CSV export and weekly digest.", c.Name, leads)
+		"progress table, CSV export and weekly digest, and in the leads' insights and weekly summary when you have not moved for a week.", c.Name, leads)
+	if figures {
+		s += fmt.Sprintf(" Counted together with the other members, never by name and only where at least %d are counted (/%s insights and the leads' weekly summary): "+
+			"how long each step took you, the quiz options you chose, where you pressed I'm stuck, which checklist items you ticked and your self-assessment ratings.",
+			insight.MinCount, h.o.Command)
+	}
 	if answers {
-		return s + " This course shares free-text answers with leads: they can also read your answers to the lesson's questions, with the tutor's replies to them and yours (/" + h.o.Command + " answers)."
+		return s + " This course shares free-text answers with leads: they can also read your answers to the lesson's questions, with the tutor's replies to them and yours (/" + h.o.Command + " answers), and see how many answered each question and reached its key points."
 	}
 	return s + " They never see the text of your answers."
 }
@@ -63,11 +70,11 @@ func (h *Handler) invite(ctx context.Context, who bot.Learner, c coursebot.Cohor
 		return []bot.Reply{notice(fmt.Sprintf("%s is invited to cohort %s already; they have not accepted yet.", l.Key(), c.Name))}, nil
 	}
 	now := h.o.Now()
-	inv := coursebot.Member{Cohort: c.Name, Learner: l.Key(), AddedBy: who.Key(), Pending: true, Invited: now, Answers: h.o.ShareAnswers}
+	inv := coursebot.Member{Cohort: c.Name, Learner: l.Key(), AddedBy: who.Key(), Pending: true, Invited: now, Answers: h.o.ShareAnswers, Figures: true}
 	if _, err := h.o.Store.AddMember(ctx, inv); err != nil {
 		return nil, err
 	}
-	sent := h.sendInvitation(ctx, who, c, l, inv.Answers)
+	sent := h.sendInvitation(ctx, who, c, l, inv.Answers, inv.Figures)
 	msg := fmt.Sprintf("Invited %s to cohort %s. ", l.Key(), c.Name)
 	if sent {
 		msg += "They got a direct message saying what you would see, with Accept and Decline."
@@ -79,7 +86,7 @@ func (h *Handler) invite(ctx context.Context, who bot.Learner, c coursebot.Cohor
 }
 
 // sendInvitation sends the invitation card to l; false if it could not.
-func (h *Handler) sendInvitation(ctx context.Context, from bot.Learner, c coursebot.Cohort, l bot.Learner, answers bool) bool {
+func (h *Handler) sendInvitation(ctx context.Context, from bot.Learner, c coursebot.Cohort, l bot.Learner, answers, figures bool) bool {
 	dm := h.o.DMs[l.Platform]
 	if dm == nil {
 		return false
@@ -88,7 +95,7 @@ func (h *Handler) sendInvitation(ctx context.Context, from bot.Learner, c course
 		Title: "Invitation to cohort " + c.Name,
 		Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: fmt.Sprintf(
 			"%s invites you to cohort %s.\n%s\nNothing is shared until you accept. Accept or decline with the buttons, or type `/%s accept %s` or `/%s decline %s`. After accepting you can leave any time with `/%s leave %s`.",
-			from.Key(), c.Name, h.seen(c, answers), h.o.Command, c.Name, h.o.Command, c.Name, h.o.Command, c.Name)}},
+			from.Key(), c.Name, h.seen(c, answers, figures), h.o.Command, c.Name, h.o.Command, c.Name, h.o.Command, c.Name)}},
 		Buttons: []bot.Button{
 			{Label: "Accept", Action: bot.Action{Verb: VerbAccept, Value: c.Name}.Encode()},
 			{Label: "Decline", Action: bot.Action{Verb: VerbDecline, Value: c.Name}.Encode()},
@@ -155,7 +162,7 @@ func (h *Handler) accept(ctx context.Context, who bot.Learner, name string) ([]b
 		return nil, refuse("You have no invitation to cohort %s any more.", c.Name)
 	}
 	return []bot.Reply{notice(fmt.Sprintf("Welcome to cohort %s! %s Leave any time with `/%s leave %s`; leaving removes their access.",
-		c.Name, h.seen(c, m.Answers && h.o.ShareAnswers), h.o.Command, c.Name))}, nil
+		c.Name, h.seen(c, m.Answers && h.o.ShareAnswers, m.Figures), h.o.Command, c.Name))}, nil
 }
 
 // decline is /cohort decline [NAME] and the Decline button.

@@ -2,6 +2,7 @@ package cohorts
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -159,6 +160,7 @@ func (f *fixture) views(t *testing.T, viewer bot.Learner) map[string]string {
 		"answers (`/cohort answers`, when the course shares them)": f.do(t, viewer, "cohort", "answers alpha 4-4"),
 		"reminders (`/cohort reminders`)":                          f.do(t, viewer, "cohort", "reminders alpha"),
 		"teaching notes (`/lead-notes`)":                           f.do(t, viewer, "lead-notes", "4-4"),
+		"insights (`/cohort insights`)":                            f.do(t, viewer, "cohort", "insights alpha"),
 	}
 }
 
@@ -176,7 +178,7 @@ func (f *fixture) runReminder(t *testing.T, box *dmBox) map[string]string {
 	ctx := context.Background()
 	s, err := scheduler.New(scheduler.Options{
 		Store: f.db, Course: func() *lessons.Course { return f.course }, Senders: map[string]bot.Sender{"test": box},
-		Now: func() time.Time { return f.now }, Log: quietLogs, Digest: f.h.Digest,
+		Now: func() time.Time { return f.now }, Log: quietLogs, Digest: f.h.Digest, LeadSummary: f.h.LeadSummary,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -227,11 +229,15 @@ func TestWhoSeesWhat(t *testing.T) {
 		"answers (`/cohort answers`, when the course shares them)": "THE MEMBER'S SECRET",
 		"reminders (`/cohort reminders`)":                          "Standup at 10",
 		"teaching notes (`/lead-notes`)":                           "Teaching notes: ",
+		"insights (`/cohort insights`)":                            "Insights: cohort alpha",
 	} {
 		probes[what] = func(col string) bool { return strings.Contains(seen[col][what], marker) }
 	}
 	probes["weekly digest (with reminders, cohort without a channel)"] = func(col string) bool {
-		return strings.Contains(digests[viewers[col].Key()], "This week")
+		return strings.Contains(digests[viewers[col].Key()], "Reminder from cohort alpha") && strings.Contains(digests[viewers[col].Key()], "*This week*")
+	}
+	probes["the leads' weekly summary (by direct message, with a reminder's digest)"] = func(col string) bool {
+		return strings.Contains(digests[viewers[col].Key()], "Cohort alpha: the week, for its leads")
 	}
 	probes[tutorRow] = func(col string) bool {
 		return strings.Contains(seen[col][answersRow], tutorSaid(member.Key())) && strings.Contains(seen[col][answersRow], learnerReplied(member.Key()))
@@ -243,6 +249,38 @@ func TestWhoSeesWhat(t *testing.T) {
 		}
 	}
 	checkTable(t, "who-sees-what", cols, rows, order, probes)
+}
+
+// subject makes who the subject of the whose-data table's column col in
+// cohort alpha (beta is the other cohort).
+func (f *fixture) subject(t *testing.T, col string, who bot.Learner, alpha, beta coursebot.Cohort) {
+	t.Helper()
+	switch col {
+	case "member, answers shared":
+		f.enrol(t, leadA, "alpha", who)
+	case "member who joined while answers were private":
+		f.h.o.ShareAnswers = false
+		f.must(t, who, "cohort", "join "+alpha.Code)
+		f.h.o.ShareAnswers = true
+	case "member who joined before the figures were named":
+		// As an older bot recorded a member: told of progress and
+		// answers, not of the figures.
+		if _, err := f.db.AddMember(context.Background(), coursebot.Member{Cohort: "alpha", Learner: who.Key(), Joined: f.now, Answers: true}); err != nil {
+			t.Fatal(err)
+		}
+	case "invited, not accepted":
+		f.must(t, leadA, "cohort", "join alpha "+who.Key())
+	case "declined":
+		f.must(t, leadA, "cohort", "join alpha "+who.Key())
+		f.must(t, who, "cohort", "decline alpha")
+	case "left":
+		f.enrol(t, leadA, "alpha", who)
+		f.must(t, who, "cohort", "leave alpha")
+	case "member of another cohort only":
+		f.must(t, who, "cohort", "join "+beta.Code)
+	default:
+		t.Fatalf("the doc's column %q is not a subject this test knows", col)
+	}
 }
 
 // TestWhoseDataALeadSees checks docs/cohorts.md's table of whose data the
@@ -258,26 +296,7 @@ func TestWhoseDataALeadSees(t *testing.T) {
 		who := learner("s" + string(rune('a'+i)))
 		subjects[col] = who
 		f.finished(t, who.Key(), "SECRET OF "+who.UserID)
-		switch col {
-		case "member, answers shared":
-			f.enrol(t, leadA, "alpha", who)
-		case "member who joined while answers were private":
-			f.h.o.ShareAnswers = false
-			f.must(t, who, "cohort", "join "+alpha.Code)
-			f.h.o.ShareAnswers = true
-		case "invited, not accepted":
-			f.must(t, leadA, "cohort", "join alpha "+who.Key())
-		case "declined":
-			f.must(t, leadA, "cohort", "join alpha "+who.Key())
-			f.must(t, who, "cohort", "decline alpha")
-		case "left":
-			f.enrol(t, leadA, "alpha", who)
-			f.must(t, who, "cohort", "leave alpha")
-		case "member of another cohort only":
-			f.must(t, who, "cohort", "join "+beta.Code)
-		default:
-			t.Fatalf("the doc's column %q is not a subject this test knows", col)
-		}
+		f.subject(t, col, who, alpha, beta)
 	}
 	seen := f.views(t, leadA)
 	digest, err := f.h.Digest(context.Background(), "alpha", f.now)
@@ -330,5 +349,84 @@ func TestWhoseDataALeadSees(t *testing.T) {
 	probes["progress table (`/cohort progress`)"] = func(col string) bool {
 		return strings.Contains(seen["progress table (`/cohort progress`)"], "\n"+subjects[col].UserID+" ")
 	}
+	insights := map[string]string{}
+	for _, col := range cols {
+		insights[col] = insightsOf(t, col)
+	}
+	probes[insightsWhere] = func(col string) bool {
+		out := insights[col]
+		return strings.Contains(out, "3 started") && strings.Contains(out, "Subject 0: Lesson 4.4, card 10 of 41") &&
+			strings.Contains(out, "Not moved in 7 days: 3 learners; a week ago fewer than 3: Subject 0 (4.4, card 10)")
+	}
+	probes[insightsHard] = func(col string) bool {
+		return strings.Contains(insights[col], "from 3 ratings") && strings.Contains(insights[col], "3 presses by 3 learners")
+	}
+	probes[insightsAnswers] = func(col string) bool { return strings.Contains(insights[col], "3 answered") }
 	checkTable(t, "whose-data", cols, rows, order, probes)
+}
+
+const (
+	insightsWhere   = "insights and the leads' summary: where the cohort is (how many reached each step; named when they have not moved for 7 days)"
+	insightsHard    = "insights and the leads' summary: what is hard (quiz options chosen, \"I'm stuck\" presses, checklist ticks, self-assessment ratings, time per step), counted together"
+	insightsAnswers = "insights: answers counted per question (answered, skipped, key points reached)"
+)
+
+// insightsOf is what the lead of alpha reads in /cohort insights alpha
+// 4-4 and in the leads' weekly summary when three learners are the
+// subjects of the whose-data column col (under three, no count would
+// show): each stopped on the capstone's checklist nine days ago, having
+// answered the first question, ticked an item, rated one and pressed
+// I'm stuck.
+func insightsOf(t *testing.T, col string) string {
+	t.Helper()
+	f := newFixture(t, true)
+	ctx := context.Background()
+	alpha, _, _ := f.db.Cohort(ctx, "alpha")
+	beta, _, _ := f.db.Cohort(ctx, "beta")
+	les := f.course.Lessons["4-4"]
+	var qid, tick, rate string
+	for _, c := range les.Cards {
+		if q := c.Question(); q != nil && qid == "" {
+			qid = q.ID
+		}
+		for _, b := range c.Blocks {
+			if b.Kind == lessons.Checklist && tick == "" {
+				tick = b.Items[0].ID
+			}
+			if b.Kind == lessons.Rating && rate == "" {
+				rate = b.Items[0].ID
+			}
+		}
+	}
+	started := f.now.Add(-10 * 24 * time.Hour)
+	for i := range 3 {
+		who := learner(fmt.Sprintf("x%d", i))
+		f.subject(t, col, who, alpha, beta)
+		if _, _, err := f.db.UpdateProgress(ctx, who.Key(), "4-4", func(r *coursebot.LearnerRecord, p *coursebot.Progress) error {
+			r.Name = fmt.Sprintf("Subject %d", i)
+			p.Card, p.CardIndex, p.Started, p.Updated = les.Cards[9].Key, 9, started, f.now.Add(-9*24*time.Hour)
+			for _, c := range les.Cards[:10] {
+				p.Reach(c.Key, started.Add(time.Duration(c.Index)*10*time.Minute))
+			}
+			p.Answers = map[string]coursebot.Answer{qid: {Text: "an answer", At: started}}
+			p.Checks = map[string]bool{tick: true}
+			p.Ratings = map[string]int{rate: 2}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.db.UpdateTutor(ctx, who.Key(), func(r *coursebot.TutorRecord) error {
+			r.Exchanges = append(r.Exchanges, coursebot.TutorExchange{Kind: coursebot.TutorStuck, Lesson: "4-4", Card: les.Cards[9].Key,
+				Turns: []coursebot.TutorTurn{{Role: coursebot.RoleLearner, Text: "I'm stuck", At: f.now.Add(-9 * 24 * time.Hour)}}})
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := f.do(t, leadA, "cohort", "insights alpha 4-4")
+	sum, err := f.h.LeadSummary(ctx, "alpha", f.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out + text(sum)
 }

@@ -68,6 +68,12 @@ func (s *Scheduler) deliverOne(ctx context.Context, sch coursebot.Schedule, run 
 			return outcome{}, record(coursebot.DeliverySkipped, why, 0)
 		}
 	}
+	if _, ok := strings.CutPrefix(recipient, leadPrefix); ok {
+		var err error
+		if replies, err = s.o.LeadSummary(ctx, sch.Cohort, run.At); err != nil {
+			return outcome{}, err
+		}
+	}
 	send, _, err := s.route(recipient)
 	if err != nil {
 		return outcome{recipient, err}, record(coursebot.DeliveryFailed, err.Error(), 0)
@@ -142,7 +148,7 @@ func (s *Scheduler) route(recipient string) (func(context.Context, []bot.Reply) 
 		}
 		return func(ctx context.Context, r []bot.Reply) error { return cs.SendChannel(ctx, id, r) }, platform, nil
 	}
-	l, ok := bot.ParseLearnerKey(recipient)
+	l, ok := bot.ParseLearnerKey(strings.TrimPrefix(recipient, leadPrefix))
 	if !ok {
 		return nil, "", permanent(fmt.Errorf("%q is not a learner", recipient))
 	}

@@ -35,16 +35,22 @@ func (s *Scheduler) recipients(ctx context.Context, sch coursebot.Schedule, at t
 		if err != nil || !ok {
 			return nil, err
 		}
+		var out []string
 		if c.Channel != "" {
-			return []string{channelRecipient(c.Channel)}, nil
+			out = append(out, channelRecipient(c.Channel))
+		} else {
+			members, err := s.o.Store.Members(ctx, sch.Cohort)
+			if err != nil {
+				return nil, err
+			}
+			for _, m := range members {
+				out = append(out, m.Learner)
+			}
 		}
-		members, err := s.o.Store.Members(ctx, sch.Cohort)
-		if err != nil {
-			return nil, err
-		}
-		out := make([]string, 0, len(members))
-		for _, m := range members {
-			out = append(out, m.Learner)
+		if sch.Digest && s.o.LeadSummary != nil {
+			for _, l := range c.Leads {
+				out = append(out, leadPrefix+l)
+			}
 		}
 		return out, nil
 	case coursebot.KindNudge:
@@ -82,6 +88,10 @@ func (s *Scheduler) learnersDue(ctx context.Context, at time.Time, due func(lear
 }
 
 func channelRecipient(channel string) string { return "#" + channel }
+
+// leadPrefix marks a recipient of a reminder's run who gets the leads'
+// weekly summary by direct message ("lead:slack:U123").
+const leadPrefix = "lead:"
 
 func (s *Scheduler) eligible(ctx context.Context, learner string, now time.Time) (bool, string, error) {
 	p, err := s.o.Store.Progress(ctx, learner, s.o.Nudges.Lesson)

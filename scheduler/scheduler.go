@@ -95,6 +95,11 @@ type Options struct {
 	// Digest, when set, returns the weekly digest appended to a cohort's
 	// reminders whose schedule asks for one.
 	Digest func(ctx context.Context, cohort string, now time.Time) (string, error)
+	// LeadSummary, when set, returns the leads' weekly summary of a
+	// cohort (its figures and their change since last week): a reminder
+	// whose schedule asks for the digest also sends it to each of the
+	// cohort's leads by direct message.
+	LeadSummary func(ctx context.Context, cohort string, now time.Time) ([]bot.Reply, error)
 	// OnRun, when set, is told how each run ended: kind is "reminder" or
 	// "nudge", result "ok", "failures" (some recipients failed),
 	// "interrupted" (stopped; resumed at the next start) or "error".

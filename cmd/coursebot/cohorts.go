@@ -97,7 +97,7 @@ func (c *cohortSetup) Scheduler(dms map[string]bot.Sender, chans map[string]sche
 		Store: c.db, Course: c.engine.Course, Senders: dms, Channels: chans,
 		Now: c.clock.now, After: c.clock.after, Log: c.log.With("component", "scheduler"),
 		CatchUp: c.cfg.Scheduler.CatchUp, Nudges: nudgeOptions(c.cfg),
-		Admins: c.cfg.Admins, Digest: c.Handler.Digest, OnRun: c.OnRun, Panics: c.Panics,
+		Admins: c.cfg.Admins, Digest: c.Handler.Digest, LeadSummary: c.Handler.LeadSummary, OnRun: c.OnRun, Panics: c.Panics,
 	})
 	if err != nil {
 		return nil, err

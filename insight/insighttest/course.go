@@ -1,0 +1,72 @@
+// Package insighttest builds a cohort of simulated learners for the tests
+// of the cohort figures (package insight), /cohort insights on each
+// platform and coursebot report: 30 members walk the built-in lesson
+// (4-4), the quiz test course's lesson (2-1) and the tutor test course's
+// lesson with key points (1-1) through the real lesson engine and tutor
+// (with a deterministic in-process model), on an injected clock, with a
+// spread of answers, ticks, ratings, "I'm stuck" presses and reviews.
+// Three more learners are not members (invited, left, in another cohort).
+//
+// Every learner's Plan is kept: tests work out the figures they expect
+// from the plans, never from the code under test.
+package insighttest
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+	"testing/fstest"
+
+	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/lessons/builtin"
+)
+
+// Root is the module's top directory (this file's ../..).
+func Root(t testing.TB) string {
+	t.Helper()
+	_, file, _, ok := runtime.Caller(0)
+	if !ok {
+		t.Fatal("insighttest: cannot find its own source")
+	}
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}
+
+// Course is the built-in course with the quiz test course's lesson 2-1
+// and the tutor test course's lesson 1-1 beside Lesson 4.4, each loaded
+// as written.
+func Course(t testing.TB) *lessons.Course {
+	t.Helper()
+	merged := fstest.MapFS{}
+	add := func(src fs.FS) {
+		err := fs.WalkDir(src, ".", func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			data, err := fs.ReadFile(src, p)
+			if err != nil {
+				return err
+			}
+			merged[p] = &fstest.MapFile{Data: data, Mode: 0o644}
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("insighttest: course: %v", err)
+		}
+	}
+	root := Root(t)
+	add(builtin.FS())
+	add(os.DirFS(filepath.Join(root, "testdata", "quiz", "course")))
+	add(os.DirFS(filepath.Join(root, "testdata", "tutor", "course")))
+	c, err := lessons.LoadFS(merged, "insighttest")
+	if err != nil {
+		t.Fatalf("insighttest: load the course: %v", err)
+	}
+	for _, id := range []string{"1-1", "2-1", "4-4"} {
+		if c.Lessons[id] == nil {
+			t.Fatalf("insighttest: the course has no lesson %s", id)
+		}
+	}
+	return c
+}
