@@ -31,6 +31,9 @@ type Progress struct {
 	// the cohort figures' funnel and time per step (package insight).
 	// Recorded since it was added; older records have none.
 	Reached map[string]time.Time `json:"reached,omitempty"`
+	// Repo is the capstone repository the learner submitted in this
+	// lesson and the bot's last check of it (repo.go); nil when none.
+	Repo *RepoCheck `json:"repo,omitempty"`
 }
 
 // Reach records that the learner is on card at t, unless they reached

@@ -446,6 +446,7 @@ func (e *request) mark(ctx context.Context, who bot.Learner, les *Lesson, a bot.
 		touch(rec, who, les.ID, now)
 		p.Updated = now
 		if a.Verb == bot.VerbCheck {
+			p.ClaimTick(a.Item) // the capstone check leaves it alone from now on
 			if p.Checks == nil {
 				p.Checks = map[string]bool{}
 			}
