@@ -18,7 +18,7 @@ func TestParseRepo(t *testing.T) {
 		{"github.com/alice/spam/", "github.com", "https://github.com/alice/spam", ""},
 		{"git@github.com:alice/spam.git", "github.com", "https://github.com/alice/spam", ""},
 		{"<https://github.com/alice/spam|github.com/alice/spam>", "github.com", "https://github.com/alice/spam", ""}, // Slack
-		{"<https://github.com/alice/spam>", "github.com", "https://github.com/alice/spam", ""},                        // Discord, no embed
+		{"<https://github.com/alice/spam>", "github.com", "https://github.com/alice/spam", ""},                       // Discord, no embed
 		{"https://ghe.example.com/team/svc", "ghe.example.com", "https://ghe.example.com/team/svc", ""},
 		{"https://github.com/alice/spam", "ghe.example.com", "", "I can check repositories on ghe.example.com only"},
 		{"https://gitlab.com/alice/spam", "github.com", "", `"https://gitlab.com/alice/spam" is on gitlab.com`},
