@@ -63,6 +63,7 @@ type call struct {
 	Method, Path string
 	Body         string
 	At           time.Time
+	Pace         time.Time // At on the fake's pace clock
 }
 
 type fakeMessage struct {
@@ -156,6 +157,12 @@ type fakeRole struct {
 }
 
 func newFakeDiscord(t testing.TB) *fakeDiscord {
+	return newFakeDiscordOn(t, ratelimittest.Fast())
+}
+
+// newFakeDiscordOn is newFakeDiscord with its limits enforced on clock (a
+// benchmark's Scaled clock, shared with the adapter).
+func newFakeDiscordOn(t testing.TB, clock ratelimit.Clock) *fakeDiscord {
 	f := &fakeDiscord{
 		t:         t,
 		messages:  map[string][]*fakeMessage{},
@@ -167,7 +174,7 @@ func newFakeDiscord(t testing.TB) *fakeDiscord {
 		nextID:    1000,
 	}
 	f.channels["chan1"] = &fakeChannel{ID: "chan1", Type: 0}
-	f.pace = ratelimittest.Fast()
+	f.pace = clock
 	f.gate = ratelimittest.NewDiscord(ratelimittest.DiscordLimits{}, f.pace, "/api/v10")
 	f.srv = httptest.NewServer(f.gate.Wrap(http.HandlerFunc(f.serve)))
 	t.Cleanup(f.srv.Close)
@@ -199,7 +206,7 @@ func (f *fakeDiscord) serve(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	path := strings.TrimPrefix(r.URL.Path, "/api/v10")
 	f.mu.Lock()
-	f.calls = append(f.calls, call{Method: r.Method, Path: path, Body: string(body), At: time.Now()})
+	f.calls = append(f.calls, call{Method: r.Method, Path: path, Body: string(body), At: time.Now(), Pace: f.pace.Now()})
 	fault := f.fault
 	f.mu.Unlock()
 	if fault != nil {

@@ -66,14 +66,20 @@ func actionOrigin(cb slack.InteractionCallback, act *slack.BlockAction, who bot.
 	// Keyed by the presser too: someone else's press of the same control
 	// (refused) must not use up the owner's.
 	kindID := strings.Join([]string{who.Key(), channel, cb.Container.MessageTs, act.ActionID, act.Value}, "/")
+	// Slack puts a block action's time in the action itself; the
+	// payload's own action_ts is for message actions.
+	actionTs := act.ActionTs
+	if actionTs == "" {
+		actionTs = cb.ActionTs
+	}
 	switch {
 	case strings.HasPrefix(act.ActionID, actNav):
 		o.controls = true
 		o.pressed = act.Text.Text
 	case strings.HasPrefix(act.ActionID, actCheck):
-		kindID = strings.Join([]string{who.Key(), channel, cb.Container.MessageTs, act.ActionID, cb.ActionTs}, "/")
+		kindID = strings.Join([]string{who.Key(), channel, cb.Container.MessageTs, act.ActionID, actionTs}, "/")
 	default:
-		kindID = strings.Join([]string{who.Key(), channel, cb.Container.MessageTs, act.ActionID, act.Value, cb.ActionTs}, "/")
+		kindID = strings.Join([]string{who.Key(), channel, cb.Container.MessageTs, act.ActionID, act.Value, actionTs}, "/")
 	}
 	return o, kindID
 }

@@ -584,8 +584,21 @@ func (a *Adapter) spendControls(ctx context.Context, o origin, th bot.Thread) {
 // card is one message unless Slack's 50 blocks split it), opening th's
 // thread when it is new, and stores th with that message.
 func (a *Adapter) postCard(ctx context.Context, th bot.Thread, user string, r bot.Reply) error {
+	return a.postCardAfter(ctx, th, user, nil, r)
+}
+
+// postCardAfter is postCard with lead (when not nil) first: in the card's
+// first message when there is room, so the two are one post.
+func (a *Adapter) postCardAfter(ctx context.Context, th bot.Thread, user string, lead *message, r bot.Reply) error {
 	out := render(r)
 	msgs := out.all()
+	switch {
+	case lead == nil:
+	case len(msgs) > 0 && len(lead.Blocks)+len(msgs[0].Blocks) <= maxBlocks:
+		msgs[0] = message{Text: lead.Text, Blocks: append(append([]slack.Block(nil), lead.Blocks...), msgs[0].Blocks...)}
+	default:
+		msgs = append([]message{*lead}, msgs...)
+	}
 	var last string
 	var lastMsg message
 	for _, m := range msgs {

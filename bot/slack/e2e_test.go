@@ -50,8 +50,18 @@ func firstControl(msgs []fakeMsg, prefix string) (fakeMsg, map[string]any, bool)
 // currentCard returns the messages of the current card (a card is one
 // message with its buttons, unless Slack's 50 blocks split it) and the
 // one that holds its live buttons.
-func currentCard(t *testing.T, thread []fakeMsg) (content []fakeMsg, controls fakeMsg) {
+func currentCard(t testing.TB, thread []fakeMsg) (content []fakeMsg, controls fakeMsg) {
 	t.Helper()
+	content, controls, ok := liveCard(thread)
+	if !ok {
+		t.Fatalf("no live controls in thread of %d messages", len(thread))
+	}
+	return content, controls
+}
+
+// liveCard is currentCard that says when the thread has no live controls
+// (a press spent them and the next card is not there yet).
+func liveCard(thread []fakeMsg) (content []fakeMsg, controls fakeMsg, ok bool) {
 	last := -1
 	for i, m := range thread {
 		if hasActionPrefix(m, actNav) {
@@ -59,7 +69,7 @@ func currentCard(t *testing.T, thread []fakeMsg) (content []fakeMsg, controls fa
 		}
 	}
 	if last < 0 {
-		t.Fatalf("no live controls in thread of %d messages", len(thread))
+		return nil, fakeMsg{}, false
 	}
 	start := 0
 	for i := last - 1; i >= 0; i-- {
@@ -68,7 +78,7 @@ func currentCard(t *testing.T, thread []fakeMsg) (content []fakeMsg, controls fa
 			break
 		}
 	}
-	return thread[start : last+1], thread[last]
+	return thread[start : last+1], thread[last], true
 }
 
 // spentNote is the note a card's spent buttons gave way to ("✓ Next",

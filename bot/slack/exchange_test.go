@@ -14,7 +14,7 @@ import (
 )
 
 // tutorHandler is the real tutor in front of the real engine over db.
-func tutorHandler(t *testing.T, modelURL string) func(*store.DB) bot.Handler {
+func tutorHandler(t testing.TB, modelURL string) func(*store.DB) bot.Handler {
 	return func(db *store.DB) bot.Handler {
 		course, err := lessons.LoadBuiltin()
 		if err != nil {

@@ -46,6 +46,7 @@ type fakeSlack struct {
 	notIn     map[string]bool      // channels the bot is not a member of
 	responses []map[string]any     // bodies POSTed to response URLs
 	urlMsgs   map[string][2]string // response URL path -> the message (channel, ts) it belongs to
+	urlAt     map[string]time.Time // response URL path -> when it was first used (pace clock)
 	views     []url.Values
 	refusals  map[string]string // "method key" -> Slack error code
 	uploads   map[string]*fakeFile
@@ -78,8 +79,9 @@ type fakeMsg struct {
 	Channel, TS, ThreadTS, Text string
 	Blocks                      []map[string]any
 	MetaID                      string
-	Updates                     int // chat.update or replace_original
-	Replaced                    int // of which replace_original (a response URL)
+	Updates                     int       // chat.update or replace_original
+	Replaced                    int       // of which replace_original (a response URL)
+	At, Edited                  time.Time // posted, last changed (on the fake's pace clock)
 }
 
 // fault is what the fake does instead of (or after) handling a call.
@@ -91,7 +93,12 @@ type fault struct {
 }
 
 func newFakeSlack(t testing.TB, extra ...slacktest.Binder) *fakeSlack {
-	clock := ratelimittest.Fast()
+	return newFakeSlackOn(t, ratelimittest.Fast(), extra...)
+}
+
+// newFakeSlackOn is newFakeSlack with its limits enforced on clock (a
+// benchmark's Scaled clock, shared with the adapter).
+func newFakeSlackOn(t testing.TB, clock ratelimit.Clock, extra ...slacktest.Binder) *fakeSlack {
 	f := &fakeSlack{t: t, faults: map[string][]fault{}, pace: clock, gate: ratelimittest.NewSlack(ratelimit.SlackLimits{}, clock)}
 	f.gate.ResponsePrefix = "/respond/"
 	bind := func(c slacktest.Customize) {
@@ -298,7 +305,7 @@ func (f *fakeSlack) apply(method string, form url.Values) map[string]any {
 			}
 		}
 		m := &fakeMsg{Channel: ch, TS: fmt.Sprintf("%d.%06d", f.clock().Unix(), f.seq),
-			ThreadTS: form.Get("thread_ts"), Text: form.Get("text")}
+			ThreadTS: form.Get("thread_ts"), Text: form.Get("text"), At: f.pace.Now()}
 		_ = json.Unmarshal([]byte(form.Get("blocks")), &m.Blocks)
 		var meta slack.SlackMetadata
 		if json.Unmarshal([]byte(form.Get("metadata")), &meta) == nil {
@@ -313,6 +320,7 @@ func (f *fakeSlack) apply(method string, form url.Values) map[string]any {
 				_ = json.Unmarshal([]byte(form.Get("blocks")), &m.Blocks)
 				m.Text = form.Get("text")
 				m.Updates++
+				m.Edited = f.pace.Now()
 				return map[string]any{"ok": true, "channel": m.Channel, "ts": m.TS, "text": m.Text}
 			}
 		}
@@ -364,6 +372,12 @@ func (f *fakeSlack) respond(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewDecoder(r.Body).Decode(&body)
 	f.mu.Lock()
 	f.responses = append(f.responses, body)
+	if f.urlAt == nil {
+		f.urlAt = map[string]time.Time{}
+	}
+	if _, ok := f.urlAt[r.URL.Path]; !ok {
+		f.urlAt[r.URL.Path] = f.pace.Now()
+	}
 	if replace, _ := body["replace_original"].(bool); replace {
 		if at, ok := f.urlMsgs[r.URL.Path]; ok {
 			for _, m := range f.msgs {
@@ -374,6 +388,7 @@ func (f *fakeSlack) respond(w http.ResponseWriter, r *http.Request) {
 					_ = json.Unmarshal(b, &m.Blocks)
 					m.Updates++
 					m.Replaced++
+					m.Edited = f.pace.Now()
 				}
 			}
 		}

@@ -36,7 +36,8 @@ const liveGone = "Your answer is saved."
 // without a wait. The edits in between are optional calls, made only
 // while the budget has room to spare. When thirty learners answer at once
 // and the budget is short, a reply degrades to fewer edits, and then to
-// none: the finished reply is posted as it is, never lost.
+// none: the finished reply is posted as it is, with the card's buttons in
+// the same message, never lost.
 func (a *Adapter) deliverLive(ctx context.Context, o origin, r bot.Reply) error {
 	if r.Ephemeral || r.Lesson == "" {
 		final := r.Live.Run(ctx, nil)
@@ -71,11 +72,12 @@ func (a *Adapter) deliverLive(ctx context.Context, o origin, r bot.Reply) error 
 	fctx, release, streaming := a.pace.Reserve(ctx, "chat.update")
 	defer release()
 	if !streaming {
+		// Posted whole: the reply and the rest of the card with its
+		// buttons go as one message where they fit, one post less when
+		// the budget is short.
 		text, tail := finish(r.Live.Run(ctx, nil))
-		if _, err := a.postInThread(ctx, &th, user, r, exchangeMessage(lead, text, true)); err != nil {
-			return err
-		}
-		return a.postCard(ctx, th, user, tail)
+		ex := exchangeMessage(lead, text, true)
+		return a.postCardAfter(ctx, th, user, &ex, tail)
 	}
 	ts, err := a.postInThread(ctx, &th, user, r, exchangeMessage(lead, bot.Placeholder, false))
 	if err != nil {

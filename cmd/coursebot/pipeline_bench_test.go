@@ -46,7 +46,10 @@ type pipelineAPI struct {
 
 func newPipelineAPI(b *testing.B) *pipelineAPI {
 	f := &pipelineAPI{first: map[string]time.Time{}, threads: map[string]string{}, all: make(chan struct{})}
-	f.srv = httptest.NewServer(slackGate().Wrap(discordGate("/discord/api/v10").Wrap(http.HandlerFunc(f.serve))))
+	// Every lesson thread opens in one channel: its routes' budgets ten
+	// thousand times Discord's, so that the channel does not bound the
+	// bot's own capacity here (BenchmarkPaceKickoffDiscord measures it).
+	f.srv = httptest.NewServer(slackGate().Wrap(discordGateRoutes("/discord/api/v10", 10*limitsScale).Wrap(http.HandlerFunc(f.serve))))
 	b.Cleanup(f.srv.Close)
 	return f
 }

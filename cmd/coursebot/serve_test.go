@@ -99,9 +99,15 @@ func slackGate() *ratelimittest.Slack {
 }
 
 func discordGate(prefix string) *ratelimittest.Discord {
+	return discordGateRoutes(prefix, limitsScale)
+}
+
+// discordGateRoutes is discordGate with each route's budget routeScale
+// times Discord's (the bot learns route budgets from the answers).
+func discordGateRoutes(prefix string, routeScale int) *ratelimittest.Discord {
 	d := ratelimittest.DefaultDiscord()
 	return ratelimittest.NewDiscord(ratelimittest.DiscordLimits{GlobalPerSecond: d.GlobalPerSecond * limitsScale, GlobalBurst: d.GlobalBurst * limitsScale,
-		Route: ratelimittest.DiscordRoute{Limit: d.Route.Limit * limitsScale, Per: d.Route.Per}}, ratelimit.Real(), prefix)
+		Route: ratelimittest.DiscordRoute{Limit: d.Route.Limit * routeScale, Per: d.Route.Per}}, ratelimit.Real(), prefix)
 }
 
 // testLimitsYAML are the same limits as the bot's config: indent is the

@@ -141,3 +141,34 @@ func TestDiscordRoute(t *testing.T) {
 		}
 	}
 }
+
+func TestMinimum(t *testing.T) {
+	s := time.Second
+	// Ten requests at once, one call each, 60 a minute with a burst of 3:
+	// three at once, then one a second.
+	at := make([]time.Duration, 10)
+	got := TokenFinish(at, 1, 60, 3)
+	want := []time.Duration{0, 0, 0, s, 2 * s, 3 * s, 4 * s, 5 * s, 6 * s, 7 * s}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("token finish %d = %v, want %v", i, got[i], want[i])
+		}
+	}
+	if l := Longest(at, got); l != 7*s {
+		t.Errorf("longest %v", l)
+	}
+	// Two calls each: 5 per 5 s windows (r0, r1, half of r2; the rest of
+	// r2, r3, r4; r5).
+	win := WindowFinish(at[:6], 2, 5, 5*s)
+	wantWin := []time.Duration{0, 0, 5 * s, 5 * s, 5 * s, 10 * s}
+	for i := range wantWin {
+		if win[i] != wantWin[i] {
+			t.Errorf("window finish %d = %v, want %v", i, win[i], wantWin[i])
+		}
+	}
+	// Late arrivals wait for nothing.
+	late := []time.Duration{0, 10 * s, 20 * s}
+	if l := Longest(late, TokenFinish(late, 1, 60, 1), WindowFinish(late, 1, 5, 5*s)); l != 0 {
+		t.Errorf("spread-out requests wait %v", l)
+	}
+}

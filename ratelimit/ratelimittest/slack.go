@@ -147,7 +147,7 @@ func (g *Slack) admit(method, channel string) (time.Duration, bool) {
 		if t == nil {
 			burst := min(g.limits.Burst, b.perMinute)
 			if b.name == "posts" {
-				burst = max(burst, b.perMinute/15)
+				burst = g.WorkspaceBurst()
 			}
 			t = newTokens(b.perMinute, time.Minute, burst, now)
 			g.buckets[b.name] = t
@@ -162,6 +162,15 @@ func (g *Slack) admit(method, channel string) (time.Duration, bool) {
 	}
 	return 0, true
 }
+
+// WorkspaceBurst is how many posts the workspace's budget lets through at
+// once: four seconds' worth ("generous burst behavior"), at least Burst.
+func (g *Slack) WorkspaceBurst() int {
+	return max(g.limits.Burst, g.limits.PostsPerWorkspace/15)
+}
+
+// Limits are the limits the gate enforces.
+func (g *Slack) Limits() ratelimit.SlackLimits { return g.limits }
 
 // resolveDM keys a post to a user id ("U123": Slack posts it into the
 // app's DM with that user) by the DM, as the fakes name it ("D123").
