@@ -6,13 +6,13 @@ import (
 	"time"
 
 	"github.com/coursebot/coursebot"
-	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/course"
 )
 
 // Shows reports whether snapshot s shows rule r's item: one of its paths
 // is in the tree (a "dir/" path as a directory), or, for a CI rule, the
 // latest run passed.
-func Shows(r lessons.RepoRule, s Snapshot) bool {
+func Shows(r course.RepoRule, s Snapshot) bool {
 	if r.CI {
 		return s.CI.Passed()
 	}
@@ -55,13 +55,13 @@ type Outcome struct {
 	Repo Repo
 	// Found and Missing are the rules whose items the repository shows
 	// and does not, in course order.
-	Found, Missing []lessons.RepoRule
+	Found, Missing []course.RepoRule
 	// Ticked are the items this check ticked; Unticked the items an
 	// earlier check ticked that the repository no longer shows.
-	Ticked, Unticked []lessons.RepoRule
+	Ticked, Unticked []course.RepoRule
 	// Theirs are the missing items the learner ticked themselves: left
 	// ticked.
-	Theirs []lessons.RepoRule
+	Theirs []course.RepoRule
 	CI     *coursebot.CIRun
 	Branch string
 	// Others is how many checklist items of the lesson have no rule.
@@ -74,7 +74,7 @@ type Outcome struct {
 // unticked only if the bot ticked it and the learner has not pressed it
 // since. Nothing else of p changes. Apply may run again on the same p
 // (a store retries its function) and gives the same result.
-func Apply(p *coursebot.Progress, repo Repo, rules []lessons.RepoRule, s Snapshot, now time.Time) Outcome {
+func Apply(p *coursebot.Progress, repo Repo, rules []course.RepoRule, s Snapshot, now time.Time) Outcome {
 	out := Outcome{Repo: repo, CI: s.CI, Branch: s.Branch}
 	rc := p.Repo
 	if rc == nil || rc.URL != repo.URL() {

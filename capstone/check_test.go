@@ -7,7 +7,7 @@ import (
 
 	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/capstone"
-	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/course"
 )
 
 func TestShows(t *testing.T) {
@@ -34,11 +34,11 @@ func TestShows(t *testing.T) {
 		{[]string{"nope", "Dockerfile"}, true},
 	}
 	for _, tt := range tests {
-		if got := capstone.Shows(lessons.RepoRule{Paths: tt.paths}, s); got != tt.want {
+		if got := capstone.Shows(course.RepoRule{Paths: tt.paths}, s); got != tt.want {
 			t.Errorf("Shows(%q) = %v, want %v", tt.paths, got, tt.want)
 		}
 	}
-	ci := lessons.RepoRule{CI: true}
+	ci := course.RepoRule{CI: true}
 	for _, tt := range []struct {
 		run  *coursebot.CIRun
 		want bool
@@ -58,7 +58,7 @@ func TestShows(t *testing.T) {
 // what the repository shows, and what the check leaves.
 func TestApplyTickRules(t *testing.T) {
 	t.Parallel()
-	rules := []lessons.RepoRule{{Item: "a", Paths: []string{"a"}}, {Item: "b", Paths: []string{"b"}}, {Item: "c", Paths: []string{"c"}}, {Item: "d", Paths: []string{"d"}}}
+	rules := []course.RepoRule{{Item: "a", Paths: []string{"a"}}, {Item: "b", Paths: []string{"b"}}, {Item: "c", Paths: []string{"c"}}, {Item: "d", Paths: []string{"d"}}}
 	repo := capstone.Repo{Host: "github.com", Owner: "o", Name: "r"}
 	tests := []struct {
 		name        string

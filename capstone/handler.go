@@ -20,7 +20,7 @@ import (
 
 	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
-	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/course"
 )
 
 // Command is the learner's command; FormName the form its button opens.
@@ -47,7 +47,7 @@ type Reader interface {
 // Options configure the handler.
 type Options struct {
 	Store  Store
-	Course func() *lessons.Course
+	Course func() *course.Course
 	GitHub Reader
 	// Timeout bounds one check's calls to GitHub (default 20 s).
 	Timeout time.Duration
@@ -101,8 +101,8 @@ func New(next bot.Handler, o Options) (*Handler, error) {
 
 // Info describes the command for command lists (/help, Slack's manifest,
 // Discord's commands).
-func Info() lessons.CommandInfo {
-	return lessons.CommandInfo{Name: Command, Description: Description, Usage: "[submit URL | check]", UsageHelp: "submit and your repository's URL, or check"}
+func Info() course.CommandInfo {
+	return course.CommandInfo{Name: Command, Description: Description, Usage: "[submit URL | check]", UsageHelp: "submit and your repository's URL, or check"}
 }
 
 // Form is the form the Check my repository button opens.
@@ -135,12 +135,12 @@ func (h *Handler) Handle(ctx context.Context, m bot.Message) ([]bot.Reply, error
 // checklist items with rules (and offer buttons: an earlier card re-shown
 // after a tick offers none).
 func (h *Handler) decorate(replies []bot.Reply) []bot.Reply {
-	course := h.o.Course()
+	loaded := h.o.Course()
 	for i, r := range replies {
 		if r.Lesson == "" || r.Card == "" || len(r.Buttons) == 0 {
 			continue
 		}
-		if holdsRules(course, r.Lesson, r.Card) {
+		if holdsRules(loaded, r.Lesson, r.Card) {
 			replies[i].Buttons = append(append([]bot.Button(nil), r.Buttons...),
 				bot.Button{Label: "Check my repository", Action: bot.FormAction(FormName, r.Lesson)})
 		}
@@ -148,7 +148,7 @@ func (h *Handler) decorate(replies []bot.Reply) []bot.Reply {
 	return replies
 }
 
-func holdsRules(c *lessons.Course, lesson, card string) bool {
+func holdsRules(c *course.Course, lesson, card string) bool {
 	les, ok := c.Lessons[lesson]
 	if !ok || len(les.Repository) == 0 {
 		return false
@@ -192,9 +192,9 @@ func (h *Handler) command(ctx context.Context, m bot.Message) ([]bot.Reply, erro
 // lessonOf is the lesson a /capstone message is about: the message's
 // lesson when it has rules, else the learner's current lesson when it has,
 // else the course's first lesson with rules.
-func (h *Handler) lessonOf(ctx context.Context, m bot.Message) (*lessons.Lesson, []bot.Reply, error) {
-	course := h.o.Course()
-	ids := course.RepoLessons()
+func (h *Handler) lessonOf(ctx context.Context, m bot.Message) (*course.Lesson, []bot.Reply, error) {
+	loaded := h.o.Course()
+	ids := loaded.RepoLessons()
 	if len(ids) == 0 {
 		return nil, refuse(m.Lesson, "This course has nothing for me to check in a repository: tick the checklist yourself."), nil
 	}
@@ -213,7 +213,7 @@ func (h *Handler) lessonOf(ctx context.Context, m bot.Message) (*lessons.Lesson,
 			pick = id
 		}
 	}
-	return course.Lessons[pick], nil, nil
+	return loaded.Lessons[pick], nil, nil
 }
 
 // show answers /capstone alone: the last check, or how to submit.

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/coursebot/coursebot"
-	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/course"
 
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/capstone"
@@ -238,13 +238,13 @@ func TestProblemsChangeNothing(t *testing.T) {
 // time), then says so and changes nothing.
 func TestCheckTimesOut(t *testing.T) {
 	t.Parallel()
-	course, err := lessons.LoadDir("testdata/course")
+	loaded, err := course.LoadDir("testdata/course")
 	if err != nil {
 		t.Fatal(err)
 	}
 	synctest.Test(t, func(t *testing.T) {
 		st := &startedStore{t: t}
-		h, err := capstone.New(nil, capstone.Options{Store: st, Course: func() *lessons.Course { return course }, GitHub: hangingReader{},
+		h, err := capstone.New(nil, capstone.Options{Store: st, Course: func() *course.Course { return loaded }, GitHub: hangingReader{},
 			Now: time.Now, Timeout: 5 * time.Second, Log: slog.New(slog.DiscardHandler)})
 		if err != nil {
 			t.Fatal(err)

@@ -18,6 +18,7 @@ import (
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/capstone"
 	"github.com/coursebot/coursebot/capstone/githubtest"
+	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/store"
 )
@@ -47,7 +48,7 @@ func (c *clock) Add(d time.Duration) {
 type harness struct {
 	t       *testing.T
 	db      *store.DB
-	course  *lessons.Course
+	course  *course.Course
 	api     *githubtest.Server
 	h       *capstone.Handler
 	clock   *clock
@@ -64,7 +65,7 @@ func goodRepo() githubtest.Repo {
 
 func newHarness(t *testing.T, prefix, token string, repos ...githubtest.Repo) *harness {
 	t.Helper()
-	course, err := lessons.LoadDir("testdata/course")
+	loaded, err := course.LoadDir("testdata/course")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,10 +92,10 @@ func newHarness(t *testing.T, prefix, token string, repos ...githubtest.Repo) *h
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := &harness{t: t, db: db, course: course, api: api, clock: c}
-	engine := lessons.NewEngine(course, db, lessons.EngineOptions{Now: c.Now})
+	hs := &harness{t: t, db: db, course: loaded, api: api, clock: c}
+	engine := lessons.NewEngine(loaded, db, lessons.EngineOptions{Now: c.Now})
 	t.Cleanup(func() { _ = engine.Close() })
-	hs.h, err = capstone.New(engine, capstone.Options{Store: db, Course: func() *lessons.Course { return course }, GitHub: gh,
+	hs.h, err = capstone.New(engine, capstone.Options{Store: db, Course: func() *course.Course { return loaded }, GitHub: gh,
 		Now: c.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Observe: func(r string) { hs.results = append(hs.results, r) }})
 	if err != nil {
 		t.Fatal(err)

@@ -8,18 +8,18 @@ import (
 	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/bot/markup"
-	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/course"
 )
 
 // report is the one message a check answers with: how many of the items
 // with rules the repository shows, what this check ticked and unticked,
 // what is missing, and the latest CI run. out is nil when the message
 // repeats the last check (from p.Repo) without a new one.
-func (h *Handler) report(les *lessons.Lesson, p coursebot.Progress, out *Outcome) bot.Reply {
+func (h *Handler) report(les *course.Lesson, p coursebot.Progress, out *Outcome) bot.Reply {
 	rc := p.Repo
 	now := h.o.Now()
-	byID := map[string]lessons.RepoRule{}
-	var ci *lessons.RepoRule
+	byID := map[string]course.RepoRule{}
+	var ci *course.RepoRule
 	for i, r := range les.Repository {
 		byID[r.Item] = r
 		if r.CI {
@@ -137,7 +137,7 @@ func ago(t, now time.Time) string {
 	return fmt.Sprintf("%d days ago", int(d/(24*time.Hour)))
 }
 
-func checklistItems(les *lessons.Lesson) int {
+func checklistItems(les *course.Lesson) int {
 	ids := map[string]bool{}
 	for _, r := range les.Repository {
 		ids[r.Item] = true
@@ -147,7 +147,7 @@ func checklistItems(les *lessons.Lesson) int {
 	n := 0
 	for _, c := range les.Cards {
 		for _, b := range c.Blocks {
-			if b.Kind != lessons.Checklist || !anyItem(b.Items, ids) {
+			if b.Kind != course.Checklist || !anyItem(b.Items, ids) {
 				continue
 			}
 			n += len(b.Items)
@@ -156,7 +156,7 @@ func checklistItems(les *lessons.Lesson) int {
 	return n
 }
 
-func anyItem(items []lessons.ItemDef, ids map[string]bool) bool {
+func anyItem(items []course.ItemDef, ids map[string]bool) bool {
 	for _, it := range items {
 		if ids[it.ID] {
 			return true
@@ -165,7 +165,7 @@ func anyItem(items []lessons.ItemDef, ids map[string]bool) bool {
 	return false
 }
 
-func texts(rs []lessons.RepoRule) string {
+func texts(rs []course.RepoRule) string {
 	var out []string
 	for _, r := range rs {
 		out = append(out, markup.EscapeMarkdown(r.Text))

@@ -9,7 +9,7 @@ import (
 	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/bot/markup"
-	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/course"
 )
 
 // /cohort answers NAME LESSON [N]: members' free-text answers to one
@@ -59,7 +59,7 @@ func (h *Handler) answersPage(ctx context.Context, who bot.Learner, cohort, less
 	if !ok {
 		return nil, refuse("There is no installed lesson %s.", lesson)
 	}
-	var qs []*lessons.QuestionDef
+	var qs []*course.QuestionDef
 	for _, card := range les.Cards {
 		if q := card.Question(); q != nil {
 			qs = append(qs, q)

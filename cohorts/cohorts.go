@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/coursebot/coursebot/bot"
-	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/scheduler"
 )
 
@@ -36,7 +36,7 @@ type Store interface {
 // Options configure the handler.
 type Options struct {
 	Store  Store
-	Course func() *lessons.Course
+	Course func() *course.Course
 	// Admins are learner keys ("slack:U123", "console:alice").
 	Admins []string
 	// Command names, without the slash (defaults cohort, nudges, lead-notes).
@@ -125,8 +125,8 @@ func NewHandler(next bot.Handler, o Options) (*Handler, error) {
 // Commands describes the cohort slash commands with the given names, for
 // adapters that register commands (Slack's manifest, Discord's list). The
 // usage words are valid Discord option names.
-func Commands(command, nudges, leadNotes string) []lessons.CommandInfo {
-	return []lessons.CommandInfo{
+func Commands(command, nudges, leadNotes string) []course.CommandInfo {
+	return []course.CommandInfo{
 		{Name: command, Description: "Cohorts: join or leave; for leads: members, progress, reminders", Usage: "[args]",
 			UsageHelp: "What to do, such as join CODE or leave NAME; empty for the list"},
 		{Name: nudges, Description: "Turn reminders about an unfinished lesson on or off", Usage: "on-or-off",

@@ -13,6 +13,7 @@ import (
 
 	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/scheduler"
 	"github.com/coursebot/coursebot/store"
@@ -23,7 +24,7 @@ var t0 = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC) // a Monday
 type fixture struct {
 	db     *store.DB
 	h      *Handler
-	course *lessons.Course
+	course *course.Course
 	now    time.Time
 	woken  int
 	dms    *dmBox
@@ -100,13 +101,13 @@ func newFixture(t *testing.T, share bool) *fixture {
 		}
 	})
 	f.db = db
-	f.course, err = lessons.LoadBuiltin()
+	f.course, err = course.LoadBuiltin()
 	if err != nil {
 		t.Fatal(err)
 	}
 	eng := lessons.NewEngine(f.course, db, lessons.EngineOptions{Now: func() time.Time { return f.now }, Log: quietLogs})
 	f.h, err = NewHandler(eng, Options{
-		Store: db, Course: func() *lessons.Course { return f.course }, Admins: []string{admin.Key(), slackAdmin.Key(), discordAdmin.Key()},
+		Store: db, Course: func() *course.Course { return f.course }, Admins: []string{admin.Key(), slackAdmin.Key(), discordAdmin.Key()},
 		DefaultTimezone: "Europe/Berlin", Digest: true, ShareAnswers: share,
 		Nudges: scheduler.NudgeOptions{Lesson: "4-4", After: 72 * time.Hour},
 		Now:    func() time.Time { return f.now }, Log: quietLogs, Wake: func() { f.woken++ },
@@ -344,7 +345,7 @@ func TestProgressTableAndDigest(t *testing.T) {
 	var checklistItem string
 	for _, c := range les.Cards {
 		for _, b := range c.Blocks {
-			if b.Kind == lessons.Checklist && checklistItem == "" {
+			if b.Kind == course.Checklist && checklistItem == "" {
 				checklistItem = b.Items[0].ID
 			}
 		}

@@ -12,7 +12,7 @@ import (
 
 	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
-	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/course"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -50,7 +50,7 @@ func TestProgressGolden(t *testing.T) {
 	var items []string
 	for _, c := range les.Cards {
 		for _, b := range c.Blocks {
-			if b.Kind == lessons.Checklist {
+			if b.Kind == course.Checklist {
 				for _, it := range b.Items {
 					items = append(items, it.ID)
 				}

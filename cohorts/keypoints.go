@@ -5,19 +5,19 @@ import (
 	"strings"
 
 	"github.com/coursebot/coursebot/bot/markup"
-	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/course"
 )
 
 // pointTally counts, per question with key points, how many of the
 // answers a lead may read reached each point (by the answers' words:
 // lessons.QuestionDef.Reached).
 type pointTally struct {
-	qs      []*lessons.QuestionDef
+	qs      []*course.QuestionDef
 	answers map[string]int
 	reached map[string][]int
 }
 
-func newPointTally(les *lessons.Lesson) *pointTally {
+func newPointTally(les *course.Lesson) *pointTally {
 	t := &pointTally{answers: map[string]int{}, reached: map[string][]int{}}
 	for _, c := range les.Cards {
 		if q := c.Question(); q != nil && len(q.Points) > 0 {
@@ -28,7 +28,7 @@ func newPointTally(les *lessons.Lesson) *pointTally {
 	return t
 }
 
-func (t *pointTally) add(q *lessons.QuestionDef, answer string) {
+func (t *pointTally) add(q *course.QuestionDef, answer string) {
 	n, ok := t.reached[q.ID]
 	if !ok {
 		return

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/coursebot/coursebot"
-	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/course"
 )
 
 // TestLeadSeesHowManyAnswersReachedEachKeyPoint: where answers are shared,
@@ -15,12 +15,12 @@ import (
 func TestLeadSeesHowManyAnswersReachedEachKeyPoint(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, true)
-	c, err := lessons.LoadDir("../testdata/tutor/course")
+	c, err := course.LoadDir("../testdata/tutor/course")
 	if err != nil {
 		t.Fatal(err)
 	}
 	f.course = c
-	var q *lessons.QuestionDef
+	var q *course.QuestionDef
 	for _, cd := range c.Lessons["1-1"].Cards {
 		if cq := cd.Question(); cq != nil && len(cq.Points) > 0 {
 			q = cq

@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"github.com/coursebot/coursebot/bot"
-	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/course"
 )
 
 // /lead-notes: the tutor script's teaching notes, for leads and admins.
@@ -25,18 +25,18 @@ func (h *Handler) leadNotes(ctx context.Context, who bot.Learner, arg string) ([
 		return nil, refuse("Teaching notes are for cohort leads and admins.")
 	}
 	id := strings.Replace(strings.TrimSpace(arg), ".", "-", 1)
-	course := h.o.Course()
-	les, found := course.Lessons[id]
+	loaded := h.o.Course()
+	les, found := loaded.Lessons[id]
 	if !found {
 		var ids []string
-		for _, e := range course.Catalogue {
+		for _, e := range loaded.Catalogue {
 			if e.Installed {
 				ids = append(ids, e.ID)
 			}
 		}
 		return nil, refuse("Usage: /%s LESSON; lessons with notes: %s.", h.o.LeadNotesCommand, strings.Join(ids, ", "))
 	}
-	text := lessons.LeadNotesText(les)
+	text := course.LeadNotesText(les)
 	if text == "" {
 		text = "This lesson has no teaching notes."
 	}

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/coursebot/coursebot"
-	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/course"
 )
 
 // TestProgressShowsQuizScores: a lesson with quizzes adds "quiz N/M" to the
@@ -17,7 +17,7 @@ import (
 func TestProgressShowsQuizScores(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, false)
-	quizCourse, err := lessons.LoadDir("../testdata/quiz/course")
+	quizCourse, err := course.LoadDir("../testdata/quiz/course")
 	if err != nil {
 		t.Fatal(err)
 	}

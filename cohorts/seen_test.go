@@ -10,7 +10,7 @@ import (
 
 	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
-	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/scheduler"
 )
 
@@ -68,11 +68,11 @@ const quizRow = "quiz scores (in the progress table and CSV)"
 // that need the built-in course).
 func (f *fixture) quizScores(t *testing.T, who ...string) {
 	t.Helper()
-	course, err := lessons.LoadDir("../testdata/quiz/course")
+	loaded, err := course.LoadDir("../testdata/quiz/course")
 	if err != nil {
 		t.Fatal(err)
 	}
-	les := course.Lessons["2-1"]
+	les := loaded.Lessons["2-1"]
 	var ids []string
 	for _, c := range les.Cards {
 		if q := c.Quiz(); q != nil {
@@ -88,7 +88,7 @@ func (f *fixture) quizScores(t *testing.T, who ...string) {
 			t.Fatal(err)
 		}
 	}
-	f.course = course
+	f.course = loaded
 }
 
 // checkTable compares each documented cell with probe(row, column).
@@ -177,7 +177,7 @@ func (f *fixture) runReminder(t *testing.T, box *dmBox) map[string]string {
 	t.Helper()
 	ctx := context.Background()
 	s, err := scheduler.New(scheduler.Options{
-		Store: f.db, Course: func() *lessons.Course { return f.course }, Senders: map[string]bot.Sender{"test": box},
+		Store: f.db, Course: func() *course.Course { return f.course }, Senders: map[string]bot.Sender{"test": box},
 		Now: func() time.Time { return f.now }, Log: quietLogs, Digest: f.h.Digest, LeadSummary: f.h.LeadSummary,
 	})
 	if err != nil {
@@ -390,10 +390,10 @@ func insightsOf(t *testing.T, col string) string {
 			qid = q.ID
 		}
 		for _, b := range c.Blocks {
-			if b.Kind == lessons.Checklist && tick == "" {
+			if b.Kind == course.Checklist && tick == "" {
 				tick = b.Items[0].ID
 			}
-			if b.Kind == lessons.Rating && rate == "" {
+			if b.Kind == course.Rating && rate == "" {
 				rate = b.Items[0].ID
 			}
 		}

@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"github.com/coursebot/coursebot"
-	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/course"
 )
 
 // Members lists a cohort's accepted members (*store.DB).
@@ -147,11 +147,11 @@ func read(ctx context.Context, records Records, key string) (Learner, error) {
 // given after t, and tutor turns after t are left out. Ticks and ratings
 // keep no times and stay as they are now (the figures' changes over a
 // week leave them out).
-func (l Learner) asOf(course *lessons.Course, t time.Time) Learner {
+func (l Learner) asOf(loaded *course.Course, t time.Time) Learner {
 	out := l
 	out.Progress = make(map[string]coursebot.Progress, len(l.Progress))
 	for id, p := range l.Progress {
-		les := course.Lessons[id]
+		les := loaded.Lessons[id]
 		if les == nil || len(les.Cards) == 0 || p.State() == coursebot.StateNotStarted || p.Started.After(t) {
 			continue
 		}

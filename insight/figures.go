@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/coursebot/coursebot"
-	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/course"
 )
 
 // Options say what to compute.
@@ -104,7 +104,7 @@ type CardCount struct {
 }
 
 // Compute works out the figures of learners in course.
-func Compute(course *lessons.Course, learners []Learner, o Options) Figures {
+func Compute(loaded *course.Course, learners []Learner, o Options) Figures {
 	if o.Stalled <= 0 {
 		o.Stalled = 7 * 24 * time.Hour
 	}
@@ -113,7 +113,7 @@ func Compute(course *lessons.Course, learners []Learner, o Options) Figures {
 	}
 	ls := make([]Learner, len(learners))
 	for i, l := range learners {
-		ls[i] = l.asOf(course, o.Now)
+		ls[i] = l.asOf(loaded, o.Now)
 	}
 	f := Figures{Audience: o.Audience, At: o.Now}
 	for _, l := range ls {
@@ -125,8 +125,8 @@ func Compute(course *lessons.Course, learners []Learner, o Options) Figures {
 			f.WithAnswers++
 		}
 	}
-	for _, e := range course.Catalogue {
-		les := course.Lessons[e.ID]
+	for _, e := range loaded.Catalogue {
+		les := loaded.Lessons[e.ID]
 		if les == nil || len(les.Cards) == 0 || (o.Lesson != "" && o.Lesson != e.ID) {
 			continue
 		}
@@ -138,7 +138,7 @@ func Compute(course *lessons.Course, learners []Learner, o Options) Figures {
 		lf.Checklist = checklist(les, ls, o)
 		lf.Ratings = ratings(les, ls, o)
 		lf.Questions = questions(les, ls, o)
-		lf.Retention = retention([]*lessons.Lesson{les}, ls, o)
+		lf.Retention = retention([]*course.Lesson{les}, ls, o)
 		st := stalled(les, ls, o)
 		lf.Leave = leave(les, st)
 		f.Lessons = append(f.Lessons, lf)
@@ -147,9 +147,9 @@ func Compute(course *lessons.Course, learners []Learner, o Options) Figures {
 		}
 	}
 	sort.SliceStable(f.Stalled, func(i, j int) bool { return f.Stalled[i].For > f.Stalled[j].For })
-	var shown []*lessons.Lesson
+	var shown []*course.Lesson
 	for _, lf := range f.Lessons {
-		shown = append(shown, course.Lessons[lf.ID])
+		shown = append(shown, loaded.Lessons[lf.ID])
 	}
 	f.Retention = retention(shown, ls, o)
 	f.Tutor = tutorUse(shown, ls, o)
@@ -171,10 +171,10 @@ func Compute(course *lessons.Course, learners []Learner, o Options) Figures {
 
 // stageOf is the funnel stage of a card: 0 for the opening card, else
 // its step's number.
-func stageOf(c *lessons.Card) int { return c.Step + 1 }
+func stageOf(c *course.Card) int { return c.Step + 1 }
 
 // stages labels a lesson's funnel: Started, each step, Completed.
-func stages(les *lessons.Lesson) []string {
+func stages(les *course.Lesson) []string {
 	out := []string{"Started"}
 	for _, s := range les.Steps {
 		out = append(out, stepLabel(s))
@@ -182,13 +182,13 @@ func stages(les *lessons.Lesson) []string {
 	return append(out, "Completed")
 }
 
-func stepLabel(s lessons.Step) string {
+func stepLabel(s course.Step) string {
 	return strconv.Itoa(s.Number) + ". " + s.Title
 }
 
 // farthest is the index of the farthest card the learner reached in les:
 // from the cards Reached keeps and where they are; -1 when not started.
-func farthest(les *lessons.Lesson, p coursebot.Progress) int {
+func farthest(les *course.Lesson, p coursebot.Progress) int {
 	if p.State() == coursebot.StateNotStarted {
 		return -1
 	}
@@ -210,7 +210,7 @@ func farthest(les *lessons.Lesson, p coursebot.Progress) int {
 }
 
 // funnel counts who reached each stage of les.
-func funnel(les *lessons.Lesson, ls []Learner, o Options, lf *LessonFigures) {
+func funnel(les *course.Lesson, ls []Learner, o Options, lf *LessonFigures) {
 	labels := stages(les)
 	reached := make([]int, len(labels))
 	for _, l := range ls {
@@ -240,7 +240,7 @@ func funnel(les *lessons.Lesson, ls []Learner, o Options, lf *LessonFigures) {
 // learner reached a card of the stage to the first time they reached a
 // card of a later one (or completed the lesson), for the learners whose
 // records keep both.
-func stepTimes(les *lessons.Lesson, ls []Learner, o Options) []StepTime {
+func stepTimes(les *course.Lesson, ls []Learner, o Options) []StepTime {
 	labels := stages(les)
 	spans := make([][]time.Duration, len(labels)-1)
 	for _, l := range ls {
@@ -298,7 +298,7 @@ func median(ds []time.Duration) time.Duration {
 }
 
 // stalled lists the learners in les who have not moved for o.Stalled.
-func stalled(les *lessons.Lesson, ls []Learner, o Options) []Stalled {
+func stalled(les *course.Lesson, ls []Learner, o Options) []Stalled {
 	var out []Stalled
 	for _, l := range ls {
 		p, ok := l.Progress[les.ID]
@@ -323,7 +323,7 @@ func stalled(les *lessons.Lesson, ls []Learner, o Options) []Stalled {
 }
 
 // leave counts the stalled learners by the card they stopped on.
-func leave(les *lessons.Lesson, st []Stalled) []CardCount {
+func leave(les *course.Lesson, st []Stalled) []CardCount {
 	by := map[int]int{}
 	for _, s := range st {
 		if s.Lesson == les.ID {
@@ -345,7 +345,7 @@ func leave(les *lessons.Lesson, st []Stalled) []CardCount {
 }
 
 // stageName labels the stage a card belongs to.
-func stageName(les *lessons.Lesson, c *lessons.Card) string {
+func stageName(les *course.Lesson, c *course.Card) string {
 	if c.Step < 0 || c.Step >= len(les.Steps) {
 		return "Opening"
 	}

@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/insight"
 	"github.com/coursebot/coursebot/insight/insighttest"
-	"github.com/coursebot/coursebot/lessons"
 )
 
 // The figures of the simulated cohort, each checked against what the
@@ -32,7 +32,7 @@ func figures(p *insighttest.Plan) bool { return member(p) && p.Figures }
 func answers(p *insighttest.Plan) bool { return member(p) && p.Answers }
 
 // stage is the funnel stage of a card: 0 the opening, else its step.
-func stage(les *lessons.Lesson, i int) int { return les.Cards[i].Step + 1 }
+func stage(les *course.Lesson, i int) int { return les.Cards[i].Step + 1 }
 
 func lessonOf(t *testing.T, f insight.Figures, id string) insight.LessonFigures {
 	t.Helper()
@@ -185,7 +185,7 @@ func TestQuizItems(t *testing.T) {
 	f, c := leadFigures(t)
 	les := c.Course.Lessons["2-1"]
 	lf := lessonOf(t, f, "2-1")
-	var qs []*lessons.QuizDef
+	var qs []*course.QuizDef
 	for _, card := range les.Cards {
 		if q := card.Quiz(); q != nil {
 			qs = append(qs, q)
@@ -317,13 +317,13 @@ func TestStuckChecklistRatings(t *testing.T) {
 			for _, card := range les.Cards {
 				for _, b := range card.Blocks {
 					for _, it := range b.Items {
-						if b.Kind == lessons.Checklist && card.Index <= w.Stop {
+						if b.Kind == course.Checklist && card.Index <= w.Stop {
 							of[it.ID]++
 							if w.Ticks[it.ID] {
 								ticks[it.ID]++
 							}
 						}
-						if r := w.Ratings[it.ID]; b.Kind == lessons.Rating && r > 0 {
+						if r := w.Ratings[it.ID]; b.Kind == course.Rating && r > 0 {
 							sum[it.ID] += r
 							n[it.ID]++
 						}
@@ -368,7 +368,7 @@ func TestAnswersAndKeyPoints(t *testing.T) {
 	les := c.Course.Lessons["1-1"]
 	lf := lessonOf(t, f, "1-1")
 	for _, q := range lf.Questions {
-		var qd *lessons.QuestionDef
+		var qd *course.QuestionDef
 		for _, card := range les.Cards {
 			if d := card.Question(); d != nil && d.ID == q.ID {
 				qd = d

@@ -4,7 +4,7 @@ import (
 	"sort"
 
 	"github.com/coursebot/coursebot"
-	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/course"
 )
 
 // What else is hard ("I'm stuck" presses, checklist items least ticked,
@@ -12,7 +12,7 @@ import (
 
 // stuckCards counts the "I'm stuck" presses on each card of les (each
 // press starts an exchange with the tutor), most first.
-func stuckCards(les *lessons.Lesson, ls []Learner, o Options) []CardCount {
+func stuckCards(les *course.Lesson, ls []Learner, o Options) []CardCount {
 	presses := map[int]int{}
 	who := map[int]map[string]bool{}
 	for _, l := range ls {
@@ -58,11 +58,11 @@ type ItemCount struct {
 
 // checklist counts each checklist item's ticks, least ticked (by share)
 // first.
-func checklist(les *lessons.Lesson, ls []Learner, o Options) []ItemCount {
+func checklist(les *course.Lesson, ls []Learner, o Options) []ItemCount {
 	var out []ItemCount
 	for _, c := range les.Cards {
 		for _, b := range c.Blocks {
-			if b.Kind != lessons.Checklist {
+			if b.Kind != course.Checklist {
 				continue
 			}
 			for _, it := range b.Items {
@@ -100,11 +100,11 @@ type Rating struct {
 }
 
 // ratings averages each rating item, in lesson order.
-func ratings(les *lessons.Lesson, ls []Learner, o Options) []Rating {
+func ratings(les *course.Lesson, ls []Learner, o Options) []Rating {
 	var out []Rating
 	for _, c := range les.Cards {
 		for _, b := range c.Blocks {
-			if b.Kind != lessons.Rating {
+			if b.Kind != course.Rating {
 				continue
 			}
 			for _, it := range b.Items {
@@ -147,7 +147,7 @@ type Point struct {
 }
 
 // questions counts the answers to each question of les, in lesson order.
-func questions(les *lessons.Lesson, ls []Learner, o Options) []Question {
+func questions(les *course.Lesson, ls []Learner, o Options) []Question {
 	var out []Question
 	for _, c := range les.Cards {
 		qd := c.Question()
@@ -214,7 +214,7 @@ type Cause struct {
 	N     int
 }
 
-func tutorUse(shown []*lessons.Lesson, ls []Learner, o Options) TutorUse {
+func tutorUse(shown []*course.Lesson, ls []Learner, o Options) TutorUse {
 	in := map[string]bool{}
 	for _, les := range shown {
 		in[les.ID] = true

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/lessons"
 )
 
@@ -53,9 +54,9 @@ func (it Item) Difficulty() float64 {
 const MinDiscrimination = 10
 
 // quizItems analyses the quizzes of les, in lesson order.
-func quizItems(les *lessons.Lesson, ls []Learner, o Options) []Item {
+func quizItems(les *course.Lesson, ls []Learner, o Options) []Item {
 	type quiz struct {
-		q    *lessons.QuizDef
+		q    *course.QuizDef
 		card int
 	}
 	var qs []quiz
@@ -131,7 +132,7 @@ func quizItems(les *lessons.Lesson, ls []Learner, o Options) []Item {
 
 // answerKey is how a first answer is grouped: a multiple choice's letters
 // as recorded, a short answer lowercased with its spaces collapsed.
-func answerKey(q *lessons.QuizDef, first string) string {
+func answerKey(q *course.QuizDef, first string) string {
 	if len(q.Options) > 0 {
 		return first
 	}
@@ -140,7 +141,7 @@ func answerKey(q *lessons.QuizDef, first string) string {
 
 // answerLabel names an answer: its options' letters and texts, or the
 // typed text in quotes.
-func answerLabel(q *lessons.QuizDef, key string) string {
+func answerLabel(q *course.QuizDef, key string) string {
 	if len(q.Options) == 0 {
 		return "“" + key + "”"
 	}
@@ -214,7 +215,7 @@ func ordinal(n int) string {
 
 // retention counts the review answers to the quizzes of the shown
 // lessons by stage.
-func retention(shown []*lessons.Lesson, ls []Learner, o Options) []Retention {
+func retention(shown []*course.Lesson, ls []Learner, o Options) []Retention {
 	out := make([]Retention, len(lessons.ReviewStages))
 	who := make([]map[string]bool, len(out))
 	for i := range out {

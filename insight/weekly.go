@@ -7,7 +7,7 @@ import (
 
 	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot/markup"
-	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/course"
 )
 
 // The leads' weekly summary: the figures now, what changed in the last
@@ -36,26 +36,26 @@ type Summary struct {
 }
 
 // Weekly works out the summary as of o.Now.
-func Weekly(course *lessons.Course, learners []Learner, o Options) Summary {
+func Weekly(loaded *course.Course, learners []Learner, o Options) Summary {
 	if o.Now.IsZero() {
 		o.Now = time.Now()
 	}
 	ago := o
 	ago.Now = o.Now.Add(-7 * 24 * time.Hour)
-	s := Summary{Now: Compute(course, learners, o), WeekAgo: Compute(course, learners, ago)}
-	s.This = week(course, learners, o, ago.Now, o.Now)
-	s.Before = week(course, learners, o, ago.Now.Add(-7*24*time.Hour), ago.Now)
+	s := Summary{Now: Compute(loaded, learners, o), WeekAgo: Compute(loaded, learners, ago)}
+	s.This = week(loaded, learners, o, ago.Now, o.Now)
+	s.Before = week(loaded, learners, o, ago.Now.Add(-7*24*time.Hour), ago.Now)
 	return s
 }
 
 // week counts what happened in (from, to].
-func week(course *lessons.Course, learners []Learner, o Options, from, to time.Time) Week {
+func week(loaded *course.Course, learners []Learner, o Options, from, to time.Time) Week {
 	in := func(t time.Time) bool { return t.After(from) && !t.After(to) }
 	var w Week
 	for _, l := range learners {
 		moved, quizzed := false, false
 		for id, p := range l.Progress {
-			les := course.Lessons[id]
+			les := loaded.Lessons[id]
 			if les == nil || (o.Lesson != "" && o.Lesson != id) {
 				continue
 			}

@@ -9,13 +9,13 @@ import (
 	"time"
 
 	"github.com/coursebot/coursebot/bot"
-	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/course"
 )
 
 // Target: loading the built-in course under 20 ms.
 func BenchmarkLoadBuiltin(b *testing.B) {
 	for b.Loop() {
-		if _, err := lessons.LoadBuiltin(); err != nil {
+		if _, err := course.LoadBuiltin(); err != nil {
 			b.Fatal(err)
 		}
 	}

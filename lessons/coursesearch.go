@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/search"
 )
 
@@ -14,7 +15,7 @@ import (
 // course is replaced or the engine closes. Searches running when it closes
 // finish first.
 type courseSearch struct {
-	course *Course
+	course *course.Course
 
 	mu     sync.RWMutex
 	built  bool
@@ -25,7 +26,7 @@ type courseSearch struct {
 
 var errSearchClosed = errors.New("search index closed")
 
-func newCourseSearch(c *Course) *courseSearch { return &courseSearch{course: c} }
+func newCourseSearch(c *course.Course) *courseSearch { return &courseSearch{course: c} }
 
 // Search returns up to n cards of the course that answer query, best first.
 func (s *courseSearch) Search(ctx context.Context, query string, n int) ([]search.Result, error) {
@@ -57,7 +58,7 @@ func (s *courseSearch) build() error {
 	}
 	if !s.built {
 		s.built = true
-		s.ix, s.err = search.Build(Passages(s.course), Glossary(s.course))
+		s.ix, s.err = search.Build(course.Passages(s.course), course.Glossary(s.course))
 		if s.err != nil {
 			s.err = fmt.Errorf("build course search: %w", s.err)
 		}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/course"
 )
 
 // Engine runs lessons: it turns a learner's command, button press or text
@@ -23,13 +24,13 @@ type Engine struct {
 	now         func() time.Time
 	log         *slog.Logger
 	answerLimit int
-	more        []CommandInfo // EngineOptions.Commands
+	more        []course.CommandInfo // EngineOptions.Commands
 }
 
 // loaded is a course with what the engine derives from it; SetCourse swaps
 // it whole, so a request sees one course from start to end.
 type loaded struct {
-	course  *Course
+	course  *course.Course
 	search  *courseSearch       // built on first use
 	revisit map[string][]string // rating item id -> lesson ids
 }
@@ -41,7 +42,7 @@ type request struct {
 	*loaded
 }
 
-func newLoaded(c *Course) *loaded {
+func newLoaded(c *course.Course) *loaded {
 	return &loaded{course: c, search: newCourseSearch(c), revisit: revisitMap(c)}
 }
 
@@ -55,14 +56,14 @@ type EngineOptions struct {
 	// Commands are the commands the handlers in front of the engine answer
 	// (/cohort, /nudges, /lead-notes): /help and the answer to an unknown
 	// command list them with the course's own.
-	Commands []CommandInfo
+	Commands []course.CommandInfo
 }
 
 // DefaultAnswerLimit is the longest free-text answer kept, in characters.
 const DefaultAnswerLimit = 4000
 
 // NewEngine returns an engine for course over store.
-func NewEngine(course *Course, store Store, opts EngineOptions) *Engine {
+func NewEngine(c *course.Course, store Store, opts EngineOptions) *Engine {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -73,7 +74,7 @@ func NewEngine(course *Course, store Store, opts EngineOptions) *Engine {
 		opts.AnswerLimit = DefaultAnswerLimit
 	}
 	e := &Engine{store: store, now: opts.Now, log: opts.Log, answerLimit: opts.AnswerLimit, more: opts.Commands}
-	e.loaded.Store(newLoaded(course))
+	e.loaded.Store(newLoaded(c))
 	return e
 }
 
@@ -81,7 +82,7 @@ func NewEngine(course *Course, store Store, opts EngineOptions) *Engine {
 // running finish on the old one. Learners keep their answers and place,
 // since both are keyed by stable ids. The old course's search index is
 // closed once the searches on it finish.
-func (e *Engine) SetCourse(c *Course) {
+func (e *Engine) SetCourse(c *course.Course) {
 	old := e.loaded.Swap(newLoaded(c))
 	if err := old.search.Close(); err != nil {
 		e.log.Warn("close the replaced course's search index", "err", err)
@@ -91,7 +92,7 @@ func (e *Engine) SetCourse(c *Course) {
 var _ bot.Handler = (*Engine)(nil)
 
 // Course returns the course the engine serves.
-func (e *Engine) Course() *Course { return e.loaded.Load().course }
+func (e *Engine) Course() *course.Course { return e.loaded.Load().course }
 
 // refusal is a reason the learner's action changes nothing; it reaches the
 // learner as an ephemeral notice, never as an error.
@@ -165,11 +166,11 @@ func (e *request) command(ctx context.Context, m bot.Message) ([]bot.Reply, erro
 	if name == StuckCommand && e.course.HasCapstone() {
 		return nil, e.stuckWithoutTutor()
 	}
-	if mm := startCmd.FindStringSubmatch(name); mm != nil {
+	if id, ok := course.LessonOfCommand(name); ok {
 		if strings.TrimSpace(m.Args) != "" {
-			return e.startAt(ctx, m.Learner, mm[1], m.Args)
+			return e.startAt(ctx, m.Learner, id, m.Args)
 		}
-		return e.start(ctx, m.Learner, mm[1])
+		return e.start(ctx, m.Learner, id)
 	}
 	if name == GettingStartedCommand && !e.courseHas(name) {
 		return e.gettingStarted(), nil
@@ -179,9 +180,9 @@ func (e *request) command(ctx context.Context, m bot.Message) ([]bot.Reply, erro
 			continue
 		}
 		switch c.Role {
-		case RoleStatus:
+		case course.RoleStatus:
 			return e.status(ctx, m.Learner)
-		case RoleHelp:
+		case course.RoleHelp:
 			return e.help(ctx, m.Args)
 		}
 	}
@@ -200,17 +201,17 @@ func (e *request) commandList() string {
 // when it has quizzes, /stuck when it has a capstone, those of the
 // handlers in front of the engine (EngineOptions.Commands) and /forget-me
 // when the store can forget.
-func (e *request) commands() []CommandInfo {
+func (e *request) commands() []course.CommandInfo {
 	cmds := e.course.Commands()
 	if e.course.HasQuizzes() {
-		cmds = append(cmds, CommandInfo{Name: ReviewCommand, Description: ReviewDescription})
+		cmds = append(cmds, course.CommandInfo{Name: ReviewCommand, Description: ReviewDescription})
 	}
 	if e.course.HasCapstone() {
-		cmds = append(cmds, CommandInfo{Name: StuckCommand, Description: StuckDescription})
+		cmds = append(cmds, course.CommandInfo{Name: StuckCommand, Description: StuckDescription})
 	}
 	cmds = append(cmds, e.more...)
 	if _, ok := e.store.(Forgetter); ok {
-		cmds = append(cmds, CommandInfo{Name: ForgetCommand, Description: ForgetDescription})
+		cmds = append(cmds, course.CommandInfo{Name: ForgetCommand, Description: ForgetDescription})
 	}
 	return cmds
 }
@@ -228,7 +229,7 @@ func (e *request) lessonList() string {
 }
 
 // lesson returns the installed lesson id, or a refusal saying why not.
-func (e *request) lesson(id string) (*Lesson, error) {
+func (e *request) lesson(id string) (*course.Lesson, error) {
 	if les, ok := e.course.Lessons[id]; ok {
 		return les, nil
 	}
@@ -305,8 +306,8 @@ func touch(rec *coursebot.LearnerRecord, who bot.Learner, lesson string, now tim
 // or the card it was merged into or is now the first part of
 // (docs/course-format.md "Card keys"); if a course update removed it, the
 // card now at the same index (or the last one).
-func (e *request) cardOf(les *Lesson, p coursebot.Progress) *Card {
-	return les.cardAt(p.Card, p.CardIndex)
+func (e *request) cardOf(les *course.Lesson, p coursebot.Progress) *course.Card {
+	return les.CardAt(p.Card, p.CardIndex)
 }
 
 // action handles a button press, checkbox or rating.
@@ -347,7 +348,7 @@ func (e *request) action(ctx context.Context, m bot.Message) ([]bot.Reply, error
 
 // move changes the learner's position. A press carries the card it was
 // shown on: a stale or double press changes nothing.
-func (e *request) move(ctx context.Context, who bot.Learner, les *Lesson, a bot.Action) ([]bot.Reply, error) {
+func (e *request) move(ctx context.Context, who bot.Learner, les *course.Lesson, a bot.Action) ([]bot.Reply, error) {
 	now := e.now()
 	var completedNow bool
 	_, p, err := e.store.UpdateProgress(ctx, who.Key(), les.ID, func(rec *coursebot.LearnerRecord, p *coursebot.Progress) error {
@@ -412,7 +413,7 @@ func (e *request) move(ctx context.Context, who bot.Learner, les *Lesson, a bot.
 	return []bot.Reply{e.render(les, e.cardOf(les, p), p)}, nil
 }
 
-func (e *request) stale(les *Lesson, cur *Card) *refusal {
+func (e *request) stale(les *course.Lesson, cur *course.Card) *refusal {
 	return &refusal{
 		msg:     fmt.Sprintf("Already done: that button is from an earlier card. You are on card %d of %d (%s).", cur.Index+1, len(les.Cards), cur.Title),
 		buttons: []bot.Button{{Label: "Show where I am", Action: bot.Action{Verb: bot.VerbResume, Lesson: les.ID}.Encode()}},
@@ -422,7 +423,7 @@ func (e *request) stale(les *Lesson, cur *Card) *refusal {
 // mark ticks a checklist item or records a rating. Both are idempotent
 // (the action carries the desired state), so a double press is harmless,
 // and allowed on any card of a lesson the learner has started.
-func (e *request) mark(ctx context.Context, who bot.Learner, les *Lesson, a bot.Action) ([]bot.Reply, error) {
+func (e *request) mark(ctx context.Context, who bot.Learner, les *course.Lesson, a bot.Action) ([]bot.Reply, error) {
 	card, item := findItem(les, a.Item)
 	if item == nil {
 		return nil, refuse("That item is no longer in Lesson %s; the course may have changed. Type /%s to see the current card.", dotted(les.ID), les.Command)
@@ -431,9 +432,9 @@ func (e *request) mark(ctx context.Context, who bot.Learner, les *Lesson, a bot.
 	var on bool
 	var value int
 	switch {
-	case a.Verb == bot.VerbCheck && kind == Checklist && (a.Value == "1" || a.Value == "0"):
+	case a.Verb == bot.VerbCheck && kind == course.Checklist && (a.Value == "1" || a.Value == "0"):
 		on = a.Value == "1"
-	case a.Verb == bot.VerbRate && kind == Rating && len(a.Value) == 1 && a.Value[0] >= '0'+bot.RatingMin && a.Value[0] <= '0'+bot.RatingMax:
+	case a.Verb == bot.VerbRate && kind == course.Rating && len(a.Value) == 1 && a.Value[0] >= '0'+bot.RatingMin && a.Value[0] <= '0'+bot.RatingMax:
 		value = int(a.Value[0] - '0')
 	default:
 		return nil, refuse("That choice is not valid for this item.")
@@ -475,7 +476,7 @@ func (e *request) mark(ctx context.Context, who bot.Learner, les *Lesson, a bot.
 	return []bot.Reply{r}, nil
 }
 
-func findItem(les *Lesson, id string) (*Card, *ItemDef) {
+func findItem(les *course.Lesson, id string) (*course.Card, *course.ItemDef) {
 	for _, c := range les.Cards {
 		for bi := range c.Blocks {
 			for ii := range c.Blocks[bi].Items {
@@ -488,7 +489,7 @@ func findItem(les *Lesson, id string) (*Card, *ItemDef) {
 	return nil, nil
 }
 
-func blockOf(c *Card, id string) int {
+func blockOf(c *course.Card, id string) int {
 	for bi, b := range c.Blocks {
 		for _, it := range b.Items {
 			if it.ID == id {
@@ -538,8 +539,8 @@ func (e *request) answer(ctx context.Context, m bot.Message) ([]bot.Reply, error
 		truncated = true
 	}
 	now := e.now()
-	var card *Card
-	var q *QuestionDef
+	var card *course.Card
+	var q *course.QuestionDef
 	_, p, err := e.store.UpdateProgress(ctx, who.Key(), les.ID, func(rec *coursebot.LearnerRecord, p *coursebot.Progress) error {
 		card, q = nil, nil
 		if p.State() == coursebot.StateNotStarted {
@@ -608,7 +609,7 @@ func (e *request) firstInstalled() string {
 
 func (e *request) statusName() string {
 	for _, c := range e.course.Extra {
-		if c.Role == RoleStatus {
+		if c.Role == course.RoleStatus {
 			return c.Name
 		}
 	}
@@ -617,7 +618,7 @@ func (e *request) statusName() string {
 
 func (e *request) helpName() string {
 	for _, c := range e.course.Extra {
-		if c.Role == RoleHelp {
+		if c.Role == course.RoleHelp {
 			return c.Name
 		}
 	}

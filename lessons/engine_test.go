@@ -12,6 +12,8 @@ import (
 
 	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/course"
+	coursefs "github.com/coursebot/coursebot/course/builtin"
 	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/store"
 )
@@ -32,7 +34,7 @@ func (c *clock) Add(d time.Duration) {
 type harness struct {
 	t      testing.TB
 	ctx    context.Context
-	course *lessons.Course
+	course *course.Course
 	db     *store.DB
 	path   string
 	clock  *clock
@@ -278,10 +280,10 @@ func TestChecklistAndRatingsAreIdempotent(t *testing.T) {
 	var checkID, rateID string
 	for _, card := range c.Cards {
 		for _, b := range card.Blocks {
-			if b.Kind == lessons.Checklist && checkID == "" {
+			if b.Kind == course.Checklist && checkID == "" {
 				checkID = b.Items[0].ID
 			}
-			if b.Kind == lessons.Rating && rateID == "" {
+			if b.Kind == course.Rating && rateID == "" {
 				rateID = b.Items[0].ID
 			}
 		}
@@ -460,14 +462,16 @@ func TestSetCourseSwapsTheCourseAndKeepsLearnersPlace(t *testing.T) {
 	l.press("Next")
 	l.text("an answer kept across the reload")
 	dir := t.TempDir()
-	copyTree(t, filepath.Join("builtin", "course"), dir)
+	if err := os.CopyFS(dir, coursefs.FS()); err != nil {
+		t.Fatal(err)
+	}
 	script := filepath.Join(dir, ".claude", "commands", "start-4-4.md")
 	src, _ := os.ReadFile(script)
 	edited := strings.Replace(string(src), "### 1. Opener (3 min)\n", "### 1. Opener (3 min)\nWelcome, from the new edition.\n\n", 1)
 	if err := os.WriteFile(script, []byte(edited), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	c, err := lessons.LoadDir(dir)
+	c, err := course.LoadDir(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/search"
 )
 
@@ -34,9 +35,9 @@ func (e *request) gettingStarted() []bot.Reply {
 			continue
 		}
 		if sb.Len() == 0 {
-			fmt.Fprintf(&sb, "**Start here:** /%s — Lesson %s: %s (%s%d steps).\n", les.Command, dotted(les.ID), lessonTitle(les.Title), aboutMinutes(les.Minutes), len(les.Steps))
+			fmt.Fprintf(&sb, "**Start here:** /%s — Lesson %s: %s (%s%d steps).\n", les.Command, dotted(les.ID), les.ShortTitle(), course.AboutMinutes(les.Minutes), len(les.Steps))
 		} else {
-			fmt.Fprintf(&sb, "Also ready: /%s — Lesson %s: %s.\n", les.Command, dotted(les.ID), lessonTitle(les.Title))
+			fmt.Fprintf(&sb, "Also ready: /%s — Lesson %s: %s.\n", les.Command, dotted(les.ID), les.ShortTitle())
 		}
 		buttons = append(buttons, bot.Button{Label: "Start Lesson " + dotted(les.ID), Action: bot.Action{Verb: bot.VerbOpen, Lesson: les.ID}.Encode(), Style: bot.StylePrimary})
 	}
@@ -51,7 +52,7 @@ func (e *request) gettingStarted() []bot.Reply {
 		}
 	}
 	for _, c := range e.commands() {
-		if startCmd.MatchString(c.Name) {
+		if _, ok := course.LessonOfCommand(c.Name); ok {
 			continue
 		}
 		usage := ""
@@ -91,7 +92,7 @@ func (e *request) help(ctx context.Context, topic string) ([]bot.Reply, error) {
 	if err != nil {
 		return nil, err
 	}
-	shown := escapeMarkdown(clip(topic, 80))
+	shown := escapeMarkdown(course.Clip(topic, 80))
 	var blocks []bot.Block
 	var buttons []bot.Button
 	opened := map[string]bool{}
@@ -110,9 +111,9 @@ func (e *request) help(ctx context.Context, topic string) ([]bot.Reply, error) {
 	}
 	// Lessons whose titles match, installed or not.
 	var related []string
-	q := words(topic)
+	q := course.Words(topic)
 	for _, entry := range e.course.Catalogue {
-		for w := range words(entry.Title) {
+		for w := range course.Words(entry.Title) {
 			if q[w] {
 				note := ""
 				if !entry.Installed {

@@ -8,8 +8,9 @@ import (
 	"testing/fstest"
 
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/course"
+	coursefs "github.com/coursebot/coursebot/course/builtin"
 	"github.com/coursebot/coursebot/lessons"
-	coursefs "github.com/coursebot/coursebot/lessons/builtin"
 )
 
 const (
@@ -45,12 +46,12 @@ func FuzzLoadFS(f *testing.F) {
 			fuzzModule: {Data: []byte(module)},
 		}
 		if manifest != "" {
-			fsys[lessons.ManifestFile] = &fstest.MapFile{Data: []byte(manifest)}
-			files[lessons.ManifestFile] = manifest
+			fsys[course.ManifestFile] = &fstest.MapFile{Data: []byte(manifest)}
+			files[course.ManifestFile] = manifest
 		}
-		c, err := lessons.LoadFS(fsys, "fuzz")
+		c, err := course.LoadFS(fsys, "fuzz")
 		if err != nil {
-			var ce *lessons.CourseError
+			var ce *course.CourseError
 			if !errors.As(err, &ce) || len(ce.Problems) == 0 {
 				t.Fatalf("error is not a CourseError with problems: %v", err)
 			}

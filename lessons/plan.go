@@ -3,79 +3,22 @@ package lessons
 import (
 	"context"
 	"fmt"
-	"regexp"
-	"slices"
 	"sort"
 	"strings"
 
 	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/bot/markup"
+	"github.com/coursebot/coursebot/course"
 )
-
-// Background is one "Coming from X:" entry of a module's common gaps by
-// background: the lessons it tells people from X to focus on.
-type Background struct {
-	Name    string   // "Data Science", as the module words it
-	Weak    string   // "Docker, CI/CD, cloud deployment", may be ""
-	Lessons []string // lesson ids in the module's order ("1-4")
-}
 
 // verbBackground records the learner's background: Lesson, Value = the
 // background's index in Lesson.Backgrounds, Item = its name (a check that
 // the course did not change under the button).
 const verbBackground = "background"
 
-var (
-	bgHeading = regexp.MustCompile(`^\*\*(?:[Cc]oming from |[Ff]rom |[Ii]f you come from )?(.+?):?\*\*:?\s*$`)
-	bgFocus   = regexp.MustCompile(`(?i)focus on:?\s*(?:lessons?\s*)?(.+)$`)
-	bgWeak    = regexp.MustCompile(`(?i)weaker on:?\s*(.+)$`)
-	lessonNum = regexp.MustCompile(`\b(\d+)\.(\d+)\b`)
-)
-
-// findBackgrounds reads the card of a lesson that lists lessons to focus on
-// by background: bold headings ("**Coming from Data Science:**") each
-// followed by a "Focus on: Lessons 1.4, 3.2, 4.1" line. It needs two such
-// backgrounds on one card; it returns that card's key.
-func findBackgrounds(les *Lesson) ([]Background, string) {
-	for _, c := range les.Cards {
-		var out []Background
-		var cur *Background
-		for _, b := range c.Blocks {
-			if b.Kind != Markdown {
-				continue
-			}
-			for _, line := range strings.Split(b.Text, "\n") {
-				t := strings.TrimSpace(line)
-				if m := bgHeading.FindStringSubmatch(t); m != nil {
-					out = append(out, Background{Name: strings.TrimSpace(m[1])})
-					cur = &out[len(out)-1]
-					continue
-				}
-				if cur == nil {
-					continue
-				}
-				t = strings.TrimSpace(listMarker.ReplaceAllString(t, ""))
-				if m := bgWeak.FindStringSubmatch(t); m != nil && cur.Weak == "" {
-					cur.Weak = strings.TrimSpace(m[1])
-				}
-				if m := bgFocus.FindStringSubmatch(t); m != nil && len(cur.Lessons) == 0 {
-					for _, n := range lessonNum.FindAllStringSubmatch(m[1], -1) {
-						cur.Lessons = append(cur.Lessons, n[1]+"-"+n[2])
-					}
-				}
-			}
-		}
-		out = slices.DeleteFunc(out, func(b Background) bool { return len(b.Lessons) == 0 })
-		if len(out) >= 2 {
-			return out, c.Key
-		}
-	}
-	return nil, ""
-}
-
 // backgroundButtons offers the backgrounds on the card that lists them.
-func (e *request) backgroundButtons(les *Lesson, c *Card, p coursebot.Progress) []bot.Button {
+func (e *request) backgroundButtons(les *course.Lesson, c *course.Card, p coursebot.Progress) []bot.Button {
 	if c == nil || c.Key != les.BackgroundCard {
 		return nil
 	}
@@ -101,8 +44,8 @@ func backgroundPrompt(p coursebot.Progress) string {
 }
 
 // chooseBackground records the learner's background and shows their plan.
-func (e *request) chooseBackground(ctx context.Context, who bot.Learner, les *Lesson, a bot.Action) ([]bot.Reply, error) {
-	var bg *Background
+func (e *request) chooseBackground(ctx context.Context, who bot.Learner, les *course.Lesson, a bot.Action) ([]bot.Reply, error) {
+	var bg *course.Background
 	for i := range les.Backgrounds {
 		if fmt.Sprint(i) == a.Value && markup.Truncate(les.Backgrounds[i].Name, 40) == a.Item {
 			bg = &les.Backgrounds[i]
@@ -156,7 +99,7 @@ type PlanItem struct {
 // lowest ratings point to (rated 1 before rated 2; among equals, a lesson
 // that is also a common gap for the background first, then course order),
 // then the background's remaining lessons in the module's order.
-func (e *request) plan(les *Lesson, p coursebot.Progress) []PlanItem {
+func (e *request) plan(les *course.Lesson, p coursebot.Progress) []PlanItem {
 	items := map[string]*PlanItem{}
 	get := func(id string) *PlanItem {
 		if it, ok := items[id]; ok {
@@ -166,7 +109,7 @@ func (e *request) plan(les *Lesson, p coursebot.Progress) []PlanItem {
 		items[id] = it
 		return it
 	}
-	lowRated(les, p, func(it ItemDef, v int) {
+	lowRated(les, p, func(it course.ItemDef, v int) {
 		for _, id := range e.revisit[it.ID] {
 			pi := get(id)
 			pi.rank = min(pi.rank, v)
@@ -200,13 +143,13 @@ func (e *request) plan(les *Lesson, p coursebot.Progress) []PlanItem {
 		if a.rank == 9 && a.bg != b.bg {
 			return a.bg < b.bg
 		}
-		return lessonLess(a.Lesson, b.Lesson)
+		return course.LessonLess(a.Lesson, b.Lesson)
 	})
 	return out
 }
 
 // planText renders the plan as a numbered list with each lesson's command.
-func (e *request) planText(les *Lesson, p coursebot.Progress) string {
+func (e *request) planText(les *course.Lesson, p coursebot.Progress) string {
 	items := e.plan(les, p)
 	head := "**Your plan: lessons to revisit, in order**"
 	if p.Background != "" {
@@ -234,10 +177,10 @@ func (e *request) planText(les *Lesson, p coursebot.Progress) string {
 
 // lowRated calls fn for each self-assessment item of les rated 1-2, in
 // lesson order.
-func lowRated(les *Lesson, p coursebot.Progress, fn func(it ItemDef, v int)) {
+func lowRated(les *course.Lesson, p coursebot.Progress, fn func(it course.ItemDef, v int)) {
 	for _, c := range les.Cards {
 		for _, b := range c.Blocks {
-			if b.Kind != Rating {
+			if b.Kind != course.Rating {
 				continue
 			}
 			for _, it := range b.Items {

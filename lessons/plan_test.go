@@ -5,16 +5,16 @@ import (
 	"testing"
 
 	"github.com/coursebot/coursebot/bot"
-	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/course"
 )
 
 // ratingID finds the id of the self-assessment item with the given text.
-func ratingID(t *testing.T, c *lessons.Course, lesson, item string) string {
+func ratingID(t *testing.T, c *course.Course, lesson, item string) string {
 	t.Helper()
 	for _, card := range c.Lessons[lesson].Cards {
 		for _, b := range card.Blocks {
 			for _, it := range b.Items {
-				if b.Kind == lessons.Rating && it.Text == item {
+				if b.Kind == course.Rating && it.Text == item {
 					return it.ID
 				}
 			}

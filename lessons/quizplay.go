@@ -9,6 +9,7 @@ import (
 
 	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/course"
 )
 
 // Action verbs of quizzes.
@@ -44,24 +45,13 @@ func parseAt(at string) (mode string, tries int) {
 	return m, t
 }
 
-func findQuiz(les *Lesson, id string) (*Card, *QuizDef) {
+func findQuiz(les *course.Lesson, id string) (*course.Card, *course.QuizDef) {
 	for _, c := range les.Cards {
 		if q := c.Quiz(); q != nil && q.ID == id {
 			return c, q
 		}
 	}
 	return nil, nil
-}
-
-// lessonQuizzes lists the lesson's quizzes in delivery order.
-func lessonQuizzes(les *Lesson) []*QuizDef {
-	var out []*QuizDef
-	for _, c := range les.Cards {
-		if q := c.Quiz(); q != nil {
-			out = append(out, q)
-		}
-	}
-	return out
 }
 
 // missed reports whether a quiz still counts as missed: never answered
@@ -72,8 +62,8 @@ func missed(p coursebot.Progress, id string) bool {
 }
 
 // quizScore counts the lesson's quizzes and those right first time.
-func quizScore(les *Lesson, p coursebot.Progress) (correct, total int) {
-	for _, q := range lessonQuizzes(les) {
+func quizScore(les *course.Lesson, p coursebot.Progress) (correct, total int) {
+	for _, q := range les.Quizzes() {
 		total++
 		if p.Quiz[q.ID].Correct {
 			correct++
@@ -85,7 +75,7 @@ func quizScore(les *Lesson, p coursebot.Progress) (correct, total int) {
 // quizView renders a quiz for a learner with progress p, shown at at. It
 // returns the blocks, the option buttons (none once answered) and whether
 // the quiz still waits for its first attempt.
-func quizView(les *Lesson, q *QuizDef, at string, p coursebot.Progress) ([]bot.Block, []bot.Button, bool) {
+func quizView(les *course.Lesson, q *course.QuizDef, at string, p coursebot.Progress) ([]bot.Block, []bot.Button, bool) {
 	r := p.Quiz[q.ID]
 	mode, _ := parseAt(at)
 	// On its lesson card a quiz is open until the first attempt or a skip;
@@ -125,7 +115,7 @@ func quizView(les *Lesson, q *QuizDef, at string, p coursebot.Progress) ([]bot.B
 
 // quizFeedback says whether answer was right, the right answer and the
 // explanation.
-func quizFeedback(q *QuizDef, answer string, right, skipped bool) string {
+func quizFeedback(q *course.QuizDef, answer string, right, skipped bool) string {
 	if skipped {
 		return "Skipped. The answer stays hidden so that you can try it later: press **Retry missed** at the end of the lesson, or type /" + ReviewCommand + "."
 	}
@@ -133,8 +123,8 @@ func quizFeedback(q *QuizDef, answer string, right, skipped bool) string {
 	shown := answer
 	if len(q.Options) > 0 {
 		var parts []string
-		for _, l := range letters(answer) {
-			parts = append(parts, l+") "+q.option(l))
+		for _, l := range course.SortedLetters(answer) {
+			parts = append(parts, l+") "+q.Option(l))
 		}
 		shown = strings.Join(parts, ", ")
 	}
@@ -152,7 +142,7 @@ func quizFeedback(q *QuizDef, answer string, right, skipped bool) string {
 // quizSkip applies Next and Skip to a card holding a quiz: Next needs an
 // attempt or a skip first; Skip passes the quiz over, and a passed-over
 // quiz counts as missed (retry and review bring it back).
-func quizSkip(cur *Card, p *coursebot.Progress, verb string, now time.Time) error {
+func quizSkip(cur *course.Card, p *coursebot.Progress, verb string, now time.Time) error {
 	q := cur.Quiz()
 	if q == nil {
 		return nil
@@ -176,7 +166,7 @@ func quizSkip(cur *Card, p *coursebot.Progress, verb string, now time.Time) erro
 }
 
 // quizAction handles the quiz verbs from a button.
-func (e *request) quizAction(ctx context.Context, who bot.Learner, les *Lesson, a bot.Action) ([]bot.Reply, error) {
+func (e *request) quizAction(ctx context.Context, who bot.Learner, les *course.Lesson, a bot.Action) ([]bot.Reply, error) {
 	switch a.Verb {
 	case verbRetry:
 		return e.retryNext(ctx, who, les, a.Item)
@@ -208,9 +198,9 @@ func (e *request) quizAction(ctx context.Context, who bot.Learner, les *Lesson, 
 }
 
 // quizPick ticks or unticks an option of a choose-all quiz.
-func (e *request) quizPick(ctx context.Context, who bot.Learner, les *Lesson, card *Card, q *QuizDef, a bot.Action) ([]bot.Reply, error) {
+func (e *request) quizPick(ctx context.Context, who bot.Learner, les *course.Lesson, card *course.Card, q *course.QuizDef, a bot.Action) ([]bot.Reply, error) {
 	letter := strings.TrimPrefix(a.Value, "+")
-	if q.option(letter) == "" {
+	if q.Option(letter) == "" {
 		return nil, refuse("That choice is not valid for this quiz.")
 	}
 	now := e.now()
@@ -227,7 +217,7 @@ func (e *request) quizPick(ctx context.Context, who bot.Learner, les *Lesson, ca
 		} else {
 			cur += letter
 		}
-		p.Picks[q.ID] = strings.Join(letters(cur), "")
+		p.Picks[q.ID] = strings.Join(course.SortedLetters(cur), "")
 		p.Updated = now
 		return nil
 	})
@@ -241,7 +231,7 @@ func (e *request) quizPick(ctx context.Context, who bot.Learner, les *Lesson, ca
 
 // setPicks ticks exactly the options letters of a choose-all quiz (typed
 // letters, "A C") and shows the quiz with them ticked.
-func (e *request) setPicks(ctx context.Context, who bot.Learner, les *Lesson, card *Card, q *QuizDef, at, letters string) ([]bot.Reply, error) {
+func (e *request) setPicks(ctx context.Context, who bot.Learner, les *course.Lesson, card *course.Card, q *course.QuizDef, at, letters string) ([]bot.Reply, error) {
 	now := e.now()
 	_, p, err := e.store.UpdateProgress(ctx, who.Key(), les.ID, func(rec *coursebot.LearnerRecord, p *coursebot.Progress) error {
 		if err := quizOpen(les, q, at, *p); err != nil {
@@ -261,7 +251,7 @@ func (e *request) setPicks(ctx context.Context, who bot.Learner, les *Lesson, ca
 }
 
 // quizOpen says whether a quiz shown at at still takes an attempt.
-func quizOpen(les *Lesson, q *QuizDef, at string, p coursebot.Progress) error {
+func quizOpen(les *course.Lesson, q *course.QuizDef, at string, p coursebot.Progress) error {
 	if p.State() == coursebot.StateNotStarted {
 		return refuse("You have not started Lesson %s yet: type /%s.", dotted(les.ID), les.Command)
 	}
@@ -280,19 +270,19 @@ func quizOpen(les *Lesson, q *QuizDef, at string, p coursebot.Progress) error {
 	return refuse("Already answered (%s). A missed question comes back under **Retry missed** at the end of the lesson and in /%s.", how, ReviewCommand)
 }
 
-func quizAnswerText(q *QuizDef, last, first string) string {
+func quizAnswerText(q *course.QuizDef, last, first string) string {
 	a := last
 	if a == "" {
 		a = first
 	}
 	if len(q.Options) > 0 {
-		return strings.Join(letters(a), ", ")
+		return strings.Join(course.SortedLetters(a), ", ")
 	}
 	return "“" + a + "”"
 }
 
 // grade records an attempt and answers with the feedback.
-func (e *request) grade(ctx context.Context, who bot.Learner, les *Lesson, card *Card, q *QuizDef, at, answer string) ([]bot.Reply, error) {
+func (e *request) grade(ctx context.Context, who bot.Learner, les *course.Lesson, card *course.Card, q *course.QuizDef, at, answer string) ([]bot.Reply, error) {
 	now := e.now()
 	right := q.Grade(answer)
 	mode, _ := parseAt(at)
@@ -368,7 +358,7 @@ func (e *request) grade(ctx context.Context, who bot.Learner, les *Lesson, card 
 
 // quizReply renders a quiz outside its lesson card (a retry, a review) or
 // re-renders the card itself.
-func (e *request) quizReply(les *Lesson, card *Card, q *QuizDef, at string, p coursebot.Progress) bot.Reply {
+func (e *request) quizReply(les *course.Lesson, card *course.Card, q *course.QuizDef, at string, p coursebot.Progress) bot.Reply {
 	mode, _ := parseAt(at)
 	if mode == "" {
 		return e.render(les, card, p)
@@ -383,8 +373,8 @@ func (e *request) quizReply(les *Lesson, card *Card, q *QuizDef, at string, p co
 
 // nextMissed is the first missed quiz of the lesson after quiz id after
 // ("" = from the start), or nil.
-func nextMissed(les *Lesson, p coursebot.Progress, after string) *QuizDef {
-	qs := lessonQuizzes(les)
+func nextMissed(les *course.Lesson, p coursebot.Progress, after string) *course.QuizDef {
+	qs := les.Quizzes()
 	start := 0
 	for i, q := range qs {
 		if q.ID == after {
@@ -400,9 +390,9 @@ func nextMissed(les *Lesson, p coursebot.Progress, after string) *QuizDef {
 }
 
 // retryNext shows the next missed quiz of a lesson after quiz id after.
-func (e *request) retryNext(ctx context.Context, who bot.Learner, les *Lesson, after string) ([]bot.Reply, error) {
+func (e *request) retryNext(ctx context.Context, who bot.Learner, les *course.Lesson, after string) ([]bot.Reply, error) {
 	now := e.now()
-	var q *QuizDef
+	var q *course.QuizDef
 	var at string
 	_, p, err := e.store.UpdateProgress(ctx, who.Key(), les.ID, func(rec *coursebot.LearnerRecord, p *coursebot.Progress) error {
 		if p.State() == coursebot.StateNotStarted {
@@ -432,9 +422,9 @@ func (e *request) quizText(ctx context.Context, m bot.Message) (replies []bot.Re
 	if err != nil {
 		return nil, false, err
 	}
-	var les *Lesson
-	var card *Card
-	var q *QuizDef
+	var les *course.Lesson
+	var card *course.Card
+	var q *course.QuizDef
 	at := ""
 	pend := rec.Pending
 	switch {
@@ -495,7 +485,7 @@ func (e *request) quizText(ctx context.Context, m bot.Message) (replies []bot.Re
 	return replies, true, err
 }
 
-func optionLetters(q *QuizDef) string {
+func optionLetters(q *course.QuizDef) string {
 	var ls []string
 	for _, o := range q.Options {
 		ls = append(ls, o.Letter)
@@ -505,13 +495,13 @@ func optionLetters(q *QuizDef) string {
 
 // quizCompletion is the line and button the lesson's last card adds about
 // its quizzes: "You missed 2 of 5 quiz questions. [Retry missed]".
-func quizCompletion(les *Lesson, p coursebot.Progress) (string, []bot.Button) {
+func quizCompletion(les *course.Lesson, p coursebot.Progress) (string, []bot.Button) {
 	correct, total := quizScore(les, p)
 	if total == 0 {
 		return "", nil
 	}
 	n := 0
-	for _, q := range lessonQuizzes(les) {
+	for _, q := range les.Quizzes() {
 		if missed(p, q.ID) {
 			n++
 		}

@@ -6,45 +6,46 @@ import (
 
 	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/course"
 )
 
 // render turns a card and the learner's progress into a platform-neutral
 // reply: content, the learner's ticks, ratings and answer, and the buttons
 // that fit where the learner is.
-func (e *request) render(les *Lesson, c *Card, p coursebot.Progress) bot.Reply {
+func (e *request) render(les *course.Lesson, c *course.Card, p coursebot.Progress) bot.Reply {
 	r := bot.Reply{Lesson: les.ID, Card: c.Key, Title: c.Title, Context: cardContext(les, c)}
 	if c.Step < 0 {
-		r.Context = fmt.Sprintf("Lesson %s · %s%d steps", dotted(les.ID), aboutMinutes(les.Minutes), len(les.Steps))
+		r.Context = fmt.Sprintf("Lesson %s · %s%d steps", dotted(les.ID), course.AboutMinutes(les.Minutes), len(les.Steps))
 	}
 	var options []bot.Button
 	for _, b := range c.Blocks {
 		switch b.Kind {
-		case Markdown:
+		case course.Markdown:
 			r.Blocks = append(r.Blocks, bot.Block{Kind: bot.BlockMarkdown, Text: b.Text})
-		case Code:
+		case course.Code:
 			r.Blocks = append(r.Blocks, bot.Block{Kind: bot.BlockCode, Text: b.Text, Lang: b.Lang})
-		case Checklist, Rating:
+		case course.Checklist, course.Rating:
 			out := bot.Block{Kind: bot.BlockChecklist}
-			if b.Kind == Rating {
+			if b.Kind == course.Rating {
 				out.Kind = bot.BlockRating
 			}
 			for _, it := range b.Items {
 				out.Items = append(out.Items, bot.Item{ID: it.ID, Group: it.Group, Text: it.Text, Checked: p.Checks[it.ID], Value: p.Ratings[it.ID]})
 			}
 			r.Blocks = append(r.Blocks, out)
-		case Question:
+		case course.Question:
 			q := b.Question
 			a, ok := p.Answers[q.ID]
 			r.Blocks = append(r.Blocks, bot.Block{Kind: bot.BlockQuestion, Text: q.Prompt,
 				Question: &bot.Question{ID: q.ID, Prompt: q.Prompt, Answered: ok, Answer: a.Text}})
 			follow := q.FollowUp
 			if ok {
-				follow = AnswerFollowUp(q, a.Text)
+				follow = course.AnswerFollowUp(q, a.Text)
 			}
 			if (ok || p.Skipped[q.ID]) && follow != "" {
 				r.Blocks = append(r.Blocks, bot.Block{Kind: bot.BlockMarkdown, Text: follow})
 			}
-		case Quiz:
+		case course.Quiz:
 			var blocks []bot.Block
 			blocks, options, _ = quizView(les, b.Quiz, c.Key, p)
 			r.Blocks = append(r.Blocks, blocks...)
@@ -59,7 +60,7 @@ func (e *request) render(les *Lesson, c *Card, p coursebot.Progress) bot.Reply {
 	return r
 }
 
-func cardContext(les *Lesson, c *Card) string {
+func cardContext(les *course.Lesson, c *course.Card) string {
 	if c.Step < 0 {
 		return ""
 	}
@@ -72,10 +73,10 @@ func cardContext(les *Lesson, c *Card) string {
 }
 
 // completion is the card shown when a learner finishes a lesson.
-func (e *request) completion(les *Lesson, p coursebot.Progress) bot.Reply {
+func (e *request) completion(les *course.Lesson, p coursebot.Progress) bot.Reply {
 	sum := Summarize(les, p)
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "You completed Lesson %s: %s.\n", dotted(les.ID), lessonTitle(les.Title))
+	fmt.Fprintf(&sb, "You completed Lesson %s: %s.\n", dotted(les.ID), les.ShortTitle())
 	// Only what the lesson has: a lesson without a checklist says nothing
 	// of checklists.
 	for _, l := range []struct {
@@ -98,12 +99,12 @@ func (e *request) completion(les *Lesson, p coursebot.Progress) bot.Reply {
 
 // PreviewReplies renders every card of a lesson as a fresh learner sees
 // it; adapters use it for renderer golden tests, authors to proofread.
-func PreviewReplies(course *Course, lessonID string) ([]bot.Reply, error) {
-	les, ok := course.Lessons[lessonID]
+func PreviewReplies(c *course.Course, lessonID string) ([]bot.Reply, error) {
+	les, ok := c.Lessons[lessonID]
 	if !ok {
 		return nil, fmt.Errorf("preview: lesson %q is not installed", lessonID)
 	}
-	e := &request{Engine: &Engine{}, loaded: &loaded{course: course}}
+	e := &request{Engine: &Engine{}, loaded: &loaded{course: c}}
 	out := make([]bot.Reply, 0, len(les.Cards))
 	for _, c := range les.Cards {
 		out = append(out, e.render(les, c, coursebot.Progress{Lesson: lessonID, Card: c.Key}))
@@ -111,12 +112,22 @@ func PreviewReplies(course *Course, lessonID string) ([]bot.Reply, error) {
 	return out, nil
 }
 
-// LeadNotesText returns the lesson's notes for leads as Markdown.
-func LeadNotesText(les *Lesson) string {
+// quizPrompt is the quiz as the learner reads it: the question and, for
+// multiple choice, the lettered options.
+func quizPrompt(q *course.QuizDef) string {
 	var sb strings.Builder
-	for _, n := range les.LeadNotes {
-		sb.WriteString(n.Text)
-		sb.WriteString("\n\n")
+	sb.WriteString("**Quiz:** " + q.Prompt)
+	if len(q.Options) > 0 {
+		sb.WriteString("\n")
 	}
-	return strings.TrimSpace(sb.String())
+	for _, o := range q.Options {
+		fmt.Fprintf(&sb, "\n- **%s)** %s", o.Letter, o.Text)
+	}
+	switch {
+	case q.Multi():
+		sb.WriteString("\n\n_Choose all that apply: tick them (or type their letters, such as \"B D\"), then press Check answer._")
+	case len(q.Options) == 0:
+		sb.WriteString("\n\n_Type your answer._")
+	}
+	return sb.String()
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/course"
 )
 
 // ReviewCommand runs the quiz questions due for review.
@@ -78,7 +79,7 @@ type ReviewDue struct {
 // DueReviews lists, in course order, the lessons with quiz questions due
 // for review at now for a learner with progress all. Quizzes no longer in
 // the course are left out.
-func DueReviews(c *Course, all []coursebot.Progress, now time.Time) []ReviewDue {
+func DueReviews(c *course.Course, all []coursebot.Progress, now time.Time) []ReviewDue {
 	byLesson := map[string]coursebot.Progress{}
 	for _, p := range all {
 		byLesson[p.Lesson] = p
@@ -91,7 +92,7 @@ func DueReviews(c *Course, all []coursebot.Progress, now time.Time) []ReviewDue 
 			continue
 		}
 		d := ReviewDue{Lesson: les.ID}
-		for _, q := range lessonQuizzes(les) {
+		for _, q := range les.Quizzes() {
 			r := p.Quiz[q.ID]
 			if !reviewDue(r, now) {
 				continue
@@ -109,12 +110,12 @@ func DueReviews(c *Course, all []coursebot.Progress, now time.Time) []ReviewDue 
 }
 
 // MarkAnnounced records in p that a DM announced its due questions at now.
-func MarkAnnounced(c *Course, p *coursebot.Progress, now time.Time) {
+func MarkAnnounced(c *course.Course, p *coursebot.Progress, now time.Time) {
 	les := c.Lessons[p.Lesson]
 	if les == nil {
 		return
 	}
-	for _, q := range lessonQuizzes(les) {
+	for _, q := range les.Quizzes() {
 		r, ok := p.Quiz[q.ID]
 		if ok && reviewDue(r, now) {
 			r.Notified = reached(r, now)
@@ -164,7 +165,7 @@ func (e *request) nothingDue(all []coursebot.Progress) string {
 		if les == nil {
 			continue
 		}
-		for _, q := range lessonQuizzes(les) {
+		for _, q := range les.Quizzes() {
 			if t := nextReview(p.Quiz[q.ID]); !t.IsZero() && (next.IsZero() || t.Before(next)) {
 				next, lesson = t, p.Lesson
 			}

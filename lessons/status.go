@@ -9,6 +9,7 @@ import (
 	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/bot/markup"
+	"github.com/coursebot/coursebot/course"
 )
 
 // status shows every catalogue lesson with the learner's state, checklist
@@ -97,9 +98,9 @@ func (e *request) status(ctx context.Context, who bot.Learner) ([]bot.Reply, err
 }
 
 // lowRatings lists the items rated 1-2 with the lessons to revisit.
-func (e *request) lowRatings(les *Lesson, p coursebot.Progress) []string {
+func (e *request) lowRatings(les *course.Lesson, p coursebot.Progress) []string {
 	var out []string
-	lowRated(les, p, func(it ItemDef, v int) {
+	lowRated(les, p, func(it course.ItemDef, v int) {
 		to := e.revisit[it.ID]
 		hint := fmt.Sprintf("/%s %s", e.helpName(), it.Text)
 		if len(to) > 0 {
@@ -117,12 +118,12 @@ func (e *request) lowRatings(les *Lesson, p coursebot.Progress) []string {
 // revisitMap maps every rating item to the lessons to revisit when it is
 // rated low: the manifest's choice, else the catalogue lessons whose titles
 // share the item's most distinctive words (all of the best, on a tie).
-func revisitMap(c *Course) map[string][]string {
+func revisitMap(c *course.Course) map[string][]string {
 	out := map[string][]string{}
 	df := map[string]int{}
 	titles := make([]map[string]bool, len(c.Catalogue))
 	for i, e := range c.Catalogue {
-		titles[i] = words(e.Title)
+		titles[i] = course.Words(e.Title)
 		for w := range titles[i] {
 			df[w]++
 		}
@@ -130,7 +131,7 @@ func revisitMap(c *Course) map[string][]string {
 	for _, les := range c.Lessons {
 		for _, card := range les.Cards {
 			for _, b := range card.Blocks {
-				if b.Kind != Rating {
+				if b.Kind != course.Rating {
 					continue
 				}
 				for _, it := range b.Items {
@@ -142,7 +143,7 @@ func revisitMap(c *Course) map[string][]string {
 					var ids []string
 					for i, e := range c.Catalogue {
 						score := 0.0
-						for w := range words(it.Text) {
+						for w := range course.Words(it.Text) {
 							if titles[i][w] {
 								score += 1 / float64(df[w])
 							}
@@ -154,7 +155,7 @@ func revisitMap(c *Course) map[string][]string {
 							ids = append(ids, e.ID)
 						}
 					}
-					sort.Slice(ids, func(i, j int) bool { return lessonLess(ids[i], ids[j]) })
+					sort.Slice(ids, func(i, j int) bool { return course.LessonLess(ids[i], ids[j]) })
 					out[it.ID] = ids
 				}
 			}

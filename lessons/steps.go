@@ -9,6 +9,7 @@ import (
 
 	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/course"
 )
 
 // Jumping to a step: `/start-4-4 step 5`, or the Steps button on every card,
@@ -31,12 +32,12 @@ func parseStepArg(args string) (int, bool) {
 }
 
 // stepsButton is the Steps button shown on every card of a lesson.
-func stepsButton(les *Lesson) bot.Button {
+func stepsButton(les *course.Lesson) bot.Button {
 	return bot.Button{Label: "Steps", Action: bot.Action{Verb: verbSteps, Lesson: les.ID}.Encode()}
 }
 
 // steps lists a lesson's steps, each a button that goes there.
-func (e *request) steps(les *Lesson) []bot.Reply {
+func (e *request) steps(les *course.Lesson) []bot.Reply {
 	var lines []string
 	var buttons []bot.Button
 	for i, s := range les.Steps {
@@ -45,7 +46,7 @@ func (e *request) steps(les *Lesson) []bot.Reply {
 			dur = fmt.Sprintf(" (%d min)", s.Minutes)
 		}
 		lines = append(lines, fmt.Sprintf("%d. %s%s", s.Number, escapeMarkdown(s.Title), dur))
-		buttons = append(buttons, bot.Button{Label: clip(fmt.Sprintf("%d. %s", s.Number, s.Title), 70),
+		buttons = append(buttons, bot.Button{Label: course.Clip(fmt.Sprintf("%d. %s", s.Number, s.Title), 70),
 			Action: bot.Action{Verb: verbGoto, Lesson: les.ID, Value: strconv.Itoa(i + 1)}.Encode()})
 	}
 	text := strings.Join(lines, "\n") + fmt.Sprintf("\n\nPress a step, or type /%s step N.", les.Command)
@@ -55,11 +56,11 @@ func (e *request) steps(les *Lesson) []bot.Reply {
 // jump moves the learner to the first card of step n (1-based, in the
 // script's order) and shows it; the learner's answers, ticks and ratings
 // stay as they are.
-func (e *request) jump(ctx context.Context, who bot.Learner, les *Lesson, n int) ([]bot.Reply, error) {
+func (e *request) jump(ctx context.Context, who bot.Learner, les *course.Lesson, n int) ([]bot.Reply, error) {
 	if n < 1 || n > len(les.Steps) {
 		return nil, &refusal{msg: fmt.Sprintf("Lesson %s has steps 1 to %d.", dotted(les.ID), len(les.Steps)), buttons: []bot.Button{stepsButton(les)}}
 	}
-	var target *Card
+	var target *course.Card
 	for _, c := range les.Cards {
 		if c.Step == n-1 {
 			target = c
@@ -86,7 +87,7 @@ func (e *request) jump(ctx context.Context, who bot.Learner, les *Lesson, n int)
 }
 
 // stepAction handles the Steps button and a step's button.
-func (e *request) stepAction(ctx context.Context, who bot.Learner, les *Lesson, a bot.Action) ([]bot.Reply, error) {
+func (e *request) stepAction(ctx context.Context, who bot.Learner, les *course.Lesson, a bot.Action) ([]bot.Reply, error) {
 	if a.Verb == verbSteps {
 		return e.steps(les), nil
 	}

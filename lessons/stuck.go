@@ -1,7 +1,5 @@
 package lessons
 
-import "strings"
-
 // StuckCommand is the command a learner types on a capstone card to ask
 // the AI tutor for a hint (package tutor answers it). It is registered with
 // the platforms whenever the course has a capstone, so turning the tutor on
@@ -11,24 +9,6 @@ const StuckCommand = "stuck"
 
 // StuckDescription describes StuckCommand for command lists.
 const StuckDescription = "Stuck on the capstone exercise? Ask the tutor for a hint"
-
-// isCapstone reports whether a step's title names the capstone.
-func isCapstone(stepTitle string) bool {
-	return strings.Contains(strings.ToLower(stepTitle), "capstone")
-}
-
-// HasCapstone reports whether a lesson of the course has a capstone step
-// (where StuckCommand and the "I'm stuck" button apply).
-func (c *Course) HasCapstone() bool {
-	for _, les := range c.Lessons {
-		for _, s := range les.Steps {
-			if isCapstone(s.Title) {
-				return true
-			}
-		}
-	}
-	return false
-}
 
 // stuckWithoutTutor answers StuckCommand when no tutor is in front of the
 // engine.

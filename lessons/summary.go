@@ -1,6 +1,9 @@
 package lessons
 
-import "github.com/coursebot/coursebot"
+import (
+	"github.com/coursebot/coursebot"
+	"github.com/coursebot/coursebot/course"
+)
 
 // Summary is how far a learner is in one lesson, for leads' progress
 // tables, digests and nudges.
@@ -22,21 +25,21 @@ type Summary struct {
 	Quizzes     int
 	QuizCorrect int
 	// Open lists the checklist items not ticked yet, in lesson order.
-	Open []ItemDef
+	Open []course.ItemDef
 }
 
 // Summarize counts what the learner has done in les.
-func Summarize(les *Lesson, p coursebot.Progress) Summary {
+func Summarize(les *course.Lesson, p coursebot.Progress) Summary {
 	s := Summary{State: p.State(), Cards: len(les.Cards), Steps: len(les.Steps)}
 	for _, c := range les.Cards {
 		for _, b := range c.Blocks {
 			switch b.Kind {
-			case Question:
+			case course.Question:
 				s.Questions++
 				if _, ok := p.Answers[b.Question.ID]; ok {
 					s.Answered++
 				}
-			case Checklist:
+			case course.Checklist:
 				for _, it := range b.Items {
 					s.Items++
 					if p.Checks[it.ID] {
@@ -45,12 +48,12 @@ func Summarize(les *Lesson, p coursebot.Progress) Summary {
 						s.Open = append(s.Open, it)
 					}
 				}
-			case Quiz:
+			case course.Quiz:
 				s.Quizzes++
 				if p.Quiz[b.Quiz.ID].Correct {
 					s.QuizCorrect++
 				}
-			case Rating:
+			case course.Rating:
 				for _, it := range b.Items {
 					s.Ratings++
 					if p.Ratings[it.ID] > 0 {
@@ -61,7 +64,7 @@ func Summarize(les *Lesson, p coursebot.Progress) Summary {
 		}
 	}
 	if s.State != coursebot.StateNotStarted && len(les.Cards) > 0 {
-		card := les.cardAt(p.Card, p.CardIndex)
+		card := les.CardAt(p.Card, p.CardIndex)
 		s.Card, s.CardTitle, s.Step = card.Index+1, card.Title, card.Step+1
 	}
 	return s

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/lessons"
 )
 
@@ -29,7 +30,7 @@ func TestAuthorNotesDoNotReachLearners(t *testing.T) {
 			shown.WriteString(b.Text + "\n")
 		}
 	}
-	notes := lessons.LeadNotesText(les)
+	notes := course.LeadNotesText(les)
 	for _, line := range []string{"Acknowledge their journey:", "Draw the complete system together:", "Point to advanced topics they can explore:",
 		"Walk through the production readiness checklist:", "Celebrate completion:", "Encourage them:"} {
 		for _, form := range []string{line, strings.ReplaceAll(strings.ReplaceAll(line, "their", "your"), "they", "you")} {
@@ -70,12 +71,12 @@ func TestCheckListsEveryUnsureLine(t *testing.T) {
 		"Data changes; code alone does not reproduce a model.", "", // 27: a statement: learner
 		"Build an image that serves the model:", "", "- run it on your machine", "", // 29: an order to the learner: learner
 	}, "\n")
-	c, err := lessons.LoadFS(fstest.MapFS{".claude/commands/start-1-1.md": {Data: []byte(script)}}, "test")
+	c, err := course.LoadFS(fstest.MapFS{".claude/commands/start-1-1.md": {Data: []byte(script)}}, "test")
 	if err != nil {
 		t.Fatal(err)
 	}
 	var got []string
-	for _, w := range lessons.Warnings(c) {
+	for _, w := range course.Warnings(c) {
 		got = append(got, w.String())
 	}
 	want := []string{".claude/commands/start-1-1.md:8: warning: unsure", ".claude/commands/start-1-1.md:10: warning: unsure"}
@@ -88,7 +89,7 @@ func TestCheckListsEveryUnsureLine(t *testing.T) {
 		}
 	}
 	les := c.Lessons["1-1"]
-	notes := lessons.LeadNotesText(les)
+	notes := course.LeadNotesText(les)
 	for _, tutor := range []string{"Remind them of the commands:", "Check the logs:"} {
 		if !strings.Contains(notes, tutor) {
 			t.Errorf("the leads' notes lack %q:\n%s", tutor, notes)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/course"
 )
 
 // No dead ends: every reply the engine gives a learner in a lesson offers
@@ -20,7 +21,7 @@ import (
 const verbStatus = "status"
 
 // statusButton shows the learner's progress.
-func statusButton(les *Lesson) bot.Button {
+func statusButton(les *course.Lesson) bot.Button {
 	return bot.Button{Label: "Your progress", Action: bot.Action{Verb: verbStatus, Lesson: les.ID}.Encode()}
 }
 
@@ -28,7 +29,7 @@ func statusButton(les *Lesson) bot.Button {
 // Back (except on the first card), then Skip question on a question or
 // quiz still waiting for its answer, Finish lesson on the last card, Next
 // on the others, and Steps in a lesson of more than one step.
-func navButtons(les *Lesson, c *Card, p coursebot.Progress) []bot.Button {
+func navButtons(les *course.Lesson, c *course.Card, p coursebot.Progress) []bot.Button {
 	at := func(verb string) string { return bot.Action{Verb: verb, Lesson: les.ID, At: c.Key}.Encode() }
 	var out []bot.Button
 	if c.Index > 0 {
@@ -50,7 +51,7 @@ func navButtons(les *Lesson, c *Card, p coursebot.Progress) []bot.Button {
 
 // waiting reports whether card c's question or quiz still waits for the
 // learner's answer (neither answered nor skipped).
-func waiting(les *Lesson, c *Card, p coursebot.Progress) bool {
+func waiting(les *course.Lesson, c *course.Card, p coursebot.Progress) bool {
 	if q := c.Question(); q != nil {
 		_, answered := p.Answers[q.ID]
 		return !answered && !p.Skipped[q.ID]
@@ -66,7 +67,7 @@ func waiting(les *Lesson, c *Card, p coursebot.Progress) bool {
 // les, and the sentence that names the first of them: on a card, its own
 // buttons; in a completed lesson, Retry missed (when a quiz was missed)
 // and Your progress; in a lesson not started, Start.
-func wayOn(les *Lesson, c *Card, p coursebot.Progress) (string, []bot.Button) {
+func wayOn(les *course.Lesson, c *course.Card, p coursebot.Progress) (string, []bot.Button) {
 	switch p.State() {
 	case coursebot.StateNotStarted:
 		return fmt.Sprintf("Press Start (or type /%s) to begin.", les.Command),
@@ -101,7 +102,7 @@ func IsNavWord(text string) bool {
 // notAnAnswer answers typed text that is not an answer: a navigation word,
 // or any text where no question waits. It is a refusal that names the way
 // on and carries its buttons; nothing is saved.
-func (e *request) notAnAnswer(ctx context.Context, who bot.Learner, les *Lesson, text string) (*refusal, error) {
+func (e *request) notAnAnswer(ctx context.Context, who bot.Learner, les *course.Lesson, text string) (*refusal, error) {
 	p, err := e.store.Progress(ctx, who.Key(), les.ID)
 	if err != nil {
 		return nil, err

@@ -19,7 +19,7 @@ import (
 
 	"github.com/coursebot/coursebot/bot"
 	slackbot "github.com/coursebot/coursebot/bot/slack"
-	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/ratelimit"
 	"github.com/coursebot/coursebot/ratelimit/ratelimittest"
 )
@@ -122,9 +122,9 @@ func TestBlockedLearnerFailsAtOnce(t *testing.T) {
 		}
 	})
 
-	course := builtin(t)
+	loaded := builtin(t)
 	s, err := New(Options{
-		Store: db, Course: func() *lessons.Course { return course },
+		Store: db, Course: func() *course.Course { return loaded },
 		Senders: map[string]bot.Sender{"slack": a}, Channels: map[string]ChannelSender{"slack": a},
 		Now: clock.Now, After: clock.After, Log: quietLog(), CatchUp: true, Workers: 4,
 	})

@@ -14,7 +14,7 @@ import (
 	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 	slackbot "github.com/coursebot/coursebot/bot/slack"
-	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/ratelimit"
 	"github.com/coursebot/coursebot/ratelimit/ratelimittest"
 	"github.com/coursebot/coursebot/store"
@@ -94,10 +94,10 @@ func pacePaceFanOut(b *testing.B) ratelimittest.Figures {
 			b.Error(err)
 		}
 	})
-	course := builtin(b)
+	loaded := builtin(b)
 	digest := "*This week in big*: 4,212 of 5,000 members started Lesson 4.4; 1,077 finished it. Most are on card 6 of 14."
 	s, err := New(Options{
-		Store: db, Course: func() *lessons.Course { return course },
+		Store: db, Course: func() *course.Course { return loaded },
 		Senders: map[string]bot.Sender{"slack": a}, Channels: map[string]ChannelSender{"slack": a},
 		Now: func() time.Time { return start.Add(3 * time.Hour) }, Log: log, CatchUp: true,
 		Digest: func(context.Context, string, time.Time) (string, error) { return digest, nil },

@@ -18,8 +18,8 @@ import (
 
 	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/delivery"
-	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/ratelimit"
 	"github.com/coursebot/coursebot/store"
 )
@@ -186,8 +186,8 @@ func benchFanOut(b *testing.B, kind string, killed bool) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	course := builtin(b)
-	les := course.Lessons["4-4"]
+	loaded := builtin(b)
+	les := loaded.Lessons["4-4"]
 	var want []string
 	switch kind {
 	case coursebot.KindReminder:
@@ -221,7 +221,7 @@ func benchFanOut(b *testing.B, kind string, killed bool) {
 	now := func() time.Time { return clockStart.Add(time.Since(realStart)) }
 	mk := func(db *store.DB) *Scheduler {
 		s, err := New(Options{
-			Store: db, Course: func() *lessons.Course { return course },
+			Store: db, Course: func() *course.Course { return loaded },
 			Senders: map[string]bot.Sender{"test": sender}, Channels: map[string]ChannelSender{"test": sender},
 			Now: now, Log: quietLog(), CatchUp: true,
 			Nudges:  NudgeOptions{Enabled: kind == coursebot.KindNudge, Lesson: "4-4", After: 72 * time.Hour, Max: 3, Check: "0 12 * * *", Zone: "UTC"},

@@ -11,7 +11,7 @@ import (
 
 	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
-	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/ratelimit"
 	"github.com/coursebot/coursebot/store"
 )
@@ -191,9 +191,9 @@ func mustClose(t testing.TB, c io.Closer) {
 	}
 }
 
-func builtin(t testing.TB) *lessons.Course {
+func builtin(t testing.TB) *course.Course {
 	t.Helper()
-	c, err := lessons.LoadBuiltin()
+	c, err := course.LoadBuiltin()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,9 +202,9 @@ func builtin(t testing.TB) *lessons.Course {
 
 func newSched(t testing.TB, db *store.DB, clock *fakeClock, rec *recorder, mod func(*Options)) *Scheduler {
 	t.Helper()
-	course := builtin(t)
+	loaded := builtin(t)
 	o := Options{
-		Store: db, Course: func() *lessons.Course { return course },
+		Store: db, Course: func() *course.Course { return loaded },
 		Senders:  map[string]bot.Sender{"test": rec},
 		Channels: map[string]ChannelSender{"test": rec},
 		Now:      clock.Now, After: clock.After,

@@ -9,6 +9,7 @@ import (
 	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/bot/markup"
+	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/lessons"
 )
 
@@ -53,11 +54,11 @@ func (s *Scheduler) nudgeReplies(ctx context.Context, learner string) ([]bot.Rep
 }
 
 // NudgeReplies renders a nudge for a learner with progress p.
-func NudgeReplies(course *lessons.Course, p coursebot.Progress, n NudgeOptions) []bot.Reply {
+func NudgeReplies(loaded *course.Course, p coursebot.Progress, n NudgeOptions) []bot.Reply {
 	dotted := strings.Replace(n.Lesson, "-", ".", 1)
 	title := "Lesson " + dotted
 	var b strings.Builder
-	if les, ok := course.Lessons[n.Lesson]; ok {
+	if les, ok := loaded.Lessons[n.Lesson]; ok {
 		title = les.Title
 		sum := lessons.Summarize(les, p)
 		fmt.Fprintf(&b, "You stopped Lesson %s on card %d of %d, *%s*. Pick it up where you left off whenever you are ready.\n",

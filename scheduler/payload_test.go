@@ -12,7 +12,7 @@ import (
 
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/bot/markup"
-	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/course"
 )
 
 // TestNudgeEscapesChecklistItems: a checklist item is plain text; in the
@@ -20,7 +20,7 @@ import (
 // "project/src/*init*.py" (Slack) or "**init**" (Discord).
 func TestNudgeEscapesChecklistItems(t *testing.T) {
 	t.Parallel()
-	src := filepath.Join("..", "lessons", "testdata", "course2")
+	src := filepath.Join("..", "course", "testdata", "course2")
 	dir := t.TempDir()
 	if err := os.CopyFS(dir, os.DirFS(src)); err != nil {
 		t.Fatal(err)
@@ -33,12 +33,12 @@ func TestNudgeEscapesChecklistItems(t *testing.T) {
 	if err := os.WriteFile(script, []byte(strings.Replace(string(b), "- [ ] Wipe the board", "- [ ] Create `project/src/__init__.py`", 1)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	course, err := lessons.LoadDir(dir)
+	loaded, err := course.LoadDir(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := coursebot.Progress{Lesson: "1-2", Card: course.Lessons["1-2"].Cards[1].Key}
-	rs := NudgeReplies(course, p, NudgeOptions{Lesson: "1-2", After: 48 * time.Hour})
+	p := coursebot.Progress{Lesson: "1-2", Card: loaded.Lessons["1-2"].Cards[1].Key}
+	rs := NudgeReplies(loaded, p, NudgeOptions{Lesson: "1-2", After: 48 * time.Hour})
 	md := rs[0].Blocks[0].Text
 	if got := markup.ToSlack(md); !strings.Contains(got, "• Create project/src/__init__.py\n") {
 		t.Errorf("Slack rendering:\n%s", got)

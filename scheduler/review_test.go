@@ -9,6 +9,7 @@ import (
 
 	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/lessons"
 )
 
@@ -84,11 +85,11 @@ func TestReviewDMsArriveOnSchedule(t *testing.T) {
 	t0 := mustTime(t, "2026-11-23T10:00:00Z") // a Monday
 	clock := newClock(t0)
 	db, _ := tempDB(t, clock)
-	course, err := lessons.LoadDir(filepath.Join("..", "testdata", "quiz", "course"))
+	loaded, err := course.LoadDir(filepath.Join("..", "testdata", "quiz", "course"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng := lessons.NewEngine(course, db, lessons.EngineOptions{Now: clock.Now, Log: quietLog()})
+	eng := lessons.NewEngine(loaded, db, lessons.EngineOptions{Now: clock.Now, Log: quietLog()})
 	ctx := context.Background()
 
 	ada := missTwo(t, eng, "ada")
@@ -106,7 +107,7 @@ func TestReviewDMsArriveOnSchedule(t *testing.T) {
 
 	rec := &recorder{clock: clock.Now}
 	s := newSched(t, db, clock, rec, func(o *Options) {
-		o.Course = func() *lessons.Course { return course }
+		o.Course = func() *course.Course { return loaded }
 		o.Nudges = NudgeOptions{Reviews: true, Check: "0 * * * *", Zone: "UTC", QuietStart: 21 * 60, QuietEnd: 8 * 60}
 	})
 	if err := s.Start(ctx); err != nil {

@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/coursebot/coursebot/bot"
-	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/course"
 )
 
 // ChannelSender posts replies to a channel (a cohort's Slack channel or
@@ -73,7 +73,7 @@ func (o NudgeOptions) Quiet(t time.Time) bool {
 // Options are the scheduler's dependencies and settings.
 type Options struct {
 	Store  Store
-	Course func() *lessons.Course
+	Course func() *course.Course
 	// Senders deliver DMs, by platform ("slack", "discord", "console").
 	Senders map[string]bot.Sender
 	// Channels post to cohort channels, by platform.

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/search"
 )
 
@@ -83,12 +83,12 @@ func (q question) rank(res []search.Result) int {
 
 func builtinIndex(t testing.TB) (*search.Index, []search.Passage) {
 	t.Helper()
-	c, err := lessons.LoadBuiltin()
+	c, err := course.LoadBuiltin()
 	if err != nil {
 		t.Fatal(err)
 	}
-	ps := lessons.Passages(c)
-	ix, err := search.Build(ps, lessons.Glossary(c))
+	ps := course.Passages(c)
+	ix, err := search.Build(ps, course.Glossary(c))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,11 +191,11 @@ func BenchmarkSearchEval(b *testing.B) {
 // heap one built index keeps (heap-MB). The engine builds it on the first
 // /help-mlops, not at start.
 func BenchmarkSearchBuild(b *testing.B) {
-	c, err := lessons.LoadBuiltin()
+	c, err := course.LoadBuiltin()
 	if err != nil {
 		b.Fatal(err)
 	}
-	ps, g := lessons.Passages(c), lessons.Glossary(c)
+	ps, g := course.Passages(c), course.Glossary(c)
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)

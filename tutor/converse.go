@@ -10,8 +10,8 @@ import (
 
 	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/delivery"
-	"github.com/coursebot/coursebot/lessons"
 )
 
 // Roles of a coursebot.TutorTurn.
@@ -29,7 +29,7 @@ var errTimedOut = errors.New("no complete reply within the timeout")
 // exchange is one tutor turn to produce.
 type exchange struct {
 	kind     string
-	ts       lessons.TutorStep
+	ts       course.TutorStep
 	question string // help: the learner's question
 	learner  string // the learner's text, stored as their turn
 	answer   string // answer: the learner's saved answer (its key points)
@@ -56,13 +56,13 @@ func (x exchange) matches(e *coursebot.TutorExchange) bool {
 
 // isCard reports whether key names ts's card: its own key, or the key of a
 // card merged into it since the exchange was kept.
-func isCard(ts lessons.TutorStep, key string) bool {
+func isCard(ts course.TutorStep, key string) bool {
 	return key == ts.Card || slices.Contains(ts.CardAliases, key)
 }
 
 // lastExchange is the learner's latest exchange of kind about ts's question
 // (answer) or card (stuck).
-func lastExchange(rec coursebot.TutorRecord, kind string, ts lessons.TutorStep, question string) *coursebot.TutorExchange {
+func lastExchange(rec coursebot.TutorRecord, kind string, ts course.TutorStep, question string) *coursebot.TutorExchange {
 	for i := len(rec.Exchanges) - 1; i >= 0; i-- {
 		e := &rec.Exchanges[i]
 		if e.Kind != kind || e.Lesson != ts.Lesson {

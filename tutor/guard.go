@@ -6,7 +6,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/course"
 )
 
 // LeakWords is the shortest run of consecutive words, copied from text a
@@ -108,13 +108,13 @@ func (g *Guard) Check(text string) *Leak {
 
 // CourseGuard protects the teaching notes and solutions of every lesson of
 // c and the tutor's own instructions, letting through what any card shows.
-func CourseGuard(c *lessons.Course) *Guard {
+func CourseGuard(c *course.Course) *Guard {
 	var protected []Protected
 	var visible []string
 	for _, les := range c.Lessons {
-		notes, solution := lessons.Protected(les)
+		notes, solution := course.Protected(les)
 		protected = append(protected, Protected{ProtectNotes, notes}, Protected{ProtectSolution, solution})
-		visible = append(visible, lessons.VisibleText(les)...)
+		visible = append(visible, course.VisibleText(les)...)
 	}
 	protected = append(protected, Protected{ProtectPrompt, instructions()})
 	return NewGuard(protected, visible)

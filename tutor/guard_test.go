@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/tutor"
 )
 
@@ -71,7 +71,7 @@ func TestNotesLeakReproduction(t *testing.T) {
 	if !strings.Contains(systemOf(x.llm.last(t)), "LEADNOTE-7Q4Z") {
 		t.Fatal("the notes were not in the prompt: the test proves nothing")
 	}
-	ts, _ := lessons.TutorStepOf(x.engine.Course(), "1-1", "why-package")
+	ts, _ := course.TutorStepOf(x.engine.Course(), "1-1", "why-package")
 	if want := ts.Question.FollowUp; want == "" || final.Blocks[ph.Live.Block].Text != want {
 		got := final.Blocks[ph.Live.Block].Text
 		t.Errorf("in place of the reply: %q, want the course's follow-up %q", got, ts.Question.FollowUp)
@@ -204,7 +204,7 @@ func TestWatchNeverShowsTheLeakedPart(t *testing.T) {
 // a list are caught, the framing sentence the learner reads after
 // answering is not, and neither is the tutor's own prompt when quoted.
 func TestBuiltinGuard(t *testing.T) {
-	c, err := lessons.LoadBuiltin()
+	c, err := course.LoadBuiltin()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/search"
 )
@@ -75,7 +76,7 @@ type Options struct {
 	Model     Model
 	ModelName string // for metrics
 	Store     Store
-	Course    func() *lessons.Course
+	Course    func() *course.Course
 	Search    Searcher
 	// Timeout bounds one reply, from the request to its last token.
 	Timeout time.Duration
@@ -110,7 +111,7 @@ type Handler struct {
 	// guards is the output guard of the course loaded now.
 	guards struct {
 		sync.Mutex
-		course *lessons.Course
+		course *course.Course
 		g      *Guard
 	}
 }
@@ -175,7 +176,7 @@ func (h *Handler) Handle(ctx context.Context, m bot.Message) ([]bot.Reply, error
 		if name == StuckCommand {
 			return h.stuckCommand(ctx, m)
 		}
-		if help := lessons.HelpCommand(h.o.Course()); help != "" && name == help && strings.TrimSpace(m.Args) != "" {
+		if help := course.HelpCommand(h.o.Course()); help != "" && name == help && strings.TrimSpace(m.Args) != "" {
 			return h.help(ctx, m)
 		}
 	case bot.KindAction:
@@ -192,19 +193,19 @@ func (h *Handler) Handle(ctx context.Context, m bot.Message) ([]bot.Reply, error
 
 // decorate adds the "I'm stuck" button to capstone cards.
 func (h *Handler) decorate(replies []bot.Reply) []bot.Reply {
-	course := h.o.Course()
+	loaded := h.o.Course()
 	for i, r := range replies {
 		if r.Lesson == "" || r.Card == "" || len(r.Buttons) == 0 {
 			continue
 		}
-		if ts, ok := lessons.TutorStepOf(course, r.Lesson, r.Card); ok && ts.Capstone {
+		if ts, ok := course.TutorStepOf(loaded, r.Lesson, r.Card); ok && ts.Capstone {
 			replies[i].Buttons = append(append([]bot.Button(nil), r.Buttons...), stuckButton(ts))
 		}
 	}
 	return replies
 }
 
-func stuckButton(ts lessons.TutorStep) bot.Button {
+func stuckButton(ts course.TutorStep) bot.Button {
 	return bot.Button{Label: "I'm stuck", Action: bot.Action{Verb: VerbStuck, Lesson: ts.Lesson, At: ts.Card}.Encode()}
 }
 
@@ -239,7 +240,7 @@ func (h *Handler) text(ctx context.Context, m bot.Message) ([]bot.Reply, bool, e
 				return []bot.Reply{h.enough(ts)}, true, nil
 			}
 			r, err := h.converse(ctx, m.Learner, exchange{kind: kindAnswer, ts: ts, learner: text, answer: saved.Text,
-				reply: h.tutorCard(ts), block: 0, fallbackText: lessons.AnswerFollowUp(q, saved.Text)})
+				reply: h.tutorCard(ts), block: 0, fallbackText: course.AnswerFollowUp(q, saved.Text)})
 			return []bot.Reply{r}, true, err
 		}
 		replies, err := h.next.Handle(ctx, m)
@@ -252,7 +253,7 @@ func (h *Handler) text(ctx context.Context, m bot.Message) ([]bot.Reply, bool, e
 				continue
 			}
 			replies[i], err = h.converse(ctx, m.Learner, exchange{kind: kindAnswer, ts: ts, learner: answer, answer: answer, isNew: true,
-				reply: r, block: block, fallbackText: lessons.AnswerFollowUp(q, answer)})
+				reply: r, block: block, fallbackText: course.AnswerFollowUp(q, answer)})
 			if err != nil {
 				return nil, true, err
 			}
@@ -276,32 +277,32 @@ func (h *Handler) text(ctx context.Context, m bot.Message) ([]bot.Reply, bool, e
 
 // position finds the card the learner is on in lesson (their active lesson
 // when ""); ok is false when they are in no lesson.
-func (h *Handler) position(ctx context.Context, who bot.Learner, lesson string) (lessons.TutorStep, coursebot.Progress, bool, error) {
+func (h *Handler) position(ctx context.Context, who bot.Learner, lesson string) (course.TutorStep, coursebot.Progress, bool, error) {
 	if lesson == "" {
 		rec, err := h.o.Store.Learner(ctx, who.Key())
 		if err != nil {
-			return lessons.TutorStep{}, coursebot.Progress{}, false, fmt.Errorf("tutor: %w", err)
+			return course.TutorStep{}, coursebot.Progress{}, false, fmt.Errorf("tutor: %w", err)
 		}
 		lesson = rec.Active
 	}
 	if lesson == "" {
-		return lessons.TutorStep{}, coursebot.Progress{}, false, nil
+		return course.TutorStep{}, coursebot.Progress{}, false, nil
 	}
 	p, err := h.o.Store.Progress(ctx, who.Key(), lesson)
 	if err != nil {
-		return lessons.TutorStep{}, p, false, fmt.Errorf("tutor: %w", err)
+		return course.TutorStep{}, p, false, fmt.Errorf("tutor: %w", err)
 	}
 	if p.State() != coursebot.StateInProgress {
-		return lessons.TutorStep{}, p, false, nil
+		return course.TutorStep{}, p, false, nil
 	}
-	ts, ok := lessons.TutorStepOf(h.o.Course(), lesson, p.Card)
+	ts, ok := course.TutorStepOf(h.o.Course(), lesson, p.Card)
 	return ts, p, ok, nil
 }
 
 // answerSlot returns the engine's reply to an answer with a placeholder
 // where the tutor's reply goes (in place of the fixed follow-up, or after
 // the question when there is none), its block, and the answer as saved.
-func answerSlot(r bot.Reply, ts lessons.TutorStep) (bot.Reply, int, string, bool) {
+func answerSlot(r bot.Reply, ts course.TutorStep) (bot.Reply, int, string, bool) {
 	if r.Lesson != ts.Lesson || r.Card != ts.Card {
 		return r, 0, "", false
 	}
@@ -312,7 +313,7 @@ func answerSlot(r bot.Reply, ts lessons.TutorStep) (bot.Reply, int, string, bool
 		ph := bot.Block{Kind: bot.BlockMarkdown, Text: bot.Placeholder}
 		blocks := append([]bot.Block(nil), r.Blocks[:i+1]...)
 		rest := r.Blocks[i+1:]
-		if len(rest) > 0 && rest[0].Kind == bot.BlockMarkdown && rest[0].Text == lessons.AnswerFollowUp(ts.Question, b.Question.Answer) {
+		if len(rest) > 0 && rest[0].Kind == bot.BlockMarkdown && rest[0].Text == course.AnswerFollowUp(ts.Question, b.Question.Answer) {
 			rest = rest[1:]
 		}
 		r.Blocks = append(append(blocks, ph), rest...)
@@ -323,7 +324,7 @@ func answerSlot(r bot.Reply, ts lessons.TutorStep) (bot.Reply, int, string, bool
 
 // tutorCard is the reply that carries a tutor's turn after the first: the
 // placeholder and the card's way on.
-func (h *Handler) tutorCard(ts lessons.TutorStep) bot.Reply {
+func (h *Handler) tutorCard(ts course.TutorStep) bot.Reply {
 	r := bot.Reply{Lesson: ts.Lesson, Card: ts.Card, Title: "Tutor",
 		Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: bot.Placeholder}}, Buttons: navButtons(ts)}
 	if ts.Capstone {
@@ -332,7 +333,7 @@ func (h *Handler) tutorCard(ts lessons.TutorStep) bot.Reply {
 	return r
 }
 
-func navButtons(ts lessons.TutorStep) []bot.Button {
+func navButtons(ts course.TutorStep) []bot.Button {
 	at := func(verb string) string { return bot.Action{Verb: verb, Lesson: ts.Lesson, At: ts.Card}.Encode() }
 	var out []bot.Button
 	if ts.CardIndex > 0 {
@@ -346,7 +347,7 @@ func navButtons(ts lessons.TutorStep) []bot.Button {
 }
 
 // enough is the answer once the tutor has replied MaxTurns times.
-func (h *Handler) enough(ts lessons.TutorStep) bot.Reply {
+func (h *Handler) enough(ts course.TutorStep) bot.Reply {
 	return bot.Reply{Lesson: ts.Lesson, Ephemeral: true, Buttons: navButtons(ts), Blocks: []bot.Block{{Kind: bot.BlockMarkdown,
 		Text: fmt.Sprintf("That was the tutor's last reply here (%d per question). Your answer is saved: press Next to go on.", h.o.MaxTurns)}}}
 }
@@ -363,14 +364,14 @@ func (h *Handler) stuckCommand(ctx context.Context, m bot.Message) ([]bot.Reply,
 	}
 	if !ok || !ts.Capstone {
 		return []bot.Reply{{Ephemeral: true, Lesson: m.Lesson, Blocks: []bot.Block{{Kind: bot.BlockMarkdown,
-			Text: "/stuck is for the capstone exercise: use it (or the I'm stuck button) on one of its cards. For anything else, reply to the card's question or ask with /" + lessons.HelpCommand(h.o.Course()) + " and your question."}}}}, nil
+			Text: "/stuck is for the capstone exercise: use it (or the I'm stuck button) on one of its cards. For anything else, reply to the card's question or ask with /" + course.HelpCommand(h.o.Course()) + " and your question."}}}}, nil
 	}
 	return h.stuck(ctx, m.Learner, ts.Lesson, ts.Card)
 }
 
 // stuck starts a stuck conversation on a capstone card.
 func (h *Handler) stuck(ctx context.Context, who bot.Learner, lesson, card string) ([]bot.Reply, error) {
-	ts, ok := lessons.TutorStepOf(h.o.Course(), lesson, card)
+	ts, ok := course.TutorStepOf(h.o.Course(), lesson, card)
 	if !ok || !ts.Capstone {
 		return []bot.Reply{{Ephemeral: true, Lesson: lesson, Blocks: []bot.Block{{Kind: bot.BlockMarkdown,
 			Text: "That button is not one of mine any more. Type /status to see where you are."}}}}, nil

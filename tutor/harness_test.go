@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/store"
 	"github.com/coursebot/coursebot/tutor"
@@ -141,14 +142,14 @@ func (x *harness) open(mod func(*tutor.Options)) {
 		}
 	})
 	x.db = db
-	course, err := lessons.LoadBuiltin()
+	loaded, err := course.LoadBuiltin()
 	if x.course != "" {
-		course, err = lessons.LoadDir(x.course)
+		loaded, err = course.LoadDir(x.course)
 	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	x.engine = lessons.NewEngine(course, db, lessons.EngineOptions{Now: x.clock.Now})
+	x.engine = lessons.NewEngine(loaded, db, lessons.EngineOptions{Now: x.clock.Now})
 	x.opts = tutor.Options{
 		Model:     tutor.NewClient(tutor.ClientOptions{BaseURL: x.llm.URL(), Model: "fake-model", APIKey: "sk-test"}),
 		ModelName: "fake-model", Store: db, Course: x.engine.Course, Search: x.engine,

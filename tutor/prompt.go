@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"github.com/coursebot/coursebot"
-	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/search"
 )
 
@@ -68,7 +68,7 @@ const (
 // systemPrompt grounds the tutor in the step: the script's text, the
 // module reading, the teaching notes, and the task for this kind of
 // exchange.
-func systemPrompt(kind string, ts lessons.TutorStep, answer string) string {
+func systemPrompt(kind string, ts course.TutorStep, answer string) string {
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "You are the tutor of %s, taught in a chat. The course material below is what you teach from.\n\n", ts.LessonTitle)
 	sb.WriteString(rules)
@@ -102,7 +102,7 @@ func systemPrompt(kind string, ts lessons.TutorStep, answer string) string {
 
 // keyPoints tells the model the author's key points for q and which of
 // them the answer's words touch.
-func keyPoints(sb *strings.Builder, q *lessons.QuestionDef, answer string) {
+func keyPoints(sb *strings.Builder, q *course.QuestionDef, answer string) {
 	if len(q.Points) == 0 {
 		return
 	}

@@ -2,7 +2,7 @@ package tutor
 
 import (
 	"github.com/coursebot/coursebot"
-	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/search"
 )
 
@@ -17,14 +17,14 @@ const StuckMessage = "I'm stuck on this part of the capstone."
 // what learners' messages would send it.
 
 // AnswerRequest is the request for a learner's answer to ts's question.
-func AnswerRequest(ts lessons.TutorStep, answer string) []Message {
+func AnswerRequest(ts course.TutorStep, answer string) []Message {
 	return conversation(systemPrompt(kindAnswer, ts, answer), []coursebot.TutorTurn{{Role: roleLearner, Text: answer}})
 }
 
 // StuckRequest is the request when the learner presses "I'm stuck" on
 // ts's card; text, when not "", is what they say with it (sent in the
 // same message: the eval has no earlier reply of the tutor to put between).
-func StuckRequest(ts lessons.TutorStep, text string) []Message {
+func StuckRequest(ts course.TutorStep, text string) []Message {
 	msg := StuckMessage
 	if text != "" {
 		msg += "\n\n" + text
@@ -34,12 +34,12 @@ func StuckRequest(ts lessons.TutorStep, text string) []Message {
 
 // HelpRequest is the request for a /help question the course's search
 // found passages for (found is not empty).
-func HelpRequest(c *lessons.Course, question string, found []search.Result) []Message {
+func HelpRequest(c *course.Course, question string, found []search.Result) []Message {
 	return conversation(helpSystem(c, found), []coursebot.TutorTurn{{Role: roleLearner, Text: question}})
 }
 
 // helpSystem is the system prompt of a /help answer from found.
-func helpSystem(c *lessons.Course, found []search.Result) string {
+func helpSystem(c *course.Course, found []search.Result) string {
 	title := "the course"
 	if les, ok := c.Lessons[found[0].Lesson]; ok {
 		title = les.Title

@@ -17,7 +17,7 @@ import (
 
 	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
-	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/search"
 	"github.com/coursebot/coursebot/tutor"
 )
@@ -116,14 +116,14 @@ func BenchmarkStream10MB(b *testing.B) {
 		_, _ = io.WriteString(w, "data: [DONE]\n\n")
 	}))
 	defer srv.Close()
-	course, err := lessons.LoadBuiltin()
+	loaded, err := course.LoadBuiltin()
 	if err != nil {
 		b.Fatal(err)
 	}
 	tr := &countingTransport{}
 	h, err := tutor.New(nextNothing{}, tutor.Options{
 		Model:     tutor.NewClient(tutor.ClientOptions{BaseURL: srv.URL + "/v1", Model: "m", HTTPClient: &http.Client{Transport: tr}}),
-		ModelName: "m", Store: &memStore{}, Course: func() *lessons.Course { return course }, Search: oneResult{},
+		ModelName: "m", Store: &memStore{}, Course: func() *course.Course { return loaded }, Search: oneResult{},
 		DailyBudget: 1 << 30, Timeout: time.Hour, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	if err != nil {

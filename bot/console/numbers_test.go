@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/scheduler"
 	"github.com/coursebot/coursebot/store"
@@ -18,14 +19,14 @@ import (
 
 // engineConsole is a console on the real engine over a fresh store, for
 // transcripts of what the learner sees.
-func engineConsole(t *testing.T, course *lessons.Course) (*Console, *bytes.Buffer, *store.DB) {
+func engineConsole(t *testing.T, loaded *course.Course) (*Console, *bytes.Buffer, *store.DB) {
 	t.Helper()
 	db, err := store.Open(filepath.Join(t.TempDir(), "c.db"), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = db.Close() })
-	eng := lessons.NewEngine(course, db, lessons.EngineOptions{Log: slog.New(slog.DiscardHandler)})
+	eng := lessons.NewEngine(loaded, db, lessons.EngineOptions{Log: slog.New(slog.DiscardHandler)})
 	t.Cleanup(func() { _ = eng.Close() })
 	var out bytes.Buffer
 	return New(eng, bot.Learner{Platform: "console", UserID: "ada"}, &out, nil), &out, db
@@ -42,9 +43,9 @@ func (c *Console) lines(t *testing.T, out *bytes.Buffer, lines ...string) string
 	return out.String()
 }
 
-func builtinCourse(t *testing.T) *lessons.Course {
+func builtinCourse(t *testing.T) *course.Course {
 	t.Helper()
-	c, err := lessons.LoadBuiltin()
+	c, err := course.LoadBuiltin()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,11 +133,11 @@ func TestSeveralRatingsOnOneLine(t *testing.T) {
 // TestChooseAllLettersAndNumbersTick: on a choose-all quiz, typing a
 // letter ticks that option as its number does; only Check answer grades.
 func TestChooseAllLettersAndNumbersTick(t *testing.T) {
-	course, err := lessons.LoadDir("../../testdata/quiz/course")
+	loaded, err := course.LoadDir("../../testdata/quiz/course")
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, out, db := engineConsole(t, course)
+	c, out, db := engineConsole(t, loaded)
 	c.lines(t, out, "/start-2-1", "/start-2-1 step 2", "dvc.yaml", "next")
 	if !strings.Contains(out.String(), "Which of these does git track") {
 		t.Fatalf("not on the choose-all quiz:\n%s", out.String())
@@ -167,8 +168,8 @@ func TestChooseAllLettersAndNumbersTick(t *testing.T) {
 // TestDirectMessagesCanBePressed: a nudge's buttons (Resume, Snooze, Stop)
 // arrive numbered, and typing the number presses them.
 func TestDirectMessagesCanBePressed(t *testing.T) {
-	course := builtinCourse(t)
-	c, out, db := engineConsole(t, course)
+	loaded := builtinCourse(t)
+	c, out, db := engineConsole(t, loaded)
 	c.lines(t, out, "/start-4-4", "next")
 	p, err := db.Progress(context.Background(), "console:ada", "4-4")
 	if err != nil {
@@ -177,7 +178,7 @@ func TestDirectMessagesCanBePressed(t *testing.T) {
 	pr := NewPrinter(out)
 	pr.Own, pr.Show = c.who, c.Notify
 	out.Reset()
-	nudge := scheduler.NudgeReplies(course, p, scheduler.NudgeOptions{Lesson: "4-4", After: 72 * time.Hour})
+	nudge := scheduler.NudgeReplies(loaded, p, scheduler.NudgeOptions{Lesson: "4-4", After: 72 * time.Hour})
 	if err := pr.Send(context.Background(), c.who, nudge); err != nil {
 		t.Fatal(err)
 	}

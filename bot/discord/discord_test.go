@@ -19,6 +19,7 @@ import (
 	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/bot/discord"
+	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/store"
 )
@@ -65,15 +66,15 @@ func testKey() (ed25519.PublicKey, ed25519.PrivateKey) {
 
 // engineHandler is the real lesson engine on the store.
 func engineHandler(t testing.TB, db *store.DB) (bot.Handler, []discord.Command) {
-	course, err := lessons.LoadBuiltin()
+	loaded, err := course.LoadBuiltin()
 	if err != nil {
 		t.Fatal(err)
 	}
 	var cmds []discord.Command
-	for _, c := range course.Commands() {
-		cmds = append(cmds, discord.Command{Name: c.Name, Description: c.Description, Usage: c.Usage, UsageHelp: c.UsageHelp, Lesson: c.Role == lessons.RoleLesson})
+	for _, c := range loaded.Commands() {
+		cmds = append(cmds, discord.Command{Name: c.Name, Description: c.Description, Usage: c.Usage, UsageHelp: c.UsageHelp, Lesson: c.Role == course.RoleLesson})
 	}
-	return lessons.NewEngine(course, db, lessons.EngineOptions{Now: func() time.Time { return fixedNow }}), cmds
+	return lessons.NewEngine(loaded, db, lessons.EngineOptions{Now: func() time.Time { return fixedNow }}), cmds
 }
 
 func newEnv(t testing.TB, mode string, f *fakeDiscord, dbPath string, private bool) *env {

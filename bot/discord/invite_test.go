@@ -11,6 +11,7 @@ import (
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/bot/discord"
 	"github.com/coursebot/coursebot/cohorts"
+	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/lessons"
 )
 
@@ -36,13 +37,13 @@ func TestCohortInvitationOverDiscord(t *testing.T) {
 	f := newFakeDiscord(t)
 	late := &lateHandler{}
 	e := newEnvWith(t, discord.ModeHTTP, f, "", false, late)
-	course, err := lessons.LoadBuiltin()
+	loaded, err := course.LoadBuiltin()
 	if err != nil {
 		t.Fatal(err)
 	}
 	now := func() time.Time { return fixedNow }
-	eng := lessons.NewEngine(course, e.db, lessons.EngineOptions{Now: now, Log: slog.New(slog.DiscardHandler)})
-	ch, err := cohorts.NewHandler(eng, cohorts.Options{Store: e.db, Course: func() *lessons.Course { return course },
+	eng := lessons.NewEngine(loaded, e.db, lessons.EngineOptions{Now: now, Log: slog.New(slog.DiscardHandler)})
+	ch, err := cohorts.NewHandler(eng, cohorts.Options{Store: e.db, Course: func() *course.Course { return loaded },
 		Admins: []string{"discord:100000001"}, DefaultTimezone: "UTC", Now: now, Log: slog.New(slog.DiscardHandler),
 		DMs: map[string]bot.Sender{discord.Platform: e.a}, Channels: map[string]cohorts.ChannelAccess{discord.Platform: e.a}})
 	if err != nil {

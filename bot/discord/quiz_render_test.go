@@ -10,6 +10,7 @@ import (
 	"testing/fstest"
 
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/lessons"
 )
 
@@ -17,7 +18,7 @@ import (
 // sees them, plus a quiz at the limits: 10 options of 150 characters.
 func quizReplies(t *testing.T) []bot.Reply {
 	t.Helper()
-	c, err := lessons.LoadDir(filepath.Join("..", "..", "testdata", "quiz", "course"))
+	c, err := course.LoadDir(filepath.Join("..", "..", "testdata", "quiz", "course"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,11 +28,11 @@ func quizReplies(t *testing.T) []bot.Reply {
 	}
 	var sb strings.Builder
 	sb.WriteString("# Lesson 1.1: Big\n\n## Lesson Flow\n\n### 1. Many\nQuiz: \"" + strings.Repeat("Which one? ", 40) + "\"\n")
-	for i := range lessons.MaxQuizOptions {
+	for i := range course.MaxQuizOptions {
 		fmt.Fprintf(&sb, "%c) option %d %s\n", 'A'+i, i, strings.Repeat("long words ", 13))
 	}
 	sb.WriteString("Answer: A, J\nExplain: " + strings.Repeat("Because. ", 300) + "\n")
-	big, err := lessons.LoadFS(fstest.MapFS{"commands/start-1-1.md": {Data: []byte(sb.String())}}, "big")
+	big, err := course.LoadFS(fstest.MapFS{"commands/start-1-1.md": {Data: []byte(sb.String())}}, "big")
 	if err != nil {
 		t.Fatal(err)
 	}

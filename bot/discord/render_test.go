@@ -13,6 +13,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/lessons"
 )
 
@@ -55,11 +56,11 @@ func checkMsgLimits(t *testing.T, where string, ms []outMsg) {
 }
 
 func TestRenderLesson44Golden(t *testing.T) {
-	course, err := lessons.LoadBuiltin()
+	loaded, err := course.LoadBuiltin()
 	if err != nil {
 		t.Fatal(err)
 	}
-	replies, err := lessons.PreviewReplies(course, "4-4")
+	replies, err := lessons.PreviewReplies(loaded, "4-4")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,11 +152,11 @@ func TestRenderLimitsOnOversizedReply(t *testing.T) {
 // group's heading, and no message ends on a new group's heading with a
 // single item. A split diagram continues in one fenced block per message.
 func TestHeadingsStayWithTheirItems(t *testing.T) {
-	course, err := lessons.LoadBuiltin()
+	loaded, err := course.LoadBuiltin()
 	if err != nil {
 		t.Fatal(err)
 	}
-	replies, err := lessons.PreviewReplies(course, "4-4")
+	replies, err := lessons.PreviewReplies(loaded, "4-4")
 	if err != nil {
 		t.Fatal(err)
 	}

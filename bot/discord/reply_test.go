@@ -11,6 +11,7 @@ import (
 
 	"github.com/coursebot/coursebot/bot/bottest"
 	"github.com/coursebot/coursebot/bot/discord"
+	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/tutor"
 )
@@ -47,11 +48,11 @@ func TestHTTPModeOffersReplyToTheTutor(t *testing.T) {
 	model := bottest.Model(t, "Good start. What breaks first in production?")
 	lz := &lazyHandler{}
 	e := newEnvWith(t, discord.ModeHTTP, nil, "", false, lz)
-	course, err := lessons.LoadBuiltin()
+	loaded, err := course.LoadBuiltin()
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng := lessons.NewEngine(course, e.db, lessons.EngineOptions{Now: func() time.Time { return fixedNow }})
+	eng := lessons.NewEngine(loaded, e.db, lessons.EngineOptions{Now: func() time.Time { return fixedNow }})
 	h, err := tutor.New(eng, tutor.Options{Model: tutor.NewClient(tutor.ClientOptions{BaseURL: model, Model: "fake"}),
 		Store: e.db, Course: eng.Course, Search: eng, Log: slog.New(slog.DiscardHandler)})
 	if err != nil {

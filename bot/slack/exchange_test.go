@@ -8,6 +8,7 @@ import (
 
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/bot/bottest"
+	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/store"
 	"github.com/coursebot/coursebot/tutor"
@@ -16,11 +17,11 @@ import (
 // tutorHandler is the real tutor in front of the real engine over db.
 func tutorHandler(t testing.TB, modelURL string) func(*store.DB) bot.Handler {
 	return func(db *store.DB) bot.Handler {
-		course, err := lessons.LoadBuiltin()
+		loaded, err := course.LoadBuiltin()
 		if err != nil {
 			t.Fatal(err)
 		}
-		eng := lessons.NewEngine(course, db, lessons.EngineOptions{Log: slog.New(slog.DiscardHandler)})
+		eng := lessons.NewEngine(loaded, db, lessons.EngineOptions{Log: slog.New(slog.DiscardHandler)})
 		h, err := tutor.New(eng, tutor.Options{Model: tutor.NewClient(tutor.ClientOptions{BaseURL: modelURL, Model: "fake"}),
 			Store: db, Course: eng.Course, Search: eng, Log: slog.New(slog.DiscardHandler)})
 		if err != nil {

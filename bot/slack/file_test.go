@@ -13,6 +13,7 @@ import (
 
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/cohorts"
+	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/store"
 )
@@ -194,13 +195,13 @@ func TestPermanentSendErrors(t *testing.T) {
 func TestCohortCSVEndToEnd(t *testing.T) {
 	var ch *cohorts.Handler
 	h := newHarness(t, func(db *store.DB) bot.Handler {
-		course, err := lessons.LoadBuiltin()
+		loaded, err := course.LoadBuiltin()
 		if err != nil {
 			t.Fatal(err)
 		}
 		now := func() time.Time { return time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC) }
-		eng := lessons.NewEngine(course, db, lessons.EngineOptions{Now: now, Log: slog.New(slog.DiscardHandler)})
-		ch, err = cohorts.NewHandler(eng, cohorts.Options{Store: db, Course: func() *lessons.Course { return course },
+		eng := lessons.NewEngine(loaded, db, lessons.EngineOptions{Now: now, Log: slog.New(slog.DiscardHandler)})
+		ch, err = cohorts.NewHandler(eng, cohorts.Options{Store: db, Course: func() *course.Course { return loaded },
 			Admins: []string{"slack:UADMIN"}, DefaultTimezone: "UTC", Now: now, Log: slog.New(slog.DiscardHandler)})
 		if err != nil {
 			t.Fatal(err)

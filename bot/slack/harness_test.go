@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/internal/testwait"
 	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/store"
@@ -64,24 +65,24 @@ func (s *syncBuffer) String() string {
 // engineHandler builds the real lesson engine over db.
 func engineHandler(t testing.TB, db *store.DB) bot.Handler {
 	t.Helper()
-	course, err := lessons.LoadBuiltin()
+	loaded, err := course.LoadBuiltin()
 	if err != nil {
 		t.Fatalf("load course: %v", err)
 	}
-	return lessons.NewEngine(course, db, lessons.EngineOptions{Log: slog.New(slog.DiscardHandler)})
+	return lessons.NewEngine(loaded, db, lessons.EngineOptions{Log: slog.New(slog.DiscardHandler)})
 }
 
 func commandsOf(t testing.TB) []Command {
-	course, err := lessons.LoadBuiltin()
+	loaded, err := course.LoadBuiltin()
 	if err != nil {
 		t.Fatalf("load course: %v", err)
 	}
 	installed := map[string]bool{}
-	for _, e := range course.Catalogue {
+	for _, e := range loaded.Catalogue {
 		installed[e.Command] = e.Installed
 	}
 	var out []Command
-	for _, c := range course.Commands() {
+	for _, c := range loaded.Commands() {
 		out = append(out, Command{Name: c.Name, Description: c.Description, Usage: c.Usage, Opens: installed[c.Name]})
 	}
 	// The stub lesson of the fault tests (stubHandler) opens too.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/cohorts"
+	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/store"
 )
@@ -24,13 +25,13 @@ func TestCohortInvitationEndToEnd(t *testing.T) {
 	dms := map[string]bot.Sender{}
 	chans := map[string]cohorts.ChannelAccess{}
 	h := newHarness(t, func(db *store.DB) bot.Handler {
-		course, err := lessons.LoadBuiltin()
+		loaded, err := course.LoadBuiltin()
 		if err != nil {
 			t.Fatal(err)
 		}
 		now := func() time.Time { return time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC) }
-		eng := lessons.NewEngine(course, db, lessons.EngineOptions{Now: now, Log: slog.New(slog.DiscardHandler)})
-		ch, err := cohorts.NewHandler(eng, cohorts.Options{Store: db, Course: func() *lessons.Course { return course },
+		eng := lessons.NewEngine(loaded, db, lessons.EngineOptions{Now: now, Log: slog.New(slog.DiscardHandler)})
+		ch, err := cohorts.NewHandler(eng, cohorts.Options{Store: db, Course: func() *course.Course { return loaded },
 			Admins: []string{"slack:UADMIN"}, DefaultTimezone: "UTC", Now: now, Log: slog.New(slog.DiscardHandler), DMs: dms, Channels: chans})
 		if err != nil {
 			t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/lessons"
 )
 
@@ -127,11 +128,11 @@ func checkRendered(t *testing.T, out rendered) {
 // TestRenderLesson44Golden renders every card of Lesson 4.4 as a fresh
 // learner sees it and compares the Block Kit JSON with testdata/render.
 func TestRenderLesson44Golden(t *testing.T) {
-	course, err := lessons.LoadBuiltin()
+	loaded, err := course.LoadBuiltin()
 	if err != nil {
 		t.Fatal(err)
 	}
-	replies, err := lessons.PreviewReplies(course, "4-4")
+	replies, err := lessons.PreviewReplies(loaded, "4-4")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/coursebot/coursebot/bot/discord"
 	"github.com/coursebot/coursebot/bot/slack"
 	"github.com/coursebot/coursebot/cohorts"
+	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/scheduler"
 	"github.com/coursebot/coursebot/store"
@@ -106,7 +107,7 @@ func (c *cohortSetup) Scheduler(dms map[string]bot.Sender, chans map[string]sche
 	return s.Run, nil
 }
 
-func cohortCommands(cfg Config) []lessons.CommandInfo {
+func cohortCommands(cfg Config) []course.CommandInfo {
 	return cohorts.Commands(cfg.Cohorts.Command, cfg.Cohorts.NudgesCommand, cfg.Cohorts.LeadNotesCommand)
 }
 
@@ -141,7 +142,7 @@ func runExportCohort(ctx context.Context, args []string, stdout io.Writer, env f
 	if err != nil {
 		return err
 	}
-	course, err := loadCourse(cfg.Course.Dir)
+	loaded, err := loadCourse(cfg.Course.Dir)
 	if err != nil {
 		return err
 	}
@@ -150,7 +151,7 @@ func runExportCohort(ctx context.Context, args []string, stdout io.Writer, env f
 		return err
 	}
 	defer closeInto(&err, db, "the database")
-	engine := lessons.NewEngine(course, db, lessons.EngineOptions{Log: discardLogger()})
+	engine := lessons.NewEngine(loaded, db, lessons.EngineOptions{Log: discardLogger()})
 	c, err := newCohorts(cfg, engine, db, discardLogger(), clock{})
 	if err != nil {
 		return err

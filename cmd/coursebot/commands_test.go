@@ -6,17 +6,17 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/course"
 )
 
 // TestDiscordOptionsAreDescribed: every command that takes an argument
 // passes Discord a real description of it, not a generated one.
 func TestDiscordOptionsAreDescribed(t *testing.T) {
-	course, err := lessons.LoadBuiltin()
+	loaded, err := course.LoadBuiltin()
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmds := append(discordCommands(course), cohortDiscordCommands(DefaultConfig())...)
+	cmds := append(discordCommands(loaded), cohortDiscordCommands(DefaultConfig())...)
 	want := map[string]string{
 		"help-mlops": "A concept or term to look up, such as drift; leave empty for the list",
 		"cohort":     "What to do, such as join CODE or leave NAME; empty for the list",
@@ -37,12 +37,12 @@ func TestDiscordOptionsAreDescribed(t *testing.T) {
 // on a course with a capstone (/stuck) and those of the cohorts layer are
 // registered with Discord, and /help in the console lists each of them.
 func TestEveryCommandIsRegisteredAndListed(t *testing.T) {
-	course, err := lessons.LoadBuiltin()
+	loaded, err := course.LoadBuiltin()
 	if err != nil {
 		t.Fatal(err)
 	}
 	registered := map[string]bool{}
-	for _, c := range append(discordCommands(course), cohortDiscordCommands(DefaultConfig())...) {
+	for _, c := range append(discordCommands(loaded), cohortDiscordCommands(DefaultConfig())...) {
 		registered[c.Name] = true
 	}
 	var out, errb bytes.Buffer

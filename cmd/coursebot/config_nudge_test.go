@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/scheduler"
 	"github.com/coursebot/coursebot/store"
 )
@@ -16,7 +16,7 @@ import (
 // round. Config validation used its own robfig/cron parse and let through
 // "@every 1h" and "TZ=UTC 0 9 * * *", on which serve then failed to start.
 func TestNudgeCheckValidatesAsTheSchedulerRunsIt(t *testing.T) {
-	course, err := lessons.LoadBuiltin()
+	loaded, err := course.LoadBuiltin()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +60,7 @@ func TestNudgeCheckValidatesAsTheSchedulerRunsIt(t *testing.T) {
 				cfg = DefaultConfig()
 				cfg.Scheduler.Nudges.Check = tc.check
 			}
-			_, startErr := scheduler.New(scheduler.Options{Store: db, Course: func() *lessons.Course { return course }, Nudges: nudgeOptions(cfg)})
+			_, startErr := scheduler.New(scheduler.Options{Store: db, Course: func() *course.Course { return loaded }, Nudges: nudgeOptions(cfg)})
 			if (startErr == nil) != tc.ok {
 				t.Errorf("scheduler.New: %v; want ok=%v (LoadConfig said %v)", startErr, tc.ok, cfgErr)
 			}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/bot/console"
+	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/store"
 	"golang.org/x/term"
@@ -47,7 +48,7 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		logTo = lf
 	}
 	log := cfg.Log.NewLogger(logTo)
-	course, err := loadCourse(cfg.Course.Dir)
+	loaded, err := loadCourse(cfg.Course.Dir)
 	if err != nil {
 		return err
 	}
@@ -56,7 +57,7 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		return err
 	}
 	defer closeInto(&err, db, "the database")
-	engine := lessons.NewEngine(course, db, lessons.EngineOptions{Log: log, AnswerLimit: cfg.Course.AnswerLimit, Commands: cohortCommands(cfg)})
+	engine := lessons.NewEngine(loaded, db, lessons.EngineOptions{Log: log, AnswerLimit: cfg.Course.AnswerLimit, Commands: cohortCommands(cfg)})
 	defer closeInto(&err, engine, "the lesson engine")
 	who := bot.Learner{Platform: "console", UserID: name, Name: name}
 	cs, err := newCohorts(cfg, engine, db, consoleLogger(logTo), clock{})
@@ -111,11 +112,11 @@ func terminalWidth(w io.Writer, limit int) int {
 }
 
 // loadCourse loads dir, or the built-in course when dir is "".
-func loadCourse(dir string) (*lessons.Course, error) {
+func loadCourse(dir string) (*course.Course, error) {
 	if dir == "" {
-		return lessons.LoadBuiltin()
+		return course.LoadBuiltin()
 	}
-	return lessons.LoadDir(dir)
+	return course.LoadDir(dir)
 }
 
 func openStore(cfg Config) (*store.DB, error) { return openStoreWith(cfg, nil) }

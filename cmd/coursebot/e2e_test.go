@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/store"
 )
@@ -71,7 +72,7 @@ func runCLI(t *testing.T, stdin string, args ...string) (string, string, int) {
 // ("1 2 3").
 func lessonInput(t *testing.T, from, to int) string {
 	t.Helper()
-	c, err := lessons.LoadBuiltin()
+	c, err := course.LoadBuiltin()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +223,7 @@ func TestLessonsCheckAndOutlineOnTheBuiltInCourse(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "Step 3. Architecture Review (15 min)") || !strings.Contains(out, "rating    16 items") {
 		t.Errorf("outline: exit %d %s %s", code, out, errOut)
 	}
-	out, _, code = runCLI(t, "", "lessons", "check", filepath.Join("..", "..", "lessons", "builtin", "course"))
+	out, _, code = runCLI(t, "", "lessons", "check", filepath.Join("..", "..", "course", "builtin", "course"))
 	if code != 0 || !strings.Contains(out, "ok: 1 lesson(s) with material ([4-4]), 16 in the catalogue, 41 cards") {
 		t.Errorf("check: exit %d %s", code, out)
 	}

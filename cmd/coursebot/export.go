@@ -4,7 +4,7 @@ import (
 	"sort"
 	"time"
 
-	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/store"
 )
 
@@ -29,7 +29,7 @@ type readableAnswer struct {
 // readable pairs the learner's answers with the course's questions, in
 // lesson and card order; an answer to a question the course no longer has
 // keeps its id only.
-func readable(data store.LearnerExport, course *lessons.Course) learnerExport {
+func readable(data store.LearnerExport, loaded *course.Course) learnerExport {
 	out := learnerExport{LearnerExport: data, AnswersReadable: []readableAnswer{}}
 	for _, p := range data.Progress {
 		type where struct {
@@ -38,7 +38,7 @@ func readable(data store.LearnerExport, course *lessons.Course) learnerExport {
 		}
 		qs := map[string]where{}
 		title := ""
-		if les := course.Lessons[p.Lesson]; les != nil {
+		if les := loaded.Lessons[p.Lesson]; les != nil {
 			title = les.Title
 			for i, c := range les.Cards {
 				if q := c.Question(); q != nil {

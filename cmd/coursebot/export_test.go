@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/store"
 )
@@ -19,7 +20,7 @@ func TestExportAnswersAreReadable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := lessons.LoadBuiltin()
+	c, err := course.LoadBuiltin()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,8 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/internal/testwait"
-	"github.com/coursebot/coursebot/lessons"
 )
 
 // TestServeTutorNeverPostsTheTeachingNotes is the red team's finding, end
@@ -50,11 +50,11 @@ func TestServeTutorNeverPostsTheTeachingNotes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	course, err := lessons.LoadDir(dir)
+	loaded, err := course.LoadDir(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	les := course.Lessons["1-1"]
+	les := loaded.Lessons["1-1"]
 	var question, follow string
 	var keys []string
 	for _, c := range les.Cards {

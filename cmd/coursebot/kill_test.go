@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/internal/testwait"
 	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/store"
@@ -263,7 +264,7 @@ func (p *proc) term() error {
 }
 
 func firstQuestion(t *testing.T) string {
-	c, err := lessons.LoadBuiltin()
+	c, err := course.LoadBuiltin()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,7 @@ import (
 	"io"
 	"sort"
 
-	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/course"
 )
 
 // runLessons is `coursebot lessons check|outline`, for course authors.
@@ -23,8 +23,8 @@ func runLessons(args []string, stdout io.Writer) error {
 		if fs.NArg() != 1 {
 			return usagef("lessons check: want one course directory")
 		}
-		c, err := lessons.LoadDir(fs.Arg(0))
-		var ce *lessons.CourseError
+		c, err := course.LoadDir(fs.Arg(0))
+		var ce *course.CourseError
 		if errors.As(err, &ce) {
 			for _, p := range ce.Problems {
 				if _, err := fmt.Fprintln(stdout, p.String()); err != nil {
@@ -45,7 +45,7 @@ func runLessons(args []string, stdout io.Writer) error {
 		for _, id := range ids {
 			cards += len(c.Lessons[id].Cards)
 		}
-		warnings := lessons.Warnings(c)
+		warnings := course.Warnings(c)
 		for _, w := range warnings {
 			if _, err := fmt.Fprintln(stdout, w.String()); err != nil {
 				return err
@@ -74,7 +74,7 @@ func runLessons(args []string, stdout io.Writer) error {
 		if !ok {
 			return fmt.Errorf("lessons outline: lesson %q has no material in this course", fs.Arg(0))
 		}
-		return lessons.WriteOutline(stdout, les)
+		return course.WriteOutline(stdout, les)
 	}
 	return usagef("lessons: unknown subcommand %q (want check or outline)", args[0])
 }

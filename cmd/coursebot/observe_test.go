@@ -12,6 +12,7 @@ import (
 
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/bot/slack"
+	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/store"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -95,7 +96,7 @@ func TestCountedSenders(t *testing.T) {
 			t.Error(err)
 		}
 	}()
-	c, err := lessons.LoadBuiltin()
+	c, err := course.LoadBuiltin()
 	if err != nil {
 		t.Fatal(err)
 	}

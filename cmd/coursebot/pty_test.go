@@ -16,6 +16,7 @@ import (
 
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/bot/bottest"
+	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/internal/testwait"
 	"github.com/coursebot/coursebot/lessons"
 )
@@ -217,7 +218,7 @@ func atoi(s string) int {
 // on the last.
 func builtinInput(t *testing.T) []string {
 	t.Helper()
-	c, err := lessons.LoadBuiltin()
+	c, err := course.LoadBuiltin()
 	if err != nil {
 		t.Fatal(err)
 	}

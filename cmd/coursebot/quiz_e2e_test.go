@@ -9,6 +9,7 @@ import (
 
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/bot/console"
+	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/scheduler"
 )
@@ -32,11 +33,11 @@ func TestConsoleReviewDMTranscript(t *testing.T) {
 			t.Error(err)
 		}
 	}()
-	course, err := lessons.LoadDir(filepath.Join("..", "..", "testdata", "quiz", "course"))
+	loaded, err := course.LoadDir(filepath.Join("..", "..", "testdata", "quiz", "course"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	engine := lessons.NewEngine(course, db, lessons.EngineOptions{Now: clk.Now, Log: discardLogger()})
+	engine := lessons.NewEngine(loaded, db, lessons.EngineOptions{Now: clk.Now, Log: discardLogger()})
 	cs, err := newCohorts(cfg, engine, db, discardLogger(), clock{now: clk.Now, after: clk.After})
 	if err != nil {
 		t.Fatal(err)

@@ -19,6 +19,7 @@ import (
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/bot/discord"
 	"github.com/coursebot/coursebot/bot/slack"
+	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/delivery"
 	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/ratelimit"
@@ -104,7 +105,7 @@ func newServer(cfg Config, log *slog.Logger) (_ *server, err error) {
 			s.close()
 		}
 	}()
-	course, err := loadCourse(cfg.Course.Dir)
+	loaded, err := loadCourse(cfg.Course.Dir)
 	if err != nil {
 		return nil, err
 	}
@@ -118,7 +119,7 @@ func newServer(cfg Config, log *slog.Logger) (_ *server, err error) {
 		}
 	})
 	s.m.watchWrites(s.db.WriteWait)
-	s.engine = lessons.NewEngine(course, &observedStore{DB: s.db, m: s.m}, lessons.EngineOptions{Log: log, AnswerLimit: cfg.Course.AnswerLimit, Commands: cohortCommands(cfg)})
+	s.engine = lessons.NewEngine(loaded, &observedStore{DB: s.db, m: s.m}, lessons.EngineOptions{Log: log, AnswerLimit: cfg.Course.AnswerLimit, Commands: cohortCommands(cfg)})
 	s.closers = append(s.closers, func() {
 		if err := s.engine.Close(); err != nil {
 			log.Error("close the course search", "err", err)
@@ -160,7 +161,7 @@ func newServer(cfg Config, log *slog.Logger) (_ *server, err error) {
 			BotToken: cfg.Secrets.SlackBotToken.Reveal(), SigningSecret: cfg.Secrets.SlackSigningSecret.Reveal(),
 			AppToken: cfg.Secrets.SlackAppToken.Reveal(), APIURL: cfg.Slack.APIURL, Mode: cfg.Slack.Mode,
 			Placement: cfg.Slack.Placement, ChannelPlacement: cfg.Slack.Channels, LessonPlacement: cfg.Slack.Courses,
-			Handler: handler, Store: s.db, Commands: append(slackCommands(course), cohortSlackCommands(cfg)...), Log: log, // the adapter adds platform=slack
+			Handler: handler, Store: s.db, Commands: append(slackCommands(loaded), cohortSlackCommands(cfg)...), Log: log, // the adapter adds platform=slack
 			HTTPClient: apiClient("slack", 15*time.Second, cfg.Delivery.Workers, s.m), Panics: s.panics, Inbox: s.inbox,
 			Limits: cfg.Slack.Limits.limits(), RateObserver: s.m.Rate.observer("slack"),
 		})
@@ -176,7 +177,7 @@ func newServer(cfg Config, log *slog.Logger) (_ *server, err error) {
 		cohortsSetup.Channels["slack"] = a // who may bind a channel
 	}
 	if cfg.Discord.Enabled {
-		a, err := newDiscord(cfg, course, handler, s.db, log, apiClient("discord", 20*time.Second, cfg.Delivery.Workers, s.m), s.panics, s.inbox, s.m.Rate.observer("discord"))
+		a, err := newDiscord(cfg, loaded, handler, s.db, log, apiClient("discord", 20*time.Second, cfg.Delivery.Workers, s.m), s.panics, s.inbox, s.m.Rate.observer("discord"))
 		if err != nil {
 			return nil, err
 		}
@@ -297,10 +298,10 @@ func (s *server) reload() error {
 		s.m.Reloads.WithLabelValues("unchanged").Inc()
 		return nil
 	}
-	c, err := lessons.LoadDir(s.cfg.Course.Dir)
+	c, err := course.LoadDir(s.cfg.Course.Dir)
 	if err != nil {
 		s.m.Reloads.WithLabelValues("rejected").Inc()
-		var ce *lessons.CourseError
+		var ce *course.CourseError
 		if errors.As(err, &ce) {
 			for _, p := range ce.Problems {
 				s.log.Error("course reload: problem", "problem", p.String())
@@ -416,7 +417,7 @@ wait:
 	return runErr
 }
 
-func slackCommands(c *lessons.Course) []slack.Command {
+func slackCommands(c *course.Course) []slack.Command {
 	installed := map[string]bool{}
 	for _, e := range c.Catalogue {
 		installed[e.Command] = e.Installed
@@ -435,10 +436,10 @@ func slackCommands(c *lessons.Course) []slack.Command {
 	return out
 }
 
-func discordCommands(c *lessons.Course) []discord.Command {
+func discordCommands(c *course.Course) []discord.Command {
 	var out []discord.Command
 	for _, cmd := range c.Commands() {
-		out = append(out, discord.Command{Name: cmd.Name, Description: cmd.Description, Usage: cmd.Usage, UsageHelp: cmd.UsageHelp, Lesson: cmd.Role == lessons.RoleLesson})
+		out = append(out, discord.Command{Name: cmd.Name, Description: cmd.Description, Usage: cmd.Usage, UsageHelp: cmd.UsageHelp, Lesson: cmd.Role == course.RoleLesson})
 	}
 	out = append(out, discord.Command{Name: lessons.ForgetCommand, Description: lessons.ForgetDescription})
 	if c.HasQuizzes() {
@@ -450,12 +451,12 @@ func discordCommands(c *lessons.Course) []discord.Command {
 	return out
 }
 
-func newDiscord(cfg Config, course *lessons.Course, h bot.Handler, db discord.Store, log *slog.Logger, client *http.Client, panics *bot.Panics, inbox *delivery.Inbox, rate ratelimit.Observer) (*discord.Adapter, error) {
+func newDiscord(cfg Config, loaded *course.Course, h bot.Handler, db discord.Store, log *slog.Logger, client *http.Client, panics *bot.Panics, inbox *delivery.Inbox, rate ratelimit.Observer) (*discord.Adapter, error) {
 	a, err := discord.New(discord.Options{
 		Token: cfg.Secrets.DiscordToken.Reveal(), PublicKey: cfg.Secrets.DiscordPublicKey.Reveal(),
 		ApplicationID: cfg.Discord.ApplicationID, APIURL: cfg.Discord.APIURL, Mode: cfg.Discord.Mode,
 		GuildIDs: cfg.Discord.GuildIDs, PrivateThreads: cfg.Discord.PrivateThreads,
-		Handler: h, Store: db, Commands: append(discordCommands(course), cohortDiscordCommands(cfg)...), Log: log, // the adapter adds platform=discord
+		Handler: h, Store: db, Commands: append(discordCommands(loaded), cohortDiscordCommands(cfg)...), Log: log, // the adapter adds platform=discord
 		HTTPClient: client, Panics: panics, Inbox: inbox, Limits: cfg.Discord.Limits.limits(), RateObserver: rate,
 	})
 	if err != nil {
@@ -479,11 +480,11 @@ func runSlack(args []string, stdout io.Writer, env func(string) string) error {
 	if *url == "" && !*socket {
 		return usagef("slack manifest: --url BASE is required unless --socket")
 	}
-	course, err := loadCourse(*dir)
+	loaded, err := loadCourse(*dir)
 	if err != nil {
 		return err
 	}
-	out, err := slack.Manifest(append(slackCommands(course), cohortSlackCommands(DefaultConfig())...), *url, *socket)
+	out, err := slack.Manifest(append(slackCommands(loaded), cohortSlackCommands(DefaultConfig())...), *url, *socket)
 	if err != nil {
 		return err
 	}
@@ -512,12 +513,12 @@ func runDiscord(ctx context.Context, args []string, stdout, stderr io.Writer, en
 	if err := cfg.RequireSecrets(); err != nil {
 		return err
 	}
-	course, err := loadCourse(cfg.Course.Dir)
+	loaded, err := loadCourse(cfg.Course.Dir)
 	if err != nil {
 		return err
 	}
 	log := cfg.Log.NewLogger(stderr)
-	a, err := newDiscord(cfg, course, noMessages{}, nopThreads{}, log, nil, nil, nil, nil)
+	a, err := newDiscord(cfg, loaded, noMessages{}, nopThreads{}, log, nil, nil, nil, nil)
 	if err != nil {
 		return err
 	}

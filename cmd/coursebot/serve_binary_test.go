@@ -16,8 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coursebot/coursebot/course/builtin"
 	"github.com/coursebot/coursebot/internal/testwait"
-	"github.com/coursebot/coursebot/lessons/builtin"
 	"github.com/coursebot/coursebot/store"
 )
 

@@ -25,6 +25,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/internal/testwait"
 	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/ratelimit"
@@ -217,7 +218,7 @@ type serveEnv struct {
 	logs   *syncBuffer
 	cancel context.CancelFunc
 	done   chan error
-	course *lessons.Course
+	course *course.Course
 	cards  []cardInfo
 }
 
@@ -286,7 +287,7 @@ func startServeIn(t testing.TB, dir, extraConfig string) *serveEnv {
 	t.Helper()
 	e := &serveEnv{t: t, api: newFakeAPI(t), dir: dir, logs: &syncBuffer{}, done: make(chan error, 1)}
 	cfgPath := serveConfig(t, e.dir, e.api, extraConfig)
-	c, err := lessons.LoadBuiltin()
+	c, err := course.LoadBuiltin()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/store"
 	"github.com/coursebot/coursebot/store/storetest"
@@ -58,7 +59,7 @@ func damagedDB(t *testing.T, dir string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := lessons.LoadBuiltin()
+	c, err := course.LoadBuiltin()
 	if err != nil {
 		t.Fatal(err)
 	}

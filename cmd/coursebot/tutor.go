@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/store"
 	"github.com/coursebot/coursebot/tutor"
@@ -167,11 +168,11 @@ func runTutorTry(ctx context.Context, args []string, stdout io.Writer, env func(
 			return err
 		}
 	}
-	course, err := loadCourse(cfg.Course.Dir)
+	loaded, err := loadCourse(cfg.Course.Dir)
 	if err != nil {
 		return err
 	}
-	les, ok := course.Lessons[*lesson]
+	les, ok := loaded.Lessons[*lesson]
 	if !ok {
 		return fmt.Errorf("tutor try: lesson %q is not installed", *lesson)
 	}
@@ -190,7 +191,7 @@ func runTutorTry(ctx context.Context, args []string, stdout io.Writer, env func(
 		return fmt.Errorf("tutor try: %w", err)
 	}
 	defer closeInto(&err, db, "the scratch database")
-	engine := lessons.NewEngine(course, db, lessons.EngineOptions{Log: discardLogger()})
+	engine := lessons.NewEngine(loaded, db, lessons.EngineOptions{Log: discardLogger()})
 	reg := prometheus.NewRegistry()
 	obs := &lastOutcome{next: newTutorMetrics(reg)}
 	cfg.Tutor.DailyBudget = 100000 // an author's review is not a learner's day
@@ -230,7 +231,7 @@ func runTutorTry(ctx context.Context, args []string, stdout io.Writer, env func(
 			n++
 			printTry(ctx, stdout, replies, obs)
 		}
-		if ts, ok := lessons.TutorStepOf(course, les.ID, c.Key); ok && ts.Capstone && *stuck != "" {
+		if ts, ok := course.TutorStepOf(loaded, les.ID, c.Key); ok && ts.Capstone && *stuck != "" {
 			if err := tryStuck(ctx, stdout, send, obs, ts, *stuck); err != nil {
 				return err
 			}
@@ -246,7 +247,7 @@ func runTutorTry(ctx context.Context, args []string, stdout io.Writer, env func(
 	if n < len(canned) {
 		_, _ = fmt.Fprintf(stdout, "\n(%d answers left over: the lesson has %d questions)\n", len(canned)-n, n)
 	}
-	help := lessons.HelpCommand(course)
+	help := course.HelpCommand(loaded)
 	for _, q := range asks {
 		_, _ = fmt.Fprintf(stdout, "\n/%s %s\nTutor: ", help, q)
 		if help == "" {
@@ -268,7 +269,7 @@ func runTutorTry(ctx context.Context, args []string, stdout io.Writer, env func(
 
 // tryStuck presses "I'm stuck" on a capstone card and prints the tutor's
 // reply; then, unless text is "-", sends text as the learner's reply.
-func tryStuck(ctx context.Context, w io.Writer, send func(bot.Message) ([]bot.Reply, error), obs *lastOutcome, ts lessons.TutorStep, text string) error {
+func tryStuck(ctx context.Context, w io.Writer, send func(bot.Message) ([]bot.Reply, error), obs *lastOutcome, ts course.TutorStep, text string) error {
 	_, _ = fmt.Fprintf(w, "\nCard %d: %s\nI'm stuck\nTutor: ", ts.CardIndex+1, ts.CardTitle)
 	replies, err := send(bot.Message{Kind: bot.KindAction, Action: bot.Action{Verb: tutor.VerbStuck, Lesson: ts.Lesson, At: ts.Card}.Encode(), Lesson: ts.Lesson})
 	if err != nil {

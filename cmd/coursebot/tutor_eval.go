@@ -6,7 +6,7 @@ import (
 	"io"
 	"os"
 
-	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/search"
 	"github.com/coursebot/coursebot/tutor"
 	"github.com/coursebot/coursebot/tutor/eval"
@@ -33,7 +33,7 @@ func runTutorEval(ctx context.Context, args []string, stdout io.Writer, env func
 	if err != nil {
 		return err
 	}
-	course, err := loadCourse(cfg.Course.Dir)
+	loaded, err := loadCourse(cfg.Course.Dir)
 	if err != nil {
 		return err
 	}
@@ -45,22 +45,22 @@ func runTutorEval(ctx context.Context, args []string, stdout io.Writer, env func
 		if rerr != nil {
 			return fmt.Errorf("tutor eval: %w", rerr)
 		}
-		cases, err = eval.Parse(*casesFile, src, course)
+		cases, err = eval.Parse(*casesFile, src, loaded)
 	case cfg.Course.Dir == "":
 		source = "the built-in course's cases"
-		cases, err = eval.BuiltinCases(course)
+		cases, err = eval.BuiltinCases(loaded)
 	default:
 		return fmt.Errorf("tutor eval: the kept cases are for the built-in course; give yours with --cases FILE (docs/tutor.md, \"Evaluating a model\")")
 	}
 	if err != nil {
 		return err
 	}
-	ix, err := search.Build(lessons.Passages(course), lessons.Glossary(course))
+	ix, err := search.Build(course.Passages(loaded), course.Glossary(loaded))
 	if err != nil {
 		return fmt.Errorf("tutor eval: build the course search: %w", err)
 	}
 	defer closeInto(&err, ix, "the course search")
-	o := eval.Options{Course: course, Model: tutorClient(cfg), Search: ix, Timeout: cfg.Tutor.Timeout, Parallel: *parallel}
+	o := eval.Options{Course: loaded, Model: tutorClient(cfg), Search: ix, Timeout: cfg.Tutor.Timeout, Parallel: *parallel}
 	if *timeout > 0 {
 		o.Timeout = *timeout
 	}

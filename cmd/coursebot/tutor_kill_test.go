@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/coursebot/coursebot"
-	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/store"
 )
 
@@ -103,12 +103,12 @@ func TestServeBinaryTutorReplyIsNotAskedTwiceAfterKill9(t *testing.T) {
 // if they had pressed Next up to it.
 func seedOnQuestion(t *testing.T, path, learner, q string) {
 	t.Helper()
-	course, err := lessons.LoadBuiltin()
+	loaded, err := course.LoadBuiltin()
 	if err != nil {
 		t.Fatal(err)
 	}
 	card := ""
-	for _, c := range course.Lessons["4-4"].Cards {
+	for _, c := range loaded.Lessons["4-4"].Cards {
 		if qq := c.Question(); qq != nil && qq.ID == q {
 			card = c.Key
 		}

@@ -19,8 +19,8 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"github.com/coursebot/coursebot/lessons"
-	"github.com/coursebot/coursebot/lessons/builtin"
+	"github.com/coursebot/coursebot/course"
+	"github.com/coursebot/coursebot/course/builtin"
 )
 
 // Root is the module's top directory (this file's ../..).
@@ -36,7 +36,7 @@ func Root(t testing.TB) string {
 // Course is the built-in course with the quiz test course's lesson 2-1
 // and the tutor test course's lesson 1-1 beside Lesson 4.4, each loaded
 // as written.
-func Course(t testing.TB) *lessons.Course {
+func Course(t testing.TB) *course.Course {
 	t.Helper()
 	merged := fstest.MapFS{}
 	add := func(src fs.FS) {
@@ -59,7 +59,7 @@ func Course(t testing.TB) *lessons.Course {
 	add(builtin.FS())
 	add(os.DirFS(filepath.Join(root, "testdata", "quiz", "course")))
 	add(os.DirFS(filepath.Join(root, "testdata", "tutor", "course")))
-	c, err := lessons.LoadFS(merged, "insighttest")
+	c, err := course.LoadFS(merged, "insighttest")
 	if err != nil {
 		t.Fatalf("insighttest: load the course: %v", err)
 	}

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/course"
 )
 
 // Now is when the simulated cohort is looked at: Monday 30 November 2026,
@@ -111,7 +111,7 @@ var minutesPerCard44 = []int{1, 2, 3, 5, 15, 2, 1, 1}
 
 // Plans returns every simulated learner's plan for course (Course), their
 // keys on platform.
-func Plans(course *lessons.Course, platform string) []*Plan {
+func Plans(loaded *course.Course, platform string) []*Plan {
 	var out []*Plan
 	for i, name := range names {
 		p := &Plan{Key: fmt.Sprintf("%s:u%02d", platform, i), Name: name, Index: i, Pace: 1 + i%3,
@@ -132,10 +132,10 @@ func Plans(course *lessons.Course, platform string) []*Plan {
 			p.Membership, p.Ability = Other, 0.9
 		}
 		if i < Members {
-			plan44(course.Lessons["4-4"], p)
+			plan44(loaded.Lessons["4-4"], p)
 		}
-		plan21(course.Lessons["2-1"], p)
-		plan11(course.Lessons["1-1"], p)
+		plan21(loaded.Lessons["2-1"], p)
+		plan11(loaded.Lessons["1-1"], p)
 		out = append(out, p)
 	}
 	return out
@@ -143,7 +143,7 @@ func Plans(course *lessons.Course, platform string) []*Plan {
 
 // walkTo makes a walk of les reaching card stop (len(les.Cards) =
 // finished) from start, each card taking minutes(card) at the plan's pace.
-func walkTo(les *lessons.Lesson, p *Plan, start time.Time, stop int, minutes func(c *lessons.Card) int) *Walk {
+func walkTo(les *course.Lesson, p *Plan, start time.Time, stop int, minutes func(c *course.Card) int) *Walk {
 	w := &Walk{Lesson: les.ID, Answers: map[string]string{}, Skipped: map[string]bool{}, Quiz: map[string]string{},
 		Ticks: map[string]bool{}, Ratings: map[string]int{}, Stuck: map[int]int{}, Reviews: map[string][]Review{}}
 	at := start
@@ -159,7 +159,7 @@ func walkTo(les *lessons.Lesson, p *Plan, start time.Time, stop int, minutes fun
 	return w
 }
 
-func plan44(les *lessons.Lesson, p *Plan) {
+func plan44(les *course.Lesson, p *Plan) {
 	i := p.Index
 	stop := stop44[i]
 	if stop < 0 {
@@ -174,7 +174,7 @@ func plan44(les *lessons.Lesson, p *Plan) {
 	default:
 		start = time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC).Add(time.Duration(i-12) * 7 * time.Hour)
 	}
-	w := walkTo(les, p, start, stop, func(c *lessons.Card) int { return minutesPerCard44[c.Step+1] })
+	w := walkTo(les, p, start, stop, func(c *course.Card) int { return minutesPerCard44[c.Step+1] })
 	p.Walks[les.ID] = w
 	for _, c := range les.Cards[:w.Stop+1] {
 		if q := c.Question(); q != nil {
@@ -190,7 +190,7 @@ func plan44(les *lessons.Lesson, p *Plan) {
 		}
 		for _, b := range c.Blocks {
 			switch b.Kind {
-			case lessons.Checklist:
+			case course.Checklist:
 				// The further down a list, the fewer tick it: the stronger
 				// learners tick more.
 				n := int(float64(len(b.Items))*(0.25+0.7*p.Ability)) + i%3
@@ -199,7 +199,7 @@ func plan44(les *lessons.Lesson, p *Plan) {
 						w.Ticks[it.ID] = true
 					}
 				}
-			case lessons.Rating:
+			case course.Rating:
 				for j, it := range b.Items {
 					w.Ratings[it.ID] = rating(p, j, it.Group)
 				}
@@ -230,7 +230,7 @@ func rating(p *Plan, j int, group string) int {
 }
 
 // questionIndex is a question's place among the lesson's questions.
-func questionIndex(les *lessons.Lesson, id string) int {
+func questionIndex(les *course.Lesson, id string) int {
 	n := 0
 	for _, c := range les.Cards {
 		if q := c.Question(); q != nil {
@@ -251,7 +251,7 @@ var quizBar = []float64{0.15, 0.45, 0.7, 0.3, 0.05}
 // chosen by every third learner who misses.
 var quizWrong = [][2]string{{"A", "C"}, {"params.yaml", "dvc.lock"}, {"A", "ABC"}, {"B", "B"}, {"C", "C"}}
 
-func plan21(les *lessons.Lesson, p *Plan) {
+func plan21(les *course.Lesson, p *Plan) {
 	i := p.Index
 	stop := len(les.Cards) // finished
 	switch i {
@@ -271,7 +271,7 @@ func plan21(les *lessons.Lesson, p *Plan) {
 	if i >= Members {
 		start = time.Date(2026, 11, 16, 10, 0, 0, 0, time.UTC).Add(time.Duration(i-Members) * 5 * time.Hour)
 	}
-	w := walkTo(les, p, start, stop, func(*lessons.Card) int { return 2 })
+	w := walkTo(les, p, start, stop, func(*course.Card) int { return 2 })
 	p.Walks[les.ID] = w
 	k := 0
 	for _, c := range les.Cards[:w.Stop+1] {
@@ -334,7 +334,7 @@ var pointAnswers = []struct {
 	{"The dependencies are pinned, it runs the same on a server as on my laptop, and a tagged version can be rolled back.", [3]bool{true, true, true}},
 }
 
-func plan11(les *lessons.Lesson, p *Plan) {
+func plan11(les *course.Lesson, p *Plan) {
 	i := p.Index
 	if i >= 20 && i < Members {
 		return
@@ -350,7 +350,7 @@ func plan11(les *lessons.Lesson, p *Plan) {
 	if i >= Members {
 		start = time.Date(2026, 11, 25, 14, 0, 0, 0, time.UTC)
 	}
-	w := walkTo(les, p, start, stop, func(c *lessons.Card) int { return 3 + c.Step })
+	w := walkTo(les, p, start, stop, func(c *course.Card) int { return 3 + c.Step })
 	p.Walks[les.ID] = w
 	for _, c := range les.Cards[:w.Stop+1] {
 		if q := c.Question(); q != nil {

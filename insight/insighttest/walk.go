@@ -15,6 +15,7 @@ import (
 
 	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/store"
 	"github.com/coursebot/coursebot/tutor"
@@ -22,7 +23,7 @@ import (
 
 // Cohort is the simulated cohort, walked into a store.
 type Cohort struct {
-	Course *lessons.Course
+	Course *course.Course
 	// Name is the cohort's ("spring"); Other the other cohort's
 	// ("autumn"), whose one member is not in spring.
 	Name, Other string
@@ -53,8 +54,8 @@ func (c *Cohort) Members() []*Plan {
 func Build(t testing.TB, db *store.DB, platform, lead string) *Cohort {
 	t.Helper()
 	ctx := context.Background()
-	course := Course(t)
-	c := &Cohort{Course: course, Name: "spring", Other: "autumn", Plans: Plans(course, platform)}
+	loaded := Course(t)
+	c := &Cohort{Course: loaded, Name: "spring", Other: "autumn", Plans: Plans(loaded, platform)}
 	for _, co := range []coursebot.Cohort{
 		{Name: c.Name, Code: "springcode", Timezone: "Europe/Berlin", Leads: []string{lead}, Created: time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC), CreatedBy: lead},
 		{Name: c.Other, Code: "autumncode", Timezone: "UTC", Created: time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC), CreatedBy: lead},
@@ -90,7 +91,7 @@ func Build(t testing.TB, db *store.DB, platform, lead string) *Cohort {
 	failed := make(chan error, workers)
 	for range workers {
 		clk := &Clock{}
-		engine := lessons.NewEngine(course, db, lessons.EngineOptions{Now: clk.Now, Log: quiet})
+		engine := lessons.NewEngine(loaded, db, lessons.EngineOptions{Now: clk.Now, Log: quiet})
 		t.Cleanup(func() { _ = engine.Close() })
 		tut, err := tutor.New(engine, tutor.Options{Model: m, ModelName: "insighttest", Store: db, Course: engine.Course, Search: engine, Clock: clk, Log: quiet})
 		if err != nil {
@@ -101,7 +102,7 @@ func Build(t testing.TB, db *store.DB, platform, lead string) *Cohort {
 		go func() {
 			defer wg.Done()
 			for p := range jobs {
-				if err := d.plan(course, p); err != nil {
+				if err := d.plan(loaded, p); err != nil {
 					failed <- err
 					for range jobs {
 					}
@@ -129,12 +130,12 @@ const workers = 8
 var quiet = slog.New(slog.DiscardHandler)
 
 // plan walks every lesson of p.
-func (d *driver) plan(course *lessons.Course, p *Plan) error {
+func (d *driver) plan(loaded *course.Course, p *Plan) error {
 	who, _ := bot.ParseLearnerKey(p.Key)
 	who.Name = p.Name
 	for _, id := range []string{"1-1", "2-1", "4-4"} {
 		if w := p.Walks[id]; w != nil {
-			if err := d.walk(who, course.Lessons[id], w); err != nil {
+			if err := d.walk(who, loaded.Lessons[id], w); err != nil {
 				return err
 			}
 		}
@@ -223,7 +224,7 @@ func (d *driver) press(who bot.Learner, at time.Time, a bot.Action) error {
 const verbQuiz = "quiz"
 
 // walk takes who through les as w says.
-func (d *driver) walk(who bot.Learner, les *lessons.Lesson, w *Walk) error {
+func (d *driver) walk(who bot.Learner, les *course.Lesson, w *Walk) error {
 	var errs []error
 	do := func(err error) { errs = append(errs, err) }
 	do(d.send(who, w.Arrive[0], bot.Message{Kind: bot.KindCommand, Command: les.Command}))
@@ -248,10 +249,10 @@ func (d *driver) walk(who bot.Learner, les *lessons.Lesson, w *Walk) error {
 		}
 		for _, b := range card.Blocks {
 			for _, it := range b.Items {
-				if b.Kind == lessons.Checklist && w.Ticks[it.ID] {
+				if b.Kind == course.Checklist && w.Ticks[it.ID] {
 					do(d.press(who, at, bot.Action{Verb: bot.VerbCheck, Lesson: les.ID, Item: it.ID, Value: "1"}))
 				}
-				if r := w.Ratings[it.ID]; b.Kind == lessons.Rating && r > 0 {
+				if r := w.Ratings[it.ID]; b.Kind == course.Rating && r > 0 {
 					do(d.press(who, at, bot.Action{Verb: bot.VerbRate, Lesson: les.ID, Item: it.ID, Value: strconv.Itoa(r)}))
 				}
 			}
@@ -276,7 +277,7 @@ func (d *driver) walk(who bot.Learner, les *lessons.Lesson, w *Walk) error {
 
 // answer gives a quiz's first answer: its option's button, each option of
 // a choose-all quiz ticked then checked, or the short answer typed.
-func (d *driver) answer(who bot.Learner, at time.Time, les *lessons.Lesson, card *lessons.Card, q *lessons.QuizDef, a string) error {
+func (d *driver) answer(who bot.Learner, at time.Time, les *course.Lesson, card *course.Card, q *course.QuizDef, a string) error {
 	switch {
 	case len(q.Options) == 0:
 		return d.send(who, at, bot.Message{Kind: bot.KindText, Text: a, Lesson: les.ID})

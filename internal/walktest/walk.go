@@ -13,7 +13,7 @@ import (
 	"testing"
 
 	"github.com/coursebot/coursebot"
-	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/course"
 )
 
 // Platform is the learner's side of one platform in a test.
@@ -48,12 +48,12 @@ type Report struct {
 // missed quizzes and opening Your progress at the end. It fails t where a
 // state offers no way on, or pressing the way on does not move the
 // learner on.
-func Walk(t *testing.T, p Platform, les *lessons.Lesson) Report {
+func Walk(t *testing.T, p Platform, les *course.Lesson) Report {
 	t.Helper()
 	var rep Report
 	p.Command(les.Command)
 	typedNext, typedNextQuiz, wrong := false, false, false
-	var missed []*lessons.QuizDef
+	var missed []*course.QuizDef
 	for range 6 * len(les.Cards) {
 		pr := p.Progress()
 		if pr.State() == coursebot.StateCompleted {
@@ -174,7 +174,7 @@ func Walk(t *testing.T, p Platform, les *lessons.Lesson) Report {
 }
 
 // waits reports whether card's question or quiz waits for an answer.
-func waits(card *lessons.Card, p coursebot.Progress) bool {
+func waits(card *course.Card, p coursebot.Progress) bool {
 	if q := card.Question(); q != nil {
 		_, answered := p.Answers[q.ID]
 		return !answered && !p.Skipped[q.ID]
@@ -186,7 +186,7 @@ func waits(card *lessons.Card, p coursebot.Progress) bool {
 }
 
 // mustGoOn checks that after an answer the card offers its way on.
-func mustGoOn(t *testing.T, p Platform, card *lessons.Card) {
+func mustGoOn(t *testing.T, p Platform, card *course.Card) {
 	t.Helper()
 	if first(p.Buttons(), "Next", "Finish lesson") == "" {
 		t.Fatalf("after answering card %d (%s), no way on: %q\n%s", card.Index+1, card.Title, p.Buttons(), p.Said())
@@ -196,7 +196,7 @@ func mustGoOn(t *testing.T, p Platform, card *lessons.Card) {
 // answerQuiz answers q right or wrong the way a learner does: pressing an
 // option, ticking the options of a choose-all quiz and checking, or typing
 // a short answer.
-func answerQuiz(t *testing.T, p Platform, q *lessons.QuizDef, right bool) {
+func answerQuiz(t *testing.T, p Platform, q *course.QuizDef, right bool) {
 	t.Helper()
 	switch {
 	case len(q.Options) == 0:
@@ -228,7 +228,7 @@ func answerQuiz(t *testing.T, p Platform, q *lessons.QuizDef, right bool) {
 	}
 }
 
-func option(q *lessons.QuizDef, letter string) string {
+func option(q *course.QuizDef, letter string) string {
 	for _, o := range q.Options {
 		if o.Letter == letter {
 			return o.Text
@@ -270,19 +270,19 @@ func Matches(shown, label string) bool {
 // quiz course's Lesson 2.1 (every kind of quiz, and a retry).
 type Case struct {
 	Name   string
-	Course *lessons.Course
-	Lesson *lessons.Lesson
+	Course *course.Course
+	Lesson *course.Lesson
 }
 
 // Cases loads the lessons every platform walks. root is the path from the
 // test's package to the module's root ("../.." from bot/slack).
 func Cases(t *testing.T, root string) []Case {
 	t.Helper()
-	builtin, err := lessons.LoadBuiltin()
+	builtin, err := course.LoadBuiltin()
 	if err != nil {
 		t.Fatal(err)
 	}
-	quiz, err := lessons.LoadDir(root + "/testdata/quiz/course")
+	quiz, err := course.LoadDir(root + "/testdata/quiz/course")
 	if err != nil {
 		t.Fatal(err)
 	}

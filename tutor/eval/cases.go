@@ -16,8 +16,8 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/internal/yamlsyntax"
-	"github.com/coursebot/coursebot/lessons"
 )
 
 // Kinds of case: what the learner does.
@@ -68,7 +68,7 @@ var builtin embed.FS
 
 // BuiltinCases are the cases kept with the program for the built-in
 // course (Lesson 4.4).
-func BuiltinCases(c *lessons.Course) ([]Case, error) {
+func BuiltinCases(c *course.Course) ([]Case, error) {
 	src, err := builtin.ReadFile("cases/builtin-4-4.yaml")
 	if err != nil {
 		return nil, fmt.Errorf("eval: %w", err)
@@ -79,7 +79,7 @@ func BuiltinCases(c *lessons.Course) ([]Case, error) {
 // Parse reads a case file and checks every case against the course: the
 // lesson exists, the card exists and fits the kind. Every problem is
 // reported at once, as file:line: what.
-func Parse(name string, src []byte, c *lessons.Course) ([]Case, error) {
+func Parse(name string, src []byte, c *course.Course) ([]Case, error) {
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(src))
 	if err := dec.Decode(&doc); err != nil {
@@ -154,7 +154,7 @@ func caseNodes(doc *yaml.Node) []*yaml.Node {
 }
 
 // checkCase reports what does not fit the course.
-func checkCase(c *lessons.Course, cs *Case, bad func(string, ...any)) {
+func checkCase(c *course.Course, cs *Case, bad func(string, ...any)) {
 	switch cs.Kind {
 	case KindAnswer, KindStuck:
 		les, ok := c.Lessons[cs.Lesson]
@@ -168,7 +168,7 @@ func checkCase(c *lessons.Course, cs *Case, bad func(string, ...any)) {
 			return
 		}
 		cs.Card = card.Key
-		ts, _ := lessons.TutorStepOf(c, les.ID, card.Key)
+		ts, _ := course.TutorStepOf(c, les.ID, card.Key)
 		if cs.Kind == KindAnswer && ts.Question == nil {
 			bad("%s: card %q has no question to answer", cs.ID, card.Title)
 		}
@@ -182,7 +182,7 @@ func checkCase(c *lessons.Course, cs *Case, bad func(string, ...any)) {
 		if strings.TrimSpace(cs.Text) == "" {
 			bad("%s: a help case needs the question as text", cs.ID)
 		}
-		if lessons.HelpCommand(c) == "" {
+		if course.HelpCommand(c) == "" {
 			bad("%s: the course has no help command", cs.ID)
 		}
 	default:
@@ -192,7 +192,7 @@ func checkCase(c *lessons.Course, cs *Case, bad func(string, ...any)) {
 
 // findCard finds a card by key or title, also once it was merged into
 // another card (a case file outlives a course's edits).
-func findCard(les *lessons.Lesson, ref string) *lessons.Card {
+func findCard(les *course.Lesson, ref string) *course.Card {
 	if c := les.CardByKey(ref); c != nil {
 		return c
 	}

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/tutor/eval"
 )
 
@@ -12,7 +12,7 @@ import (
 // answer, "I'm stuck" on every capstone card, help on and off the course,
 // and the four injections.
 func TestBuiltinCasesCoverTheLesson(t *testing.T) {
-	c, err := lessons.LoadBuiltin()
+	c, err := course.LoadBuiltin()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +46,7 @@ func TestBuiltinCasesCoverTheLesson(t *testing.T) {
 	}
 	les := c.Lessons["4-4"]
 	for _, cd := range les.Cards {
-		ts, _ := lessons.TutorStepOf(c, "4-4", cd.Key)
+		ts, _ := course.TutorStepOf(c, "4-4", cd.Key)
 		if ts.Capstone && !stuck[cd.Key] {
 			t.Errorf("no stuck case on capstone card %q", cd.Title)
 		}
@@ -61,7 +61,7 @@ func TestBuiltinCasesCoverTheLesson(t *testing.T) {
 }
 
 func TestCaseFileProblems(t *testing.T) {
-	c, err := lessons.LoadBuiltin()
+	c, err := course.LoadBuiltin()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/search"
 	"github.com/coursebot/coursebot/tutor"
 )
@@ -72,10 +72,10 @@ func (t Tri) or(def Tri) Tri {
 // subject is a reply with what it is checked against.
 type subject struct {
 	cs     *Case
-	course *lessons.Course
+	course *course.Course
 	guard  *tutor.Guard
-	ts     lessons.TutorStep // answer, stuck
-	found  []search.Result   // help
+	ts     course.TutorStep // answer, stuck
+	found  []search.Result  // help
 	reply  string
 	cut    bool
 }
@@ -313,7 +313,7 @@ func (s subject) cardText(lesson string, n int) string {
 	if !ok || n < 1 || n > len(les.Cards) {
 		return ""
 	}
-	return lessons.VisibleText(les)[n-1]
+	return course.VisibleText(les)[n-1]
 }
 
 // sentences cuts text at sentence ends and line breaks.
@@ -337,7 +337,7 @@ func sentences(text string) []string {
 // states a point the answer missed (its text, or four words of it in a
 // row: asking toward a point is what the tutor is told to do, saying it is
 // not).
-func pointsCheck(q *lessons.QuestionDef, answer, reply string) (bool, string) {
+func pointsCheck(q *course.QuestionDef, answer, reply string) (bool, string) {
 	reached, inReply := q.Reached(answer), q.Reached(reply)
 	anyReached, named := false, false
 	for i, ok := range reached {

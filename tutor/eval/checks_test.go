@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/search"
 	"github.com/coursebot/coursebot/tutor"
 )
@@ -22,14 +22,14 @@ func failed(s subject) []string {
 }
 
 func TestChecks(t *testing.T) {
-	c, err := lessons.LoadDir("../../testdata/tutor/course")
+	c, err := course.LoadDir("../../testdata/tutor/course")
 	if err != nil {
 		t.Fatal(err)
 	}
 	guard := tutor.CourseGuard(c)
-	ts, _ := lessons.TutorStepOf(c, "1-1", "why-package")
-	wrap, _ := lessons.TutorStepOf(c, "1-1", "wrap-up")
-	stuckTS, _ := lessons.TutorStepOf(c, "1-1", "capstone-exercise-build-the-image")
+	ts, _ := course.TutorStepOf(c, "1-1", "why-package")
+	wrap, _ := course.TutorStepOf(c, "1-1", "wrap-up")
+	stuckTS, _ := course.TutorStepOf(c, "1-1", "capstone-exercise-build-the-image")
 	found := []search.Result{{Lesson: "1-1", Card: 4, CardTitle: "Part 1: Why Package"}}
 	answer := func(text string, e Expect) subject {
 		return subject{cs: &Case{Kind: KindAnswer, Lesson: "1-1", Text: "The logs.", Expect: e}, course: c, guard: guard, ts: wrap, reply: text}

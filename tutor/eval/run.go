@@ -9,13 +9,13 @@ import (
 	"sync"
 	"time"
 
-	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/tutor"
 )
 
 // Options configure a run.
 type Options struct {
-	Course *lessons.Course
+	Course *course.Course
 	// Model is the tutor's model, Search the course's search (/help).
 	Model  tutor.Model
 	Search tutor.Searcher
@@ -120,7 +120,7 @@ func runCase(ctx context.Context, o Options, guard *tutor.Guard, cs Case) Result
 		s.found = found
 		msgs = tutor.HelpRequest(o.Course, cs.Text, found)
 	default:
-		ts, _ := lessons.TutorStepOf(o.Course, cs.Lesson, cs.Card)
+		ts, _ := course.TutorStepOf(o.Course, cs.Lesson, cs.Card)
 		s.ts = ts
 		if cs.Kind == KindStuck {
 			msgs = tutor.StuckRequest(ts, cs.Text)

@@ -9,20 +9,20 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/search"
 	"github.com/coursebot/coursebot/tutor"
 	"github.com/coursebot/coursebot/tutor/eval"
 	"github.com/coursebot/coursebot/tutor/tutortest"
 )
 
-func setup(t *testing.T) (*lessons.Course, *search.Index, []eval.Case) {
+func setup(t *testing.T) (*course.Course, *search.Index, []eval.Case) {
 	t.Helper()
-	c, err := lessons.LoadBuiltin()
+	c, err := course.LoadBuiltin()
 	if err != nil {
 		t.Fatal(err)
 	}
-	ix, err := search.Build(lessons.Passages(c), lessons.Glossary(c))
+	ix, err := search.Build(course.Passages(c), course.Glossary(c))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,7 @@
 // out of an error message except a syntax error's (yaml.v3 exports no
 // position for it; see internal/yamlsyntax).
 
-package lessons
+package course
 
 import (
 	"errors"
@@ -12,8 +12,9 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/coursebot/coursebot/internal/yamlsyntax"
 	"gopkg.in/yaml.v3"
+
+	"github.com/coursebot/coursebot/internal/yamlsyntax"
 )
 
 // manifest is the optional coursebot.yaml at a course's top, for the few

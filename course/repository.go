@@ -10,7 +10,7 @@
 //
 // See docs/course-format.md "The capstone check".
 
-package lessons
+package course
 
 import (
 	"cmp"

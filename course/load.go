@@ -1,4 +1,4 @@
-package lessons
+package course
 
 import (
 	"errors"
@@ -11,7 +11,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/coursebot/coursebot/lessons/builtin"
+	"github.com/coursebot/coursebot/course/builtin"
 )
 
 // Problem is one thing wrong with a course, at a file and line.
@@ -160,12 +160,13 @@ func sortedIDs[V any](m map[string]V) []string {
 	for id := range m {
 		ids = append(ids, id)
 	}
-	sort.Slice(ids, func(i, j int) bool { return lessonLess(ids[i], ids[j]) })
+	sort.Slice(ids, func(i, j int) bool { return LessonLess(ids[i], ids[j]) })
 	return ids
 }
 
-// lessonLess orders "1-2" before "1-10" before "2-1".
-func lessonLess(a, b string) bool {
+// LessonLess orders lesson ids as the course does: "1-2" before "1-10"
+// before "2-1".
+func LessonLess(a, b string) bool {
 	ai, bi := lessonNums(a), lessonNums(b)
 	if ai[0] != bi[0] {
 		return ai[0] < bi[0]

@@ -1,4 +1,4 @@
-package lessons
+package course
 
 import (
 	"regexp"
@@ -40,7 +40,7 @@ func catalogue(ls map[string]*Lesson, refs []refEntry, man manifest) ([]Catalogu
 		if _, ok := seen[id]; ok {
 			continue
 		}
-		cat = append(cat, CatalogueEntry{ID: id, Command: "start-" + id, Title: lessonTitle(ls[id].Title), Installed: true})
+		cat = append(cat, CatalogueEntry{ID: id, Command: "start-" + id, Title: ls[id].ShortTitle(), Installed: true})
 	}
 	sortCatalogue(cat)
 	// A course without a reference still gets status and help.
@@ -67,11 +67,23 @@ var (
 
 func cleanTitle(s string) string { return strings.TrimSpace(parenthesis.ReplaceAllString(s, "")) }
 
-func lessonTitle(s string) string { return strings.TrimSpace(lessonLabel.ReplaceAllString(s, "")) }
+// ShortTitle is the lesson's title without its "Lesson 4.4: " label.
+func (les *Lesson) ShortTitle() string {
+	return strings.TrimSpace(lessonLabel.ReplaceAllString(les.Title, ""))
+}
+
+// LessonOfCommand returns the lesson id a "start-X-Y" command opens ("4-4").
+func LessonOfCommand(name string) (string, bool) {
+	m := startCmd.FindStringSubmatch(name)
+	if m == nil {
+		return "", false
+	}
+	return m[1], true
+}
 
 func sortCatalogue(c []CatalogueEntry) {
 	for i := 1; i < len(c); i++ {
-		for j := i; j > 0 && lessonLess(c[j].ID, c[j-1].ID); j-- {
+		for j := i; j > 0 && LessonLess(c[j].ID, c[j-1].ID); j-- {
 			c[j], c[j-1] = c[j-1], c[j]
 		}
 	}

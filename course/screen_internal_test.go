@@ -1,4 +1,4 @@
-package lessons
+package course
 
 import (
 	"fmt"
@@ -9,7 +9,7 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"github.com/coursebot/coursebot/lessons/builtin"
+	"github.com/coursebot/coursebot/course/builtin"
 )
 
 // loadBoth loads a course twice: as the source cuts it into cards (before

@@ -1,4 +1,4 @@
-package lessons_test
+package course_test
 
 import (
 	"errors"
@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/course"
 )
 
 // repoScript is a lesson with a repository checklist in a code block and a
@@ -16,7 +16,7 @@ const repoScript = "# Lesson 1.1: A\n\n## Lesson Flow\n\n### 1. Capstone (5 min)
 	"```\n[ ] project/\n    [ ] src/\n        [ ] train.py\n[ ] README.md (setup)\n```\n\n" +
 	"**Components**\n- [ ] CI runs on push\n- [ ] Data versioned\n- [ ] Data versioned\n"
 
-func loadRepoCourse(t *testing.T, manifest string) (*lessons.Course, error) {
+func loadRepoCourse(t *testing.T, manifest string) (*course.Course, error) {
 	t.Helper()
 	dir := t.TempDir()
 	for name, body := range map[string]string{"commands/start-1-1.md": repoScript, "coursebot.yaml": manifest} {
@@ -28,7 +28,7 @@ func loadRepoCourse(t *testing.T, manifest string) (*lessons.Course, error) {
 			t.Fatal(err)
 		}
 	}
-	return lessons.LoadDir(dir)
+	return course.LoadDir(dir)
 }
 
 func TestRepoRulesFromTheManifest(t *testing.T) {
@@ -73,7 +73,7 @@ func TestRepoRuleProblemsAtTheirLines(t *testing.T) {
 		"      \"CI runs on push\": {cd: passed}\n"+ // 9
 		"      \"project/src/train.py\": []\n"+ // 10
 		"      \"project/src/train.py \": \"[\"\n") // 11
-	var ce *lessons.CourseError
+	var ce *course.CourseError
 	if !errors.As(err, &ce) {
 		t.Fatalf("LoadDir = %v, want a *CourseError", err)
 	}
@@ -97,7 +97,7 @@ func TestRepoRuleProblemsAtTheirLines(t *testing.T) {
 // rule names an item of that checklist.
 func TestBuiltinRepoRules(t *testing.T) {
 	t.Parallel()
-	c, err := lessons.LoadBuiltin()
+	c, err := course.LoadBuiltin()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package lessons
+package course
 
 import (
 	"fmt"
@@ -62,7 +62,7 @@ func TutorStepOf(c *Course, lesson, card string) (TutorStep, bool) {
 		return ts, true
 	}
 	ts.StepTitle = les.Steps[cur.Step].Title
-	ts.Capstone = isCapstone(ts.StepTitle)
+	ts.Capstone = IsCapstone(ts.StepTitle)
 	var script, module []string
 	for _, cd := range les.Cards {
 		if cd.Step != cur.Step {
@@ -77,6 +77,16 @@ func TutorStepOf(c *Course, lesson, card string) (TutorStep, bool) {
 	ts.Script = strings.Join(script, "\n\n")
 	ts.Module = strings.Join(module, "\n\n")
 	return ts, true
+}
+
+// LeadNotesText returns the lesson's notes for leads as Markdown.
+func LeadNotesText(les *Lesson) string {
+	var sb strings.Builder
+	for _, n := range les.LeadNotes {
+		sb.WriteString(n.Text)
+		sb.WriteString("\n\n")
+	}
+	return strings.TrimSpace(sb.String())
 }
 
 // cardText is a card's content as Markdown, questions as "Ask: ...".

@@ -1,4 +1,4 @@
-package lessons
+package course
 
 import (
 	"fmt"
@@ -365,8 +365,10 @@ func (les *Lesson) CardByKey(key string) *Card {
 	return nil
 }
 
-// cardAt is the card with key (or alias), else the card at index, clamped.
-func (les *Lesson) cardAt(key string, index int) *Card {
+// CardAt is the card with key (or alias), else the card at index,
+// clamped: where a learner saved at key and index is now, also after a
+// course edit merged, split or removed their card.
+func (les *Lesson) CardAt(key string, index int) *Card {
 	if c := les.CardByKey(key); c != nil {
 		return c
 	}

@@ -1,4 +1,4 @@
-package lessons
+package course
 
 import (
 	"regexp"
@@ -62,7 +62,7 @@ func attachSections(steps []scriptStep, mod *module, man lessonManifest, l *load
 	df := map[string]int{}
 	stepWords := make([]map[string]bool, len(steps))
 	for i, s := range steps {
-		stepWords[i] = words(s.Title)
+		stepWords[i] = Words(s.Title)
 		for w := range stepWords[i] {
 			df[w]++
 		}
@@ -74,7 +74,7 @@ func attachSections(steps []scriptStep, mod *module, man lessonManifest, l *load
 		best, bestScore, tie := -1, 0.0, false
 		for j := range steps {
 			score := 0.0
-			for w := range words(s.title) {
+			for w := range Words(s.title) {
 				if stepWords[j][w] {
 					score += 1 / float64(df[w])
 				}
@@ -153,9 +153,9 @@ var (
 	}
 )
 
-// words returns the distinctive words of a title: lowercased, without stop
+// Words returns the distinctive words of a title: lowercased, without stop
 // words or numbers, with a plural "s" trimmed.
-func words(s string) map[string]bool {
+func Words(s string) map[string]bool {
 	out := map[string]bool{}
 	for _, w := range nonWord.Split(strings.ToLower(s), -1) {
 		if w == "" || stopWords[w] || strings.Trim(w, "0123456789") == "" {

@@ -1,4 +1,4 @@
-package lessons
+package course
 
 import (
 	"fmt"
@@ -7,8 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
-
-	"github.com/coursebot/coursebot/bot/markup"
+	"unicode/utf8"
 )
 
 // QuizDef is a graded question written as `Quiz: "..."` in a tutor script
@@ -45,11 +44,22 @@ func (q *QuizDef) Multi() bool { return len(q.Options) > 0 && len(q.Correct) > 1
 // HasQuizzes reports whether any installed lesson has a quiz.
 func (c *Course) HasQuizzes() bool {
 	for _, les := range c.Lessons {
-		if len(lessonQuizzes(les)) > 0 {
+		if len(les.Quizzes()) > 0 {
 			return true
 		}
 	}
 	return false
+}
+
+// Quizzes lists the lesson's quizzes in delivery order.
+func (les *Lesson) Quizzes() []*QuizDef {
+	var out []*QuizDef
+	for _, c := range les.Cards {
+		if q := c.Quiz(); q != nil {
+			out = append(out, q)
+		}
+	}
+	return out
 }
 
 // Quiz returns the card's quiz, or nil.
@@ -69,7 +79,7 @@ func (q *QuizDef) CorrectText() string {
 	}
 	var parts []string
 	for _, l := range q.Correct {
-		parts = append(parts, l+") "+q.option(l))
+		parts = append(parts, l+") "+q.Option(l))
 	}
 	if q.Any {
 		return strings.Join(parts, " or ")
@@ -77,7 +87,8 @@ func (q *QuizDef) CorrectText() string {
 	return strings.Join(parts, " and ")
 }
 
-func (q *QuizDef) option(letter string) string {
+// Option is the text of the option lettered letter, "" when there is none.
+func (q *QuizDef) Option(letter string) string {
 	for _, o := range q.Options {
 		if o.Letter == letter {
 			return o.Text
@@ -99,7 +110,7 @@ func (q *QuizDef) Grade(answer string) bool {
 		}
 		return false
 	}
-	picked := letters(answer)
+	picked := SortedLetters(answer)
 	if q.Any {
 		return len(picked) == 1 && slices.Contains(q.Correct, picked[0])
 	}
@@ -123,7 +134,7 @@ func (q *QuizDef) Letters(text string) (string, bool) {
 		if f == "AND" {
 			continue
 		}
-		if q.option(f) == "" {
+		if q.Option(f) == "" {
 			return "", false
 		}
 		out = append(out, f)
@@ -131,11 +142,12 @@ func (q *QuizDef) Letters(text string) (string, bool) {
 	if len(out) == 0 {
 		return "", false
 	}
-	return strings.Join(letters(strings.Join(out, "")), ""), true
+	return strings.Join(SortedLetters(strings.Join(out, "")), ""), true
 }
 
-// letters returns the distinct upper-case letters of s, sorted.
-func letters(s string) []string {
+// SortedLetters returns the distinct upper-case letters of s, sorted
+// ("db" is D, B -> B, D): a multiple-choice pick as stored.
+func SortedLetters(s string) []string {
 	var out []string
 	for _, r := range strings.ToUpper(s) {
 		if r >= 'A' && r <= 'Z' && !slices.Contains(out, string(r)) {
@@ -289,7 +301,7 @@ func (cv *converter) quiz(blocks []mdBlock, i int) (*QuizDef, int) {
 			text := strings.TrimSpace(m[2])
 			want := string(rune('A' + len(q.Options)))
 			switch {
-			case q.option(letter) != "":
+			case q.Option(letter) != "":
 				cv.l.problem(cv.file, l.num, "quiz option %s appears twice", letter)
 			case letter != want:
 				cv.l.problem(cv.file, l.num, "quiz option %s should be %s: options are lettered A, B, C, ... in order", letter, want)
@@ -341,7 +353,7 @@ func (cv *converter) quiz(blocks []mdBlock, i int) (*QuizDef, int) {
 		if answerLine != 0 {
 			at = answerLine
 		}
-		cv.l.problem(cv.file, at, "quiz %q has no answer: add a line \"Answer: B\" (multiple choice) or \"Answer: text | other text\" (short answer)", markup.Truncate(q.Prompt, 60))
+		cv.l.problem(cv.file, at, "quiz %q has no answer: add a line \"Answer: B\" (multiple choice) or \"Answer: text | other text\" (short answer)", truncate(q.Prompt, 60))
 		return nil, end
 	}
 	if len(q.Options) == 0 {
@@ -382,7 +394,7 @@ func (cv *converter) quizCorrect(q *QuizDef, answer string, line int) bool {
 		if t == "" {
 			continue
 		}
-		if len(t) != 1 || q.option(t) == "" {
+		if len(t) != 1 || q.Option(t) == "" {
 			cv.l.problem(cv.file, line, "quiz answer %q is not one of the options %s", t, strings.Join(valid, ", "))
 			return false
 		}
@@ -401,22 +413,11 @@ func (cv *converter) quizCorrect(q *QuizDef, answer string, line int) bool {
 	return true
 }
 
-// quizPrompt is the quiz as the learner reads it: the question and, for
-// multiple choice, the lettered options.
-func quizPrompt(q *QuizDef) string {
-	var sb strings.Builder
-	sb.WriteString("**Quiz:** " + q.Prompt)
-	if len(q.Options) > 0 {
-		sb.WriteString("\n")
+// truncate cuts s to at most n runes, ending in "…" when it was cut.
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
 	}
-	for _, o := range q.Options {
-		fmt.Fprintf(&sb, "\n- **%s)** %s", o.Letter, o.Text)
-	}
-	switch {
-	case q.Multi():
-		sb.WriteString("\n\n_Choose all that apply: tick them (or type their letters, such as \"B D\"), then press Check answer._")
-	case len(q.Options) == 0:
-		sb.WriteString("\n\n_Type your answer._")
-	}
-	return sb.String()
+	r := []rune(s)
+	return strings.TrimRightFunc(string(r[:max(n-1, 0)]), unicode.IsSpace) + "…"
 }

@@ -1,4 +1,4 @@
-package lessons
+package course
 
 import (
 	"fmt"
@@ -14,7 +14,7 @@ import (
 func WriteOutline(w io.Writer, les *Lesson) error {
 	p := &errWriter{w: w}
 	p.printf("%s  (/%s)\n", les.Title, les.Command)
-	p.printf("%s%d steps, %d cards\n", aboutMinutes(les.Minutes), len(les.Steps), len(les.Cards))
+	p.printf("%s%d steps, %d cards\n", AboutMinutes(les.Minutes), len(les.Steps), len(les.Cards))
 	p.printf("script: %s\n", les.ScriptFile)
 	if les.ModuleFile != "" {
 		p.printf("module: %s\n", les.ModuleFile)
@@ -44,10 +44,10 @@ func WriteOutline(w io.Writer, les *Lesson) error {
 			case Question:
 				p.printf("        question  %q\n", b.Question.Prompt)
 				if b.Question.FollowUp != "" {
-					p.printf("          then    %q\n", clip(b.Question.FollowUp, 70))
+					p.printf("          then    %q\n", Clip(b.Question.FollowUp, 70))
 				}
 				for _, kp := range b.Question.Points {
-					p.printf("          point   %q %s\n", clip(kp.Text, 50), strings.Join(kp.Terms, ", "))
+					p.printf("          point   %q %s\n", Clip(kp.Text, 50), strings.Join(kp.Terms, ", "))
 				}
 			case Quiz:
 				p.printf("        quiz      %q\n", b.Quiz.Prompt)
@@ -57,7 +57,7 @@ func WriteOutline(w io.Writer, les *Lesson) error {
 				for _, it := range b.Items {
 					for _, r := range les.Repository {
 						if r.Item == it.ID {
-							p.printf("          repo    %q: %s\n", clip(it.Text, 50), r.Describe())
+							p.printf("          repo    %q: %s\n", Clip(it.Text, 50), r.Describe())
 						}
 					}
 				}
@@ -109,7 +109,9 @@ func groupList(items []ItemDef) string {
 	return " in " + strings.Join(groups, ", ")
 }
 
-func clip(s string, n int) string {
+// Clip folds s's white space and cuts it to at most n runes, ending in
+// "…" when it was cut.
+func Clip(s string, n int) string {
 	s = strings.Join(strings.Fields(s), " ")
 	r := []rune(s)
 	if len(r) <= n {
@@ -129,8 +131,8 @@ func (e *errWriter) printf(format string, args ...any) {
 	}
 }
 
-// aboutMinutes is "about N minutes, " or "" when the course gives no durations.
-func aboutMinutes(n int) string {
+// AboutMinutes is "about N minutes, " or "" when the course gives no durations.
+func AboutMinutes(n int) string {
 	if n <= 0 {
 		return ""
 	}

@@ -1,4 +1,6 @@
-package lessons
+package course
+
+import "strings"
 
 // Course is a loaded course: the catalogue of lessons and the lessons whose
 // material is installed.
@@ -172,4 +174,22 @@ type LeadNote struct {
 	// Points is true for a question's key points (keypoints.go): not
 	// shown on the card, but the tutor may name those an answer reached.
 	Points bool
+}
+
+// IsCapstone reports whether a step's title names the capstone.
+func IsCapstone(stepTitle string) bool {
+	return strings.Contains(strings.ToLower(stepTitle), "capstone")
+}
+
+// HasCapstone reports whether a lesson of the course has a capstone step
+// (where the engine offers the tutor's hint: /stuck and the "I'm stuck" button).
+func (c *Course) HasCapstone() bool {
+	for _, les := range c.Lessons {
+		for _, s := range les.Steps {
+			if IsCapstone(s.Title) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -1,4 +1,4 @@
-package lessons_test
+package course_test
 
 import (
 	"bytes"
@@ -6,19 +6,18 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 
-	"github.com/coursebot/coursebot/bot"
-	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/course"
+	coursefs "github.com/coursebot/coursebot/course/builtin"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
-func builtin(t testing.TB) *lessons.Course {
+func builtin(t testing.TB) *course.Course {
 	t.Helper()
-	c, err := lessons.LoadBuiltin()
+	c, err := course.LoadBuiltin()
 	if err != nil {
 		t.Fatalf("load built-in course: %v", err)
 	}
@@ -38,7 +37,7 @@ func golden(t *testing.T, name string, got []byte) {
 		t.Fatalf("read golden (run go test -update to create it): %v", err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from what was produced; run go test ./lessons -run %s -update and review the diff\n--- got ---\n%s", path, t.Name(), got)
+		t.Errorf("%s differs from what was produced; run go test ./course -run %s -update and review the diff\n--- got ---\n%s", path, t.Name(), got)
 	}
 }
 
@@ -46,7 +45,7 @@ func TestOutlineOfSeedLessonGolden(t *testing.T) {
 	t.Parallel()
 	c := builtin(t)
 	var buf bytes.Buffer
-	if err := lessons.WriteOutline(&buf, c.Lessons["4-4"]); err != nil {
+	if err := course.WriteOutline(&buf, c.Lessons["4-4"]); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "outline-4-4.golden", buf.Bytes())
@@ -74,90 +73,6 @@ func TestCatalogueListsAllSixteenLessons(t *testing.T) {
 	if !strings.HasPrefix(got, "start-1-1 start-1-2") || !strings.HasSuffix(got, "start-4-4 status help-mlops") {
 		t.Errorf("commands = %s", got)
 	}
-}
-
-// Every line of the seed script and module reaches the learner (as text,
-// code, a question, its follow-up, a checklist or rating item, a card
-// title) or is deliberately kept for leads. Nothing is silently dropped.
-func TestEveryLineOfTheSeedIsDeliveredOrReserved(t *testing.T) {
-	t.Parallel()
-	c := builtin(t)
-	les := c.Lessons["4-4"]
-	replies, err := lessons.PreviewReplies(c, "4-4")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out strings.Builder
-	for _, r := range replies {
-		out.WriteString(r.Title + "\n" + r.Context + "\n")
-		for _, b := range r.Blocks {
-			out.WriteString(b.Text + "\n")
-			for _, it := range b.Items {
-				out.WriteString(it.Group + "\n" + it.Text + "\n")
-			}
-		}
-	}
-	for _, card := range les.Cards {
-		if q := card.Question(); q != nil {
-			out.WriteString(q.FollowUp + "\n")
-		}
-	}
-	out.WriteString(lessons.LeadNotesText(les))
-	delivered := normalize(out.String())
-
-	for _, file := range []string{les.ScriptFile, les.ModuleFile} {
-		src, err := os.ReadFile(filepath.Join("builtin", "course", file))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i, line := range strings.Split(string(src), "\n") {
-			want := expectedText(line)
-			if want == "" {
-				continue
-			}
-			if !strings.Contains(delivered, want) {
-				t.Errorf("%s:%d is not delivered: %q (looked for %q)", file, i+1, line, want)
-			}
-		}
-	}
-}
-
-var (
-	askQ      = regexp.MustCompile(`^Ask:\s*"(.+)"$`)
-	askThem   = regexp.MustCompile(`^Ask them to (.+)$`)
-	stepH     = regexp.MustCompile(`^###\s+\d+\.\s+(.+?)(?:\s+\(\d+ min\))?$`)
-	ratingRow = regexp.MustCompile(`^\|\s*1\s*\|\s*2\s*\|\s*3\s*\|\s*4\s*\|\s*5\s*\|\s*(.+)$`)
-	structure = regexp.MustCompile(`^(?:-{3,}|` + "```" + `.*|[+\-]+|## Lesson Flow)$`)
-	marks     = regexp.MustCompile(`^(?:#+\s+|-\s+\[[ xX]\]\s+|\[[ xX]\]\s+|[-*]\s+|\d+\.\s+)`)
-	nonText   = regexp.MustCompile(`[*` + "`" + `|]+`)
-	spaces    = regexp.MustCompile(`\s+`)
-)
-
-// expectedText is what must appear of a source line: its words without
-// Markdown marks; "" for pure structure (fences, rules, grid borders).
-func expectedText(line string) string {
-	t := strings.TrimSpace(line)
-	switch {
-	case t == "" || structure.MatchString(t):
-		return ""
-	case stepH.MatchString(t):
-		return normalize(stepH.FindStringSubmatch(t)[1])
-	case askQ.MatchString(t):
-		return normalize(askQ.FindStringSubmatch(t)[1])
-	case askThem.MatchString(t):
-		return normalize(askThem.FindStringSubmatch(t)[1])
-	case ratingRow.MatchString(t):
-		return normalize(ratingRow.FindStringSubmatch(t)[1])
-	}
-	return strings.TrimSuffix(normalize(marks.ReplaceAllString(t, "")), ":")
-}
-
-var pron = strings.NewReplacer("they've", "you've", "they're", "you're", "their", "your", "them", "you", "they", "you")
-
-func normalize(s string) string {
-	s = strings.ToLower(nonText.ReplaceAllString(s, " "))
-	s = pron.Replace(s)
-	return strings.TrimSpace(spaces.ReplaceAllString(s, " "))
 }
 
 func TestCourseProblemsNameFileAndLine(t *testing.T) {
@@ -230,8 +145,8 @@ func TestCourseProblemsNameFileAndLine(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			_, err := lessons.LoadDir(dir)
-			var ce *lessons.CourseError
+			_, err := course.LoadDir(dir)
+			var ce *course.CourseError
 			if !errors.As(err, &ce) {
 				t.Fatalf("LoadDir = %v, want a *CourseError", err)
 			}
@@ -249,7 +164,7 @@ func TestCourseProblemsNameFileAndLine(t *testing.T) {
 // sections without "Part" headings, no durations, a manifest pin.
 func TestSecondLessonOfAnotherShape(t *testing.T) {
 	t.Parallel()
-	c, err := lessons.LoadDir(filepath.Join("testdata", "course2"))
+	c, err := course.LoadDir(filepath.Join("testdata", "course2"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -258,7 +173,7 @@ func TestSecondLessonOfAnotherShape(t *testing.T) {
 		t.Fatalf("lesson 1-2 not loaded; have %v", c.Lessons)
 	}
 	var buf bytes.Buffer
-	if err := lessons.WriteOutline(&buf, les); err != nil {
+	if err := course.WriteOutline(&buf, les); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "outline-course2.golden", buf.Bytes())
@@ -275,7 +190,7 @@ func TestSecondLessonOfAnotherShape(t *testing.T) {
 // Ids of questions and items do not move when the author inserts text.
 func TestIDsSurviveCourseEdits(t *testing.T) {
 	t.Parallel()
-	ids := func(c *lessons.Course) map[string]string {
+	ids := func(c *course.Course) map[string]string {
 		out := map[string]string{}
 		for _, card := range c.Lessons["4-4"].Cards {
 			for _, b := range card.Blocks {
@@ -291,7 +206,9 @@ func TestIDsSurviveCourseEdits(t *testing.T) {
 	}
 	before := ids(builtin(t))
 	dir := t.TempDir()
-	copyTree(t, filepath.Join("builtin", "course"), dir)
+	if err := os.CopyFS(dir, coursefs.FS()); err != nil {
+		t.Fatal(err)
+	}
 	script := filepath.Join(dir, ".claude", "commands", "start-4-4.md")
 	src, _ := os.ReadFile(script)
 	edited := strings.Replace(string(src), "### 2. Socratic Question\n", "### 2. Socratic Question\nA new paragraph the author added.\n\n", 1)
@@ -302,7 +219,7 @@ func TestIDsSurviveCourseEdits(t *testing.T) {
 	if err := os.WriteFile(script, []byte(edited), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	c, err := lessons.LoadDir(dir)
+	c, err := course.LoadDir(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -314,50 +231,5 @@ func TestIDsSurviveCourseEdits(t *testing.T) {
 	}
 	if len(after) != len(before)+1 {
 		t.Errorf("after the edit %d ids, want %d", len(after), len(before)+1)
-	}
-}
-
-func copyTree(t *testing.T, from, to string) {
-	t.Helper()
-	err := filepath.Walk(from, func(p string, info os.FileInfo, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(from, p)
-		dst := filepath.Join(to, rel)
-		if info.IsDir() {
-			return os.MkdirAll(dst, 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(dst, b, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
-func TestActionsFitDiscordCustomID(t *testing.T) {
-	t.Parallel()
-	c := builtin(t)
-	replies, err := lessons.PreviewReplies(c, "4-4")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range replies {
-		for _, b := range r.Buttons {
-			if len(b.Action) > bot.MaxActionLen {
-				t.Errorf("card %s: action %q is %d bytes", r.Card, b.Action, len(b.Action))
-			}
-		}
-		for _, blk := range r.Blocks {
-			for _, it := range blk.Items {
-				if a := bot.RateAction(r.Lesson, it.ID, 5); len(a) > bot.MaxActionLen {
-					t.Errorf("item action %q too long", a)
-				}
-			}
-		}
 	}
 }
