@@ -118,6 +118,7 @@ type Limiter struct {
 	buckets map[string]*bucket
 	waiters []*waiter // best first: priority, then arrival
 	seq     uint64
+	sweepAt int // how many budgets make the next sweep (see maxIdle)
 }
 
 // New returns an empty limiter on clock c (Real when nil).
@@ -312,8 +313,11 @@ func (l *Limiter) Waiting() int {
 const maxIdle = 4096
 
 func (l *Limiter) bucketsFor(now time.Time, keys []Key) []*bucket {
-	if len(l.buckets) > maxIdle {
+	if len(l.buckets) > max(maxIdle, l.sweepAt) {
 		l.sweep(now)
+		// Budgets still in use stay; the next sweep waits for a quarter
+		// of maxIdle more, not for every new one.
+		l.sweepAt = len(l.buckets) + maxIdle/4
 	}
 	bs := make([]*bucket, 0, len(keys))
 	for _, k := range keys {

@@ -205,7 +205,8 @@ func prepaid(ctx context.Context, method string) *Grant {
 	return r.g
 }
 
-// body returns a copy of req's body without consuming it.
+// body returns a copy of req's body without consuming it (slack-go's
+// requests carry GetBody; one without it is paced without its channel).
 func body(req *http.Request) []byte {
 	if req.Body == nil || req.Body == http.NoBody {
 		return nil

@@ -603,7 +603,7 @@ func (a *Adapter) postCardAfter(ctx context.Context, th bot.Thread, user string,
 	var lastMsg message
 	for _, m := range msgs {
 		if th.ThreadID == "" {
-			m = withIntro(m, r.Lesson, r.Title)
+			m = withIntro(m, r.Lesson, r.Title) // as postInThread posts it, for cards
 		}
 		ts, err := a.postInThread(ctx, &th, user, r, m)
 		if err != nil {
