@@ -1,12 +1,19 @@
 package insight_test
 
 import (
+	"bytes"
 	"context"
+	"image/png"
 	"math"
+	"os"
+	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
+	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/insight"
 	"github.com/coursebot/coursebot/insight/insighttest"
@@ -501,4 +508,43 @@ func hasSkip(w *insighttest.Walk) bool {
 		}
 	}
 	return false
+}
+
+// TestSectionsAndPicture: what a lead reads carries the figures the plans
+// make (each lesson's started and finished, the hardest question), and
+// the picture is a PNG whose alt text says the funnel in words. With
+// $COURSEBOT_INSIGHT_PICTURES set, the picture is kept there.
+func TestSectionsAndPicture(t *testing.T) {
+	t.Parallel()
+	f, c := leadFigures(t)
+	var all []string
+	for _, s := range insight.Sections(f, time.UTC, true, "cohort", c.Name) {
+		all = append(all, s.Heading, s.Text, s.Table)
+	}
+	text := strings.Join(all, "\n")
+	for _, h := range c.Headlines() {
+		if !strings.Contains(text, h) {
+			t.Errorf("the sections lack %q:\n%s", h, text)
+		}
+	}
+	data, alt, err := insight.Picture(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := png.Decode(bytes.NewReader(data)); err != nil {
+		t.Fatalf("not a PNG: %v", err)
+	}
+	for _, w := range []string{"Lesson 4.4: 27 started; step 1 27", "12 finished.", "Hardest quiz questions, right at the first attempt: 2.1 Which of these does git track in a DVC project? 32% (8 of 25), most chosen wrong A) the .dvc pointer files"} {
+		if !strings.Contains(alt, w) {
+			t.Errorf("alt text lacks %q:\n%s", w, alt)
+		}
+	}
+	if n := utf8.RuneCountInString(alt); n > bot.MaxAlt {
+		t.Errorf("alt text is %d characters, over %d", n, bot.MaxAlt)
+	}
+	if dir := os.Getenv("COURSEBOT_INSIGHT_PICTURES"); dir != "" {
+		if err := os.WriteFile(filepath.Join(dir, "insights-spring.png"), data, 0o644); err != nil {
+			t.Error(err)
+		}
+	}
 }

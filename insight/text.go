@@ -152,7 +152,7 @@ func hardText(f Figures) string {
 	}
 	items := hardest(f, hardLimit)
 	if len(items) > 0 {
-		b.WriteString("*Quiz questions*, lowest first-attempt success first:\n")
+		b.WriteString(gap(&b) + "*Quiz questions*, lowest first-attempt success first:\n")
 		for i, it := range items {
 			fmt.Fprintf(&b, "%d. (%s) %s: %s right first time", i+1, dotted(it.Lesson), markup.EscapeMarkdown(cutLabel(it.Prompt, 100)), rightText(it))
 			if w := topWrong(it); w != "" {
@@ -170,7 +170,7 @@ func hardText(f Figures) string {
 	}
 	sort.SliceStable(stuck, func(i, j int) bool { return stuck[i].Presses > stuck[j].Presses })
 	if len(stuck) > 0 {
-		b.WriteString("*\"I'm stuck\" presses*, most first:\n")
+		b.WriteString(gap(&b) + "*\"I'm stuck\" presses*, most first:\n")
 		for i, c := range stuck {
 			if i == hardLimit {
 				break
@@ -195,7 +195,7 @@ func hardText(f Figures) string {
 	}
 	sort.SliceStable(ticks, func(i, j int) bool { return ticks[i].Ticked*ticks[j].Of < ticks[j].Ticked*ticks[i].Of })
 	if len(ticks) > 0 {
-		b.WriteString("*Checklist items least ticked* (of those who reached them):\n")
+		b.WriteString(gap(&b) + "*Checklist items least ticked* (of those who reached them):\n")
 		for i, t := range ticks {
 			if i == hardLimit {
 				break
@@ -219,7 +219,7 @@ func hardText(f Figures) string {
 	}
 	sort.SliceStable(rs, func(i, j int) bool { return rs[i].Mean < rs[j].Mean })
 	if len(rs) > 0 {
-		b.WriteString("*Self-assessment*, lowest average first (1 to 5):\n")
+		b.WriteString(gap(&b) + "*Self-assessment*, lowest average first (1 to 5):\n")
 		for i, r := range rs {
 			if i == hardLimit {
 				break
@@ -231,6 +231,15 @@ func hardText(f Figures) string {
 		return fmt.Sprintf("Not enough counted yet: these figures show once at least %d members who agreed to count have answered a quiz, pressed I'm stuck, ticked or rated.", MinCount)
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// gap is the blank line that ends a list before the next group, "" at
+// the start (a line right after a list item would continue it).
+func gap(b *strings.Builder) string {
+	if b.Len() == 0 {
+		return ""
+	}
+	return "\n"
 }
 
 func pressesText(c CardCount) string {
@@ -270,7 +279,7 @@ func answersText(f Figures, command, cohort string) string {
 	if b.Len() == 0 {
 		return "No shared answers yet."
 	}
-	fmt.Fprintf(&b, "The answers themselves: `/%s answers %s LESSON`, a page per question.", command, cohort)
+	fmt.Fprintf(&b, "\nThe answers themselves: `/%s answers %s LESSON`, a page per question.", command, cohort)
 	return b.String()
 }
 

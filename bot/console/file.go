@@ -51,11 +51,16 @@ func saveFile(dir string, f *bot.File) (string, error) {
 	return "", fmt.Errorf("save %s: 1000 files of that name already exist", name)
 }
 
-// fileLine is what the console prints for a reply's file.
+// fileLine is what the console prints for a reply's file: where it was
+// saved, and what an image shows in words (its alt text).
 func fileLine(dir string, f *bot.File) string {
 	path, err := saveFile(dir, f)
 	if err != nil {
 		return fmt.Sprintf("could not save the attached file: %v", err)
 	}
-	return fmt.Sprintf("saved %s (%d bytes)", path, len(f.Data))
+	line := fmt.Sprintf("saved %s (%d bytes)", path, len(f.Data))
+	if f.Alt != "" {
+		line += "\n" + f.Alt
+	}
+	return line
 }

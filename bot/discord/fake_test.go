@@ -15,6 +15,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
 
@@ -78,9 +79,11 @@ type fakeMessage struct {
 	Attachments []fakeAttachment `json:"-"`
 }
 
-// fakeAttachment is one files[n] part as the fake received it.
+// fakeAttachment is one files[n] part as the fake received it, with the
+// description (alt text) payload_json's attachments gave it.
 type fakeAttachment struct {
 	Field, Filename, ContentType string
+	Description                  string
 	Data                         []byte
 }
 
@@ -116,6 +119,26 @@ func messageBody(r *http.Request, body []byte) ([]byte, []fakeAttachment, error)
 	}
 	if payload == nil {
 		return nil, nil, errors.New("multipart without payload_json")
+	}
+	// attachments[n] describes files[n]: its description (alt text) is
+	// at most 1024 characters.
+	var meta struct {
+		Attachments []struct {
+			ID          int    `json:"id"`
+			Description string `json:"description"`
+		} `json:"attachments"`
+	}
+	if err := json.Unmarshal(payload, &meta); err != nil {
+		return nil, nil, err
+	}
+	for _, a := range meta.Attachments {
+		if a.ID < 0 || a.ID >= len(files) || files[a.ID].Field != fmt.Sprintf("files[%d]", a.ID) {
+			return nil, nil, fmt.Errorf("attachments: no files[%d] part", a.ID)
+		}
+		if utf8.RuneCountInString(a.Description) > 1024 {
+			return nil, nil, errors.New("attachments: description over 1024 characters")
+		}
+		files[a.ID].Description = a.Description
 	}
 	return payload, files, nil
 }

@@ -55,8 +55,38 @@ func dgFiles(f *bot.File) []*discordgo.File {
 		ct = "text/csv; charset=utf-8"
 	case ".txt", ".md":
 		ct = "text/plain; charset=utf-8"
+	case ".png":
+		ct = "image/png"
 	}
 	return []*discordgo.File{{Name: f.Name, ContentType: ct, Reader: bytes.NewReader(f.Data)}}
+}
+
+// attachment describes an upload in a message's payload_json: id is the
+// index n of its files[n] part, description its alt text (Discord takes
+// up to 1024 characters; bot.MaxAlt is under it).
+type attachment struct {
+	ID          int    `json:"id"`
+	Filename    string `json:"filename"`
+	Description string `json:"description,omitempty"`
+}
+
+// attachments is f's one attachment with its alt text, or none when f
+// has no alt text.
+func attachments(f *bot.File) []attachment {
+	if f.Alt == "" {
+		return nil
+	}
+	return []attachment{{ID: 0, Filename: f.Name, Description: markup.Truncate(f.Alt, bot.MaxAlt)}}
+}
+
+// followup is a follow-up message with a file (discordgo's WebhookParams
+// has no attachment descriptions).
+type followup struct {
+	Content         string                            `json:"content"`
+	Components      []discordgo.MessageComponent      `json:"components"`
+	Flags           discordgo.MessageFlags            `json:"flags,omitempty"`
+	AllowedMentions *discordgo.MessageAllowedMentions `json:"allowed_mentions,omitempty"`
+	Attachments     []attachment                      `json:"attachments,omitempty"`
 }
 
 // sendFile posts f to a channel as a message with one attachment.
@@ -64,7 +94,8 @@ func (r *rest) sendFile(ctx context.Context, channelID string, f *bot.File, nonc
 	if err := checkFile(f); err != nil {
 		return fmt.Errorf("discord send file: %w", err)
 	}
-	data := messageCreate{Content: fileCaption(f), Components: []discordgo.MessageComponent{}, Nonce: nonceKey, EnforceNonce: nonceKey != "", AllowedMentions: noMentions()}
+	data := messageCreate{Content: fileCaption(f), Components: []discordgo.MessageComponent{}, Nonce: nonceKey, EnforceNonce: nonceKey != "", AllowedMentions: noMentions(),
+		Attachments: attachments(f)}
 	contentType, body, err := discordgo.MultipartBodyWithJSON(data, dgFiles(f))
 	if err != nil {
 		return fmt.Errorf("discord send file %s: encode: %w", f.Name, err)
@@ -86,12 +117,23 @@ func (r *rest) followupFile(ctx context.Context, i *discordgo.Interaction, f *bo
 	if err := checkFile(f); err != nil {
 		return fmt.Errorf("discord follow-up file: %w", err)
 	}
+	p := followup{Content: fileCaption(f), Components: []discordgo.MessageComponent{}, AllowedMentions: noMentions(), Attachments: attachments(f)}
+	if ephemeral {
+		p.Flags = discordgo.MessageFlagsEphemeral
+	}
+	contentType, body, err := discordgo.MultipartBodyWithJSON(p, dgFiles(f))
+	if err != nil {
+		return fmt.Errorf("discord follow-up file %s: encode: %w", f.Name, err)
+	}
+	// POST /webhooks/{application}/{token}?wait=true, as discordgo's
+	// FollowupMessageCreate sends it, with the webhook as its bucket.
+	ep := discordgo.EndpointWebhookToken(i.AppID, i.Token)
 	return r.call(ctx, "follow-up file", false, func(opt discordgo.RequestOption) error {
-		p := &discordgo.WebhookParams{Content: fileCaption(f), Files: dgFiles(f), Components: []discordgo.MessageComponent{}, AllowedMentions: noMentions()}
-		if ephemeral {
-			p.Flags = discordgo.MessageFlagsEphemeral
+		resp, err := r.s.RequestRaw("POST", ep+"?wait=true", contentType, body, ep+"?wait=true", 0, opt)
+		if err != nil {
+			return err
 		}
-		_, err := r.s.FollowupMessageCreate(i, true, p, opt)
-		return err
+		var msg discordgo.Message
+		return json.Unmarshal(resp, &msg)
 	})
 }

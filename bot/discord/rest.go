@@ -190,6 +190,7 @@ type messageCreate struct {
 	Nonce           string                            `json:"nonce,omitempty"`
 	EnforceNonce    bool                              `json:"enforce_nonce,omitempty"`
 	AllowedMentions *discordgo.MessageAllowedMentions `json:"allowed_mentions,omitempty"`
+	Attachments     []attachment                      `json:"attachments,omitempty"`
 }
 
 // noMentions keeps course text from pinging anyone; only the learner is

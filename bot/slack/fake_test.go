@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slacktest"
@@ -64,7 +65,8 @@ type fakeSlack struct {
 // the upload_url received and where completeUploadExternal shared it.
 type fakeFile struct {
 	ID, Name, Title   string
-	Length            int // as announced to files.getUploadURLExternal
+	Alt               string // alt_txt, as given to files.getUploadURLExternal
+	Length            int    // as announced to files.getUploadURLExternal
 	Data              []byte
 	Channel, ThreadTS string
 	Uploaded          bool
@@ -266,12 +268,15 @@ func (f *fakeSlack) apply(method string, form url.Values) map[string]any {
 		if err != nil || n <= 0 || form.Get("filename") == "" {
 			return map[string]any{"ok": false, "error": "invalid_arguments"}
 		}
+		if utf8.RuneCountInString(form.Get("alt_txt")) > 1000 {
+			return map[string]any{"ok": false, "error": "alt_txt_too_large"}
+		}
 		f.seq++
 		id := fmt.Sprintf("F%04d", f.seq)
 		if f.uploads == nil {
 			f.uploads = map[string]*fakeFile{}
 		}
-		f.uploads[id] = &fakeFile{ID: id, Name: form.Get("filename"), Length: n}
+		f.uploads[id] = &fakeFile{ID: id, Name: form.Get("filename"), Length: n, Alt: form.Get("alt_txt")}
 		return map[string]any{"ok": true, "file_id": id, "upload_url": "http://" + f.srv.ServerAddr + "/upload/" + id}
 	case "files.completeUploadExternal":
 		var sums []slack.FileSummary

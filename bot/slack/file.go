@@ -9,13 +9,16 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/bot/markup"
 )
 
 // Files. A Reply's File is uploaded with Slack's external-upload flow
 // (files.upload was retired): files.getUploadURLExternal, a multipart POST
 // of the bytes to the upload_url it returns, then
 // files.completeUploadExternal with channel_id (and thread_ts) to share it.
-// These are the three calls slack-go's UploadFileContext makes; they are
+// An image's alt text (bot.File.Alt) goes with the first call (alt_txt,
+// at most 1000 characters). These are the three calls slack-go's
+// UploadFileContext makes; they are
 // made one by one here so each gets the adapter's retries on its own (the
 // first two are safe to repeat; a repeated completion of a file id that
 // was already shared is refused rather than shared twice: unverified
@@ -35,7 +38,7 @@ func (a *Adapter) upload(ctx context.Context, channel, threadTS string, f *bot.F
 	var u *slack.GetUploadURLExternalResponse
 	err := a.call(ctx, "files.getUploadURLExternal", func(ctx context.Context, _ bool) error {
 		var err error
-		u, err = a.api.GetUploadURLExternalContext(ctx, slack.GetUploadURLExternalParameters{FileName: f.Name, FileSize: len(f.Data)})
+		u, err = a.api.GetUploadURLExternalContext(ctx, slack.GetUploadURLExternalParameters{FileName: f.Name, FileSize: len(f.Data), AltTxt: markup.Truncate(f.Alt, bot.MaxAlt)})
 		return err
 	})
 	if err != nil {
