@@ -102,167 +102,224 @@ var (
 // split after each question (a question waits for its answer); module
 // sections split at "###" headings when h3 is set.
 func (cv *converter) cards(title string, step int, src Source, blocks []mdBlock, h3 bool) []*Card {
-	var out []*Card
-	cur := &Card{Title: title, Step: step, Source: src}
+	cb := &cardBuilder{cv: cv, step: step, h3: h3, cur: &Card{Title: title, Step: step, Source: src}}
 	if h3 && title != "" {
-		cur.heading = 2 // a module's "##" section
+		cb.cur.heading = 2 // a module's "##" section
 	}
-	var label *mdBlock // a "**Label**" paragraph waiting to see what follows
-	newCard := func(t string, line, heading int) {
-		if cur.Title == "" && len(cur.Blocks) == 0 {
-			return
-		}
-		out = append(out, cur)
-		cur = &Card{Title: t, Step: step, Source: Source{cv.file, line}, heading: heading}
+	for i := 0; i < len(blocks); i++ {
+		i = cb.block(blocks, i)
 	}
+	cb.flushLabel()
+	if len(cb.cur.Blocks) > 0 || len(cb.out) == 0 {
+		cb.out = append(cb.out, cb.cur)
+	}
+	for _, c := range cb.out {
+		c.Key = cv.key(c.Title)
+	}
+	return cb.out
+}
+
+// cardBuilder is the state cards() keeps between blocks: the card being
+// filled, the cards done, and a "**Label**" paragraph waiting to see what
+// follows (a checklist's or a grid's group, or text).
+type cardBuilder struct {
+	cv    *converter
+	step  int
+	h3    bool // "###" headings start cards (module sections)
+	out   []*Card
+	cur   *Card
+	label *mdBlock
 	// apart is set when a line between two blocks went to the leads'
 	// notes: what follows starts a block of its own, so two lists the line
 	// kept apart do not read as one.
-	apart := false
-	addMD := func(text string, line int) {
-		if n := len(cur.Blocks); n > 0 && cur.Blocks[n-1].Kind == Markdown && !apart {
-			blk := &cur.Blocks[n-1]
-			blk.pieces = append(blk.pieces, piece{off: len(blk.Text) + 2, line: line})
-			blk.Text += "\n\n" + text
-			return
+	apart bool
+}
+
+// block takes blocks[i], and any blocks after it that belong to it (a
+// quiz's options, a question's follow-up), and returns the index of the
+// last block it took.
+func (cb *cardBuilder) block(blocks []mdBlock, i int) int {
+	b := blocks[i]
+	switch b.kind {
+	case mdBreak:
+	case mdHeading:
+		cb.flushLabel()
+		if cb.h3 && b.level == 3 && len(cb.cur.Blocks) > 0 {
+			cb.newCard(b.text, b.start, 3)
+		} else {
+			cb.addMD(strings.Repeat("#", b.level)+" "+b.text, b.start)
 		}
-		apart = false
-		cur.Blocks = append(cur.Blocks, Block{Kind: Markdown, Text: text, Line: line})
+	case mdParagraph:
+		return cb.paragraph(blocks, i)
+	case mdList:
+		cb.list(b)
+	case mdCode:
+		cb.code(b)
+	default:
+		cb.flushLabel()
+		cb.addMD(b.text, b.start)
 	}
-	flushLabel := func() {
-		if label != nil {
-			addMD(cv.speak(label.text), label.start)
-			label = nil
+	return i
+}
+
+// paragraph takes a paragraph: a quiz, key points out of place, a label,
+// a question, a line for the tutor, or text for the learner.
+func (cb *cardBuilder) paragraph(blocks []mdBlock, i int) int {
+	cv, b := cb.cv, blocks[i]
+	switch {
+	case isQuizStart(b.text):
+		cb.flushLabel()
+		q, end := cv.quiz(blocks, i)
+		if q != nil {
+			// A quiz waits for its answer, like a question.
+			cb.cur.Blocks = append(cb.cur.Blocks, Block{Kind: Quiz, Quiz: q, Line: b.start})
+			cb.newCard(cb.cur.Title+" (continued)", blocks[end].end+1, 0)
+		}
+		return end
+	case cv.voice && isKeyPoints(b):
+		// Not under a question: reported, and kept off the card.
+		cv.l.problem(cv.file, b.start, "\"Key points:\" belongs right under an Ask: \"...\" question (or its follow-up)")
+		if i+1 < len(blocks) && blocks[i+1].kind == mdList {
+			return i + 1
+		}
+		return i
+	case boldLabel.MatchString(b.text) && !strings.Contains(b.text, "\n"):
+		cb.flushLabel()
+		cb.label = &blocks[i]
+		return i
+	}
+	cb.flushLabel()
+	if q := cv.question(b); q != nil {
+		return cb.question(blocks, i, q)
+	}
+	if cv.voice {
+		who, sure := voiceOf(blocks, i)
+		if !sure {
+			cv.les.Unsure = append(cv.les.Unsure, Source{cv.file, b.start})
+		}
+		if who == forTutor {
+			cv.leadNote(b)
+			cb.apart = true
+			return i
 		}
 	}
-	addItems := func(kind BlockKind, items []ItemDef, line int) {
-		if n := len(cur.Blocks); n > 0 && cur.Blocks[n-1].Kind == kind {
-			cur.Blocks[n-1].Items = append(cur.Blocks[n-1].Items, items...)
-			return
-		}
-		cur.Blocks = append(cur.Blocks, Block{Kind: kind, Items: items, Line: line})
-	}
-	for i := 0; i < len(blocks); i++ {
-		b := blocks[i]
-		switch b.kind {
-		case mdBreak:
+	cb.addMD(cv.speak(b.text), b.start)
+	return i
+}
+
+// question puts a question on the card with its follow-up: the paragraphs
+// right after it tell the tutor what to do with the answer, and the
+// learner sees them afterwards; key points may sit among them
+// (keypoints.go). The card ends there, as a question waits for its answer.
+func (cb *cardBuilder) question(blocks []mdBlock, i int, q *QuestionDef) int {
+	cv, b := cb.cv, blocks[i]
+	cb.cur.Blocks = append(cb.cur.Blocks, Block{Kind: Question, Question: q, Line: b.start})
+	var follow []string
+	for i+1 < len(blocks) {
+		if end, ok := cv.keyPoints(blocks, i+1, q); ok {
+			i = end
 			continue
-		case mdHeading:
-			flushLabel()
-			if h3 && b.level == 3 {
-				if len(cur.Blocks) == 0 {
-					addMD("### "+b.text, b.start)
-					continue
-				}
-				newCard(b.text, b.start, 3)
-				continue
-			}
-			addMD(strings.Repeat("#", b.level)+" "+b.text, b.start)
-		case mdParagraph:
-			if isQuizStart(b.text) {
-				flushLabel()
-				q, end := cv.quiz(blocks, i)
-				i = end
-				if q != nil {
-					// A quiz waits for its answer, like a question.
-					cur.Blocks = append(cur.Blocks, Block{Kind: Quiz, Quiz: q, Line: b.start})
-					newCard(cur.Title+" (continued)", blocks[end].end+1, 0)
-				}
-				continue
-			}
-			if cv.voice && isKeyPoints(b) {
-				// Not under a question: reported, and kept off the card.
-				cv.l.problem(cv.file, b.start, "\"Key points:\" belongs right under an Ask: \"...\" question (or its follow-up)")
-				if i+1 < len(blocks) && blocks[i+1].kind == mdList {
-					i++
-				}
-				continue
-			}
-			if m := boldLabel.FindStringSubmatch(b.text); m != nil && !strings.Contains(b.text, "\n") {
-				flushLabel()
-				label = &blocks[i]
-				continue
-			}
-			flushLabel()
-			if q := cv.question(b); q != nil {
-				cur.Blocks = append(cur.Blocks, Block{Kind: Question, Question: q, Line: b.start})
-				// The paragraphs right after a question tell the tutor what
-				// to do with the answer: the learner sees them afterwards.
-				// Key points may sit among them (keypoints.go).
-				var follow []string
-				for i+1 < len(blocks) {
-					if end, ok := cv.keyPoints(blocks, i+1, q); ok {
-						i = end
-						continue
-					}
-					if blocks[i+1].kind != mdParagraph || cv.question(blocks[i+1]) != nil {
-						break
-					}
-					i++
-					follow = append(follow, cv.followUp(blocks[i]))
-				}
-				q.FollowUp = strings.Join(follow, "\n\n")
-				newCard(cur.Title+" (continued)", b.end+1, 0)
-				continue
-			}
-			if cv.voice {
-				who, sure := voiceOf(blocks, i)
-				if !sure {
-					cv.les.Unsure = append(cv.les.Unsure, Source{cv.file, b.start})
-				}
-				if who == forTutor {
-					cv.leadNote(b)
-					apart = true
-					continue
-				}
-			}
-			addMD(cv.speak(b.text), b.start)
-		case mdList:
-			if len(b.tasks) > 0 && len(b.tasks) == b.items {
-				group := ""
-				if label != nil {
-					group = labelText(label.text)
-					label = nil
-				}
-				items := make([]ItemDef, 0, len(b.tasks))
-				for _, t := range b.tasks {
-					items = append(items, ItemDef{ID: cv.id("c", group+"\x00"+t.text), Group: group, Text: cv.speak(t.text), Line: t.line})
-				}
-				addItems(Checklist, items, b.start)
-				continue
-			}
-			flushLabel()
-			addMD(cv.speak(b.text), b.start)
-		case mdCode:
-			group := ""
-			if label != nil {
-				group = labelText(label.text)
-			}
-			if items, ok := cv.ratingGrid(b, group); ok {
-				label = nil
-				addItems(Rating, items, b.start)
-				continue
-			}
-			if items, ok := cv.codeChecklist(b, group); ok {
-				label = nil
-				addItems(Checklist, items, b.start)
-				continue
-			}
-			flushLabel()
-			cur.Blocks = append(cur.Blocks, Block{Kind: Code, Text: b.code, Lang: b.lang, Line: b.start})
-		default:
-			flushLabel()
-			addMD(b.text, b.start)
 		}
+		if blocks[i+1].kind != mdParagraph || cv.question(blocks[i+1]) != nil {
+			break
+		}
+		i++
+		follow = append(follow, cv.followUp(blocks[i]))
 	}
-	flushLabel()
-	if len(cur.Blocks) > 0 || len(out) == 0 {
-		out = append(out, cur)
+	q.FollowUp = strings.Join(follow, "\n\n")
+	cb.newCard(cb.cur.Title+" (continued)", b.end+1, 0)
+	return i
+}
+
+// list takes a list: a task list is a checklist (grouped under a waiting
+// label), any other list is text.
+func (cb *cardBuilder) list(b mdBlock) {
+	cv := cb.cv
+	if len(b.tasks) == 0 || len(b.tasks) != b.items {
+		cb.flushLabel()
+		cb.addMD(cv.speak(b.text), b.start)
+		return
 	}
-	for _, c := range out {
-		c.Key = cv.key(c.Title)
+	group := cb.takeLabel()
+	items := make([]ItemDef, 0, len(b.tasks))
+	for _, t := range b.tasks {
+		items = append(items, ItemDef{ID: cv.id("c", group+"\x00"+t.text), Group: group, Text: cv.speak(t.text), Line: t.line})
 	}
-	return out
+	cb.addItems(Checklist, items, b.start)
+}
+
+// code takes a code block: a 1-5 rating grid, a checklist of "[ ] item"
+// lines, or code kept as written.
+func (cb *cardBuilder) code(b mdBlock) {
+	group := ""
+	if cb.label != nil {
+		group = labelText(cb.label.text)
+	}
+	if items, ok := cb.cv.ratingGrid(b, group); ok {
+		cb.label = nil
+		cb.addItems(Rating, items, b.start)
+		return
+	}
+	if items, ok := cb.cv.codeChecklist(b, group); ok {
+		cb.label = nil
+		cb.addItems(Checklist, items, b.start)
+		return
+	}
+	cb.flushLabel()
+	cb.cur.Blocks = append(cb.cur.Blocks, Block{Kind: Code, Text: b.code, Lang: b.lang, Line: b.start})
+}
+
+// newCard ends the card being filled (unless it is still empty and
+// untitled) and starts the next.
+func (cb *cardBuilder) newCard(title string, line, heading int) {
+	if cb.cur.Title == "" && len(cb.cur.Blocks) == 0 {
+		return
+	}
+	cb.out = append(cb.out, cb.cur)
+	cb.cur = &Card{Title: title, Step: cb.step, Source: Source{cb.cv.file, line}, heading: heading}
+}
+
+// addMD adds Markdown to the card, joined to the Markdown block before it
+// unless a line for the tutor kept them apart.
+func (cb *cardBuilder) addMD(text string, line int) {
+	if n := len(cb.cur.Blocks); n > 0 && cb.cur.Blocks[n-1].Kind == Markdown && !cb.apart {
+		blk := &cb.cur.Blocks[n-1]
+		blk.pieces = append(blk.pieces, piece{off: len(blk.Text) + 2, line: line})
+		blk.Text += "\n\n" + text
+		return
+	}
+	cb.apart = false
+	cb.cur.Blocks = append(cb.cur.Blocks, Block{Kind: Markdown, Text: text, Line: line})
+}
+
+// addItems adds checklist or rating items, joined to a block of the same
+// kind right before them.
+func (cb *cardBuilder) addItems(kind BlockKind, items []ItemDef, line int) {
+	if n := len(cb.cur.Blocks); n > 0 && cb.cur.Blocks[n-1].Kind == kind {
+		cb.cur.Blocks[n-1].Items = append(cb.cur.Blocks[n-1].Items, items...)
+		return
+	}
+	cb.cur.Blocks = append(cb.cur.Blocks, Block{Kind: kind, Items: items, Line: line})
+}
+
+// takeLabel returns the waiting label's text as a group name ("" when none
+// waits) and clears it.
+func (cb *cardBuilder) takeLabel() string {
+	if cb.label == nil {
+		return ""
+	}
+	group := labelText(cb.label.text)
+	cb.label = nil
+	return group
+}
+
+// flushLabel puts a waiting label on the card as text: nothing it could
+// name followed.
+func (cb *cardBuilder) flushLabel() {
+	if cb.label != nil {
+		cb.addMD(cb.cv.speak(cb.label.text), cb.label.start)
+		cb.label = nil
+	}
 }
 
 // question recognises `Ask: "..."` and "Ask them to ...".

@@ -233,3 +233,28 @@ func TestIDsSurviveCourseEdits(t *testing.T) {
 		t.Errorf("after the edit %d ids, want %d", len(after), len(before)+1)
 	}
 }
+
+// TestOutlinesOfTheTestCourses: the outline of every test course (quizzes
+// in their several spellings, key points, a module under lesson-modules/)
+// is kept as a golden file, so a change to the parsers that changes what a
+// learner gets shows here line by line.
+func TestOutlinesOfTheTestCourses(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ dir, lesson, golden string }{
+		{"../testdata/quiz/course", "2-1", "outline-quiz-2-1.golden"},
+		{"../testdata/quiz/holdout", "3-1", "outline-holdout-3-1.golden"},
+		{"../testdata/tutor/course", "1-1", "outline-tutor-1-1.golden"},
+	} {
+		t.Run(tc.golden, func(t *testing.T) {
+			c, err := course.LoadDir(tc.dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var buf bytes.Buffer
+			if err := course.WriteOutline(&buf, c.Lessons[tc.lesson]); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, tc.golden, buf.Bytes())
+		})
+	}
+}

@@ -187,11 +187,42 @@ var (
 	answerSplit = regexp.MustCompile(`(?i)\s*(?:,|;|\band\b|\s)\s*`)
 )
 
+// quizLineKind is what one line of a quiz is, as quizLineOf classifies it.
+type quizLineKind int
+
+const (
+	quizWrapped     quizLineKind = iota // continues what it follows (a wrapped prompt, option, answer or explanation)
+	quizAnswerLine                      // "Answer: B", "Correct answers: B, D"
+	quizExplainLine                     // "Explain: ...", "Explanation: ..."
+	quizTaskLine                        // "[x] text": an option, ticked when it is right
+	quizOptionLine                      // "B) text", "(b) text", "2. text"
+)
+
+// quizLineOf classifies one line of a quiz (list marker and bold label
+// already removed by quizLine). For an Answer or Explain line, text is
+// what follows the label; for a task line, the option's text and whether
+// it is ticked; for an option, its label ("b", "2") and text.
+func quizLineOf(t string) (kind quizLineKind, label, text string, ticked bool) {
+	if m := quizAnswer.FindStringSubmatch(t); m != nil {
+		return quizAnswerLine, "", m[1], false
+	}
+	if m := quizExplain.FindStringSubmatch(t); m != nil {
+		return quizExplainLine, "", m[1], false
+	}
+	if m := quizTask.FindStringSubmatch(t); m != nil {
+		return quizTaskLine, "", m[2], m[1] != " "
+	}
+	if m := quizOption.FindStringSubmatch(t); m != nil {
+		return quizOptionLine, m[1], m[2], false
+	}
+	return quizWrapped, "", t, false
+}
+
 // isQuizLine reports whether a line (list marker removed) continues a quiz:
 // an option, an Answer or an Explain line.
 func isQuizLine(line string) bool {
-	t := quizLine(line)
-	return quizOption.MatchString(t) || quizTask.MatchString(t) || quizAnswer.MatchString(t) || quizExplain.MatchString(t)
+	kind, _, _, _ := quizLineOf(quizLine(line))
+	return kind != quizWrapped
 }
 
 // quizLine is a source line of a quiz without its list marker and with a
@@ -221,116 +252,156 @@ func optionLetter(s string) string {
 	return strings.ToUpper(s)
 }
 
+// srcLine is a line of a course file: its text and its 1-based number.
+type srcLine struct {
+	text string
+	num  int
+}
+
 // quiz parses the quiz starting at blocks[i] (a paragraph beginning with
 // "Quiz:") and the blocks that continue it: options, "Answer:" and
 // "Explain:" may share the paragraph or follow as paragraphs or list
 // items. It returns the quiz (nil when it is unusable; the problems are
 // reported) and the index of its last block.
 func (cv *converter) quiz(blocks []mdBlock, i int) (*QuizDef, int) {
-	type line struct {
-		text string
-		num  int
+	lines, end := quizLines(blocks, i)
+	r := &quizReader{cv: cv, q: &QuizDef{Line: blocks[i].start}}
+	r.q.Prompt = strings.TrimSpace(strings.TrimPrefix(lines[0].text, "Quiz:"))
+	for _, l := range lines[1:] {
+		r.line(l)
 	}
-	var lines []line
+	return r.finish(), end
+}
+
+// quizLines collects the lines of the quiz at blocks[i]: its paragraph and
+// each paragraph or list after it whose first line is a quiz line. Once an
+// Answer or Explain line is taken, only more of those continue the quiz (a
+// checklist after a quiz stays one). end is the index of the last block.
+func quizLines(blocks []mdBlock, i int) (lines []srcLine, end int) {
+	answered := false
 	take := func(b mdBlock) {
 		for k, l := range strings.Split(b.text, "\n") {
-			lines = append(lines, line{quizLine(l), b.start + k})
-		}
-	}
-	// answered: an Answer or Explain line was taken; after it only more
-	// of those continue the quiz (a checklist after a quiz stays one).
-	answered := func() bool {
-		for _, l := range lines {
-			if quizAnswer.MatchString(l.text) || quizExplain.MatchString(l.text) {
-				return true
+			t := quizLine(l)
+			if kind, _, _, _ := quizLineOf(t); kind == quizAnswerLine || kind == quizExplainLine {
+				answered = true
 			}
+			lines = append(lines, srcLine{t, b.start + k})
 		}
-		return false
 	}
 	take(blocks[i])
-	end := i
+	end = i
 	for end+1 < len(blocks) {
 		b := blocks[end+1]
 		if b.kind != mdParagraph && b.kind != mdList {
 			break
 		}
 		first := quizLine(strings.SplitN(b.text, "\n", 2)[0])
-		if !isQuizLine(first) || (answered() && !quizAnswer.MatchString(first) && !quizExplain.MatchString(first)) {
+		kind, _, _, _ := quizLineOf(first)
+		if !isQuizLine(first) || (answered && kind != quizAnswerLine && kind != quizExplainLine) {
 			break
 		}
 		end++
 		take(b)
 	}
+	return lines, end
+}
 
-	start := blocks[i].start
-	q := &QuizDef{Line: start}
-	field := "prompt"
-	var answer string
-	answerLine := 0
-	var explain []string
-	var checked []string // options written "[x] text"
-	for n, l := range lines {
-		t := l.text
-		if n == 0 {
-			t = strings.TrimSpace(strings.TrimPrefix(t, "Quiz:"))
-			q.Prompt = t
-			continue
+// quizPart is the part of a quiz the lines are writing: the state of
+// quizReader, which a wrapped line continues.
+type quizPart int
+
+const (
+	partPrompt quizPart = iota
+	partOption
+	partAnswer
+	partExplain
+)
+
+// quizReader is the state machine that reads a quiz's lines after its
+// "Quiz:" line, fed by quizLineOf: options until an Answer or Explain
+// line, after which option-like lines are wrapped text.
+type quizReader struct {
+	cv         *converter
+	q          *QuizDef
+	part       quizPart
+	answer     string
+	answerLine int
+	explain    []string
+	checked    []string // the letters of options written "[x] text"
+}
+
+// line reads one line of the quiz.
+func (r *quizReader) line(l srcLine) {
+	kind, label, text, ticked := quizLineOf(l.text)
+	optionsOver := r.part == partAnswer || r.part == partExplain
+	switch {
+	case kind == quizAnswerLine:
+		if r.answerLine != 0 {
+			r.cv.l.problem(r.cv.file, l.num, "quiz has a second \"Answer:\" line (the first is on line %d); put alternatives on one line separated by |", r.answerLine)
+			return
 		}
-		if m := quizAnswer.FindStringSubmatch(t); m != nil {
-			if answerLine != 0 {
-				cv.l.problem(cv.file, l.num, "quiz has a second \"Answer:\" line (the first is on line %d); put alternatives on one line separated by |", answerLine)
-				continue
-			}
-			field, answer, answerLine = "answer", m[1], l.num
-			continue
+		r.part, r.answer, r.answerLine = partAnswer, text, l.num
+	case kind == quizExplainLine:
+		r.part = partExplain
+		r.explain = append(r.explain, text)
+	case kind == quizTaskLine && !optionsOver:
+		// A task list as options: lettered in order, ticked = right.
+		letter := rune('A' + len(r.q.Options))
+		if ticked {
+			r.checked = append(r.checked, string(letter))
 		}
-		if m := quizExplain.FindStringSubmatch(t); m != nil {
-			field = "explain"
-			explain = append(explain, m[1])
-			continue
-		}
-		if m := quizTask.FindStringSubmatch(t); m != nil && field != "answer" && field != "explain" {
-			// A task list as options: lettered in order, ticked = right.
-			t = fmt.Sprintf("%c) %s", 'A'+len(q.Options), m[2])
-			if m[1] != " " {
-				checked = append(checked, string(rune('A'+len(q.Options))))
-			}
-		}
-		if m := quizOption.FindStringSubmatch(t); m != nil && field != "answer" && field != "explain" {
-			letter := optionLetter(m[1])
-			text := strings.TrimSpace(m[2])
-			want := string(rune('A' + len(q.Options)))
-			switch {
-			case q.Option(letter) != "":
-				cv.l.problem(cv.file, l.num, "quiz option %s appears twice", letter)
-			case letter != want:
-				cv.l.problem(cv.file, l.num, "quiz option %s should be %s: options are lettered A, B, C, ... in order", letter, want)
-			case text == "":
-				cv.l.problem(cv.file, l.num, "quiz option %s has no text", letter)
-			}
-			for _, o := range q.Options {
-				if text != "" && normAnswer(o.Text) == normAnswer(text) {
-					cv.l.problem(cv.file, l.num, "quiz options %s and %s say the same thing", o.Letter, letter)
-				}
-			}
-			q.Options = append(q.Options, QuizOption{Letter: letter, Text: text})
-			field = "option"
-			continue
-		}
-		switch field { // a wrapped line continues what it follows
-		case "prompt":
-			q.Prompt += " " + t
-		case "option":
-			o := &q.Options[len(q.Options)-1]
-			o.Text = strings.TrimSpace(o.Text + " " + t)
-		case "answer":
-			answer += " " + t
-		case "explain":
-			explain = append(explain, t)
+		r.line(srcLine{fmt.Sprintf("%c) %s", letter, text), l.num})
+	case kind == quizOptionLine && !optionsOver:
+		r.option(label, strings.TrimSpace(text), l.num)
+	default:
+		r.wrapped(l.text)
+	}
+}
+
+// option adds a lettered option, reporting a letter out of order, a
+// repeated letter, an empty option and two options that say the same.
+func (r *quizReader) option(label, text string, num int) {
+	q := r.q
+	letter := optionLetter(label)
+	want := string(rune('A' + len(q.Options)))
+	switch {
+	case q.Option(letter) != "":
+		r.cv.l.problem(r.cv.file, num, "quiz option %s appears twice", letter)
+	case letter != want:
+		r.cv.l.problem(r.cv.file, num, "quiz option %s should be %s: options are lettered A, B, C, ... in order", letter, want)
+	case text == "":
+		r.cv.l.problem(r.cv.file, num, "quiz option %s has no text", letter)
+	}
+	for _, o := range q.Options {
+		if text != "" && normAnswer(o.Text) == normAnswer(text) {
+			r.cv.l.problem(r.cv.file, num, "quiz options %s and %s say the same thing", o.Letter, letter)
 		}
 	}
+	q.Options = append(q.Options, QuizOption{Letter: letter, Text: text})
+	r.part = partOption
+}
+
+// wrapped continues the part being written with a wrapped line.
+func (r *quizReader) wrapped(t string) {
+	switch r.part {
+	case partPrompt:
+		r.q.Prompt += " " + t
+	case partOption:
+		o := &r.q.Options[len(r.q.Options)-1]
+		o.Text = strings.TrimSpace(o.Text + " " + t)
+	case partAnswer:
+		r.answer += " " + t
+	case partExplain:
+		r.explain = append(r.explain, t)
+	}
+}
+
+// finish checks the quiz read and returns it, or nil when it is unusable
+// (the problems are reported).
+func (r *quizReader) finish() *QuizDef {
+	q, cv, start := r.q, r.cv, r.q.Line
 	q.Prompt = strings.TrimSpace(strings.Trim(strings.TrimSpace(q.Prompt), `"“”`))
-	q.Explain = strings.TrimSpace(strings.Join(explain, "\n"))
+	q.Explain = strings.TrimSpace(strings.Join(r.explain, "\n"))
 	ok := true
 	if q.Prompt == "" {
 		cv.l.problem(cv.file, start, "quiz has no question: write Quiz: \"...\"")
@@ -344,9 +415,9 @@ func (cv *converter) quiz(blocks []mdBlock, i int) (*QuizDef, int) {
 		cv.l.problem(cv.file, start, "quiz has %d options; at most %d fit as buttons", len(q.Options), MaxQuizOptions)
 		ok = false
 	}
-	answer = strings.TrimSpace(answer)
-	if answerLine == 0 && len(checked) > 0 && len(q.Options) > 1 {
-		answerLine, answer = start, strings.Join(checked, ", ")
+	answer, answerLine := strings.TrimSpace(r.answer), r.answerLine
+	if answerLine == 0 && len(r.checked) > 0 && len(q.Options) > 1 {
+		answerLine, answer = start, strings.Join(r.checked, ", ")
 	}
 	if answerLine == 0 || answer == "" {
 		at := start
@@ -354,7 +425,7 @@ func (cv *converter) quiz(blocks []mdBlock, i int) (*QuizDef, int) {
 			at = answerLine
 		}
 		cv.l.problem(cv.file, at, "quiz %q has no answer: add a line \"Answer: B\" (multiple choice) or \"Answer: text | other text\" (short answer)", truncate(q.Prompt, 60))
-		return nil, end
+		return nil
 	}
 	if len(q.Options) == 0 {
 		for _, a := range strings.Split(answer, "|") {
@@ -366,10 +437,10 @@ func (cv *converter) quiz(blocks []mdBlock, i int) (*QuizDef, int) {
 		ok = false
 	}
 	if !ok {
-		return nil, end
+		return nil
 	}
 	q.ID = cv.id("z", q.Prompt)
-	return q, end
+	return q
 }
 
 // quizCorrect reads a multiple-choice Answer line: "B", "B | D" (either),
