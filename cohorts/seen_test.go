@@ -11,6 +11,7 @@ import (
 	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/course"
+	"github.com/coursebot/coursebot/insight"
 	"github.com/coursebot/coursebot/scheduler"
 )
 
@@ -236,6 +237,10 @@ func TestWhoSeesWhat(t *testing.T) {
 	probes["weekly digest (with reminders, cohort without a channel)"] = func(col string) bool {
 		return strings.Contains(digests[viewers[col].Key()], "Reminder from cohort alpha") && strings.Contains(digests[viewers[col].Key()], "*This week*")
 	}
+	probes["the author's report (`coursebot report`, run where the database is: never in chat)"] = func(col string) bool {
+		out := f.do(t, viewers[col], "cohort", "report alpha")
+		return strings.Contains(out, "Course report") || strings.Contains(out, "<html")
+	}
 	probes["the leads' weekly summary (by direct message, with a reminder's digest)"] = func(col string) bool {
 		return strings.Contains(digests[viewers[col].Key()], "Cohort alpha: the week, for its leads")
 	}
@@ -349,9 +354,17 @@ func TestWhoseDataALeadSees(t *testing.T) {
 	probes["progress table (`/cohort progress`)"] = func(col string) bool {
 		return strings.Contains(seen["progress table (`/cohort progress`)"], "\n"+subjects[col].UserID+" ")
 	}
-	insights := map[string]string{}
+	insights, reports := map[string]string{}, map[string]string{}
 	for _, col := range cols {
-		insights[col] = insightsOf(t, col)
+		insights[col], reports[col] = insightsOf(t, col)
+	}
+	probes[reportCounts] = func(col string) bool {
+		return strings.Contains(reports[col], "Putting It All Together (Capstone)</a>: 3 started") &&
+			strings.Contains(reports[col], `<td>10. Requirements Checklist</td><td>4. Capstone Exercise: End-to-End</td><td class="n">3</td><td class="n">3</td>`)
+	}
+	probes[reportLinked] = func(col string) bool {
+		return strings.Contains(reports[col], `Problem framing and success metrics</td><td class="n">2.0</td><td class="n">3</td>`) &&
+			strings.Contains(reports[col], `<td>Started</td><td class="n">3</td><td class="n">10 min</td><td class="n">3</td>`)
 	}
 	probes[insightsWhere] = func(col string) bool {
 		out := insights[col]
@@ -369,6 +382,8 @@ const (
 	insightsWhere   = "insights and the leads' summary: where the cohort is (how many reached each step; named when they have not moved for 7 days)"
 	insightsHard    = "insights and the leads' summary: what is hard (quiz options chosen, \"I'm stuck\" presses, checklist ticks, self-assessment ratings, time per step), counted together"
 	insightsAnswers = "insights: answers counted per question (answered, skipped, key points reached)"
+	reportCounts    = "the author's report of the cohort (`coursebot report --cohort NAME`): counts (how many reached each step, answered each question and how, pressed I'm stuck, ticked, rated)"
+	reportLinked    = "the author's report of the cohort: time per step, discrimination, average ratings"
 )
 
 // insightsOf is what the lead of alpha reads in /cohort insights alpha
@@ -377,7 +392,7 @@ const (
 // show): each stopped on the capstone's checklist nine days ago, having
 // answered the first question, ticked an item, rated one and pressed
 // I'm stuck.
-func insightsOf(t *testing.T, col string) string {
+func insightsOf(t *testing.T, col string) (chat, report string) {
 	t.Helper()
 	f := newFixture(t, true)
 	ctx := context.Background()
@@ -428,5 +443,14 @@ func insightsOf(t *testing.T, col string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return out + text(sum)
+	// What coursebot report --cohort alpha writes.
+	ls, err := insight.Cohort(ctx, f.db, f.db, "alpha", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if _, err := insight.Report(&b, insight.Compute(f.course, ls, insight.Options{Audience: insight.Author, Now: f.now}), insight.ReportOptions{Scope: "Cohort alpha"}); err != nil {
+		t.Fatal(err)
+	}
+	return out + text(sum), b.String()
 }

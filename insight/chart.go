@@ -86,7 +86,7 @@ func (c chart) plot() (*plot.Plot, error) {
 		}
 		values[j] = v
 		xys = append(xys, plotter.XY{X: v, Y: float64(j)})
-		texts = append(texts, "  "+b.text)
+		texts = append(texts, b.text)
 	}
 	if n > 0 {
 		bc, err := plotter.NewBarChart(values, vg.Points(14))
@@ -101,6 +101,7 @@ func (c chart) plot() (*plot.Plot, error) {
 		if err != nil {
 			return nil, fmt.Errorf("chart %q: %w", c.title, err)
 		}
+		labels.Offset = vg.Point{X: vg.Points(4)}
 		for i := range labels.TextStyle {
 			labels.TextStyle[i].Font = sans
 			labels.TextStyle[i].Font.Size = vg.Points(10)
@@ -199,7 +200,7 @@ func svgOf(c chart) (string, error) {
 func funnelChart(lf LessonFigures) chart {
 	c := chart{title: fmt.Sprintf("Lesson %s: how many reached each step", dotted(lf.ID)), xLabel: "learners", color: blue}
 	for _, s := range lf.Funnel {
-		b := bar{label: cutLabel(s.Label, 34), value: float64(s.Reached), text: N(s.Reached)}
+		b := bar{label: cutLabel(s.Label, 40), value: float64(s.Reached), text: N(s.Reached)}
 		if !shown(s.Reached) {
 			b.value = math.NaN()
 		}

@@ -353,7 +353,15 @@ func TestStuckChecklistRatings(t *testing.T) {
 			if it.Ticked != ticks[it.ID] || it.Of != of[it.ID] {
 				t.Errorf("%s %q: ticked %d of %d, want %d of %d", id, it.Text, it.Ticked, it.Of, ticks[it.ID], of[it.ID])
 			}
-			if prev := lf.Checklist[max(0, i-1)]; it.Of > 0 && prev.Of > 0 && it.Ticked*prev.Of < prev.Ticked*it.Of {
+			// Least ticked first; a count under 3 sorts as none, so an
+			// item's place does not tell it.
+			eff := func(n int) int {
+				if n < insight.MinCount {
+					return 0
+				}
+				return n
+			}
+			if prev := lf.Checklist[max(0, i-1)]; it.Of > 0 && prev.Of > 0 && eff(it.Ticked)*prev.Of < eff(prev.Ticked)*it.Of {
 				t.Errorf("%s: checklist not least ticked first at %q", id, it.Text)
 			}
 		}

@@ -81,15 +81,28 @@ func checklist(les *course.Lesson, ls []Learner, o Options) []ItemCount {
 			}
 		}
 	}
+	sortItemCounts(out)
+	return out
+}
+
+// sortItemCounts orders checklist items least ticked first (by share,
+// cross-multiplied), items nobody reached last. An item ticked by fewer
+// than MinCount counts as ticked by none: its place must not tell how
+// many it was.
+func sortItemCounts(out []ItemCount) {
+	ticked := func(it ItemCount) int {
+		if !shown(it.Ticked) {
+			return 0
+		}
+		return it.Ticked
+	}
 	sort.SliceStable(out, func(i, j int) bool {
-		// ticked/of ascending, by cross-multiplying; items nobody reached last
 		a, b := out[i], out[j]
 		if (a.Of == 0) != (b.Of == 0) {
 			return b.Of == 0
 		}
-		return a.Ticked*b.Of < b.Ticked*a.Of
+		return ticked(a)*b.Of < ticked(b)*a.Of
 	})
-	return out
 }
 
 // Rating is one self-assessment item's ratings.

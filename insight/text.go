@@ -56,7 +56,7 @@ func funnelTable(lf LessonFigures) string {
 		}
 		rows = append(rows, []string{cutLabel(s.Label, 40), N(s.Reached), t})
 	}
-	return table(rows)
+	return aligned(rows)
 }
 
 // medianText is a stage's median time, or why it is not shown.
@@ -91,8 +91,8 @@ func Duration(d time.Duration) string {
 	return fmt.Sprintf("%d days", days)
 }
 
-// table aligns rows in columns: the first left, the others right.
-func table(rows [][]string) string {
+// aligned lays rows out in columns: the first left, the others right.
+func aligned(rows [][]string) string {
 	width := map[int]int{}
 	for _, r := range rows {
 		for i, c := range r {
@@ -135,10 +135,18 @@ func stalledText(f Figures, loc *time.Location) string {
 }
 
 // sortItems orders quiz questions by first-attempt success, lowest first.
+// A question fewer than MinCount got right counts as got right by none:
+// its place must not tell how many it was.
 func sortItems(items []Item) {
+	right := func(it Item) int {
+		if !shown(it.Right) {
+			return 0
+		}
+		return it.Right
+	}
 	sort.SliceStable(items, func(i, j int) bool {
 		a, b := items[i], items[j]
-		return a.Right*b.Took < b.Right*a.Took
+		return right(a)*b.Took < right(b)*a.Took
 	})
 }
 
@@ -193,7 +201,17 @@ func hardText(f Figures) string {
 			}
 		}
 	}
-	sort.SliceStable(ticks, func(i, j int) bool { return ticks[i].Ticked*ticks[j].Of < ticks[j].Ticked*ticks[i].Of })
+	sort.SliceStable(ticks, func(i, j int) bool {
+		a, b := ticks[i].ItemCount, ticks[j].ItemCount
+		ta, tb := a.Ticked, b.Ticked
+		if !shown(ta) {
+			ta = 0
+		}
+		if !shown(tb) {
+			tb = 0
+		}
+		return ta*b.Of < tb*a.Of
+	})
 	if len(ticks) > 0 {
 		b.WriteString(gap(&b) + "*Checklist items least ticked* (of those who reached them):\n")
 		for i, t := range ticks {

@@ -72,6 +72,9 @@ Usage:
   coursebot forget [--config FILE] [--db FILE] --user PLATFORM:ID|NAME [--yes]
                                         delete everything kept about one learner
   coursebot compact SRC DST             write a compacted copy of a database (bot stopped)
+  coursebot report [--config FILE] [--db FILE] [--course DIR] [--cohort NAME] [--as-of TIME] --html FILE
+                                        the author's report: funnels, item analysis, retention,
+                                        the tutor's use, as one self-contained HTML file (bot stopped)
   coursebot slack manifest --url BASE [--socket] [--course DIR]
                                         print a Slack app manifest for the course
   coursebot discord register --config FILE
@@ -109,6 +112,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = runForget(ctx, args[1:], stdin, stdout, env)
 	case "compact":
 		err = runCompact(args[1:], stdout)
+	case "report":
+		err = runReport(ctx, args[1:], stdout, env)
 	case "slack":
 		err = runSlack(args[1:], stdout, env)
 	case "discord":

@@ -38,6 +38,38 @@ func Root(t testing.TB) string {
 // as written.
 func Course(t testing.TB) *course.Course {
 	t.Helper()
+	c, err := course.LoadFS(files(t), "insighttest")
+	if err != nil {
+		t.Fatalf("insighttest: load the course: %v", err)
+	}
+	for _, id := range []string{"1-1", "2-1", "4-4"} {
+		if c.Lessons[id] == nil {
+			t.Fatalf("insighttest: the course has no lesson %s", id)
+		}
+	}
+	return c
+}
+
+// CourseDir writes Course's files into a directory of the test's and
+// returns it, for commands that take --course DIR.
+func CourseDir(t testing.TB) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, f := range files(t) {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, f.Data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// files are the three courses' files in one file system.
+func files(t testing.TB) fstest.MapFS {
+	t.Helper()
 	merged := fstest.MapFS{}
 	add := func(src fs.FS) {
 		err := fs.WalkDir(src, ".", func(p string, d fs.DirEntry, err error) error {
@@ -59,14 +91,5 @@ func Course(t testing.TB) *course.Course {
 	add(builtin.FS())
 	add(os.DirFS(filepath.Join(root, "testdata", "quiz", "course")))
 	add(os.DirFS(filepath.Join(root, "testdata", "tutor", "course")))
-	c, err := course.LoadFS(merged, "insighttest")
-	if err != nil {
-		t.Fatalf("insighttest: load the course: %v", err)
-	}
-	for _, id := range []string{"1-1", "2-1", "4-4"} {
-		if c.Lessons[id] == nil {
-			t.Fatalf("insighttest: the course has no lesson %s", id)
-		}
-	}
-	return c
+	return merged
 }
