@@ -92,7 +92,7 @@ func (s LessonState) String() string {
 
 // LearnerRecord is what the bot keeps about a learner apart from lessons.
 type LearnerRecord struct {
-	Key      string    `json:"key"`            // bot.Learner.Key()
+	Key      string    `json:"key"`            // Learner.Key()
 	Name     string    `json:"name,omitempty"` // last display name seen
 	Active   string    `json:"active,omitempty"`
 	LastSeen time.Time `json:"last_seen,omitzero"`

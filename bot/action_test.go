@@ -3,6 +3,8 @@ package bot
 import (
 	"strings"
 	"testing"
+
+	"github.com/coursebot/coursebot"
 )
 
 func TestActionRoundTrip(t *testing.T) {
@@ -52,12 +54,12 @@ func FuzzParseAction(f *testing.F) {
 }
 
 func TestLearnerKey(t *testing.T) {
-	l, ok := ParseLearnerKey("slack:U123")
+	l, ok := coursebot.ParseLearnerKey("slack:U123")
 	if !ok || l.Key() != "slack:U123" || l.Platform != "slack" || l.UserID != "U123" {
 		t.Errorf("ParseLearnerKey = %+v, %v", l, ok)
 	}
 	for _, bad := range []string{"", "slack", ":U1", "slack:"} {
-		if _, ok := ParseLearnerKey(bad); ok {
+		if _, ok := coursebot.ParseLearnerKey(bad); ok {
 			t.Errorf("ParseLearnerKey(%q) accepted", bad)
 		}
 	}

@@ -1,6 +1,10 @@
 package bot
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/coursebot/coursebot"
+)
 
 // A form is a button that asks for one line of text before anything is
 // done (a repository's URL): Slack and Discord open a modal with one text
@@ -57,7 +61,7 @@ func (fs Forms) Opens(action string) (Form, string, bool) {
 }
 
 // Submit is the message a filled-in form sends on behalf of learner.
-func (f Form) Submit(learner Learner, lesson, text string) Message {
+func (f Form) Submit(learner coursebot.Learner, lesson, text string) Message {
 	args := strings.TrimSpace(f.Args + " " + strings.TrimSpace(text))
 	return Message{Learner: learner, Kind: KindCommand, Command: f.Command, Args: args, Lesson: lesson}
 }

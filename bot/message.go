@@ -1,5 +1,6 @@
-// Package bot holds the platform-neutral conversation types shared by the
-// lesson engine and the chat adapters: a Message comes in from a learner,
+// Package bot is the chat protocol: the platform-neutral conversation
+// types the features (the lesson engine, cohorts, the tutor) and the chat
+// adapters share. A Message comes in from a learner (a coursebot.Learner),
 // Replies go out. The engine (package lessons) never imports a platform
 // package; an adapter (bot/console, bot/slack, bot/discord) knows nothing of
 // lessons beyond what it renders from a Reply.
@@ -7,29 +8,9 @@ package bot
 
 import (
 	"context"
-	"strings"
+
+	"github.com/coursebot/coursebot"
 )
-
-// Learner identifies one person on one platform. Learners are keyed by
-// platform and user id; Key is the store's key, so linking one person's Slack
-// and Discord identities later only needs a table from Key to a person id.
-type Learner struct {
-	Platform string // "console", "slack", "discord"
-	UserID   string // the platform's user id ("U123", "456…", "alice")
-	Name     string // display name when the platform gives one; never a key
-}
-
-// Key is the stable identity of a learner: "platform:user-id".
-func (l Learner) Key() string { return l.Platform + ":" + l.UserID }
-
-// ParseLearnerKey splits "platform:user-id" as written in config (admins).
-func ParseLearnerKey(s string) (Learner, bool) {
-	p, id, ok := strings.Cut(s, ":")
-	if !ok || p == "" || id == "" {
-		return Learner{}, false
-	}
-	return Learner{Platform: p, UserID: id}, true
-}
 
 // MessageKind says what a learner did.
 type MessageKind int
@@ -46,7 +27,7 @@ const (
 
 // Message is one thing a learner did.
 type Message struct {
-	Learner Learner
+	Learner coursebot.Learner
 	Kind    MessageKind
 	Command string // KindCommand: "start-4-4", "status", "help-mlops"
 	Args    string // KindCommand: the rest of the line, trimmed
@@ -221,5 +202,5 @@ type Button struct {
 // Send delivers replies to a learner outside of a request (nudges). It is
 // implemented by each adapter; the scheduler uses it.
 type Sender interface {
-	Send(ctx context.Context, to Learner, replies []Reply) error
+	Send(ctx context.Context, to coursebot.Learner, replies []Reply) error
 }

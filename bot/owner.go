@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+
+	"github.com/coursebot/coursebot"
 )
 
 // A lesson card in a shared place (a Slack channel thread, a public Discord
@@ -19,7 +21,7 @@ import (
 // Slack or Discord, whose servers build the press from the posted
 // message); it only has to tell two learners apart, and it is short enough
 // to fit Discord's 100-character custom_id beside the action.
-func OwnerTag(l Learner) string {
+func OwnerTag(l coursebot.Learner) string {
 	if l.UserID == "" {
 		return ""
 	}
@@ -29,7 +31,7 @@ func OwnerTag(l Learner) string {
 
 // Own marks replies as shown to l: each reply's Owner and the Action of
 // each of its buttons. Adapters call it on every reply they deliver.
-func Own(replies []Reply, l Learner) []Reply {
+func Own(replies []Reply, l coursebot.Learner) []Reply {
 	tag := OwnerTag(l)
 	out := make([]Reply, len(replies))
 	for i, r := range replies {
@@ -76,7 +78,7 @@ func OwnerOf(action string) string {
 
 // ThreadFinder finds the lesson thread at a place (the store implements it).
 type ThreadFinder interface {
-	ThreadAt(ctx context.Context, platform, channel, threadID string) (Thread, bool, error)
+	ThreadAt(ctx context.Context, platform, channel, threadID string) (coursebot.Thread, bool, error)
 }
 
 // Place is where a pressed control was: the platform, the channel and the
@@ -94,7 +96,7 @@ type Place struct {
 // control with neither (an unmarked control in a DM or an ephemeral
 // message, which only its learner can see) may be pressed. The check is
 // the same on every platform; only the platform's ids differ.
-func MayPress(ctx context.Context, threads ThreadFinder, presser Learner, owner string, at Place) (bool, error) {
+func MayPress(ctx context.Context, threads ThreadFinder, presser coursebot.Learner, owner string, at Place) (bool, error) {
 	if owner != "" && owner != OwnerTag(presser) {
 		return false, nil
 	}

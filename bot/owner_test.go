@@ -5,27 +5,29 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/coursebot/coursebot"
 )
 
 // threads is an in-memory ThreadFinder.
-type threads map[Place]Thread
+type threads map[Place]coursebot.Thread
 
-func (ts threads) ThreadAt(_ context.Context, platform, channel, thread string) (Thread, bool, error) {
+func (ts threads) ThreadAt(_ context.Context, platform, channel, thread string) (coursebot.Thread, bool, error) {
 	if channel == "broken" {
-		return Thread{}, false, errors.New("disk on fire")
+		return coursebot.Thread{}, false, errors.New("disk on fire")
 	}
 	t, ok := ts[Place{platform, channel, thread}]
 	return t, ok, nil
 }
 
 func TestMayPress(t *testing.T) {
-	a := Learner{Platform: "slack", UserID: "UA"}
-	b := Learner{Platform: "slack", UserID: "UB"}
+	a := coursebot.Learner{Platform: "slack", UserID: "UA"}
+	b := coursebot.Learner{Platform: "slack", UserID: "UB"}
 	bThread := Place{"slack", "C1", "100.1"}
 	known := threads{bThread: {Platform: "slack", Learner: b.Key(), Lesson: "4-4", Channel: "C1", ThreadID: "100.1"}}
 	tests := []struct {
 		name    string
-		presser Learner
+		presser coursebot.Learner
 		owner   string
 		at      Place
 		want    bool
@@ -51,9 +53,9 @@ func TestMayPress(t *testing.T) {
 }
 
 func TestOwnMarksButtonsAndTellsTagsApart(t *testing.T) {
-	a := Learner{Platform: "discord", UserID: "123456789012345678"}
-	b := Learner{Platform: "discord", UserID: "123456789012345679"}
-	if OwnerTag(a) == OwnerTag(b) || len(OwnerTag(a)) != 10 || OwnerTag(Learner{}) != "" {
+	a := coursebot.Learner{Platform: "discord", UserID: "123456789012345678"}
+	b := coursebot.Learner{Platform: "discord", UserID: "123456789012345679"}
+	if OwnerTag(a) == OwnerTag(b) || len(OwnerTag(a)) != 10 || OwnerTag(coursebot.Learner{}) != "" {
 		t.Fatalf("tags %q %q", OwnerTag(a), OwnerTag(b))
 	}
 	in := []Reply{{Lesson: "4-4", Buttons: []Button{{Label: "Next", Action: "next|4-4|intro"}, {Label: "odd", Action: ""}}}}

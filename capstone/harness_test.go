@@ -122,7 +122,7 @@ func (f toFake) RoundTrip(r *http.Request) (*http.Response, error) {
 	return f.next.RoundTrip(r)
 }
 
-var alice = bot.Learner{Platform: "test", UserID: "alice", Name: "Alice"}
+var alice = coursebot.Learner{Platform: "test", UserID: "alice", Name: "Alice"}
 
 func (hs *harness) send(m bot.Message) []bot.Reply {
 	hs.t.Helper()

@@ -22,7 +22,7 @@ import (
 // lesson, Value the cohort, Item the question's number (1-based).
 const VerbAnswers = "cohort-answers"
 
-func (h *Handler) answers(ctx context.Context, who bot.Learner, args []string) ([]bot.Reply, error) {
+func (h *Handler) answers(ctx context.Context, who coursebot.Learner, args []string) ([]bot.Reply, error) {
 	if len(args) < 2 || len(args) > 3 {
 		return nil, refuse("Usage: /%s answers NAME LESSON [QUESTION-NUMBER]", h.o.Command)
 	}
@@ -38,7 +38,7 @@ func (h *Handler) answers(ctx context.Context, who bot.Learner, args []string) (
 }
 
 // answersPress is a press of a page button.
-func (h *Handler) answersPress(ctx context.Context, who bot.Learner, a bot.Action) ([]bot.Reply, error) {
+func (h *Handler) answersPress(ctx context.Context, who coursebot.Learner, a bot.Action) ([]bot.Reply, error) {
 	n, err := strconv.Atoi(a.Item)
 	if err != nil {
 		return nil, refuse("That button is not one of mine any more. Type /%s answers NAME LESSON.", h.o.Command)
@@ -46,7 +46,7 @@ func (h *Handler) answersPress(ctx context.Context, who bot.Learner, a bot.Actio
 	return h.answersPage(ctx, who, a.Value, a.Lesson, n)
 }
 
-func (h *Handler) answersPage(ctx context.Context, who bot.Learner, cohort, lesson string, page int) ([]bot.Reply, error) {
+func (h *Handler) answersPage(ctx context.Context, who coursebot.Learner, cohort, lesson string, page int) ([]bot.Reply, error) {
 	c, _, err := h.leadOf(ctx, who, cohort, "read answers")
 	if err != nil {
 		return nil, err

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot"
 )
 
 // ChannelAccess tells whether a user can see a channel on one platform:
@@ -20,7 +20,7 @@ type ChannelAccess interface {
 // ("platform:id") to their cohort: only a channel they are in, as the
 // platform says, so a lead cannot send their cohort's reminders and
 // digests into someone else's channel.
-func (h *Handler) mayBind(ctx context.Context, who bot.Learner, channel string) error {
+func (h *Handler) mayBind(ctx context.Context, who coursebot.Learner, channel string) error {
 	platform, id, _ := strings.Cut(channel, ":")
 	if platform != who.Platform {
 		return refuse("Only admins can bind a channel on %s to a cohort; leads bind channels they are in on their own platform. Nothing was changed.", platform)

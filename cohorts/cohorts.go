@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/scheduler"
@@ -115,7 +116,7 @@ func NewHandler(next bot.Handler, o Options) (*Handler, error) {
 		o.Rand = rand.Reader
 	}
 	for _, a := range o.Admins {
-		if _, ok := bot.ParseLearnerKey(a); !ok {
+		if _, ok := coursebot.ParseLearnerKey(a); !ok {
 			return nil, fmt.Errorf("cohorts: admin %q is not platform:user-id", a)
 		}
 	}

@@ -57,7 +57,7 @@ type goneErr struct{}
 func (goneErr) Error() string   { return "user gone" }
 func (goneErr) Permanent() bool { return true }
 
-func (d *dmBox) Send(_ context.Context, to bot.Learner, rs []bot.Reply) error {
+func (d *dmBox) Send(_ context.Context, to coursebot.Learner, rs []bot.Reply) error {
 	if d.fail != nil {
 		return d.fail
 	}
@@ -69,13 +69,13 @@ func (d *dmBox) Send(_ context.Context, to bot.Learner, rs []bot.Reply) error {
 }
 
 // enrol: by invites who to cohort and who accepts.
-func (f *fixture) enrol(t *testing.T, by bot.Learner, cohort string, who bot.Learner) {
+func (f *fixture) enrol(t *testing.T, by coursebot.Learner, cohort string, who coursebot.Learner) {
 	t.Helper()
 	f.must(t, by, "cohort", "join "+cohort+" "+who.Key())
 	f.must(t, who, "cohort", "accept "+cohort)
 }
 
-func learner(id string) bot.Learner { return bot.Learner{Platform: "test", UserID: id} }
+func learner(id string) coursebot.Learner { return coursebot.Learner{Platform: "test", UserID: id} }
 
 var (
 	admin     = learner("admin")
@@ -127,7 +127,7 @@ func newFixture(t *testing.T, share bool) *fixture {
 	return f
 }
 
-func (f *fixture) do(t *testing.T, who bot.Learner, cmd, args string) string {
+func (f *fixture) do(t *testing.T, who coursebot.Learner, cmd, args string) string {
 	t.Helper()
 	rs, err := f.h.Handle(context.Background(), bot.Message{Learner: who, Kind: bot.KindCommand, Command: cmd, Args: args})
 	if err != nil {
@@ -136,7 +136,7 @@ func (f *fixture) do(t *testing.T, who bot.Learner, cmd, args string) string {
 	return text(rs)
 }
 
-func (f *fixture) must(t *testing.T, who bot.Learner, cmd, args string) string {
+func (f *fixture) must(t *testing.T, who coursebot.Learner, cmd, args string) string {
 	t.Helper()
 	out := f.do(t, who, cmd, args)
 	if refused(out) {
@@ -191,7 +191,7 @@ func TestAuthorization(t *testing.T) {
 		A                 // lead of alpha
 		D                 // admin
 	)
-	actors := map[who]bot.Learner{L: member, O: leadB, A: leadA, D: admin}
+	actors := map[who]coursebot.Learner{L: member, O: leadB, A: leadA, D: admin}
 	tests := []struct {
 		cmd, args string
 		allowed   who

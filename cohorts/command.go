@@ -83,7 +83,7 @@ func (h *Handler) cohort(ctx context.Context, m bot.Message) ([]bot.Reply, error
 	return nil, refuse("There is no /%s %s.\n%s", h.o.Command, sub, h.usage())
 }
 
-func (h *Handler) list(ctx context.Context, who bot.Learner) ([]bot.Reply, error) {
+func (h *Handler) list(ctx context.Context, who coursebot.Learner) ([]bot.Reply, error) {
 	names, err := h.o.Store.LearnerCohorts(ctx, who.Key())
 	if err != nil {
 		return nil, err
@@ -120,7 +120,7 @@ func (h *Handler) list(ctx context.Context, who bot.Learner) ([]bot.Reply, error
 	return []bot.Reply{titled("Cohorts", b.String())}, nil
 }
 
-func (h *Handler) create(ctx context.Context, who bot.Learner, args []string) ([]bot.Reply, error) {
+func (h *Handler) create(ctx context.Context, who coursebot.Learner, args []string) ([]bot.Reply, error) {
 	if !h.isAdmin(who) {
 		return nil, refuse("Only admins can create cohorts. Nothing was changed.")
 	}
@@ -186,7 +186,7 @@ func (h *Handler) code() (string, error) {
 	return string(b), nil
 }
 
-func (h *Handler) addLead(ctx context.Context, who bot.Learner, args []string) ([]bot.Reply, error) {
+func (h *Handler) addLead(ctx context.Context, who coursebot.Learner, args []string) ([]bot.Reply, error) {
 	if !h.isAdmin(who) {
 		return nil, refuse("Only admins can name cohort leads. Nothing was changed.")
 	}
@@ -215,7 +215,7 @@ func (h *Handler) addLead(ctx context.Context, who bot.Learner, args []string) (
 	return []bot.Reply{notice(fmt.Sprintf("%s now leads cohort %s.", l.Key(), c.Name))}, nil
 }
 
-func (h *Handler) bind(ctx context.Context, who bot.Learner, args []string) ([]bot.Reply, error) {
+func (h *Handler) bind(ctx context.Context, who coursebot.Learner, args []string) ([]bot.Reply, error) {
 	if len(args) != 2 {
 		return nil, refuse("Usage: /%s channel NAME #channel (or `none` for direct messages)", h.o.Command)
 	}
@@ -243,7 +243,7 @@ func (h *Handler) bind(ctx context.Context, who bot.Learner, args []string) ([]b
 	return []bot.Reply{notice(fmt.Sprintf("Cohort %s's reminders now go to %s.", c.Name, ch))}, nil
 }
 
-func (h *Handler) join(ctx context.Context, who bot.Learner, args []string) ([]bot.Reply, error) {
+func (h *Handler) join(ctx context.Context, who coursebot.Learner, args []string) ([]bot.Reply, error) {
 	switch len(args) {
 	case 1: // a learner with a code
 		code := strings.ToLower(args[0])
@@ -279,7 +279,7 @@ func (h *Handler) join(ctx context.Context, who bot.Learner, args []string) ([]b
 	return nil, refuse("Usage: /%s join CODE (or, for leads, /%s join NAME @user to invite them)", h.o.Command, h.o.Command)
 }
 
-func (h *Handler) leave(ctx context.Context, who bot.Learner, args []string) ([]bot.Reply, error) {
+func (h *Handler) leave(ctx context.Context, who coursebot.Learner, args []string) ([]bot.Reply, error) {
 	switch len(args) {
 	case 1:
 		c, err := h.cohortNamed(ctx, args[0])
@@ -327,7 +327,7 @@ func (h *Handler) leave(ctx context.Context, who bot.Learner, args []string) ([]
 	return nil, refuse("Usage: /%s leave NAME (or, for leads, /%s leave NAME @user)", h.o.Command, h.o.Command)
 }
 
-func (h *Handler) members(ctx context.Context, who bot.Learner, args []string) ([]bot.Reply, error) {
+func (h *Handler) members(ctx context.Context, who coursebot.Learner, args []string) ([]bot.Reply, error) {
 	if len(args) != 1 {
 		return nil, refuse("Usage: /%s members NAME", h.o.Command)
 	}

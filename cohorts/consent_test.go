@@ -12,7 +12,7 @@ import (
 
 // leadView is everything the lead of alpha can see of the cohort: members,
 // progress, CSV, answers and the digest.
-func (f *fixture) leadView(t *testing.T, lead bot.Learner) string {
+func (f *fixture) leadView(t *testing.T, lead coursebot.Learner) string {
 	t.Helper()
 	ctx := context.Background()
 	var b strings.Builder
@@ -35,7 +35,7 @@ func (f *fixture) leadView(t *testing.T, lead bot.Learner) string {
 	return b.String() + d
 }
 
-func (f *fixture) press(t *testing.T, who bot.Learner, action string) string {
+func (f *fixture) press(t *testing.T, who coursebot.Learner, action string) string {
 	t.Helper()
 	rs, err := f.h.Handle(context.Background(), bot.Message{Learner: who, Kind: bot.KindAction, Action: action})
 	if err != nil {

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/coursebot/coursebot"
-	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/course"
 )
 
@@ -106,7 +105,7 @@ func TestProgressNamesMembers(t *testing.T) {
 	names := map[string]string{"slack:U0BOB": "Bob", "slack:U0SAM": "Sam", "discord:123456789012345678": "Sam", "slack:U0EVE": "=HYPERLINK(\"http://x\")", "test:learner": "Ann\nRow"}
 	for key, name := range names {
 		if key != "test:learner" {
-			f.enrol(t, leadA, "alpha", bot.Learner{Platform: key[:strings.Index(key, ":")], UserID: key[strings.Index(key, ":")+1:]})
+			f.enrol(t, leadA, "alpha", coursebot.Learner{Platform: key[:strings.Index(key, ":")], UserID: key[strings.Index(key, ":")+1:]})
 		}
 		if _, _, err := f.db.UpdateProgress(ctx, key, "4-4", func(r *coursebot.LearnerRecord, _ *coursebot.Progress) error { r.Name = name; return nil }); err != nil {
 			t.Fatal(err)

@@ -21,7 +21,7 @@ func (h *Handler) learners(ctx context.Context, c coursebot.Cohort) ([]insight.L
 	return insight.Cohort(ctx, h.o.Store, h.o.Store, c.Name, h.o.ShareAnswers)
 }
 
-func (h *Handler) insights(ctx context.Context, who bot.Learner, args []string) ([]bot.Reply, error) {
+func (h *Handler) insights(ctx context.Context, who coursebot.Learner, args []string) ([]bot.Reply, error) {
 	if len(args) < 1 || len(args) > 2 {
 		return nil, refuse("Usage: /%s insights NAME [LESSON]", h.o.Command)
 	}

@@ -58,7 +58,7 @@ func (h *Handler) seen(c coursebot.Cohort, answers, figures bool) string {
 
 // invite is a lead's /cohort join NAME @user: an invitation, never a
 // membership.
-func (h *Handler) invite(ctx context.Context, who bot.Learner, c coursebot.Cohort, l bot.Learner) ([]bot.Reply, error) {
+func (h *Handler) invite(ctx context.Context, who coursebot.Learner, c coursebot.Cohort, l coursebot.Learner) ([]bot.Reply, error) {
 	m, ok, err := h.o.Store.Membership(ctx, c.Name, l.Key())
 	if err != nil {
 		return nil, err
@@ -86,7 +86,7 @@ func (h *Handler) invite(ctx context.Context, who bot.Learner, c coursebot.Cohor
 }
 
 // sendInvitation sends the invitation card to l; false if it could not.
-func (h *Handler) sendInvitation(ctx context.Context, from bot.Learner, c coursebot.Cohort, l bot.Learner, answers, figures bool) bool {
+func (h *Handler) sendInvitation(ctx context.Context, from coursebot.Learner, c coursebot.Cohort, l coursebot.Learner, answers, figures bool) bool {
 	dm := h.o.DMs[l.Platform]
 	if dm == nil {
 		return false
@@ -110,7 +110,7 @@ func (h *Handler) sendInvitation(ctx context.Context, from bot.Learner, c course
 
 // pendingNamed finds who's invitation to the named cohort, or their only
 // one when name is "".
-func (h *Handler) pendingNamed(ctx context.Context, who bot.Learner, name, verb string) (coursebot.Member, error) {
+func (h *Handler) pendingNamed(ctx context.Context, who coursebot.Learner, name, verb string) (coursebot.Member, error) {
 	invs, err := h.o.Store.Invitations(ctx, who.Key())
 	if err != nil {
 		return coursebot.Member{}, err
@@ -145,7 +145,7 @@ func (h *Handler) pendingNamed(ctx context.Context, who bot.Learner, name, verb 
 }
 
 // accept is /cohort accept [NAME] and the Accept button.
-func (h *Handler) accept(ctx context.Context, who bot.Learner, name string) ([]bot.Reply, error) {
+func (h *Handler) accept(ctx context.Context, who coursebot.Learner, name string) ([]bot.Reply, error) {
 	inv, err := h.pendingNamed(ctx, who, name, "accept")
 	if err != nil {
 		return nil, err
@@ -166,7 +166,7 @@ func (h *Handler) accept(ctx context.Context, who bot.Learner, name string) ([]b
 }
 
 // decline is /cohort decline [NAME] and the Decline button.
-func (h *Handler) decline(ctx context.Context, who bot.Learner, name string) ([]bot.Reply, error) {
+func (h *Handler) decline(ctx context.Context, who coursebot.Learner, name string) ([]bot.Reply, error) {
 	inv, err := h.pendingNamed(ctx, who, name, "decline")
 	if err != nil {
 		return nil, err
@@ -178,7 +178,7 @@ func (h *Handler) decline(ctx context.Context, who bot.Learner, name string) ([]
 }
 
 // invitationsNote lists who's pending invitations for /cohort.
-func (h *Handler) invitationsNote(ctx context.Context, who bot.Learner) (string, error) {
+func (h *Handler) invitationsNote(ctx context.Context, who coursebot.Learner) (string, error) {
 	invs, err := h.o.Store.Invitations(ctx, who.Key())
 	if err != nil || len(invs) == 0 {
 		return "", err

@@ -4,13 +4,14 @@ import (
 	"context"
 	"strings"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/course"
 )
 
 // /lead-notes: the tutor script's teaching notes, for leads and admins.
 
-func (h *Handler) leadNotes(ctx context.Context, who bot.Learner, arg string) ([]bot.Reply, error) {
+func (h *Handler) leadNotes(ctx context.Context, who coursebot.Learner, arg string) ([]bot.Reply, error) {
 	ok := h.isAdmin(who)
 	if !ok {
 		all, err := h.o.Store.Cohorts(ctx)

@@ -19,7 +19,7 @@ type NudgeStore interface {
 	UpdateNudgeState(ctx context.Context, learner string, fn func(*coursebot.NudgeState)) (coursebot.NudgeState, error)
 }
 
-func (h *Handler) nudges(ctx context.Context, who bot.Learner, arg string) ([]bot.Reply, error) {
+func (h *Handler) nudges(ctx context.Context, who coursebot.Learner, arg string) ([]bot.Reply, error) {
 	var off bool
 	switch strings.ToLower(strings.TrimSpace(arg)) {
 	case "off":
@@ -42,7 +42,7 @@ func (h *Handler) nudges(ctx context.Context, who bot.Learner, arg string) ([]bo
 	return []bot.Reply{notice(fmt.Sprintf("Reminders are on: if you stall in a lesson, I will nudge you now and then. /%s off stops them.", h.o.NudgesCommand))}, nil
 }
 
-func (h *Handler) snooze(ctx context.Context, who bot.Learner, a bot.Action) ([]bot.Reply, error) {
+func (h *Handler) snooze(ctx context.Context, who coursebot.Learner, a bot.Action) ([]bot.Reply, error) {
 	hours, err := strconv.Atoi(a.Value)
 	if err != nil || hours < 1 {
 		hours = int(h.o.Nudges.After.Hours())

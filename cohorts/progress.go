@@ -221,7 +221,7 @@ func (t Table) WriteCSV(w io.Writer) error {
 	return cw.Error()
 }
 
-func (h *Handler) progress(ctx context.Context, who bot.Learner, args []string) ([]bot.Reply, error) {
+func (h *Handler) progress(ctx context.Context, who coursebot.Learner, args []string) ([]bot.Reply, error) {
 	if len(args) < 1 || len(args) > 2 || (len(args) == 2 && args[1] != "csv") {
 		return nil, refuse("Usage: /%s progress NAME [csv]", h.o.Command)
 	}
@@ -345,7 +345,7 @@ func display(r Row) string {
 	if name := plainName(r.Name); name != "" {
 		return name
 	}
-	if l, ok := bot.ParseLearnerKey(r.Learner); ok {
+	if l, ok := coursebot.ParseLearnerKey(r.Learner); ok {
 		return l.UserID
 	}
 	return r.Learner

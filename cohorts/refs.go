@@ -4,7 +4,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot"
 )
 
 // References to people and channels in command arguments. Slack sends
@@ -67,33 +67,35 @@ var (
 
 // resolve reads a reference of kind k: a mention on the actor's platform,
 // platform:id, or a bare id valid on the actor's platform.
-func resolve(actor bot.Learner, s string, k refKind) (bot.Learner, error) {
+func resolve(actor coursebot.Learner, s string, k refKind) (coursebot.Learner, error) {
 	s = strings.TrimSpace(s)
 	if re := k.mentions[actor.Platform]; re != nil {
 		if m := re.FindStringSubmatch(s); m != nil {
-			return bot.Learner{Platform: actor.Platform, UserID: m[1]}, nil
+			return coursebot.Learner{Platform: actor.Platform, UserID: m[1]}, nil
 		}
 	}
 	if strings.HasPrefix(s, k.sigil) {
-		return bot.Learner{}, refuse("%q is only text, not a %s: %s.", s, k.noun, k.hint(actor.Platform))
+		return coursebot.Learner{}, refuse("%q is only text, not a %s: %s.", s, k.noun, k.hint(actor.Platform))
 	}
-	if l, ok := bot.ParseLearnerKey(s); ok {
+	if l, ok := coursebot.ParseLearnerKey(s); ok {
 		if !validID(l.Platform, l.UserID, k.channel) {
-			return bot.Learner{}, refuse("%q is not a %s %s id: %s.", s, l.Platform, k.noun, k.hint(l.Platform))
+			return coursebot.Learner{}, refuse("%q is not a %s %s id: %s.", s, l.Platform, k.noun, k.hint(l.Platform))
 		}
 		return l, nil
 	}
 	if validID(actor.Platform, s, k.channel) {
-		return bot.Learner{Platform: actor.Platform, UserID: s}, nil
+		return coursebot.Learner{Platform: actor.Platform, UserID: s}, nil
 	}
-	return bot.Learner{}, refuse("%q is not a %s I can find: %s.", s, k.noun, k.hint(actor.Platform))
+	return coursebot.Learner{}, refuse("%q is not a %s I can find: %s.", s, k.noun, k.hint(actor.Platform))
 }
 
 // person reads a user reference.
-func person(actor bot.Learner, s string) (bot.Learner, error) { return resolve(actor, s, personRef) }
+func person(actor coursebot.Learner, s string) (coursebot.Learner, error) {
+	return resolve(actor, s, personRef)
+}
 
 // channel reads a channel reference as "platform:id".
-func channel(actor bot.Learner, s string) (string, error) {
+func channel(actor coursebot.Learner, s string) (string, error) {
 	l, err := resolve(actor, s, channelRef)
 	if err != nil {
 		return "", err

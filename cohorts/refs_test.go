@@ -5,12 +5,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot"
 )
 
 var (
-	slackAdmin   = bot.Learner{Platform: "slack", UserID: "UADMIN"}
-	discordAdmin = bot.Learner{Platform: "discord", UserID: "100000001"}
+	slackAdmin   = coursebot.Learner{Platform: "slack", UserID: "UADMIN"}
+	discordAdmin = coursebot.Learner{Platform: "discord", UserID: "100000001"}
 )
 
 // TestMentions: the escaped mentions Slack (should_escape) and Discord
@@ -19,7 +19,7 @@ var (
 func TestMentions(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		who       bot.Learner
+		who       coursebot.Learner
 		args      string
 		lead, ch  string // stored in alpha, "" = refused
 		refusedIn string // a word of the refusal
@@ -84,7 +84,7 @@ func TestMentions(t *testing.T) {
 func TestChannelBinding(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {
-		who     bot.Learner
+		who     coursebot.Learner
 		args    string
 		allowed bool
 	}{

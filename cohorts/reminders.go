@@ -24,7 +24,7 @@ type ScheduleStore interface {
 	DeleteSchedule(ctx context.Context, id string) (bool, error)
 }
 
-func (h *Handler) remind(ctx context.Context, who bot.Learner, rest string) ([]bot.Reply, error) {
+func (h *Handler) remind(ctx context.Context, who coursebot.Learner, rest string) ([]bot.Reply, error) {
 	name, rest, _ := strings.Cut(rest, " ")
 	sched, text, ok := strings.Cut(rest, "|")
 	sched, text = strings.TrimSpace(sched), strings.TrimSpace(text)
@@ -106,7 +106,7 @@ func idNum(id string) int {
 	return n
 }
 
-func (h *Handler) reminders(ctx context.Context, who bot.Learner, args []string) ([]bot.Reply, error) {
+func (h *Handler) reminders(ctx context.Context, who coursebot.Learner, args []string) ([]bot.Reply, error) {
 	if len(args) != 1 {
 		return nil, refuse("Usage: /%s reminders NAME", h.o.Command)
 	}
@@ -144,7 +144,7 @@ func (h *Handler) reminders(ctx context.Context, who bot.Learner, args []string)
 	return []bot.Reply{{Ephemeral: true, Title: "Reminders of cohort " + c.Name, Blocks: blocks}}, nil
 }
 
-func (h *Handler) cancel(ctx context.Context, who bot.Learner, args []string) ([]bot.Reply, error) {
+func (h *Handler) cancel(ctx context.Context, who coursebot.Learner, args []string) ([]bot.Reply, error) {
 	if len(args) != 2 {
 		return nil, refuse("Usage: /%s cancel NAME ID (see /%s reminders NAME for the ids)", h.o.Command, h.o.Command)
 	}

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/coursebot/coursebot"
-	"github.com/coursebot/coursebot/bot"
 )
 
 // Roles: who is an admin, a lead or a member of a cohort, and the
@@ -33,7 +32,7 @@ func (r Role) String() string {
 	return [...]string{"none", "member", "lead", "admin"}[r]
 }
 
-func (h *Handler) isAdmin(who bot.Learner) bool {
+func (h *Handler) isAdmin(who coursebot.Learner) bool {
 	for _, a := range h.o.Admins {
 		if a == who.Key() {
 			return true
@@ -43,7 +42,7 @@ func (h *Handler) isAdmin(who bot.Learner) bool {
 }
 
 // role of who in cohort c.
-func (h *Handler) role(ctx context.Context, who bot.Learner, c coursebot.Cohort) (Role, error) {
+func (h *Handler) role(ctx context.Context, who coursebot.Learner, c coursebot.Cohort) (Role, error) {
 	if h.isAdmin(who) {
 		return RoleAdmin, nil
 	}
@@ -63,7 +62,7 @@ func (h *Handler) role(ctx context.Context, who bot.Learner, c coursebot.Cohort)
 }
 
 // leadOf loads the named cohort and checks that who leads it (or is an admin).
-func (h *Handler) leadOf(ctx context.Context, who bot.Learner, name, what string) (coursebot.Cohort, Role, error) {
+func (h *Handler) leadOf(ctx context.Context, who coursebot.Learner, name, what string) (coursebot.Cohort, Role, error) {
 	c, err := h.cohortNamed(ctx, name)
 	if err != nil {
 		return c, RoleNone, err

@@ -141,7 +141,7 @@ func (f *fixture) finished(t *testing.T, who, secret string) {
 }
 
 // views are the cohort data a viewer can reach, by the doc's row names.
-func (f *fixture) views(t *testing.T, viewer bot.Learner) map[string]string {
+func (f *fixture) views(t *testing.T, viewer coursebot.Learner) map[string]string {
 	t.Helper()
 	ctx := context.Background()
 	csv := ""
@@ -208,7 +208,7 @@ func TestWhoSeesWhat(t *testing.T) {
 	invitee := learner("invitee")
 	f.must(t, leadA, "cohort", "join alpha "+invitee.Key())
 	f.must(t, admin, "cohort", "channel alpha none") // reminders go to members by DM
-	viewers := map[string]bot.Learner{
+	viewers := map[string]coursebot.Learner{
 		"admin": admin, "lead of the cohort": leadA, "lead of another cohort": leadB,
 		"member": member, "invited, not accepted": invitee, "anyone else": stranger,
 	}
@@ -258,7 +258,7 @@ func TestWhoSeesWhat(t *testing.T) {
 
 // subject makes who the subject of the whose-data table's column col in
 // cohort alpha (beta is the other cohort).
-func (f *fixture) subject(t *testing.T, col string, who bot.Learner, alpha, beta coursebot.Cohort) {
+func (f *fixture) subject(t *testing.T, col string, who coursebot.Learner, alpha, beta coursebot.Cohort) {
 	t.Helper()
 	switch col {
 	case "member, answers shared":
@@ -296,7 +296,7 @@ func TestWhoseDataALeadSees(t *testing.T) {
 	f := newFixture(t, true)
 	alpha, _, _ := f.db.Cohort(context.Background(), "alpha")
 	beta, _, _ := f.db.Cohort(context.Background(), "beta")
-	subjects := map[string]bot.Learner{}
+	subjects := map[string]coursebot.Learner{}
 	for i, col := range cols {
 		who := learner("s" + string(rune('a'+i)))
 		subjects[col] = who

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/coursebot/coursebot"
-	"github.com/coursebot/coursebot/bot"
 )
 
 // Markers of what the AI tutor keeps about who (tutored): the tutor's reply
@@ -98,7 +97,7 @@ func TestTutorExchangesStayWhereAnswersArePrivate(t *testing.T) {
 	for _, share := range []bool{false, true} {
 		f := newFixture(t, share)
 		f.answer(t, member.Key(), "THE MEMBER'S ANSWER")
-		for _, viewer := range []bot.Learner{leadA, admin} {
+		for _, viewer := range []coursebot.Learner{leadA, admin} {
 			views := f.views(t, viewer)
 			d, err := f.h.Digest(context.Background(), "alpha", f.now)
 			if err != nil {

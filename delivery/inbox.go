@@ -11,7 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/internal/recovery"
 )
 
 // ErrDuplicate is returned by Inbox.Accept for an item whose Dedup id was
@@ -25,7 +25,7 @@ var ErrDuplicate = errors.New("already accepted")
 type Item struct {
 	ID      uint64 `json:"-"`       // given by the store, increasing
 	Kind    string `json:"kind"`    // "platform/what": "slack/command", "discord/interaction"
-	Learner string `json:"learner"` // ordering key: bot.Learner.Key()
+	Learner string `json:"learner"` // ordering key: coursebot.Learner.Key()
 	// Payload is what the adapter needs to do the work again after a
 	// restart: the verified request body, or its own encoding of it.
 	Payload  []byte    `json:"payload"`
@@ -90,7 +90,7 @@ type InboxOptions struct {
 	Log   *slog.Logger
 	// Panics gets the panic of a processor (the item then counts as
 	// failed and is removed, rather than retried at every start).
-	Panics *bot.Panics
+	Panics *recovery.Panics
 	// Observe, when set, gets each stage's duration: "commit" (accept to
 	// durable), "wait" (durable to work started), "process" (the work),
 	// "total" (accept to done).

@@ -6,7 +6,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/internal/recovery"
 )
 
 // Queue runs jobs in submission order per key (one learner, one channel)
@@ -16,7 +16,7 @@ import (
 // place in line.
 type Queue struct {
 	log    *slog.Logger
-	panics *bot.Panics
+	panics *recovery.Panics
 	slots  chan struct{}
 
 	ctx    context.Context // jobs' context, cancelled when the grace ends
@@ -42,8 +42,8 @@ type QueueOptions struct {
 	Workers int
 	Log     *slog.Logger
 	// Panics gets every panic a job raises (logged and counted once, see
-	// bot.Panics); the queue goes on with the next job.
-	Panics *bot.Panics
+	// recovery.Panics); the queue goes on with the next job.
+	Panics *recovery.Panics
 }
 
 // NewQueue returns a running queue.
@@ -55,7 +55,7 @@ func NewQueue(o QueueOptions) *Queue {
 		o.Log = slog.Default()
 	}
 	if o.Panics == nil {
-		o.Panics = &bot.Panics{Log: o.Log}
+		o.Panics = &recovery.Panics{Log: o.Log}
 	}
 	q := &Queue{log: o.Log, panics: o.Panics, slots: make(chan struct{}, o.Workers), queues: map[string][]job{}, closing: make(chan struct{})}
 	q.ctx, q.cancel = context.WithCancel(context.Background())

@@ -10,7 +10,7 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/internal/recovery"
 )
 
 func TestQueueKeepsOrderPerKeyAndBoundsConcurrency(t *testing.T) {
@@ -101,7 +101,7 @@ func TestQueueCloseCancelsWorkPastTheGrace(t *testing.T) {
 func TestQueueSurvivesAPanic(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var recovered atomic.Int64
-		q := NewQueue(QueueOptions{Panics: &bot.Panics{Log: slog.New(slog.DiscardHandler), Count: func(string, any) { recovered.Add(1) }}})
+		q := NewQueue(QueueOptions{Panics: &recovery.Panics{Log: slog.New(slog.DiscardHandler), Count: func(string, any) { recovered.Add(1) }}})
 		q.Submit("a", func(context.Context) { panic("bad") }, nil)
 		err := q.Do(context.Background(), "a", func(context.Context) error { return errors.New("after") })
 		if err == nil || err.Error() != "after" || recovered.Load() != 1 {

@@ -254,7 +254,7 @@ func dotted(id string) string { return strings.Replace(id, "-", ".", 1) }
 
 // start opens a lesson: a first start shows the opening card; a learner
 // already in it (or done with it) chooses Resume or Restart.
-func (e *request) start(ctx context.Context, who bot.Learner, id string) ([]bot.Reply, error) {
+func (e *request) start(ctx context.Context, who coursebot.Learner, id string) ([]bot.Reply, error) {
 	les, err := e.lesson(id)
 	if err != nil {
 		return nil, err
@@ -293,7 +293,7 @@ func (e *request) start(ctx context.Context, who bot.Learner, id string) ([]bot.
 	}}, nil
 }
 
-func touch(rec *coursebot.LearnerRecord, who bot.Learner, lesson string, now time.Time) {
+func touch(rec *coursebot.LearnerRecord, who coursebot.Learner, lesson string, now time.Time) {
 	if who.Name != "" {
 		rec.Name = who.Name
 	}
@@ -348,7 +348,7 @@ func (e *request) action(ctx context.Context, m bot.Message) ([]bot.Reply, error
 
 // move changes the learner's position. A press carries the card it was
 // shown on: a stale or double press changes nothing.
-func (e *request) move(ctx context.Context, who bot.Learner, les *course.Lesson, a bot.Action) ([]bot.Reply, error) {
+func (e *request) move(ctx context.Context, who coursebot.Learner, les *course.Lesson, a bot.Action) ([]bot.Reply, error) {
 	now := e.now()
 	var completedNow bool
 	_, p, err := e.store.UpdateProgress(ctx, who.Key(), les.ID, func(rec *coursebot.LearnerRecord, p *coursebot.Progress) error {
@@ -423,7 +423,7 @@ func (e *request) stale(les *course.Lesson, cur *course.Card) *refusal {
 // mark ticks a checklist item or records a rating. Both are idempotent
 // (the action carries the desired state), so a double press is harmless,
 // and allowed on any card of a lesson the learner has started.
-func (e *request) mark(ctx context.Context, who bot.Learner, les *course.Lesson, a bot.Action) ([]bot.Reply, error) {
+func (e *request) mark(ctx context.Context, who coursebot.Learner, les *course.Lesson, a bot.Action) ([]bot.Reply, error) {
 	card, item := findItem(les, a.Item)
 	if item == nil {
 		return nil, refuse("That item is no longer in Lesson %s; the course may have changed. Type /%s to see the current card.", dotted(les.ID), les.Command)

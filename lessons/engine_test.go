@@ -81,12 +81,12 @@ func (h *harness) restart() {
 // learner drives the engine as one person.
 type learner struct {
 	h    *harness
-	who  bot.Learner
+	who  coursebot.Learner
 	last bot.Reply
 }
 
 func (h *harness) learner(id string) *learner {
-	return &learner{h: h, who: bot.Learner{Platform: "test", UserID: id}}
+	return &learner{h: h, who: coursebot.Learner{Platform: "test", UserID: id}}
 }
 
 func (l *learner) send(m bot.Message) bot.Reply {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 )
 
@@ -44,7 +45,7 @@ func (e *request) forgetAsk() ([]bot.Reply, error) {
 }
 
 // forgetAnswer acts on the learner's choice.
-func (e *request) forgetAnswer(ctx context.Context, who bot.Learner, a bot.Action) ([]bot.Reply, error) {
+func (e *request) forgetAnswer(ctx context.Context, who coursebot.Learner, a bot.Action) ([]bot.Reply, error) {
 	if a.Value != "yes" {
 		return forgetNotice("Nothing was deleted."), nil
 	}

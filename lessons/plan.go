@@ -44,7 +44,7 @@ func backgroundPrompt(p coursebot.Progress) string {
 }
 
 // chooseBackground records the learner's background and shows their plan.
-func (e *request) chooseBackground(ctx context.Context, who bot.Learner, les *course.Lesson, a bot.Action) ([]bot.Reply, error) {
+func (e *request) chooseBackground(ctx context.Context, who coursebot.Learner, les *course.Lesson, a bot.Action) ([]bot.Reply, error) {
 	var bg *course.Background
 	for i := range les.Backgrounds {
 		if fmt.Sprint(i) == a.Value && markup.Truncate(les.Backgrounds[i].Name, 40) == a.Item {

@@ -166,7 +166,7 @@ func quizSkip(cur *course.Card, p *coursebot.Progress, verb string, now time.Tim
 }
 
 // quizAction handles the quiz verbs from a button.
-func (e *request) quizAction(ctx context.Context, who bot.Learner, les *course.Lesson, a bot.Action) ([]bot.Reply, error) {
+func (e *request) quizAction(ctx context.Context, who coursebot.Learner, les *course.Lesson, a bot.Action) ([]bot.Reply, error) {
 	switch a.Verb {
 	case verbRetry:
 		return e.retryNext(ctx, who, les, a.Item)
@@ -198,7 +198,7 @@ func (e *request) quizAction(ctx context.Context, who bot.Learner, les *course.L
 }
 
 // quizPick ticks or unticks an option of a choose-all quiz.
-func (e *request) quizPick(ctx context.Context, who bot.Learner, les *course.Lesson, card *course.Card, q *course.QuizDef, a bot.Action) ([]bot.Reply, error) {
+func (e *request) quizPick(ctx context.Context, who coursebot.Learner, les *course.Lesson, card *course.Card, q *course.QuizDef, a bot.Action) ([]bot.Reply, error) {
 	letter := strings.TrimPrefix(a.Value, "+")
 	if q.Option(letter) == "" {
 		return nil, refuse("That choice is not valid for this quiz.")
@@ -231,7 +231,7 @@ func (e *request) quizPick(ctx context.Context, who bot.Learner, les *course.Les
 
 // setPicks ticks exactly the options letters of a choose-all quiz (typed
 // letters, "A C") and shows the quiz with them ticked.
-func (e *request) setPicks(ctx context.Context, who bot.Learner, les *course.Lesson, card *course.Card, q *course.QuizDef, at, letters string) ([]bot.Reply, error) {
+func (e *request) setPicks(ctx context.Context, who coursebot.Learner, les *course.Lesson, card *course.Card, q *course.QuizDef, at, letters string) ([]bot.Reply, error) {
 	now := e.now()
 	_, p, err := e.store.UpdateProgress(ctx, who.Key(), les.ID, func(rec *coursebot.LearnerRecord, p *coursebot.Progress) error {
 		if err := quizOpen(les, q, at, *p); err != nil {
@@ -282,7 +282,7 @@ func quizAnswerText(q *course.QuizDef, last, first string) string {
 }
 
 // grade records an attempt and answers with the feedback.
-func (e *request) grade(ctx context.Context, who bot.Learner, les *course.Lesson, card *course.Card, q *course.QuizDef, at, answer string) ([]bot.Reply, error) {
+func (e *request) grade(ctx context.Context, who coursebot.Learner, les *course.Lesson, card *course.Card, q *course.QuizDef, at, answer string) ([]bot.Reply, error) {
 	now := e.now()
 	right := q.Grade(answer)
 	mode, _ := parseAt(at)
@@ -390,7 +390,7 @@ func nextMissed(les *course.Lesson, p coursebot.Progress, after string) *course.
 }
 
 // retryNext shows the next missed quiz of a lesson after quiz id after.
-func (e *request) retryNext(ctx context.Context, who bot.Learner, les *course.Lesson, after string) ([]bot.Reply, error) {
+func (e *request) retryNext(ctx context.Context, who coursebot.Learner, les *course.Lesson, after string) ([]bot.Reply, error) {
 	now := e.now()
 	var q *course.QuizDef
 	var at string

@@ -125,7 +125,7 @@ func MarkAnnounced(c *course.Course, p *coursebot.Progress, now time.Time) {
 }
 
 // review shows the first question due for review, or when the next comes.
-func (e *request) review(ctx context.Context, who bot.Learner) ([]bot.Reply, error) {
+func (e *request) review(ctx context.Context, who coursebot.Learner) ([]bot.Reply, error) {
 	all, err := e.store.LearnerProgress(ctx, who.Key())
 	if err != nil {
 		return nil, err
@@ -179,7 +179,7 @@ func (e *request) nothingDue(all []coursebot.Progress) string {
 
 // reviewFooter ends a review answer with a button to the next due
 // question, or says the review is done.
-func (e *request) reviewFooter(ctx context.Context, who bot.Learner, r *bot.Reply) error {
+func (e *request) reviewFooter(ctx context.Context, who coursebot.Learner, r *bot.Reply) error {
 	all, err := e.store.LearnerProgress(ctx, who.Key())
 	if err != nil {
 		return err

@@ -15,7 +15,7 @@ import (
 // status shows every catalogue lesson with the learner's state, checklist
 // completion, the self-assessment with lessons to revisit for items rated
 // 1-2, and what to do next.
-func (e *request) status(ctx context.Context, who bot.Learner) ([]bot.Reply, error) {
+func (e *request) status(ctx context.Context, who coursebot.Learner) ([]bot.Reply, error) {
 	all, err := e.store.LearnerProgress(ctx, who.Key())
 	if err != nil {
 		return nil, err

@@ -56,7 +56,7 @@ func (e *request) steps(les *course.Lesson) []bot.Reply {
 // jump moves the learner to the first card of step n (1-based, in the
 // script's order) and shows it; the learner's answers, ticks and ratings
 // stay as they are.
-func (e *request) jump(ctx context.Context, who bot.Learner, les *course.Lesson, n int) ([]bot.Reply, error) {
+func (e *request) jump(ctx context.Context, who coursebot.Learner, les *course.Lesson, n int) ([]bot.Reply, error) {
 	if n < 1 || n > len(les.Steps) {
 		return nil, &refusal{msg: fmt.Sprintf("Lesson %s has steps 1 to %d.", dotted(les.ID), len(les.Steps)), buttons: []bot.Button{stepsButton(les)}}
 	}
@@ -87,7 +87,7 @@ func (e *request) jump(ctx context.Context, who bot.Learner, les *course.Lesson,
 }
 
 // stepAction handles the Steps button and a step's button.
-func (e *request) stepAction(ctx context.Context, who bot.Learner, les *course.Lesson, a bot.Action) ([]bot.Reply, error) {
+func (e *request) stepAction(ctx context.Context, who coursebot.Learner, les *course.Lesson, a bot.Action) ([]bot.Reply, error) {
 	if a.Verb == verbSteps {
 		return e.steps(les), nil
 	}
@@ -99,7 +99,7 @@ func (e *request) stepAction(ctx context.Context, who bot.Learner, les *course.L
 }
 
 // startAt handles /start-X-Y with arguments: "step N" jumps there.
-func (e *request) startAt(ctx context.Context, who bot.Learner, id, args string) ([]bot.Reply, error) {
+func (e *request) startAt(ctx context.Context, who coursebot.Learner, id, args string) ([]bot.Reply, error) {
 	les, err := e.lesson(id)
 	if err != nil {
 		return nil, err

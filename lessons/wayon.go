@@ -102,7 +102,7 @@ func IsNavWord(text string) bool {
 // notAnAnswer answers typed text that is not an answer: a navigation word,
 // or any text where no question waits. It is a refusal that names the way
 // on and carries its buttons; nothing is saved.
-func (e *request) notAnAnswer(ctx context.Context, who bot.Learner, les *course.Lesson, text string) (*refusal, error) {
+func (e *request) notAnAnswer(ctx context.Context, who coursebot.Learner, les *course.Lesson, text string) (*refusal, error) {
 	p, err := e.store.Progress(ctx, who.Key(), les.ID)
 	if err != nil {
 		return nil, err

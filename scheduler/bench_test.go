@@ -144,7 +144,7 @@ func (s httpSender) post(ctx context.Context, to string, replies []bot.Reply) er
 	})
 }
 
-func (s httpSender) Send(ctx context.Context, to bot.Learner, r []bot.Reply) error {
+func (s httpSender) Send(ctx context.Context, to coursebot.Learner, r []bot.Reply) error {
 	return s.post(ctx, to.Key(), r)
 }
 

@@ -148,7 +148,7 @@ func (s *Scheduler) route(recipient string) (func(context.Context, []bot.Reply) 
 		}
 		return func(ctx context.Context, r []bot.Reply) error { return cs.SendChannel(ctx, id, r) }, platform, nil
 	}
-	l, ok := bot.ParseLearnerKey(strings.TrimPrefix(recipient, leadPrefix))
+	l, ok := coursebot.ParseLearnerKey(strings.TrimPrefix(recipient, leadPrefix))
 	if !ok {
 		return nil, "", permanent(fmt.Errorf("%q is not a learner", recipient))
 	}

@@ -139,7 +139,7 @@ func (r *recorder) deliver(to string, replies []bot.Reply) error {
 	return nil
 }
 
-func (r *recorder) Send(ctx context.Context, to bot.Learner, replies []bot.Reply) error {
+func (r *recorder) Send(ctx context.Context, to coursebot.Learner, replies []bot.Reply) error {
 	r.notePriority(ctx)
 	return r.deliver(to.Key(), replies)
 }

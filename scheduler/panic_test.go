@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/coursebot/coursebot"
-	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/internal/recovery"
 )
 
 // TestASendThatPanicsFailsAloneAndIsCounted: a panic while sending to one
@@ -26,7 +26,7 @@ func TestASendThatPanicsFailsAloneAndIsCounted(t *testing.T) {
 	}
 	var mu sync.Mutex
 	counted := map[string]int{}
-	panics := &bot.Panics{Count: func(where string, _ any) {
+	panics := &recovery.Panics{Count: func(where string, _ any) {
 		mu.Lock()
 		counted[where]++
 		mu.Unlock()

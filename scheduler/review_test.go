@@ -17,7 +17,7 @@ import (
 type quizLearner struct {
 	t    *testing.T
 	eng  *lessons.Engine
-	who  bot.Learner
+	who  coursebot.Learner
 	last bot.Reply
 }
 
@@ -60,7 +60,7 @@ func blocksText(r bot.Reply) string {
 // missTwo starts Lesson 2.1 of the quiz course and misses its first two
 // quizzes (a wrong option, a wrong short answer).
 func missTwo(t *testing.T, eng *lessons.Engine, id string) *quizLearner {
-	l := &quizLearner{t: t, eng: eng, who: bot.Learner{Platform: "test", UserID: id}}
+	l := &quizLearner{t: t, eng: eng, who: coursebot.Learner{Platform: "test", UserID: id}}
 	l.send(bot.Message{Kind: bot.KindCommand, Command: "start-2-1"})
 	l.press("Next")
 	if r := l.press("A) git add data/raw.csv"); !strings.Contains(blocksText(r), "Not quite") {

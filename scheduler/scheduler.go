@@ -17,6 +17,7 @@ import (
 
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/course"
+	"github.com/coursebot/coursebot/internal/recovery"
 )
 
 // ChannelSender posts replies to a channel (a cohort's Slack channel or
@@ -83,7 +84,7 @@ type Options struct {
 	Log      *slog.Logger
 	// Panics receives a panic in a run or a send (logged and counted); the
 	// send counts as failed and the run goes on. Nil logs to slog.Default.
-	Panics  *bot.Panics
+	Panics  *recovery.Panics
 	CatchUp bool // on start, run once each schedule missed while down
 	Nudges  NudgeOptions
 	// Workers is how many sends of one run may be in flight (default 16).

@@ -6,15 +6,15 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot"
 )
 
 // ErrDamaged is wrapped by every error from a transaction that met a
 // damaged page: bbolt panics when it reads a page whose header or contents
 // make no sense, and the store turns that panic into this error, once per
 // transaction, instead of letting it take down a worker (or the process).
-// It matches bot.ErrFault too (errors.Is), so adapters tell the learner
-// bot.FaultNotice.
+// It matches coursebot.ErrFault too (errors.Is), so adapters tell the learner
+// coursebot.FaultNotice.
 var ErrDamaged error = damagedError{}
 
 type damagedError struct{}
@@ -23,7 +23,7 @@ func (damagedError) Error() string {
 	return "the database file is damaged (run coursebot check on a copy; restore the last good backup)"
 }
 
-func (damagedError) Is(target error) bool { return target == bot.ErrFault }
+func (damagedError) Is(target error) bool { return target == coursebot.ErrFault }
 
 // guarded is the bbolt handle every store method goes through (db.bolt):
 // View, Update and Batch (through Update) recover a panic inside bbolt as an ErrDamaged

@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/coursebot/coursebot"
-	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/store/storetest"
 )
 
@@ -57,8 +56,8 @@ func TestDamagedPageIsAFaultNotAPanic(t *testing.T) {
 	}
 	ctx := context.Background()
 	_, err = db.Progress(ctx, "slack:U001", "4-4")
-	if !errors.Is(err, ErrDamaged) || !errors.Is(err, bot.ErrFault) {
-		t.Fatalf("reading a damaged page: %v, want ErrDamaged (a bot.ErrFault)", err)
+	if !errors.Is(err, ErrDamaged) || !errors.Is(err, coursebot.ErrFault) {
+		t.Fatalf("reading a damaged page: %v, want ErrDamaged (a coursebot.ErrFault)", err)
 	}
 	if faults.Load() != 1 || !errors.Is(db.Fault(), ErrDamaged) {
 		t.Fatalf("faults reported %d, Fault() = %v", faults.Load(), db.Fault())

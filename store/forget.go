@@ -219,14 +219,14 @@ func deleteKeys(b *bolt.Bucket, match func(k []byte) bool) (int, error) {
 // their thread_at index entries.
 func forgetThreads(tx *bolt.Tx, learner string) (int, error) {
 	threads, index := tx.Bucket(bucketThreads), tx.Bucket(bucketThreadAt)
-	var doomed []Thread
+	var doomed []coursebot.Thread
 	var keys [][]byte
 	err := threads.ForEach(func(k, v []byte) error {
 		parts := strings.SplitN(string(k), sep, 3)
 		if len(parts) != 3 || parts[1] != learner {
 			return nil
 		}
-		var t Thread
+		var t coursebot.Thread
 		if err := json.Unmarshal(v, &t); err != nil {
 			return fmt.Errorf("decode thread %q: %w", k, err)
 		}
@@ -293,7 +293,7 @@ func (db *DB) ForgetLearner(ctx context.Context, learner string) (int, error) {
 type LearnerExport struct {
 	Learner  coursebot.LearnerRecord `json:"learner"`
 	Progress []coursebot.Progress    `json:"progress"`
-	Threads  []Thread                `json:"threads"`
+	Threads  []coursebot.Thread      `json:"threads"`
 	// Memberships are the learner's cohort memberships and NudgeState
 	// what the scheduler keeps about nudging them, as stored.
 	Memberships []json.RawMessage `json:"cohort_memberships"`
@@ -312,7 +312,7 @@ type LearnerExport struct {
 
 // LearnerData reads everything the store keeps about learner, for export.
 func (db *DB) LearnerData(ctx context.Context, learner string) (LearnerExport, error) {
-	out := LearnerExport{Learner: coursebot.LearnerRecord{Key: learner}, Progress: []coursebot.Progress{}, Threads: []Thread{},
+	out := LearnerExport{Learner: coursebot.LearnerRecord{Key: learner}, Progress: []coursebot.Progress{}, Threads: []coursebot.Thread{},
 		Memberships: []json.RawMessage{}, Leads: []string{}}
 	if err := firstErr(ctx.Err(), checkKey("learner", learner)); err != nil {
 		return out, fmt.Errorf("export learner: %w", err)
@@ -336,7 +336,7 @@ func (db *DB) LearnerData(ctx context.Context, learner string) (LearnerExport, e
 			if len(parts) != 3 || parts[1] != learner {
 				return nil
 			}
-			var t Thread
+			var t coursebot.Thread
 			if err := json.Unmarshal(v, &t); err != nil {
 				return fmt.Errorf("decode thread %q: %w", k, err)
 			}

@@ -31,7 +31,7 @@ func fillLearner(t *testing.T, db *DB, learner, answer string) {
 		}
 	}
 	platform, _, _ := strings.Cut(learner, ":")
-	if err := db.PutThread(ctx, Thread{Platform: platform, Learner: learner, Lesson: "4-4", Channel: "C-" + learner, ThreadID: "T-" + learner}); err != nil {
+	if err := db.PutThread(ctx, coursebot.Thread{Platform: platform, Learner: learner, Lesson: "4-4", Channel: "C-" + learner, ThreadID: "T-" + learner}); err != nil {
 		t.Fatal(err)
 	}
 	err := db.bolt.Update(func(tx *bolt.Tx) error {

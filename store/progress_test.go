@@ -214,7 +214,7 @@ func TestBadKeys(t *testing.T) {
 		{"learner record", func() error { _, err := db.Learner(ctx, ""); return err }},
 		{"learner progress", func() error { _, err := db.LearnerProgress(ctx, "a\x00"); return err }},
 		{"thread without id", func() error {
-			return db.PutThread(ctx, Thread{Platform: "slack", Learner: "slack:U1", Lesson: "1-1", Channel: "C1"})
+			return db.PutThread(ctx, coursebot.Thread{Platform: "slack", Learner: "slack:U1", Lesson: "1-1", Channel: "C1"})
 		}},
 		{"thread lookup", func() error { _, _, err := db.ThreadAt(ctx, "slack", "", "1"); return err }},
 	}

@@ -434,7 +434,7 @@ func TestReopenKeepsEverything(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	thread := Thread{Platform: "discord", Learner: "discord:42", Lesson: "2-3", Channel: "C9", ThreadID: "T9"}
+	thread := coursebot.Thread{Platform: "discord", Learner: "discord:42", Lesson: "2-3", Channel: "C9", ThreadID: "T9"}
 	if err := db.PutThread(ctx, thread); err != nil {
 		t.Fatal(err)
 	}

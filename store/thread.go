@@ -5,12 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot"
 	bolt "go.etcd.io/bbolt"
 )
-
-// Thread is bot.Thread: adapters name it without importing the store.
-type Thread = bot.Thread
 
 func threadKey(platform, learner, lesson string) []byte {
 	return []byte(platform + sep + learner + sep + lesson)
@@ -23,7 +20,7 @@ func threadAtKey(platform, channel, threadID string) []byte {
 // PutThread stores t as the lesson thread of t.Learner in t.Lesson on
 // t.Platform, replacing any earlier one, and indexes it by channel and
 // thread id. A zero Updated is set to now.
-func (db *DB) PutThread(ctx context.Context, t Thread) error {
+func (db *DB) PutThread(ctx context.Context, t coursebot.Thread) error {
 	if err := firstErr(ctx.Err(),
 		checkKey("platform", t.Platform), checkKey("learner", t.Learner), checkKey("lesson", t.Lesson),
 		checkKey("channel", t.Channel), checkKey("thread id", t.ThreadID)); err != nil {
@@ -48,12 +45,12 @@ func (db *DB) PutThread(ctx context.Context, t Thread) error {
 
 // putThreadTx writes t and its index entry, dropping the index entry of
 // the thread it replaces.
-func putThreadTx(tx *bolt.Tx, t Thread) error {
+func putThreadTx(tx *bolt.Tx, t coursebot.Thread) error {
 	key := threadKey(t.Platform, t.Learner, t.Lesson)
 	at := threadAtKey(t.Platform, t.Channel, t.ThreadID)
 	threads, index := tx.Bucket(bucketThreads), tx.Bucket(bucketThreadAt)
 	if v := threads.Get(key); v != nil {
-		var old Thread
+		var old coursebot.Thread
 		if err := json.Unmarshal(v, &old); err != nil {
 			return fmt.Errorf("decode thread %q: %w", key, err)
 		}
@@ -71,9 +68,9 @@ func putThreadTx(tx *bolt.Tx, t Thread) error {
 }
 
 // ThreadFor returns the lesson thread of learner in lesson on platform.
-func (db *DB) ThreadFor(ctx context.Context, platform, learner, lesson string) (Thread, bool, error) {
+func (db *DB) ThreadFor(ctx context.Context, platform, learner, lesson string) (coursebot.Thread, bool, error) {
 	if err := firstErr(ctx.Err(), checkKey("platform", platform), checkKey("learner", learner), checkKey("lesson", lesson)); err != nil {
-		return Thread{}, false, fmt.Errorf("find thread: %w", err)
+		return coursebot.Thread{}, false, fmt.Errorf("find thread: %w", err)
 	}
 	if u := unitOf(ctx); u != nil {
 		if t, ok := u.threadFor(platform, learner, lesson); ok {
@@ -84,7 +81,7 @@ func (db *DB) ThreadFor(ctx context.Context, platform, learner, lesson string) (
 		return t, true, nil
 	}
 	var (
-		t  Thread
+		t  coursebot.Thread
 		ok bool
 	)
 	err := db.bolt.View(func(tx *bolt.Tx) error {
@@ -93,16 +90,16 @@ func (db *DB) ThreadFor(ctx context.Context, platform, learner, lesson string) (
 		return err
 	})
 	if err != nil {
-		return Thread{}, false, fmt.Errorf("find thread in %s on %s: %w", lesson, platform, err)
+		return coursebot.Thread{}, false, fmt.Errorf("find thread in %s on %s: %w", lesson, platform, err)
 	}
 	return t, ok, nil
 }
 
 // ThreadAt says which learner's lesson the thread threadID in channel on
 // platform belongs to.
-func (db *DB) ThreadAt(ctx context.Context, platform, channel, threadID string) (Thread, bool, error) {
+func (db *DB) ThreadAt(ctx context.Context, platform, channel, threadID string) (coursebot.Thread, bool, error) {
 	if err := firstErr(ctx.Err(), checkKey("platform", platform), checkKey("channel", channel), checkKey("thread id", threadID)); err != nil {
-		return Thread{}, false, fmt.Errorf("find thread: %w", err)
+		return coursebot.Thread{}, false, fmt.Errorf("find thread: %w", err)
 	}
 	if u := unitOf(ctx); u != nil {
 		if t, ok := u.threadAt(platform, channel, threadID); ok {
@@ -113,7 +110,7 @@ func (db *DB) ThreadAt(ctx context.Context, platform, channel, threadID string) 
 		return t, true, nil
 	}
 	var (
-		t  Thread
+		t  coursebot.Thread
 		ok bool
 	)
 	err := db.bolt.View(func(tx *bolt.Tx) error {
@@ -126,19 +123,19 @@ func (db *DB) ThreadAt(ctx context.Context, platform, channel, threadID string) 
 		return err
 	})
 	if err != nil {
-		return Thread{}, false, fmt.Errorf("find thread %s in %s on %s: %w", threadID, channel, platform, err)
+		return coursebot.Thread{}, false, fmt.Errorf("find thread %s in %s on %s: %w", threadID, channel, platform, err)
 	}
 	return t, ok, nil
 }
 
-func getThread(tx *bolt.Tx, key []byte) (Thread, bool, error) {
+func getThread(tx *bolt.Tx, key []byte) (coursebot.Thread, bool, error) {
 	v := tx.Bucket(bucketThreads).Get(key)
 	if v == nil {
-		return Thread{}, false, nil
+		return coursebot.Thread{}, false, nil
 	}
-	var t Thread
+	var t coursebot.Thread
 	if err := json.Unmarshal(v, &t); err != nil {
-		return Thread{}, false, fmt.Errorf("decode thread %q: %w", key, err)
+		return coursebot.Thread{}, false, fmt.Errorf("decode thread %q: %w", key, err)
 	}
 	return t, true, nil
 }

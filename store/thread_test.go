@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/coursebot/coursebot"
 )
 
 func TestThreads(t *testing.T) {
@@ -19,11 +21,11 @@ func TestThreads(t *testing.T) {
 		t.Fatalf("ThreadAt before any thread: %v %v", ok, err)
 	}
 
-	first := Thread{Platform: "slack", Learner: "slack:U1", Lesson: "1-1", Channel: "C1", ThreadID: "111.222", LastMessage: "111.333"}
-	other := Thread{Platform: "slack", Learner: "slack:U2", Lesson: "1-1", Channel: "C1", ThreadID: "555.000",
+	first := coursebot.Thread{Platform: "slack", Learner: "slack:U1", Lesson: "1-1", Channel: "C1", ThreadID: "111.222", LastMessage: "111.333"}
+	other := coursebot.Thread{Platform: "slack", Learner: "slack:U2", Lesson: "1-1", Channel: "C1", ThreadID: "555.000",
 		Updated: now.Add(-time.Hour)}
-	discord := Thread{Platform: "discord", Learner: "slack:U1", Lesson: "1-1", Channel: "C1", ThreadID: "111.222"}
-	for _, th := range []Thread{first, other, discord} {
+	discord := coursebot.Thread{Platform: "discord", Learner: "slack:U1", Lesson: "1-1", Channel: "C1", ThreadID: "111.222"}
+	for _, th := range []coursebot.Thread{first, other, discord} {
 		if err := db.PutThread(ctx, th); err != nil {
 			t.Fatal(err)
 		}
@@ -32,18 +34,18 @@ func TestThreads(t *testing.T) {
 
 	lookups := []struct {
 		name string
-		get  func() (Thread, bool, error)
-		want Thread
+		get  func() (coursebot.Thread, bool, error)
+		want coursebot.Thread
 		ok   bool
 	}{
-		{"for U1", func() (Thread, bool, error) { return db.ThreadFor(ctx, "slack", "slack:U1", "1-1") }, first, true},
-		{"for U2", func() (Thread, bool, error) { return db.ThreadFor(ctx, "slack", "slack:U2", "1-1") }, other, true},
-		{"for U1 on discord", func() (Thread, bool, error) { return db.ThreadFor(ctx, "discord", "slack:U1", "1-1") }, discord, true},
-		{"for U1 other lesson", func() (Thread, bool, error) { return db.ThreadFor(ctx, "slack", "slack:U1", "1-2") }, Thread{}, false},
-		{"at U1's thread", func() (Thread, bool, error) { return db.ThreadAt(ctx, "slack", "C1", "111.222") }, first, true},
-		{"at U2's thread", func() (Thread, bool, error) { return db.ThreadAt(ctx, "slack", "C1", "555.000") }, other, true},
-		{"same ids on discord", func() (Thread, bool, error) { return db.ThreadAt(ctx, "discord", "C1", "111.222") }, discord, true},
-		{"other channel", func() (Thread, bool, error) { return db.ThreadAt(ctx, "slack", "C2", "111.222") }, Thread{}, false},
+		{"for U1", func() (coursebot.Thread, bool, error) { return db.ThreadFor(ctx, "slack", "slack:U1", "1-1") }, first, true},
+		{"for U2", func() (coursebot.Thread, bool, error) { return db.ThreadFor(ctx, "slack", "slack:U2", "1-1") }, other, true},
+		{"for U1 on discord", func() (coursebot.Thread, bool, error) { return db.ThreadFor(ctx, "discord", "slack:U1", "1-1") }, discord, true},
+		{"for U1 other lesson", func() (coursebot.Thread, bool, error) { return db.ThreadFor(ctx, "slack", "slack:U1", "1-2") }, coursebot.Thread{}, false},
+		{"at U1's thread", func() (coursebot.Thread, bool, error) { return db.ThreadAt(ctx, "slack", "C1", "111.222") }, first, true},
+		{"at U2's thread", func() (coursebot.Thread, bool, error) { return db.ThreadAt(ctx, "slack", "C1", "555.000") }, other, true},
+		{"same ids on discord", func() (coursebot.Thread, bool, error) { return db.ThreadAt(ctx, "discord", "C1", "111.222") }, discord, true},
+		{"other channel", func() (coursebot.Thread, bool, error) { return db.ThreadAt(ctx, "slack", "C2", "111.222") }, coursebot.Thread{}, false},
 	}
 	for _, l := range lookups {
 		t.Run(l.name, func(t *testing.T) {

@@ -27,10 +27,10 @@ import (
 type unit struct {
 	mu       sync.Mutex
 	item     uint64
-	learners map[string][]byte // learner key -> JSON LearnerRecord
-	progress map[string][]byte // progressKey -> JSON Progress
-	threads  map[string]Thread // threadKey -> thread
-	order    []string          // threadKey in put order
+	learners map[string][]byte           // learner key -> JSON LearnerRecord
+	progress map[string][]byte           // progressKey -> JSON Progress
+	threads  map[string]coursebot.Thread // threadKey -> thread
+	order    []string                    // threadKey in put order
 }
 
 type unitKey struct{}
@@ -42,21 +42,21 @@ type unitKey struct{}
 // item's commit still finds whose thread it is.
 type pendingThreads struct {
 	mu    sync.Mutex
-	byKey map[string]Thread // threadKey
-	byAt  map[string]Thread // threadAtKey
+	byKey map[string]coursebot.Thread // threadKey
+	byAt  map[string]coursebot.Thread // threadAtKey
 }
 
-func (p *pendingThreads) add(t Thread) {
+func (p *pendingThreads) add(t coursebot.Thread) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.byKey == nil {
-		p.byKey, p.byAt = map[string]Thread{}, map[string]Thread{}
+		p.byKey, p.byAt = map[string]coursebot.Thread{}, map[string]coursebot.Thread{}
 	}
 	p.byKey[string(threadKey(t.Platform, t.Learner, t.Lesson))] = t
 	p.byAt[string(threadAtKey(t.Platform, t.Channel, t.ThreadID))] = t
 }
 
-func (p *pendingThreads) remove(ts []Thread) {
+func (p *pendingThreads) remove(ts []coursebot.Thread) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, t := range ts {
@@ -70,14 +70,14 @@ func (p *pendingThreads) remove(ts []Thread) {
 	}
 }
 
-func (p *pendingThreads) forKey(platform, learner, lesson string) (Thread, bool) {
+func (p *pendingThreads) forKey(platform, learner, lesson string) (coursebot.Thread, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	t, ok := p.byKey[string(threadKey(platform, learner, lesson))]
 	return t, ok
 }
 
-func (p *pendingThreads) at(platform, channel, threadID string) (Thread, bool) {
+func (p *pendingThreads) at(platform, channel, threadID string) (coursebot.Thread, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	t, ok := p.byAt[string(threadAtKey(platform, channel, threadID))]
@@ -95,7 +95,7 @@ var _ delivery.Transactional = (*DB)(nil)
 // context are collected; commit writes them and removes the item in one
 // transaction (group-committed with other writers).
 func (db *DB) Begin(ctx context.Context, id uint64) (context.Context, func(context.Context) error) {
-	u := &unit{item: id, learners: map[string][]byte{}, progress: map[string][]byte{}, threads: map[string]Thread{}}
+	u := &unit{item: id, learners: map[string][]byte{}, progress: map[string][]byte{}, threads: map[string]coursebot.Thread{}}
 	return context.WithValue(ctx, unitKey{}, u), func(ctx context.Context) error { return db.commitUnit(ctx, u) }
 }
 
@@ -103,7 +103,7 @@ func (db *DB) commitUnit(_ context.Context, u *unit) error {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	defer func() {
-		ts := make([]Thread, 0, len(u.threads))
+		ts := make([]coursebot.Thread, 0, len(u.threads))
 		for _, t := range u.threads {
 			ts = append(ts, t)
 		}
@@ -227,7 +227,7 @@ func (u *unit) learner(key string) (coursebot.LearnerRecord, bool, error) {
 	return r, true, err
 }
 
-func (u *unit) putThread(t Thread) {
+func (u *unit) putThread(t coursebot.Thread) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	k := string(threadKey(t.Platform, t.Learner, t.Lesson))
@@ -237,14 +237,14 @@ func (u *unit) putThread(t Thread) {
 	u.threads[k] = t
 }
 
-func (u *unit) threadFor(platform, learner, lesson string) (Thread, bool) {
+func (u *unit) threadFor(platform, learner, lesson string) (coursebot.Thread, bool) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	t, ok := u.threads[string(threadKey(platform, learner, lesson))]
 	return t, ok
 }
 
-func (u *unit) threadAt(platform, channel, threadID string) (Thread, bool) {
+func (u *unit) threadAt(platform, channel, threadID string) (coursebot.Thread, bool) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	for _, t := range u.threads {
@@ -252,7 +252,7 @@ func (u *unit) threadAt(platform, channel, threadID string) (Thread, bool) {
 			return t, true
 		}
 	}
-	return Thread{}, false
+	return coursebot.Thread{}, false
 }
 
 // forget drops whatever the unit holds of learner (a /forget-me in the

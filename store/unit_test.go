@@ -47,7 +47,7 @@ func TestUnitCommitsProgressThreadAndItemTogether(t *testing.T) {
 	}); !errors.Is(err, refusal) {
 		t.Fatalf("fn's error: %v", err)
 	}
-	th := Thread{Platform: "slack", Learner: "slack:U1", Lesson: "4-4", Channel: "D1", ThreadID: "1.1"}
+	th := coursebot.Thread{Platform: "slack", Learner: "slack:U1", Lesson: "4-4", Channel: "D1", ThreadID: "1.1"}
 	if err := db.PutThread(uctx, th); err != nil {
 		t.Fatal(err)
 	}

@@ -133,7 +133,7 @@ func keyed(rec *coursebot.TutorRecord, key string) (e *coursebot.TutorExchange, 
 // tutor's reply was recorded it is given again without asking the model,
 // through the same live placeholder so the adapter finds the messages it
 // posted the first time instead of posting them again.
-func (h *Handler) converse(ctx context.Context, who bot.Learner, x exchange) (bot.Reply, error) {
+func (h *Handler) converse(ctx context.Context, who coursebot.Learner, x exchange) (bot.Reply, error) {
 	// The tutor's turn on a card ends the way a tutor's turn does: the
 	// learner may reply (see bot.Reply.AwaitsReply); /help is a one-off.
 	x.reply.AwaitsReply = x.kind != kindHelp
@@ -228,7 +228,7 @@ func (h *Handler) converse(ctx context.Context, who bot.Learner, x exchange) (bo
 
 // run asks the model, passing the text on as it grows, and returns the
 // finished reply: the model's, or the fallback when anything goes wrong.
-func (h *Handler) run(parent context.Context, who bot.Learner, x exchange, key string, msgs []Message, update func(string)) bot.Reply {
+func (h *Handler) run(parent context.Context, who coursebot.Learner, x exchange, key string, msgs []Message, update func(string)) bot.Reply {
 	start := h.o.Clock.Now()
 	ctx, cancel := context.WithCancelCause(parent)
 	defer cancel(nil)

@@ -277,7 +277,7 @@ func (h *Handler) text(ctx context.Context, m bot.Message) ([]bot.Reply, bool, e
 
 // position finds the card the learner is on in lesson (their active lesson
 // when ""); ok is false when they are in no lesson.
-func (h *Handler) position(ctx context.Context, who bot.Learner, lesson string) (course.TutorStep, coursebot.Progress, bool, error) {
+func (h *Handler) position(ctx context.Context, who coursebot.Learner, lesson string) (course.TutorStep, coursebot.Progress, bool, error) {
 	if lesson == "" {
 		rec, err := h.o.Store.Learner(ctx, who.Key())
 		if err != nil {
@@ -370,7 +370,7 @@ func (h *Handler) stuckCommand(ctx context.Context, m bot.Message) ([]bot.Reply,
 }
 
 // stuck starts a stuck conversation on a capstone card.
-func (h *Handler) stuck(ctx context.Context, who bot.Learner, lesson, card string) ([]bot.Reply, error) {
+func (h *Handler) stuck(ctx context.Context, who coursebot.Learner, lesson, card string) ([]bot.Reply, error) {
 	ts, ok := course.TutorStepOf(h.o.Course(), lesson, card)
 	if !ok || !ts.Capstone {
 		return []bot.Reply{{Ephemeral: true, Lesson: lesson, Blocks: []bot.Block{{Kind: bot.BlockMarkdown,

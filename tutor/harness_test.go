@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/lessons"
@@ -103,7 +104,7 @@ type harness struct {
 	path   string
 	engine *lessons.Engine
 	h      *tutor.Handler
-	who    bot.Learner
+	who    coursebot.Learner
 	opts   tutor.Options
 	last   []bot.Reply
 	// course is the course's directory ("" = the built-in course).
@@ -123,7 +124,7 @@ const testCourse = "../testdata/tutor/course"
 func newCourseHarness(t *testing.T, dir string, mod func(*tutor.Options)) *harness {
 	t.Helper()
 	x := &harness{t: t, llm: newFakeLLM(t), clock: newClock(), obs: &outcomes{}, course: dir,
-		path: filepath.Join(t.TempDir(), "coursebot.db"), who: bot.Learner{Platform: "console", UserID: "ada", Name: "ada"}}
+		path: filepath.Join(t.TempDir(), "coursebot.db"), who: coursebot.Learner{Platform: "console", UserID: "ada", Name: "ada"}}
 	x.open(mod)
 	return x
 }

@@ -135,7 +135,7 @@ func BenchmarkStream10MB(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		rs, err := h.Handle(context.Background(), bot.Message{Kind: bot.KindCommand, Command: "help-mlops", Args: "drift",
-			Learner: bot.Learner{Platform: "console", UserID: fmt.Sprint("u", i)}})
+			Learner: coursebot.Learner{Platform: "console", UserID: fmt.Sprint("u", i)}})
 		if err != nil || len(rs) != 1 || rs[0].Live == nil {
 			b.Fatalf("help: %v %v", rs, err)
 		}

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 )
 
@@ -39,7 +40,7 @@ type Console struct {
 	Width int
 
 	h   bot.Handler
-	who bot.Learner
+	who coursebot.Learner
 	out io.Writer
 	log *slog.Logger
 
@@ -62,7 +63,7 @@ type choice struct {
 }
 
 // New returns a console for learner who, talking to h.
-func New(h bot.Handler, who bot.Learner, out io.Writer, log *slog.Logger) *Console {
+func New(h bot.Handler, who coursebot.Learner, out io.Writer, log *slog.Logger) *Console {
 	if log == nil {
 		log = slog.Default()
 	}

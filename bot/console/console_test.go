@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 )
 
@@ -47,7 +48,7 @@ func TestLinesBecomeMessages(t *testing.T) {
 	for _, tt := range tests {
 		h := &script{card: card}
 		var out bytes.Buffer
-		c := New(h, bot.Learner{Platform: "console", UserID: "ada"}, &out, nil)
+		c := New(h, coursebot.Learner{Platform: "console", UserID: "ada"}, &out, nil)
 		// Show the card first, as the engine would have.
 		if err := c.Line(context.Background(), "/start-4-4"); err != nil {
 			t.Fatal(err)
@@ -56,7 +57,7 @@ func TestLinesBecomeMessages(t *testing.T) {
 			t.Fatal(err)
 		}
 		got := h.got[len(h.got)-1]
-		got.Learner = bot.Learner{}
+		got.Learner = coursebot.Learner{}
 		if got != tt.want {
 			t.Errorf("%q -> %+v, want %+v", tt.line, got, tt.want)
 		}
@@ -68,7 +69,7 @@ func TestNoticesDoNotReachTheEngine(t *testing.T) {
 		Buttons: []bot.Button{{Label: "Next", Action: "next|4-4|c"}}}
 	h := &script{card: card}
 	var out bytes.Buffer
-	c := New(h, bot.Learner{Platform: "console", UserID: "ada"}, &out, nil)
+	c := New(h, coursebot.Learner{Platform: "console", UserID: "ada"}, &out, nil)
 	ctx := context.Background()
 	if err := c.Line(ctx, "/start-4-4"); err != nil {
 		t.Fatal(err)
@@ -91,7 +92,7 @@ func TestNoticesDoNotReachTheEngine(t *testing.T) {
 
 func TestRenderShowsNumbersStateAndCode(t *testing.T) {
 	var out bytes.Buffer
-	c := New(&script{}, bot.Learner{Platform: "console", UserID: "ada"}, &out, nil)
+	c := New(&script{}, coursebot.Learner{Platform: "console", UserID: "ada"}, &out, nil)
 	c.render(bot.Reply{Lesson: "4-4", Title: "Architecture", Context: "card 5 of 42",
 		Blocks: []bot.Block{
 			{Kind: bot.BlockCode, Text: "┌──┐\n│ A│\n└──┘"},
@@ -127,7 +128,7 @@ func TestSeveralTicks(t *testing.T) {
 	} {
 		h := &script{card: card}
 		var out bytes.Buffer
-		c := New(h, bot.Learner{Platform: "console", UserID: "ada"}, &out, nil)
+		c := New(h, coursebot.Learner{Platform: "console", UserID: "ada"}, &out, nil)
 		if err := c.Line(context.Background(), "/start-4-4"); err != nil {
 			t.Error(err)
 		}
@@ -157,7 +158,7 @@ func TestButtonWordsOnAQuestionCard(t *testing.T) {
 		Buttons: []bot.Button{{Label: "Back", Action: "back|4-4|q"}, {Label: "Skip question", Action: "skip|4-4|q"}}}
 	h := &script{card: card}
 	var out bytes.Buffer
-	c := New(h, bot.Learner{Platform: "console", UserID: "ada"}, &out, nil)
+	c := New(h, coursebot.Learner{Platform: "console", UserID: "ada"}, &out, nil)
 	ctx := context.Background()
 	if err := c.Line(ctx, "/start-4-4"); err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 )
 
@@ -36,7 +37,7 @@ func TestFileSaved(t *testing.T) {
 			h := &script{card: bot.Reply{Ephemeral: true, Title: "Progress of cohort spring (CSV)",
 				Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: "attached"}}, File: &bot.File{Name: tt.name, Data: data}}}
 			var out bytes.Buffer
-			c := New(h, bot.Learner{Platform: "console", UserID: "alice"}, &out, nil)
+			c := New(h, coursebot.Learner{Platform: "console", UserID: "alice"}, &out, nil)
 			c.FileDir = dir
 			if err := c.Line(context.Background(), "/cohort progress spring csv"); err != nil {
 				t.Fatal(err)
@@ -66,7 +67,7 @@ func TestFileUnwritableAndPrinter(t *testing.T) {
 	f := &bot.File{Name: "progress-spring.csv", Data: []byte("a,b\n")}
 	h := &script{card: bot.Reply{Ephemeral: true, Title: "Export", Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: "attached"}}, File: f}}
 	var out bytes.Buffer
-	c := New(h, bot.Learner{Platform: "console", UserID: "alice"}, &out, nil)
+	c := New(h, coursebot.Learner{Platform: "console", UserID: "alice"}, &out, nil)
 	c.FileDir = dir
 	if err := c.Line(context.Background(), "/cohort progress spring csv"); err != nil {
 		t.Fatal(err)

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/cohorts"
 	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/insight/insighttest"
@@ -41,7 +41,7 @@ func TestCohortInsightsInTheConsole(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	con := New(ch, bot.Learner{Platform: "console", UserID: "lead"}, &out, nil)
+	con := New(ch, coursebot.Learner{Platform: "console", UserID: "lead"}, &out, nil)
 	con.FileDir = t.TempDir()
 	if err := con.Line(context.Background(), "/cohort insights spring"); err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 )
 
@@ -21,7 +22,7 @@ func TestStyledMarkdown(t *testing.T) {
 		{Kind: bot.BlockCode, Text: "+--**x**--+\n| - a    |"},
 	}}
 	var out bytes.Buffer
-	c := New(&script{card: card}, bot.Learner{Platform: "console", UserID: "ada"}, &out, nil)
+	c := New(&script{card: card}, coursebot.Learner{Platform: "console", UserID: "ada"}, &out, nil)
 	c.Markdown = md
 	if err := c.Line(context.Background(), "/start-4-4"); err != nil {
 		t.Fatal(err)

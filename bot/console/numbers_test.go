@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/lessons"
@@ -29,7 +30,7 @@ func engineConsole(t *testing.T, loaded *course.Course) (*Console, *bytes.Buffer
 	eng := lessons.NewEngine(loaded, db, lessons.EngineOptions{Log: slog.New(slog.DiscardHandler)})
 	t.Cleanup(func() { _ = eng.Close() })
 	var out bytes.Buffer
-	return New(eng, bot.Learner{Platform: "console", UserID: "ada"}, &out, nil), &out, db
+	return New(eng, coursebot.Learner{Platform: "console", UserID: "ada"}, &out, nil), &out, db
 }
 
 func (c *Console) lines(t *testing.T, out *bytes.Buffer, lines ...string) string {
@@ -77,7 +78,7 @@ func TestButtonsAreNumberedAfterCitations(t *testing.T) {
 		Buttons: []bot.Button{{Label: "Open Lesson 4.4", Action: "open|4-4"}}}
 	h := &script{card: reply}
 	var out bytes.Buffer
-	c := New(h, bot.Learner{Platform: "console", UserID: "ada"}, &out, nil)
+	c := New(h, coursebot.Learner{Platform: "console", UserID: "ada"}, &out, nil)
 	got := c.lines(t, &out, "/help-mlops drift")
 	if !strings.Contains(got, "[5] Open Lesson 4.4") || strings.Contains(got, "[1] Open Lesson") {
 		t.Fatalf("button numbered among the citations:\n%s", got)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 )
 
@@ -22,7 +23,7 @@ type Printer struct {
 	// messages sent to them in the conversation, numbered so that their
 	// buttons (a nudge's Resume, Snooze, Stop) can be pressed
 	// (Console.Notify). Set both before the first Send.
-	Own  bot.Learner
+	Own  coursebot.Learner
 	Show func(heading string, replies []bot.Reply)
 
 	mu  sync.Mutex
@@ -35,7 +36,7 @@ func NewPrinter(out io.Writer) *Printer { return &Printer{out: out} }
 var _ bot.Sender = (*Printer)(nil)
 
 // Send prints a direct message to learner to.
-func (p *Printer) Send(_ context.Context, to bot.Learner, replies []bot.Reply) error {
+func (p *Printer) Send(_ context.Context, to coursebot.Learner, replies []bot.Reply) error {
 	if p.Show != nil && to.Key() == p.Own.Key() {
 		p.Show("direct message for you", replies)
 		return nil

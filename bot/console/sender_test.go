@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 )
 
@@ -35,7 +36,7 @@ func TestPrinter(t *testing.T) {
 			defer wg.Done()
 			var err error
 			if i%2 == 0 {
-				err = p.Send(context.Background(), bot.Learner{Platform: "console", UserID: "bob"}, nudge)
+				err = p.Send(context.Background(), coursebot.Learner{Platform: "console", UserID: "bob"}, nudge)
 			} else {
 				err = p.SendChannel(context.Background(), "general", []bot.Reply{{Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: "Standup at 10"}}}})
 			}

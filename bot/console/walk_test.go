@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/coursebot/coursebot"
-	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/internal/walktest"
 	"github.com/coursebot/coursebot/store"
 )
@@ -73,7 +72,7 @@ func TestEveryStateHasAWayOn(t *testing.T) {
 	for _, tc := range walktest.Cases(t, "../..") {
 		t.Run(tc.Name, func(t *testing.T) {
 			c, out, db := engineConsole(t, tc.Course)
-			c.who = bot.Learner{Platform: "console", UserID: "walker"}
+			c.who = coursebot.Learner{Platform: "console", UserID: "walker"}
 			rep := walktest.Walk(t, &consoleLearner{t: t, out: out, db: db, lesson: tc.Lesson.ID, c: c}, tc.Lesson)
 			t.Logf("%+v", rep)
 		})

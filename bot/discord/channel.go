@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"github.com/coursebot/coursebot/bot"
-	pipeline "github.com/coursebot/coursebot/delivery"
+	"github.com/coursebot/coursebot/delivery"
 )
 
 // SendChannel posts replies to a channel outside of a request (a cohort's
@@ -13,7 +13,7 @@ import (
 // post is not doubled. Posts to one channel are serialised on one worker.
 func (a *Adapter) SendChannel(ctx context.Context, channel string, replies []bot.Reply) error {
 	if channel == "" || !isSnowflake(channel) {
-		return pipeline.Permanent(fmt.Errorf("discord send to channel %q: not a channel id", channel))
+		return delivery.Permanent(fmt.Errorf("discord send to channel %q: not a channel id", channel))
 	}
 	err := a.q.Do(ctx, "channel:"+channel, func(ctx context.Context) error {
 		return a.postAll(ctx, channel, replies)

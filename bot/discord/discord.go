@@ -24,13 +24,15 @@ import (
 	"github.com/bwmarrin/discordgo"
 	"github.com/gorilla/websocket"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
-	pipeline "github.com/coursebot/coursebot/delivery"
+	"github.com/coursebot/coursebot/delivery"
 	"github.com/coursebot/coursebot/internal/recent"
+	"github.com/coursebot/coursebot/internal/recovery"
 	"github.com/coursebot/coursebot/ratelimit"
 )
 
-// Platform is the bot.Learner platform name of Discord users.
+// Platform is the coursebot.Learner platform name of Discord users.
 const Platform = "discord"
 
 // DefaultAPIURL is Discord's REST base.
@@ -44,14 +46,14 @@ const (
 
 // Store is the persistence the adapter needs: the learner+lesson ↔ thread
 // mapping. (Repeated interactions and messages are dropped by the inbox,
-// pipeline.Item.Dedup.) *store.DB implements it.
+// delivery.Item.Dedup.) *store.DB implements it.
 type Store interface {
 	// PutThread remembers a learner's thread for a lesson.
-	PutThread(ctx context.Context, t Thread) error
-	// ThreadFor finds the thread of learner (bot.Learner.Key) for lesson.
-	ThreadFor(ctx context.Context, platform, learner, lesson string) (Thread, bool, error)
+	PutThread(ctx context.Context, t coursebot.Thread) error
+	// ThreadFor finds the thread of learner (coursebot.Learner.Key) for lesson.
+	ThreadFor(ctx context.Context, platform, learner, lesson string) (coursebot.Thread, bool, error)
 	// ThreadAt finds the thread record by its channel and thread id.
-	ThreadAt(ctx context.Context, platform, channel, threadID string) (Thread, bool, error)
+	ThreadAt(ctx context.Context, platform, channel, threadID string) (coursebot.Thread, bool, error)
 }
 
 // Command is one slash command to register and accept.
@@ -93,8 +95,8 @@ type Options struct {
 	Now        func() time.Time
 	Log        *slog.Logger
 	// Panics receives every panic a worker recovers (counted and logged
-	// once; see bot.Panics). Default: logged to Log.
-	Panics *bot.Panics
+	// once; see recovery.Panics). Default: logged to Log.
+	Panics *recovery.Panics
 	// MaxRetries bounds retries of a REST call after 5xx/network errors
 	// (default 5); Sleep is the clock of the retry waits (default Clock's).
 	// Both set the delivery.Policy every REST call runs under.
@@ -113,7 +115,7 @@ type Options struct {
 	// the adapter makes its own with Workers workers (default 64), over
 	// Store when that keeps an inbox (delivery.Store), else in memory, and
 	// Run recovers it.
-	Inbox   *pipeline.Inbox
+	Inbox   *delivery.Inbox
 	Workers int
 	// Dialer dials the gateway websocket (default websocket.DefaultDialer).
 	Dialer *websocket.Dialer
@@ -129,8 +131,8 @@ type Adapter struct {
 	commands  map[string]Command
 	rest      *rest
 
-	in       *pipeline.Inbox
-	q        *pipeline.Queue
+	in       *delivery.Inbox
+	q        *delivery.Queue
 	ownQueue bool                                              // made by New: closed by Close
 	recent   *recent.Map[string, struct{}]                     // the last ids delivered: drops duplicates before they cost an acknowledgement (the store's dedup is the durable check)
 	cards    *recent.Map[string, []discordgo.MessageComponent] // the buttons of the cards posted lately, by message id: disabled without fetching them
@@ -219,7 +221,7 @@ func New(opts Options) (*Adapter, error) {
 		publicKey: pub,
 		session:   s,
 		commands:  cmds,
-		rest: &rest{s: s, policy: pipeline.Policy{Attempts: opts.MaxRetries + 1, Backoff: 100 * time.Millisecond, MaxBackoff: 5 * time.Second, Sleep: opts.Sleep,
+		rest: &rest{s: s, policy: delivery.Policy{Attempts: opts.MaxRetries + 1, Backoff: 100 * time.Millisecond, MaxBackoff: 5 * time.Second, Sleep: opts.Sleep,
 			OnRetry: func(op string, attempt int, wait time.Duration, err error) {
 				log.Debug("discord retry", "op", op, "attempt", attempt, "wait", wait, "err", err)
 			}}},
@@ -229,15 +231,15 @@ func New(opts Options) (*Adapter, error) {
 	a.in = opts.Inbox
 	if a.in == nil {
 		a.ownQueue = true
-		var st pipeline.Store = pipeline.NewMemStore()
-		if ds, ok := opts.Store.(pipeline.Store); ok {
+		var st delivery.Store = delivery.NewMemStore()
+		if ds, ok := opts.Store.(delivery.Store); ok {
 			st = ds // *store.DB: durable
 		}
-		a.in = pipeline.NewInbox(pipeline.InboxOptions{Store: st, Now: opts.Now, Log: log, Panics: opts.Panics,
-			Queue: pipeline.NewQueue(pipeline.QueueOptions{Workers: opts.Workers, Log: log, Panics: opts.Panics})})
+		a.in = delivery.NewInbox(delivery.InboxOptions{Store: st, Now: opts.Now, Log: log, Panics: opts.Panics,
+			Queue: delivery.NewQueue(delivery.QueueOptions{Workers: opts.Workers, Log: log, Panics: opts.Panics})})
 	}
 	a.q = a.in.Queue()
-	a.in.Register(Platform, pipeline.ProcessorFunc(a.processItem))
+	a.in.Register(Platform, delivery.ProcessorFunc(a.processItem))
 	return a, nil
 }
 

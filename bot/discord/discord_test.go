@@ -20,6 +20,7 @@ import (
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/bot/discord"
 	"github.com/coursebot/coursebot/course"
+	"github.com/coursebot/coursebot/internal/recovery"
 	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/store"
 )
@@ -108,7 +109,7 @@ func newEnvWith(t testing.TB, mode string, f *fakeDiscord, dbPath string, privat
 		Now: func() time.Time { return fixedNow }, Log: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		// A panic in a worker is a failed test at once (waits stop on it),
 		// not a wait until the test binary's deadline.
-		Panics: &bot.Panics{Log: slog.New(slog.NewTextHandler(logs, nil)), Count: func(where string, v any) { t.Errorf("panic in %s: %v", where, v) }},
+		Panics: &recovery.Panics{Log: slog.New(slog.NewTextHandler(logs, nil)), Count: func(where string, v any) { t.Errorf("panic in %s: %v", where, v) }},
 	}
 	for _, mod := range mods {
 		mod(&opts)

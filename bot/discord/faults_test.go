@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/bot/discord"
 )
@@ -366,7 +367,7 @@ func TestSendNudgeToDM(t *testing.T) {
 	e.f.mu.Lock()
 	e.f.channels["dm-u9"] = &fakeChannel{ID: "dm-u9", Type: 1}
 	e.f.mu.Unlock()
-	err := e.a.Send(context.Background(), bot.Learner{Platform: "discord", UserID: "u9"}, []bot.Reply{{
+	err := e.a.Send(context.Background(), coursebot.Learner{Platform: "discord", UserID: "u9"}, []bot.Reply{{
 		Title: "Still there?", Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: "Lesson **4.4** is waiting."}},
 		Buttons: []bot.Button{{Label: "Resume", Action: "resume|4-4"}},
 	}})
@@ -377,7 +378,7 @@ func TestSendNudgeToDM(t *testing.T) {
 	if len(ms) != 1 || !strings.Contains(ms[0].Content, "**4.4**") || len(buttonsOf(ms[0])) != 1 {
 		t.Fatalf("DM got %+v", ms)
 	}
-	if err := e.a.Send(context.Background(), bot.Learner{Platform: "slack", UserID: "U1"}, nil); err == nil {
+	if err := e.a.Send(context.Background(), coursebot.Learner{Platform: "slack", UserID: "U1"}, nil); err == nil {
 		t.Error("sent to a Slack learner")
 	}
 }

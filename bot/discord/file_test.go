@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/bot/discord"
 )
@@ -71,7 +72,7 @@ func TestFileUploads(t *testing.T) {
 	})
 	t.Run("direct message", func(t *testing.T) {
 		e := newEnv(t, discord.ModeGateway, nil, "", false)
-		if err := e.a.Send(context.Background(), bot.Learner{Platform: discord.Platform, UserID: "5"}, []bot.Reply{{Blocks: []bot.Block{shortText}, File: f}}); err != nil {
+		if err := e.a.Send(context.Background(), coursebot.Learner{Platform: discord.Platform, UserID: "5"}, []bot.Reply{{Blocks: []bot.Block{shortText}, File: f}}); err != nil {
 			t.Fatal(err)
 		}
 		checkUpload(t, e.f.channelMessages("dm-5"), f)
@@ -179,7 +180,7 @@ func TestPermanentSendErrors(t *testing.T) {
 			if tt.channel {
 				err = e.a.SendChannel(context.Background(), "777", nudge)
 			} else {
-				err = e.a.Send(context.Background(), bot.Learner{Platform: discord.Platform, UserID: "9"}, nudge)
+				err = e.a.Send(context.Background(), coursebot.Learner{Platform: discord.Platform, UserID: "9"}, nudge)
 			}
 			if err == nil {
 				t.Fatal("send succeeded")

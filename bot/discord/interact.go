@@ -11,17 +11,12 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
-	pipeline "github.com/coursebot/coursebot/delivery"
+	"github.com/coursebot/coursebot/delivery"
 )
 
-// Thread is the store's lesson-thread record. For Discord, Channel and
-// ThreadID are both the thread's own channel id (where cards are posted;
-// a MESSAGE_CREATE names no parent channel); LastMessage lists, comma-separated, the ids of
-// the messages of the latest card that carry buttons.
-type Thread = bot.Thread
-
-// Dedup kinds of inbox items (pipeline.Item.Dedup).
+// Dedup kinds of inbox items (delivery.Item.Dedup).
 const (
 	seenInteraction = "discord-interaction"
 	seenMessage     = "discord-message"
@@ -36,7 +31,7 @@ const (
 // event is one thing a learner did, on its way through the learner's worker.
 type event struct {
 	id, seenKind string
-	learner      bot.Learner
+	learner      coursebot.Learner
 	msg          bot.Message
 	channelID    string
 	guildID      string
@@ -48,7 +43,7 @@ type event struct {
 	ackErr   error
 	command  bool   // an application command (its deferred reply is @original)
 	message  string // MESSAGE_CREATE: the learner's message id
-	thread   *Thread
+	thread   *coursebot.Thread
 	confirmM bool // confirm a saved answer with a follow-up (modal)
 }
 
@@ -57,19 +52,19 @@ func (e *event) ackFailed(err error) {
 	e.ackOnce.Do(func() { e.ackErr = err; close(e.acked) })
 }
 
-func learnerOf(i *discordgo.Interaction) (bot.Learner, bool) {
+func learnerOf(i *discordgo.Interaction) (coursebot.Learner, bool) {
 	u := i.User
 	if i.Member != nil && i.Member.User != nil {
 		u = i.Member.User
 	}
 	if u == nil || u.ID == "" {
-		return bot.Learner{}, false
+		return coursebot.Learner{}, false
 	}
 	name := u.GlobalName
 	if name == "" {
 		name = u.Username
 	}
-	return bot.Learner{Platform: Platform, UserID: u.ID, Name: name}, true
+	return coursebot.Learner{Platform: Platform, UserID: u.ID, Name: name}, true
 }
 
 func ephemeral(text string) *discordgo.InteractionResponse {
@@ -108,20 +103,20 @@ func (a *Adapter) accept(ctx context.Context, i *discordgo.Interaction, raw []by
 		return resp, nil
 	}
 	// Keyed by who did it as well as by the interaction.
-	err := a.in.Accept(ctx, pipeline.Item{Kind: kindInteraction, Learner: ev.learner.Key(), Payload: raw,
+	err := a.in.Accept(ctx, delivery.Item{Kind: kindInteraction, Learner: ev.learner.Key(), Payload: raw,
 		Dedup: seenInteraction + "\x00" + ev.learner.Key() + "/" + i.ID, Live: ev})
 	switch {
 	case err == nil:
 		return resp, ev
-	case errors.Is(err, pipeline.ErrDuplicate):
+	case errors.Is(err, delivery.ErrDuplicate):
 		return resp, nil
-	case errors.Is(err, pipeline.ErrBusy):
+	case errors.Is(err, delivery.ErrBusy):
 		return ephemeral(msgBusy), nil // counted and summarised in the log by the inbox
-	case errors.Is(err, pipeline.ErrClosed):
+	case errors.Is(err, delivery.ErrClosed):
 		return ephemeral(msgRestart), nil
 	}
 	a.log.Error("inbox", "err", err)
-	return ephemeral(bot.FaultNotice), nil
+	return ephemeral(coursebot.FaultNotice), nil
 }
 
 // classify decides the initial response to an interaction and, when it
@@ -289,7 +284,7 @@ func (a *Adapter) onMessage(mc *discordgo.MessageCreate, raw []byte) {
 	if !a.recent.Add("m"+m.ID, struct{}{}) {
 		return
 	}
-	learner := bot.Learner{Platform: Platform, UserID: m.Author.ID}
+	learner := coursebot.Learner{Platform: Platform, UserID: m.Author.ID}
 	if m.GuildID != "" {
 		th, ok, err := a.threadByID(context.Background(), m.ChannelID)
 		if err != nil {
@@ -300,21 +295,21 @@ func (a *Adapter) onMessage(mc *discordgo.MessageCreate, raw []byte) {
 			return // ordinary chatter, or someone else in a public thread
 		}
 	}
-	err := a.in.Accept(context.Background(), pipeline.Item{Kind: kindMessage, Learner: learner.Key(), Payload: raw, Dedup: seenMessage + "\x00" + learner.Key() + "/" + m.ID})
-	if err != nil && !errors.Is(err, pipeline.ErrDuplicate) && !errors.Is(err, pipeline.ErrBusy) {
+	err := a.in.Accept(context.Background(), delivery.Item{Kind: kindMessage, Learner: learner.Key(), Payload: raw, Dedup: seenMessage + "\x00" + learner.Key() + "/" + m.ID})
+	if err != nil && !errors.Is(err, delivery.ErrDuplicate) && !errors.Is(err, delivery.ErrBusy) {
 		a.log.Warn("message not taken", "err", err)
 	}
 }
 
 // processItem does the work of one inbox item (delivery.Processor).
-func (a *Adapter) processItem(ctx context.Context, it pipeline.Item) error {
+func (a *Adapter) processItem(ctx context.Context, it delivery.Item) error {
 	switch it.Kind {
 	case kindInteraction:
 		ev, _ := it.Live.(*event)
 		if ev == nil { // after a restart: the interaction was acknowledged
 			var i discordgo.Interaction
 			if err := json.Unmarshal(it.Payload, &i); err != nil {
-				return pipeline.Permanent(fmt.Errorf("decode interaction: %w", err))
+				return delivery.Permanent(fmt.Errorf("decode interaction: %w", err))
 			}
 			if _, ev = a.classify(ctx, &i); ev == nil {
 				return nil
@@ -325,11 +320,11 @@ func (a *Adapter) processItem(ctx context.Context, it pipeline.Item) error {
 	case kindMessage:
 		var mc discordgo.MessageCreate
 		if err := json.Unmarshal(it.Payload, &mc); err != nil || mc.Message == nil {
-			return pipeline.Permanent(fmt.Errorf("decode message: %v", err))
+			return delivery.Permanent(fmt.Errorf("decode message: %v", err))
 		}
 		return a.processMessage(ctx, mc.Message)
 	}
-	return pipeline.Permanent(fmt.Errorf("unknown item kind %q", it.Kind))
+	return delivery.Permanent(fmt.Errorf("unknown item kind %q", it.Kind))
 }
 
 func (a *Adapter) processMessage(ctx context.Context, m *discordgo.Message) error {
@@ -337,7 +332,7 @@ func (a *Adapter) processMessage(ctx context.Context, m *discordgo.Message) erro
 	if name == "" {
 		name = m.Author.Username
 	}
-	learner := bot.Learner{Platform: Platform, UserID: m.Author.ID, Name: name}
+	learner := coursebot.Learner{Platform: Platform, UserID: m.Author.ID, Name: name}
 	ev := &event{id: m.ID, seenKind: seenMessage, learner: learner, channelID: m.ChannelID, guildID: m.GuildID, message: m.ID}
 	ev.msg = bot.Message{Learner: learner, Kind: bot.KindText, Text: strings.TrimSpace(m.Content)}
 	if m.GuildID != "" {
@@ -383,7 +378,7 @@ func (a *Adapter) process(ctx context.Context, ev *event) error {
 	}
 	replies, err := a.opts.Handler.Handle(ctx, ev.msg)
 	replies = bot.Own(replies, ev.learner) // every control it posts is the learner's
-	d := &delivery{a: a, ev: ev, log: log}
+	d := &poster{a: a, ev: ev, log: log}
 	if err != nil {
 		log.Error("handler failed", "err", err)
 		d.inPlace(ctx, bot.Reply{Ephemeral: true, Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: msgInternal}}})

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/bot/discord"
 	"github.com/coursebot/coursebot/cohorts"
@@ -55,7 +56,7 @@ func TestCohortInvitationOverDiscord(t *testing.T) {
 	ctx := context.Background()
 	say := func(user, args string) string {
 		t.Helper()
-		rs, err := ch.Handle(ctx, bot.Message{Learner: bot.Learner{Platform: discord.Platform, UserID: user}, Kind: bot.KindCommand, Command: "cohort", Args: args})
+		rs, err := ch.Handle(ctx, bot.Message{Learner: coursebot.Learner{Platform: discord.Platform, UserID: user}, Kind: bot.KindCommand, Command: "cohort", Args: args})
 		if err != nil {
 			t.Fatal(err)
 		}

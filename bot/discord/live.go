@@ -26,7 +26,7 @@ const liveGone = "Your answer is saved."
 // limit) and once more with the finished text, then the rest of the
 // finished reply with its buttons. Ephemeral replies to a command stream
 // in its response (liveOriginal); other ephemeral ones are posted finished.
-func (d *delivery) live(ctx context.Context, r bot.Reply) error {
+func (d *poster) live(ctx context.Context, r bot.Reply) error {
 	if (r.Ephemeral || r.Lesson == "") && d.ev.i != nil && d.ev.command && !d.usedOrig {
 		return d.liveOriginal(ctx, r)
 	}
@@ -102,7 +102,7 @@ func liveMsg(text string) outMsg {
 // grows (at most once per LiveEditInterval; its first message only, within
 // the 2000-character limit) and then gets the finished reply, any further
 // messages of which are follow-ups.
-func (d *delivery) liveOriginal(ctx context.Context, r bot.Reply) error {
+func (d *poster) liveOriginal(ctx context.Context, r bot.Reply) error {
 	head := func(rep bot.Reply) outMsg {
 		rep.Live = nil
 		ms := d.a.render(bot.Own([]bot.Reply{rep}, d.ev.learner)[0])

@@ -7,6 +7,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/bot/markup"
 )
@@ -14,7 +15,7 @@ import (
 // refuse asks bot.MayPress whether learner may act through a control
 // carrying owner in the channel (or thread) of i. It returns nil if so, and
 // otherwise the ephemeral answer that says whose card it is.
-func (a *Adapter) refuse(ctx context.Context, i *discordgo.Interaction, learner bot.Learner, owner, lesson string) *discordgo.InteractionResponse {
+func (a *Adapter) refuse(ctx context.Context, i *discordgo.Interaction, learner coursebot.Learner, owner, lesson string) *discordgo.InteractionResponse {
 	// Discord threads are channels: their records use the thread id twice.
 	ok, err := bot.MayPress(ctx, a.opts.Store, learner, owner, bot.Place{Platform: Platform, Channel: i.ChannelID, Thread: i.ChannelID})
 	if err != nil {

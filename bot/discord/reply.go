@@ -8,6 +8,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/ratelimit"
 )
@@ -16,8 +17,8 @@ import (
 // interaction response or an edit of the pressed card), posted to the
 // learner's lesson thread, and the previous card's buttons disabled.
 
-// delivery posts one event's replies.
-type delivery struct {
+// poster posts one event's replies.
+type poster struct {
 	a           *Adapter
 	ev          *event
 	log         interface{ Warn(string, ...any) }
@@ -26,7 +27,7 @@ type delivery struct {
 	threadShown string
 }
 
-func (d *delivery) sawEphemeral(rs []bot.Reply) bool {
+func (d *poster) sawEphemeral(rs []bot.Reply) bool {
 	for _, r := range rs {
 		if r.Ephemeral {
 			return true
@@ -37,7 +38,7 @@ func (d *delivery) sawEphemeral(rs []bot.Reply) bool {
 
 // inPlace answers where the learner asked: the command's deferred reply,
 // a follow-up to a button, or the channel/thread of a typed message.
-func (d *delivery) inPlace(ctx context.Context, r bot.Reply) {
+func (d *poster) inPlace(ctx context.Context, r bot.Reply) {
 	for k, m := range d.a.render(r) {
 		var err error
 		switch {
@@ -71,7 +72,7 @@ func (d *delivery) inPlace(ctx context.Context, r bot.Reply) {
 // confirm tells the learner their typed answer was saved. The ✅ on a
 // thread reply is optional (ratelimit.Optional): the reply that follows
 // says so too.
-func (d *delivery) confirm(ctx context.Context) {
+func (d *poster) confirm(ctx context.Context) {
 	switch {
 	case d.ev.message != "":
 		err := d.a.rest.call(ratelimit.WithPriority(ctx, ratelimit.Optional), "add reaction", true, func(opt discordgo.RequestOption) error {
@@ -89,7 +90,7 @@ func (d *delivery) confirm(ctx context.Context) {
 
 // finish replaces a command's "thinking…" with a pointer to the thread (or
 // a short note) when nothing else used it.
-func (d *delivery) finish(ctx context.Context) {
+func (d *poster) finish(ctx context.Context) {
 	if d.ev.i == nil || !d.ev.command || d.usedOrig {
 		return
 	}
@@ -105,7 +106,7 @@ func (d *delivery) finish(ctx context.Context) {
 
 // toThread posts a lesson card into the learner's thread for that lesson,
 // disabling the previous card's buttons, or edits the card in place.
-func (d *delivery) toThread(ctx context.Context, r bot.Reply) error {
+func (d *poster) toThread(ctx context.Context, r bot.Reply) error {
 	msgs := d.a.render(r)
 	if len(msgs) == 0 {
 		return nil
@@ -159,7 +160,7 @@ func (d *delivery) toThread(ctx context.Context, r bot.Reply) error {
 
 // postCard disables the previous card's controls, posts msgs and records
 // the new card's message ids.
-func (d *delivery) postCard(ctx context.Context, th *Thread, msgs []outMsg, persist bool) error {
+func (d *poster) postCard(ctx context.Context, th *coursebot.Thread, msgs []outMsg, persist bool) error {
 	channel := th.ThreadID
 	if channel == "" {
 		channel = d.ev.channelID
@@ -189,7 +190,7 @@ func (d *delivery) postCard(ctx context.Context, th *Thread, msgs []outMsg, pers
 
 // editInPlace re-renders the message a button was pressed on (a ticked
 // item, a rating). Only the message holding the pressed control changes.
-func (d *delivery) editInPlace(ctx context.Context, r bot.Reply, msgs []outMsg) bool {
+func (d *poster) editInPlace(ctx context.Context, r bot.Reply, msgs []outMsg) bool {
 	i := d.ev.i
 	if i == nil || i.Type != discordgo.InteractionMessageComponent || i.Message == nil {
 		return false
@@ -226,7 +227,7 @@ func (d *delivery) editInPlace(ctx context.Context, r bot.Reply, msgs []outMsg) 
 // These calls are optional (ratelimit.Optional): when the budget is short
 // they are not made, and a press on a card that is no longer current is
 // refused politely anyway.
-func (a *Adapter) disablePrevious(ctx context.Context, d *delivery, channel, ids string) {
+func (a *Adapter) disablePrevious(ctx context.Context, d *poster, channel, ids string) {
 	if ids == "" {
 		return
 	}

@@ -14,7 +14,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
-	pipeline "github.com/coursebot/coursebot/delivery"
+	"github.com/coursebot/coursebot/delivery"
 	"github.com/coursebot/coursebot/ratelimit"
 )
 
@@ -125,22 +125,22 @@ func statusOf(err error) (status, code int) {
 }
 
 // rest runs discordgo calls, one attempt each, under the delivery
-// pipeline's retry policy: a 429 is pipeline.RateLimited (wait
+// pipeline's retry policy: a 429 is delivery.RateLimited (wait
 // retry_after), a 5xx or a network error is retried with backoff for calls
 // that are safe to repeat (a message create with a nonce is), and anything
 // else Discord refused, or an ambiguous failure of a call that is not safe
-// to repeat, is pipeline.Permanent. Every wait honours ctx, and because
+// to repeat, is delivery.Permanent. Every wait honours ctx, and because
 // calls run on the calling learner's worker, a rate-limited learner waits
 // alone.
 type rest struct {
 	s      *discordgo.Session
-	policy pipeline.Policy
+	policy delivery.Policy
 }
 
 // wireError turns a sanitized REST error into a delivery error (see rest).
 func wireError(err error, idempotent bool) error {
 	if errors.Is(err, ratelimit.ErrSkipped) {
-		return pipeline.Permanent(err) // an optional call not made: nothing to retry
+		return delivery.Permanent(err) // an optional call not made: nothing to retry
 	}
 	status, _ := statusOf(err)
 	switch {
@@ -151,11 +151,11 @@ func wireError(err error, idempotent bool) error {
 		if wait <= 0 {
 			wait = time.Second
 		}
-		return pipeline.RateLimited(err, wait)
+		return delivery.RateLimited(err, wait)
 	case idempotent && (status >= 500 || status == 0):
 		return err
 	}
-	return pipeline.Permanent(err)
+	return delivery.Permanent(err)
 }
 
 // call runs fn, retrying as described on rest. idempotent says a 5xx or a

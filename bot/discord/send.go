@@ -6,8 +6,9 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
-	pipeline "github.com/coursebot/coursebot/delivery"
+	"github.com/coursebot/coursebot/delivery"
 )
 
 var _ bot.Sender = (*Adapter)(nil)
@@ -17,7 +18,7 @@ var _ bot.Sender = (*Adapter)(nil)
 // The idempotency key in ctx (delivery.WithKey) makes the nonces: a repeat
 // of the same send (same key) does not post twice. An error no retry will
 // fix is delivery.Permanent.
-func (a *Adapter) Send(ctx context.Context, to bot.Learner, replies []bot.Reply) error {
+func (a *Adapter) Send(ctx context.Context, to coursebot.Learner, replies []bot.Reply) error {
 	if to.Platform != Platform {
 		return fmt.Errorf("discord send: learner %s is not a Discord user", to.Key())
 	}
@@ -45,13 +46,13 @@ func (a *Adapter) Send(ctx context.Context, to bot.Learner, replies []bot.Reply)
 func (a *Adapter) postAll(ctx context.Context, channel string, replies []bot.Reply) error {
 	for _, r := range replies {
 		for _, m := range a.render(r) {
-			id, _ := pipeline.NextMessage(ctx)
+			id, _ := delivery.NextMessage(ctx)
 			if _, err := a.rest.send(ctx, channel, m, nonce(id)); err != nil {
 				return err
 			}
 		}
 		if r.File != nil {
-			id, _ := pipeline.NextMessage(ctx)
+			id, _ := delivery.NextMessage(ctx)
 			if err := a.rest.sendFile(ctx, channel, r.File, nonce(id)); err != nil {
 				return err
 			}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/bwmarrin/discordgo"
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot/markup"
 )
 
@@ -19,14 +20,14 @@ func (a *Adapter) unarchive(ctx context.Context, threadID string) error {
 
 // threadByID finds the thread record of a thread channel. Discord threads
 // are channels, so their records use the thread id as Channel too.
-func (a *Adapter) threadByID(ctx context.Context, threadID string) (Thread, bool, error) {
+func (a *Adapter) threadByID(ctx context.Context, threadID string) (coursebot.Thread, bool, error) {
 	return a.opts.Store.ThreadAt(ctx, Platform, threadID, threadID)
 }
 
 // ensureThread returns the learner's thread for lesson, opening one when
 // there is none (or fresh is set, after the old one vanished). In a DM it
 // returns a Thread with an empty ThreadID: cards go into the DM itself.
-func (a *Adapter) ensureThread(ctx context.Context, d *delivery, lesson string, fresh bool) (Thread, error) {
+func (a *Adapter) ensureThread(ctx context.Context, d *poster, lesson string, fresh bool) (coursebot.Thread, error) {
 	ev := d.ev
 	key := ev.learner.Key()
 	if !fresh {
@@ -35,7 +36,7 @@ func (a *Adapter) ensureThread(ctx context.Context, d *delivery, lesson string, 
 		}
 		th, ok, err := a.opts.Store.ThreadFor(ctx, Platform, key, lesson)
 		if err != nil {
-			return Thread{}, err
+			return coursebot.Thread{}, err
 		}
 		if ok {
 			ev.thread = &th
@@ -43,7 +44,7 @@ func (a *Adapter) ensureThread(ctx context.Context, d *delivery, lesson string, 
 		}
 	}
 	if ev.guildID == "" {
-		return Thread{Platform: Platform, Learner: key, Lesson: lesson, Channel: ev.channelID}, nil
+		return coursebot.Thread{Platform: Platform, Learner: key, Lesson: lesson, Channel: ev.channelID}, nil
 	}
 	parent := ev.channelID
 	// Asked from inside a lesson thread: open the new one beside it.
@@ -70,13 +71,13 @@ func (a *Adapter) ensureThread(ctx context.Context, d *delivery, lesson string, 
 	if ch == nil {
 		ch, err = a.publicThread(ctx, d, parent, name, lesson)
 		if err != nil {
-			return Thread{}, fmt.Errorf("open lesson thread: %w", err)
+			return coursebot.Thread{}, fmt.Errorf("open lesson thread: %w", err)
 		}
 	}
 	// Channel is the thread too: a MESSAGE_CREATE names only the thread.
-	th := Thread{Platform: Platform, Learner: key, Lesson: lesson, Channel: ch.ID, ThreadID: ch.ID, Updated: a.now()}
+	th := coursebot.Thread{Platform: Platform, Learner: key, Lesson: lesson, Channel: ch.ID, ThreadID: ch.ID, Updated: a.now()}
 	if err := a.opts.Store.PutThread(ctx, th); err != nil {
-		return Thread{}, err
+		return coursebot.Thread{}, err
 	}
 	ev.thread = &th
 	return th, nil
@@ -105,7 +106,7 @@ func (a *Adapter) privateThread(ctx context.Context, parent, name, userID string
 
 // publicThread starts a thread on a short starter message in the channel
 // (the command's own answer is ephemeral, so nothing can hang on it).
-func (a *Adapter) publicThread(ctx context.Context, d *delivery, parent, name, lesson string) (*discordgo.Channel, error) {
+func (a *Adapter) publicThread(ctx context.Context, d *poster, parent, name, lesson string) (*discordgo.Channel, error) {
 	ev := d.ev
 	intro := outMsg{Content: fmt.Sprintf("📘 <@%s> is working through Lesson %s — follow along in the thread.", ev.learner.UserID, dotted(lesson))}
 	starter, err := a.rest.send(ctx, parent, intro, nonce(ev.id, "starter", lesson))

@@ -9,6 +9,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/delivery"
 )
@@ -45,7 +46,7 @@ func (a *Adapter) onInteraction(ctx context.Context, cb slack.InteractionCallbac
 
 // actionOrigin is where the action at index i of cb came from, and its
 // dedup id.
-func actionOrigin(cb slack.InteractionCallback, act *slack.BlockAction, who bot.Learner) (origin, string) {
+func actionOrigin(cb slack.InteractionCallback, act *slack.BlockAction, who coursebot.Learner) (origin, string) {
 	channel := cb.Container.ChannelID
 	if channel == "" {
 		channel = cb.Channel.ID
@@ -84,7 +85,7 @@ func actionOrigin(cb slack.InteractionCallback, act *slack.BlockAction, who bot.
 	return o, kindID
 }
 
-func (a *Adapter) onBlockActions(ctx context.Context, cb slack.InteractionCallback, who bot.Learner, raw []byte) error {
+func (a *Adapter) onBlockActions(ctx context.Context, cb slack.InteractionCallback, who coursebot.Learner, raw []byte) error {
 	for i, act := range cb.ActionCallback.BlockActions {
 		if strings.HasPrefix(act.ActionID, actAnswer) {
 			if lesson, q, owner, ok := parseAnswerValue(act.Value); ok {
@@ -107,7 +108,7 @@ func (a *Adapter) onBlockActions(ctx context.Context, cb slack.InteractionCallba
 			return err
 		}
 		if msg := a.accept(ctx, delivery.Item{Kind: kindAction, Learner: who.Key(), Payload: payload, Dedup: "slack-action\x00" + kindID}); msg != "" {
-			if msg != bot.FaultNotice || cb.ResponseURL == "" {
+			if msg != coursebot.FaultNotice || cb.ResponseURL == "" {
 				return errBusy // Slack shows the press failed
 			}
 			// The store cannot keep it: tell the learner their progress is safe.
@@ -156,7 +157,7 @@ func (a *Adapter) processAction(ctx context.Context, it delivery.Item) error {
 // actionMessages turns one Slack action into the engine's messages. A
 // checkboxes element reports the selection after the click: compare it
 // with the message as it was shown to find what changed.
-func (a *Adapter) actionMessages(cb slack.InteractionCallback, act *slack.BlockAction, who bot.Learner) []bot.Message {
+func (a *Adapter) actionMessages(cb slack.InteractionCallback, act *slack.BlockAction, who coursebot.Learner) []bot.Message {
 	msg := func(action string) bot.Message {
 		lesson := ""
 		if pa, err := bot.ParseAction(action); err == nil {

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/ratelimit"
 	"github.com/coursebot/coursebot/ratelimit/ratelimittest"
@@ -194,7 +195,7 @@ func pacePaceTutorBurst(b *testing.B) ratelimittest.Figures {
 	}
 	wg.Wait()
 	h.idle()
-	threads := make([]store.Thread, learners)
+	threads := make([]coursebot.Thread, learners)
 	for i := range learners {
 		threads[i] = h.lessonThread(user(i), "4-4")
 	}

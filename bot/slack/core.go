@@ -11,6 +11,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/bot/markup"
 	"github.com/coursebot/coursebot/delivery"
@@ -28,7 +29,7 @@ const (
 // origin is where a learner's message came from: what delivery needs to
 // answer in place, find the thread and update the pressed message.
 type origin struct {
-	learner     bot.Learner
+	learner     coursebot.Learner
 	channel     string // channel of the command, button or thread reply
 	responseURL string
 	threadTS    string // the thread the message or button was in
@@ -47,8 +48,8 @@ type origin struct {
 	acked bool
 }
 
-func learnerOf(userID, name string) bot.Learner {
-	return bot.Learner{Platform: Platform, UserID: userID, Name: name}
+func learnerOf(userID, name string) coursebot.Learner {
+	return coursebot.Learner{Platform: Platform, UserID: userID, Name: name}
 }
 
 // Inbox item kinds (delivery.Item.Kind) of Slack requests.
@@ -79,7 +80,7 @@ func (a *Adapter) accept(ctx context.Context, it delivery.Item) string {
 		return sorryRestart
 	}
 	a.logErr("inbox", err, "kind", it.Kind)
-	return bot.FaultNotice
+	return coursebot.FaultNotice
 }
 
 // onCommand commits a slash command to the inbox and acknowledges it. A
@@ -303,8 +304,8 @@ func (a *Adapter) report(ctx context.Context, o origin, err error) {
 	}
 	a.logErr("delivery failed", err, "learner", o.learner.Key())
 	text := sorryPost
-	if errors.Is(err, bot.ErrFault) {
-		text = bot.FaultNotice // the store failed, not the post
+	if errors.Is(err, coursebot.ErrFault) {
+		text = coursebot.FaultNotice // the store failed, not the post
 	}
 	if o.responseURL != "" {
 		if err := a.respond(ctx, o.responseURL, message{Text: text}); err == nil {
@@ -469,11 +470,11 @@ func blockID(b slack.Block) string {
 // when none is known, it is a new one, not posted yet (ThreadID ""): the
 // first message posted into it opens it (postInThread), in the learner's
 // DM (Channel is then their user id) or the channel the command came from.
-func (a *Adapter) thread(ctx context.Context, o origin, r bot.Reply) (bot.Thread, error) {
+func (a *Adapter) thread(ctx context.Context, o origin, r bot.Reply) (coursebot.Thread, error) {
 	if !o.start {
 		th, ok, err := a.opts.Store.ThreadFor(ctx, Platform, o.learner.Key(), r.Lesson)
 		if err != nil {
-			return bot.Thread{}, fmt.Errorf("find thread: %w", err)
+			return coursebot.Thread{}, fmt.Errorf("find thread: %w", err)
 		}
 		if ok {
 			return th, nil
@@ -485,7 +486,7 @@ func (a *Adapter) thread(ctx context.Context, o origin, r bot.Reply) (bot.Thread
 	}
 	// Stored by postCard once the card is posted (one write per card); if
 	// posting fails before that, the next message opens a new thread.
-	return bot.Thread{Platform: Platform, Learner: o.learner.Key(), Lesson: r.Lesson, Channel: channel}, nil
+	return coursebot.Thread{Platform: Platform, Learner: o.learner.Key(), Lesson: r.Lesson, Channel: channel}, nil
 }
 
 // postInThread posts m into th's thread. In a new thread (no ThreadID
@@ -494,7 +495,7 @@ func (a *Adapter) thread(ctx context.Context, o origin, r bot.Reply) (bot.Thread
 // card is one message, seen without opening the thread. If the channel
 // refuses (the bot is not in it), the thread opens in the learner's DM
 // instead rather than lose the lesson.
-func (a *Adapter) postInThread(ctx context.Context, th *bot.Thread, user string, r bot.Reply, m message) (string, error) {
+func (a *Adapter) postInThread(ctx context.Context, th *coursebot.Thread, user string, r bot.Reply, m message) (string, error) {
 	if th.ThreadID != "" {
 		return a.post(ctx, th.Channel, th.ThreadID, m)
 	}
@@ -564,7 +565,7 @@ func (a *Adapter) deliverThread(ctx context.Context, o origin, r bot.Reply) erro
 // or when Slack's Tier 3 budget for chat.update is short (an optional
 // call), it is not done: a press on a card that is no longer current is
 // refused politely anyway.
-func (a *Adapter) spendControls(ctx context.Context, o origin, th bot.Thread) {
+func (a *Adapter) spendControls(ctx context.Context, o origin, th coursebot.Thread) {
 	if th.LastMessage == "" || (o.controls && th.LastMessage == o.messageTS) {
 		return
 	}
@@ -583,13 +584,13 @@ func (a *Adapter) spendControls(ctx context.Context, o origin, th bot.Thread) {
 // postCard posts r into th, its buttons in the card's last message (a
 // card is one message unless Slack's 50 blocks split it), opening th's
 // thread when it is new, and stores th with that message.
-func (a *Adapter) postCard(ctx context.Context, th bot.Thread, user string, r bot.Reply) error {
+func (a *Adapter) postCard(ctx context.Context, th coursebot.Thread, user string, r bot.Reply) error {
 	return a.postCardAfter(ctx, th, user, nil, r)
 }
 
 // postCardAfter is postCard with lead (when not nil) first: in the card's
 // first message when there is room, so the two are one post.
-func (a *Adapter) postCardAfter(ctx context.Context, th bot.Thread, user string, lead *message, r bot.Reply) error {
+func (a *Adapter) postCardAfter(ctx context.Context, th coursebot.Thread, user string, lead *message, r bot.Reply) error {
 	out := render(r)
 	msgs := out.all()
 	switch {

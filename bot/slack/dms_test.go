@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 )
 
@@ -17,12 +18,12 @@ func TestDMsArePostedToTheUserID(t *testing.T) {
 	ctx := context.Background()
 	nudge := []bot.Reply{{Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: "You were halfway through Lesson 4.4."}}}}
 	h.fake.fail("chat.postMessage", fault{status: 500})
-	if err := h.a.Send(ctx, bot.Learner{Platform: Platform, UserID: "U7"}, nudge); err == nil {
+	if err := h.a.Send(ctx, coursebot.Learner{Platform: Platform, UserID: "U7"}, nudge); err == nil {
 		t.Fatal("a send whose post failed says it was sent")
 	}
 	for range 3 {
 		for _, u := range []string{"U7", "U8"} {
-			if err := h.a.Send(ctx, bot.Learner{Platform: Platform, UserID: u}, nudge); err != nil {
+			if err := h.a.Send(ctx, coursebot.Learner{Platform: Platform, UserID: u}, nudge); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/cohorts"
 	"github.com/coursebot/coursebot/course"
@@ -52,7 +53,7 @@ func TestFileUploads(t *testing.T) {
 			}
 		}, "D7", false},
 		{"nudge by DM", func(t *testing.T, h *harness) {
-			if err := h.a.Send(context.Background(), bot.Learner{Platform: Platform, UserID: "U7"}, []bot.Reply{{Blocks: []bot.Block{short}, File: file}}); err != nil {
+			if err := h.a.Send(context.Background(), coursebot.Learner{Platform: Platform, UserID: "U7"}, []bot.Reply{{Blocks: []bot.Block{short}, File: file}}); err != nil {
 				t.Fatal(err)
 			}
 		}, "D7", false},
@@ -64,7 +65,7 @@ func TestFileUploads(t *testing.T) {
 		{"lesson thread", func(t *testing.T, h *harness) {
 			card := bot.Reply{Lesson: "4-4", Card: "c", Title: "Card", Blocks: []bot.Block{short}, File: file,
 				Buttons: []bot.Button{{Label: "Next", Action: "next|4-4|c"}}}
-			if err := h.a.Send(context.Background(), bot.Learner{Platform: Platform, UserID: "U7"}, []bot.Reply{card}); err != nil {
+			if err := h.a.Send(context.Background(), coursebot.Learner{Platform: Platform, UserID: "U7"}, []bot.Reply{card}); err != nil {
 				t.Fatal(err)
 			}
 		}, "D7", true},
@@ -173,7 +174,7 @@ func TestPermanentSendErrors(t *testing.T) {
 			if tt.channel {
 				err = h.a.SendChannel(ctx, "C0X", nudge)
 			} else {
-				err = h.a.Send(ctx, bot.Learner{Platform: Platform, UserID: "U9"}, nudge)
+				err = h.a.Send(ctx, coursebot.Learner{Platform: Platform, UserID: "U9"}, nudge)
 			}
 			if err == nil {
 				t.Fatal("send succeeded")
@@ -209,14 +210,14 @@ func TestCohortCSVEndToEnd(t *testing.T) {
 		return ch
 	}, nil)
 	ctx := context.Background()
-	admin := bot.Learner{Platform: Platform, UserID: "UADMIN"}
+	admin := coursebot.Learner{Platform: Platform, UserID: "UADMIN"}
 	for _, args := range []string{"create spring", "join spring slack:U1", "join spring slack:U2"} {
 		if _, err := ch.Handle(ctx, bot.Message{Learner: admin, Kind: bot.KindCommand, Command: "cohort", Args: args}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	for _, u := range []string{"U1", "U2"} { // an invitation shows nothing until accepted
-		if _, err := ch.Handle(ctx, bot.Message{Learner: bot.Learner{Platform: Platform, UserID: u}, Kind: bot.KindCommand, Command: "cohort", Args: "accept spring"}); err != nil {
+		if _, err := ch.Handle(ctx, bot.Message{Learner: coursebot.Learner{Platform: Platform, UserID: u}, Kind: bot.KindCommand, Command: "cohort", Args: "accept spring"}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -17,8 +17,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/course"
+	"github.com/coursebot/coursebot/internal/recovery"
 	"github.com/coursebot/coursebot/internal/testwait"
 	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/store"
@@ -125,7 +127,7 @@ func (h *harness) start(handler func(*store.DB) bot.Handler, mod func(*Options))
 		Backoff: 20 * time.Millisecond, CallTimeout: 2 * time.Second, Clock: h.fake.pace,
 		// A panic in a worker is a failed test at once (waits stop on it),
 		// not a wait until the test binary's deadline.
-		Panics: &bot.Panics{Log: slog.New(slog.NewTextHandler(h.logs, nil)), Count: func(where string, v any) { t.Errorf("panic in %s: %v", where, v) }},
+		Panics: &recovery.Panics{Log: slog.New(slog.NewTextHandler(h.logs, nil)), Count: func(where string, v any) { t.Errorf("panic in %s: %v", where, v) }},
 	}
 	if mod != nil {
 		mod(&opts)
@@ -276,7 +278,7 @@ func (h *harness) idle() {
 }
 
 // lessonThread returns the learner's thread from the store.
-func (h *harness) lessonThread(user, lesson string) store.Thread {
+func (h *harness) lessonThread(user, lesson string) coursebot.Thread {
 	h.t.Helper()
 	th, ok, err := h.db.ThreadFor(context.Background(), Platform, Platform+":"+user, lesson)
 	if err != nil || !ok {

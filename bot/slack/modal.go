@@ -9,6 +9,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/bot/markup"
 	"github.com/coursebot/coursebot/delivery"
@@ -46,7 +47,7 @@ func sectionText(blocks slack.Blocks, blockID string) string {
 	return ""
 }
 
-func (a *Adapter) openAnswerModal(ctx context.Context, trigger string, who bot.Learner, f answerForm) {
+func (a *Adapter) openAnswerModal(ctx context.Context, trigger string, who coursebot.Learner, f answerForm) {
 	lesson := f.lesson
 	meta, _ := json.Marshal(modalMeta{Lesson: lesson, Question: f.question, Channel: f.channel, Thread: f.thread, Owner: bot.OwnerTag(who)})
 	input := slack.NewPlainTextInputBlockElement(plain("Your answer"), answerAction)
@@ -75,7 +76,7 @@ func (a *Adapter) openAnswerModal(ctx context.Context, trigger string, who bot.L
 	}
 }
 
-func (a *Adapter) onViewSubmission(ctx context.Context, cb slack.InteractionCallback, who bot.Learner, raw []byte) (any, error) {
+func (a *Adapter) onViewSubmission(ctx context.Context, cb slack.InteractionCallback, who coursebot.Learner, raw []byte) (any, error) {
 	var meta modalMeta
 	if err := json.Unmarshal([]byte(cb.View.PrivateMetadata), &meta); err != nil || meta.Lesson == "" {
 		return nil, nil

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 )
 
@@ -14,7 +15,7 @@ func TestSend(t *testing.T) {
 	h := newHarness(t, stub(make(chan bot.Message, 8)), nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	to := bot.Learner{Platform: Platform, UserID: "U5"}
+	to := coursebot.Learner{Platform: Platform, UserID: "U5"}
 	nudge := bot.Reply{Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: "You were halfway through Lesson 4.4."}},
 		Buttons: []bot.Button{{Label: "Resume", Action: "resume|4-4"}}}
 	if err := h.a.Send(ctx, to, []bot.Reply{nudge}); err != nil {

@@ -23,13 +23,15 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/delivery"
 	"github.com/coursebot/coursebot/internal/recent"
+	"github.com/coursebot/coursebot/internal/recovery"
 	"github.com/coursebot/coursebot/ratelimit"
 )
 
-// Platform is the bot.Learner.Platform of Slack users.
+// Platform is the coursebot.Learner.Platform of Slack users.
 const Platform = "slack"
 
 // Placement values: where a lesson thread is opened.
@@ -48,9 +50,9 @@ const (
 // thread is. (Retried events and double-clicked buttons are dropped by the
 // inbox, delivery.Item.Dedup.) *store.DB implements it.
 type Store interface {
-	PutThread(ctx context.Context, t bot.Thread) error
-	ThreadFor(ctx context.Context, platform, learner, lesson string) (bot.Thread, bool, error)
-	ThreadAt(ctx context.Context, platform, channel, threadID string) (bot.Thread, bool, error)
+	PutThread(ctx context.Context, t coursebot.Thread) error
+	ThreadFor(ctx context.Context, platform, learner, lesson string) (coursebot.Thread, bool, error)
+	ThreadAt(ctx context.Context, platform, channel, threadID string) (coursebot.Thread, bool, error)
 }
 
 // Command is a slash command for the app manifest. Whatever the list, a
@@ -89,8 +91,8 @@ type Options struct {
 	Now      func() time.Time // default time.Now
 	Log      *slog.Logger     // default slog.Default()
 	// Panics receives every panic a worker recovers (counted and logged
-	// once; see bot.Panics). Default: logged to Log.
-	Panics *bot.Panics
+	// once; see recovery.Panics). Default: logged to Log.
+	Panics *recovery.Panics
 
 	// HTTPClient is used for the Web API and response_url (default
 	// http.DefaultTransport's). The adapter puts its rate limiter in front
@@ -290,7 +292,7 @@ func (a *Adapter) Run(ctx context.Context) error {
 // as a direct message. It waits until the replies are posted. The
 // idempotency key in ctx (delivery.WithKey), if any, names the posts, so a
 // repeat of the same send finds them instead of posting them again.
-func (a *Adapter) Send(ctx context.Context, to bot.Learner, replies []bot.Reply) error {
+func (a *Adapter) Send(ctx context.Context, to coursebot.Learner, replies []bot.Reply) error {
 	err := a.q.Do(ctx, to.Key(), func(ctx context.Context) error {
 		return a.deliver(ctx, origin{learner: to}, replies)
 	})

@@ -8,12 +8,14 @@ import (
 	"maps"
 	"time"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/bot/console"
 	"github.com/coursebot/coursebot/bot/discord"
 	"github.com/coursebot/coursebot/bot/slack"
 	"github.com/coursebot/coursebot/cohorts"
 	"github.com/coursebot/coursebot/course"
+	"github.com/coursebot/coursebot/internal/recovery"
 	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/scheduler"
 	"github.com/coursebot/coursebot/store"
@@ -35,7 +37,7 @@ type cohortSetup struct {
 	Front bot.Handler
 	sched *scheduler.Scheduler
 	// Panics receives the scheduler's recovered panics (serve's counter).
-	Panics *bot.Panics
+	Panics *recovery.Panics
 	cfg    Config
 	db     *store.DB
 	engine *lessons.Engine
@@ -167,7 +169,7 @@ func runExportCohort(ctx context.Context, args []string, stdout io.Writer, env f
 // background, the scheduler, whose reminders and nudges print on out. It
 // returns when the console ends, after the scheduler has stopped.
 // md renders Markdown for the terminal (nil: as written).
-func (c *cohortSetup) console(ctx context.Context, who bot.Learner, in io.Reader, out io.Writer, term termStyle) error {
+func (c *cohortSetup) console(ctx context.Context, who coursebot.Learner, in io.Reader, out io.Writer, term termStyle) error {
 	var front bot.Handler = c.Handler
 	if c.Front != nil {
 		front = c.Front

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/bot/console"
 	"github.com/coursebot/coursebot/course"
@@ -123,7 +124,7 @@ func TestConsoleCohortReminderEndToEnd(t *testing.T) {
 	say := func(user, line string) string {
 		t.Helper()
 		var buf syncBuffer
-		c := console.New(cs.Handler, bot.Learner{Platform: "console", UserID: user, Name: user}, &buf, discardLogger())
+		c := console.New(cs.Handler, coursebot.Learner{Platform: "console", UserID: user, Name: user}, &buf, discardLogger())
 		if err := c.Line(ctx, line); err != nil {
 			t.Fatal(err)
 		}

@@ -8,7 +8,7 @@ import (
 	"time"
 	_ "time/tzdata" // embed the zone database: the static image has no /usr/share/zoneinfo
 
-	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot"
 )
 
 // Config is coursebot's configuration: a YAML file (see config.example.yaml
@@ -276,7 +276,7 @@ func (s SlackConfig) PlacementFor(lesson, channel string) string {
 }
 
 // IsAdmin reports whether the learner is listed in admins.
-func (c Config) IsAdmin(l bot.Learner) bool {
+func (c Config) IsAdmin(l coursebot.Learner) bool {
 	for _, a := range c.Admins {
 		if a == l.Key() {
 			return true

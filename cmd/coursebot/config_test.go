@@ -16,7 +16,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot"
 )
 
 // envMap is an injected environment.
@@ -155,7 +155,7 @@ func TestLoadConfigPartial(t *testing.T) {
 	if loc := got.Scheduler.Nudges.Location(); loc.String() != "Europe/Berlin" {
 		t.Errorf("Location() = %v", loc)
 	}
-	if !got.IsAdmin(bot.Learner{Platform: "discord", UserID: "80351110224678912"}) || got.IsAdmin(bot.Learner{Platform: "slack", UserID: "alice"}) {
+	if !got.IsAdmin(coursebot.Learner{Platform: "discord", UserID: "80351110224678912"}) || got.IsAdmin(coursebot.Learner{Platform: "slack", UserID: "alice"}) {
 		t.Error("IsAdmin does not follow admins")
 	}
 }

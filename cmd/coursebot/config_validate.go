@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/scheduler"
 )
 
@@ -39,7 +39,7 @@ func validate(cfg *Config, lines map[string]int) []Problem {
 	}
 	for i, a := range cfg.Admins {
 		key := fmt.Sprintf("admins[%d]", i)
-		l, ok := bot.ParseLearnerKey(a)
+		l, ok := coursebot.ParseLearnerKey(a)
 		if !ok {
 			bad(key, "%q is not platform:user-id (for example slack:U123, discord:456, console:alice)", a)
 			continue

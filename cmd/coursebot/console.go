@@ -7,7 +7,7 @@ import (
 	"log/slog"
 	"os"
 
-	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot/console"
 	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/lessons"
@@ -59,7 +59,7 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	defer closeInto(&err, db, "the database")
 	engine := lessons.NewEngine(loaded, db, lessons.EngineOptions{Log: log, AnswerLimit: cfg.Course.AnswerLimit, Commands: cohortCommands(cfg)})
 	defer closeInto(&err, engine, "the lesson engine")
-	who := bot.Learner{Platform: "console", UserID: name, Name: name}
+	who := coursebot.Learner{Platform: "console", UserID: name, Name: name}
 	cs, err := newCohorts(cfg, engine, db, consoleLogger(logTo), clock{})
 	if err != nil {
 		return err

@@ -9,7 +9,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/store"
 )
 
@@ -40,12 +40,12 @@ func learnerFlags(name string, args []string, env func(string) string, extra fun
 
 // learnerArg reads --user: platform:id, or a bare name, which is the
 // console's (the console says "you are learner2": that name works as is).
-func learnerArg(s string) (bot.Learner, bool) {
+func learnerArg(s string) (coursebot.Learner, bool) {
 	s = strings.TrimSpace(s)
 	if s != "" && !strings.Contains(s, ":") {
-		return bot.Learner{Platform: "console", UserID: s}, true
+		return coursebot.Learner{Platform: "console", UserID: s}, true
 	}
-	return bot.ParseLearnerKey(s)
+	return coursebot.ParseLearnerKey(s)
 }
 
 // runExport is `coursebot export --user platform:id`: everything kept about

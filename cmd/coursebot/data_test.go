@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/lessons"
@@ -34,7 +35,7 @@ func learnerDB(t *testing.T) string {
 	}
 	eng := lessons.NewEngine(c, db, lessons.EngineOptions{Log: discardLogger()})
 	for _, u := range []string{"U1", "U2"} {
-		who := bot.Learner{Platform: "slack", UserID: u}
+		who := coursebot.Learner{Platform: "slack", UserID: u}
 		if _, err := eng.Handle(context.Background(), bot.Message{Learner: who, Kind: bot.KindCommand, Command: "start-4-4"}); err != nil {
 			t.Fatal(err)
 		}

@@ -7,8 +7,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/delivery"
+	"github.com/coursebot/coursebot/internal/recovery"
 )
 
 // newInbox is the delivery pipeline of `coursebot serve` (docs/delivery.md)
@@ -19,7 +19,7 @@ import (
 //	coursebot_inbox_items_total{result}     items finished: done or failed
 //	coursebot_inbox_refused_total{platform} requests refused: the inbox was full
 //	coursebot_delivery_stage_seconds{stage} commit, wait, process, total
-func newInbox(cfg DeliveryConfig, st delivery.Store, log *slog.Logger, panics *bot.Panics, m *serveMetrics) *delivery.Inbox {
+func newInbox(cfg DeliveryConfig, st delivery.Store, log *slog.Logger, panics *recovery.Panics, m *serveMetrics) *delivery.Inbox {
 	f := factory{m.reg}
 	finished := f.counter("coursebot_inbox_items_total",
 		"Inbox items finished: done (the work was done) or failed (the learner was told it failed).", "result")

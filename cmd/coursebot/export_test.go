@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/lessons"
@@ -32,7 +33,7 @@ func TestExportAnswersAreReadable(t *testing.T) {
 		}
 	}
 	eng := lessons.NewEngine(c, db, lessons.EngineOptions{Log: discardLogger()})
-	who := bot.Learner{Platform: "slack", UserID: "U1"}
+	who := coursebot.Learner{Platform: "slack", UserID: "U1"}
 	for _, m := range []bot.Message{
 		{Learner: who, Kind: bot.KindCommand, Command: "start-4-4"},
 		{Learner: who, Kind: bot.KindText, Lesson: "4-4", Question: qid, Text: "Shipping models reliably."},

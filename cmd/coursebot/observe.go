@@ -17,6 +17,7 @@ import (
 
 	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/internal/recovery"
 	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/scheduler"
 	"github.com/coursebot/coursebot/store"
@@ -81,7 +82,7 @@ type observedHandler struct {
 	log      *slog.Logger
 	learners learnerLogger
 	known    func(string) bool // command names the course knows
-	panics   *bot.Panics       // a panic in the engine is recovered, counted and logged here
+	panics   *recovery.Panics  // a panic in the engine is recovered, counted and logged here
 }
 
 // errPanicked marks a message whose handling panicked (recovered).
@@ -144,7 +145,7 @@ func (h *observedHandler) Handle(ctx context.Context, msg bot.Message) ([]bot.Re
 		// never the learner's text; log them with the key as configured.
 		args = append(args, "err", strings.ReplaceAll(err.Error(), msg.Learner.Key(), h.learners.id(msg.Learner.Key())))
 		h.log.Error("message failed", args...)
-		if errors.Is(err, bot.ErrFault) || errors.Is(err, errPanicked) {
+		if errors.Is(err, coursebot.ErrFault) || errors.Is(err, errPanicked) {
 			// Our fault, not the learner's: say so, and that their
 			// progress is safe (the adapter's generic sorry says less).
 			return []bot.Reply{bot.FaultReply()}, nil
@@ -351,7 +352,7 @@ type countedSender struct {
 	m    *serveMetrics
 }
 
-func (s countedSender) Send(ctx context.Context, to bot.Learner, replies []bot.Reply) error {
+func (s countedSender) Send(ctx context.Context, to coursebot.Learner, replies []bot.Reply) error {
 	err := s.next.Send(ctx, to, replies)
 	s.m.SchedulerDeliveries.WithLabelValues("dm", result(err)).Inc()
 	return err

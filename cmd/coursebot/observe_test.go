@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/bot/slack"
 	"github.com/coursebot/coursebot/course"
@@ -117,7 +118,7 @@ func TestCountedSenders(t *testing.T) {
 
 	m := newServeMetrics()
 	dms, _ := countedSenders(m, map[string]bot.Sender{"slack": a}, nil)
-	who := bot.Learner{Platform: "slack", UserID: "U1"}
+	who := coursebot.Learner{Platform: "slack", UserID: "U1"}
 	reply := []bot.Reply{{Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: "A nudge"}}}}
 	if err := dms["slack"].Send(context.Background(), who, reply); err != nil {
 		t.Fatalf("send: %v", err)

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 )
 
@@ -48,7 +49,7 @@ func TestServeRefusesAPressOnSomeoneElsesCard(t *testing.T) {
 		}
 		return resp
 	}
-	tagged := bot.Action{Verb: bot.VerbNext, Lesson: "4-4", At: e.cards[0].key, Owner: bot.OwnerTag(bot.Learner{Platform: "discord", UserID: "802"})}.Encode()
+	tagged := bot.Action{Verb: bot.VerbNext, Lesson: "4-4", At: e.cards[0].key, Owner: bot.OwnerTag(coursebot.Learner{Platform: "discord", UserID: "802"})}.Encode()
 	legacy := bot.Action{Verb: bot.VerbNext, Lesson: "4-4", At: e.cards[0].key}.Encode()
 	before := len(e.api.snapshot())
 	for n, id := range []string{tagged, legacy} {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/bot/console"
 	"github.com/coursebot/coursebot/course"
@@ -57,7 +58,7 @@ func TestConsoleReviewDMTranscript(t *testing.T) {
 			t.Error(err)
 		}
 	}()
-	c := console.New(cs.Handler, bot.Learner{Platform: "console", UserID: "ada", Name: "ada"}, out, discardLogger())
+	c := console.New(cs.Handler, coursebot.Learner{Platform: "console", UserID: "ada", Name: "ada"}, out, discardLogger())
 	say := func(lines ...string) {
 		t.Helper()
 		for _, l := range lines {

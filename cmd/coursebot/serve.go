@@ -16,11 +16,13 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/bot/discord"
 	"github.com/coursebot/coursebot/bot/slack"
 	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/delivery"
+	"github.com/coursebot/coursebot/internal/recovery"
 	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/ratelimit"
 	"github.com/coursebot/coursebot/scheduler"
@@ -73,9 +75,9 @@ type server struct {
 	engine *lessons.Engine
 	mux    *http.ServeMux // public: http.listen
 	admin  *http.ServeMux // operator: admin.listen (admin.go)
-	// panics is where every recovered panic goes (bot.Panics): counted in
+	// panics is where every recovered panic goes (recovery.Panics): counted in
 	// coursebot_panics_total{where}. Every worker gets it.
-	panics *bot.Panics
+	panics *recovery.Panics
 	// inbox is the delivery pipeline every platform's requests go
 	// through (docs/delivery.md); its queue is closed at shutdown.
 	inbox *delivery.Inbox
@@ -99,7 +101,7 @@ type readyCheck struct {
 // newServer opens everything cfg enables. On error nothing stays open.
 func newServer(cfg Config, log *slog.Logger) (_ *server, err error) {
 	s := &server{cfg: cfg, log: log, m: newServeMetrics(), mux: http.NewServeMux(), admin: http.NewServeMux()}
-	s.panics = &bot.Panics{Log: log, Count: func(where string, _ any) { s.m.Panics.WithLabelValues(where).Inc() }}
+	s.panics = &recovery.Panics{Log: log, Count: func(where string, _ any) { s.m.Panics.WithLabelValues(where).Inc() }}
 	defer func() {
 		if err != nil {
 			s.close()
@@ -451,7 +453,7 @@ func discordCommands(c *course.Course) []discord.Command {
 	return out
 }
 
-func newDiscord(cfg Config, loaded *course.Course, h bot.Handler, db discord.Store, log *slog.Logger, client *http.Client, panics *bot.Panics, inbox *delivery.Inbox, rate ratelimit.Observer) (*discord.Adapter, error) {
+func newDiscord(cfg Config, loaded *course.Course, h bot.Handler, db discord.Store, log *slog.Logger, client *http.Client, panics *recovery.Panics, inbox *delivery.Inbox, rate ratelimit.Observer) (*discord.Adapter, error) {
 	a, err := discord.New(discord.Options{
 		Token: cfg.Secrets.DiscordToken.Reveal(), PublicKey: cfg.Secrets.DiscordPublicKey.Reveal(),
 		ApplicationID: cfg.Discord.ApplicationID, APIURL: cfg.Discord.APIURL, Mode: cfg.Discord.Mode,
@@ -539,12 +541,12 @@ func runDiscord(ctx context.Context, args []string, stdout, stderr io.Writer, en
 // interactions and so never remembers threads.
 type nopThreads struct{}
 
-func (nopThreads) PutThread(context.Context, discord.Thread) error { return nil }
-func (nopThreads) ThreadFor(context.Context, string, string, string) (discord.Thread, bool, error) {
-	return discord.Thread{}, false, nil
+func (nopThreads) PutThread(context.Context, coursebot.Thread) error { return nil }
+func (nopThreads) ThreadFor(context.Context, string, string, string) (coursebot.Thread, bool, error) {
+	return coursebot.Thread{}, false, nil
 }
-func (nopThreads) ThreadAt(context.Context, string, string, string) (discord.Thread, bool, error) {
-	return discord.Thread{}, false, nil
+func (nopThreads) ThreadAt(context.Context, string, string, string) (coursebot.Thread, bool, error) {
+	return coursebot.Thread{}, false, nil
 }
 
 // noMessages is the handler for `discord register`, which receives none.

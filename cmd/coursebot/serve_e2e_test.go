@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/store"
 )
@@ -146,7 +147,7 @@ func TestServeManyLearnersConcurrently(t *testing.T) {
 		}
 	}()
 	for i := range n {
-		who := bot.Learner{Platform: "slack", UserID: fmt.Sprintf("U%03d", i)}
+		who := coursebot.Learner{Platform: "slack", UserID: fmt.Sprintf("U%03d", i)}
 		p, err := db.Progress(context.Background(), who.Key(), "4-4")
 		if err != nil {
 			t.Fatal(err)

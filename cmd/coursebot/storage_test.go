@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/lessons"
@@ -65,7 +66,7 @@ func damagedDB(t *testing.T, dir string) string {
 	}
 	eng := lessons.NewEngine(c, db, lessons.EngineOptions{Log: discardLogger()})
 	for i := range 80 {
-		who := bot.Learner{Platform: "slack", UserID: fmt.Sprintf("U%03d", i)}
+		who := coursebot.Learner{Platform: "slack", UserID: fmt.Sprintf("U%03d", i)}
 		if _, err := eng.Handle(context.Background(), bot.Message{Learner: who, Kind: bot.KindCommand, Command: "start-4-4"}); err != nil {
 			t.Fatal(err)
 		}

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/lessons"
@@ -199,7 +200,7 @@ func runTutorTry(ctx context.Context, args []string, stdout io.Writer, env func(
 	if err != nil {
 		return err
 	}
-	who := bot.Learner{Platform: "console", UserID: "tutor-try"}
+	who := coursebot.Learner{Platform: "console", UserID: "tutor-try"}
 	send := func(m bot.Message) ([]bot.Reply, error) {
 		m.Learner = who
 		return h.Handle(ctx, m)

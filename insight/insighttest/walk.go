@@ -131,7 +131,7 @@ var quiet = slog.New(slog.DiscardHandler)
 
 // plan walks every lesson of p.
 func (d *driver) plan(loaded *course.Course, p *Plan) error {
-	who, _ := bot.ParseLearnerKey(p.Key)
+	who, _ := coursebot.ParseLearnerKey(p.Key)
 	who.Name = p.Name
 	for _, id := range []string{"1-1", "2-1", "4-4"} {
 		if w := p.Walks[id]; w != nil {
@@ -193,7 +193,7 @@ type driver struct {
 
 // send sends m from who at at; a refusal is an error (the plan asked for
 // something the lesson does not allow).
-func (d *driver) send(who bot.Learner, at time.Time, m bot.Message) error {
+func (d *driver) send(who coursebot.Learner, at time.Time, m bot.Message) error {
 	d.clock.Set(at)
 	m.Learner = who
 	rs, err := d.h.Handle(context.Background(), m)
@@ -216,7 +216,7 @@ func said(r bot.Reply) string {
 	return strings.Join(parts, " / ")
 }
 
-func (d *driver) press(who bot.Learner, at time.Time, a bot.Action) error {
+func (d *driver) press(who coursebot.Learner, at time.Time, a bot.Action) error {
 	return d.send(who, at, bot.Message{Kind: bot.KindAction, Action: a.Encode(), Lesson: a.Lesson})
 }
 
@@ -224,7 +224,7 @@ func (d *driver) press(who bot.Learner, at time.Time, a bot.Action) error {
 const verbQuiz = "quiz"
 
 // walk takes who through les as w says.
-func (d *driver) walk(who bot.Learner, les *course.Lesson, w *Walk) error {
+func (d *driver) walk(who coursebot.Learner, les *course.Lesson, w *Walk) error {
 	var errs []error
 	do := func(err error) { errs = append(errs, err) }
 	do(d.send(who, w.Arrive[0], bot.Message{Kind: bot.KindCommand, Command: les.Command}))
@@ -277,7 +277,7 @@ func (d *driver) walk(who bot.Learner, les *course.Lesson, w *Walk) error {
 
 // answer gives a quiz's first answer: its option's button, each option of
 // a choose-all quiz ticked then checked, or the short answer typed.
-func (d *driver) answer(who bot.Learner, at time.Time, les *course.Lesson, card *course.Card, q *course.QuizDef, a string) error {
+func (d *driver) answer(who coursebot.Learner, at time.Time, les *course.Lesson, card *course.Card, q *course.QuizDef, a string) error {
 	switch {
 	case len(q.Options) == 0:
 		return d.send(who, at, bot.Message{Kind: bot.KindText, Text: a, Lesson: les.ID})

@@ -1,4 +1,4 @@
-package bot
+package recovery
 
 import (
 	"bytes"

@@ -1,4 +1,4 @@
-package bot
+package coursebot
 
 import "time"
 
@@ -6,6 +6,11 @@ import "time"
 // thread an adapter opened, and the message holding the current card's
 // buttons. Adapters keep it in the store so replies in the thread map back
 // to the learner and lesson, also after a restart.
+//
+// On Discord, Channel and ThreadID are both the thread's own channel id
+// (where cards are posted; a MESSAGE_CREATE names no parent channel), and
+// LastMessage lists, comma-separated, the ids of the messages of the
+// latest card that carry buttons.
 type Thread struct {
 	Platform    string    `json:"platform"`
 	Learner     string    `json:"learner"` // Learner.Key()

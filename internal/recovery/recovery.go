@@ -1,7 +1,9 @@
-package bot
+// Package recovery is the one place a recovered panic goes: every goroutine
+// that runs learners' work recovers through a *Panics, which logs the panic
+// once with its stack and counts it once.
+package recovery
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"runtime/debug"
@@ -47,20 +49,4 @@ func (p *Panics) Report(where string, v any) {
 	if p != nil && p.Count != nil {
 		p.Count(where, v)
 	}
-}
-
-// ErrFault is wrapped by errors that are a fault on our side and say
-// nothing about what the learner did (store.ErrDamaged wraps it). An
-// adapter that meets one tells the learner FaultNotice, not that their
-// action failed.
-var ErrFault = errors.New("fault on our side")
-
-// FaultNotice is what a learner is told when their message could not be
-// handled because of a fault on our side (a damaged database, a recovered
-// panic): nothing they did before is lost, and nothing is asked of them.
-const FaultNotice = "Sorry, something went wrong on our side; your progress so far is safe. Please try again later."
-
-// FaultReply is FaultNotice as an ephemeral reply in place.
-func FaultReply() Reply {
-	return Reply{Ephemeral: true, Blocks: []Block{{Kind: BlockMarkdown, Text: FaultNotice}}}
 }
