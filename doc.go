@@ -4,7 +4,8 @@
 // schedules, runs and deliveries (schedule.go), a learner's progress and
 // quiz records (progress.go), the AI tutor's record of a learner (tutor.go),
 // a capstone repository's check (repo.go) and the domain's errors
-// (errors.go: ErrFault for a fault on our side, ErrNotFound, ErrExists).
+// (errors.go: Error, a refusal's code and the learner's message; ErrFault for
+// a fault on our side; ErrNotFound, ErrExists).
 //
 // It imports nothing but the standard library. The layers stand on it in
 // this order: store/ and delivery/ (and course/), then the features

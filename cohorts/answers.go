@@ -24,13 +24,13 @@ const VerbAnswers = "cohort-answers"
 
 func (h *Handler) answers(ctx context.Context, who coursebot.Learner, args []string) ([]bot.Reply, error) {
 	if len(args) < 2 || len(args) > 3 {
-		return nil, refuse("Usage: /%s answers NAME LESSON [QUESTION-NUMBER]", h.o.Command)
+		return nil, refuse(coursebot.EINVALID, "Usage: /%s answers NAME LESSON [QUESTION-NUMBER]", h.o.Command)
 	}
 	page := 1
 	if len(args) == 3 {
 		n, err := strconv.Atoi(strings.TrimPrefix(args[2], "#"))
 		if err != nil {
-			return nil, refuse("%q is not a question number: /%s answers %s %s 2 shows the second question's answers.", args[2], h.o.Command, args[0], args[1])
+			return nil, refuse(coursebot.EINVALID, "%q is not a question number: /%s answers %s %s 2 shows the second question's answers.", args[2], h.o.Command, args[0], args[1])
 		}
 		page = n
 	}
@@ -41,7 +41,7 @@ func (h *Handler) answers(ctx context.Context, who coursebot.Learner, args []str
 func (h *Handler) answersPress(ctx context.Context, who coursebot.Learner, a bot.Action) ([]bot.Reply, error) {
 	n, err := strconv.Atoi(a.Item)
 	if err != nil {
-		return nil, refuse("That button is not one of mine any more. Type /%s answers NAME LESSON.", h.o.Command)
+		return nil, refuse(coursebot.ENOTFOUND, "That button is not one of mine any more. Type /%s answers NAME LESSON.", h.o.Command)
 	}
 	return h.answersPage(ctx, who, a.Value, a.Lesson, n)
 }
@@ -52,12 +52,12 @@ func (h *Handler) answersPage(ctx context.Context, who coursebot.Learner, cohort
 		return nil, err
 	}
 	if !h.o.ShareAnswers {
-		return nil, refuse("Learners' answers are private in this course (course.share_answers_with_leads is off); leads see progress only.")
+		return nil, refuse(coursebot.EFORBIDDEN, "Learners' answers are private in this course (course.share_answers_with_leads is off); leads see progress only.")
 	}
 	id := strings.Replace(lesson, ".", "-", 1)
 	les, ok := h.o.Course().Lessons[id]
 	if !ok {
-		return nil, refuse("There is no installed lesson %s.", lesson)
+		return nil, refuse(coursebot.ENOTFOUND, "There is no installed lesson %s.", lesson)
 	}
 	var qs []*course.QuestionDef
 	for _, card := range les.Cards {
@@ -69,7 +69,7 @@ func (h *Handler) answersPage(ctx context.Context, who coursebot.Learner, cohort
 		return []bot.Reply{notice(fmt.Sprintf("Lesson %s has no questions to answer in words.", dotted(id)))}, nil
 	}
 	if page < 1 || page > len(qs) {
-		return nil, refuse("Lesson %s has questions 1 to %d.", dotted(id), len(qs))
+		return nil, refuse(coursebot.EINVALID, "Lesson %s has questions 1 to %d.", dotted(id), len(qs))
 	}
 	q := qs[page-1]
 	ms, err := h.o.Store.Members(ctx, c.Name)

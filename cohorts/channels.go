@@ -23,18 +23,18 @@ type ChannelAccess interface {
 func (h *Handler) mayBind(ctx context.Context, who coursebot.Learner, channel string) error {
 	platform, id, _ := strings.Cut(channel, ":")
 	if platform != who.Platform {
-		return refuse("Only admins can bind a channel on %s to a cohort; leads bind channels they are in on their own platform. Nothing was changed.", platform)
+		return refuse(coursebot.EFORBIDDEN, "Only admins can bind a channel on %s to a cohort; leads bind channels they are in on their own platform. Nothing was changed.", platform)
 	}
 	acc := h.o.Channels[platform]
 	if acc == nil {
-		return refuse("Only admins can bind channels on %s: I cannot check there who is in a channel. Nothing was changed.", platform)
+		return refuse(coursebot.EFORBIDDEN, "Only admins can bind channels on %s: I cannot check there who is in a channel. Nothing was changed.", platform)
 	}
 	ok, err := acc.CanSeeChannel(ctx, id, who.UserID)
 	if err != nil {
 		return fmt.Errorf("check a lead's access to channel %s: %w", channel, err)
 	}
 	if !ok {
-		return refuse("Only admins, or a lead who is in that channel, can bind it to a cohort, and I cannot find you in %s (if it is private, the bot must be in it too). Nothing was changed.", channel)
+		return refuse(coursebot.EFORBIDDEN, "Only admins, or a lead who is in that channel, can bind it to a cohort, and I cannot find you in %s (if it is private, the bot must be in it too). Nothing was changed.", channel)
 	}
 	return nil
 }

@@ -137,12 +137,11 @@ func Commands(command, nudges, leadNotes string) []course.CommandInfo {
 	}
 }
 
-// refusal is an answer for a request that changes nothing.
-type refusal struct{ msg string }
-
-func (r *refusal) Error() string { return r.msg }
-
-func refuse(format string, args ...any) error { return &refusal{fmt.Sprintf(format, args...)} }
+// refuse says why a request changes nothing: a *coursebot.Error, which
+// Handle answers as an ephemeral notice.
+func refuse(code, format string, args ...any) error {
+	return coursebot.Errorf(code, format, args...)
+}
 
 // Handle implements bot.Handler.
 func (h *Handler) Handle(ctx context.Context, m bot.Message) ([]bot.Reply, error) {
@@ -187,11 +186,8 @@ func (h *Handler) Handle(ctx context.Context, m bot.Message) ([]bot.Reply, error
 	if !mine {
 		return h.next.Handle(ctx, m)
 	}
-	var r *refusal
-	if errors.As(err, &r) {
-		refused := notice(r.msg)
-		refused.Refused = true
-		return []bot.Reply{refused}, nil
+	if r, ok := bot.Refusal(err, ""); ok {
+		return []bot.Reply{r}, nil
 	}
 	if err != nil {
 		// No learner key: errors reach the log, which names the learner

@@ -80,7 +80,7 @@ func (h *Handler) cohort(ctx context.Context, m bot.Message) ([]bot.Reply, error
 	case "cancel":
 		return h.cancel(ctx, who, fields(rest))
 	}
-	return nil, refuse("There is no /%s %s.\n%s", h.o.Command, sub, h.usage())
+	return nil, refuse(coursebot.ENOTFOUND, "There is no /%s %s.\n%s", h.o.Command, sub, h.usage())
 }
 
 func (h *Handler) list(ctx context.Context, who coursebot.Learner) ([]bot.Reply, error) {
@@ -122,20 +122,20 @@ func (h *Handler) list(ctx context.Context, who coursebot.Learner) ([]bot.Reply,
 
 func (h *Handler) create(ctx context.Context, who coursebot.Learner, args []string) ([]bot.Reply, error) {
 	if !h.isAdmin(who) {
-		return nil, refuse("Only admins can create cohorts. Nothing was changed.")
+		return nil, refuse(coursebot.EFORBIDDEN, "Only admins can create cohorts. Nothing was changed.")
 	}
 	if len(args) == 0 {
-		return nil, refuse("Usage: /%s create NAME [#channel] [Time/Zone]", h.o.Command)
+		return nil, refuse(coursebot.EINVALID, "Usage: /%s create NAME [#channel] [Time/Zone]", h.o.Command)
 	}
 	name := strings.ToLower(args[0])
 	if !nameRE.MatchString(name) {
-		return nil, refuse("%q is not a cohort name: use lowercase letters, digits, - and _ (up to 40), for example spring-2026.", args[0])
+		return nil, refuse(coursebot.EINVALID, "%q is not a cohort name: use lowercase letters, digits, - and _ (up to 40), for example spring-2026.", args[0])
 	}
 	c := coursebot.Cohort{Name: name, Timezone: h.o.DefaultTimezone, Created: h.o.Now(), CreatedBy: who.Key()}
 	for _, a := range args[1:] {
 		if strings.Contains(a, "/") || strings.EqualFold(a, "UTC") {
 			if _, err := time.LoadLocation(a); err != nil || strings.EqualFold(a, "local") {
-				return nil, refuse("%q is not a time zone (for example UTC, Europe/Berlin, America/New_York).", a)
+				return nil, refuse(coursebot.EINVALID, "%q is not a time zone (for example UTC, Europe/Berlin, America/New_York).", a)
 			}
 			c.Timezone = a
 			continue
@@ -155,7 +155,7 @@ func (h *Handler) create(ctx context.Context, who coursebot.Learner, args []stri
 		err = h.o.Store.CreateCohort(ctx, c)
 		if errors.Is(err, coursebot.ErrExists) {
 			if _, ok, _ := h.o.Store.Cohort(ctx, name); ok {
-				return nil, refuse("Cohort %s exists already.", name)
+				return nil, refuse(coursebot.ECONFLICT, "Cohort %s exists already.", name)
 			}
 			continue // the code was taken: draw another
 		}
@@ -188,10 +188,10 @@ func (h *Handler) code() (string, error) {
 
 func (h *Handler) addLead(ctx context.Context, who coursebot.Learner, args []string) ([]bot.Reply, error) {
 	if !h.isAdmin(who) {
-		return nil, refuse("Only admins can name cohort leads. Nothing was changed.")
+		return nil, refuse(coursebot.EFORBIDDEN, "Only admins can name cohort leads. Nothing was changed.")
 	}
 	if len(args) != 2 {
-		return nil, refuse("Usage: /%s lead NAME @user", h.o.Command)
+		return nil, refuse(coursebot.EINVALID, "Usage: /%s lead NAME @user", h.o.Command)
 	}
 	c, err := h.cohortNamed(ctx, args[0])
 	if err != nil {
@@ -217,7 +217,7 @@ func (h *Handler) addLead(ctx context.Context, who coursebot.Learner, args []str
 
 func (h *Handler) bind(ctx context.Context, who coursebot.Learner, args []string) ([]bot.Reply, error) {
 	if len(args) != 2 {
-		return nil, refuse("Usage: /%s channel NAME #channel (or `none` for direct messages)", h.o.Command)
+		return nil, refuse(coursebot.EINVALID, "Usage: /%s channel NAME #channel (or `none` for direct messages)", h.o.Command)
 	}
 	c, role, err := h.leadOf(ctx, who, args[0], "bind the cohort to a channel")
 	if err != nil {
@@ -264,7 +264,7 @@ func (h *Handler) join(ctx context.Context, who coursebot.Learner, args []string
 					c.Name, h.seen(c, h.o.ShareAnswers, true), h.o.Command, c.Name))}, nil
 			}
 		}
-		return nil, refuse("No cohort has the code %q. Check it with your lead.", args[0])
+		return nil, refuse(coursebot.ENOTFOUND, "No cohort has the code %q. Check it with your lead.", args[0])
 	case 2: // a lead adding someone
 		c, _, err := h.leadOf(ctx, who, args[0], "add members")
 		if err != nil {
@@ -276,7 +276,7 @@ func (h *Handler) join(ctx context.Context, who coursebot.Learner, args []string
 		}
 		return h.invite(ctx, who, c, l)
 	}
-	return nil, refuse("Usage: /%s join CODE (or, for leads, /%s join NAME @user to invite them)", h.o.Command, h.o.Command)
+	return nil, refuse(coursebot.EINVALID, "Usage: /%s join CODE (or, for leads, /%s join NAME @user to invite them)", h.o.Command, h.o.Command)
 }
 
 func (h *Handler) leave(ctx context.Context, who coursebot.Learner, args []string) ([]bot.Reply, error) {
@@ -291,7 +291,7 @@ func (h *Handler) leave(ctx context.Context, who coursebot.Learner, args []strin
 			return nil, err
 		}
 		if !ok {
-			return nil, refuse("You are not in cohort %s.", c.Name)
+			return nil, refuse(coursebot.ENOTFOUND, "You are not in cohort %s.", c.Name)
 		}
 		if m.Pending {
 			return h.decline(ctx, who, c.Name)
@@ -314,7 +314,7 @@ func (h *Handler) leave(ctx context.Context, who coursebot.Learner, args []strin
 			return nil, err
 		}
 		if !ok {
-			return nil, refuse("%s is not in cohort %s.", l.Key(), c.Name)
+			return nil, refuse(coursebot.ENOTFOUND, "%s is not in cohort %s.", l.Key(), c.Name)
 		}
 		if _, err := h.o.Store.RemoveMember(ctx, c.Name, l.Key()); err != nil {
 			return nil, err
@@ -324,12 +324,12 @@ func (h *Handler) leave(ctx context.Context, who coursebot.Learner, args []strin
 		}
 		return []bot.Reply{notice(fmt.Sprintf("Removed %s from cohort %s.", l.Key(), c.Name))}, nil
 	}
-	return nil, refuse("Usage: /%s leave NAME (or, for leads, /%s leave NAME @user)", h.o.Command, h.o.Command)
+	return nil, refuse(coursebot.EINVALID, "Usage: /%s leave NAME (or, for leads, /%s leave NAME @user)", h.o.Command, h.o.Command)
 }
 
 func (h *Handler) members(ctx context.Context, who coursebot.Learner, args []string) ([]bot.Reply, error) {
 	if len(args) != 1 {
-		return nil, refuse("Usage: /%s members NAME", h.o.Command)
+		return nil, refuse(coursebot.EINVALID, "Usage: /%s members NAME", h.o.Command)
 	}
 	c, _, err := h.leadOf(ctx, who, args[0], "list its members")
 	if err != nil {

@@ -23,7 +23,7 @@ func (h *Handler) learners(ctx context.Context, c coursebot.Cohort) ([]insight.L
 
 func (h *Handler) insights(ctx context.Context, who coursebot.Learner, args []string) ([]bot.Reply, error) {
 	if len(args) < 1 || len(args) > 2 {
-		return nil, refuse("Usage: /%s insights NAME [LESSON]", h.o.Command)
+		return nil, refuse(coursebot.EINVALID, "Usage: /%s insights NAME [LESSON]", h.o.Command)
 	}
 	c, _, err := h.leadOf(ctx, who, args[0], "see its insights")
 	if err != nil {
@@ -34,7 +34,7 @@ func (h *Handler) insights(ctx context.Context, who coursebot.Learner, args []st
 	if len(args) == 2 {
 		lesson = strings.Replace(args[1], ".", "-", 1)
 		if _, ok := course.Lessons[lesson]; !ok {
-			return nil, refuse("There is no installed lesson %s.", args[1])
+			return nil, refuse(coursebot.ENOTFOUND, "There is no installed lesson %s.", args[1])
 		}
 	}
 	ls, err := h.learners(ctx, c)

@@ -118,7 +118,7 @@ func (h *Handler) pendingNamed(ctx context.Context, who coursebot.Learner, name,
 	if name == "" {
 		switch len(invs) {
 		case 0:
-			return coursebot.Member{}, refuse("You have no invitation to a cohort.")
+			return coursebot.Member{}, refuse(coursebot.ENOTFOUND, "You have no invitation to a cohort.")
 		case 1:
 			return invs[0], nil
 		}
@@ -126,7 +126,7 @@ func (h *Handler) pendingNamed(ctx context.Context, who coursebot.Learner, name,
 		for _, i := range invs {
 			names = append(names, i.Cohort)
 		}
-		return coursebot.Member{}, refuse("You are invited to %s: name one, for example `/%s %s %s`.", strings.Join(names, ", "), h.o.Command, verb, names[0])
+		return coursebot.Member{}, refuse(coursebot.EINVALID, "You are invited to %s: name one, for example `/%s %s %s`.", strings.Join(names, ", "), h.o.Command, verb, names[0])
 	}
 	name = strings.ToLower(name)
 	for _, i := range invs {
@@ -137,11 +137,11 @@ func (h *Handler) pendingNamed(ctx context.Context, who coursebot.Learner, name,
 	if cs, err := h.o.Store.LearnerCohorts(ctx, who.Key()); err == nil {
 		for _, c := range cs {
 			if c == name {
-				return coursebot.Member{}, refuse("You are already in cohort %s.", name)
+				return coursebot.Member{}, refuse(coursebot.ECONFLICT, "You are already in cohort %s.", name)
 			}
 		}
 	}
-	return coursebot.Member{}, refuse("You have no invitation to cohort %q.", name)
+	return coursebot.Member{}, refuse(coursebot.ENOTFOUND, "You have no invitation to cohort %q.", name)
 }
 
 // accept is /cohort accept [NAME] and the Accept button.
@@ -159,7 +159,7 @@ func (h *Handler) accept(ctx context.Context, who coursebot.Learner, name string
 		return nil, err
 	}
 	if !ok {
-		return nil, refuse("You have no invitation to cohort %s any more.", c.Name)
+		return nil, refuse(coursebot.ENOTFOUND, "You have no invitation to cohort %s any more.", c.Name)
 	}
 	return []bot.Reply{notice(fmt.Sprintf("Welcome to cohort %s! %s Leave any time with `/%s leave %s`; leaving removes their access.",
 		c.Name, h.seen(c, m.Answers && h.o.ShareAnswers, m.Figures), h.o.Command, c.Name))}, nil

@@ -23,7 +23,7 @@ func (h *Handler) leadNotes(ctx context.Context, who coursebot.Learner, arg stri
 		}
 	}
 	if !ok {
-		return nil, refuse("Teaching notes are for cohort leads and admins.")
+		return nil, refuse(coursebot.EFORBIDDEN, "Teaching notes are for cohort leads and admins.")
 	}
 	id := strings.Replace(strings.TrimSpace(arg), ".", "-", 1)
 	loaded := h.o.Course()
@@ -35,7 +35,7 @@ func (h *Handler) leadNotes(ctx context.Context, who coursebot.Learner, arg stri
 				ids = append(ids, e.ID)
 			}
 		}
-		return nil, refuse("Usage: /%s LESSON; lessons with notes: %s.", h.o.LeadNotesCommand, strings.Join(ids, ", "))
+		return nil, refuse(coursebot.EINVALID, "Usage: /%s LESSON; lessons with notes: %s.", h.o.LeadNotesCommand, strings.Join(ids, ", "))
 	}
 	text := course.LeadNotesText(les)
 	if text == "" {

@@ -26,7 +26,7 @@ func (h *Handler) nudges(ctx context.Context, who coursebot.Learner, arg string)
 		off = true
 	case "on":
 	default:
-		return nil, refuse("Usage: /%s off (no more reminders about unfinished lessons) or /%s on.", h.o.NudgesCommand, h.o.NudgesCommand)
+		return nil, refuse(coursebot.EINVALID, "Usage: /%s off (no more reminders about unfinished lessons) or /%s on.", h.o.NudgesCommand, h.o.NudgesCommand)
 	}
 	if _, err := h.o.Store.UpdateNudgeState(ctx, who.Key(), func(st *coursebot.NudgeState) {
 		st.OptOut = off

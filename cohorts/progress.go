@@ -223,7 +223,7 @@ func (t Table) WriteCSV(w io.Writer) error {
 
 func (h *Handler) progress(ctx context.Context, who coursebot.Learner, args []string) ([]bot.Reply, error) {
 	if len(args) < 1 || len(args) > 2 || (len(args) == 2 && args[1] != "csv") {
-		return nil, refuse("Usage: /%s progress NAME [csv]", h.o.Command)
+		return nil, refuse(coursebot.EINVALID, "Usage: /%s progress NAME [csv]", h.o.Command)
 	}
 	c, _, err := h.leadOf(ctx, who, args[0], "see its progress")
 	if err != nil {

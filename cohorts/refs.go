@@ -75,18 +75,18 @@ func resolve(actor coursebot.Learner, s string, k refKind) (coursebot.Learner, e
 		}
 	}
 	if strings.HasPrefix(s, k.sigil) {
-		return coursebot.Learner{}, refuse("%q is only text, not a %s: %s.", s, k.noun, k.hint(actor.Platform))
+		return coursebot.Learner{}, refuse(coursebot.EINVALID, "%q is only text, not a %s: %s.", s, k.noun, k.hint(actor.Platform))
 	}
 	if l, ok := coursebot.ParseLearnerKey(s); ok {
 		if !validID(l.Platform, l.UserID, k.channel) {
-			return coursebot.Learner{}, refuse("%q is not a %s %s id: %s.", s, l.Platform, k.noun, k.hint(l.Platform))
+			return coursebot.Learner{}, refuse(coursebot.EINVALID, "%q is not a %s %s id: %s.", s, l.Platform, k.noun, k.hint(l.Platform))
 		}
 		return l, nil
 	}
 	if validID(actor.Platform, s, k.channel) {
 		return coursebot.Learner{Platform: actor.Platform, UserID: s}, nil
 	}
-	return coursebot.Learner{}, refuse("%q is not a %s I can find: %s.", s, k.noun, k.hint(actor.Platform))
+	return coursebot.Learner{}, refuse(coursebot.ENOTFOUND, "%q is not a %s I can find: %s.", s, k.noun, k.hint(actor.Platform))
 }
 
 // person reads a user reference.

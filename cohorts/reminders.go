@@ -29,7 +29,7 @@ func (h *Handler) remind(ctx context.Context, who coursebot.Learner, rest string
 	sched, text, ok := strings.Cut(rest, "|")
 	sched, text = strings.TrimSpace(sched), strings.TrimSpace(text)
 	if name == "" || !ok || sched == "" || text == "" {
-		return nil, refuse("Usage: /%s remind NAME SCHEDULE [Time/Zone] [no-digest] | TEXT\nFor example: /%s remind spring every monday 09:00 Europe/Berlin | Standup at 10, bring your capstone questions.\nSchedules: \"every monday 09:00\", \"weekdays 17:30\", \"every 2 weeks friday 12:00\" or a cron spec such as \"0 9 * * MON\".",
+		return nil, refuse(coursebot.EINVALID, "Usage: /%s remind NAME SCHEDULE [Time/Zone] [no-digest] | TEXT\nFor example: /%s remind spring every monday 09:00 Europe/Berlin | Standup at 10, bring your capstone questions.\nSchedules: \"every monday 09:00\", \"weekdays 17:30\", \"every 2 weeks friday 12:00\" or a cron spec such as \"0 9 * * MON\".",
 			h.o.Command, h.o.Command)
 	}
 	c, _, err := h.leadOf(ctx, who, name, "schedule its reminders")
@@ -51,17 +51,17 @@ func (h *Handler) remind(ctx context.Context, who coursebot.Learner, rest string
 	now := h.o.Now()
 	spec, err := scheduler.Parse(strings.Join(words, " "), c.Timezone, now)
 	if err != nil {
-		return nil, refuse("I could not read that schedule: %v. Nothing was scheduled.", err)
+		return nil, refuse(coursebot.EINVALID, "I could not read that schedule: %v. Nothing was scheduled.", err)
 	}
 	next := spec.NextN(now, 3)
 	if len(next) == 0 {
-		return nil, refuse("That schedule never fires (%s). Nothing was scheduled.", spec.Cron)
+		return nil, refuse(coursebot.EINVALID, "That schedule never fires (%s). Nothing was scheduled.", spec.Cron)
 	}
 	if len(next) == 3 && next[2].Sub(next[0]) < 2*time.Hour {
-		return nil, refuse("That schedule fires more than once an hour; reminders are for weekly (or daily) use. Nothing was scheduled.")
+		return nil, refuse(coursebot.EINVALID, "That schedule fires more than once an hour; reminders are for weekly (or daily) use. Nothing was scheduled.")
 	}
 	if len([]rune(text)) > 2000 {
-		return nil, refuse("The reminder text is %d characters; keep it under 2000. Nothing was scheduled.", len([]rune(text)))
+		return nil, refuse(coursebot.EINVALID, "The reminder text is %d characters; keep it under 2000. Nothing was scheduled.", len([]rune(text)))
 	}
 	s, err := h.o.Store.PutSchedule(ctx, coursebot.Schedule{
 		Kind: coursebot.KindReminder, Cohort: c.Name, Spec: spec.Cron, Human: strings.Join(words, " "), Timezone: spec.Location.String(),
@@ -108,7 +108,7 @@ func idNum(id string) int {
 
 func (h *Handler) reminders(ctx context.Context, who coursebot.Learner, args []string) ([]bot.Reply, error) {
 	if len(args) != 1 {
-		return nil, refuse("Usage: /%s reminders NAME", h.o.Command)
+		return nil, refuse(coursebot.EINVALID, "Usage: /%s reminders NAME", h.o.Command)
 	}
 	c, _, err := h.leadOf(ctx, who, args[0], "list its reminders")
 	if err != nil {
@@ -146,7 +146,7 @@ func (h *Handler) reminders(ctx context.Context, who coursebot.Learner, args []s
 
 func (h *Handler) cancel(ctx context.Context, who coursebot.Learner, args []string) ([]bot.Reply, error) {
 	if len(args) != 2 {
-		return nil, refuse("Usage: /%s cancel NAME ID (see /%s reminders NAME for the ids)", h.o.Command, h.o.Command)
+		return nil, refuse(coursebot.EINVALID, "Usage: /%s cancel NAME ID (see /%s reminders NAME for the ids)", h.o.Command, h.o.Command)
 	}
 	c, _, err := h.leadOf(ctx, who, args[0], "cancel its reminders")
 	if err != nil {
@@ -165,5 +165,5 @@ func (h *Handler) cancel(ctx context.Context, who coursebot.Learner, args []stri
 			return []bot.Reply{notice(fmt.Sprintf("Cancelled reminder %s of cohort %s.", s.ID, c.Name))}, nil
 		}
 	}
-	return nil, refuse("Cohort %s has no reminder %q; see /%s reminders %s.", c.Name, args[1], h.o.Command, c.Name)
+	return nil, refuse(coursebot.ENOTFOUND, "Cohort %s has no reminder %q; see /%s reminders %s.", c.Name, args[1], h.o.Command, c.Name)
 }

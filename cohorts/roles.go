@@ -72,7 +72,7 @@ func (h *Handler) leadOf(ctx context.Context, who coursebot.Learner, name, what 
 		return c, RoleNone, err
 	}
 	if r < RoleLead {
-		return c, r, refuse("Only the leads of cohort %s (and admins) can %s. Nothing was changed.", c.Name, what)
+		return c, r, refuse(coursebot.EFORBIDDEN, "Only the leads of cohort %s (and admins) can %s. Nothing was changed.", c.Name, what)
 	}
 	return c, r, nil
 }
@@ -81,18 +81,18 @@ var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,39}$`)
 
 func (h *Handler) cohortNamed(ctx context.Context, name string) (coursebot.Cohort, error) {
 	if name == "" {
-		return coursebot.Cohort{}, refuse("Which cohort? Name it: /%s ... NAME.", h.o.Command)
+		return coursebot.Cohort{}, refuse(coursebot.EINVALID, "Which cohort? Name it: /%s ... NAME.", h.o.Command)
 	}
 	name = strings.ToLower(name)
 	if !nameRE.MatchString(name) {
-		return coursebot.Cohort{}, refuse("%q is not a cohort name (lowercase letters, digits, - and _, up to 40).", name)
+		return coursebot.Cohort{}, refuse(coursebot.EINVALID, "%q is not a cohort name (lowercase letters, digits, - and _, up to 40).", name)
 	}
 	c, ok, err := h.o.Store.Cohort(ctx, name)
 	if err != nil {
 		return c, err
 	}
 	if !ok {
-		return c, refuse("There is no cohort %q. Type /%s to see yours.", name, h.o.Command)
+		return c, refuse(coursebot.ENOTFOUND, "There is no cohort %q. Type /%s to see yours.", name, h.o.Command)
 	}
 	return c, nil
 }

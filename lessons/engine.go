@@ -94,21 +94,15 @@ var _ bot.Handler = (*Engine)(nil)
 // Course returns the course the engine serves.
 func (e *Engine) Course() *course.Course { return e.loaded.Load().course }
 
-// refusal is a reason the learner's action changes nothing; it reaches the
-// learner as an ephemeral notice, never as an error.
-type refusal struct {
-	msg     string
-	buttons []bot.Button
-}
-
-func (r *refusal) Error() string { return r.msg }
-
 // errNoQuestion ends an answer's update when no question waits on the
 // learner's card: nothing is written, and notAnAnswer says what to do.
 var errNoQuestion = errors.New("no question is waiting")
 
-func refuse(format string, args ...any) *refusal {
-	return &refusal{msg: fmt.Sprintf(format, args...)}
+// refuse says why the learner's action changes nothing: a
+// *coursebot.Error, which Handle answers as an ephemeral notice, never as
+// an error.
+func refuse(code, format string, args ...any) error {
+	return coursebot.Errorf(code, format, args...)
 }
 
 // Handle implements bot.Handler.
@@ -128,9 +122,8 @@ func (eng *Engine) Handle(ctx context.Context, m bot.Message) ([]bot.Reply, erro
 	default:
 		err = fmt.Errorf("handle: unknown message kind %d", m.Kind)
 	}
-	var r *refusal
-	if errors.As(err, &r) {
-		return []bot.Reply{{Ephemeral: true, Refused: true, Lesson: m.Lesson, Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: r.msg}}, Buttons: r.buttons}}, nil
+	if r, ok := bot.Refusal(err, m.Lesson); ok {
+		return []bot.Reply{r}, nil
 	}
 	if err != nil {
 		// No learner key in the error: it reaches the operator's log,
@@ -186,7 +179,7 @@ func (e *request) command(ctx context.Context, m bot.Message) ([]bot.Reply, erro
 			return e.help(ctx, m.Args)
 		}
 	}
-	return nil, refuse("There is no /%s command. Commands: %s", name, e.commandList())
+	return nil, refuse(coursebot.ENOTFOUND, "There is no /%s command. Commands: %s", name, e.commandList())
 }
 
 func (e *request) commandList() string {
@@ -234,10 +227,10 @@ func (e *request) lesson(id string) (*course.Lesson, error) {
 		return les, nil
 	}
 	if entry, ok := e.course.Entry(id); ok {
-		return nil, refuse("Lesson %s (%s) is part of the course, but its material is not installed yet. Lessons you can take now: %s",
+		return nil, refuse(coursebot.EUNAVAILABLE, "Lesson %s (%s) is part of the course, but its material is not installed yet. Lessons you can take now: %s",
 			dotted(id), entry.Title, e.installedList())
 	}
-	return nil, refuse("There is no lesson %s. The course has:\n%s", dotted(id), e.lessonList())
+	return nil, refuse(coursebot.ENOTFOUND, "There is no lesson %s. The course has:\n%s", dotted(id), e.lessonList())
 }
 
 func (e *request) installedList() string {
@@ -314,7 +307,7 @@ func (e *request) cardOf(les *course.Lesson, p coursebot.Progress) *course.Card 
 func (e *request) action(ctx context.Context, m bot.Message) ([]bot.Reply, error) {
 	a, err := bot.ParseAction(m.Action)
 	if err != nil {
-		return nil, refuse("That button is not one of mine any more. Type /status to see where you are.")
+		return nil, refuse(coursebot.ENOTFOUND, "That button is not one of mine any more. Type /status to see where you are.")
 	}
 	if a.Verb == bot.VerbOpen {
 		return e.start(ctx, m.Learner, a.Lesson)
@@ -343,7 +336,7 @@ func (e *request) action(ctx context.Context, m bot.Message) ([]bot.Reply, error
 	case verbStatus:
 		return e.status(ctx, m.Learner)
 	}
-	return nil, refuse("That button is not one of mine any more. Type /status to see where you are.")
+	return nil, refuse(coursebot.ENOTFOUND, "That button is not one of mine any more. Type /status to see where you are.")
 }
 
 // move changes the learner's position. A press carries the card it was
@@ -356,7 +349,7 @@ func (e *request) move(ctx context.Context, who coursebot.Learner, les *course.L
 		touch(rec, who, les.ID, now)
 		if p.State() == coursebot.StateNotStarted {
 			if a.Verb != bot.VerbRestart && a.Verb != bot.VerbResume {
-				return refuse("You have not started Lesson %s yet: type /%s.", dotted(les.ID), les.Command)
+				return refuse(coursebot.ECONFLICT, "You have not started Lesson %s yet: type /%s.", dotted(les.ID), les.Command)
 			}
 			p.Started = now
 		}
@@ -372,7 +365,7 @@ func (e *request) move(ctx context.Context, who coursebot.Learner, les *course.L
 		case bot.VerbResume:
 		case bot.VerbBack:
 			if idx == 0 {
-				return refuse("This is the first card of the lesson.")
+				return refuse(coursebot.ECONFLICT, "This is the first card of the lesson.")
 			}
 			idx--
 		case bot.VerbSkip, bot.VerbNext:
@@ -382,7 +375,7 @@ func (e *request) move(ctx context.Context, who coursebot.Learner, les *course.L
 			if q := cur.Question(); q != nil {
 				if _, answered := p.Answers[q.ID]; !answered {
 					if a.Verb == bot.VerbNext && !p.Skipped[q.ID] {
-						return refuse("Answer the question (just reply with your answer) or press Skip question.")
+						return refuse(coursebot.ECONFLICT, "Answer the question (just reply with your answer) or press Skip question.")
 					}
 					if p.Skipped == nil {
 						p.Skipped = map[string]bool{}
@@ -413,11 +406,9 @@ func (e *request) move(ctx context.Context, who coursebot.Learner, les *course.L
 	return []bot.Reply{e.render(les, e.cardOf(les, p), p)}, nil
 }
 
-func (e *request) stale(les *course.Lesson, cur *course.Card) *refusal {
-	return &refusal{
-		msg:     fmt.Sprintf("Already done: that button is from an earlier card. You are on card %d of %d (%s).", cur.Index+1, len(les.Cards), cur.Title),
-		buttons: []bot.Button{{Label: "Show where I am", Action: bot.Action{Verb: bot.VerbResume, Lesson: les.ID}.Encode()}},
-	}
+func (e *request) stale(les *course.Lesson, cur *course.Card) error {
+	return bot.Offer(coursebot.Errorf(coursebot.ECONFLICT, "Already done: that button is from an earlier card. You are on card %d of %d (%s).", cur.Index+1, len(les.Cards), cur.Title),
+		bot.Button{Label: "Show where I am", Action: bot.Action{Verb: bot.VerbResume, Lesson: les.ID}.Encode()})
 }
 
 // mark ticks a checklist item or records a rating. Both are idempotent
@@ -426,7 +417,7 @@ func (e *request) stale(les *course.Lesson, cur *course.Card) *refusal {
 func (e *request) mark(ctx context.Context, who coursebot.Learner, les *course.Lesson, a bot.Action) ([]bot.Reply, error) {
 	card, item := findItem(les, a.Item)
 	if item == nil {
-		return nil, refuse("That item is no longer in Lesson %s; the course may have changed. Type /%s to see the current card.", dotted(les.ID), les.Command)
+		return nil, refuse(coursebot.ENOTFOUND, "That item is no longer in Lesson %s; the course may have changed. Type /%s to see the current card.", dotted(les.ID), les.Command)
 	}
 	kind := card.Blocks[blockOf(card, a.Item)].Kind
 	var on bool
@@ -437,12 +428,12 @@ func (e *request) mark(ctx context.Context, who coursebot.Learner, les *course.L
 	case a.Verb == bot.VerbRate && kind == course.Rating && len(a.Value) == 1 && a.Value[0] >= '0'+bot.RatingMin && a.Value[0] <= '0'+bot.RatingMax:
 		value = int(a.Value[0] - '0')
 	default:
-		return nil, refuse("That choice is not valid for this item.")
+		return nil, refuse(coursebot.EINVALID, "That choice is not valid for this item.")
 	}
 	now := e.now()
 	_, p, err := e.store.UpdateProgress(ctx, who.Key(), les.ID, func(rec *coursebot.LearnerRecord, p *coursebot.Progress) error {
 		if p.State() == coursebot.StateNotStarted {
-			return refuse("You have not started Lesson %s yet: type /%s.", dotted(les.ID), les.Command)
+			return refuse(coursebot.ECONFLICT, "You have not started Lesson %s yet: type /%s.", dotted(les.ID), les.Command)
 		}
 		touch(rec, who, les.ID, now)
 		p.Updated = now
@@ -512,7 +503,7 @@ func (e *request) answer(ctx context.Context, m bot.Message) ([]bot.Reply, error
 		lessonID = rec.Active
 	}
 	if lessonID == "" {
-		return nil, refuse("No question is waiting for an answer. Start a lesson with /%s, or type /%s.", e.firstInstalled(), e.statusName())
+		return nil, refuse(coursebot.ECONFLICT, "No question is waiting for an answer. Start a lesson with /%s, or type /%s.", e.firstInstalled(), e.statusName())
 	}
 	les, err := e.lesson(lessonID)
 	if err != nil {
@@ -520,18 +511,14 @@ func (e *request) answer(ctx context.Context, m bot.Message) ([]bot.Reply, error
 	}
 	if IsNavWord(m.Text) {
 		// "next" typed where an answer goes means the button, not an answer.
-		r, err := e.notAnAnswer(ctx, who, les, m.Text)
-		if err != nil {
-			return nil, err
-		}
-		return nil, r
+		return nil, e.notAnAnswer(ctx, who, les, m.Text)
 	}
 	if r, ok, err := e.quizText(ctx, m); ok || err != nil {
 		return r, err
 	}
 	text := strings.TrimSpace(m.Text)
 	if text == "" {
-		return nil, refuse("Your answer is empty. Write a sentence or two, or press Skip question.")
+		return nil, refuse(coursebot.EINVALID, "Your answer is empty. Write a sentence or two, or press Skip question.")
 	}
 	truncated := false
 	if utf8.RuneCountInString(text) > e.answerLimit {
@@ -544,7 +531,7 @@ func (e *request) answer(ctx context.Context, m bot.Message) ([]bot.Reply, error
 	_, p, err := e.store.UpdateProgress(ctx, who.Key(), les.ID, func(rec *coursebot.LearnerRecord, p *coursebot.Progress) error {
 		card, q = nil, nil
 		if p.State() == coursebot.StateNotStarted {
-			return refuse("You have not started Lesson %s yet: type /%s.", dotted(les.ID), les.Command)
+			return refuse(coursebot.ECONFLICT, "You have not started Lesson %s yet: type /%s.", dotted(les.ID), les.Command)
 		}
 		if m.Question != "" {
 			for _, c := range les.Cards {
@@ -553,7 +540,7 @@ func (e *request) answer(ctx context.Context, m bot.Message) ([]bot.Reply, error
 				}
 			}
 			if q == nil {
-				return refuse("That question is no longer in Lesson %s; your answer was not saved.", dotted(les.ID))
+				return refuse(coursebot.ENOTFOUND, "That question is no longer in Lesson %s; your answer was not saved.", dotted(les.ID))
 			}
 		} else {
 			card = e.cardOf(les, *p)
@@ -572,11 +559,7 @@ func (e *request) answer(ctx context.Context, m bot.Message) ([]bot.Reply, error
 		return nil
 	})
 	if errors.Is(err, errNoQuestion) {
-		r, err := e.notAnAnswer(ctx, who, les, text)
-		if err != nil {
-			return nil, err
-		}
-		return nil, r
+		return nil, e.notAnAnswer(ctx, who, les, text)
 	}
 	if err != nil {
 		return nil, err

@@ -29,7 +29,7 @@ type Forgetter interface {
 // forgetAsk answers /forget-me with what will be deleted and two buttons.
 func (e *request) forgetAsk() ([]bot.Reply, error) {
 	if _, ok := e.store.(Forgetter); !ok {
-		return nil, refuse("This bot cannot delete your data by itself; ask the course's operator.")
+		return nil, refuse(coursebot.EUNAVAILABLE, "This bot cannot delete your data by itself; ask the course's operator.")
 	}
 	return []bot.Reply{{
 		Ephemeral: true,
@@ -51,7 +51,7 @@ func (e *request) forgetAnswer(ctx context.Context, who coursebot.Learner, a bot
 	}
 	f, ok := e.store.(Forgetter)
 	if !ok {
-		return nil, refuse("This bot cannot delete your data by itself; ask the course's operator.")
+		return nil, refuse(coursebot.EUNAVAILABLE, "This bot cannot delete your data by itself; ask the course's operator.")
 	}
 	n, err := f.ForgetLearner(ctx, who.Key())
 	if err != nil {

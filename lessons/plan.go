@@ -52,12 +52,12 @@ func (e *request) chooseBackground(ctx context.Context, who coursebot.Learner, l
 		}
 	}
 	if bg == nil {
-		return nil, refuse("That choice is no longer in Lesson %s; the course may have changed. Type /%s to see the current card.", dotted(les.ID), les.Command)
+		return nil, refuse(coursebot.ENOTFOUND, "That choice is no longer in Lesson %s; the course may have changed. Type /%s to see the current card.", dotted(les.ID), les.Command)
 	}
 	now := e.now()
 	_, p, err := e.store.UpdateProgress(ctx, who.Key(), les.ID, func(rec *coursebot.LearnerRecord, p *coursebot.Progress) error {
 		if p.State() == coursebot.StateNotStarted {
-			return refuse("You have not started Lesson %s yet: type /%s.", dotted(les.ID), les.Command)
+			return refuse(coursebot.ECONFLICT, "You have not started Lesson %s yet: type /%s.", dotted(les.ID), les.Command)
 		}
 		touch(rec, who, les.ID, now)
 		p.Background, p.Updated = bg.Name, now

@@ -152,7 +152,7 @@ func quizSkip(cur *course.Card, p *coursebot.Progress, verb string, now time.Tim
 		return nil
 	}
 	if verb == bot.VerbNext {
-		return refuse("Answer the quiz first (press an option, or type your answer), or press Skip question.")
+		return refuse(coursebot.ECONFLICT, "Answer the quiz first (press an option, or type your answer), or press Skip question.")
 	}
 	if verb != bot.VerbSkip {
 		return nil
@@ -173,7 +173,7 @@ func (e *request) quizAction(ctx context.Context, who coursebot.Learner, les *co
 	}
 	card, q := findQuiz(les, a.Item)
 	if q == nil {
-		return nil, refuse("That quiz is no longer in Lesson %s; the course may have changed.", dotted(les.ID))
+		return nil, refuse(coursebot.ENOTFOUND, "That quiz is no longer in Lesson %s; the course may have changed.", dotted(les.ID))
 	}
 	switch {
 	case strings.HasPrefix(a.Value, "+") && q.Multi():
@@ -186,13 +186,13 @@ func (e *request) quizAction(ctx context.Context, who coursebot.Learner, les *co
 		}
 		picks = p.Picks[q.ID]
 		if picks == "" {
-			return nil, refuse("Tick at least one option, then press Check answer.")
+			return nil, refuse(coursebot.EINVALID, "Tick at least one option, then press Check answer.")
 		}
 		return e.grade(ctx, who, les, card, q, a.At, picks)
 	}
 	l, ok := q.Letters(a.Value)
 	if !ok {
-		return nil, refuse("That choice is not valid for this quiz.")
+		return nil, refuse(coursebot.EINVALID, "That choice is not valid for this quiz.")
 	}
 	return e.grade(ctx, who, les, card, q, a.At, l)
 }
@@ -201,7 +201,7 @@ func (e *request) quizAction(ctx context.Context, who coursebot.Learner, les *co
 func (e *request) quizPick(ctx context.Context, who coursebot.Learner, les *course.Lesson, card *course.Card, q *course.QuizDef, a bot.Action) ([]bot.Reply, error) {
 	letter := strings.TrimPrefix(a.Value, "+")
 	if q.Option(letter) == "" {
-		return nil, refuse("That choice is not valid for this quiz.")
+		return nil, refuse(coursebot.EINVALID, "That choice is not valid for this quiz.")
 	}
 	now := e.now()
 	_, p, err := e.store.UpdateProgress(ctx, who.Key(), les.ID, func(rec *coursebot.LearnerRecord, p *coursebot.Progress) error {
@@ -253,7 +253,7 @@ func (e *request) setPicks(ctx context.Context, who coursebot.Learner, les *cour
 // quizOpen says whether a quiz shown at at still takes an attempt.
 func quizOpen(les *course.Lesson, q *course.QuizDef, at string, p coursebot.Progress) error {
 	if p.State() == coursebot.StateNotStarted {
-		return refuse("You have not started Lesson %s yet: type /%s.", dotted(les.ID), les.Command)
+		return refuse(coursebot.ECONFLICT, "You have not started Lesson %s yet: type /%s.", dotted(les.ID), les.Command)
 	}
 	r := p.Quiz[q.ID]
 	mode, tries := parseAt(at)
@@ -267,7 +267,7 @@ func quizOpen(les *course.Lesson, q *course.QuizDef, at string, p coursebot.Prog
 	if r.Tries > 0 {
 		how = "you answered " + quizAnswerText(q, r.Last, r.First)
 	}
-	return refuse("Already answered (%s). A missed question comes back under **Retry missed** at the end of the lesson and in /%s.", how, ReviewCommand)
+	return refuse(coursebot.ECONFLICT, "Already answered (%s). A missed question comes back under **Retry missed** at the end of the lesson and in /%s.", how, ReviewCommand)
 }
 
 func quizAnswerText(q *course.QuizDef, last, first string) string {
@@ -396,11 +396,11 @@ func (e *request) retryNext(ctx context.Context, who coursebot.Learner, les *cou
 	var at string
 	_, p, err := e.store.UpdateProgress(ctx, who.Key(), les.ID, func(rec *coursebot.LearnerRecord, p *coursebot.Progress) error {
 		if p.State() == coursebot.StateNotStarted {
-			return refuse("You have not started Lesson %s yet: type /%s.", dotted(les.ID), les.Command)
+			return refuse(coursebot.ECONFLICT, "You have not started Lesson %s yet: type /%s.", dotted(les.ID), les.Command)
 		}
 		q = nextMissed(les, *p, after)
 		if q == nil {
-			return refuse("No missed quiz questions left in Lesson %s.", dotted(les.ID))
+			return refuse(coursebot.ECONFLICT, "No missed quiz questions left in Lesson %s.", dotted(les.ID))
 		}
 		touch(rec, who, les.ID, now)
 		at = modeAt(modeRetry, p.Quiz[q.ID].Tries)
@@ -463,12 +463,12 @@ func (e *request) quizText(ctx context.Context, m bot.Message) (replies []bot.Re
 	}
 	answer := strings.TrimSpace(m.Text)
 	if answer == "" {
-		return nil, true, refuse("Your answer is empty.")
+		return nil, true, refuse(coursebot.EINVALID, "Your answer is empty.")
 	}
 	if len(q.Options) > 0 {
 		l, ok := q.Letters(answer)
 		if !ok {
-			return nil, true, refuse("Pick one of the options: press its button or type its letter (%s).", optionLetters(q))
+			return nil, true, refuse(coursebot.EINVALID, "Pick one of the options: press its button or type its letter (%s).", optionLetters(q))
 		}
 		if q.Multi() {
 			// Typed letters tick those options, as their buttons do: the

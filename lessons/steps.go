@@ -58,7 +58,7 @@ func (e *request) steps(les *course.Lesson) []bot.Reply {
 // stay as they are.
 func (e *request) jump(ctx context.Context, who coursebot.Learner, les *course.Lesson, n int) ([]bot.Reply, error) {
 	if n < 1 || n > len(les.Steps) {
-		return nil, &refusal{msg: fmt.Sprintf("Lesson %s has steps 1 to %d.", dotted(les.ID), len(les.Steps)), buttons: []bot.Button{stepsButton(les)}}
+		return nil, bot.Offer(coursebot.Errorf(coursebot.EINVALID, "Lesson %s has steps 1 to %d.", dotted(les.ID), len(les.Steps)), stepsButton(les))
 	}
 	var target *course.Card
 	for _, c := range les.Cards {
@@ -68,7 +68,7 @@ func (e *request) jump(ctx context.Context, who coursebot.Learner, les *course.L
 		}
 	}
 	if target == nil {
-		return nil, refuse("Step %d of Lesson %s has nothing to show.", n, dotted(les.ID))
+		return nil, refuse(coursebot.ECONFLICT, "Step %d of Lesson %s has nothing to show.", n, dotted(les.ID))
 	}
 	now := e.now()
 	_, p, err := e.store.UpdateProgress(ctx, who.Key(), les.ID, func(rec *coursebot.LearnerRecord, p *coursebot.Progress) error {
@@ -93,7 +93,7 @@ func (e *request) stepAction(ctx context.Context, who coursebot.Learner, les *co
 	}
 	n, err := strconv.Atoi(a.Value)
 	if err != nil {
-		return nil, refuse("That button is not one of mine any more. Type /%s to see where you are.", les.Command)
+		return nil, refuse(coursebot.ENOTFOUND, "That button is not one of mine any more. Type /%s to see where you are.", les.Command)
 	}
 	return e.jump(ctx, who, les, n)
 }
@@ -106,8 +106,8 @@ func (e *request) startAt(ctx context.Context, who coursebot.Learner, id, args s
 	}
 	n, ok := parseStepArg(args)
 	if !ok {
-		return nil, &refusal{msg: fmt.Sprintf("Type /%s to open the lesson, or /%s step N to go to step N (1 to %d).", les.Command, les.Command, len(les.Steps)),
-			buttons: []bot.Button{stepsButton(les)}}
+		return nil, bot.Offer(coursebot.Errorf(coursebot.EINVALID, "Type /%s to open the lesson, or /%s step N to go to step N (1 to %d).", les.Command, les.Command, len(les.Steps)),
+			stepsButton(les))
 	}
 	return e.jump(ctx, who, les, n)
 }

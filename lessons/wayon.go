@@ -101,11 +101,11 @@ func IsNavWord(text string) bool {
 
 // notAnAnswer answers typed text that is not an answer: a navigation word,
 // or any text where no question waits. It is a refusal that names the way
-// on and carries its buttons; nothing is saved.
-func (e *request) notAnAnswer(ctx context.Context, who coursebot.Learner, les *course.Lesson, text string) (*refusal, error) {
+// on and carries its buttons (or the store's error); nothing is saved.
+func (e *request) notAnAnswer(ctx context.Context, who coursebot.Learner, les *course.Lesson, text string) error {
 	p, err := e.store.Progress(ctx, who.Key(), les.ID)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	card := e.cardOf(les, p)
 	how, buttons := wayOn(les, card, p)
@@ -116,5 +116,5 @@ func (e *request) notAnAnswer(ctx context.Context, who coursebot.Learner, les *c
 			msg = fmt.Sprintf("“%s” is not saved as your answer: type your answer, or press Skip question to go on without one.", strings.TrimSpace(text))
 		}
 	}
-	return &refusal{msg: msg, buttons: buttons}, nil
+	return bot.Offer(coursebot.Errorf(coursebot.ECONFLICT, "%s", msg), buttons...)
 }
