@@ -81,7 +81,7 @@ func TestReportInChromium(t *testing.T) {
 		ctx, cancel = context.WithDeadline(ctx, d.Add(-30*time.Second)) // room to stop the browser and report
 		defer cancel()
 	}
-	b := startBrowser(ctx, t, bin, dir)
+	b := startBrowser(ctx, t, bin)
 	tab := b.newTab(ctx, t)
 	for _, m := range []string{"Runtime.enable", "Log.enable", "Network.enable", "Page.enable"} {
 		tab.call(ctx, t, m, nil)
@@ -182,21 +182,54 @@ type message struct {
 	} `json:"error,omitempty"`
 }
 
-func startBrowser(ctx context.Context, t *testing.T, bin, dir string) *browser {
+func startBrowser(ctx context.Context, t *testing.T, bin string) *browser {
 	t.Helper()
-	cmd := exec.CommandContext(ctx, bin, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--no-default-browser-check",
-		"--disable-extensions", "--disable-background-networking", "--disable-sync", "--remote-debugging-port=0",
-		"--user-data-dir="+filepath.Join(dir, "profile"), "about:blank")
-	stderr, err := cmd.StderrPipe()
+	// The profile is not in t.TempDir: the browser's helper processes
+	// may still be writing to it for a moment after the browser exits,
+	// which would fail the TempDir's removal; it is removed below.
+	profile, err := os.MkdirTemp("", "coursebot-chromium-")
 	if err != nil {
 		t.Fatal(err)
 	}
+	cmd := exec.CommandContext(ctx, bin, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--no-default-browser-check",
+		"--disable-extensions", "--disable-background-networking", "--disable-sync", "--remote-debugging-port=0",
+		"--user-data-dir="+profile, "about:blank")
+	stderr, pw := io.Pipe()
+	cmd.Stderr = pw
+	exited := make(chan struct{})
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", bin, err)
 	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
+	go func() {
 		_ = cmd.Wait()
+		_ = pw.Close()
+		close(exited)
+	}()
+	t.Cleanup(func() {
+		<-exited
+		for range 100 {
+			if err := os.RemoveAll(profile); err == nil {
+				return
+			}
+			time.Sleep(50 * time.Millisecond) // its helpers finishing: cleanup only, decides nothing
+		}
+		t.Logf("left the browser's profile %s behind", profile)
+	})
+	var b *browser
+	t.Cleanup(func() {
+		// An orderly close, so the browser's own processes are done with
+		// its profile (in the test's directory) before it is removed; a
+		// kill only when that fails.
+		if b != nil {
+			_, err := b.send(context.WithoutCancel(ctx), "", "Browser.close", nil)
+			_ = b.conn.Close()
+			if err == nil {
+				<-exited
+				return
+			}
+		}
+		_ = cmd.Process.Kill()
+		<-exited
 	})
 	// Chromium says where DevTools listens on stderr; the rest of its
 	// stderr (D-Bus and GPU chatter of a headless machine) is drained.
@@ -225,8 +258,7 @@ func startBrowser(ctx context.Context, t *testing.T, bin, dir string) *browser {
 	if err != nil {
 		t.Fatalf("DevTools: %v", err)
 	}
-	t.Cleanup(func() { _ = conn.Close() })
-	b := &browser{conn: conn, wait: map[int]chan message{}, seen: make(chan struct{}, 1), done: make(chan struct{})}
+	b = &browser{conn: conn, wait: map[int]chan message{}, seen: make(chan struct{}, 1), done: make(chan struct{})}
 	go b.read()
 	return b
 }
