@@ -117,18 +117,18 @@ func Plans(loaded *course.Course, platform string) []*Plan {
 		p := &Plan{Key: fmt.Sprintf("%s:u%02d", platform, i), Name: name, Index: i, Pace: 1 + i%3,
 			Ability: float64((i*7)%Members) / float64(Members-1), Membership: Accepted,
 			Joined: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC), Figures: true, Answers: true, Walks: map[string]*Walk{}}
-		switch {
-		case i == 26 || i == 27:
+		switch i {
+		case 26, 27:
 			p.Figures = false // joined before the figures were named in the consent
-		case i == 5 || i == 6:
+		case 5, 6:
 			p.Answers = false // joined while answers were private
-		case i == 29:
+		case 29:
 			p.Joined = Now.Add(-2 * 24 * time.Hour) // joined two days ago
-		case i == 30:
+		case 30:
 			p.Membership, p.Ability = Invited, 0
-		case i == 31:
+		case 31:
 			p.Membership, p.Ability = Left, 0
-		case i == 32:
+		case 32:
 			p.Membership, p.Ability = Other, 0.9
 		}
 		if i < Members {
@@ -282,7 +282,7 @@ func plan21(les *course.Lesson, p *Plan) {
 		if q == nil {
 			continue
 		}
-		right := p.Ability > quizBar[k] && !(k == 4 && i%6 == 1) // a slip on the easy last one
+		right := p.Ability > quizBar[k] && (k != 4 || i%6 != 1) // a slip on the easy last one
 		switch {
 		case i == 13 && k == 2:
 			w.Quiz[q.ID] = "" // passed over
