@@ -41,8 +41,11 @@ func (h *Handler) report(les *course.Lesson, p coursebot.Progress, out *Outcome)
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "Your repository shows **%d of the %d items** I can check", len(out.Found), len(out.Found)+len(out.Missing))
-	if len(out.Ticked) > 0 {
-		fmt.Fprintf(&b, "; I ticked %s just now: %s", count(len(out.Ticked), "item"), texts(out.Ticked))
+	switch n := len(out.Ticked); {
+	case n > 5: // the card shows them
+		fmt.Fprintf(&b, "; I ticked %d items just now", n)
+	case n > 0:
+		fmt.Fprintf(&b, "; I ticked %s just now: %s", count(n, "item"), texts(out.Ticked))
 	}
 	b.WriteString(".\n")
 	var missing []string

@@ -78,6 +78,11 @@ func TestProgressGolden(t *testing.T) {
 		for _, id := range items {
 			p.Checks[id] = true
 		}
+		// Bob submitted his repository: it showed 21 of the 22 items with
+		// rules, and its CI passed.
+		p.Repo = &coursebot.RepoCheck{URL: "https://github.com/bob/spam-classifier", Submitted: t0.Add(-3 * time.Hour), Checked: t0.Add(-150 * time.Minute),
+			Branch: "main", Found: make([]string, 21), Missing: make([]string, 1),
+			CI: &coursebot.CIRun{Name: "CI", Event: "push", Status: "completed", Conclusion: "success", At: t0.Add(-4 * time.Hour)}}
 	})
 	f.now = t0.Add(8 * 24 * time.Hour)
 	tab, err := f.h.Progress(ctx, "alpha")

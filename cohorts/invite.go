@@ -43,7 +43,7 @@ func (h *Handler) seen(c coursebot.Cohort, answers, figures bool) string {
 		leads = "its leads (" + strings.Join(c.Leads, ", ") + ")"
 	}
 	s := fmt.Sprintf("In cohort %s, %s and the bot's admins see your progress: where you are in each lesson, "+
-		"how many checklist items you ticked, your quiz scores, when you were last active; your name is in the cohort's member list, "+
+		"how many checklist items you ticked, your quiz scores, when you were last active, the repository you submit for the capstone check and its result; your name is in the cohort's member list, "+
 		"progress table, CSV export and weekly digest, and in the leads' insights and weekly summary when you have not moved for a week.", c.Name, leads)
 	if figures {
 		s += fmt.Sprintf(" Counted together with the other members, never by name and only where at least %d are counted (/%s insights and the leads' weekly summary): "+

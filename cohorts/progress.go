@@ -35,6 +35,9 @@ type Row struct {
 	// of total.
 	Checked, Items int
 	Attention      string // why this member needs attention, or ""
+	// Repo is the capstone repository the member submitted and its last
+	// check (repo.go); nil when none.
+	Repo *coursebot.RepoCheck
 }
 
 // Cell is one member in one lesson.
@@ -70,6 +73,9 @@ type Table struct {
 	Lessons []string // lesson ids in course order
 	Rows    []Row
 	At      time.Time
+	// Repository is true when the course has a capstone check: the table
+	// and the CSV show each member's repository (repo.go).
+	Repository bool
 }
 
 // Progress builds the cohort's progress table as of now.
@@ -82,7 +88,8 @@ func (h *Handler) Progress(ctx context.Context, cohort string) (Table, error) {
 		return Table{}, fmt.Errorf("cohort %q: %w", cohort, coursebot.ErrNotFound)
 	}
 	course := h.o.Course()
-	t := Table{Cohort: c, At: h.o.Now()}
+	repoLessons := course.RepoLessons()
+	t := Table{Cohort: c, At: h.o.Now(), Repository: len(repoLessons) > 0}
 	for _, e := range course.Catalogue {
 		if e.Installed {
 			t.Lessons = append(t.Lessons, e.ID)
@@ -106,6 +113,11 @@ func (h *Handler) Progress(ctx context.Context, cohort string) (Table, error) {
 			byLesson[p.Lesson] = p
 		}
 		row := Row{Learner: m.Learner, Name: rec.Name, Joined: m.Joined, LastActive: rec.LastSeen}
+		for _, id := range repoLessons {
+			if p := byLesson[id]; row.Repo == nil && p.Repo != nil {
+				row.Repo = p.Repo
+			}
+		}
 		started := false
 		for _, id := range t.Lessons {
 			les := course.Lessons[id]
@@ -149,7 +161,11 @@ func (t Table) Text(loc *time.Location) string {
 	for _, id := range t.Lessons {
 		head = append(head, dotted(id))
 	}
-	head = append(head, "checklist", "last active", "attention")
+	head = append(head, "checklist")
+	if t.Repository {
+		head = append(head, "repository")
+	}
+	head = append(head, "last active", "attention")
 	rows := [][]string{head}
 	names := t.names()
 	for _, r := range t.Rows {
@@ -165,7 +181,11 @@ func (t Table) Text(loc *time.Location) string {
 		if !r.LastActive.IsZero() {
 			last = r.LastActive.In(loc).Format("2 Jan 15:04")
 		}
-		line = append(line, check, last, r.Attention)
+		line = append(line, check)
+		if t.Repository {
+			line = append(line, repoText(r.Repo))
+		}
+		line = append(line, last, r.Attention)
 		rows = append(rows, line)
 	}
 	width := make([]int, len(head))
@@ -196,7 +216,9 @@ func (t Table) WriteCSV(w io.Writer) error {
 		head = append(head, "lesson_"+id)
 	}
 	head = append(head, t.quizHead()...)
-	head = append(head, "checklist_ticked", "checklist_items", "needs_attention")
+	head = append(head, "checklist_ticked", "checklist_items")
+	head = append(head, t.repoHead()...)
+	head = append(head, "needs_attention")
 	if err := cw.Write(head); err != nil {
 		return err
 	}
@@ -212,7 +234,9 @@ func (t Table) WriteCSV(w io.Writer) error {
 			line = append(line, c.String())
 		}
 		line = append(line, t.quizCells(r)...)
-		line = append(line, fmt.Sprint(r.Checked), fmt.Sprint(r.Items), r.Attention)
+		line = append(line, fmt.Sprint(r.Checked), fmt.Sprint(r.Items))
+		line = append(line, t.repoCells(r)...)
+		line = append(line, r.Attention)
 		if err := cw.Write(line); err != nil {
 			return err
 		}

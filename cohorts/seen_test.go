@@ -64,6 +64,15 @@ const (
 
 const quizRow = "quiz scores (in the progress table and CSV)"
 
+const repoRow = "capstone repository and its check (in the progress table and CSV)"
+
+// repoSeen reports whether the progress table and CSV in views show
+// who's capstone repository (finished submits it) and its check.
+func repoSeen(views map[string]string, who coursebot.Learner) bool {
+	return strings.Contains(views["progress table (`/cohort progress`)"], who.UserID+"/capstone 20/22 CI passed") &&
+		strings.Contains(views["progress CSV (`/cohort progress NAME csv`)"], "https://github.com/"+who.UserID+"/capstone,")
+}
+
 // quizScores gives each learner 2 of 5 right in the quiz course's lesson
 // 2-1 and switches the fixture to that course (run it after the checks
 // that need the built-in course).
@@ -128,12 +137,17 @@ func checkTable(t *testing.T, marker string, cols []string, rows map[string][]st
 	}
 }
 
-// finished records that learner finished lesson 4-4 at f.now with an answer.
+// finished records that learner finished lesson 4-4 at f.now with an
+// answer, and submitted a capstone repository that showed 20 of the 22
+// items with rules.
 func (f *fixture) finished(t *testing.T, who, secret string) {
 	t.Helper()
 	f.answer(t, who, secret)
 	if _, _, err := f.db.UpdateProgress(context.Background(), who, "4-4", func(_ *coursebot.LearnerRecord, p *coursebot.Progress) error {
 		p.Completed = f.now
+		l, _ := coursebot.ParseLearnerKey(who)
+		p.Repo = &coursebot.RepoCheck{URL: "https://github.com/" + l.UserID + "/capstone", Submitted: f.now, Checked: f.now, Branch: "main",
+			Found: make([]string, 20), Missing: make([]string, 2), CI: &coursebot.CIRun{Status: "completed", Conclusion: "success", At: f.now}}
 		return nil
 	}); err != nil {
 		t.Fatal(err)
@@ -248,6 +262,7 @@ func TestWhoSeesWhat(t *testing.T) {
 		return strings.Contains(seen[col][answersRow], tutorSaid(member.Key())) && strings.Contains(seen[col][answersRow], learnerReplied(member.Key()))
 	}
 	probes[quizRow] = func(col string) bool { return strings.Contains(quizzes[col], "quiz 2/5") }
+	probes[repoRow] = func(col string) bool { return repoSeen(seen[col], member) }
 	for _, c := range cols {
 		if _, ok := viewers[c]; !ok {
 			t.Fatalf("the doc's column %q is not a viewer this test knows", c)
@@ -332,6 +347,7 @@ func TestWhoseDataALeadSees(t *testing.T) {
 			}
 			return false
 		},
+		repoRow: func(col string) bool { return repoSeen(seen, subjects[col]) },
 		"delivery report (a reminder that could not reach them)": func(col string) bool {
 			return strings.Contains(report, subjects[col].Key())
 		},

@@ -38,6 +38,10 @@ type Console struct {
 	// Width, when set, is the terminal's width: a row of buttons longer
 	// than that is broken between buttons, never inside one.
 	Width int
+	// Forms are the forms buttons may open (bot.Form): pressing one
+	// prompts for its line, and the next line typed (unless it is a
+	// command) fills it in.
+	Forms bot.Forms
 
 	h   bot.Handler
 	who coursebot.Learner
@@ -47,9 +51,17 @@ type Console struct {
 	// mu orders what is printed and what the numbers mean: the learner's
 	// own lines and messages from outside the conversation (Notify).
 	mu      sync.Mutex
-	lesson  string   // lesson of the last card shown: where answers go
-	choices []choice // what the numbers mean right now
-	werr    error    // the first failed write to out: Run stops on it
+	lesson  string    // lesson of the last card shown: where answers go
+	choices []choice  // what the numbers mean right now
+	form    *openForm // a form waiting for its line
+	werr    error     // the first failed write to out: Run stops on it
+}
+
+// openForm is a form the learner opened, waiting for the line that fills
+// it in.
+type openForm struct {
+	form   bot.Form
+	lesson string
 }
 
 type choice struct {
@@ -105,7 +117,16 @@ func (c *Console) Line(ctx context.Context, line string) error {
 		return nil
 	}
 	c.mu.Lock()
-	msgs, notice := c.parse(line)
+	msgs, notice := c.fill(line)
+	if msgs == nil && notice == "" {
+		msgs, notice = c.parse(line)
+		if notice == "" && len(msgs) == 1 && msgs[0].Kind == bot.KindAction {
+			if f, lesson, ok := c.Forms.Opens(msgs[0].Action); ok {
+				c.form = &openForm{form: f, lesson: lesson}
+				notice = fmt.Sprintf("%s (for example %s), or a command to leave it:", f.Label, f.Placeholder)
+			}
+		}
+	}
 	if notice != "" {
 		c.printf("%s\n", notice)
 	}
@@ -139,6 +160,21 @@ func (c *Console) Line(ctx context.Context, line string) error {
 		c.mu.Unlock()
 	}
 	return nil
+}
+
+// fill takes line as the open form's text, if a form is open and line is
+// not a command (a command leaves the form).
+func (c *Console) fill(line string) ([]bot.Message, string) {
+	f := c.form
+	c.form = nil
+	if f == nil || strings.HasPrefix(line, "/") {
+		return nil, ""
+	}
+	if f.form.MaxLength > 0 && len([]rune(line)) > f.form.MaxLength {
+		c.form = f
+		return nil, fmt.Sprintf("That is longer than %d characters; type it again:", f.form.MaxLength)
+	}
+	return []bot.Message{f.form.Submit(c.who, f.lesson, line)}, ""
 }
 
 func (c *Console) prompt() {

@@ -89,6 +89,10 @@ type Options struct {
 	Handler        bot.Handler
 	Store          Store
 	Commands       []Command
+	// Forms are the forms buttons open (bot.Form): a press answers with a
+	// modal of one Label and text input; its submission is the form's
+	// command.
+	Forms bot.Forms
 	// HTTPClient carries every REST call (and the gateway URL lookup).
 	// Tests pass one whose transport reaches an httptest server.
 	HTTPClient *http.Client

@@ -183,10 +183,16 @@ func (a *Adapter) classify(ctx context.Context, i *discordgo.Interaction) (*disc
 		if refusal := a.refuse(ctx, i, learner, act.Owner, act.Lesson); refusal != nil {
 			return refusal, nil
 		}
+		if f, lesson, ok := a.opts.Forms.Opens(cid); ok {
+			return formModal(f, lesson, bot.OwnerTag(learner)), nil
+		}
 		ev.msg = bot.Message{Learner: learner, Kind: bot.KindAction, Action: cid}
 		resp = &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredMessageUpdate}
 	case discordgo.InteractionModalSubmit:
 		data := i.ModalSubmitData()
+		if name, lesson, owner, ok := parseFormID(data.CustomID); ok {
+			return a.submitForm(ctx, ev, name, lesson, owner, modalText(data.Components))
+		}
 		lesson, q, owner, ok := parseAnswerID(data.CustomID)
 		reply := false
 		if !ok {

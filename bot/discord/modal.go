@@ -53,6 +53,51 @@ func replyModal(lesson, owner string) *discordgo.InteractionResponse {
 	return modal(replyID(lesson, owner), "Reply · Lesson "+dotted(lesson), []discordgo.MessageComponent{label{Label: "Your reply", Component: input}})
 }
 
+// formPrefix marks a bot.Form's modal: "dc.form|name|lesson|owner".
+const formPrefix = "dc.form"
+
+func formID(name, lesson, owner string) string {
+	return formPrefix + "|" + name + "|" + lesson + "|" + owner
+}
+
+func parseFormID(s string) (name, lesson, owner string, ok bool) {
+	rest, found := strings.CutPrefix(s, formPrefix+"|")
+	if !found {
+		return "", "", "", false
+	}
+	parts := strings.SplitN(rest, "|", 3)
+	if len(parts) != 3 || parts[0] == "" {
+		return "", "", "", false
+	}
+	return parts[0], parts[1], parts[2], true
+}
+
+// formModal is the modal a form's button opens: one Label around one
+// short text input.
+func formModal(f bot.Form, lesson, owner string) *discordgo.InteractionResponse {
+	input := textInput{CustomID: "text", Style: discordgo.TextInputShort, Required: true, MaxLength: f.MaxLength, Placeholder: markup.Truncate(f.Placeholder, 100)}
+	return modal(formID(f.Name, lesson, owner), f.Title, []discordgo.MessageComponent{label{Label: f.Label, Component: input}})
+}
+
+// submitForm answers a form's submission: the form's command with the
+// text typed, run like a slash command (deferred, for the learner).
+func (a *Adapter) submitForm(ctx context.Context, ev *event, name, lesson, owner, text string) (*discordgo.InteractionResponse, *event) {
+	f, known := a.opts.Forms[name]
+	if !known {
+		return ephemeral("That form is not mine any more; nothing was done."), nil
+	}
+	if refusal := a.refuse(ctx, ev.i, ev.learner, owner, lesson); refusal != nil {
+		return refusal, nil
+	}
+	if strings.TrimSpace(text) == "" {
+		return ephemeral("The form was empty; nothing was done."), nil
+	}
+	ev.command = true
+	ev.msg = f.Submit(ev.learner, lesson, text)
+	return &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredChannelMessageWithSource,
+		Data: &discordgo.InteractionResponseData{Flags: discordgo.MessageFlagsEphemeral}}, ev
+}
+
 func modal(customID, title string, comps []discordgo.MessageComponent) *discordgo.InteractionResponse {
 	return &discordgo.InteractionResponse{
 		Type: discordgo.InteractionResponseModal,

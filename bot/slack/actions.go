@@ -99,6 +99,16 @@ func (a *Adapter) onBlockActions(ctx context.Context, cb slack.InteractionCallba
 			}
 			continue
 		}
+		if f, lesson, ok := a.opts.Forms.Opens(act.Value); ok {
+			o, _ := actionOrigin(cb, act, who)
+			trigger, owner := cb.TriggerID, bot.OwnerOf(act.Value)
+			a.q.Go(func(ctx context.Context) {
+				if a.mayPress(ctx, o, owner, lesson) {
+					a.openFormModal(ctx, trigger, who, f, modalMeta{Lesson: lesson, Channel: o.channel, Thread: o.threadTS})
+				}
+			})
+			continue
+		}
 		if len(a.actionMessages(cb, act, who)) == 0 {
 			continue
 		}

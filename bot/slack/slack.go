@@ -88,8 +88,11 @@ type Options struct {
 	Handler  bot.Handler
 	Store    Store
 	Commands []Command
-	Now      func() time.Time // default time.Now
-	Log      *slog.Logger     // default slog.Default()
+	// Forms are the forms buttons open (bot.Form): a press opens a modal
+	// with one text field; its submission is the form's command.
+	Forms bot.Forms
+	Now   func() time.Time // default time.Now
+	Log   *slog.Logger     // default slog.Default()
 	// Panics receives every panic a worker recovers (counted and logged
 	// once; see recovery.Panics). Default: logged to Log.
 	Panics *recovery.Panics

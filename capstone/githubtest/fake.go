@@ -194,12 +194,21 @@ func writeError(w http.ResponseWriter, code int, msg, doc string) {
 
 func (s *Server) base() string { return s.URL + s.Prefix }
 
+// web is the repositories' web address: github.com, or the Enterprise
+// server itself.
+func (s *Server) web() string {
+	if s.Prefix == "" {
+		return "https://github.com"
+	}
+	return s.URL
+}
+
 func (s *Server) writeRepo(w http.ResponseWriter, r Repo) {
 	full := r.Owner + "/" + r.Name
 	_ = json.NewEncoder(w).Encode(map[string]any{
 		"id": 1296269, "node_id": "MDEwOlJlcG9zaXRvcnkxMjk2MjY5", "name": r.Name, "full_name": full,
 		"owner":   map[string]any{"login": r.Owner, "id": 1, "type": "User"},
-		"private": r.Private, "html_url": "https://github.com/" + full, "description": nil, "fork": false,
+		"private": r.Private, "html_url": s.web() + "/" + full, "description": nil, "fork": false,
 		"url": s.base() + "/repos/" + full, "default_branch": r.DefaultBranch, "visibility": map[bool]string{true: "private", false: "public"}[r.Private],
 		"archived": false, "disabled": false, "size": 108,
 	})
@@ -272,7 +281,7 @@ func (s *Server) writeRuns(w http.ResponseWriter, req *http.Request, r Repo) {
 			runs = append(runs, map[string]any{
 				"id": id, "name": run.Name, "head_branch": r.DefaultBranch, "head_sha": fmt.Sprintf("%040x", id), "path": ".github/workflows/ci.yml",
 				"run_number": len(r.Runs) - i, "event": event, "status": status, "conclusion": conclusion, "workflow_id": 159038,
-				"html_url":   "https://github.com/" + r.Owner + "/" + r.Name + "/actions/runs/" + strconv.Itoa(id),
+				"html_url":   s.web() + "/" + r.Owner + "/" + r.Name + "/actions/runs/" + strconv.Itoa(id),
 				"created_at": run.At.UTC().Format(time.RFC3339), "updated_at": run.At.UTC().Format(time.RFC3339), "run_started_at": run.At.UTC().Format(time.RFC3339),
 			})
 		}

@@ -32,6 +32,8 @@ type clock struct {
 // behind it, wired from config.
 type cohortSetup struct {
 	Handler *cohorts.Handler
+	// Forms are the forms buttons open (the capstone check's).
+	Forms bot.Forms
 	// Front, when set, is the handler in front of Handler (the tutor) that
 	// the console talks to.
 	Front bot.Handler
@@ -175,6 +177,7 @@ func (c *cohortSetup) console(ctx context.Context, who coursebot.Learner, in io.
 		front = c.Front
 	}
 	cons := console.New(front, who, out, c.log.With("platform", "console"))
+	cons.Forms = c.Forms
 	cons.Markdown, cons.Prompt, cons.Width = term.markdown, term.prompt, term.width
 	// Direct messages to this learner (a nudge, a review reminder) join
 	// the conversation with numbered buttons; others are printed.

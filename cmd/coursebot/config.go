@@ -30,6 +30,7 @@ type Config struct {
 	Scheduler SchedulerConfig `yaml:"scheduler"`
 	Cohorts   CohortsConfig   `yaml:"cohorts"`
 	Tutor     TutorConfig     `yaml:"tutor"`
+	Capstone  CapstoneConfig  `yaml:"capstone"`
 
 	// Secrets never come from YAML: LoadConfig fills them from the
 	// environment (NAME or NAME_FILE).
@@ -190,7 +191,8 @@ func DefaultConfig() Config {
 			DefaultTimezone:  "UTC",
 			Digest:           true,
 		},
-		Tutor: defaultTutorConfig(),
+		Tutor:    defaultTutorConfig(),
+		Capstone: defaultCapstoneConfig(),
 	}
 }
 

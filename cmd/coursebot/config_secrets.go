@@ -39,6 +39,7 @@ type Secrets struct {
 	DiscordPublicKey   Secret // DISCORD_PUBLIC_KEY
 	TutorAPIKey        Secret // COURSEBOT_TUTOR_API_KEY
 	JudgeAPIKey        Secret // COURSEBOT_JUDGE_API_KEY
+	GitHubToken        Secret // GITHUB_TOKEN (the capstone check; optional)
 }
 
 type secretVar struct {
@@ -55,6 +56,7 @@ func (s *Secrets) vars() []secretVar {
 		{"DISCORD_PUBLIC_KEY", &s.DiscordPublicKey},
 		{"COURSEBOT_TUTOR_API_KEY", &s.TutorAPIKey},
 		{"COURSEBOT_JUDGE_API_KEY", &s.JudgeAPIKey},
+		{"GITHUB_TOKEN", &s.GitHubToken},
 	}
 }
 

@@ -170,7 +170,7 @@ func TestLoadConfigErrors(t *testing.T) {
 		}},
 		{"unknown_deep.yaml", []string{
 			`3: unknown key "scheduler.nudges.aftr" (known keys under scheduler.nudges: enabled, lesson, after, max, check, quiet_hours, timezone, reviews)`,
-			`4: unknown key "colour" (known keys: course, store, http, admin, delivery, log, admins, slack, discord, scheduler, cohorts, tutor)`,
+			`4: unknown key "colour" (known keys: course, store, http, admin, delivery, log, admins, slack, discord, scheduler, cohorts, tutor, capstone)`,
 		}},
 		{"secret_in_file.yaml", []string{
 			`3: unknown key "slack.bot_token" (known keys under slack: enabled, mode, api_url, placement, channels, courses, limits); secrets are never read from the file: set them in the environment (see docs/configuration.md)`,

@@ -110,6 +110,7 @@ func validate(cfg *Config, lines map[string]int) []Problem {
 	if _, err := time.LoadLocation(co.DefaultTimezone); err != nil || co.DefaultTimezone == "" || strings.EqualFold(co.DefaultTimezone, "local") {
 		bad("cohorts.default_timezone", "%q is not a time zone (for example UTC, Europe/Berlin)", co.DefaultTimezone)
 	}
+	ps = append(ps, validateCapstone(&cfg.Capstone, lines)...)
 	return append(ps, validateTutor(&cfg.Tutor, lines)...)
 }
 

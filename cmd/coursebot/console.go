@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot/console"
@@ -57,17 +58,22 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		return err
 	}
 	defer closeInto(&err, db, "the database")
-	engine := lessons.NewEngine(loaded, db, lessons.EngineOptions{Log: log, AnswerLimit: cfg.Course.AnswerLimit, Commands: cohortCommands(cfg)})
+	engine := lessons.NewEngine(loaded, db, lessons.EngineOptions{Log: log, AnswerLimit: cfg.Course.AnswerLimit, Commands: frontCommands(cfg, loaded)})
 	defer closeInto(&err, engine, "the lesson engine")
 	who := coursebot.Learner{Platform: "console", UserID: name, Name: name}
 	cs, err := newCohorts(cfg, engine, db, consoleLogger(logTo), clock{})
 	if err != nil {
 		return err
 	}
-	cs.Front, err = newTutor(cfg, cs.Handler, engine, db, consoleLogger(logTo), nil)
+	checked, err := newCapstone(cfg, cs.Handler, engine.Course, db, nil, time.Now, consoleLogger(logTo), nil)
 	if err != nil {
 		return err
 	}
+	cs.Front, err = newTutor(cfg, checked, engine, db, consoleLogger(logTo), nil)
+	if err != nil {
+		return err
+	}
+	cs.Forms = capstoneForms()
 	term := termStyle{}
 	if !*plain && isTerminal(stdout) {
 		term.width = terminalWidth(stdout, 100)

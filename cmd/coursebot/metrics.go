@@ -40,6 +40,9 @@ type serveMetrics struct {
 	// senders (countedSenders).
 	SchedulerRuns       *prometheus.CounterVec
 	SchedulerDeliveries *prometheus.CounterVec
+	// CapstoneChecks counts capstone checks by result: ok, again (answered
+	// from the last check), or why none was made (capstone.Problem's Kind).
+	CapstoneChecks *prometheus.CounterVec
 
 	// Rate are the rate limiter's figures (ratelimit.go).
 	Rate *rateMetrics
@@ -66,7 +69,7 @@ func newServeMetrics() *serveMetrics {
 		HandleLatency:       f.histogram("coursebot_handle_seconds", "Time the lesson engine took per message.", "platform", "kind"),
 		Completions:         f.counter("coursebot_lesson_completions_total", "Lessons completed.", "lesson"),
 		StoreCommit:         f.histogram("coursebot_store_commit_seconds", "Time to commit (and fsync) one progress update.").WithLabelValues(),
-		APICalls:            f.counter("coursebot_platform_api_calls_total", "Calls to the Slack and Discord APIs by method and HTTP status (status \"error\": no response).", "platform", "method", "status"),
+		APICalls:            f.counter("coursebot_platform_api_calls_total", "Calls to the Slack, Discord and GitHub APIs by method and HTTP status (status \"error\": no response).", "platform", "method", "status"),
 		APIErrors:           f.counter("coursebot_platform_api_errors_total", "Calls that failed: no response, or a 4xx/5xx status.", "platform", "method"),
 		RateLimitWaits:      f.counter("coursebot_rate_limit_waits_total", "429 answers, each followed by a wait before retrying.", "platform"),
 		HTTPLatency:         f.histogram("coursebot_http_request_seconds", "HTTP requests served, by route and status code.", "route", "code"),
@@ -74,6 +77,7 @@ func newServeMetrics() *serveMetrics {
 		Reloads:             f.counter("coursebot_course_reloads_total", "Course reloads (SIGHUP) by result.", "result"),
 		SchedulerRuns:       f.counter("coursebot_scheduler_runs_total", "Scheduled runs by kind and result.", "kind", "result"),
 		SchedulerDeliveries: f.counter("coursebot_scheduler_deliveries_total", "Scheduled messages by kind and status.", "kind", "status"),
+		CapstoneChecks:      f.counter("coursebot_capstone_checks_total", "Capstone repository checks by result (ok, again, or why none was made).", "result"),
 	}
 	m.Rate = newRateMetrics(reg)
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
@@ -84,6 +88,9 @@ func newServeMetrics() *serveMetrics {
 	// series before the first event.
 	for _, p := range []string{"slack", "discord"} {
 		m.RateLimitWaits.WithLabelValues(p)
+	}
+	for _, r := range []string{"ok", "again", "bad_url", "not_found", "private", "empty", "too_large", "rate_limited", "refused", "timeout", "unavailable"} {
+		m.CapstoneChecks.WithLabelValues(r)
 	}
 	for _, w := range []string{"http", "handler", "store", "delivery worker", "delivery item"} {
 		m.Panics.WithLabelValues(w)

@@ -242,12 +242,34 @@ func (t *apiTransport) method(req *http.Request) string {
 		}
 		return "response_url"
 	}
+	if t.platform == "github" {
+		return githubRoute(req.Method, segs)
+	}
 	for i, s := range segs {
 		if !routeWordRE.MatchString(s) {
 			segs[i] = ":id"
 		}
 	}
 	return req.Method + " /" + strings.Join(segs, "/")
+}
+
+// githubRoute is a GitHub REST call's route without the learner's
+// repository: "GET /repos/:owner/:repo/git/trees/:sha".
+func githubRoute(method string, segs []string) string {
+	for i, s := range segs {
+		if s != "repos" {
+			continue
+		}
+		out := append([]string{}, segs[i:]...)
+		for j := 1; j < len(out) && j <= 2; j++ {
+			out[j] = [...]string{"", ":owner", ":repo"}[j]
+		}
+		if len(out) > 5 && out[3] == "git" && out[4] == "trees" {
+			out = append(out[:5], ":sha")
+		}
+		return method + " /" + strings.Join(out, "/")
+	}
+	return method + " /:other"
 }
 
 // apiClient is the HTTP client an adapter's API calls go through. Each of

@@ -121,7 +121,7 @@ func newServer(cfg Config, log *slog.Logger) (_ *server, err error) {
 		}
 	})
 	s.m.watchWrites(s.db.WriteWait)
-	s.engine = lessons.NewEngine(loaded, &observedStore{DB: s.db, m: s.m}, lessons.EngineOptions{Log: log, AnswerLimit: cfg.Course.AnswerLimit, Commands: cohortCommands(cfg)})
+	s.engine = lessons.NewEngine(loaded, &observedStore{DB: s.db, m: s.m}, lessons.EngineOptions{Log: log, AnswerLimit: cfg.Course.AnswerLimit, Commands: frontCommands(cfg, loaded)})
 	s.closers = append(s.closers, func() {
 		if err := s.engine.Close(); err != nil {
 			log.Error("close the course search", "err", err)
@@ -133,7 +133,12 @@ func newServer(cfg Config, log *slog.Logger) (_ *server, err error) {
 	}
 	s.inbox = newInbox(cfg.Delivery, s.db, log, s.panics, s.m)
 	dms, chans := map[string]bot.Sender{}, map[string]scheduler.ChannelSender{}
-	front, err := newTutor(cfg, cohortsSetup.Handler, s.engine, s.db, log, newTutorMetrics(s.m.reg))
+	checked, err := newCapstone(cfg, cohortsSetup.Handler, s.engine.Course, s.db, apiClient("github", cfg.Capstone.Timeout, cfg.Delivery.Workers, s.m), time.Now, log.With("component", "capstone"),
+		func(result string) { s.m.CapstoneChecks.WithLabelValues(result).Inc() })
+	if err != nil {
+		return nil, err
+	}
+	front, err := newTutor(cfg, checked, s.engine, s.db, log, newTutorMetrics(s.m.reg))
 	if err != nil {
 		return nil, err
 	}
@@ -163,7 +168,7 @@ func newServer(cfg Config, log *slog.Logger) (_ *server, err error) {
 			BotToken: cfg.Secrets.SlackBotToken.Reveal(), SigningSecret: cfg.Secrets.SlackSigningSecret.Reveal(),
 			AppToken: cfg.Secrets.SlackAppToken.Reveal(), APIURL: cfg.Slack.APIURL, Mode: cfg.Slack.Mode,
 			Placement: cfg.Slack.Placement, ChannelPlacement: cfg.Slack.Channels, LessonPlacement: cfg.Slack.Courses,
-			Handler: handler, Store: s.db, Commands: append(slackCommands(loaded), cohortSlackCommands(cfg)...), Log: log, // the adapter adds platform=slack
+			Handler: handler, Store: s.db, Commands: append(slackCommands(loaded), cohortSlackCommands(cfg)...), Forms: capstoneForms(), Log: log, // the adapter adds platform=slack
 			HTTPClient: apiClient("slack", 15*time.Second, cfg.Delivery.Workers, s.m), Panics: s.panics, Inbox: s.inbox,
 			Limits: cfg.Slack.Limits.limits(), RateObserver: s.m.Rate.observer("slack"),
 		})
@@ -216,7 +221,7 @@ func (s *server) knownCommand(name string) bool {
 	if name == lessons.ForgetCommand || name == lessons.ReviewCommand || name == lessons.StuckCommand {
 		return true
 	}
-	for _, c := range cohortCommands(s.cfg) {
+	for _, c := range frontCommands(s.cfg, s.engine.Course()) {
 		if c.Name == name {
 			return true
 		}
@@ -435,6 +440,9 @@ func slackCommands(c *course.Course) []slack.Command {
 	if c.HasCapstone() {
 		out = append(out, slack.Command{Name: lessons.StuckCommand, Description: lessons.StuckDescription})
 	}
+	for _, cmd := range capstoneCommands(c) {
+		out = append(out, slack.Command{Name: cmd.Name, Description: cmd.Description, Usage: cmd.Usage})
+	}
 	return out
 }
 
@@ -450,6 +458,9 @@ func discordCommands(c *course.Course) []discord.Command {
 	if c.HasCapstone() {
 		out = append(out, discord.Command{Name: lessons.StuckCommand, Description: lessons.StuckDescription})
 	}
+	for _, cmd := range capstoneCommands(c) {
+		out = append(out, discord.Command{Name: cmd.Name, Description: cmd.Description, Usage: cmd.Usage, UsageHelp: cmd.UsageHelp})
+	}
 	return out
 }
 
@@ -458,7 +469,7 @@ func newDiscord(cfg Config, loaded *course.Course, h bot.Handler, db discord.Sto
 		Token: cfg.Secrets.DiscordToken.Reveal(), PublicKey: cfg.Secrets.DiscordPublicKey.Reveal(),
 		ApplicationID: cfg.Discord.ApplicationID, APIURL: cfg.Discord.APIURL, Mode: cfg.Discord.Mode,
 		GuildIDs: cfg.Discord.GuildIDs, PrivateThreads: cfg.Discord.PrivateThreads,
-		Handler: h, Store: db, Commands: append(discordCommands(loaded), cohortDiscordCommands(cfg)...), Log: log, // the adapter adds platform=discord
+		Handler: h, Store: db, Commands: append(discordCommands(loaded), cohortDiscordCommands(cfg)...), Forms: capstoneForms(), Log: log, // the adapter adds platform=discord
 		HTTPClient: client, Panics: panics, Inbox: inbox, Limits: cfg.Discord.Limits.limits(), RateObserver: rate,
 	})
 	if err != nil {
