@@ -17,9 +17,13 @@ type Progress struct {
 	Updated   time.Time         `json:"updated,omitzero"`
 	Completed time.Time         `json:"completed,omitzero"`
 	Answers   map[string]Answer `json:"answers,omitempty"`
-	Skipped   map[string]bool   `json:"skipped,omitempty"`
-	Checks    map[string]bool   `json:"checks,omitempty"`
-	Ratings   map[string]int    `json:"ratings,omitempty"`
+	// Replaced are answers a link's merge replaced: where two linked
+	// accounts both answered a question, the later answer is in Answers
+	// and the other is kept here (exported, never shown as the answer).
+	Replaced map[string][]Answer `json:"replaced,omitempty"`
+	Skipped  map[string]bool     `json:"skipped,omitempty"`
+	Checks   map[string]bool     `json:"checks,omitempty"`
+	Ratings  map[string]int      `json:"ratings,omitempty"`
 	// Quiz holds the learner's graded answers by quiz id (lessons/quizplay.go);
 	// Picks the options ticked so far on a choose-all-that-apply quiz.
 	Quiz  map[string]QuizResult `json:"quiz,omitempty"`
@@ -96,6 +100,9 @@ type LearnerRecord struct {
 	Name     string    `json:"name,omitempty"` // last display name seen
 	Active   string    `json:"active,omitempty"`
 	LastSeen time.Time `json:"last_seen,omitzero"`
+	// Via is the identity ("slack:U123") the learner last came through:
+	// direct messages to a person with linked accounts go there.
+	Via string `json:"via,omitempty"`
 	// Pending is a quiz shown outside its lesson card (a retry or a
 	// review) whose typed answer the learner's next text is.
 	Pending *PendingQuiz `json:"pending_quiz,omitempty"`

@@ -138,6 +138,7 @@ func (db *DB) AddMember(ctx context.Context, m coursebot.Member) (added bool, er
 	if err := firstErr(ctx.Err(), checkKey("cohort", m.Cohort), checkKey("learner", m.Learner)); err != nil {
 		return false, fmt.Errorf("add member: %w", err)
 	}
+	m.Learner = db.personOf(m.Learner) // a linked identity's data is its person's (links.go)
 	err = db.bolt.Batch(func(tx *bolt.Tx) error {
 		added = false
 		if tx.Bucket(bucketCohorts).Get([]byte(m.Cohort)) == nil {
@@ -171,6 +172,7 @@ func (db *DB) Membership(ctx context.Context, cohort, learner string) (coursebot
 	if err := firstErr(ctx.Err(), checkKey("cohort", cohort), checkKey("learner", learner)); err != nil {
 		return m, false, fmt.Errorf("read membership: %w", err)
 	}
+	learner = db.personOf(learner) // a linked identity's data is its person's (links.go)
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		v := tx.Bucket(bucketCohortMembers).Get(memberKey(cohort, learner))
 		if v == nil {
@@ -192,6 +194,7 @@ func (db *DB) AcceptInvitation(ctx context.Context, cohort, learner string, at t
 	if err := firstErr(ctx.Err(), checkKey("cohort", cohort), checkKey("learner", learner)); err != nil {
 		return m, false, fmt.Errorf("accept invitation: %w", err)
 	}
+	learner = db.personOf(learner) // a linked identity's data is its person's (links.go)
 	err = db.bolt.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketCohortMembers)
 		k := memberKey(cohort, learner)
@@ -221,6 +224,7 @@ func (db *DB) RemoveMember(ctx context.Context, cohort, learner string) (removed
 	if err := firstErr(ctx.Err(), checkKey("cohort", cohort), checkKey("learner", learner)); err != nil {
 		return false, fmt.Errorf("remove member: %w", err)
 	}
+	learner = db.personOf(learner) // a linked identity's data is its person's (links.go)
 	err = db.bolt.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketCohortMembers)
 		k := memberKey(cohort, learner)
@@ -283,6 +287,7 @@ func (db *DB) learnerRecords(ctx context.Context, learner string, pending bool) 
 	if err := firstErr(ctx.Err(), checkKey("learner", learner)); err != nil {
 		return nil, fmt.Errorf("list cohorts of learner: %w", err)
 	}
+	learner = db.personOf(learner) // a linked identity's data is its person's (links.go)
 	var out []coursebot.Member
 	suffix := []byte(sep + learner)
 	err := db.bolt.View(func(tx *bolt.Tx) error {
@@ -354,6 +359,7 @@ func (db *DB) NudgeState(ctx context.Context, learner string) (coursebot.NudgeSt
 	if err := firstErr(ctx.Err(), checkKey("learner", learner)); err != nil {
 		return st, fmt.Errorf("read nudge state: %w", err)
 	}
+	learner = db.personOf(learner) // a linked identity's data is its person's (links.go)
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		if v := tx.Bucket(bucketNudgeState).Get([]byte(learner)); v != nil {
 			return json.Unmarshal(v, &st)
@@ -374,6 +380,7 @@ func (db *DB) UpdateNudgeState(ctx context.Context, learner string, fn func(*cou
 	if err := firstErr(ctx.Err(), checkKey("learner", learner)); err != nil {
 		return st, fmt.Errorf("update nudge state: %w", err)
 	}
+	learner = db.personOf(learner) // a linked identity's data is its person's (links.go)
 	err := db.bolt.Batch(func(tx *bolt.Tx) error {
 		st = coursebot.NudgeState{}
 		b := tx.Bucket(bucketNudgeState)

@@ -70,6 +70,9 @@ func learnerBuckets(keep uint64) []learnerBucket {
 		// start, after `coursebot forget`), they would make the learner
 		// anew from what they said.
 		{bucketInbox, func(tx *bolt.Tx, l string) (int, error) { return forgetInbox(tx, l, keep) }},
+		// The identity's link and its link codes (links.go).
+		{bucketLinks, forgetLinks},
+		{bucketLinkCodes, func(*bolt.Tx, string) (int, error) { return 0, nil }}, // cleared by forgetLinks
 	}
 }
 
@@ -259,26 +262,35 @@ func forgetThreads(tx *bolt.Tx, learner string) (int, error) {
 // records, requests not yet done). It returns how many records it deleted
 // (0: nothing was kept). Deleted pages stay in the file, unreadable to the
 // store, until reused; `coursebot compact` writes a copy without them.
+//
+// A learner with linked identities is forgotten whole: the person's data
+// and every identity's threads, dedup records, requests and link.
 func (db *DB) ForgetLearner(ctx context.Context, learner string) (int, error) {
 	if err := firstErr(ctx.Err(), checkKey("learner", learner)); err != nil {
 		return 0, fmt.Errorf("forget learner: %w", err)
 	}
 	var keep uint64
-	if u := unitOf(ctx); u != nil {
-		u.forget(learner) // what this item would have written goes too
+	u := unitOf(ctx)
+	if u != nil {
 		keep = u.item
 	}
 	total := 0
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		total = 0
-		for _, lb := range learnerBuckets(keep) {
-			if tx.Bucket(lb.name) == nil {
-				continue
+		ids := identitiesTx(tx, resolveTx(tx, learner))
+		for _, id := range ids {
+			if u != nil {
+				u.forget(id) // what this item would have written goes too
 			}
-			n, err := lb.forget(tx, learner)
-			total += n
-			if err != nil {
-				return fmt.Errorf("bucket %s: %w", lb.name, err)
+			for _, lb := range learnerBuckets(keep) {
+				if tx.Bucket(lb.name) == nil {
+					continue
+				}
+				n, err := lb.forget(tx, id)
+				total += n
+				if err != nil {
+					return fmt.Errorf("bucket %s: %w", lb.name, err)
+				}
 			}
 		}
 		return nil
@@ -286,7 +298,7 @@ func (db *DB) ForgetLearner(ctx context.Context, learner string) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("forget %s: %w", learner, err)
 	}
-	return total, nil
+	return total, db.refreshLinks()
 }
 
 // LearnerExport is everything the store keeps about one learner.
@@ -306,6 +318,9 @@ type LearnerExport struct {
 	// Pending counts the learner's requests acknowledged but not yet done
 	// (in the inbox).
 	Pending int `json:"pending_requests"`
+	// Identities are the learner's linked accounts, the one their data is
+	// kept under first (docs/identity.md); one when not linked.
+	Identities []string `json:"identities"`
 	// Found is false when the store holds nothing about the learner.
 	Found bool `json:"found"`
 }
@@ -322,7 +337,11 @@ func (db *DB) LearnerData(ctx context.Context, learner string) (LearnerExport, e
 		return out, err
 	}
 	out.Progress = append(out.Progress, progress...)
+	identity := learner
+	learner = db.personOf(learner) // a linked identity's data is its person's (links.go)
 	err = db.bolt.View(func(tx *bolt.Tx) error {
+		ids := identitiesTx(tx, resolveTx(tx, identity))
+		out.Identities = ids
 		if v := tx.Bucket(bucketLearners).Get([]byte(learner)); v != nil {
 			out.Found = true
 		}
@@ -333,7 +352,7 @@ func (db *DB) LearnerData(ctx context.Context, learner string) (LearnerExport, e
 		out.Learner = rec
 		if err := tx.Bucket(bucketThreads).ForEach(func(k, v []byte) error {
 			parts := strings.SplitN(string(k), sep, 3)
-			if len(parts) != 3 || parts[1] != learner {
+			if len(parts) != 3 || !slices.Contains(ids, parts[1]) {
 				return nil
 			}
 			var t coursebot.Thread
@@ -348,8 +367,12 @@ func (db *DB) LearnerData(ctx context.Context, learner string) (LearnerExport, e
 		if err := exportTutor(tx, learner, &out); err != nil {
 			return err
 		}
-		if out.Pending, err = pendingOf(tx, learner); err != nil {
-			return err
+		for _, id := range ids {
+			n, err := pendingOf(tx, id)
+			if err != nil {
+				return err
+			}
+			out.Pending += n
 		}
 		return exportCohorts(tx, learner, &out)
 	})

@@ -33,6 +33,7 @@ func (db *DB) Progress(ctx context.Context, learner, lesson string) (coursebot.P
 	if err := firstErr(ctx.Err(), checkKey("learner", learner), checkKey("lesson", lesson)); err != nil {
 		return p, fmt.Errorf("read progress: %w", err)
 	}
+	learner = db.personOf(learner) // a linked identity's data is its person's (links.go)
 	if u := unitOf(ctx); u != nil {
 		if up, ok, err := u.progressOf(learner, lesson); ok || err != nil {
 			return up, err
@@ -55,6 +56,7 @@ func (db *DB) LearnerProgress(ctx context.Context, learner string) ([]coursebot.
 	if err := firstErr(ctx.Err(), checkKey("learner", learner)); err != nil {
 		return nil, fmt.Errorf("read progress: %w", err)
 	}
+	learner = db.personOf(learner) // a linked identity's data is its person's (links.go)
 	var out []coursebot.Progress
 	prefix := []byte(learner + sep)
 	err := db.bolt.View(func(tx *bolt.Tx) error {
@@ -99,6 +101,7 @@ func (db *DB) Learner(ctx context.Context, learner string) (coursebot.LearnerRec
 	if err := firstErr(ctx.Err(), checkKey("learner", learner)); err != nil {
 		return rec, fmt.Errorf("read learner: %w", err)
 	}
+	learner = db.personOf(learner) // a linked identity's data is its person's (links.go)
 	if u := unitOf(ctx); u != nil {
 		if r, ok, err := u.learner(learner); ok || err != nil {
 			return r, err
@@ -146,9 +149,10 @@ func (db *DB) UpdateProgress(ctx context.Context, learner, lesson string, fn fun
 	if err := firstErr(ctx.Err(), checkKey("learner", learner), checkKey("lesson", lesson)); err != nil {
 		return coursebot.LearnerRecord{}, coursebot.Progress{}, fmt.Errorf("update progress: %w", err)
 	}
+	identity := learner
 	if u := unitOf(ctx); u != nil {
 		// Inside an inbox item's work: committed with the item (unit.go).
-		return db.updateInUnit(u, learner, lesson, fn)
+		return db.updateInUnit(u, identity, db.personOf(identity), lesson, fn)
 	}
 	var (
 		rec    coursebot.LearnerRecord
@@ -164,6 +168,7 @@ func (db *DB) UpdateProgress(ctx context.Context, learner, lesson string, fn fun
 			outErr = err
 			return nil
 		}
+		learner := resolveTx(tx, identity) // a linked identity's data is its person's (links.go)
 		r, err := getLearner(tx, learner)
 		if err != nil {
 			return err
@@ -182,6 +187,7 @@ func (db *DB) UpdateProgress(ctx context.Context, learner, lesson string, fn fun
 			return nil
 		}
 		r.Key, p.Lesson = learner, lesson
+		noteVia(&r, identity)
 		if err := putJSON(tx.Bucket(bucketLearners), []byte(learner), r); err != nil {
 			return err
 		}
@@ -231,6 +237,14 @@ func putJSON(b *bolt.Bucket, key []byte, v any) error {
 		return fmt.Errorf("write %q: %w", key, err)
 	}
 	return nil
+}
+
+// noteVia records that the learner came through identity, once they have
+// linked accounts (a record without Via is a learner of one identity).
+func noteVia(r *coursebot.LearnerRecord, identity string) {
+	if identity != r.Key || r.Via != "" {
+		r.Via = identity
+	}
 }
 
 func firstErr(errs ...error) error {

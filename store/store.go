@@ -14,9 +14,11 @@
 //	cohorts, cohort_members, nudge_state       see cohorts.go
 //	schedules, runs, deliveries                see schedule.go
 //	inbox       8-byte big-endian id -> delivery.Item (see inbox.go)
+//	links, link_codes                          see links.go
 //
-// Learner keys carry their platform ("slack:U123"); no bucket name does, so
-// linking identities later is a matter of rewriting keys, not buckets.
+// Learner keys carry their platform ("slack:U123"); no bucket name does.
+// A person's data is kept under the key of their first identity; the
+// identities linked to them resolve to it (links.go).
 package store
 
 import (
@@ -77,6 +79,8 @@ type DB struct {
 	done doneSet
 	// pending holds the thread records of units not yet committed.
 	pending pendingThreads
+	// links resolves identities to persons without a transaction (links.go).
+	links links
 }
 
 var (
@@ -95,7 +99,7 @@ var (
 func allBuckets() [][]byte {
 	return [][]byte{bucketMeta, bucketLearners, bucketProgress, bucketThreads, bucketThreadAt, bucketSeen, bucketSeenTime,
 		bucketCohorts, bucketCohortMembers, bucketNudgeState, bucketSchedules, bucketRuns, bucketDeliveries, bucketInbox,
-		bucketTutor}
+		bucketTutor, bucketLinks, bucketLinkCodes}
 }
 
 // migration upgrades the data inside tx by one schema version.
@@ -113,6 +117,12 @@ func migrations() []migration {
 		migrateMembersToInvitations,
 		// 2 -> 3: dedup records keyed by learner, the platform's ids hashed.
 		migrateSeenByLearner,
+		// 3 -> 4: linked identities (links.go). Nothing to rewrite: each
+		// learner so far is a person of one identity, keyed as before; the
+		// new buckets are made by createBuckets. The version is raised so
+		// that an older coursebot, which knows no links, refuses the file
+		// instead of treating a linked account as a stranger.
+		func(*bolt.Tx) error { return nil },
 	}
 }
 
@@ -180,7 +190,12 @@ func open(path string, opts Options, migs []migration) (db *DB, err error) {
 	}
 	g := &guarded{DB: bdb, path: path, onFault: opts.OnFault, writes: writeClock{now: opts.Now}}
 	g.group = newGroupCommit(g.Update, maxGroup)
-	return &DB{bolt: g, path: path, now: opts.Now}, nil
+	d := &DB{bolt: g, path: path, now: opts.Now}
+	if err := d.refreshLinks(); err != nil {
+		_ = bdb.Close()
+		return nil, fmt.Errorf("open database %s: read links: %w", path, err)
+	}
+	return d, nil
 }
 
 // initSchema creates the buckets and runs the migrations, all in one

@@ -23,6 +23,7 @@ func (db *DB) TutorRecord(ctx context.Context, learner string) (coursebot.TutorR
 	if err := firstErr(ctx.Err(), checkKey("learner", learner)); err != nil {
 		return rec, fmt.Errorf("read tutor record: %w", err)
 	}
+	learner = db.personOf(learner) // a linked identity's data is its person's (links.go)
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		var err error
 		rec, err = getTutor(tx, learner)
@@ -42,6 +43,7 @@ func (db *DB) UpdateTutor(ctx context.Context, learner string, fn func(*coursebo
 	if err := firstErr(ctx.Err(), checkKey("learner", learner)); err != nil {
 		return rec, fmt.Errorf("update tutor record: %w", err)
 	}
+	learner = db.personOf(learner) // a linked identity's data is its person's (links.go)
 	var fnErr error
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		var err error

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -29,6 +30,11 @@ type unit struct {
 	item     uint64
 	learners map[string][]byte           // learner key -> JSON LearnerRecord
 	progress map[string][]byte           // progressKey -> JSON Progress
+	// read are the stored bytes each learner and progress key held when
+	// the unit first read it (nil: none), by "l"+key and "p"+key: at the
+	// commit, a record that changed meanwhile (a link merged another
+	// account into it) is merged with the unit's, not overwritten.
+	read map[string][]byte
 	threads  map[string]coursebot.Thread // threadKey -> thread
 	order    []string                    // threadKey in put order
 }
@@ -95,7 +101,7 @@ var _ delivery.Transactional = (*DB)(nil)
 // context are collected; commit writes them and removes the item in one
 // transaction (group-committed with other writers).
 func (db *DB) Begin(ctx context.Context, id uint64) (context.Context, func(context.Context) error) {
-	u := &unit{item: id, learners: map[string][]byte{}, progress: map[string][]byte{}, threads: map[string]coursebot.Thread{}}
+	u := &unit{item: id, learners: map[string][]byte{}, progress: map[string][]byte{}, threads: map[string]coursebot.Thread{}, read: map[string][]byte{}}
 	return context.WithValue(ctx, unitKey{}, u), func(ctx context.Context) error { return db.commitUnit(ctx, u) }
 }
 
@@ -115,13 +121,13 @@ func (db *DB) commitUnit(_ context.Context, u *unit) error {
 			return err
 		}
 		for k, v := range u.learners {
-			if err := tx.Bucket(bucketLearners).Put([]byte(k), v); err != nil {
-				return fmt.Errorf("write learner: %w", err)
+			if err := commitLearner(tx, k, v, u.read["l"+k]); err != nil {
+				return err
 			}
 		}
 		for k, v := range u.progress {
-			if err := tx.Bucket(bucketProgress).Put([]byte(k), v); err != nil {
-				return fmt.Errorf("write progress: %w", err)
+			if err := commitProgress(tx, k, v, u.read["p"+k]); err != nil {
+				return err
 			}
 		}
 		for _, k := range u.order {
@@ -140,7 +146,7 @@ func (db *DB) commitUnit(_ context.Context, u *unit) error {
 
 // updateInUnit is UpdateProgress inside a unit: read (the unit's own
 // writes first), apply fn, keep the result in the unit.
-func (db *DB) updateInUnit(u *unit, learner, lesson string, fn func(*coursebot.LearnerRecord, *coursebot.Progress) error) (coursebot.LearnerRecord, coursebot.Progress, error) {
+func (db *DB) updateInUnit(u *unit, identity, learner, lesson string, fn func(*coursebot.LearnerRecord, *coursebot.Progress) error) (coursebot.LearnerRecord, coursebot.Progress, error) {
 	if f := db.bolt.Fault(); f != nil {
 		return coursebot.LearnerRecord{}, coursebot.Progress{}, fmt.Errorf("update progress in %s: %w", lesson, f) // no writes on a damaged file
 	}
@@ -154,6 +160,7 @@ func (db *DB) updateInUnit(u *unit, learner, lesson string, fn func(*coursebot.L
 		if v, ok := u.learners[learner]; ok {
 			err = json.Unmarshal(v, &r)
 		} else {
+			u.noteRead("l"+learner, tx.Bucket(bucketLearners).Get([]byte(learner)))
 			r, err = getLearner(tx, learner)
 		}
 		if err != nil {
@@ -162,6 +169,7 @@ func (db *DB) updateInUnit(u *unit, learner, lesson string, fn func(*coursebot.L
 		if v, ok := u.progress[pk]; ok {
 			return json.Unmarshal(v, &p)
 		}
+		u.noteRead("p"+pk, tx.Bucket(bucketProgress).Get([]byte(pk)))
 		p, err = getProgress(tx, learner, lesson)
 		return err
 	})
@@ -172,6 +180,7 @@ func (db *DB) updateInUnit(u *unit, learner, lesson string, fn func(*coursebot.L
 		return coursebot.LearnerRecord{}, coursebot.Progress{}, fmt.Errorf("update progress in %s: %w", lesson, err)
 	}
 	r.Key, p.Lesson = learner, lesson
+	noteVia(&r, identity)
 	rv, err := json.Marshal(r)
 	if err != nil {
 		return coursebot.LearnerRecord{}, coursebot.Progress{}, fmt.Errorf("encode learner: %w", err)
@@ -182,6 +191,67 @@ func (db *DB) updateInUnit(u *unit, learner, lesson string, fn func(*coursebot.L
 	}
 	u.learners[learner], u.progress[pk] = rv, pv
 	return r, p, nil
+}
+
+// noteRead keeps what key held when the unit first read it.
+func (u *unit) noteRead(key string, v []byte) {
+	if _, ok := u.read[key]; !ok {
+		u.read[key] = bytes.Clone(v)
+	}
+}
+
+// commitLearner writes the unit's learner record v under key, or under the
+// person key now resolves to: merged with what is stored when that is not
+// what the unit read (an account linked meanwhile), else as it is.
+func commitLearner(tx *bolt.Tx, key string, v, read []byte) error {
+	b := tx.Bucket(bucketLearners)
+	target := resolveTx(tx, key)
+	cur := b.Get([]byte(target))
+	if target == key && bytes.Equal(cur, read) {
+		if err := b.Put([]byte(key), v); err != nil {
+			return fmt.Errorf("write learner: %w", err)
+		}
+		return nil
+	}
+	var mine, stored coursebot.LearnerRecord
+	if err := json.Unmarshal(v, &mine); err != nil {
+		return fmt.Errorf("decode learner: %w", err)
+	}
+	if cur != nil {
+		if err := json.Unmarshal(cur, &stored); err != nil {
+			return fmt.Errorf("decode learner: %w", err)
+		}
+	}
+	m := coursebot.MergeLearnerRecord(stored, mine)
+	m.Key = target
+	return putJSON(b, []byte(target), m)
+}
+
+// commitProgress is commitLearner for a progress record (key is a
+// progressKey).
+func commitProgress(tx *bolt.Tx, key string, v, read []byte) error {
+	b := tx.Bucket(bucketProgress)
+	learner, lesson, _ := strings.Cut(key, sep)
+	target := string(progressKey(resolveTx(tx, learner), lesson))
+	cur := b.Get([]byte(target))
+	if target == key && bytes.Equal(cur, read) {
+		if err := b.Put([]byte(key), v); err != nil {
+			return fmt.Errorf("write progress: %w", err)
+		}
+		return nil
+	}
+	var mine, stored coursebot.Progress
+	if err := json.Unmarshal(v, &mine); err != nil {
+		return fmt.Errorf("decode progress: %w", err)
+	}
+	if cur != nil {
+		if err := json.Unmarshal(cur, &stored); err != nil {
+			return fmt.Errorf("decode progress: %w", err)
+		}
+	}
+	m := coursebot.MergeProgress(stored, mine)
+	m.Lesson = lesson
+	return putJSON(b, []byte(target), m)
 }
 
 // progressOf returns the unit's own progress of learner in lesson.
