@@ -28,15 +28,15 @@ import (
 type unit struct {
 	mu       sync.Mutex
 	item     uint64
-	learners map[string][]byte           // learner key -> JSON LearnerRecord
-	progress map[string][]byte           // progressKey -> JSON Progress
+	learners map[string][]byte // learner key -> JSON LearnerRecord
+	progress map[string][]byte // progressKey -> JSON Progress
 	// read are the stored bytes each learner and progress key held when
 	// the unit first read it (nil: none), by "l"+key and "p"+key: at the
 	// commit, a record that changed meanwhile (a link merged another
 	// account into it) is merged with the unit's, not overwritten.
-	read map[string][]byte
-	threads  map[string]coursebot.Thread // threadKey -> thread
-	order    []string                    // threadKey in put order
+	read    map[string][]byte
+	threads map[string]coursebot.Thread // threadKey -> thread
+	order   []string                    // threadKey in put order
 }
 
 type unitKey struct{}
