@@ -128,7 +128,7 @@ func NewHandler(next bot.Handler, o Options) (*Handler, error) {
 // usage words are valid Discord option names.
 func Commands(command, nudges, leadNotes string) []course.CommandInfo {
 	return []course.CommandInfo{
-		{Name: command, Description: "Cohorts: join or leave; for leads: members, progress, reminders", Usage: "[args]",
+		{Name: command, Description: "Cohorts: join or leave; for leads: members, progress, insights, reminders", Usage: "[args]",
 			UsageHelp: "What to do, such as join CODE or leave NAME; empty for the list"},
 		{Name: nudges, Description: "Turn reminders about an unfinished lesson on or off", Usage: "on-or-off",
 			UsageHelp: "on or off"},

@@ -62,9 +62,9 @@ func (h *Handler) insights(ctx context.Context, who coursebot.Learner, args []st
 
 // insightsContext is the line under the title: whom the figures rest on.
 func (h *Handler) insightsContext(c coursebot.Cohort, f insight.Figures) string {
-	s := fmt.Sprintf("%d members · %d agreed to count in the figures", f.Learners, f.WithFigures)
+	s := fmt.Sprintf("%s members · %s agreed to count in the figures", insight.N(f.Learners), insight.N(f.WithFigures))
 	if h.o.ShareAnswers {
-		s += fmt.Sprintf(" · %d share answers", f.WithAnswers)
+		s += fmt.Sprintf(" · %s share answers", insight.N(f.WithAnswers))
 	}
 	return s + fmt.Sprintf(" · counts under %d read %q · as of %s", insight.MinCount, insight.Few, f.At.In(h.loc(c)).Format("Mon 2 Jan 15:04 MST"))
 }

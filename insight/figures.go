@@ -89,7 +89,6 @@ type Stalled struct {
 	CardTitle           string
 	Since               time.Time // their last move
 	For                 time.Duration
-	Joined              time.Time
 }
 
 // CardCount counts learners (and presses) on one card.
@@ -317,7 +316,7 @@ func stalled(les *course.Lesson, ls []Learner, o Options) []Stalled {
 			c = les.Cards[max(0, min(p.CardIndex, len(les.Cards)-1))]
 		}
 		out = append(out, Stalled{Learner: l.Key, Name: nameOf(l), Lesson: les.ID, LessonTitle: les.Title, Card: c.Index + 1, Cards: len(les.Cards),
-			CardTitle: c.Title, Since: last, For: o.Now.Sub(last), Joined: l.Joined})
+			CardTitle: c.Title, Since: last, For: o.Now.Sub(last)})
 	}
 	return out
 }

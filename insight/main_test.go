@@ -40,7 +40,7 @@ func TestMain(m *testing.M) {
 }
 
 // cohort returns the simulated cohort and its database.
-func cohort(t *testing.T) (*store.DB, *insighttest.Cohort) {
+func cohort(t testing.TB) (*store.DB, *insighttest.Cohort) {
 	t.Helper()
 	sim.once.Do(func() {
 		dir, err := os.MkdirTemp("", "insight-test-")

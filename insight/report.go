@@ -57,16 +57,17 @@ type reportLesson struct {
 
 type report struct {
 	Title, Scope, At string
-	Learners         int
-	Figures, Answers int
-	MinCount         int
-	Few              string
-	DiscMin          int
-	Lessons          []reportLesson
-	Retain           *figure
-	Retention        table
-	Tutor, Causes    table
-	Charts           int
+	// Learners, Figures and Answers count whom the report rests on, as
+	// N writes them.
+	Learners, Figures, Answers string
+	MinCount                   int
+	Few                        string
+	DiscMin                    int
+	Lessons                    []reportLesson
+	Retain                     *figure
+	Retention                  table
+	Tutor, Causes              table
+	Charts                     int
 }
 
 // Report writes f as the author's HTML report and returns how many charts
@@ -76,7 +77,7 @@ func Report(w io.Writer, f Figures, o ReportOptions) (int, error) {
 		o.Loc = time.UTC
 	}
 	r := report{Title: "Course report", Scope: o.Scope, At: f.At.In(o.Loc).Format("Mon 2 Jan 2006 15:04 MST"),
-		Learners: f.Learners, Figures: f.WithFigures, Answers: f.WithAnswers, MinCount: MinCount, Few: Few, DiscMin: MinDiscrimination}
+		Learners: N(f.Learners), Figures: N(f.WithFigures), Answers: N(f.WithAnswers), MinCount: MinCount, Few: Few, DiscMin: MinDiscrimination}
 	var err error
 	add := func(id, caption string, ch chart) *figure {
 		if err != nil {
