@@ -42,7 +42,7 @@ func ParseRepo(raw, host string) (Repo, error) {
 		s = s[:i] // Slack's <url|label>
 	}
 	if s == "" {
-		return Repo{}, fmt.Errorf("give your repository's URL, like https://%s/you/project", host)
+		return Repo{}, badURL("give your repository's URL, like https://%s/you/project", host)
 	}
 	var h, p string
 	if m := sshURL.FindStringSubmatch(s); m != nil {
@@ -53,27 +53,35 @@ func ParseRepo(raw, host string) (Repo, error) {
 		}
 		u, err := url.Parse(s)
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			return Repo{}, fmt.Errorf("%q is not a repository URL: give it like https://%s/you/project", clip(raw), host)
+			return Repo{}, badURL("%q is not a repository URL: give it like https://%s/you/project", clip(raw), host)
 		}
 		if u.User != nil {
-			return Repo{}, fmt.Errorf("leave any name or token out of the URL: give it like https://%s/you/project", host)
+			return Repo{}, badURL("leave any name or token out of the URL: give it like https://%s/you/project", host)
 		}
 		h, p = u.Hostname(), u.Path
 	}
 	h = strings.TrimPrefix(strings.ToLower(h), "www.")
 	if h != host {
-		return Repo{}, fmt.Errorf("I can check repositories on %s only, and %q is on %s", host, clip(raw), clip(h))
+		return Repo{}, badURL("I can check repositories on %s only, and %q is on %s", host, clip(raw), clip(h))
 	}
 	parts := strings.Split(strings.Trim(p, "/"), "/")
 	if len(parts) < 2 {
-		return Repo{}, fmt.Errorf("%q names no repository: give it like https://%s/you/project", clip(raw), host)
+		return Repo{}, badURL("%q names no repository: give it like https://%s/you/project", clip(raw), host)
 	}
 	owner, name := parts[0], strings.TrimSuffix(parts[1], ".git")
 	if !ownerName.MatchString(owner) || !repoPart.MatchString(name) || name == "." || name == ".." {
-		return Repo{}, fmt.Errorf("%q is not a repository URL: give it like https://%s/you/project", clip(raw), host)
+		return Repo{}, badURL("%q is not a repository URL: give it like https://%s/you/project", clip(raw), host)
 	}
 	return Repo{Host: host, Owner: owner, Name: name}, nil
 }
+
+// BadURL is why a learner's URL names no repository the bot can read: a
+// sentence for the learner.
+type BadURL struct{ Msg string }
+
+func (e *BadURL) Error() string { return e.Msg }
+
+func badURL(format string, args ...any) error { return &BadURL{Msg: fmt.Sprintf(format, args...)} }
 
 // clip keeps what a learner typed short when it is echoed back.
 func clip(s string) string {

@@ -520,20 +520,16 @@ func mergeKeyed[T any](tx *bolt.Tx, name []byte, from, into string, merge func(i
 	if fv == nil {
 		return 0, nil
 	}
-	var f, i T
+	var f, i T // i stays the zero record when into has none
 	if err := json.Unmarshal(fv, &f); err != nil {
 		return 0, fmt.Errorf("decode %s of %s: %w", name, from, err)
 	}
-	out := f
 	if iv := b.Get([]byte(into)); iv != nil {
 		if err := json.Unmarshal(iv, &i); err != nil {
 			return 0, fmt.Errorf("decode %s of %s: %w", name, into, err)
 		}
-		out = merge(i, f)
-	} else {
-		out = merge(i, f) // the zero record: keys set the same way
 	}
-	if err := putJSON(b, []byte(into), out); err != nil {
+	if err := putJSON(b, []byte(into), merge(i, f)); err != nil {
 		return 0, err
 	}
 	return 1, b.Delete([]byte(from))
