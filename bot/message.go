@@ -29,7 +29,11 @@ const (
 type Message struct {
 	Learner coursebot.Learner
 	Kind    MessageKind
-	Command string // KindCommand: "start-4-4", "status", "help-mlops"
+	// Command is a KindCommand's name as CommandName gives it: lower
+	// case, without the slash ("start-4-4", "status", "help-mlops"). The
+	// adapter normalises it once; the routing table and the features
+	// compare it as it is.
+	Command string
 	Args    string // KindCommand: the rest of the line, trimmed
 	Action  string // KindAction: Button.Action, CheckAction(...) or RateAction(...)
 	Text    string // KindText: what the learner typed

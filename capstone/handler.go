@@ -63,8 +63,10 @@ type Options struct {
 	Observe func(result string)
 }
 
-// Handler answers /capstone and its buttons and passes everything else to
-// next, adding the Check my repository button to cards with rules.
+// Handler answers /capstone and its buttons (Commands, Verb), as the
+// routing table sends them, and adds the Check my repository button to
+// cards with rules (Decorate). Anything else goes to next when there is
+// one (a test in front of the engine), its replies decorated.
 type Handler struct {
 	next bot.Handler
 	o    Options
@@ -78,7 +80,7 @@ const (
 	DefaultAgain   = 10 * time.Second
 )
 
-// New returns the handler in front of next.
+// New returns the handler; next may be nil.
 func New(next bot.Handler, o Options) (*Handler, error) {
 	if o.Store == nil || o.Course == nil {
 		return nil, errors.New("capstone: Store and Course are required")
@@ -101,11 +103,19 @@ func New(next bot.Handler, o Options) (*Handler, error) {
 	return &Handler{next: next, o: o}, nil
 }
 
-// Info describes the command for command lists (/help, Slack's manifest,
-// Discord's commands).
-func Info() course.CommandInfo {
-	return course.CommandInfo{Name: Command, Description: Description, Usage: "[submit URL | check]", UsageHelp: "submit and your repository's URL, or check"}
+// Commands are the check's commands for the routing table when course c
+// has something to check (repository rules). They are listed whether or
+// not the check is switched on (as /stuck is with or without the tutor),
+// so turning it on needs no new app manifest; off, /capstone says so.
+func Commands(c *course.Course) []bot.Command {
+	if len(c.RepoLessons()) == 0 {
+		return nil
+	}
+	return []bot.Command{{Name: Command, Description: Description, Usage: "[submit URL | check]", UsageHelp: "submit and your repository's URL, or check"}}
 }
+
+// Verb is the action of the Check again button.
+const Verb = verb
 
 // Form is the form the Check my repository button opens.
 func Form() bot.Form {
@@ -117,7 +127,7 @@ func Form() bot.Form {
 func (h *Handler) Handle(ctx context.Context, m bot.Message) ([]bot.Reply, error) {
 	switch m.Kind {
 	case bot.KindCommand:
-		if strings.EqualFold(strings.TrimPrefix(strings.TrimSpace(m.Command), "/"), Command) {
+		if m.Command == Command { // normalised by the adapter (bot.CommandName)
 			if h.o.GitHub == nil {
 				return refuse(m.Lesson, "The capstone check is switched off here (capstone.enabled): tick the checklist yourself, or ask your cohort's lead."), nil
 			}
@@ -129,17 +139,20 @@ func (h *Handler) Handle(ctx context.Context, m bot.Message) ([]bot.Reply, error
 			return h.run(ctx, m, "")
 		}
 	}
+	if h.next == nil {
+		return nil, errors.New("capstone: not the check's command or button (a wrong route)")
+	}
 	replies, err := h.next.Handle(ctx, m)
 	if err != nil {
 		return nil, err
 	}
-	return h.decorate(replies), nil
+	return h.Decorate(replies), nil
 }
 
-// decorate adds the Check my repository button to the cards that hold
+// Decorate adds the Check my repository button to the cards that hold
 // checklist items with rules (and offer buttons: an earlier card re-shown
 // after a tick offers none).
-func (h *Handler) decorate(replies []bot.Reply) []bot.Reply {
+func (h *Handler) Decorate(replies []bot.Reply) []bot.Reply {
 	if h.o.GitHub == nil {
 		return replies
 	}

@@ -69,7 +69,9 @@ type Options struct {
 	Channels map[string]ChannelAccess
 }
 
-// Handler answers cohort commands and passes everything else to next.
+// Handler answers the cohort layer's commands and buttons (Commands,
+// Verbs), as the routing table sends them; anything else goes to next
+// when there is one (a test in front of the engine).
 type Handler struct {
 	next bot.Handler
 	o    Options
@@ -77,10 +79,10 @@ type Handler struct {
 
 var _ bot.Handler = (*Handler)(nil)
 
-// NewHandler returns a handler in front of next.
+// NewHandler returns the cohort handler; next may be nil.
 func NewHandler(next bot.Handler, o Options) (*Handler, error) {
-	if next == nil || o.Store == nil || o.Course == nil {
-		return nil, errors.New("cohorts: next handler, Store and Course are required")
+	if o.Store == nil || o.Course == nil {
+		return nil, errors.New("cohorts: Store and Course are required")
 	}
 	if o.Command == "" {
 		o.Command = "cohort"
@@ -123,11 +125,11 @@ func NewHandler(next bot.Handler, o Options) (*Handler, error) {
 	return &Handler{next: next, o: o}, nil
 }
 
-// Commands describes the cohort slash commands with the given names, for
-// adapters that register commands (Slack's manifest, Discord's list). The
-// usage words are valid Discord option names.
-func Commands(command, nudges, leadNotes string) []course.CommandInfo {
-	return []course.CommandInfo{
+// Commands are the cohort layer's slash commands with the given names
+// (Options.Command, NudgesCommand, LeadNotesCommand), for the routing
+// table. The usage words are valid Discord option names.
+func Commands(command, nudges, leadNotes string) []bot.Command {
+	return []bot.Command{
 		{Name: command, Description: "Cohorts: join or leave; for leads: members, progress, insights, reminders", Usage: "[args]",
 			UsageHelp: "What to do, such as join CODE or leave NAME; empty for the list"},
 		{Name: nudges, Description: "Turn reminders about an unfinished lesson on or off", Usage: "on-or-off",
@@ -136,6 +138,11 @@ func Commands(command, nudges, leadNotes string) []course.CommandInfo {
 			UsageHelp: "The lesson, such as 4-4"},
 	}
 }
+
+// Verbs are the actions of the cohort layer's buttons: a nudge's snooze
+// and its on/off, an invitation's accept and decline, the pages of
+// /cohort answers.
+var Verbs = []string{bot.VerbSnooze, scheduler.VerbNudges, VerbAccept, VerbDecline, VerbAnswers}
 
 // refuse says why a request changes nothing: a *coursebot.Error, which
 // Handle answers as an ephemeral notice.
@@ -152,7 +159,7 @@ func (h *Handler) Handle(ctx context.Context, m bot.Message) ([]bot.Reply, error
 	)
 	switch m.Kind {
 	case bot.KindCommand:
-		switch strings.ToLower(strings.TrimPrefix(strings.TrimSpace(m.Command), "/")) {
+		switch m.Command {
 		case h.o.Command:
 			replies, err = h.cohort(ctx, m)
 		case h.o.NudgesCommand:
@@ -183,8 +190,11 @@ func (h *Handler) Handle(ctx context.Context, m bot.Message) ([]bot.Reply, error
 	default:
 		mine = false
 	}
-	if !mine {
+	if !mine && h.next != nil {
 		return h.next.Handle(ctx, m)
+	}
+	if !mine {
+		return nil, errors.New("cohorts: not a cohort command or button (a wrong route)")
 	}
 	if r, ok := bot.Refusal(err, ""); ok {
 		return []bot.Reply{r}, nil

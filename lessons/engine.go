@@ -24,7 +24,7 @@ type Engine struct {
 	now         func() time.Time
 	log         *slog.Logger
 	answerLimit int
-	more        []course.CommandInfo // EngineOptions.Commands
+	list        func() []bot.Command // EngineOptions.Commands
 }
 
 // loaded is a course with what the engine derives from it; SetCourse swaps
@@ -53,10 +53,10 @@ type EngineOptions struct {
 	// AnswerLimit is the longest answer kept, in characters; longer answers
 	// are cut there and the learner is told. Defaults to DefaultAnswerLimit.
 	AnswerLimit int
-	// Commands are the commands the handlers in front of the engine answer
-	// (/cohort, /nudges, /lead-notes): /help and the answer to an unknown
-	// command list them with the course's own.
-	Commands []course.CommandInfo
+	// Commands lists every command a learner can type, the routing
+	// table's (bot.Mux.Commands): /help and the answer to an unknown
+	// command show it. Nil lists the engine's own (Commands and Forget).
+	Commands func() []bot.Command
 }
 
 // DefaultAnswerLimit is the longest free-text answer kept, in characters.
@@ -73,7 +73,7 @@ func NewEngine(c *course.Course, store Store, opts EngineOptions) *Engine {
 	if opts.AnswerLimit <= 0 {
 		opts.AnswerLimit = DefaultAnswerLimit
 	}
-	e := &Engine{store: store, now: opts.Now, log: opts.Log, answerLimit: opts.AnswerLimit, more: opts.Commands}
+	e := &Engine{store: store, now: opts.Now, log: opts.Log, answerLimit: opts.AnswerLimit, list: opts.Commands}
 	e.loaded.Store(newLoaded(c))
 	return e
 }
@@ -149,7 +149,7 @@ func kindName(k bot.MessageKind) string {
 // command routes a slash command: /start-X-Y, the course's status and help
 // commands; anything else gets the list of commands that exist.
 func (e *request) command(ctx context.Context, m bot.Message) ([]bot.Reply, error) {
-	name := strings.ToLower(strings.TrimPrefix(strings.TrimSpace(m.Command), "/"))
+	name := m.Command // normalised by the adapter (bot.CommandName)
 	if name == ForgetCommand {
 		return e.forgetAsk()
 	}
@@ -190,21 +190,16 @@ func (e *request) commandList() string {
 	return strings.Join(names, ", ")
 }
 
-// commands are every command a learner can type: the course's, /review
-// when it has quizzes, /stuck when it has a capstone, those of the
-// handlers in front of the engine (EngineOptions.Commands) and /forget-me
-// when the store can forget.
-func (e *request) commands() []course.CommandInfo {
-	cmds := e.course.Commands()
-	if e.course.HasQuizzes() {
-		cmds = append(cmds, course.CommandInfo{Name: ReviewCommand, Description: ReviewDescription})
+// commands are every command a learner can type: the routing table's
+// (EngineOptions.Commands), else the engine's own, /forget-me only when
+// the store can forget.
+func (e *request) commands() []bot.Command {
+	if e.list != nil {
+		return e.list()
 	}
-	if e.course.HasCapstone() {
-		cmds = append(cmds, course.CommandInfo{Name: StuckCommand, Description: StuckDescription})
-	}
-	cmds = append(cmds, e.more...)
+	cmds := Commands(e.course)
 	if _, ok := e.store.(Forgetter); ok {
-		cmds = append(cmds, course.CommandInfo{Name: ForgetCommand, Description: ForgetDescription})
+		cmds = append(cmds, Forget)
 	}
 	return cmds
 }

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -172,7 +173,7 @@ func (h *Handler) Handle(ctx context.Context, m bot.Message) ([]bot.Reply, error
 			return replies, err
 		}
 	case bot.KindCommand:
-		name := strings.ToLower(strings.TrimPrefix(strings.TrimSpace(m.Command), "/"))
+		name := m.Command // normalised by the adapter (bot.CommandName)
 		if name == StuckCommand {
 			return h.stuckCommand(ctx, m)
 		}
@@ -188,18 +189,25 @@ func (h *Handler) Handle(ctx context.Context, m bot.Message) ([]bot.Reply, error
 	if err != nil {
 		return nil, err
 	}
-	return h.decorate(replies), nil
+	return h.Decorate(replies), nil
 }
 
-// decorate adds the "I'm stuck" button to capstone cards.
-func (h *Handler) decorate(replies []bot.Reply) []bot.Reply {
+// Decorate adds the "I'm stuck" button to capstone cards that offer
+// buttons and do not have it yet: the tutor's own, and the engine's (the
+// routing table's bot.Decorated).
+func (h *Handler) Decorate(replies []bot.Reply) []bot.Reply {
 	loaded := h.o.Course()
 	for i, r := range replies {
 		if r.Lesson == "" || r.Card == "" || len(r.Buttons) == 0 {
 			continue
 		}
-		if ts, ok := course.TutorStepOf(loaded, r.Lesson, r.Card); ok && ts.Capstone {
-			replies[i].Buttons = append(append([]bot.Button(nil), r.Buttons...), stuckButton(ts))
+		ts, ok := course.TutorStepOf(loaded, r.Lesson, r.Card)
+		if !ok || !ts.Capstone {
+			continue
+		}
+		b := stuckButton(ts)
+		if !slices.ContainsFunc(r.Buttons, func(x bot.Button) bool { return x.Action == b.Action }) {
+			replies[i].Buttons = append(append([]bot.Button(nil), r.Buttons...), b)
 		}
 	}
 	return replies
@@ -258,7 +266,7 @@ func (h *Handler) text(ctx context.Context, m bot.Message) ([]bot.Reply, bool, e
 				return nil, true, err
 			}
 		}
-		return h.decorate(replies), true, nil
+		return h.Decorate(replies), true, nil
 	}
 	if ts.Capstone {
 		ex := lastExchange(trec, kindStuck, ts, "")

@@ -19,7 +19,7 @@ import (
 func (c *Console) parse(line string) ([]bot.Message, string) {
 	if strings.HasPrefix(line, "/") {
 		name, args, _ := strings.Cut(line[1:], " ")
-		return []bot.Message{{Kind: bot.KindCommand, Command: name, Args: strings.TrimSpace(args)}}, ""
+		return []bot.Message{{Kind: bot.KindCommand, Command: bot.CommandName(name), Args: strings.TrimSpace(args)}}, ""
 	}
 	if groups, ok := numberGroups(line); ok && len(c.choices) > 0 {
 		return c.pick(groups)

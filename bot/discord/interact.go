@@ -152,7 +152,7 @@ func (a *Adapter) classify(ctx context.Context, i *discordgo.Interaction) (*disc
 			}
 		}
 		ev.command = true
-		ev.msg = bot.Message{Learner: learner, Kind: bot.KindCommand, Command: cmd.Name, Args: strings.Join(args, " ")}
+		ev.msg = bot.Message{Learner: learner, Kind: bot.KindCommand, Command: bot.CommandName(cmd.Name), Args: strings.Join(args, " ")}
 		// Deferred ephemerally, lesson commands too: a refusal ("its
 		// material is not installed yet") is for the learner only, and a
 		// lesson's thread hangs on a starter message of its own.

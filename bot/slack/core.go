@@ -94,7 +94,7 @@ func (a *Adapter) accept(ctx context.Context, it delivery.Item) string {
 // answers through response_url. It returns the response body (nil for an
 // empty 200).
 func (a *Adapter) onCommand(ctx context.Context, cmd slack.SlashCommand) any {
-	name := strings.ToLower(strings.TrimPrefix(strings.TrimSpace(cmd.Command), "/"))
+	name := bot.CommandName(cmd.Command)
 	who := learnerOf(cmd.UserID, cmd.UserName)
 	if cmd.UserID == "" || name == "" {
 		return responseMsg(message{Text: "That command came without a user or a name; nothing was done."})
@@ -151,7 +151,7 @@ func (a *Adapter) processCommand(ctx context.Context, it delivery.Item) error {
 	if err := json.Unmarshal(it.Payload, &cmd); err != nil {
 		return delivery.Permanent(fmt.Errorf("decode command: %w", err))
 	}
-	name := strings.ToLower(strings.TrimPrefix(strings.TrimSpace(cmd.Command), "/"))
+	name := bot.CommandName(cmd.Command)
 	who := learnerOf(cmd.UserID, cmd.UserName)
 	m := bot.Message{Learner: who, Kind: bot.KindCommand, Command: name, Args: strings.TrimSpace(cmd.Text)}
 	o := origin{learner: who, channel: cmd.ChannelID, responseURL: cmd.ResponseURL}

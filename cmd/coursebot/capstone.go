@@ -44,29 +44,12 @@ func validateCapstone(c *CapstoneConfig, lines map[string]int) []Problem {
 	return nil
 }
 
-// capstoneCommands are the capstone check's commands when the course has
-// something to check. They are registered with the platforms whether or
-// not capstone.enabled is on (as /stuck is with or without the tutor), so
-// turning it on needs no new app manifest; off, /capstone says so.
-func capstoneCommands(c *course.Course) []course.CommandInfo {
-	if len(c.RepoLessons()) == 0 {
-		return nil
-	}
-	return []course.CommandInfo{capstone.Info()}
-}
-
-// frontCommands are the commands the handlers in front of the engine
-// answer: the cohort layer's and the capstone check's.
-func frontCommands(cfg Config, c *course.Course) []course.CommandInfo {
-	return append(cohortCommands(cfg), capstoneCommands(c)...)
-}
-
 // capstoneForms are the forms the adapters open for the check's button.
 func capstoneForms() bot.Forms { return bot.NewForms(capstone.Form()) }
 
-// newCapstone puts the capstone check in front of next; with the check
-// off, /capstone says so and the cards get no button.
-func newCapstone(cfg Config, next bot.Handler, loaded func() *course.Course, db capstone.Store, client *http.Client, now func() time.Time, log *slog.Logger, observe func(string)) (bot.Handler, error) {
+// newCapstone is the capstone check; with the check off, /capstone says
+// so and the cards get no button.
+func newCapstone(cfg Config, loaded func() *course.Course, db capstone.Store, client *http.Client, now func() time.Time, log *slog.Logger, observe func(string)) (*capstone.Handler, error) {
 	o := capstone.Options{Store: db, Course: loaded, Timeout: cfg.Capstone.Timeout, Again: cfg.Capstone.RecheckAfter, Now: now, Log: log, Observe: observe}
 	if cfg.Capstone.Enabled {
 		gh, err := capstone.NewGitHub(capstone.GitHubOptions{APIURL: cfg.Capstone.GitHubURL, Token: cfg.Secrets.GitHubToken.Reveal(), HTTPClient: client, Now: now})
@@ -75,5 +58,5 @@ func newCapstone(cfg Config, next bot.Handler, loaded func() *course.Course, db 
 		}
 		o.GitHub = gh
 	}
-	return capstone.New(next, o)
+	return capstone.New(nil, o)
 }

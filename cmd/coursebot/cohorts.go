@@ -11,10 +11,7 @@ import (
 	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/bot/console"
-	"github.com/coursebot/coursebot/bot/discord"
-	"github.com/coursebot/coursebot/bot/slack"
 	"github.com/coursebot/coursebot/cohorts"
-	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/internal/recovery"
 	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/scheduler"
@@ -28,15 +25,14 @@ type clock struct {
 	after func(time.Duration) <-chan time.Time
 }
 
-// cohortSetup is the cohort layer in front of the engine and the scheduler
-// behind it, wired from config.
+// cohortSetup is the cohort layer and the scheduler behind it, wired from
+// config.
 type cohortSetup struct {
 	Handler *cohorts.Handler
 	// Forms are the forms buttons open (the capstone check's).
 	Forms bot.Forms
-	// Front, when set, is the handler in front of Handler (the tutor) that
-	// the console talks to.
-	Front bot.Handler
+	// Table is the routing table the console talks to (routes).
+	Table bot.Handler
 	sched *scheduler.Scheduler
 	// Panics receives the scheduler's recovered panics (serve's counter).
 	Panics *recovery.Panics
@@ -62,7 +58,7 @@ func newCohorts(cfg Config, engine *lessons.Engine, db *store.DB, log *slog.Logg
 		clk.now = time.Now
 	}
 	c := &cohortSetup{cfg: cfg, db: db, engine: engine, log: log, clock: clk, dms: map[string]bot.Sender{}, Channels: map[string]cohorts.ChannelAccess{}}
-	h, err := cohorts.NewHandler(engine, cohorts.Options{
+	h, err := cohorts.NewHandler(nil, cohorts.Options{
 		Store: db, Course: engine.Course, Admins: cfg.Admins,
 		Command: cfg.Cohorts.Command, NudgesCommand: cfg.Cohorts.NudgesCommand, LeadNotesCommand: cfg.Cohorts.LeadNotesCommand,
 		DefaultTimezone: cfg.Cohorts.DefaultTimezone, Digest: cfg.Cohorts.Digest, ShareAnswers: cfg.Course.ShareAnswersWithLeads,
@@ -111,26 +107,6 @@ func (c *cohortSetup) Scheduler(dms map[string]bot.Sender, chans map[string]sche
 	return s.Run, nil
 }
 
-func cohortCommands(cfg Config) []course.CommandInfo {
-	return cohorts.Commands(cfg.Cohorts.Command, cfg.Cohorts.NudgesCommand, cfg.Cohorts.LeadNotesCommand)
-}
-
-func cohortSlackCommands(cfg Config) []slack.Command {
-	var out []slack.Command
-	for _, c := range cohortCommands(cfg) {
-		out = append(out, slack.Command{Name: c.Name, Description: c.Description, Usage: c.Usage})
-	}
-	return out
-}
-
-func cohortDiscordCommands(cfg Config) []discord.Command {
-	var out []discord.Command
-	for _, c := range cohortCommands(cfg) {
-		out = append(out, discord.Command{Name: c.Name, Description: c.Description, Usage: c.Usage, UsageHelp: c.UsageHelp})
-	}
-	return out
-}
-
 // runExportCohort is `coursebot export cohort NAME`: the cohort's progress
 // table as CSV on stdout (no answers).
 func runExportCohort(ctx context.Context, args []string, stdout io.Writer, env func(string) string) (err error) {
@@ -172,11 +148,7 @@ func runExportCohort(ctx context.Context, args []string, stdout io.Writer, env f
 // returns when the console ends, after the scheduler has stopped.
 // md renders Markdown for the terminal (nil: as written).
 func (c *cohortSetup) console(ctx context.Context, who coursebot.Learner, in io.Reader, out io.Writer, term termStyle) error {
-	var front bot.Handler = c.Handler
-	if c.Front != nil {
-		front = c.Front
-	}
-	cons := console.New(front, who, out, c.log.With("platform", "console"))
+	cons := console.New(c.Table, who, out, c.log.With("platform", "console"))
 	cons.Forms = c.Forms
 	cons.Markdown, cons.Prompt, cons.Width = term.markdown, term.prompt, term.width
 	// Direct messages to this learner (a nudge, a review reminder) join

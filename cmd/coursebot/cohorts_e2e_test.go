@@ -105,6 +105,10 @@ func TestConsoleCohortReminderEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	tab, _, err := newTable(cfg, engine, cs, db, nil, discardLogger(), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	out := &syncBuffer{}
 	printer := console.NewPrinter(out)
 	run, err := cs.Scheduler(map[string]bot.Sender{"console": printer}, map[string]scheduler.ChannelSender{"console": printer})
@@ -124,7 +128,7 @@ func TestConsoleCohortReminderEndToEnd(t *testing.T) {
 	say := func(user, line string) string {
 		t.Helper()
 		var buf syncBuffer
-		c := console.New(cs.Handler, coursebot.Learner{Platform: "console", UserID: user, Name: user}, &buf, discardLogger())
+		c := console.New(tab, coursebot.Learner{Platform: "console", UserID: user, Name: user}, &buf, discardLogger())
 		if err := c.Line(ctx, line); err != nil {
 			t.Fatal(err)
 		}

@@ -6,9 +6,9 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"time"
 
 	"github.com/coursebot/coursebot"
+	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/bot/console"
 	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/lessons"
@@ -58,21 +58,18 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		return err
 	}
 	defer closeInto(&err, db, "the database")
-	engine := lessons.NewEngine(loaded, db, lessons.EngineOptions{Log: log, AnswerLimit: cfg.Course.AnswerLimit, Commands: frontCommands(cfg, loaded)})
+	var table *bot.Mux
+	engine := lessons.NewEngine(loaded, db, lessons.EngineOptions{Log: log, AnswerLimit: cfg.Course.AnswerLimit, Commands: func() []bot.Command { return table.Commands() }})
 	defer closeInto(&err, engine, "the lesson engine")
 	who := coursebot.Learner{Platform: "console", UserID: name, Name: name}
 	cs, err := newCohorts(cfg, engine, db, consoleLogger(logTo), clock{})
 	if err != nil {
 		return err
 	}
-	checked, err := newCapstone(cfg, cs.Handler, engine.Course, db, nil, time.Now, consoleLogger(logTo), nil)
-	if err != nil {
+	if table, _, err = newTable(cfg, engine, cs, db, nil, consoleLogger(logTo), nil, nil); err != nil {
 		return err
 	}
-	cs.Front, err = newTutor(cfg, checked, engine, db, consoleLogger(logTo), nil)
-	if err != nil {
-		return err
-	}
+	cs.Table = table
 	cs.Forms = capstoneForms()
 	term := termStyle{}
 	if !*plain && isTerminal(stdout) {

@@ -106,7 +106,7 @@ func (h *observedHandler) Handle(ctx context.Context, msg bot.Message) ([]bot.Re
 	kind, name := "answer", ""
 	switch msg.Kind {
 	case bot.KindCommand:
-		kind, name = "command", strings.ToLower(strings.TrimPrefix(strings.TrimSpace(msg.Command), "/"))
+		kind, name = "command", msg.Command // normalised by the adapter (bot.CommandName)
 		if !h.known(name) {
 			name = "other" // learners may type anything: keep labels bounded
 		}

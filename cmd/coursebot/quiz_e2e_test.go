@@ -43,6 +43,10 @@ func TestConsoleReviewDMTranscript(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	tab, _, err := newTable(cfg, engine, cs, db, nil, discardLogger(), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	out := &syncBuffer{}
 	printer := console.NewPrinter(out)
 	run, err := cs.Scheduler(map[string]bot.Sender{"console": printer}, map[string]scheduler.ChannelSender{"console": printer})
@@ -58,7 +62,7 @@ func TestConsoleReviewDMTranscript(t *testing.T) {
 			t.Error(err)
 		}
 	}()
-	c := console.New(cs.Handler, coursebot.Learner{Platform: "console", UserID: "ada", Name: "ada"}, out, discardLogger())
+	c := console.New(tab, coursebot.Learner{Platform: "console", UserID: "ada", Name: "ada"}, out, discardLogger())
 	say := func(lines ...string) {
 		t.Helper()
 		for _, l := range lines {

@@ -73,6 +73,7 @@ type server struct {
 	m      *serveMetrics
 	db     *store.DB
 	engine *lessons.Engine
+	table  *bot.Mux       // the routing table (routes.go)
 	mux    *http.ServeMux // public: http.listen
 	admin  *http.ServeMux // operator: admin.listen (admin.go)
 	// panics is where every recovered panic goes (recovery.Panics): counted in
@@ -121,7 +122,8 @@ func newServer(cfg Config, log *slog.Logger) (_ *server, err error) {
 		}
 	})
 	s.m.watchWrites(s.db.WriteWait)
-	s.engine = lessons.NewEngine(loaded, &observedStore{DB: s.db, m: s.m}, lessons.EngineOptions{Log: log, AnswerLimit: cfg.Course.AnswerLimit, Commands: frontCommands(cfg, loaded)})
+	s.engine = lessons.NewEngine(loaded, &observedStore{DB: s.db, m: s.m}, lessons.EngineOptions{Log: log, AnswerLimit: cfg.Course.AnswerLimit,
+		Commands: func() []bot.Command { return s.table.Commands() }})
 	s.closers = append(s.closers, func() {
 		if err := s.engine.Close(); err != nil {
 			log.Error("close the course search", "err", err)
@@ -133,16 +135,12 @@ func newServer(cfg Config, log *slog.Logger) (_ *server, err error) {
 	}
 	s.inbox = newInbox(cfg.Delivery, s.db, log, s.panics, s.m)
 	dms, chans := map[string]bot.Sender{}, map[string]scheduler.ChannelSender{}
-	checked, err := newCapstone(cfg, cohortsSetup.Handler, s.engine.Course, s.db, apiClient("github", cfg.Capstone.Timeout, cfg.Delivery.Workers, s.m), time.Now, log.With("component", "capstone"),
-		func(result string) { s.m.CapstoneChecks.WithLabelValues(result).Inc() })
+	s.table, _, err = newTable(cfg, s.engine, cohortsSetup, s.db, apiClient("github", cfg.Capstone.Timeout, cfg.Delivery.Workers, s.m), log,
+		func(result string) { s.m.CapstoneChecks.WithLabelValues(result).Inc() }, newTutorMetrics(s.m.reg))
 	if err != nil {
 		return nil, err
 	}
-	front, err := newTutor(cfg, checked, s.engine, s.db, log, newTutorMetrics(s.m.reg))
-	if err != nil {
-		return nil, err
-	}
-	handler := &observedHandler{next: front, m: s.m, log: log, learners: learnerLogger{hashed: cfg.Log.LearnerIDs != "plain"}, known: s.knownCommand, panics: s.panics}
+	handler := &observedHandler{next: s.table, m: s.m, log: log, learners: learnerLogger{hashed: cfg.Log.LearnerIDs != "plain"}, known: s.table.HasCommand, panics: s.panics}
 
 	s.mux.HandleFunc("GET /healthz", serveHealth)
 	s.mux.HandleFunc("GET /readyz", s.serveReady)
@@ -168,7 +166,7 @@ func newServer(cfg Config, log *slog.Logger) (_ *server, err error) {
 			BotToken: cfg.Secrets.SlackBotToken.Reveal(), SigningSecret: cfg.Secrets.SlackSigningSecret.Reveal(),
 			AppToken: cfg.Secrets.SlackAppToken.Reveal(), APIURL: cfg.Slack.APIURL, Mode: cfg.Slack.Mode,
 			Placement: cfg.Slack.Placement, ChannelPlacement: cfg.Slack.Channels, LessonPlacement: cfg.Slack.Courses,
-			Handler: handler, Store: s.db, Commands: append(slackCommands(loaded), cohortSlackCommands(cfg)...), Forms: capstoneForms(), Log: log, // the adapter adds platform=slack
+			Handler: handler, Store: s.db, Commands: slackCommands(s.table.Commands()), Forms: capstoneForms(), Log: log, // the adapter adds platform=slack
 			HTTPClient: apiClient("slack", 15*time.Second, cfg.Delivery.Workers, s.m), Panics: s.panics, Inbox: s.inbox,
 			Limits: cfg.Slack.Limits.limits(), RateObserver: s.m.Rate.observer("slack"),
 		})
@@ -184,7 +182,7 @@ func newServer(cfg Config, log *slog.Logger) (_ *server, err error) {
 		cohortsSetup.Channels["slack"] = a // who may bind a channel
 	}
 	if cfg.Discord.Enabled {
-		a, err := newDiscord(cfg, loaded, handler, s.db, log, apiClient("discord", 20*time.Second, cfg.Delivery.Workers, s.m), s.panics, s.inbox, s.m.Rate.observer("discord"))
+		a, err := newDiscord(cfg, s.table.Commands(), handler, s.db, log, apiClient("discord", 20*time.Second, cfg.Delivery.Workers, s.m), s.panics, s.inbox, s.m.Rate.observer("discord"))
 		if err != nil {
 			return nil, err
 		}
@@ -215,23 +213,6 @@ func (s *server) close() {
 		s.closers[i]()
 	}
 	s.closers = nil
-}
-
-func (s *server) knownCommand(name string) bool {
-	if name == lessons.ForgetCommand || name == lessons.ReviewCommand || name == lessons.StuckCommand {
-		return true
-	}
-	for _, c := range frontCommands(s.cfg, s.engine.Course()) {
-		if c.Name == name {
-			return true
-		}
-	}
-	for _, c := range s.engine.Course().Commands() {
-		if c.Name == name {
-			return true
-		}
-	}
-	return false
 }
 
 // writesStalled is how long a store write may wait before /readyz says
@@ -424,52 +405,12 @@ wait:
 	return runErr
 }
 
-func slackCommands(c *course.Course) []slack.Command {
-	installed := map[string]bool{}
-	for _, e := range c.Catalogue {
-		installed[e.Command] = e.Installed
-	}
-	var out []slack.Command
-	for _, cmd := range c.Commands() {
-		out = append(out, slack.Command{Name: cmd.Name, Description: cmd.Description, Usage: cmd.Usage, Opens: installed[cmd.Name]})
-	}
-	out = append(out, slack.Command{Name: lessons.ForgetCommand, Description: lessons.ForgetDescription})
-	if c.HasQuizzes() {
-		out = append(out, slack.Command{Name: lessons.ReviewCommand, Description: lessons.ReviewDescription})
-	}
-	if c.HasCapstone() {
-		out = append(out, slack.Command{Name: lessons.StuckCommand, Description: lessons.StuckDescription})
-	}
-	for _, cmd := range capstoneCommands(c) {
-		out = append(out, slack.Command{Name: cmd.Name, Description: cmd.Description, Usage: cmd.Usage})
-	}
-	return out
-}
-
-func discordCommands(c *course.Course) []discord.Command {
-	var out []discord.Command
-	for _, cmd := range c.Commands() {
-		out = append(out, discord.Command{Name: cmd.Name, Description: cmd.Description, Usage: cmd.Usage, UsageHelp: cmd.UsageHelp, Lesson: cmd.Role == course.RoleLesson})
-	}
-	out = append(out, discord.Command{Name: lessons.ForgetCommand, Description: lessons.ForgetDescription})
-	if c.HasQuizzes() {
-		out = append(out, discord.Command{Name: lessons.ReviewCommand, Description: lessons.ReviewDescription})
-	}
-	if c.HasCapstone() {
-		out = append(out, discord.Command{Name: lessons.StuckCommand, Description: lessons.StuckDescription})
-	}
-	for _, cmd := range capstoneCommands(c) {
-		out = append(out, discord.Command{Name: cmd.Name, Description: cmd.Description, Usage: cmd.Usage, UsageHelp: cmd.UsageHelp})
-	}
-	return out
-}
-
-func newDiscord(cfg Config, loaded *course.Course, h bot.Handler, db discord.Store, log *slog.Logger, client *http.Client, panics *recovery.Panics, inbox *delivery.Inbox, rate ratelimit.Observer) (*discord.Adapter, error) {
+func newDiscord(cfg Config, cmds []bot.Command, h bot.Handler, db discord.Store, log *slog.Logger, client *http.Client, panics *recovery.Panics, inbox *delivery.Inbox, rate ratelimit.Observer) (*discord.Adapter, error) {
 	a, err := discord.New(discord.Options{
 		Token: cfg.Secrets.DiscordToken.Reveal(), PublicKey: cfg.Secrets.DiscordPublicKey.Reveal(),
 		ApplicationID: cfg.Discord.ApplicationID, APIURL: cfg.Discord.APIURL, Mode: cfg.Discord.Mode,
 		GuildIDs: cfg.Discord.GuildIDs, PrivateThreads: cfg.Discord.PrivateThreads,
-		Handler: h, Store: db, Commands: append(discordCommands(loaded), cohortDiscordCommands(cfg)...), Forms: capstoneForms(), Log: log, // the adapter adds platform=discord
+		Handler: h, Store: db, Commands: discordCommands(cmds), Forms: capstoneForms(), Log: log, // the adapter adds platform=discord
 		HTTPClient: client, Panics: panics, Inbox: inbox, Limits: cfg.Discord.Limits.limits(), RateObserver: rate,
 	})
 	if err != nil {
@@ -497,7 +438,7 @@ func runSlack(args []string, stdout io.Writer, env func(string) string) error {
 	if err != nil {
 		return err
 	}
-	out, err := slack.Manifest(append(slackCommands(loaded), cohortSlackCommands(DefaultConfig())...), *url, *socket)
+	out, err := slack.Manifest(slackCommands(commandList(loaded, DefaultConfig())), *url, *socket)
 	if err != nil {
 		return err
 	}
@@ -531,7 +472,7 @@ func runDiscord(ctx context.Context, args []string, stdout, stderr io.Writer, en
 		return err
 	}
 	log := cfg.Log.NewLogger(stderr)
-	a, err := newDiscord(cfg, loaded, noMessages{}, nopThreads{}, log, nil, nil, nil, nil)
+	a, err := newDiscord(cfg, commandList(loaded, cfg), noMessages{}, nopThreads{}, log, nil, nil, nil, nil)
 	if err != nil {
 		return err
 	}

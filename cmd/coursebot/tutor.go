@@ -23,11 +23,11 @@ import (
 	"github.com/prometheus/common/expfmt"
 )
 
-// newTutor puts the AI tutor in front of next when tutor.enabled; else it
-// returns next unchanged, so the course works exactly as without it.
-func newTutor(cfg Config, next bot.Handler, engine *lessons.Engine, db tutor.Store, log *slog.Logger, obs tutor.Observer) (bot.Handler, error) {
+// newTutor is the AI tutor in front of next (the engine) when
+// tutor.enabled; else nil, and the course works exactly as without it.
+func newTutor(cfg Config, next bot.Handler, engine *lessons.Engine, db tutor.Store, log *slog.Logger, obs tutor.Observer) (*tutor.Handler, error) {
 	if !cfg.Tutor.Enabled {
-		return next, nil
+		return nil, nil
 	}
 	return buildTutor(cfg, next, engine, db, log, obs)
 }
