@@ -32,6 +32,7 @@ type Store interface {
 	NudgeStore     // nudges.go: nudge settings
 	ScheduleStore  // reminders.go: leads' reminders
 	TutorLog       // tutor.go: the AI tutor's exchanges about answers
+	People         // roles.go: linked accounts are one learner
 }
 
 // Options configure the handler.

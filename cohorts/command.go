@@ -94,7 +94,7 @@ func (h *Handler) list(ctx context.Context, who coursebot.Learner) ([]bot.Reply,
 	}
 	var led []string
 	for _, c := range all {
-		if c.IsLead(who.Key()) || h.isAdmin(who) {
+		if h.leads(ctx, c, who) || h.isAdmin(ctx, who) {
 			led = append(led, c.Name)
 		}
 	}
@@ -106,7 +106,7 @@ func (h *Handler) list(ctx context.Context, who coursebot.Learner) ([]bot.Reply,
 	}
 	if len(led) > 0 {
 		what := "You lead"
-		if h.isAdmin(who) {
+		if h.isAdmin(ctx, who) {
 			what = "Cohorts (you are an admin)"
 		}
 		fmt.Fprintf(&b, "%s: %s.\n", what, strings.Join(led, ", "))
@@ -121,7 +121,7 @@ func (h *Handler) list(ctx context.Context, who coursebot.Learner) ([]bot.Reply,
 }
 
 func (h *Handler) create(ctx context.Context, who coursebot.Learner, args []string) ([]bot.Reply, error) {
-	if !h.isAdmin(who) {
+	if !h.isAdmin(ctx, who) {
 		return nil, refuse(coursebot.EFORBIDDEN, "Only admins can create cohorts. Nothing was changed.")
 	}
 	if len(args) == 0 {
@@ -187,7 +187,7 @@ func (h *Handler) code() (string, error) {
 }
 
 func (h *Handler) addLead(ctx context.Context, who coursebot.Learner, args []string) ([]bot.Reply, error) {
-	if !h.isAdmin(who) {
+	if !h.isAdmin(ctx, who) {
 		return nil, refuse(coursebot.EFORBIDDEN, "Only admins can name cohort leads. Nothing was changed.")
 	}
 	if len(args) != 2 {

@@ -12,14 +12,14 @@ import (
 // /lead-notes: the tutor script's teaching notes, for leads and admins.
 
 func (h *Handler) leadNotes(ctx context.Context, who coursebot.Learner, arg string) ([]bot.Reply, error) {
-	ok := h.isAdmin(who)
+	ok := h.isAdmin(ctx, who)
 	if !ok {
 		all, err := h.o.Store.Cohorts(ctx)
 		if err != nil {
 			return nil, err
 		}
 		for _, c := range all {
-			ok = ok || c.IsLead(who.Key())
+			ok = ok || h.leads(ctx, c, who)
 		}
 	}
 	if !ok {

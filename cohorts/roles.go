@@ -3,6 +3,7 @@ package cohorts
 import (
 	"context"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/coursebot/coursebot"
@@ -32,9 +33,34 @@ func (r Role) String() string {
 	return [...]string{"none", "member", "lead", "admin"}[r]
 }
 
-func (h *Handler) isAdmin(who coursebot.Learner) bool {
-	for _, a := range h.o.Admins {
-		if a == who.Key() {
+// People says which identities are one learner (*store.DB): a person
+// with linked accounts is an admin, or a lead, through any of them.
+type People interface {
+	Person(ctx context.Context, learner string) (string, []string, error)
+}
+
+// identities are who's linked accounts (who alone when not linked, or when
+// the store cannot say).
+func (h *Handler) identities(ctx context.Context, who coursebot.Learner) []string {
+	if _, ids, err := h.o.Store.Person(ctx, who.Key()); err == nil && len(ids) > 0 {
+		return ids
+	}
+	return []string{who.Key()}
+}
+
+func (h *Handler) isAdmin(ctx context.Context, who coursebot.Learner) bool {
+	for _, id := range h.identities(ctx, who) {
+		if slices.Contains(h.o.Admins, id) {
+			return true
+		}
+	}
+	return false
+}
+
+// leads reports whether who leads c, through any of their accounts.
+func (h *Handler) leads(ctx context.Context, c coursebot.Cohort, who coursebot.Learner) bool {
+	for _, id := range h.identities(ctx, who) {
+		if c.IsLead(id) {
 			return true
 		}
 	}
@@ -43,10 +69,10 @@ func (h *Handler) isAdmin(who coursebot.Learner) bool {
 
 // role of who in cohort c.
 func (h *Handler) role(ctx context.Context, who coursebot.Learner, c coursebot.Cohort) (Role, error) {
-	if h.isAdmin(who) {
+	if h.isAdmin(ctx, who) {
 		return RoleAdmin, nil
 	}
-	if c.IsLead(who.Key()) {
+	if h.leads(ctx, c, who) {
 		return RoleLead, nil
 	}
 	cs, err := h.o.Store.LearnerCohorts(ctx, who.Key())

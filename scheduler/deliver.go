@@ -74,7 +74,7 @@ func (s *Scheduler) deliverOne(ctx context.Context, sch coursebot.Schedule, run 
 			return outcome{}, err
 		}
 	}
-	send, _, err := s.route(recipient)
+	send, _, err := s.route(ctx, recipient)
 	if err != nil {
 		return outcome{recipient, err}, record(coursebot.DeliveryFailed, err.Error(), 0)
 	}
@@ -138,8 +138,10 @@ func (s *Scheduler) deliverGuarded(ctx context.Context, sch coursebot.Schedule, 
 	return s.deliverOne(ctx, sch, run, recipient, replies, resumed)
 }
 
-// route returns the send function for a recipient and its platform.
-func (s *Scheduler) route(recipient string) (func(context.Context, []bot.Reply) error, string, error) {
+// route returns the send function for a recipient and its platform. A
+// learner is one person however many accounts they linked: the message
+// goes to the account they last came through (Reacher).
+func (s *Scheduler) route(ctx context.Context, recipient string) (func(context.Context, []bot.Reply) error, string, error) {
 	if ch, ok := strings.CutPrefix(recipient, "#"); ok {
 		platform, id, found := strings.Cut(ch, ":")
 		cs := s.o.Channels[platform]
@@ -148,7 +150,11 @@ func (s *Scheduler) route(recipient string) (func(context.Context, []bot.Reply) 
 		}
 		return func(ctx context.Context, r []bot.Reply) error { return cs.SendChannel(ctx, id, r) }, platform, nil
 	}
-	l, ok := coursebot.ParseLearnerKey(strings.TrimPrefix(recipient, leadPrefix))
+	to := strings.TrimPrefix(recipient, leadPrefix)
+	if via, err := s.o.Store.Reach(ctx, to); err == nil && via != "" {
+		to = via
+	}
+	l, ok := coursebot.ParseLearnerKey(to)
 	if !ok {
 		return nil, "", permanent(fmt.Errorf("%q is not a learner", recipient))
 	}
@@ -198,7 +204,7 @@ func (s *Scheduler) report(ctx context.Context, sch coursebot.Schedule, run cour
 		if _, ok := done[key]; ok {
 			continue
 		}
-		send, _, err := s.route(lead)
+		send, _, err := s.route(ctx, lead)
 		status, msg := coursebot.DeliverySent, ""
 		if err == nil {
 			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)

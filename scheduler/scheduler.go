@@ -35,6 +35,13 @@ type Store interface {
 	Audience      // recipients.go: cohorts, members, learners
 	NudgeStore    // recipients.go: nudge state per learner
 	ProgressStore // review.go: learners' progress
+	Reacher       // deliver.go: which linked account to message
+}
+
+// Reacher says which of a person's linked accounts a direct message goes
+// to (*store.DB): the one they last came through, or learner itself.
+type Reacher interface {
+	Reach(ctx context.Context, learner string) (string, error)
 }
 
 // NudgeOptions configure the capstone nudges.

@@ -145,6 +145,32 @@ func (db *DB) Person(ctx context.Context, learner string) (string, []string, err
 	return person, ids, nil
 }
 
+// Reach returns the identity a direct message to learner goes to: the
+// one the person last came through (LearnerRecord.Via) while it is still
+// theirs, else learner's person key.
+func (db *DB) Reach(ctx context.Context, learner string) (string, error) {
+	if err := firstErr(ctx.Err(), checkKey("learner", learner)); err != nil {
+		return "", fmt.Errorf("reach learner: %w", err)
+	}
+	var to string
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		person := resolveTx(tx, learner)
+		to = person
+		rec, err := getLearner(tx, person)
+		if err != nil {
+			return err
+		}
+		if rec.Via != "" && slices.Contains(identitiesTx(tx, person), rec.Via) {
+			to = rec.Via
+		}
+		return nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("reach learner: %w", err)
+	}
+	return to, nil
+}
+
 // identitiesTx lists person's identities: the person's own key first,
 // then those linked to it, sorted.
 func identitiesTx(tx *bolt.Tx, person string) []string {

@@ -79,6 +79,8 @@ Usage:
                                         print a Slack app manifest for the course
   coursebot discord register --config FILE
                                         register the course's slash commands with Discord
+  coursebot links [list | show platform:id | undo platform:id] [--db FILE]
+                                        linked accounts (one learner on Slack, Discord and the console); undo splits them, the data staying with the one named
   coursebot tutor try [--answers FILE] [--stuck TEXT|-] [--ask QUESTION]... [--lesson 4-4] [--config FILE] [--metrics]
   coursebot tutor eval [--cases FILE] [--json] [--config FILE] [--parallel N] [--min-pass 100] [--timeout D]
                                         run canned answers through the configured tutor model
@@ -112,6 +114,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = runForget(ctx, args[1:], stdin, stdout, env)
 	case "compact":
 		err = runCompact(args[1:], stdout)
+	case "links":
+		err = runLinks(ctx, args[1:], stdout, env)
 	case "report":
 		err = runReport(ctx, args[1:], stdout, env)
 	case "slack":

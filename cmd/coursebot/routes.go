@@ -14,6 +14,7 @@ import (
 	"github.com/coursebot/coursebot/cohorts"
 	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/links"
 	"github.com/coursebot/coursebot/store"
 	"github.com/coursebot/coursebot/tutor"
 )
@@ -28,6 +29,7 @@ type features struct {
 	lessons  bot.Handler
 	cohorts  bot.Handler
 	capstone bot.Handler
+	links    bot.Handler // /link, /unlink
 	tutor    bot.Handler // nil: tutor.enabled is off
 	// forget lists /forget-me: the store can forget a learner.
 	forget bool
@@ -45,7 +47,11 @@ func newTable(cfg Config, engine *lessons.Engine, cs *cohortSetup, db *store.DB,
 		return nil, features{}, err
 	}
 	cards := bot.Decorated(engine, checker.Decorate)
-	f := features{course: engine.Course, cfg: cfg, lessons: cards, cohorts: cs.Handler, capstone: checker,
+	linker, err := links.New(nil, links.Options{Store: db, Log: log.With("component", "links")})
+	if err != nil {
+		return nil, features{}, err
+	}
+	f := features{course: engine.Course, cfg: cfg, lessons: cards, cohorts: cs.Handler, capstone: checker, links: linker,
 		forget: true} // the store, *store.DB, forgets (lessons.Forgetter)
 	tut, err := newTutor(cfg, cards, engine, db, log, obs)
 	if err != nil {
@@ -83,6 +89,12 @@ func routes(f features) *bot.Mux {
 	// Check again.
 	mux.CommandsOf(func() []bot.Command { return capstone.Commands(f.course()) }, f.capstone)
 	mux.Verb(capstone.Verb, f.capstone)
+	// One learner on every platform: /link, /unlink; the unlink
+	// confirmation.
+	for _, c := range links.Commands() {
+		mux.Command(c, f.links)
+	}
+	mux.Verb(links.Verb, f.links)
 	// /forget-me, last in the lists.
 	if f.forget {
 		mux.Command(lessons.Forget, f.lessons)
@@ -105,7 +117,7 @@ func routes(f features) *bot.Mux {
 func commandList(c *course.Course, cfg Config) []bot.Command {
 	none := noMessages{}
 	return routes(features{course: func() *course.Course { return c }, cfg: cfg,
-		lessons: none, cohorts: none, capstone: none, forget: true}).Commands()
+		lessons: none, cohorts: none, capstone: none, links: none, forget: true}).Commands()
 }
 
 // slackCommands are the table's commands for Slack's manifest.

@@ -74,6 +74,9 @@ type fakeAPI struct {
 	// the bodies of Web API calls.
 	responses   []string
 	slackBodies []string
+	// discordBodies are the Discord REST calls with their bodies, as
+	// "METHOD path body".
+	discordBodies []string
 	// delay, when set, holds every Slack call that long (or until the
 	// request is cancelled).
 	delay atomic.Int64
@@ -202,6 +205,9 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, `{"ok":true}`)
 	case strings.HasPrefix(r.URL.Path, "/discord/"):
 		f.record("discord " + r.Method + " " + r.URL.Path)
+		f.mu.Lock()
+		f.discordBodies = append(f.discordBodies, r.Method+" "+r.URL.Path+" "+string(body))
+		f.mu.Unlock()
 		_, _ = fmt.Fprintf(w, `{"id":"%d","channel_id":"%d","type":11}`, 1000+n, 2000+n)
 	default:
 		http.NotFound(w, r)
