@@ -14,6 +14,7 @@ import (
 	"github.com/coursebot/coursebot/cohorts"
 	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/links"
 	"github.com/coursebot/coursebot/tutor"
 	"github.com/coursebot/coursebot/tutor/tutortest"
 )
@@ -129,6 +130,9 @@ func TestEveryCommandReachesItsFeature(t *testing.T) {
 				owner[cmd.Name] = f.cohorts
 			}
 			owner[capstone.Command] = f.capstone
+			for _, cmd := range links.Commands() {
+				owner[cmd.Name] = f.links
+			}
 			if tutorOn {
 				owner[tutor.StuckCommand], owner[course.HelpCommand(c)] = f.tutor, f.tutor
 			}
@@ -157,7 +161,7 @@ func TestEveryCommandReachesItsFeature(t *testing.T) {
 					t.Errorf("/%s is routed but not listed", name)
 				}
 			}
-			verbs := map[string]bot.Handler{capstone.Verb: f.capstone}
+			verbs := map[string]bot.Handler{capstone.Verb: f.capstone, links.Verb: f.links}
 			for _, v := range lessons.Verbs {
 				verbs[v] = f.lessons
 			}
