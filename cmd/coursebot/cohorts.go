@@ -12,6 +12,7 @@ import (
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/bot/console"
 	"github.com/coursebot/coursebot/cohorts"
+	"github.com/coursebot/coursebot/config"
 	"github.com/coursebot/coursebot/internal/recovery"
 	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/scheduler"
@@ -36,7 +37,7 @@ type cohortSetup struct {
 	sched *scheduler.Scheduler
 	// Panics receives the scheduler's recovered panics (serve's counter).
 	Panics *recovery.Panics
-	cfg    Config
+	cfg    config.Config
 	db     *store.DB
 	engine *lessons.Engine
 	log    *slog.Logger
@@ -53,7 +54,7 @@ type cohortSetup struct {
 }
 
 // newCohorts builds the cohort handler in front of engine.
-func newCohorts(cfg Config, engine *lessons.Engine, db *store.DB, log *slog.Logger, clk clock) (*cohortSetup, error) {
+func newCohorts(cfg config.Config, engine *lessons.Engine, db *store.DB, log *slog.Logger, clk clock) (*cohortSetup, error) {
 	if clk.now == nil {
 		clk.now = time.Now
 	}
@@ -62,7 +63,7 @@ func newCohorts(cfg Config, engine *lessons.Engine, db *store.DB, log *slog.Logg
 		Store: db, Course: engine.Course, Admins: cfg.Admins,
 		Command: cfg.Cohorts.Command, NudgesCommand: cfg.Cohorts.NudgesCommand, LeadNotesCommand: cfg.Cohorts.LeadNotesCommand,
 		DefaultTimezone: cfg.Cohorts.DefaultTimezone, Digest: cfg.Cohorts.Digest, ShareAnswers: cfg.Course.ShareAnswersWithLeads,
-		Nudges: nudgeOptions(cfg), Now: clk.now, Log: log, DMs: c.dms, Channels: c.Channels,
+		Nudges: cfg.NudgeOptions(), Now: clk.now, Log: log, DMs: c.dms, Channels: c.Channels,
 		Wake: func() {
 			if c.sched != nil {
 				c.sched.Wake()
@@ -74,15 +75,6 @@ func newCohorts(cfg Config, engine *lessons.Engine, db *store.DB, log *slog.Logg
 	}
 	c.Handler = h
 	return c, nil
-}
-
-func nudgeOptions(cfg Config) scheduler.NudgeOptions {
-	n := cfg.Scheduler.Nudges
-	q, _ := ParseQuietHours(n.QuietHours) // validated by LoadConfig
-	return scheduler.NudgeOptions{
-		Enabled: n.Enabled, Lesson: n.Lesson, After: n.After, Max: n.Max, Check: n.Check, Zone: n.Timezone,
-		QuietStart: q.Start, QuietEnd: q.End, Reviews: n.Reviews,
-	}
 }
 
 // Scheduler builds the scheduler over the given senders (DMs and channel
@@ -97,7 +89,7 @@ func (c *cohortSetup) Scheduler(dms map[string]bot.Sender, chans map[string]sche
 	s, err := scheduler.New(scheduler.Options{
 		Store: c.db, Course: c.engine.Course, Senders: dms, Channels: chans,
 		Now: c.clock.now, After: c.clock.after, Log: c.log.With("component", "scheduler"),
-		CatchUp: c.cfg.Scheduler.CatchUp, Nudges: nudgeOptions(c.cfg),
+		CatchUp: c.cfg.Scheduler.CatchUp, Nudges: c.cfg.NudgeOptions(),
 		Admins: c.cfg.Admins, Digest: c.Handler.Digest, LeadSummary: c.Handler.LeadSummary, OnRun: c.OnRun, Panics: c.Panics,
 	})
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/bot/console"
+	"github.com/coursebot/coursebot/config"
 	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/internal/testwait"
 	"github.com/coursebot/coursebot/lessons"
@@ -82,7 +83,7 @@ func eventually(t *testing.T, what string, cond func() bool) {
 // Monday 09:00 Berlin the channel receives exactly one post, and a week
 // later one more.
 func TestConsoleCohortReminderEndToEnd(t *testing.T) {
-	cfg := DefaultConfig()
+	cfg := config.Default()
 	cfg.Admins = []string{"console:alice"}
 	cfg.Store.Path = filepath.Join(t.TempDir(), "cohort.db")
 	cfg.Scheduler.Nudges.Enabled = false

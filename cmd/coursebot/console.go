@@ -10,6 +10,7 @@ import (
 	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/bot/console"
+	"github.com/coursebot/coursebot/config"
 	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/store"
@@ -122,11 +123,11 @@ func loadCourse(dir string) (*course.Course, error) {
 	return course.LoadDir(dir)
 }
 
-func openStore(cfg Config) (*store.DB, error) { return openStoreWith(cfg, nil) }
+func openStore(cfg config.Config) (*store.DB, error) { return openStoreWith(cfg, nil) }
 
 // openStoreWith is openStore with onFault called on every storage fault
 // (store.Options.OnFault).
-func openStoreWith(cfg Config, onFault func(error)) (*store.DB, error) {
+func openStoreWith(cfg config.Config, onFault func(error)) (*store.DB, error) {
 	db, err := store.Open(cfg.Store.Path, store.Options{LockTimeout: cfg.Store.LockTimeout, NewIfEmpty: cfg.Store.NewDB, OnFault: onFault})
 	if err != nil {
 		return nil, fmt.Errorf("open store (store.path): %w", err)

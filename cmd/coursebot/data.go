@@ -10,11 +10,12 @@ import (
 	"strings"
 
 	"github.com/coursebot/coursebot"
+	"github.com/coursebot/coursebot/config"
 	"github.com/coursebot/coursebot/store"
 )
 
 // learnerFlags parses the flags shared by export and forget.
-func learnerFlags(name string, args []string, env func(string) string, extra func(*flag.FlagSet)) (Config, string, error) {
+func learnerFlags(name string, args []string, env func(string) string, extra func(*flag.FlagSet)) (config.Config, string, error) {
 	fs := flags(name)
 	set := settingsFlags(fs, false)
 	user := fs.String("user", "", "the learner, as platform:id (slack:U123, discord:456), or the console's own name (learner2)")
@@ -22,18 +23,18 @@ func learnerFlags(name string, args []string, env func(string) string, extra fun
 		extra(fs)
 	}
 	if err := parse(fs, args); err != nil {
-		return Config{}, "", err
+		return config.Config{}, "", err
 	}
 	if fs.NArg() > 0 {
-		return Config{}, "", usagef("%s: unexpected argument %q", name, fs.Arg(0))
+		return config.Config{}, "", usagef("%s: unexpected argument %q", name, fs.Arg(0))
 	}
 	who, ok := learnerArg(*user)
 	if !ok {
-		return Config{}, "", usagef("%s: --user is required: platform:id (e.g. slack:U123), or the name the console says you are (learner2)", name)
+		return config.Config{}, "", usagef("%s: --user is required: platform:id (e.g. slack:U123), or the name the console says you are (learner2)", name)
 	}
 	cfg, err := set.load(env)
 	if err != nil {
-		return Config{}, "", err
+		return config.Config{}, "", err
 	}
 	return cfg, who.Key(), nil
 }
@@ -136,7 +137,7 @@ func runCompact(args []string, stdout io.Writer) (err error) {
 		return usagef("compact: want SRC and DST (DST must not exist)")
 	}
 	src, dst := fs.Arg(0), fs.Arg(1)
-	cfg := DefaultConfig()
+	cfg := config.Default()
 	cfg.Store.Path = src
 	db, err := openStore(cfg)
 	if err != nil {

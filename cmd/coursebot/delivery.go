@@ -7,6 +7,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/coursebot/coursebot/config"
 	"github.com/coursebot/coursebot/delivery"
 	"github.com/coursebot/coursebot/internal/recovery"
 )
@@ -19,7 +20,7 @@ import (
 //	coursebot_inbox_items_total{result}     items finished: done or failed
 //	coursebot_inbox_refused_total{platform} requests refused: the inbox was full
 //	coursebot_delivery_stage_seconds{stage} commit, wait, process, total
-func newInbox(cfg DeliveryConfig, st delivery.Store, log *slog.Logger, panics *recovery.Panics, m *serveMetrics) *delivery.Inbox {
+func newInbox(cfg config.DeliveryConfig, st delivery.Store, log *slog.Logger, panics *recovery.Panics, m *serveMetrics) *delivery.Inbox {
 	f := factory{m.reg}
 	finished := f.counter("coursebot_inbox_items_total",
 		"Inbox items finished: done (the work was done) or failed (the learner was told it failed).", "result")

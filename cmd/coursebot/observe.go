@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -57,19 +56,6 @@ func requestID(ctx context.Context) string {
 	return id
 }
 
-// learnerLogger renders learner keys for the operator's log: plain
-// ("slack:U1") or hashed (log.learner_ids: hashed, the default), a stable
-// 12-hex-digit digest so one learner's lines can still be followed.
-type learnerLogger struct{ hashed bool }
-
-func (l learnerLogger) id(key string) string {
-	if !l.hashed {
-		return key
-	}
-	sum := sha256.Sum256([]byte("coursebot learner " + key))
-	return "h:" + hex.EncodeToString(sum[:6])
-}
-
 // ---- the engine, instrumented ----------------------------------------------
 
 // observedHandler wraps the lesson engine: it counts and times every
@@ -77,12 +63,12 @@ func (l learnerLogger) id(key string) string {
 // learner (as log.learner_ids says) and what was done, never what the
 // learner wrote.
 type observedHandler struct {
-	next     bot.Handler
-	m        *serveMetrics
-	log      *slog.Logger
-	learners learnerLogger
-	known    func(string) bool // command names the course knows
-	panics   *recovery.Panics  // a panic in the engine is recovered, counted and logged here
+	next      bot.Handler
+	m         *serveMetrics
+	log       *slog.Logger
+	learnerID func(string) string // the learner as the log names them (log.learner_ids)
+	known     func(string) bool   // command names the course knows
+	panics    *recovery.Panics    // a panic in the engine is recovered, counted and logged here
 }
 
 // errPanicked marks a message whose handling panicked (recovered).
@@ -132,7 +118,7 @@ func (h *observedHandler) Handle(ctx context.Context, msg bot.Message) ([]bot.Re
 	platform := msg.Learner.Platform
 	h.m.Messages.WithLabelValues(platform, kind, name, outcome).Inc()
 	h.m.HandleLatency.WithLabelValues(platform, kind).Observe(took.Seconds())
-	args := []any{"rid", rid, "platform", platform, "learner", h.learners.id(msg.Learner.Key()), "kind", kind}
+	args := []any{"rid", rid, "platform", platform, "learner", h.learnerID(msg.Learner.Key()), "kind", kind}
 	if name != "" {
 		args = append(args, "name", name)
 	}
@@ -143,7 +129,7 @@ func (h *observedHandler) Handle(ctx context.Context, msg bot.Message) ([]bot.Re
 	if err != nil {
 		// The engine's errors name the operation and the learner key,
 		// never the learner's text; log them with the key as configured.
-		args = append(args, "err", strings.ReplaceAll(err.Error(), msg.Learner.Key(), h.learners.id(msg.Learner.Key())))
+		args = append(args, "err", strings.ReplaceAll(err.Error(), msg.Learner.Key(), h.learnerID(msg.Learner.Key())))
 		h.log.Error("message failed", args...)
 		if errors.Is(err, coursebot.ErrFault) || errors.Is(err, errPanicked) {
 			// Our fault, not the learner's: say so, and that their

@@ -73,17 +73,6 @@ func TestAPIMethodLabels(t *testing.T) {
 	}
 }
 
-func TestLearnerIDsInLogs(t *testing.T) {
-	plain, hashed := learnerLogger{}, learnerLogger{hashed: true}
-	if plain.id("slack:U1") != "slack:U1" {
-		t.Error("plain ids should be the key")
-	}
-	h1, h2 := hashed.id("slack:U1"), hashed.id("slack:U2")
-	if h1 == h2 || h1 != hashed.id("slack:U1") || strings.Contains(h1, "U1") || !strings.HasPrefix(h1, "h:") {
-		t.Errorf("hashed ids: %q %q", h1, h2)
-	}
-}
-
 // TestCountedSenders sends a scheduler DM through the real Slack adapter
 // against the fake API, once delivered and once given up (cancelled).
 func TestCountedSenders(t *testing.T) {
@@ -133,27 +122,5 @@ func TestCountedSenders(t *testing.T) {
 	}
 	if api.count("slack chat.postMessage") == 0 {
 		t.Error("the nudge never reached the API")
-	}
-}
-
-// Adapters, the scheduler and cohorts log learner keys as they are; the
-// configured logger hashes them all in one place.
-func TestHashedLoggerHashesEveryLearnerAttribute(t *testing.T) {
-	var buf bytes.Buffer
-	log := LogConfig{Format: "json", Level: "info", LearnerIDs: "hashed"}.NewLogger(&buf)
-	log.With("learner", "discord:4242").Info("from an adapter")
-	log.Info("from the scheduler", "recipient", "slack:U9", "learner", learnerLogger{hashed: true}.id("slack:U9"))
-	out := buf.String()
-	if strings.Contains(out, "4242") || strings.Contains(out, "U9") {
-		t.Errorf("plain learner id logged:\n%s", out)
-	}
-	want := learnerLogger{hashed: true}.id("slack:U9")
-	if strings.Count(out, want) != 2 {
-		t.Errorf("want the digest %s twice (once hashed here, once passed through):\n%s", want, out)
-	}
-	buf.Reset()
-	LogConfig{Format: "text", Level: "info", LearnerIDs: "plain"}.NewLogger(&buf).Info("x", "learner", "slack:U9")
-	if !strings.Contains(buf.String(), "learner=slack:U9") {
-		t.Errorf("plain mode: %s", buf.String())
 	}
 }

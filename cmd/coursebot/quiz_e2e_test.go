@@ -10,6 +10,7 @@ import (
 	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/bot/console"
+	"github.com/coursebot/coursebot/config"
 	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/scheduler"
@@ -21,7 +22,7 @@ import (
 // 09:00; on Tuesday 10:00 exactly one review DM arrives in the terminal;
 // /review then runs the two questions. go test -v prints the transcript.
 func TestConsoleReviewDMTranscript(t *testing.T) {
-	cfg := DefaultConfig()
+	cfg := config.Default()
 	cfg.Store.Path = filepath.Join(t.TempDir(), "review.db")
 	cfg.Scheduler.Nudges.Enabled = false                                   // reviews stay on (the default)
 	clk := &testClock{now: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)} // a Monday

@@ -12,6 +12,7 @@ import (
 	"github.com/coursebot/coursebot/bot/slack"
 	"github.com/coursebot/coursebot/capstone"
 	"github.com/coursebot/coursebot/cohorts"
+	"github.com/coursebot/coursebot/config"
 	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/links"
@@ -23,7 +24,7 @@ import (
 // their command lists depend on.
 type features struct {
 	course func() *course.Course // the course loaded now
-	cfg    Config                // the cohort commands' names
+	cfg    config.Config         // the cohort commands' names
 	// lessons is the engine, its cards carrying the buttons of the
 	// features that have something for them (bot.Decorated).
 	lessons  bot.Handler
@@ -41,7 +42,7 @@ type features struct {
 // outcomes). The engine's cards carry the check's button, and the tutor's
 // "I'm stuck" on top; the tutor hands what it leaves to the decorated
 // engine.
-func newTable(cfg Config, engine *lessons.Engine, cs *cohortSetup, db *store.DB, client *http.Client, log *slog.Logger, checks func(string), obs tutor.Observer) (*bot.Mux, features, error) {
+func newTable(cfg config.Config, engine *lessons.Engine, cs *cohortSetup, db *store.DB, client *http.Client, log *slog.Logger, checks func(string), obs tutor.Observer) (*bot.Mux, features, error) {
 	checker, err := newCapstone(cfg, engine.Course, db, client, time.Now, log.With("component", "capstone"), checks)
 	if err != nil {
 		return nil, features{}, err
@@ -114,7 +115,7 @@ func routes(f features) *bot.Mux {
 
 // commandList is the routing table's command list without handlers: for
 // `slack manifest` and `discord register`, which answer no messages.
-func commandList(c *course.Course, cfg Config) []bot.Command {
+func commandList(c *course.Course, cfg config.Config) []bot.Command {
 	none := noMessages{}
 	return routes(features{course: func() *course.Course { return c }, cfg: cfg,
 		lessons: none, cohorts: none, capstone: none, links: none, forget: true}).Commands()

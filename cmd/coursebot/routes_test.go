@@ -12,6 +12,7 @@ import (
 	"github.com/coursebot/coursebot/bot/slack"
 	"github.com/coursebot/coursebot/capstone"
 	"github.com/coursebot/coursebot/cohorts"
+	"github.com/coursebot/coursebot/config"
 	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/links"
@@ -26,7 +27,7 @@ func TestDiscordOptionsAreDescribed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmds := discordCommands(commandList(loaded, DefaultConfig()))
+	cmds := discordCommands(commandList(loaded, config.Default()))
 	want := map[string]string{
 		"help-mlops": "A concept or term to look up, such as drift; leave empty for the list",
 		"cohort":     "What to do, such as join CODE or leave NAME; empty for the list",
@@ -52,7 +53,7 @@ func TestEveryCommandIsRegisteredAndListed(t *testing.T) {
 		t.Fatal(err)
 	}
 	registered := map[string]bool{}
-	for _, c := range discordCommands(commandList(loaded, DefaultConfig())) {
+	for _, c := range discordCommands(commandList(loaded, config.Default())) {
 		registered[c.Name] = true
 	}
 	var out, errb bytes.Buffer
@@ -76,7 +77,7 @@ func TestEveryCommandIsRegisteredAndListed(t *testing.T) {
 // tutorOn.
 func table(t *testing.T, tutorOn bool) (*bot.Mux, features) {
 	t.Helper()
-	cfg := DefaultConfig()
+	cfg := config.Default()
 	cfg.Store.Path = filepath.Join(t.TempDir(), "c.db")
 	if tutorOn {
 		cfg.Tutor.Enabled, cfg.Tutor.BaseURL, cfg.Tutor.Model = true, tutortest.NewServer(t, tutortest.Good), "fake"
@@ -200,7 +201,7 @@ func TestPlatformListsAreTheTable(t *testing.T) {
 		return strings.Join(out, " ")
 	}
 	served := names(mux.Commands())
-	if listOnly := names(commandList(f.course(), DefaultConfig())); listOnly != served {
+	if listOnly := names(commandList(f.course(), config.Default())); listOnly != served {
 		t.Errorf("slack manifest / discord register list\n%s\nthe served table lists\n%s", listOnly, served)
 	}
 	manifest, err := slack.Manifest(slackCommands(mux.Commands()), "https://bot.example.com", false)

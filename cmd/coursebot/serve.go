@@ -20,6 +20,7 @@ import (
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/bot/discord"
 	"github.com/coursebot/coursebot/bot/slack"
+	"github.com/coursebot/coursebot/config"
 	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/delivery"
 	"github.com/coursebot/coursebot/internal/recovery"
@@ -68,7 +69,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, env 
 // server is one `coursebot serve` process: the store, the engine, the
 // adapters and the HTTP server, wired by newServer and run by run.
 type server struct {
-	cfg    Config
+	cfg    config.Config
 	log    *slog.Logger
 	m      *serveMetrics
 	db     *store.DB
@@ -100,7 +101,7 @@ type readyCheck struct {
 }
 
 // newServer opens everything cfg enables. On error nothing stays open.
-func newServer(cfg Config, log *slog.Logger) (_ *server, err error) {
+func newServer(cfg config.Config, log *slog.Logger) (_ *server, err error) {
 	s := &server{cfg: cfg, log: log, m: newServeMetrics(), mux: http.NewServeMux(), admin: http.NewServeMux()}
 	s.panics = &recovery.Panics{Log: log, Count: func(where string, _ any) { s.m.Panics.WithLabelValues(where).Inc() }}
 	defer func() {
@@ -140,7 +141,7 @@ func newServer(cfg Config, log *slog.Logger) (_ *server, err error) {
 	if err != nil {
 		return nil, err
 	}
-	handler := &observedHandler{next: s.table, m: s.m, log: log, learners: learnerLogger{hashed: cfg.Log.LearnerIDs != "plain"}, known: s.table.HasCommand, panics: s.panics}
+	handler := &observedHandler{next: s.table, m: s.m, log: log, learnerID: cfg.Log.LearnerID, known: s.table.HasCommand, panics: s.panics}
 
 	s.mux.HandleFunc("GET /healthz", serveHealth)
 	s.mux.HandleFunc("GET /readyz", s.serveReady)
@@ -168,7 +169,7 @@ func newServer(cfg Config, log *slog.Logger) (_ *server, err error) {
 			Placement: cfg.Slack.Placement, ChannelPlacement: cfg.Slack.Channels, LessonPlacement: cfg.Slack.Courses,
 			Handler: handler, Store: s.db, Commands: slackCommands(s.table.Commands()), Forms: capstoneForms(), Log: log, // the adapter adds platform=slack
 			HTTPClient: apiClient("slack", 15*time.Second, cfg.Delivery.Workers, s.m), Panics: s.panics, Inbox: s.inbox,
-			Limits: cfg.Slack.Limits.limits(), RateObserver: s.m.Rate.observer("slack"),
+			Limits: cfg.Slack.Limits.RateLimits(), RateObserver: s.m.Rate.observer("slack"),
 		})
 		if err != nil {
 			return nil, fmt.Errorf("slack: %w", err)
@@ -405,13 +406,13 @@ wait:
 	return runErr
 }
 
-func newDiscord(cfg Config, cmds []bot.Command, h bot.Handler, db discord.Store, log *slog.Logger, client *http.Client, panics *recovery.Panics, inbox *delivery.Inbox, rate ratelimit.Observer) (*discord.Adapter, error) {
+func newDiscord(cfg config.Config, cmds []bot.Command, h bot.Handler, db discord.Store, log *slog.Logger, client *http.Client, panics *recovery.Panics, inbox *delivery.Inbox, rate ratelimit.Observer) (*discord.Adapter, error) {
 	a, err := discord.New(discord.Options{
 		Token: cfg.Secrets.DiscordToken.Reveal(), PublicKey: cfg.Secrets.DiscordPublicKey.Reveal(),
 		ApplicationID: cfg.Discord.ApplicationID, APIURL: cfg.Discord.APIURL, Mode: cfg.Discord.Mode,
 		GuildIDs: cfg.Discord.GuildIDs, PrivateThreads: cfg.Discord.PrivateThreads,
 		Handler: h, Store: db, Commands: discordCommands(cmds), Forms: capstoneForms(), Log: log, // the adapter adds platform=discord
-		HTTPClient: client, Panics: panics, Inbox: inbox, Limits: cfg.Discord.Limits.limits(), RateObserver: rate,
+		HTTPClient: client, Panics: panics, Inbox: inbox, Limits: cfg.Discord.Limits.RateLimits(), RateObserver: rate,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("discord: %w", err)
@@ -438,7 +439,7 @@ func runSlack(args []string, stdout io.Writer, env func(string) string) error {
 	if err != nil {
 		return err
 	}
-	out, err := slack.Manifest(slackCommands(commandList(loaded, DefaultConfig())), *url, *socket)
+	out, err := slack.Manifest(slackCommands(commandList(loaded, config.Default())), *url, *socket)
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/config"
 	"github.com/coursebot/coursebot/store"
 )
 
@@ -100,7 +101,7 @@ func TestServeNoSecretsOrAnswersInLogs(t *testing.T) {
 	if !strings.Contains(logs, `"msg":"message"`) || !strings.Contains(logs, `"rid":`) {
 		t.Fatalf("expected structured message lines with request ids; log:\n%s", tail(logs, 20))
 	}
-	hashed := learnerLogger{hashed: true}.id("slack:U777")
+	hashed := config.LogConfig{LearnerIDs: "hashed"}.LearnerID("slack:U777")
 	if !strings.Contains(logs, hashed) {
 		t.Errorf("log lines should name the learner as %s", hashed)
 	}

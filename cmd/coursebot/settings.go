@@ -1,6 +1,10 @@
 package main
 
-import "flag"
+import (
+	"flag"
+
+	"github.com/coursebot/coursebot/config"
+)
 
 // settings are the --config, --course and --db flags most subcommands
 // take: the config file, and the two settings the command line overrides.
@@ -24,10 +28,10 @@ func settingsFlags(fs *flag.FlagSet, withCourse bool) settings {
 }
 
 // load reads the config file (defaults when none) and applies the flags.
-func (s settings) load(env func(string) string) (Config, error) {
-	cfg, err := LoadConfig(*s.config, env)
+func (s settings) load(env func(string) string) (config.Config, error) {
+	cfg, err := config.Load(*s.config, env)
 	if err != nil {
-		return Config{}, err
+		return config.Config{}, err
 	}
 	if s.course != nil && *s.course != "" {
 		cfg.Course.Dir = *s.course

@@ -15,6 +15,7 @@ import (
 
 	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/config"
 	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/store"
@@ -25,7 +26,7 @@ import (
 
 // newTutor is the AI tutor in front of next (the engine) when
 // tutor.enabled; else nil, and the course works exactly as without it.
-func newTutor(cfg Config, next bot.Handler, engine *lessons.Engine, db tutor.Store, log *slog.Logger, obs tutor.Observer) (*tutor.Handler, error) {
+func newTutor(cfg config.Config, next bot.Handler, engine *lessons.Engine, db tutor.Store, log *slog.Logger, obs tutor.Observer) (*tutor.Handler, error) {
 	if !cfg.Tutor.Enabled {
 		return nil, nil
 	}
@@ -33,13 +34,13 @@ func newTutor(cfg Config, next bot.Handler, engine *lessons.Engine, db tutor.Sto
 }
 
 // tutorClient is the tutor's model as the config names it.
-func tutorClient(cfg Config) *tutor.Client {
+func tutorClient(cfg config.Config) *tutor.Client {
 	t := cfg.Tutor
 	return tutor.NewClient(tutor.ClientOptions{BaseURL: t.BaseURL, Model: t.Model, APIKey: cfg.Secrets.TutorAPIKey.Reveal(),
 		MaxTokens: t.MaxTokens, TokenParam: t.TokenParam, Headers: t.Headers})
 }
 
-func buildTutor(cfg Config, next bot.Handler, engine *lessons.Engine, db tutor.Store, log *slog.Logger, obs tutor.Observer) (*tutor.Handler, error) {
+func buildTutor(cfg config.Config, next bot.Handler, engine *lessons.Engine, db tutor.Store, log *slog.Logger, obs tutor.Observer) (*tutor.Handler, error) {
 	t := cfg.Tutor
 	h, err := tutor.New(next, tutor.Options{
 		Model: tutorClient(cfg), ModelName: t.Model, Store: db, Course: engine.Course, Search: engine,

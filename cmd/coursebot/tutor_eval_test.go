@@ -15,6 +15,9 @@ import (
 	"github.com/coursebot/coursebot/tutor/tutortest"
 )
 
+// noEnv is an empty environment: no secrets.
+func noEnv(string) string { return "" }
+
 // evalOut, when set (go test ./cmd/coursebot -run TutorEval -args
 // -evalout DIR), keeps each fake's tutor eval output in DIR.
 var evalOut = flag.String("evalout", "", "write the tutor eval output against each fake model into this directory")

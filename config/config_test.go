@@ -1,4 +1,4 @@
-package main
+package config
 
 import (
 	"bytes"
@@ -29,26 +29,26 @@ var noEnv = envMap(nil)
 func TestLoadConfigDefaults(t *testing.T) {
 	for _, path := range []string{"", "testdata/config/empty.yaml", "testdata/config/comments_only.yaml"} {
 		t.Run(filepath.Base(path), func(t *testing.T) {
-			got, err := LoadConfig(path, noEnv)
+			got, err := Load(path, noEnv)
 			if err != nil {
-				t.Fatalf("LoadConfig(%q): %v", path, err)
+				t.Fatalf("Load(%q): %v", path, err)
 			}
-			if want := DefaultConfig(); !reflect.DeepEqual(got, want) {
-				t.Errorf("LoadConfig(%q) =\n%+v\nwant defaults\n%+v", path, got, want)
+			if want := Default(); !reflect.DeepEqual(got, want) {
+				t.Errorf("Load(%q) =\n%+v\nwant defaults\n%+v", path, got, want)
 			}
 		})
 	}
 }
 
 // The example documents every key with its default: it must load to
-// exactly DefaultConfig(), so the two can never drift apart.
+// exactly Default(), so the two can never drift apart.
 func TestExampleConfigIsDefaults(t *testing.T) {
-	got, err := LoadConfig("../../config.example.yaml", noEnv)
+	got, err := Load("../config.example.yaml", noEnv)
 	if err != nil {
 		t.Fatalf("config.example.yaml: %v", err)
 	}
-	if want := DefaultConfig(); !reflect.DeepEqual(got, want) {
-		t.Errorf("config.example.yaml loads to\n%+v\nbut DefaultConfig() is\n%+v", got, want)
+	if want := Default(); !reflect.DeepEqual(got, want) {
+		t.Errorf("config.example.yaml loads to\n%+v\nbut Default() is\n%+v", got, want)
 	}
 }
 
@@ -88,7 +88,7 @@ func fileKeys(n *yaml.Node, prefix string, out map[string]bool) {
 }
 
 func TestExampleAndDocsListEveryKey(t *testing.T) {
-	src, err := os.ReadFile("../../config.example.yaml")
+	src, err := os.ReadFile("../config.example.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +98,7 @@ func TestExampleAndDocsListEveryKey(t *testing.T) {
 	}
 	inExample := map[string]bool{}
 	fileKeys(&doc, "", inExample)
-	docs, err := os.ReadFile("../../docs/configuration.md")
+	docs, err := os.ReadFile("../docs/configuration.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,11 +122,11 @@ func TestExampleAndDocsListEveryKey(t *testing.T) {
 }
 
 func TestLoadConfigPartial(t *testing.T) {
-	got, err := LoadConfig("testdata/config/partial.yaml", noEnv)
+	got, err := Load("testdata/config/partial.yaml", noEnv)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := DefaultConfig()
+	want := Default()
 	want.Course.Dir = "/srv/course"
 	want.Course.AnswerLimit = 1000
 	want.Store.LockTimeout = 250 * time.Millisecond
@@ -251,13 +251,13 @@ func TestLoadConfigErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
 			path := "testdata/config/" + tt.file
-			cfg, err := LoadConfig(path, noEnv)
+			cfg, err := Load(path, noEnv)
 			if err == nil {
-				t.Fatalf("LoadConfig(%s) succeeded: %+v", tt.file, cfg)
+				t.Fatalf("Load(%s) succeeded: %+v", tt.file, cfg)
 			}
-			var ce *ConfigError
+			var ce *Error
 			if !errors.As(err, &ce) {
-				t.Fatalf("error is %T, not *ConfigError: %v", err, err)
+				t.Fatalf("error is %T, not *Error: %v", err, err)
 			}
 			want := make([]string, len(tt.want))
 			for i, w := range tt.want {
@@ -274,7 +274,7 @@ func TestLoadConfigErrors(t *testing.T) {
 }
 
 func TestLoadConfigMissingFile(t *testing.T) {
-	_, err := LoadConfig(filepath.Join(t.TempDir(), "nope.yaml"), noEnv)
+	_, err := Load(filepath.Join(t.TempDir(), "nope.yaml"), noEnv)
 	if !errors.Is(err, os.ErrNotExist) || !strings.Contains(err.Error(), "nope.yaml") {
 		t.Errorf("err = %v, want a not-exist error naming the file", err)
 	}
@@ -290,7 +290,7 @@ func TestSecretsFromEnv(t *testing.T) {
 	if err := os.WriteFile(crlfFile, []byte("xapp-crlf\r\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := LoadConfig("", envMap(map[string]string{
+	cfg, err := Load("", envMap(map[string]string{
 		"SLACK_BOT_TOKEN_FILE": tokenFile,
 		"SLACK_SIGNING_SECRET": "sign-me",
 		"SLACK_APP_TOKEN_FILE": crlfFile,
@@ -337,7 +337,7 @@ func TestSecretsEnvErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			// With a config file, env problems still carry no file name.
-			_, err := LoadConfig("testdata/config/empty.yaml", envMap(tt.env))
+			_, err := Load("testdata/config/empty.yaml", envMap(tt.env))
 			if err == nil || err.Error() != tt.want {
 				t.Errorf("err = %v, want %q", err, tt.want)
 			}
@@ -396,7 +396,7 @@ func TestRequireSecrets(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := DefaultConfig()
+			c := Default()
 			tt.setup(&c)
 			c.Secrets = tt.secrets
 			err := c.RequireSecrets()
@@ -424,7 +424,7 @@ func TestRequireSecrets(t *testing.T) {
 func TestSecretNeverPrinted(t *testing.T) {
 	const value = "xoxb-hunter2-very-secret"
 	s := Secret(value)
-	cfg := DefaultConfig()
+	cfg := Default()
 	cfg.Secrets = Secrets{SlackBotToken: s, SlackSigningSecret: s, SlackAppToken: s, DiscordToken: s, DiscordPublicKey: s}
 
 	var outputs = map[string]string{}
@@ -520,7 +520,7 @@ func TestQuietHours(t *testing.T) {
 }
 
 func TestPlacementFor(t *testing.T) {
-	s := DefaultConfig().Slack
+	s := Default().Slack
 	s.Channels = map[string]string{"C1": "channel", "C2": "dm"}
 	s.Courses = map[string]string{"4-4": "channel"}
 	tests := []struct{ lesson, channel, want string }{
@@ -581,14 +581,14 @@ func FuzzLoadConfig(f *testing.F) {
 		}
 		f.Add(src)
 	}
-	example, err := os.ReadFile("../../config.example.yaml")
+	example, err := os.ReadFile("../config.example.yaml")
 	if err != nil {
 		f.Fatal(err)
 	}
 	f.Add(example)
 	f.Add([]byte("scheduler: {nudges: {check: \"TZ=\"}}"))
 	f.Fuzz(func(t *testing.T, src []byte) {
-		cfg := DefaultConfig()
+		cfg := Default()
 		lines, ps := decodeYAML(src, &cfg)
 		if len(ps) == 0 {
 			ps = validate(&cfg, lines)

@@ -1,4 +1,4 @@
-package main
+package config
 
 import (
 	"fmt"
@@ -9,6 +9,7 @@ import (
 	_ "time/tzdata" // embed the zone database: the static image has no /usr/share/zoneinfo
 
 	"github.com/coursebot/coursebot"
+	"github.com/coursebot/coursebot/scheduler"
 )
 
 // Config is coursebot's configuration: a YAML file (see config.example.yaml
@@ -141,7 +142,7 @@ type NudgeConfig struct {
 
 // DefaultConfig is the configuration used when no file is given. It must
 // equal what config.example.yaml loads to (a test checks it).
-func DefaultConfig() Config {
+func Default() Config {
 	return Config{
 		Course: CourseConfig{AnswerLimit: 4000},
 		Store:  StoreConfig{Path: "coursebot.db", LockTimeout: time.Second},
@@ -196,15 +197,15 @@ func DefaultConfig() Config {
 	}
 }
 
-// LoadConfig reads the YAML file at path over DefaultConfig() and the
+// LoadConfig reads the YAML file at path over Default() and the
 // secrets from env (os.Getenv when nil). An empty path or an empty file
 // gives the defaults. Every problem found is reported, each as
-// "file:line: dotted.key: what is wrong", in one *ConfigError.
-func LoadConfig(path string, env func(string) string) (Config, error) {
+// "file:line: dotted.key: what is wrong", in one *Error.
+func Load(path string, env func(string) string) (Config, error) {
 	if env == nil {
 		env = os.Getenv
 	}
-	cfg := DefaultConfig()
+	cfg := Default()
 	var problems []Problem
 	if path != "" {
 		src, err := os.ReadFile(path)
@@ -218,7 +219,7 @@ func LoadConfig(path string, env func(string) string) (Config, error) {
 	secrets, ps := loadSecrets(env)
 	problems = append(problems, ps...)
 	if len(problems) > 0 {
-		return Config{}, &ConfigError{File: path, Problems: problems}
+		return Config{}, &Error{File: path, Problems: problems}
 	}
 	cfg.Secrets = secrets
 	return cfg, nil
@@ -232,13 +233,13 @@ type Problem struct {
 	Msg  string // what is wrong, already naming Key or Env
 }
 
-// ConfigError lists every problem found in one configuration.
-type ConfigError struct {
+// Error lists every problem found in one configuration.
+type Error struct {
 	File     string
 	Problems []Problem
 }
 
-func (e *ConfigError) Error() string {
+func (e *Error) Error() string {
 	var b strings.Builder
 	for i, p := range e.Problems {
 		if i > 0 {
@@ -263,6 +264,17 @@ func (n NudgeConfig) Location() *time.Location {
 		return time.UTC
 	}
 	return loc
+}
+
+// NudgeOptions are the scheduler's nudge settings from scheduler.nudges
+// (Load has validated them).
+func (c Config) NudgeOptions() scheduler.NudgeOptions {
+	n := c.Scheduler.Nudges
+	q, _ := ParseQuietHours(n.QuietHours)
+	return scheduler.NudgeOptions{
+		Enabled: n.Enabled, Lesson: n.Lesson, After: n.After, Max: n.Max, Check: n.Check, Zone: n.Timezone,
+		QuietStart: q.Start, QuietEnd: q.End, Reviews: n.Reviews,
+	}
 }
 
 // PlacementFor says where a lesson thread opens ("dm" or "channel"): a

@@ -1,4 +1,4 @@
-package main
+package config
 
 import (
 	"fmt"
@@ -52,15 +52,15 @@ func TestNudgeCheckValidatesAsTheSchedulerRunsIt(t *testing.T) {
 			if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			cfg, cfgErr := LoadConfig(path, noEnv)
+			cfg, cfgErr := Load(path, noEnv)
 			if (cfgErr == nil) != tc.ok {
 				t.Fatalf("LoadConfig: %v; want ok=%v", cfgErr, tc.ok)
 			}
 			if cfgErr != nil {
-				cfg = DefaultConfig()
+				cfg = Default()
 				cfg.Scheduler.Nudges.Check = tc.check
 			}
-			_, startErr := scheduler.New(scheduler.Options{Store: db, Course: func() *course.Course { return loaded }, Nudges: nudgeOptions(cfg)})
+			_, startErr := scheduler.New(scheduler.Options{Store: db, Course: func() *course.Course { return loaded }, Nudges: cfg.NudgeOptions()})
 			if (startErr == nil) != tc.ok {
 				t.Errorf("scheduler.New: %v; want ok=%v (LoadConfig said %v)", startErr, tc.ok, cfgErr)
 			}

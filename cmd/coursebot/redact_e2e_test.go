@@ -1,52 +1,15 @@
 package main
 
 import (
-	"bytes"
-	"errors"
-	"fmt"
-	"log/slog"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/coursebot/coursebot/config"
 	"github.com/coursebot/coursebot/store"
 )
-
-// Every way a learner key can reach a log line is hashed with
-// log.learner_ids: hashed, and left alone with plain.
-func TestLoggerHashesEveryLearnerKey(t *testing.T) {
-	const key = "slack:U0LEAKY1"
-	hashed := learnerLogger{hashed: true}.id(key)
-	for _, format := range []string{"text", "json"} {
-		var buf bytes.Buffer
-		log := LogConfig{Format: format, Level: "debug", LearnerIDs: "hashed"}.NewLogger(&buf)
-		log.Info("handle command for " + key)
-		log.Error("handler failed", "err", fmt.Errorf("handle command for %s: %w", key, errors.New("boom")))
-		log.With("learner", key).Warn("with")
-		log.Info("group", slog.Group("g", "who", "to "+key, "n", 1))
-		log.Info("any", "list", []string{key, "discord:80351110224678912"}, "recipient", "console:alice")
-		log.Info("not a key", "err", "slack: send failed", "url", "https://slack.com/api/chat.postMessage")
-		out := buf.String()
-		for _, raw := range []string{"U0LEAKY1", "80351110224678912", "console:alice"} {
-			if strings.Contains(out, raw) {
-				t.Errorf("%s: %q is in the log:\n%s", format, raw, out)
-			}
-		}
-		if strings.Count(out, hashed) != 5 {
-			t.Errorf("%s: want the hash %s on 5 lines:\n%s", format, hashed, out)
-		}
-		if !strings.Contains(out, "slack: send failed") || !strings.Contains(out, "https://slack.com/api/chat.postMessage") {
-			t.Errorf("%s: text that is not a learner key was changed:\n%s", format, out)
-		}
-	}
-	var buf bytes.Buffer
-	LogConfig{Format: "text", Level: "info", LearnerIDs: "plain"}.NewLogger(&buf).Info("x", "err", errors.New("for "+key))
-	if !strings.Contains(buf.String(), key) {
-		t.Errorf("plain: the key should be logged as is: %s", buf.String())
-	}
-}
 
 // serve with hashing on (the default): learners whose records cannot be
 // read make the engine fail, so the adapters log "handler failed" with the
@@ -102,7 +65,7 @@ func TestServeLogsNoRawLearnerIDsOnErrors(t *testing.T) {
 			t.Errorf("%q appears in the log: …%s…", raw, logs[max(0, i-300):min(len(logs), i+100)])
 		}
 	}
-	if h := (learnerLogger{hashed: true}).id("slack:U0LEAKY1"); !strings.Contains(logs, h) {
+	if h := (config.LogConfig{LearnerIDs: "hashed"}).LearnerID("slack:U0LEAKY1"); !strings.Contains(logs, h) {
 		t.Errorf("the learner's lines should carry %s", h)
 	}
 }

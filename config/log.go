@@ -1,6 +1,6 @@
 // The operator's logger as configured under log:.
 
-package main
+package config
 
 import (
 	"io"

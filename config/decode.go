@@ -5,7 +5,7 @@
 // carries the line of the node it is about, so no line number is ever read
 // back out of an error message, except for syntax errors (syntaxProblem).
 
-package main
+package config
 
 import (
 	"bytes"

@@ -1,4 +1,4 @@
-package main
+package config
 
 import "github.com/coursebot/coursebot/ratelimit"
 
@@ -33,11 +33,11 @@ func defaultDiscordLimits() DiscordLimitsConfig {
 	return DiscordLimitsConfig{GlobalPerSecond: d.GlobalPerSecond, Burst: d.Burst}
 }
 
-func (c SlackLimitsConfig) limits() ratelimit.SlackLimits {
+func (c SlackLimitsConfig) RateLimits() ratelimit.SlackLimits {
 	return ratelimit.SlackLimits{Tier1: c.Tier1, Tier2: c.Tier2, Tier3: c.Tier3, Tier4: c.Tier4,
 		PostsPerChannel: c.PostsPerChannel, PostsPerWorkspace: c.PostsPerWorkspace, Burst: c.Burst}
 }
 
-func (c DiscordLimitsConfig) limits() ratelimit.DiscordLimits {
+func (c DiscordLimitsConfig) RateLimits() ratelimit.DiscordLimits {
 	return ratelimit.DiscordLimits{GlobalPerSecond: c.GlobalPerSecond, Burst: c.Burst}
 }

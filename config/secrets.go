@@ -1,6 +1,6 @@
 // Secrets: credentials from the environment or NAME_FILE, printed as <secret>.
 
-package main
+package config
 
 import (
 	"errors"

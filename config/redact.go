@@ -1,6 +1,8 @@
-package main
+package config
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"regexp"
@@ -41,4 +43,23 @@ func hashLearnerKeys(ids learnerLogger) func([]string, slog.Attr) slog.Attr {
 		}
 		return a
 	}
+}
+
+// learnerLogger renders learner keys for the operator's log: plain
+// ("slack:U1") or hashed (log.learner_ids: hashed, the default), a stable
+// 12-hex-digit digest so one learner's lines can still be followed.
+type learnerLogger struct{ hashed bool }
+
+func (l learnerLogger) id(key string) string {
+	if !l.hashed {
+		return key
+	}
+	sum := sha256.Sum256([]byte("coursebot learner " + key))
+	return "h:" + hex.EncodeToString(sum[:6])
+}
+
+// LearnerID is how the operator's log names a learner: the key itself
+// with learner_ids: plain, else its digest.
+func (l LogConfig) LearnerID(key string) string {
+	return learnerLogger{hashed: l.LearnerIDs != "plain"}.id(key)
 }

@@ -1,7 +1,7 @@
 // Validation of a decoded configuration and the values it checks
 // (quiet hours, time zones, command names).
 
-package main
+package config
 
 import (
 	"fmt"
