@@ -36,7 +36,8 @@ func (e *request) forgetAsk() ([]bot.Reply, error) {
 		Title:     "Delete your data?",
 		Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: "This deletes everything this bot keeps about you: " +
 			"your answers, ticks and ratings, your place in every lesson, your lesson threads' records and " +
-			"your cohort memberships. It cannot be undone. Messages already posted in chat stay where they are."}},
+			"your cohort memberships, on every account you linked with /link (they are one learner). It cannot be undone. " +
+			"Messages already posted in chat stay where they are."}},
 		Buttons: []bot.Button{
 			{Label: "Delete my data", Action: bot.Action{Verb: verbForget, Value: "yes"}.Encode(), Style: bot.StyleDanger},
 			{Label: "Keep it", Action: bot.Action{Verb: verbForget, Value: "no"}.Encode()},
