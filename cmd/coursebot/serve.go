@@ -20,6 +20,7 @@ import (
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/bot/discord"
 	"github.com/coursebot/coursebot/bot/slack"
+	"github.com/coursebot/coursebot/cohorts"
 	"github.com/coursebot/coursebot/config"
 	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/delivery"
@@ -174,27 +175,14 @@ func newServer(cfg config.Config, log *slog.Logger) (_ *server, err error) {
 		if err != nil {
 			return nil, fmt.Errorf("slack: %w", err)
 		}
-		if cfg.Slack.Mode == slack.ModeHTTP {
-			a.Routes(s.mux)
-		}
-		s.runners = append(s.runners, a.Run)
-		s.checks = append(s.checks, readyCheck{"slack", a.Ready})
-		dms["slack"], chans["slack"] = a, a
-		cohortsSetup.Channels["slack"] = a // who may bind a channel
+		s.addPlatform("slack", a, cfg.Slack.Mode == slack.ModeHTTP, dms, chans, cohortsSetup)
 	}
 	if cfg.Discord.Enabled {
 		a, err := newDiscord(cfg, s.table.Commands(), handler, s.db, log, apiClient("discord", 20*time.Second, cfg.Delivery.Workers, s.m), s.panics, s.inbox, s.m.Rate.observer("discord"))
 		if err != nil {
 			return nil, err
 		}
-		s.closers = append(s.closers, a.Close)
-		if cfg.Discord.Mode == discord.ModeHTTP {
-			a.Routes(s.mux)
-		}
-		s.runners = append(s.runners, a.Run)
-		s.checks = append(s.checks, readyCheck{"discord", a.Ready})
-		dms["discord"], chans["discord"] = a, a
-		cohortsSetup.Channels["discord"] = a // who may bind a channel
+		s.addPlatform("discord", a, cfg.Discord.Mode == discord.ModeHTTP, dms, chans, cohortsSetup)
 	}
 	cohortsSetup.OnRun = func(kind, result string) { s.m.SchedulerRuns.WithLabelValues(kind, result).Inc() }
 	cohortsSetup.Panics = s.panics
@@ -206,6 +194,40 @@ func newServer(cfg config.Config, log *slog.Logger) (_ *server, err error) {
 		return pruneDedup(ctx, s.db, time.Now, time.After, log)
 	})
 	return s, nil
+}
+
+// platform is a chat adapter as serve runs it (bot/slack, bot/discord):
+// its webhooks on the public server, its connection (or a wait) until
+// shutdown, its readiness for /readyz; and what the rest of the bot uses
+// it for: direct messages and channel posts (the scheduler, invitations)
+// and who may bind a channel to a cohort. The adapters share serve's
+// inbox, whose queue serve closes (so an adapter has nothing of its own
+// to close).
+type platform interface {
+	Routes(mux *http.ServeMux)
+	Run(ctx context.Context) error
+	Ready() error
+	bot.Sender
+	scheduler.ChannelSender
+	cohorts.ChannelAccess
+}
+
+var (
+	_ platform = (*slack.Adapter)(nil)
+	_ platform = (*discord.Adapter)(nil)
+)
+
+// addPlatform puts p in service: its routes when it takes webhooks, its
+// runner, its readiness check, and its senders for the scheduler and the
+// cohort layer.
+func (s *server) addPlatform(name string, p platform, webhooks bool, dms map[string]bot.Sender, chans map[string]scheduler.ChannelSender, cs *cohortSetup) {
+	if webhooks {
+		p.Routes(s.mux)
+	}
+	s.runners = append(s.runners, p.Run)
+	s.checks = append(s.checks, readyCheck{name, p.Ready})
+	dms[name], chans[name] = p, p
+	cs.Channels[name] = p // who may bind a channel
 }
 
 // close releases what newServer opened, last opened first.
