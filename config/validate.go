@@ -18,43 +18,70 @@ import (
 // validate checks cfg after decoding; lines maps dotted keys to lines so
 // each problem points into the file. It also normalises the API URLs.
 func validate(cfg *Config, lines map[string]int) []Problem {
-	var ps []Problem
-	bad := func(key, format string, args ...any) {
-		ps = append(ps, Problem{Line: lines[key], Key: key, Msg: key + ": " + fmt.Sprintf(format, args...)})
-	}
+	v := &validation{lines: lines}
+	v.servers(cfg)
+	v.admins(cfg.Admins)
+	v.platforms(cfg)
+	v.nudges(cfg.Scheduler.Nudges)
+	v.cohorts(cfg.Cohorts)
+	v.ps = append(v.ps, validateCapstone(&cfg.Capstone, lines)...)
+	return append(v.ps, validateTutor(&cfg.Tutor, lines)...)
+}
 
+// validation collects the problems validate finds, each at its key's line.
+type validation struct {
+	lines map[string]int
+	ps    []Problem
+}
+
+func (v *validation) bad(key, format string, args ...any) {
+	v.ps = append(v.ps, Problem{Line: v.lines[key], Key: key, Msg: key + ": " + fmt.Sprintf(format, args...)})
+}
+
+// servers checks the store's path and the two listen addresses and the
+// admin server's host names.
+func (v *validation) servers(cfg *Config) {
 	if cfg.Store.Path == "" {
-		bad("store.path", "must not be empty")
+		v.bad("store.path", "must not be empty")
 	}
 	if _, _, err := net.SplitHostPort(cfg.HTTP.Listen); err != nil {
-		bad("http.listen", "%q is not host:port (for example \":8080\" or \"127.0.0.1:8080\")", cfg.HTTP.Listen)
+		v.bad("http.listen", "%q is not host:port (for example \":8080\" or \"127.0.0.1:8080\")", cfg.HTTP.Listen)
 	}
 	if _, _, err := net.SplitHostPort(cfg.Admin.Listen); err != nil {
-		bad("admin.listen", "%q is not host:port (for example \"127.0.0.1:9090\")", cfg.Admin.Listen)
+		v.bad("admin.listen", "%q is not host:port (for example \"127.0.0.1:9090\")", cfg.Admin.Listen)
 	}
 	for i, h := range cfg.Admin.Hosts {
 		if h == "" || strings.ContainsAny(h, ":/[] ") || net.ParseIP(h) != nil {
-			bad(fmt.Sprintf("admin.hosts[%d]", i), "%q is not a host name (a name without a port, such as coursebot.internal; IP addresses and localhost are always answered)", h)
+			v.bad(fmt.Sprintf("admin.hosts[%d]", i), "%q is not a host name (a name without a port, such as coursebot.internal; IP addresses and localhost are always answered)", h)
 		}
 	}
-	for i, a := range cfg.Admins {
+}
+
+// admins checks that each admin is a learner key of a known platform.
+func (v *validation) admins(admins []string) {
+	for i, a := range admins {
 		key := fmt.Sprintf("admins[%d]", i)
 		l, ok := coursebot.ParseLearnerKey(a)
 		if !ok {
-			bad(key, "%q is not platform:user-id (for example slack:U123, discord:456, console:alice)", a)
+			v.bad(key, "%q is not platform:user-id (for example slack:U123, discord:456, console:alice)", a)
 			continue
 		}
 		if !knownPlatform(l.Platform) {
-			bad(key, "%q: unknown platform %q (known: console, slack, discord)", a, l.Platform)
+			v.bad(key, "%q: unknown platform %q (known: console, slack, discord)", a, l.Platform)
 		}
 	}
+}
+
+// platforms checks Slack's and Discord's API URLs (ending each with a
+// slash), Discord's ids and Slack's per-lesson placements.
+func (v *validation) platforms(cfg *Config) {
 	for _, u := range []struct {
 		key string
 		val *string
 	}{{"slack.api_url", &cfg.Slack.APIURL}, {"discord.api_url", &cfg.Discord.APIURL}} {
 		p, err := url.Parse(*u.val)
 		if err != nil || (p.Scheme != "https" && p.Scheme != "http") || p.Host == "" {
-			bad(u.key, "%q is not an absolute http(s) URL", *u.val)
+			v.bad(u.key, "%q is not an absolute http(s) URL", *u.val)
 			continue
 		}
 		if !strings.HasSuffix(*u.val, "/") {
@@ -62,21 +89,25 @@ func validate(cfg *Config, lines map[string]int) []Problem {
 		}
 	}
 	if id := cfg.Discord.ApplicationID; id != "" && !isDigits(id) {
-		bad("discord.application_id", "%q is not a Discord id (digits only)", id)
+		v.bad("discord.application_id", "%q is not a Discord id (digits only)", id)
 	}
 	for i, g := range cfg.Discord.GuildIDs {
 		if !isDigits(g) {
-			bad(fmt.Sprintf("discord.guild_ids[%d]", i), "%q is not a Discord guild id (digits only)", g)
+			v.bad(fmt.Sprintf("discord.guild_ids[%d]", i), "%q is not a Discord guild id (digits only)", g)
 		}
 	}
 	for lesson := range cfg.Slack.Courses {
 		if strings.TrimSpace(lesson) == "" {
-			bad("slack.courses", "empty lesson id")
+			v.bad("slack.courses", "empty lesson id")
 		}
 	}
-	n := cfg.Scheduler.Nudges
+}
+
+// nudges checks scheduler.nudges: its lesson, its check as the scheduler
+// reads it, its quiet hours and its time zone.
+func (v *validation) nudges(n NudgeConfig) {
 	if strings.TrimSpace(n.Lesson) == "" {
-		bad("scheduler.nudges.lesson", "must name a lesson (for example \"4-4\")")
+		v.bad("scheduler.nudges.lesson", "must name a lesson (for example \"4-4\")")
 	}
 	// The scheduler's own reading of the check, so that what validates
 	// also starts; a bad zone is reported under nudges.timezone alone.
@@ -85,33 +116,35 @@ func validate(cfg *Config, lines map[string]int) []Problem {
 		checkZone = "UTC"
 	}
 	if _, _, err := scheduler.CheckSpec(n.Check, checkZone); err != nil {
-		bad("scheduler.nudges.check", "%q: %v", n.Check, err)
+		v.bad("scheduler.nudges.check", "%q: %v", n.Check, err)
 	}
 	if _, err := ParseQuietHours(n.QuietHours); err != nil {
-		bad("scheduler.nudges.quiet_hours", "%v", err)
+		v.bad("scheduler.nudges.quiet_hours", "%v", err)
 	}
 	if !isZone(n.Timezone) {
-		bad("scheduler.nudges.timezone", "%q is not a time zone (for example UTC, Europe/Berlin)", n.Timezone)
+		v.bad("scheduler.nudges.timezone", "%q is not a time zone (for example UTC, Europe/Berlin)", n.Timezone)
 	}
-	co := cfg.Cohorts
+}
+
+// cohorts checks the cohort commands' names (valid and distinct) and the
+// default time zone.
+func (v *validation) cohorts(co CohortsConfig) {
 	names := map[string]string{}
 	for _, c := range []struct{ key, val string }{
 		{"cohorts.command", co.Command}, {"cohorts.nudges_command", co.NudgesCommand}, {"cohorts.lead_notes_command", co.LeadNotesCommand},
 	} {
 		if !commandNameRE.MatchString(c.val) {
-			bad(c.key, "%q is not a command name (1-32 lowercase letters, digits, - or _, without the slash)", c.val)
+			v.bad(c.key, "%q is not a command name (1-32 lowercase letters, digits, - or _, without the slash)", c.val)
 			continue
 		}
 		if other, dup := names[c.val]; dup {
-			bad(c.key, "%q is also %s; each command needs its own name", c.val, other)
+			v.bad(c.key, "%q is also %s; each command needs its own name", c.val, other)
 		}
 		names[c.val] = c.key
 	}
 	if _, err := time.LoadLocation(co.DefaultTimezone); err != nil || co.DefaultTimezone == "" || strings.EqualFold(co.DefaultTimezone, "local") {
-		bad("cohorts.default_timezone", "%q is not a time zone (for example UTC, Europe/Berlin)", co.DefaultTimezone)
+		v.bad("cohorts.default_timezone", "%q is not a time zone (for example UTC, Europe/Berlin)", co.DefaultTimezone)
 	}
-	ps = append(ps, validateCapstone(&cfg.Capstone, lines)...)
-	return append(ps, validateTutor(&cfg.Tutor, lines)...)
 }
 
 // commandNameRE is what Slack and Discord both accept as a command name.
