@@ -138,35 +138,52 @@ func runTutor(ctx context.Context, args []string, stdout io.Writer, env func(str
 	return usagef("tutor: want `coursebot tutor try --lesson 4-4 --answers FILE` or `coursebot tutor eval [--cases FILE] [--json]`")
 }
 
-// runTutorTry is `coursebot tutor try`.
-func runTutorTry(ctx context.Context, args []string, stdout io.Writer, env func(string) string) (err error) {
+// tryFlags are the flags of `coursebot tutor try`.
+type tryFlags struct {
+	set                    settings
+	lesson, answers, stuck string
+	asks                   []string
+	metrics                bool
+}
+
+func parseTryFlags(args []string) (tryFlags, error) {
 	fs := flags("tutor try")
-	set := settingsFlags(fs, true)
-	lesson := fs.String("lesson", "4-4", "lesson id")
-	answers := fs.String("answers", "", "file with one canned answer per line, in question order (# starts a comment)")
-	stuck := fs.String("stuck", "", "on every capstone card, press I'm stuck; with text other than \"-\", reply it to the tutor's first answer")
-	var asks []string
+	f := tryFlags{set: settingsFlags(fs, true)}
+	fs.StringVar(&f.lesson, "lesson", "4-4", "lesson id")
+	fs.StringVar(&f.answers, "answers", "", "file with one canned answer per line, in question order (# starts a comment)")
+	fs.StringVar(&f.stuck, "stuck", "", "on every capstone card, press I'm stuck; with text other than \"-\", reply it to the tutor's first answer")
 	fs.Func("ask", "a /help question to ask the tutor after the lesson (repeatable)", func(q string) error {
 		if strings.TrimSpace(q) == "" {
 			return errors.New("an empty question")
 		}
-		asks = append(asks, q)
+		f.asks = append(f.asks, q)
 		return nil
 	})
-	showMetrics := fs.Bool("metrics", false, "print the tutor's /metrics lines at the end")
+	fs.BoolVar(&f.metrics, "metrics", false, "print the tutor's /metrics lines at the end")
 	if err := parse(fs, args[1:]); err != nil {
+		return f, err
+	}
+	if (f.answers == "" && f.stuck == "" && len(f.asks) == 0) || fs.NArg() > 0 {
+		return f, usagef("tutor try: want --answers FILE, --stuck TEXT|- or --ask QUESTION (and no other argument)")
+	}
+	return f, nil
+}
+
+// runTutorTry is `coursebot tutor try`: the configured tutor over a
+// scratch database (trying it never touches learners' data), taking one
+// lesson with canned answers and printing each reply as it streams.
+func runTutorTry(ctx context.Context, args []string, stdout io.Writer, env func(string) string) (err error) {
+	f, err := parseTryFlags(args)
+	if err != nil {
 		return err
 	}
-	if (*answers == "" && *stuck == "" && len(asks) == 0) || fs.NArg() > 0 {
-		return usagef("tutor try: want --answers FILE, --stuck TEXT|- or --ask QUESTION (and no other argument)")
-	}
-	cfg, err := set.load(env)
+	cfg, err := f.set.load(env)
 	if err != nil {
 		return err
 	}
 	var canned []string
-	if *answers != "" {
-		if canned, err = readAnswers(*answers); err != nil {
+	if f.answers != "" {
+		if canned, err = readAnswers(f.answers); err != nil {
 			return err
 		}
 	}
@@ -174,11 +191,10 @@ func runTutorTry(ctx context.Context, args []string, stdout io.Writer, env func(
 	if err != nil {
 		return err
 	}
-	les, ok := loaded.Lessons[*lesson]
+	les, ok := loaded.Lessons[f.lesson]
 	if !ok {
-		return fmt.Errorf("tutor try: lesson %q is not installed", *lesson)
+		return fmt.Errorf("tutor try: lesson %q is not installed", f.lesson)
 	}
-	// A scratch database: trying the tutor never touches learners' data.
 	dir, err := os.MkdirTemp("", "coursebot-tutor-try-")
 	if err != nil {
 		return fmt.Errorf("tutor try: %w", err)
@@ -201,11 +217,6 @@ func runTutorTry(ctx context.Context, args []string, stdout io.Writer, env func(
 	if err != nil {
 		return err
 	}
-	who := coursebot.Learner{Platform: "console", UserID: "tutor-try"}
-	send := func(m bot.Message) ([]bot.Reply, error) {
-		m.Learner = who
-		return h.Handle(ctx, m)
-	}
 	// Writes to stdout go through out, which keeps the first failure;
 	// it becomes the command's error.
 	out := &stickyWriter{w: stdout}
@@ -214,9 +225,39 @@ func runTutorTry(ctx context.Context, args []string, stdout io.Writer, env func(
 			err = fmt.Errorf("tutor try: write output: %w", out.err)
 		}
 	}()
-	stdout = out
-	_, _ = fmt.Fprintf(stdout, "Lesson %s with %s at %s\n", les.ID, cfg.Tutor.Model, cfg.Tutor.BaseURL)
-	if _, err := send(bot.Message{Kind: bot.KindCommand, Command: les.Command}); err != nil {
+	who := coursebot.Learner{Platform: "console", UserID: "tutor-try"}
+	tt := &tutorTry{ctx: ctx, out: out, obs: obs, send: func(m bot.Message) ([]bot.Reply, error) {
+		m.Learner = who
+		return h.Handle(ctx, m)
+	}}
+	_, _ = fmt.Fprintf(out, "Lesson %s with %s at %s\n", les.ID, cfg.Tutor.Model, cfg.Tutor.BaseURL)
+	if err := tt.lesson(loaded, les, canned, f.stuck); err != nil {
+		return err
+	}
+	if err := tt.ask(course.HelpCommand(loaded), f.asks); err != nil {
+		return err
+	}
+	if f.metrics {
+		_, _ = fmt.Fprintln(out)
+		return writeMetrics(out, reg)
+	}
+	return nil
+}
+
+// tutorTry is one `tutor try` run: it sends as its learner and prints the
+// tutor's replies on out.
+type tutorTry struct {
+	ctx  context.Context
+	out  io.Writer
+	obs  *lastOutcome
+	send func(bot.Message) ([]bot.Reply, error)
+}
+
+// lesson takes les card by card: the canned answers to its questions in
+// order (a question past them is skipped), and "I'm stuck" on capstone
+// cards when stuck is set.
+func (tt *tutorTry) lesson(loaded *course.Course, les *course.Lesson, canned []string, stuck string) error {
+	if _, err := tt.send(bot.Message{Kind: bot.KindCommand, Command: les.Command}); err != nil {
 		return err
 	}
 	n := 0
@@ -225,16 +266,16 @@ func runTutorTry(ctx context.Context, args []string, stdout io.Writer, env func(
 		answered := false
 		if q != nil && n < len(canned) {
 			answered = true
-			_, _ = fmt.Fprintf(stdout, "\nCard %d: %s\nQuestion: %s\nAnswer: %s\nTutor: ", c.Index+1, c.Title, q.Prompt, canned[n])
-			replies, err := send(bot.Message{Kind: bot.KindText, Text: canned[n], Lesson: les.ID})
+			_, _ = fmt.Fprintf(tt.out, "\nCard %d: %s\nQuestion: %s\nAnswer: %s\nTutor: ", c.Index+1, c.Title, q.Prompt, canned[n])
+			replies, err := tt.send(bot.Message{Kind: bot.KindText, Text: canned[n], Lesson: les.ID})
 			if err != nil {
 				return err
 			}
 			n++
-			printTry(ctx, stdout, replies, obs)
+			printTry(tt.ctx, tt.out, replies, tt.obs)
 		}
-		if ts, ok := course.TutorStepOf(loaded, les.ID, c.Key); ok && ts.Capstone && *stuck != "" {
-			if err := tryStuck(ctx, stdout, send, obs, ts, *stuck); err != nil {
+		if ts, ok := course.TutorStepOf(loaded, les.ID, c.Key); ok && ts.Capstone && stuck != "" {
+			if err := tryStuck(tt.ctx, tt.out, tt.send, tt.obs, ts, stuck); err != nil {
 				return err
 			}
 		}
@@ -242,29 +283,29 @@ func runTutorTry(ctx context.Context, args []string, stdout io.Writer, env func(
 		if q != nil && !answered {
 			verb = bot.VerbSkip
 		}
-		if _, err := send(bot.Message{Kind: bot.KindAction, Action: bot.Action{Verb: verb, Lesson: les.ID, At: c.Key}.Encode()}); err != nil {
+		if _, err := tt.send(bot.Message{Kind: bot.KindAction, Action: bot.Action{Verb: verb, Lesson: les.ID, At: c.Key}.Encode()}); err != nil {
 			return err
 		}
 	}
 	if n < len(canned) {
-		_, _ = fmt.Fprintf(stdout, "\n(%d answers left over: the lesson has %d questions)\n", len(canned)-n, n)
+		_, _ = fmt.Fprintf(tt.out, "\n(%d answers left over: the lesson has %d questions)\n", len(canned)-n, n)
 	}
-	help := course.HelpCommand(loaded)
+	return nil
+}
+
+// ask asks the course's help command each of asks, printing the replies.
+func (tt *tutorTry) ask(help string, asks []string) error {
 	for _, q := range asks {
-		_, _ = fmt.Fprintf(stdout, "\n/%s %s\nTutor: ", help, q)
+		_, _ = fmt.Fprintf(tt.out, "\n/%s %s\nTutor: ", help, q)
 		if help == "" {
-			_, _ = fmt.Fprintln(stdout, "(the course has no help command)")
+			_, _ = fmt.Fprintln(tt.out, "(the course has no help command)")
 			continue
 		}
-		replies, err := send(bot.Message{Kind: bot.KindCommand, Command: help, Args: q})
+		replies, err := tt.send(bot.Message{Kind: bot.KindCommand, Command: help, Args: q})
 		if err != nil {
 			return err
 		}
-		printTry(ctx, stdout, replies, obs)
-	}
-	if *showMetrics {
-		_, _ = fmt.Fprintln(stdout)
-		return writeMetrics(stdout, reg)
+		printTry(tt.ctx, tt.out, replies, tt.obs)
 	}
 	return nil
 }
