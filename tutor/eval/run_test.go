@@ -50,12 +50,18 @@ func TestAFailedReplyFailsTheCase(t *testing.T) {
 		_, _ = io.WriteString(w, `{"error":{"message":"boom","type":"server_error"}}`)
 	}))
 	defer broken.Close()
-	for url, cause := range map[string]string{hang.URL: tutor.CauseTimeout, broken.URL: tutor.CauseServer} {
-		rs := eval.Run(context.Background(), eval.Options{Course: c, Search: ix, Timeout: 20 * time.Millisecond,
-			Model: tutor.NewClient(tutor.ClientOptions{BaseURL: url, Model: "m"})}, cases[:3])
+	// The hanging server is ended by the timeout; the broken one answers
+	// at once, so its timeout is only a bound (a short one would turn a
+	// slow 500 on a loaded machine into a timeout).
+	for _, tc := range []struct {
+		url, cause string
+		timeout    time.Duration
+	}{{hang.URL, tutor.CauseTimeout, 20 * time.Millisecond}, {broken.URL, tutor.CauseServer, time.Minute}} {
+		rs := eval.Run(context.Background(), eval.Options{Course: c, Search: ix, Timeout: tc.timeout,
+			Model: tutor.NewClient(tutor.ClientOptions{BaseURL: tc.url, Model: "m"})}, cases[:3])
 		for _, r := range rs {
-			if chk, ok := r.Check(eval.CheckReply); r.Pass || !ok || chk.OK || !strings.Contains(chk.Detail, "("+cause+")") {
-				t.Errorf("%s against %s: pass %v, checks %+v", r.Case.ID, cause, r.Pass, r.Checks)
+			if chk, ok := r.Check(eval.CheckReply); r.Pass || !ok || chk.OK || !strings.Contains(chk.Detail, "("+tc.cause+")") {
+				t.Errorf("%s against %s: pass %v, checks %+v", r.Case.ID, tc.cause, r.Pass, r.Checks)
 			}
 		}
 	}
