@@ -3,6 +3,7 @@ package capstone_test
 import (
 	"context"
 	"log/slog"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -193,6 +194,10 @@ func TestProblemsChangeNothing(t *testing.T) {
 		{"empty repository", "submit https://github.com/alice/blank", "", nil, "alice/blank is empty: push your project", "empty"},
 		{"primary rate limit", "submit https://github.com/alice/svc", "", func(s *githubtest.Server) { s.RateLimit(0, t0.Add(12*time.Minute)) },
 			"GitHub's limit of requests for this bot is used up; it resets in 12 min. Nothing was changed", "rate_limited"},
+		{"primary rate limit, as 429", "submit https://github.com/alice/svc", "", func(s *githubtest.Server) {
+			s.LimitStatus = http.StatusTooManyRequests
+			s.RateLimit(0, t0.Add(2*time.Hour))
+		}, "GitHub's limit of requests for this bot is used up; it resets in 2 h. Nothing was changed", "rate_limited"},
 		{"secondary rate limit", "submit https://github.com/alice/svc", "", func(s *githubtest.Server) { s.SecondaryLimit(90) },
 			"GitHub asked the bot to slow down. Nothing was changed: check again in 2 min.", "rate_limited"},
 		{"bad token", "submit https://github.com/alice/svc", "tok", func(s *githubtest.Server) { s.Token = "other" },

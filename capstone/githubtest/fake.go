@@ -58,6 +58,9 @@ type Server struct {
 	Token string
 	// Now is the fake's clock, for the rate limit's reset time.
 	Now func() time.Time
+	// LimitStatus is the status a request past the primary rate limit
+	// gets: 403 (the default) or 429, both of which GitHub sends.
+	LimitStatus int
 
 	mu        sync.Mutex
 	repos     map[string]Repo
@@ -147,7 +150,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if s.remaining <= 0 {
 		h.Set("X-RateLimit-Remaining", "0")
 		h.Set("X-RateLimit-Used", strconv.Itoa(s.limit))
-		writeError(w, http.StatusForbidden, "API rate limit exceeded for 127.0.0.1. (But here's the good news: Authenticated requests get a higher rate limit.)",
+		status := s.LimitStatus
+		if status == 0 {
+			status = http.StatusForbidden
+		}
+		writeError(w, status, "API rate limit exceeded for 127.0.0.1. (But here's the good news: Authenticated requests get a higher rate limit.)",
 			"https://docs.github.com/rest/overview/resources-in-the-rest-api#rate-limiting")
 		return
 	}

@@ -117,6 +117,14 @@ func targets() []target {
 		// well inside Slack's 3 s acknowledgement; the author's report.
 		{bench: "BenchmarkInsights", figure: "time/op", max: true, value: 500e6, text: "< 500 ms/op (Slack acks in 3 s)"},
 		{bench: "BenchmarkReport", figure: "time/op", max: true, value: 2e9, text: "< 2 s/op"},
+		// /link CODE: the two accounts' histories merged (16 lessons each,
+		// in a file of 500 learners), far inside the platforms' 3 s.
+		{bench: "BenchmarkLinkMerge", figure: "time/op", max: true, value: 50e6, text: "< 50 ms a link (acks in 3 s)"},
+		// A capstone check of a 5,000-file repository against the fake
+		// API: the bot's cost, and no more calls than the check needs
+		// (the repository, its tree, its latest run).
+		{bench: "BenchmarkCapstoneCheck", figure: "time/op", max: true, value: 100e6, text: "< 100 ms a check"},
+		{bench: "BenchmarkCapstoneCheck", figure: "calls/check", max: true, value: 3.0001, text: "<= 3 GitHub calls a check"},
 	}
 	for _, client := range []string{"reads-20KB/s", "stopped-reading"} {
 		name := "BenchmarkAckDuringBackup/client=" + client
