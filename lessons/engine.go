@@ -8,7 +8,6 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
-	"unicode/utf8"
 
 	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
@@ -334,78 +333,6 @@ func (e *request) action(ctx context.Context, m bot.Message) ([]bot.Reply, error
 	return nil, refuse(coursebot.ENOTFOUND, "That button is not one of mine any more. Type /status to see where you are.")
 }
 
-// move changes the learner's position. A press carries the card it was
-// shown on: a stale or double press changes nothing.
-func (e *request) move(ctx context.Context, who coursebot.Learner, les *course.Lesson, a bot.Action) ([]bot.Reply, error) {
-	now := e.now()
-	var completedNow bool
-	_, p, err := e.store.UpdateProgress(ctx, who.Key(), les.ID, func(rec *coursebot.LearnerRecord, p *coursebot.Progress) error {
-		completedNow = false
-		touch(rec, who, les.ID, now)
-		if p.State() == coursebot.StateNotStarted {
-			if a.Verb != bot.VerbRestart && a.Verb != bot.VerbResume {
-				return refuse(coursebot.ECONFLICT, "You have not started Lesson %s yet: type /%s.", dotted(les.ID), les.Command)
-			}
-			p.Started = now
-		}
-		cur := e.cardOf(les, *p)
-		if (a.Verb == bot.VerbNext || a.Verb == bot.VerbBack || a.Verb == bot.VerbSkip) && !cur.HasKey(a.At) {
-			return e.stale(les, cur)
-		}
-		idx := cur.Index
-		switch a.Verb {
-		case bot.VerbRestart:
-			idx = 0
-			p.Completed = time.Time{}
-		case bot.VerbResume:
-		case bot.VerbBack:
-			if idx == 0 {
-				return refuse(coursebot.ECONFLICT, "This is the first card of the lesson.")
-			}
-			idx--
-		case bot.VerbSkip, bot.VerbNext:
-			if err := quizSkip(cur, p, a.Verb, now); err != nil {
-				return err
-			}
-			if q := cur.Question(); q != nil {
-				if _, answered := p.Answers[q.ID]; !answered {
-					if a.Verb == bot.VerbNext && !p.Skipped[q.ID] {
-						return refuse(coursebot.ECONFLICT, "Answer the question (just reply with your answer) or press Skip question.")
-					}
-					if p.Skipped == nil {
-						p.Skipped = map[string]bool{}
-					}
-					p.Skipped[q.ID] = true
-				}
-			}
-			if idx == len(les.Cards)-1 {
-				if p.State() == coursebot.StateCompleted {
-					return e.stale(les, cur)
-				}
-				p.Completed = now
-				completedNow = true
-			} else {
-				idx++
-			}
-		}
-		p.Card, p.CardIndex, p.Updated = les.Cards[idx].Key, idx, now
-		p.Reach(p.Card, now)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	if completedNow {
-		return []bot.Reply{e.completion(les, p)}, nil
-	}
-	return []bot.Reply{e.render(les, e.cardOf(les, p), p)}, nil
-}
-
-func (e *request) stale(les *course.Lesson, cur *course.Card) error {
-	return bot.Offer(coursebot.Errorf(coursebot.ECONFLICT, "Already done: that button is from an earlier card. You are on card %d of %d (%s).", cur.Index+1, len(les.Cards), cur.Title),
-		bot.Button{Label: "Show where I am", Action: bot.Action{Verb: bot.VerbResume, Lesson: les.ID}.Encode()})
-}
-
 // mark ticks a checklist item or records a rating. Both are idempotent
 // (the action carries the desired state), so a double press is harmless,
 // and allowed on any card of a lesson the learner has started.
@@ -484,96 +411,6 @@ func blockOf(c *course.Card, id string) int {
 		}
 	}
 	return -1
-}
-
-// answer saves free text as the answer to the pending question.
-func (e *request) answer(ctx context.Context, m bot.Message) ([]bot.Reply, error) {
-	who := m.Learner
-	lessonID := m.Lesson
-	if lessonID == "" {
-		rec, err := e.store.Learner(ctx, who.Key())
-		if err != nil {
-			return nil, err
-		}
-		lessonID = rec.Active
-	}
-	if lessonID == "" {
-		return nil, refuse(coursebot.ECONFLICT, "No question is waiting for an answer. Start a lesson with /%s, or type /%s.", e.firstInstalled(), e.statusName())
-	}
-	les, err := e.lesson(lessonID)
-	if err != nil {
-		return nil, err
-	}
-	if IsNavWord(m.Text) {
-		// "next" typed where an answer goes means the button, not an answer.
-		return nil, e.notAnAnswer(ctx, who, les, m.Text)
-	}
-	if r, ok, err := e.quizText(ctx, m); ok || err != nil {
-		return r, err
-	}
-	text := strings.TrimSpace(m.Text)
-	if text == "" {
-		return nil, refuse(coursebot.EINVALID, "Your answer is empty. Write a sentence or two, or press Skip question.")
-	}
-	truncated := false
-	if utf8.RuneCountInString(text) > e.answerLimit {
-		text = string([]rune(text)[:e.answerLimit])
-		truncated = true
-	}
-	now := e.now()
-	var card *course.Card
-	var q *course.QuestionDef
-	_, p, err := e.store.UpdateProgress(ctx, who.Key(), les.ID, func(rec *coursebot.LearnerRecord, p *coursebot.Progress) error {
-		card, q = nil, nil
-		if p.State() == coursebot.StateNotStarted {
-			return refuse(coursebot.ECONFLICT, "You have not started Lesson %s yet: type /%s.", dotted(les.ID), les.Command)
-		}
-		if m.Question != "" {
-			for _, c := range les.Cards {
-				if cq := c.Question(); cq != nil && cq.ID == m.Question {
-					card, q = c, cq
-				}
-			}
-			if q == nil {
-				return refuse(coursebot.ENOTFOUND, "That question is no longer in Lesson %s; your answer was not saved.", dotted(les.ID))
-			}
-		} else {
-			card = e.cardOf(les, *p)
-			q = card.Question()
-			if q == nil {
-				return errNoQuestion
-			}
-		}
-		touch(rec, who, les.ID, now)
-		if p.Answers == nil {
-			p.Answers = map[string]coursebot.Answer{}
-		}
-		p.Answers[q.ID] = coursebot.Answer{Text: text, At: now, Truncated: truncated}
-		delete(p.Skipped, q.ID)
-		p.Updated = now
-		return nil
-	})
-	if errors.Is(err, errNoQuestion) {
-		return nil, e.notAnAnswer(ctx, who, les, text)
-	}
-	if err != nil {
-		return nil, err
-	}
-	r := e.render(les, card, p)
-	note := "Saved your answer."
-	if truncated {
-		note = fmt.Sprintf("Saved the first %d characters of your answer (that is the longest answer kept).", e.answerLimit)
-	}
-	// The card's reading is already on screen above the learner's answer:
-	// reply with the question, the answer and the follow-up only.
-	for i, b := range r.Blocks {
-		if b.Kind == bot.BlockQuestion {
-			r.Blocks = r.Blocks[i:]
-			break
-		}
-	}
-	r.Blocks = append([]bot.Block{{Kind: bot.BlockMarkdown, Text: note}}, r.Blocks...)
-	return []bot.Reply{r}, nil
 }
 
 func (e *request) firstInstalled() string {

@@ -33,34 +33,7 @@ func Summarize(les *course.Lesson, p coursebot.Progress) Summary {
 	s := Summary{State: p.State(), Cards: len(les.Cards), Steps: len(les.Steps)}
 	for _, c := range les.Cards {
 		for _, b := range c.Blocks {
-			switch b.Kind {
-			case course.Question:
-				s.Questions++
-				if _, ok := p.Answers[b.Question.ID]; ok {
-					s.Answered++
-				}
-			case course.Checklist:
-				for _, it := range b.Items {
-					s.Items++
-					if p.Checks[it.ID] {
-						s.Checked++
-					} else {
-						s.Open = append(s.Open, it)
-					}
-				}
-			case course.Quiz:
-				s.Quizzes++
-				if p.Quiz[b.Quiz.ID].Correct {
-					s.QuizCorrect++
-				}
-			case course.Rating:
-				for _, it := range b.Items {
-					s.Ratings++
-					if p.Ratings[it.ID] > 0 {
-						s.Rated++
-					}
-				}
-			}
+			s.count(b, p)
 		}
 	}
 	if s.State != coursebot.StateNotStarted && len(les.Cards) > 0 {
@@ -68,4 +41,36 @@ func Summarize(les *course.Lesson, p coursebot.Progress) Summary {
 		s.Card, s.CardTitle, s.Step = card.Index+1, card.Title, card.Step+1
 	}
 	return s
+}
+
+// count adds what block b holds, and what the learner did of it, to s.
+func (s *Summary) count(b course.Block, p coursebot.Progress) {
+	switch b.Kind {
+	case course.Question:
+		s.Questions++
+		if _, ok := p.Answers[b.Question.ID]; ok {
+			s.Answered++
+		}
+	case course.Checklist:
+		for _, it := range b.Items {
+			s.Items++
+			if p.Checks[it.ID] {
+				s.Checked++
+			} else {
+				s.Open = append(s.Open, it)
+			}
+		}
+	case course.Quiz:
+		s.Quizzes++
+		if p.Quiz[b.Quiz.ID].Correct {
+			s.QuizCorrect++
+		}
+	case course.Rating:
+		for _, it := range b.Items {
+			s.Ratings++
+			if p.Ratings[it.ID] > 0 {
+				s.Rated++
+			}
+		}
+	}
 }
