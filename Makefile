@@ -21,7 +21,17 @@ VULNDB              := $(BUILD)/vulndb@$(VULNDB_VERSION)
 STATICCHECK         := $(BUILD)/tools/staticcheck@$(STATICCHECK_VERSION)/staticcheck
 GOLANGCI_LINT       := $(BUILD)/tools/golangci-lint@$(GOLANGCI_VERSION)/golangci-lint
 
-.PHONY: help build run test lint lint-strict vuln bench fuzz-short clean
+# The house rules make lint checks besides the linters (issue 20): no .go
+# file over MAXLINES lines, and no chat package under the store or the
+# delivery pipeline. LONG_FILES_PENDING names files over the limit whose
+# split is under way on another branch; the check fails on a name listed
+# there that is no longer over, so the list cannot go stale.
+MAXLINES           := 600
+LONG_FILES_PENDING := ./bot/discord/fake_test.go
+CHAT_PACKAGES      := ^(github\.com/coursebot/coursebot/bot(/.*)?|github\.com/slack-go/.*|github\.com/bwmarrin/discordgo(/.*)?)$$
+CHAT_FREE          := ./store ./delivery
+
+.PHONY: help build run test lint lint-strict lint-files lint-layers vuln bench fuzz-short clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-11s %s\n", $$1, $$2}'
@@ -35,13 +45,34 @@ run: build ## chat with the built-in course in this terminal (no config needed)
 test: ## run every test with the race detector
 	$(GO) test -race -count=1 ./...
 
-lint: $(STATICCHECK) $(GOLANGCI_LINT) ## gofmt must list nothing, go vet, go.mod and go.sum tidy, staticcheck, golangci-lint (.golangci.yml): 0 findings
+lint: $(STATICCHECK) $(GOLANGCI_LINT) ## gofmt must list nothing, go vet, go.mod and go.sum tidy, staticcheck, golangci-lint (.golangci.yml): 0 findings; lint-files, lint-layers
 	@files="$$(gofmt -l .)"; \
 	if [ -n "$$files" ]; then echo "gofmt needed on:"; echo "$$files"; exit 1; fi
 	$(GO) vet ./...
 	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run go mod tidy"; exit 1; }
 	$(STATICCHECK) ./...
 	$(GOLANGCI_LINT) run ./...
+	@$(MAKE) --no-print-directory lint-files lint-layers
+
+lint-files: ## no .go file over MAXLINES (600) lines
+	@long="$$(find . -path ./build -prune -o -path './.*' -prune -o -name '*.go' -type f -print0 | \
+	  xargs -0 wc -l | awk -v max=$(MAXLINES) '$$2 != "total" && $$1 > max {print $$2 " " $$1}' | sort)"; \
+	over=""; pending=""; \
+	while read -r f n; do \
+	  [ -n "$$f" ] || continue; \
+	  case " $(LONG_FILES_PENDING) " in *" $$f "*) pending="$$pending $$f";; *) over="$$over$$f: $$n lines"$$'\n';; esac; \
+	done <<< "$$long"; \
+	for f in $(LONG_FILES_PENDING); do \
+	  case " $$pending " in *" $$f "*) ;; *) echo "$$f is no longer over $(MAXLINES) lines: remove it from LONG_FILES_PENDING in the Makefile"; exit 1;; esac; \
+	done; \
+	if [ -n "$$over" ]; then printf 'files over $(MAXLINES) lines (split them by what they hold):\n%s' "$$over"; exit 1; fi; \
+	if [ -n "$$pending" ]; then echo "note: over $(MAXLINES) lines, split under way (LONG_FILES_PENDING):$$pending"; fi
+
+lint-layers: ## go list -deps of the store and the delivery pipeline lists no chat package
+	@for pkg in $(CHAT_FREE); do \
+	  chat="$$($(GO) list -deps $$pkg | grep -E '$(CHAT_PACKAGES)' || true)"; \
+	  if [ -n "$$chat" ]; then echo "$$pkg must import no chat package, but go list -deps $$pkg lists:"; echo "$$chat"; exit 1; fi; \
+	done
 
 # lint-strict was lint plus the two linters while they had findings; lint
 # runs them now. Kept so existing scripts keep working.
