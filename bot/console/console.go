@@ -86,13 +86,19 @@ func New(h bot.Handler, who coursebot.Learner, out io.Writer, log *slog.Logger) 
 // reply was written after its state was saved) or until ctx is done.
 func (c *Console) Run(ctx context.Context, in io.Reader) error {
 	c.mu.Lock()
-	c.printf("coursebot: you are %s. Type a command such as /help or /status; numbers press buttons.\n", c.who.UserID)
+	c.printf("coursebot: you are %s. Type a command such as /help or /status; numbers press buttons; /quit (or Ctrl-D) leaves.\n", c.who.UserID)
 	c.mu.Unlock()
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 64*1024), 1<<20)
 	for c.prompt(); sc.Scan(); c.prompt() {
 		if err := ctx.Err(); err != nil {
 			return err
+		}
+		if leaving(sc.Text()) {
+			c.mu.Lock()
+			c.printf("Bye. Your place is saved; start the console again to go on where you left off.\n")
+			c.mu.Unlock()
+			return nil
 		}
 		if err := c.Line(ctx, sc.Text()); err != nil {
 			return err
@@ -108,6 +114,17 @@ func (c *Console) Run(ctx context.Context, in io.Reader) error {
 		return fmt.Errorf("console: read input: %w", err)
 	}
 	return nil
+}
+
+// leaving reports whether line asks to leave the console: /quit or /exit,
+// the words a terminal program is left with. Only the slash forms: a
+// typed answer may well be the word "exit".
+func leaving(line string) bool {
+	switch strings.ToLower(strings.TrimSpace(line)) {
+	case "/quit", "/exit", "/q":
+		return true
+	}
+	return false
 }
 
 // Line handles one line of input.
