@@ -27,37 +27,48 @@ var (
 // backgrounds on one card; it returns that card's key.
 func findBackgrounds(les *Lesson) ([]Background, string) {
 	for _, c := range les.Cards {
-		var out []Background
-		var cur *Background
+		var r backgroundReader
 		for _, b := range c.Blocks {
 			if b.Kind != Markdown {
 				continue
 			}
 			for _, line := range strings.Split(b.Text, "\n") {
-				t := strings.TrimSpace(line)
-				if m := bgHeading.FindStringSubmatch(t); m != nil {
-					out = append(out, Background{Name: strings.TrimSpace(m[1])})
-					cur = &out[len(out)-1]
-					continue
-				}
-				if cur == nil {
-					continue
-				}
-				t = strings.TrimSpace(listMarker.ReplaceAllString(t, ""))
-				if m := bgWeak.FindStringSubmatch(t); m != nil && cur.Weak == "" {
-					cur.Weak = strings.TrimSpace(m[1])
-				}
-				if m := bgFocus.FindStringSubmatch(t); m != nil && len(cur.Lessons) == 0 {
-					for _, n := range lessonNum.FindAllStringSubmatch(m[1], -1) {
-						cur.Lessons = append(cur.Lessons, n[1]+"-"+n[2])
-					}
-				}
+				r.line(line)
 			}
 		}
-		out = slices.DeleteFunc(out, func(b Background) bool { return len(b.Lessons) == 0 })
+		out := slices.DeleteFunc(r.out, func(b Background) bool { return len(b.Lessons) == 0 })
 		if len(out) >= 2 {
 			return out, c.Key
 		}
 	}
 	return nil, ""
+}
+
+// backgroundReader reads a card's lines: a heading starts a background,
+// the lines under it may name what it is weaker on and the lessons to
+// focus on (the first of each counts).
+type backgroundReader struct {
+	out []Background
+	cur *Background
+}
+
+func (r *backgroundReader) line(line string) {
+	t := strings.TrimSpace(line)
+	if m := bgHeading.FindStringSubmatch(t); m != nil {
+		r.out = append(r.out, Background{Name: strings.TrimSpace(m[1])})
+		r.cur = &r.out[len(r.out)-1]
+		return
+	}
+	if r.cur == nil {
+		return
+	}
+	t = strings.TrimSpace(listMarker.ReplaceAllString(t, ""))
+	if m := bgWeak.FindStringSubmatch(t); m != nil && r.cur.Weak == "" {
+		r.cur.Weak = strings.TrimSpace(m[1])
+	}
+	if m := bgFocus.FindStringSubmatch(t); m != nil && len(r.cur.Lessons) == 0 {
+		for _, n := range lessonNum.FindAllStringSubmatch(m[1], -1) {
+			r.cur.Lessons = append(r.cur.Lessons, n[1]+"-"+n[2])
+		}
+	}
 }

@@ -100,6 +100,33 @@ func (l *loader) load() (*Course, error) {
 	if err != nil {
 		return nil, err
 	}
+	scripts, err := l.findScripts()
+	if err != nil {
+		return nil, err
+	}
+	if len(scripts) == 0 {
+		l.problem(l.label, 0, "no tutor scripts: expected .claude/commands/start-X-Y.md or commands/start-X-Y.md")
+		return &Course{}, nil
+	}
+	c := &Course{Lessons: map[string]*Lesson{}}
+	var refs []refEntry
+	for _, id := range sortedIDs(scripts) {
+		lesson, lessonRefs := l.loadLesson(id, scripts[id], man.Lessons[id])
+		if lesson != nil {
+			c.Lessons[id] = lesson
+		}
+		if len(refs) == 0 {
+			refs = lessonRefs
+		}
+	}
+	c.Catalogue, c.Extra = catalogue(c.Lessons, refs, man)
+	c.Revisit = l.revisits(c, man, scripts)
+	return c, nil
+}
+
+// findScripts maps each lesson id to its tutor script's path, reporting a
+// lesson defined twice (the first found is used).
+func (l *loader) findScripts() (map[string]string, error) {
 	scripts := map[string]string{} // lesson id -> script path
 	for _, dir := range scriptDirs {
 		entries, err := fs.ReadDir(l.fsys, dir)
@@ -122,23 +149,14 @@ func (l *loader) load() (*Course, error) {
 			scripts[id] = path.Join(dir, e.Name())
 		}
 	}
-	if len(scripts) == 0 {
-		l.problem(l.label, 0, "no tutor scripts: expected .claude/commands/start-X-Y.md or commands/start-X-Y.md")
-		return &Course{}, nil
-	}
-	c := &Course{Lessons: map[string]*Lesson{}}
-	var refs []refEntry
-	for _, id := range sortedIDs(scripts) {
-		lesson, lessonRefs := l.loadLesson(id, scripts[id], man.Lessons[id])
-		if lesson != nil {
-			c.Lessons[id] = lesson
-		}
-		if len(refs) == 0 {
-			refs = lessonRefs
-		}
-	}
-	c.Catalogue, c.Extra = catalogue(c.Lessons, refs, man)
-	c.Revisit = map[string][]string{}
+	return scripts, nil
+}
+
+// revisits is the manifest's choice of lessons to revisit per rating item
+// (keyed by the item's text, lower case), reporting a manifest lesson with
+// no script and a revisit naming a lesson not in the course.
+func (l *loader) revisits(c *Course, man manifest, scripts map[string]string) map[string][]string {
+	out := map[string][]string{}
 	for id, lm := range man.Lessons {
 		if _, ok := scripts[id]; !ok {
 			l.problem(ManifestFile, lm.line, "lesson %q has no tutor script", id)
@@ -149,10 +167,10 @@ func (l *loader) load() (*Course, error) {
 					l.problem(ManifestFile, lm.line, "revisit %q: lesson %q is not in the course", item, t)
 				}
 			}
-			c.Revisit[strings.ToLower(strings.TrimSpace(item))] = to
+			out[strings.ToLower(strings.TrimSpace(item))] = to
 		}
 	}
-	return c, nil
+	return out
 }
 
 func sortedIDs[V any](m map[string]V) []string {

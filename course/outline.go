@@ -23,52 +23,62 @@ func WriteOutline(w io.Writer, les *Lesson) error {
 	for _, c := range les.Cards {
 		if c.Step != step {
 			step = c.Step
-			if step < 0 {
-				p.printf("\nOpening\n")
-			} else {
-				s := les.Steps[step]
-				dur := ""
-				if s.Minutes > 0 {
-					dur = fmt.Sprintf(" (%d min)", s.Minutes)
-				}
-				p.printf("\nStep %d. %s%s\n", s.Number, s.Title, dur)
-			}
+			outlineStep(p, les, step)
 		}
 		p.printf("  %2d. %-42s %s:%d\n", c.Index+1, c.Title, c.Source.File, c.Source.Line)
 		for _, b := range c.Blocks {
-			switch b.Kind {
-			case Markdown:
-				p.printf("        text      %d lines\n", strings.Count(b.Text, "\n")+1)
-			case Code:
-				p.printf("        code      %d lines\n", strings.Count(b.Text, "\n")+1)
-			case Question:
-				p.printf("        question  %q\n", b.Question.Prompt)
-				if b.Question.FollowUp != "" {
-					p.printf("          then    %q\n", Clip(b.Question.FollowUp, 70))
-				}
-				for _, kp := range b.Question.Points {
-					p.printf("          point   %q %s\n", Clip(kp.Text, 50), strings.Join(kp.Terms, ", "))
-				}
-			case Quiz:
-				p.printf("        quiz      %q\n", b.Quiz.Prompt)
-				p.printf("          answer  %s\n", b.Quiz.CorrectText())
-			case Checklist:
-				p.printf("        checklist %d items%s\n", len(b.Items), groupList(b.Items))
-				for _, it := range b.Items {
-					for _, r := range les.Repository {
-						if r.Item == it.ID {
-							p.printf("          repo    %q: %s\n", Clip(it.Text, 50), r.Describe())
-						}
-					}
-				}
-			case Rating:
-				p.printf("        rating    %d items, 1-5%s\n", len(b.Items), groupList(b.Items))
-			}
+			outlineBlock(p, les, b)
 		}
 	}
 	p.printf("\n%s\n", screenSummary(les))
 	p.printf("For leads only: %d passages (teaching notes and instructions to the tutor)\n", len(les.LeadNotes))
 	return p.err
+}
+
+// outlineStep prints the heading of the outline's step (-1: the opening).
+func outlineStep(p *errWriter, les *Lesson, step int) {
+	if step < 0 {
+		p.printf("\nOpening\n")
+		return
+	}
+	s := les.Steps[step]
+	dur := ""
+	if s.Minutes > 0 {
+		dur = fmt.Sprintf(" (%d min)", s.Minutes)
+	}
+	p.printf("\nStep %d. %s%s\n", s.Number, s.Title, dur)
+}
+
+// outlineBlock prints what one block of a card holds.
+func outlineBlock(p *errWriter, les *Lesson, b Block) {
+	switch b.Kind {
+	case Markdown:
+		p.printf("        text      %d lines\n", strings.Count(b.Text, "\n")+1)
+	case Code:
+		p.printf("        code      %d lines\n", strings.Count(b.Text, "\n")+1)
+	case Question:
+		p.printf("        question  %q\n", b.Question.Prompt)
+		if b.Question.FollowUp != "" {
+			p.printf("          then    %q\n", Clip(b.Question.FollowUp, 70))
+		}
+		for _, kp := range b.Question.Points {
+			p.printf("          point   %q %s\n", Clip(kp.Text, 50), strings.Join(kp.Terms, ", "))
+		}
+	case Quiz:
+		p.printf("        quiz      %q\n", b.Quiz.Prompt)
+		p.printf("          answer  %s\n", b.Quiz.CorrectText())
+	case Checklist:
+		p.printf("        checklist %d items%s\n", len(b.Items), groupList(b.Items))
+		for _, it := range b.Items {
+			for _, r := range les.Repository {
+				if r.Item == it.ID {
+					p.printf("          repo    %q: %s\n", Clip(it.Text, 50), r.Describe())
+				}
+			}
+		}
+	case Rating:
+		p.printf("        rating    %d items, 1-5%s\n", len(b.Items), groupList(b.Items))
+	}
 }
 
 // screenSummary tells the author the longest card and the cards still over

@@ -26,74 +26,95 @@ func Passages(c *Course) []search.Passage {
 }
 
 func cardPassages(les *Lesson, card *Card) []search.Passage {
-	var out []search.Passage
-	heading, label := "", ""
-	add := func(kind search.Kind, text string) {
-		text = strings.TrimSpace(text)
-		if text == "" {
-			return
-		}
-		out = append(out, search.Passage{
-			Lesson: les.ID, Command: les.Command, Card: card.Index + 1, Cards: len(les.Cards),
-			CardTitle: card.Title, Heading: heading, Lead: label, Kind: kind, Text: text,
-		})
-		label = ""
-	}
+	pw := passageWriter{les: les, card: card}
 	for _, b := range card.Blocks {
 		switch b.Kind {
 		case Markdown:
 			for _, mb := range splitBlocks([]byte(b.Text)) {
-				switch mb.kind {
-				case mdHeading:
-					heading, label = mb.text, ""
-				case mdParagraph:
-					if t := strings.TrimSpace(mb.text); isLead(t) {
-						if label != "" {
-							prev := label
-							label = ""
-							add(search.Text, prev)
-						}
-						label = t
-						continue
-					}
-					add(search.Text, mb.text)
-				case mdList:
-					add(search.List, mb.text)
-				case mdTable:
-					add(search.Table, mb.text)
-				case mdCode:
-					add(search.Code, mb.code)
-				case mdBreak:
-				default:
-					add(search.Text, mb.text)
-				}
+				pw.markdown(mb)
 			}
 		case Code:
-			add(search.Code, b.Text)
+			pw.add(search.Code, b.Text)
 		case Question:
 			text := b.Question.Prompt
 			if b.Question.FollowUp != "" {
 				text += "\n\n" + b.Question.FollowUp
 			}
-			add(search.Text, text)
+			pw.add(search.Text, text)
 		case Quiz:
 			// Not searchable: an excerpt would give the answer away.
 		case Checklist, Rating:
-			for _, g := range itemGroups(b.Items) {
-				var lines []string
-				for _, it := range g {
-					lines = append(lines, it.Text)
-				}
-				saved := heading
-				if g[0].Group != "" {
-					heading = g[0].Group
-				}
-				add(search.Items, strings.Join(lines, "\n"))
-				heading = saved
-			}
+			pw.items(b.Items)
 		}
 	}
-	return out
+	return pw.out
+}
+
+// passageWriter cuts one card into passages, each under the heading it
+// stands under and with the lead paragraph that introduced it.
+type passageWriter struct {
+	les            *Lesson
+	card           *Card
+	heading, label string
+	out            []search.Passage
+}
+
+func (pw *passageWriter) add(kind search.Kind, text string) {
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return
+	}
+	pw.out = append(pw.out, search.Passage{
+		Lesson: pw.les.ID, Command: pw.les.Command, Card: pw.card.Index + 1, Cards: len(pw.les.Cards),
+		CardTitle: pw.card.Title, Heading: pw.heading, Lead: pw.label, Kind: kind, Text: text,
+	})
+	pw.label = ""
+}
+
+// markdown adds one Markdown block: a heading is remembered, a lead
+// paragraph is kept for the passage that follows it.
+func (pw *passageWriter) markdown(mb mdBlock) {
+	switch mb.kind {
+	case mdHeading:
+		pw.heading, pw.label = mb.text, ""
+	case mdParagraph:
+		if t := strings.TrimSpace(mb.text); isLead(t) {
+			if pw.label != "" {
+				prev := pw.label
+				pw.label = ""
+				pw.add(search.Text, prev)
+			}
+			pw.label = t
+			return
+		}
+		pw.add(search.Text, mb.text)
+	case mdList:
+		pw.add(search.List, mb.text)
+	case mdTable:
+		pw.add(search.Table, mb.text)
+	case mdCode:
+		pw.add(search.Code, mb.code)
+	case mdBreak:
+	default:
+		pw.add(search.Text, mb.text)
+	}
+}
+
+// items adds a checklist's or rating's items, a passage per group, under
+// the group's name where it has one.
+func (pw *passageWriter) items(items []ItemDef) {
+	for _, g := range itemGroups(items) {
+		var lines []string
+		for _, it := range g {
+			lines = append(lines, it.Text)
+		}
+		saved := pw.heading
+		if g[0].Group != "" {
+			pw.heading = g[0].Group
+		}
+		pw.add(search.Items, strings.Join(lines, "\n"))
+		pw.heading = saved
+	}
 }
 
 // isLead reports whether a paragraph introduces what follows: a bold label

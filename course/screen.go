@@ -265,54 +265,7 @@ func splitCard(c *Card) []*Card {
 	if CardSize(c).fits() {
 		return []*Card{c}
 	}
-	// Atoms: a lead unit glued to what follows it.
-	var atoms [][]unit
-	for i, u := range units(c) {
-		if i > 0 && atoms[len(atoms)-1][len(atoms[len(atoms)-1])-1].lead {
-			atoms[len(atoms)-1] = append(atoms[len(atoms)-1], u)
-			continue
-		}
-		atoms = append(atoms, []unit{u})
-	}
-	// Sections start at a heading; a section over the budget is cut
-	// between its atoms.
-	var sections [][][]unit
-	for i, a := range atoms {
-		if i == 0 || a[0].head {
-			sections = append(sections, nil)
-		}
-		sections[len(sections)-1] = append(sections[len(sections)-1], a)
-	}
-	var parts [][]unit
-	var cur []unit
-	for _, s := range sections {
-		var all []unit
-		for _, a := range s {
-			all = append(all, a...)
-		}
-		if unitsSize(join(cur, all)).fits() {
-			cur = join(cur, all)
-			continue
-		}
-		if unitsSize(all).fits() {
-			parts, cur = append(parts, cur), all
-			continue
-		}
-		// Cut the section between its atoms into parts of about the same
-		// size, filling the part already begun.
-		total := unitsSize(join(cur, all))
-		n := max((total.Lines+ScreenLines-1)/ScreenLines, (total.Chars+ScreenChars-1)/ScreenChars)
-		target := Size{total.Lines / n, total.Chars / n}
-		for _, a := range s {
-			if size := unitsSize(cur); len(cur) > 0 && (!unitsSize(join(cur, a)).fits() || size.Lines >= target.Lines || size.Chars >= target.Chars) {
-				parts, cur = append(parts, cur), nil
-			}
-			cur = join(cur, a)
-		}
-	}
-	if len(cur) > 0 {
-		parts = append(parts, cur)
-	}
+	parts := packSections(sectionsOf(atomsOf(units(c))))
 	if len(parts) < 2 {
 		return []*Card{c}
 	}
@@ -331,6 +284,66 @@ func splitCard(c *Card) []*Card {
 		out[i] = part
 	}
 	return out
+}
+
+// atomsOf glues each lead unit to what follows it: an atom is never cut.
+func atomsOf(us []unit) [][]unit {
+	var atoms [][]unit
+	for i, u := range us {
+		if i > 0 && atoms[len(atoms)-1][len(atoms[len(atoms)-1])-1].lead {
+			atoms[len(atoms)-1] = append(atoms[len(atoms)-1], u)
+			continue
+		}
+		atoms = append(atoms, []unit{u})
+	}
+	return atoms
+}
+
+// sectionsOf groups atoms into sections, each starting at a heading.
+func sectionsOf(atoms [][]unit) [][][]unit {
+	var sections [][][]unit
+	for i, a := range atoms {
+		if i == 0 || a[0].head {
+			sections = append(sections, nil)
+		}
+		sections[len(sections)-1] = append(sections[len(sections)-1], a)
+	}
+	return sections
+}
+
+// packSections fills parts of a screen each with whole sections; a section
+// over the budget is cut between its atoms into parts of about the same
+// size, filling the part already begun.
+func packSections(sections [][][]unit) [][]unit {
+	var parts [][]unit
+	var cur []unit
+	for _, s := range sections {
+		var all []unit
+		for _, a := range s {
+			all = append(all, a...)
+		}
+		if unitsSize(join(cur, all)).fits() {
+			cur = join(cur, all)
+			continue
+		}
+		if unitsSize(all).fits() {
+			parts, cur = append(parts, cur), all
+			continue
+		}
+		total := unitsSize(join(cur, all))
+		n := max((total.Lines+ScreenLines-1)/ScreenLines, (total.Chars+ScreenChars-1)/ScreenChars)
+		target := Size{total.Lines / n, total.Chars / n}
+		for _, a := range s {
+			if size := unitsSize(cur); len(cur) > 0 && (!unitsSize(join(cur, a)).fits() || size.Lines >= target.Lines || size.Chars >= target.Chars) {
+				parts, cur = append(parts, cur), nil
+			}
+			cur = join(cur, a)
+		}
+	}
+	if len(cur) > 0 {
+		parts = append(parts, cur)
+	}
+	return parts
 }
 
 // join returns a followed by b without changing a.

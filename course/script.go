@@ -30,75 +30,14 @@ var (
 // parseScript reads the tutor script: its title, the module it names, the
 // steps under "## Lesson Flow" and the teaching notes.
 func (l *loader) parseScript(id, file string, src []byte) *script {
-	sc := &script{file: file}
-	blocks := splitBlocks(src)
-	section := "" // current "##" section
-	var cur *scriptStep
-	badStep := false // after a malformed step heading, its text is not reported again
-	for _, b := range blocks {
-		switch {
-		case b.kind == mdHeading && b.level == 1:
-			if sc.title == "" {
-				sc.title = b.text
-				continue
-			}
-			l.problem(file, b.start, "second top-level heading %q: a script has one \"# Lesson X.Y: Title\"", b.text)
-			continue
-		case b.kind == mdHeading && b.level == 2:
-			section = strings.ToLower(b.text)
-			cur = nil
-			if section != "lesson flow" {
-				sc.leadNotes = append(sc.leadNotes, LeadNote{Source: Source{file, b.start}, Text: "## " + b.text, Solution: isSolutionSection(section)})
-			}
-			continue
-		case b.kind == mdHeading && b.level == 3 && section == "lesson flow":
-			m := stepHeading.FindStringSubmatch(b.text)
-			if m == nil {
-				l.problem(file, b.start, "step heading %q should read \"### N. Title\" with an optional \"(M min)\"", b.text)
-				cur, badStep = nil, true
-				continue
-			}
-			n, _ := strconv.Atoi(m[1])
-			if want := len(sc.steps) + 1; n != want {
-				l.problem(file, b.start, "step %d follows step %d; steps are numbered 1, 2, 3, ...", n, want-1)
-			}
-			mins, _ := strconv.Atoi(m[3])
-			sc.steps = append(sc.steps, scriptStep{Step: Step{Number: n, Title: strings.TrimSpace(m[2]), Minutes: mins, Line: b.start}})
-			cur, badStep = &sc.steps[len(sc.steps)-1], false
+	r := scriptReader{l: l, file: file, sc: &script{file: file}}
+	for _, b := range splitBlocks(src) {
+		if r.heading(b) || r.moduleLine(b) {
 			continue
 		}
-		if m := moduleRef.FindStringSubmatch(b.text); m != nil && sc.module == "" && b.kind == mdParagraph {
-			sc.module = strings.TrimPrefix(m[1], "./")
-			sc.moduleLine = b.start
-			// The line is addressed to the tutor: keep it for leads.
-			sc.leadNotes = append(sc.leadNotes, LeadNote{Source: Source{file, b.start}, Text: b.text})
-			continue
-		}
-		switch {
-		case section == "lesson flow" && cur != nil:
-			cur.blocks = append(cur.blocks, b)
-		case section == "lesson flow" && badStep:
-		case section == "lesson flow":
-			if b.kind == mdHeading {
-				l.problem(file, b.start, "heading %q inside \"## Lesson Flow\" is not a step (\"### N. Title (M min)\")", b.text)
-			} else {
-				l.problem(file, b.start, "text before the first step of \"## Lesson Flow\" would never be shown; move it into a step")
-			}
-		case section == "":
-			if b.kind == mdHeading {
-				continue
-			}
-			// Text under the title other than the module line is for the tutor.
-			sc.leadNotes = append(sc.leadNotes, LeadNote{Source: Source{file, b.start}, Text: b.text})
-		default:
-			// "## Teaching Notes" and any other script section: for leads.
-			text := b.text
-			if b.kind == mdHeading {
-				text = strings.Repeat("#", b.level) + " " + b.text
-			}
-			sc.leadNotes = append(sc.leadNotes, LeadNote{Source: Source{file, b.start}, Text: text, Solution: isSolutionSection(section)})
-		}
+		r.body(b)
 	}
+	sc := r.sc
 	if sc.title == "" {
 		l.problem(file, 1, "no title: the script should start with \"# Lesson X.Y: Title\"")
 	}
@@ -109,4 +48,103 @@ func (l *loader) parseScript(id, file string, src []byte) *script {
 		sc.steps[i].Key = slug(sc.steps[i].Title)
 	}
 	return sc
+}
+
+// scriptReader reads a tutor script block by block: where it is (the "##"
+// section, the step) decides what a block is.
+type scriptReader struct {
+	l       *loader
+	file    string
+	sc      *script
+	section string // current "##" section, lower case
+	cur     *scriptStep
+	badStep bool // after a malformed step heading, its text is not reported again
+}
+
+func (r *scriptReader) note(b mdBlock, text string, solution bool) {
+	r.sc.leadNotes = append(r.sc.leadNotes, LeadNote{Source: Source{r.file, b.start}, Text: text, Solution: solution})
+}
+
+// heading takes the title, a "##" section or a step heading; it reports
+// whether b was one of them.
+func (r *scriptReader) heading(b mdBlock) bool {
+	switch {
+	case b.kind == mdHeading && b.level == 1:
+		if r.sc.title == "" {
+			r.sc.title = b.text
+			return true
+		}
+		r.l.problem(r.file, b.start, "second top-level heading %q: a script has one \"# Lesson X.Y: Title\"", b.text)
+	case b.kind == mdHeading && b.level == 2:
+		r.section = strings.ToLower(b.text)
+		r.cur = nil
+		if r.section != "lesson flow" {
+			r.note(b, "## "+b.text, isSolutionSection(r.section))
+		}
+	case b.kind == mdHeading && b.level == 3 && r.section == "lesson flow":
+		r.step(b)
+	default:
+		return false
+	}
+	return true
+}
+
+// step starts the step a "### N. Title (M min)" heading names.
+func (r *scriptReader) step(b mdBlock) {
+	m := stepHeading.FindStringSubmatch(b.text)
+	if m == nil {
+		r.l.problem(r.file, b.start, "step heading %q should read \"### N. Title\" with an optional \"(M min)\"", b.text)
+		r.cur, r.badStep = nil, true
+		return
+	}
+	n, _ := strconv.Atoi(m[1])
+	if want := len(r.sc.steps) + 1; n != want {
+		r.l.problem(r.file, b.start, "step %d follows step %d; steps are numbered 1, 2, 3, ...", n, want-1)
+	}
+	mins, _ := strconv.Atoi(m[3])
+	r.sc.steps = append(r.sc.steps, scriptStep{Step: Step{Number: n, Title: strings.TrimSpace(m[2]), Minutes: mins, Line: b.start}})
+	r.cur, r.badStep = &r.sc.steps[len(r.sc.steps)-1], false
+}
+
+// moduleLine takes the first paragraph naming the reading module; it
+// reports whether b was that line.
+func (r *scriptReader) moduleLine(b mdBlock) bool {
+	m := moduleRef.FindStringSubmatch(b.text)
+	if m == nil || r.sc.module != "" || b.kind != mdParagraph {
+		return false
+	}
+	r.sc.module = strings.TrimPrefix(m[1], "./")
+	r.sc.moduleLine = b.start
+	// The line is addressed to the tutor: keep it for leads.
+	r.note(b, b.text, false)
+	return true
+}
+
+// body files any other block: into the current step, as a problem (text
+// in the lesson flow outside a step), or as a note for leads.
+func (r *scriptReader) body(b mdBlock) {
+	switch {
+	case r.section == "lesson flow" && r.cur != nil:
+		r.cur.blocks = append(r.cur.blocks, b)
+	case r.section == "lesson flow" && r.badStep:
+	case r.section == "lesson flow":
+		if b.kind == mdHeading {
+			r.l.problem(r.file, b.start, "heading %q inside \"## Lesson Flow\" is not a step (\"### N. Title (M min)\")", b.text)
+		} else {
+			r.l.problem(r.file, b.start, "text before the first step of \"## Lesson Flow\" would never be shown; move it into a step")
+		}
+	case r.section == "":
+		if b.kind == mdHeading {
+			return
+		}
+		// Text under the title other than the module line is for the tutor.
+		r.note(b, b.text, false)
+	default:
+		// "## Teaching Notes" and any other script section: for leads.
+		text := b.text
+		if b.kind == mdHeading {
+			text = strings.Repeat("#", b.level) + " " + b.text
+		}
+		r.note(b, text, isSolutionSection(r.section))
+	}
 }
