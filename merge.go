@@ -36,99 +36,18 @@ func MergeProgress(a, b Progress) Progress {
 	if out.Lesson == "" {
 		out.Lesson = b.Lesson
 	}
-	// Position.
-	pos := later
-	switch {
-	case !a.Completed.IsZero() && !b.Completed.IsZero():
-		pos = a
-		if b.Completed.Before(a.Completed) {
-			pos = b
-		}
-	case !a.Completed.IsZero():
-		pos = a
-	case !b.Completed.IsZero():
-		pos = b
-	case a.Card == "" && b.Card != "":
-		pos = b
-	case b.Card == "" && a.Card != "":
-		pos = a
-	case a.CardIndex != b.CardIndex && a.Card != "" && b.Card != "":
-		pos = a
-		if b.CardIndex > a.CardIndex {
-			pos = b
-		}
-	}
+	pos := furthest(a, b, later)
 	out.Card, out.CardIndex, out.Completed = pos.Card, pos.CardIndex, pos.Completed
 	out.Started = earliest(a.Started, b.Started)
 	out.Updated = latest(a.Updated, b.Updated)
-	// Answers.
 	for _, p := range []Progress{earlier, later} {
-		for q, ans := range p.Answers {
-			if out.Answers == nil {
-				out.Answers = map[string]Answer{}
-			}
-			prev, both := out.Answers[q]
-			if !both {
-				out.Answers[q] = ans
-				continue
-			}
-			keep, other := ans, prev
-			if prev.At.After(ans.At) {
-				keep, other = prev, ans
-			}
-			out.Answers[q] = keep
-			if other != keep {
-				out.addReplaced(q, other)
-			}
-		}
-		for q, rs := range p.Replaced {
-			for _, r := range rs {
-				out.addReplaced(q, r)
-			}
-		}
+		mergeAnswers(&out, p)
 	}
 	for _, p := range []Progress{a, b} {
-		for q, s := range p.Skipped {
-			if _, answered := out.Answers[q]; s && !answered {
-				if out.Skipped == nil {
-					out.Skipped = map[string]bool{}
-				}
-				out.Skipped[q] = true
-			}
-		}
-		for id, on := range p.Checks {
-			if on {
-				if out.Checks == nil {
-					out.Checks = map[string]bool{}
-				}
-				out.Checks[id] = true
-			}
-		}
-		for card, t := range p.Reached {
-			if out.Reached == nil {
-				out.Reached = map[string]time.Time{}
-			}
-			if cur, ok := out.Reached[card]; !ok || t.Before(cur) {
-				out.Reached[card] = t
-			}
-		}
+		mergeMarks(&out, p)
 	}
 	for _, p := range []Progress{earlier, later} { // the later overwrites
-		for id, v := range p.Ratings {
-			if out.Ratings == nil {
-				out.Ratings = map[string]int{}
-			}
-			out.Ratings[id] = v
-		}
-		for id, v := range p.Picks {
-			if out.Picks == nil {
-				out.Picks = map[string]string{}
-			}
-			out.Picks[id] = v
-		}
-		if p.Background != "" {
-			out.Background = p.Background
-		}
+		mergeChoices(&out, p)
 	}
 	for _, p := range []Progress{a, b} {
 		for id, r := range p.Quiz {
@@ -143,6 +62,111 @@ func MergeProgress(a, b Progress) Progress {
 	}
 	out.Repo = mergeRepo(a.Repo, b.Repo)
 	return out
+}
+
+// furthest is the record whose position a merge keeps: a completion (the
+// earlier of two), else the further card, else later's.
+func furthest(a, b, later Progress) Progress {
+	switch {
+	case !a.Completed.IsZero() && !b.Completed.IsZero():
+		if b.Completed.Before(a.Completed) {
+			return b
+		}
+		return a
+	case !a.Completed.IsZero():
+		return a
+	case !b.Completed.IsZero():
+		return b
+	case a.Card == "" && b.Card != "":
+		return b
+	case b.Card == "" && a.Card != "":
+		return a
+	case a.CardIndex != b.CardIndex && a.Card != "" && b.Card != "":
+		if b.CardIndex > a.CardIndex {
+			return b
+		}
+		return a
+	}
+	return later
+}
+
+// mergeAnswers adds p's answers to out's, the later of two answers to one
+// question winning and the other kept in Replaced, with p's replaced
+// answers. Called with the earlier record first.
+func mergeAnswers(out *Progress, p Progress) {
+	for q, ans := range p.Answers {
+		if out.Answers == nil {
+			out.Answers = map[string]Answer{}
+		}
+		prev, both := out.Answers[q]
+		if !both {
+			out.Answers[q] = ans
+			continue
+		}
+		keep, other := ans, prev
+		if prev.At.After(ans.At) {
+			keep, other = prev, ans
+		}
+		out.Answers[q] = keep
+		if other != keep {
+			out.addReplaced(q, other)
+		}
+	}
+	for q, rs := range p.Replaced {
+		for _, r := range rs {
+			out.addReplaced(q, r)
+		}
+	}
+}
+
+// mergeMarks adds p's skipped questions (less those out has answered),
+// ticks and reached cards (at the earlier time) to out's. Called after
+// mergeAnswers.
+func mergeMarks(out *Progress, p Progress) {
+	for q, s := range p.Skipped {
+		if _, answered := out.Answers[q]; s && !answered {
+			if out.Skipped == nil {
+				out.Skipped = map[string]bool{}
+			}
+			out.Skipped[q] = true
+		}
+	}
+	for id, on := range p.Checks {
+		if on {
+			if out.Checks == nil {
+				out.Checks = map[string]bool{}
+			}
+			out.Checks[id] = true
+		}
+	}
+	for card, t := range p.Reached {
+		if out.Reached == nil {
+			out.Reached = map[string]time.Time{}
+		}
+		if cur, ok := out.Reached[card]; !ok || t.Before(cur) {
+			out.Reached[card] = t
+		}
+	}
+}
+
+// mergeChoices writes p's ratings, picks and background over out's.
+// Called with the earlier record first, so the later's win.
+func mergeChoices(out *Progress, p Progress) {
+	for id, v := range p.Ratings {
+		if out.Ratings == nil {
+			out.Ratings = map[string]int{}
+		}
+		out.Ratings[id] = v
+	}
+	for id, v := range p.Picks {
+		if out.Picks == nil {
+			out.Picks = map[string]string{}
+		}
+		out.Picks[id] = v
+	}
+	if p.Background != "" {
+		out.Background = p.Background
+	}
 }
 
 // addReplaced keeps ans as an answer to q that a merge replaced, once.
