@@ -43,37 +43,14 @@ func (s *Scheduler) deliverOne(ctx context.Context, sch coursebot.Schedule, run 
 			Recipient: recipient, Status: status, Err: msg, Attempts: attempts, At: s.o.Now(),
 		})
 	}
-	if sch.Kind == coursebot.KindNudge {
-		ok, why, err := s.eligible(ctx, recipient, s.o.Now())
-		if err != nil {
-			return outcome{}, err
-		}
-		if !ok {
-			s.log.Debug("nudge no longer due", "learner", recipient, "why", why)
-			return outcome{}, record(coursebot.DeliverySkipped, why, 0)
-		}
-		if replies, err = s.nudgeReplies(ctx, recipient); err != nil {
-			return outcome{}, err
-		}
+	c, err := s.content(ctx, sch, run, recipient, replies)
+	if err != nil {
+		return outcome{}, err
 	}
-	var due []lessons.ReviewDue
-	if sch.Kind == coursebot.KindReview {
-		var why string
-		var err error
-		if replies, due, why, err = s.reviewReplies(ctx, recipient); err != nil {
-			return outcome{}, err
-		}
-		if why != "" {
-			s.log.Debug("review no longer due", "learner", recipient, "why", why)
-			return outcome{}, record(coursebot.DeliverySkipped, why, 0)
-		}
+	if c.skip {
+		return outcome{}, record(coursebot.DeliverySkipped, c.why, 0)
 	}
-	if _, ok := strings.CutPrefix(recipient, leadPrefix); ok {
-		var err error
-		if replies, err = s.o.LeadSummary(ctx, sch.Cohort, run.At); err != nil {
-			return outcome{}, err
-		}
-	}
+	replies = c.replies
 	send, _, err := s.route(ctx, recipient)
 	if err != nil {
 		return outcome{recipient, err}, record(coursebot.DeliveryFailed, err.Error(), 0)
@@ -90,30 +67,83 @@ func (s *Scheduler) deliverOne(ctx context.Context, sch coursebot.Schedule, run 
 		if err := record(coursebot.DeliverySent, "", 1); err != nil {
 			return outcome{}, err
 		}
-		if sch.Kind == coursebot.KindNudge {
-			now := s.o.Now()
-			_, err := s.o.Store.UpdateNudgeState(context.WithoutCancel(ctx), recipient, func(st *coursebot.NudgeState) {
-				if st.Sent == nil {
-					st.Sent = map[string]int{}
-				}
-				if st.Last == nil {
-					st.Last = map[string]time.Time{}
-				}
-				st.Sent[sch.Lesson]++
-				st.Last[sch.Lesson] = now
-			})
-			return outcome{}, err
-		}
-		if sch.Kind == coursebot.KindReview {
-			return outcome{}, s.reviewSent(context.WithoutCancel(ctx), recipient, due)
-		}
-		return outcome{}, nil
+		return outcome{}, s.afterSent(context.WithoutCancel(ctx), sch, recipient, c.due)
 	}
 	if ctx.Err() != nil && !isPermanent(err) {
 		return outcome{}, ctx.Err() // stopping: retried on resume
 	}
 	s.log.Warn("delivery failed", "schedule", sch.ID, "recipient", recipient, "err", err)
 	return outcome{recipient, err}, record(coursebot.DeliveryFailed, err.Error(), 1)
+}
+
+// content is what one recipient of a run gets.
+type content struct {
+	replies []bot.Reply
+	due     []lessons.ReviewDue // a review's questions, marked sent after the send
+	skip    bool                // no longer due: nothing is sent
+	why     string              // why it was skipped
+}
+
+// content gives the replies one recipient gets: a nudge and a review are
+// made for the learner at the time of sending (and skipped when no longer
+// due), a lead's summary for the cohort; any other run sends replies as
+// they are.
+func (s *Scheduler) content(ctx context.Context, sch coursebot.Schedule, run coursebot.Run, recipient string, replies []bot.Reply) (content, error) {
+	c := content{replies: replies}
+	switch sch.Kind {
+	case coursebot.KindNudge:
+		ok, why, err := s.eligible(ctx, recipient, s.o.Now())
+		if err != nil {
+			return content{}, err
+		}
+		if !ok {
+			s.log.Debug("nudge no longer due", "learner", recipient, "why", why)
+			return content{skip: true, why: why}, nil
+		}
+		if c.replies, err = s.nudgeReplies(ctx, recipient); err != nil {
+			return content{}, err
+		}
+	case coursebot.KindReview:
+		var why string
+		var err error
+		if c.replies, c.due, why, err = s.reviewReplies(ctx, recipient); err != nil {
+			return content{}, err
+		}
+		if why != "" {
+			s.log.Debug("review no longer due", "learner", recipient, "why", why)
+			return content{skip: true, why: why}, nil
+		}
+	}
+	if _, ok := strings.CutPrefix(recipient, leadPrefix); ok {
+		var err error
+		if c.replies, err = s.o.LeadSummary(ctx, sch.Cohort, run.At); err != nil {
+			return content{}, err
+		}
+	}
+	return c, nil
+}
+
+// afterSent records what a sent nudge or review changes: the nudge counted
+// for its lesson, the review's questions marked sent.
+func (s *Scheduler) afterSent(ctx context.Context, sch coursebot.Schedule, recipient string, due []lessons.ReviewDue) error {
+	switch sch.Kind {
+	case coursebot.KindNudge:
+		now := s.o.Now()
+		_, err := s.o.Store.UpdateNudgeState(ctx, recipient, func(st *coursebot.NudgeState) {
+			if st.Sent == nil {
+				st.Sent = map[string]int{}
+			}
+			if st.Last == nil {
+				st.Last = map[string]time.Time{}
+			}
+			st.Sent[sch.Lesson]++
+			st.Last[sch.Lesson] = now
+		})
+		return err
+	case coursebot.KindReview:
+		return s.reviewSent(ctx, recipient, due)
+	}
+	return nil
 }
 
 // sendTimeout bounds one send, the wait for the platform's budget behind

@@ -25,61 +25,90 @@ type outcome struct {
 func (s *Scheduler) execute(ctx context.Context, sch coursebot.Schedule, run coursebot.Run, resumed bool) (err error) {
 	failures := false
 	defer func() {
-		if s.o.OnRun == nil {
-			return
+		if s.o.OnRun != nil {
+			s.o.OnRun(sch.Kind, runResult(ctx, err, failures))
 		}
-		result := "ok"
-		switch {
-		case err != nil && ctx.Err() != nil:
-			result = "interrupted"
-		case err != nil:
-			result = "error"
-		case failures:
-			result = "failures"
-		}
-		s.o.OnRun(sch.Kind, result)
 	}()
 	done, err := s.o.Store.Deliveries(ctx, run)
 	if err != nil {
 		return err
 	}
-	var pending []string
-	for _, r := range run.Recipients {
-		if _, ok := done[r]; !ok {
-			pending = append(pending, r)
-		}
-	}
-	var failed []outcome
-	for _, d := range done {
-		if d.Status == coursebot.DeliveryFailed && !strings.HasPrefix(d.Recipient, reportPrefix) {
-			failed = append(failed, outcome{recipient: d.Recipient, err: errors.New(d.Err)})
-		}
-	}
+	pending, failed := sortDeliveries(run, done)
 	var reminder []bot.Reply
 	if sch.Kind == coursebot.KindReminder && len(pending) > 0 {
 		if reminder, err = s.reminderReplies(ctx, sch, run); err != nil {
 			return err
 		}
 	}
+	newlyFailed, cancelled := s.sendAll(ctx, sch, run, pending, reminder, resumed)
+	failed = append(failed, newlyFailed...)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	failures = len(failed) > 0
+	if len(failed) > 0 && !cancelled {
+		s.report(ctx, sch, run, failed, done)
+	}
+	if err := s.o.Store.FinishRun(context.WithoutCancel(ctx), run); err != nil {
+		return err
+	}
+	s.log.Info("run finished", "schedule", sch.ID, "at", run.At, "recipients", len(run.Recipients), "failed", len(failed))
+	return nil
+}
 
+// runResult is how a run ended, for OnRun's count.
+func runResult(ctx context.Context, err error, failures bool) string {
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return "interrupted"
+	case err != nil:
+		return "error"
+	case failures:
+		return "failures"
+	}
+	return "ok"
+}
+
+// sortDeliveries splits a run's recipients by what an earlier attempt
+// recorded: those still pending, and those that failed for good (the
+// failure reports' own recipients aside).
+func sortDeliveries(run coursebot.Run, done map[string]coursebot.Delivery) (pending []string, failed []outcome) {
+	for _, r := range run.Recipients {
+		if _, ok := done[r]; !ok {
+			pending = append(pending, r)
+		}
+	}
+	for _, d := range done {
+		if d.Status == coursebot.DeliveryFailed && !strings.HasPrefix(d.Recipient, reportPrefix) {
+			failed = append(failed, outcome{recipient: d.Recipient, err: errors.New(d.Err)})
+		}
+	}
+	return pending, failed
+}
+
+// sendAll delivers to the pending recipients on s.o.Workers workers, in
+// order, until ctx ends. Every 64th send it checks that the schedule still
+// exists: cancelled reports a /cohort cancel during the run, after which
+// nothing more is sent. It returns the recipients that failed for good.
+func (s *Scheduler) sendAll(ctx context.Context, sch coursebot.Schedule, run coursebot.Run, pending []string, reminder []bot.Reply, resumed bool) (failed []outcome, cancelled bool) {
 	jobs := make(chan string)
 	var (
-		mu        sync.Mutex
-		wg        sync.WaitGroup
-		cancelled atomic.Bool
-		sent      atomic.Int64
+		mu      sync.Mutex
+		wg      sync.WaitGroup
+		stopped atomic.Bool
+		sent    atomic.Int64
 	)
 	for range min(s.o.Workers, max(1, len(pending))) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for r := range jobs {
-				if cancelled.Load() {
+				if stopped.Load() {
 					continue
 				}
 				if n := sent.Add(1); n%64 == 0 {
 					if _, ok, err := s.o.Store.Schedule(ctx, sch.ID); err == nil && !ok {
-						cancelled.Store(true) // /cohort cancel during the run
+						stopped.Store(true) // /cohort cancel during the run
 						continue
 					}
 				}
@@ -105,16 +134,5 @@ feed:
 	}
 	close(jobs)
 	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	failures = len(failed) > 0
-	if len(failed) > 0 && !cancelled.Load() {
-		s.report(ctx, sch, run, failed, done)
-	}
-	if err := s.o.Store.FinishRun(context.WithoutCancel(ctx), run); err != nil {
-		return err
-	}
-	s.log.Info("run finished", "schedule", sch.ID, "at", run.At, "recipients", len(run.Recipients), "failed", len(failed))
-	return nil
+	return failed, stopped.Load()
 }

@@ -369,78 +369,103 @@ func isCronLike(words []string) bool {
 }
 
 func parseHuman(words []string, today time.Time) (string, error) {
-	var (
-		days   [7]bool
-		anyDay bool
-		every  = 1
-		clock  = ""
-	)
+	h := humanSpec{every: 1}
 	for i := 0; i < len(words); i++ {
-		w := strings.ToLower(strings.Trim(words[i], ","))
-		switch {
-		case w == "every" || w == "at" || w == "on" || w == "and" || w == "":
-		case w == "day" || w == "daily" || w == "days" || w == "everyday":
-			for d := range days {
-				days[d] = true
-			}
-			anyDay = true
-		case w == "weekdays" || w == "weekday":
-			for d := 1; d <= 5; d++ {
-				days[d] = true
-			}
-			anyDay = true
-		case w == "weekends" || w == "weekend":
-			days[0], days[6] = true, true
-			anyDay = true
-		case w == "week" || w == "weeks" || w == "weekly":
-		case isNumber(w) && i+1 < len(words) && strings.HasPrefix(strings.ToLower(words[i+1]), "week"):
-			n, _ := strconv.Atoi(w)
-			if n < 1 || n > 52 {
-				return "", fmt.Errorf("every %d weeks: the number of weeks must be 1 to 52", n)
-			}
-			every = n
-		case strings.Contains(w, ",") || dayOf(w) >= 0 || dayOf(strings.TrimSuffix(w, "s")) >= 0:
-			for _, part := range strings.Split(w, ",") {
-				if part == "" {
-					continue
-				}
-				d := dayOf(part)
-				if d < 0 {
-					d = dayOf(strings.TrimSuffix(part, "s"))
-				}
-				if d < 0 {
-					return "", fmt.Errorf("%q is not a day of the week", part)
-				}
-				days[d] = true
-				anyDay = true
-			}
-		case clockRE.MatchString(w):
-			if clock != "" {
-				return "", errors.New("give one time of day (make two reminders for two times)")
-			}
-			if i+1 < len(words) {
-				if next := strings.ToLower(words[i+1]); next == "am" || next == "pm" {
-					w += next
-					i++
-				}
-			}
-			clock = w
-		default:
-			return "", fmt.Errorf("%q is not a day, a time or an interval; write for example \"every monday 09:00\", \"weekdays 17:30\", \"every 2 weeks friday 12:00\" or a cron spec \"0 9 * * MON\"", words[i])
+		var err error
+		if i, err = h.word(words, i); err != nil {
+			return "", err
 		}
 	}
-	if clock == "" {
+	return h.cron(today)
+}
+
+// humanSpec is what the words of a schedule written in English have said
+// so far.
+type humanSpec struct {
+	days   [7]bool // by time.Weekday
+	anyDay bool
+	every  int    // weeks between runs
+	clock  string // the time of day as written, "9:00", "5:30pm"
+}
+
+// word reads words[i] (and the word after it where the two go together:
+// "2 weeks", "5:30 pm") and returns the index of the last word it read.
+func (h *humanSpec) word(words []string, i int) (int, error) {
+	w := strings.ToLower(strings.Trim(words[i], ","))
+	switch {
+	case w == "every" || w == "at" || w == "on" || w == "and" || w == "":
+	case w == "day" || w == "daily" || w == "days" || w == "everyday":
+		h.setDays(0, 1, 2, 3, 4, 5, 6)
+	case w == "weekdays" || w == "weekday":
+		h.setDays(1, 2, 3, 4, 5)
+	case w == "weekends" || w == "weekend":
+		h.setDays(0, 6)
+	case w == "week" || w == "weeks" || w == "weekly":
+	case isNumber(w) && i+1 < len(words) && strings.HasPrefix(strings.ToLower(words[i+1]), "week"):
+		n, _ := strconv.Atoi(w)
+		if n < 1 || n > 52 {
+			return i, fmt.Errorf("every %d weeks: the number of weeks must be 1 to 52", n)
+		}
+		h.every = n
+	case strings.Contains(w, ",") || dayOf(w) >= 0 || dayOf(strings.TrimSuffix(w, "s")) >= 0:
+		return i, h.dayList(w)
+	case clockRE.MatchString(w):
+		if h.clock != "" {
+			return i, errors.New("give one time of day (make two reminders for two times)")
+		}
+		if i+1 < len(words) {
+			if next := strings.ToLower(words[i+1]); next == "am" || next == "pm" {
+				w += next
+				i++
+			}
+		}
+		h.clock = w
+	default:
+		return i, fmt.Errorf("%q is not a day, a time or an interval; write for example \"every monday 09:00\", \"weekdays 17:30\", \"every 2 weeks friday 12:00\" or a cron spec \"0 9 * * MON\"", words[i])
+	}
+	return i, nil
+}
+
+func (h *humanSpec) setDays(ds ...int) {
+	for _, d := range ds {
+		h.days[d] = true
+	}
+	h.anyDay = true
+}
+
+// dayList reads "monday", "mondays" or "mon,wed,fri".
+func (h *humanSpec) dayList(w string) error {
+	for _, part := range strings.Split(w, ",") {
+		if part == "" {
+			continue
+		}
+		d := dayOf(part)
+		if d < 0 {
+			d = dayOf(strings.TrimSuffix(part, "s"))
+		}
+		if d < 0 {
+			return fmt.Errorf("%q is not a day of the week", part)
+		}
+		h.setDays(d)
+	}
+	return nil
+}
+
+// cron is the spec the words make: a cron spec, with "W<n>/<today>" before
+// it when the runs are n weeks apart.
+func (h *humanSpec) cron(today time.Time) (string, error) {
+	if h.clock == "" {
 		return "", errors.New("no time of day: add one such as 09:00 or 5:30pm")
 	}
-	h, m, err := parseClock(clock)
+	hour, m, err := parseClock(h.clock)
 	if err != nil {
 		return "", err
 	}
-	if !anyDay {
+	if !h.anyDay {
 		return "", errors.New("no day: add one such as monday, weekdays or every day")
 	}
 	var ds []string
-	for d, on := range days {
+	for d, on := range h.days {
 		if on {
 			ds = append(ds, strconv.Itoa(d))
 		}
@@ -449,9 +474,9 @@ func parseHuman(words []string, today time.Time) (string, error) {
 	if len(ds) == 7 {
 		dow = "*"
 	}
-	spec := fmt.Sprintf("%d %d * * %s", m, h, dow)
-	if every > 1 {
-		spec = fmt.Sprintf("W%d/%s %s", every, today.Format("2006-01-02"), spec)
+	spec := fmt.Sprintf("%d %d * * %s", m, hour, dow)
+	if h.every > 1 {
+		spec = fmt.Sprintf("W%d/%s %s", h.every, today.Format("2006-01-02"), spec)
 	}
 	return spec, nil
 }
