@@ -156,25 +156,7 @@ func (h *Handler) converse(ctx context.Context, who coursebot.Learner, x exchang
 		if rec.Day != day {
 			rec.Day, rec.Used, rec.Told = day, 0, false
 		}
-		var e *coursebot.TutorExchange
-		if !x.isNew {
-			for i := len(rec.Exchanges) - 1; i >= 0 && e == nil; i-- {
-				if x.matches(&rec.Exchanges[i]) {
-					e = &rec.Exchanges[i]
-				}
-			}
-		}
-		if e == nil {
-			ne := coursebot.TutorExchange{Kind: x.kind, Lesson: x.ts.Lesson, Card: x.ts.Card}
-			if x.kind == kindAnswer {
-				ne.Question = x.ts.Question.ID
-			}
-			rec.Exchanges = append(rec.Exchanges, ne)
-			if len(rec.Exchanges) > maxExchanges {
-				rec.Exchanges = append([]coursebot.TutorExchange(nil), rec.Exchanges[len(rec.Exchanges)-maxExchanges:]...)
-			}
-			e = &rec.Exchanges[len(rec.Exchanges)-1]
-		}
+		e := exchangeFor(rec, x)
 		e.Turns = append(e.Turns, coursebot.TutorTurn{Role: roleLearner, Text: x.learner, At: now, Key: key})
 		if rec.Used >= h.o.DailyBudget {
 			refused, tell = true, !rec.Told
@@ -204,15 +186,7 @@ func (h *Handler) converse(ctx context.Context, who coursebot.Learner, x exchang
 	}
 	r := x.reply
 	if stored != nil {
-		reply := *stored
-		r.Live = &bot.Live{Block: x.block, Run: func(ctx context.Context, _ func(string)) bot.Reply {
-			if reply.Fallback != "" {
-				return h.fallbackReply(ctx, x)
-			}
-			final := x.reply.WithText(x.block, reply.Text)
-			final.Live = nil
-			return final
-		}}
+		r.Live = h.replay(x, *stored)
 		return r, nil
 	}
 	system := x.system
@@ -287,30 +261,71 @@ func (h *Handler) run(parent context.Context, who coursebot.Learner, x exchange,
 	}
 	final.Live = nil
 	if _, err := h.o.Store.UpdateTutor(rctx, who.Key(), func(rec *coursebot.TutorRecord) error {
-		if e, at, _ := keyed(rec, key); e != nil {
-			// The item's reply, after its turn; one a shutdown cut short
-			// is replaced, so the learner's turn has one reply.
-			for j := at + 1; j < len(e.Turns); j++ {
-				if t := e.Turns[j]; t.Key == key && t.Role == roleTutor {
-					e.Turns[j] = turn
-					return nil
-				}
-			}
-			e.Turns = append(e.Turns, turn)
-			return nil
-		}
-		for i := len(rec.Exchanges) - 1; i >= 0; i-- {
-			if x.matches(&rec.Exchanges[i]) {
-				rec.Exchanges[i].Turns = append(rec.Exchanges[i].Turns, turn)
-				return nil
-			}
-		}
+		recordTurn(rec, x, key, turn)
 		return nil
 	}); err != nil {
 		h.o.Log.Error("tutor: record the tutor's turn", "err", err)
 	}
 	h.o.Observer.Observe(out)
 	return final
+}
+
+// exchangeFor is the exchange of rec the learner's turn x belongs to: the
+// latest one it continues, or a new one (the oldest dropped past
+// maxExchanges).
+func exchangeFor(rec *coursebot.TutorRecord, x exchange) *coursebot.TutorExchange {
+	if !x.isNew {
+		for i := len(rec.Exchanges) - 1; i >= 0; i-- {
+			if x.matches(&rec.Exchanges[i]) {
+				return &rec.Exchanges[i]
+			}
+		}
+	}
+	ne := coursebot.TutorExchange{Kind: x.kind, Lesson: x.ts.Lesson, Card: x.ts.Card}
+	if x.kind == kindAnswer {
+		ne.Question = x.ts.Question.ID
+	}
+	rec.Exchanges = append(rec.Exchanges, ne)
+	if len(rec.Exchanges) > maxExchanges {
+		rec.Exchanges = append([]coursebot.TutorExchange(nil), rec.Exchanges[len(rec.Exchanges)-maxExchanges:]...)
+	}
+	return &rec.Exchanges[len(rec.Exchanges)-1]
+}
+
+// replay gives a recorded reply again (an inbox item done again) without
+// asking the model.
+func (h *Handler) replay(x exchange, reply coursebot.TutorTurn) *bot.Live {
+	return &bot.Live{Block: x.block, Run: func(ctx context.Context, _ func(string)) bot.Reply {
+		if reply.Fallback != "" {
+			return h.fallbackReply(ctx, x)
+		}
+		final := x.reply.WithText(x.block, reply.Text)
+		final.Live = nil
+		return final
+	}}
+}
+
+// recordTurn records the tutor's turn after the learner's turn of the
+// inbox item key: one a shutdown cut short is replaced, so the learner's
+// turn has one reply. Without the item's turn it goes to the latest
+// exchange x continues.
+func recordTurn(rec *coursebot.TutorRecord, x exchange, key string, turn coursebot.TutorTurn) {
+	if e, at, _ := keyed(rec, key); e != nil {
+		for j := at + 1; j < len(e.Turns); j++ {
+			if t := e.Turns[j]; t.Key == key && t.Role == roleTutor {
+				e.Turns[j] = turn
+				return
+			}
+		}
+		e.Turns = append(e.Turns, turn)
+		return
+	}
+	for i := len(rec.Exchanges) - 1; i >= 0; i-- {
+		if x.matches(&rec.Exchanges[i]) {
+			rec.Exchanges[i].Turns = append(rec.Exchanges[i].Turns, turn)
+			return
+		}
+	}
 }
 
 // fallbackReply is the reply without the model: the course's fixed text in

@@ -251,22 +251,8 @@ func (h *Handler) text(ctx context.Context, m bot.Message) ([]bot.Reply, bool, e
 				reply: h.tutorCard(ts), block: 0, fallbackText: course.AnswerFollowUp(q, saved.Text)})
 			return []bot.Reply{r}, true, err
 		}
-		replies, err := h.next.Handle(ctx, m)
-		if err != nil {
-			return nil, true, err
-		}
-		for i, r := range replies {
-			r, block, answer, ok := answerSlot(r, ts)
-			if !ok {
-				continue
-			}
-			replies[i], err = h.converse(ctx, m.Learner, exchange{kind: kindAnswer, ts: ts, learner: answer, answer: answer, isNew: true,
-				reply: r, block: block, fallbackText: course.AnswerFollowUp(q, answer)})
-			if err != nil {
-				return nil, true, err
-			}
-		}
-		return h.Decorate(replies), true, nil
+		replies, err := h.firstAnswer(ctx, m, ts, q)
+		return replies, true, err
 	}
 	if ts.Capstone {
 		ex := lastExchange(trec, kindStuck, ts, "")
@@ -281,6 +267,27 @@ func (h *Handler) text(ctx context.Context, m bot.Message) ([]bot.Reply, bool, e
 		return []bot.Reply{r}, true, err
 	}
 	return nil, false, nil
+}
+
+// firstAnswer has the engine save a first answer to q, then gives the
+// tutor's reply in place of each reply's fixed follow-up.
+func (h *Handler) firstAnswer(ctx context.Context, m bot.Message, ts course.TutorStep, q *course.QuestionDef) ([]bot.Reply, error) {
+	replies, err := h.next.Handle(ctx, m)
+	if err != nil {
+		return nil, err
+	}
+	for i, r := range replies {
+		r, block, answer, ok := answerSlot(r, ts)
+		if !ok {
+			continue
+		}
+		replies[i], err = h.converse(ctx, m.Learner, exchange{kind: kindAnswer, ts: ts, learner: answer, answer: answer, isNew: true,
+			reply: r, block: block, fallbackText: course.AnswerFollowUp(q, answer)})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return h.Decorate(replies), nil
 }
 
 // position finds the card the learner is on in lesson (their active lesson

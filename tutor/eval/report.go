@@ -68,21 +68,9 @@ func Summarize(results []Result) Summary {
 		if g == "" {
 			g = r.Case.Kind
 		}
-		if groups[g] == nil {
-			groups[g] = &Tally{Name: g}
-		}
-		groups[g].Of++
-		if r.Pass {
-			groups[g].Passed++
-		}
+		count(groups, g, r.Pass)
 		for _, c := range r.Checks {
-			if checks[c.Name] == nil {
-				checks[c.Name] = &Tally{Name: c.Name}
-			}
-			checks[c.Name].Of++
-			if c.OK {
-				checks[c.Name].Passed++
-			}
+			count(checks, c.Name, c.OK)
 		}
 		if r.Asked {
 			s.Asked++
@@ -92,17 +80,8 @@ func Summarize(results []Result) Summary {
 				firsts, totals = append(firsts, r.FirstToken), append(totals, r.Total)
 			}
 		}
-		if j := r.Judge; j != nil {
-			if j.Err != "" {
-				js.Failed++
-				continue
-			}
-			js.Judged++
-			if j.GivesAway {
-				js.GivesAway++
-			}
-			js.Kind += float64(j.Kind)
-			js.OnCourse += float64(j.OnCourse)
+		if r.Judge != nil {
+			js.add(*r.Judge)
 		}
 	}
 	for _, name := range CheckNames() {
@@ -123,6 +102,31 @@ func Summarize(results []Result) Summary {
 		s.Judge = &js
 	}
 	return s
+}
+
+// count adds one to the tally of name in m, and to its passes when ok.
+func count(m map[string]*Tally, name string, ok bool) {
+	if m[name] == nil {
+		m[name] = &Tally{Name: name}
+	}
+	m[name].Of++
+	if ok {
+		m[name].Passed++
+	}
+}
+
+// add counts one judgement (the means are sums until Summarize divides).
+func (js *JudgeSummary) add(j Judgement) {
+	if j.Err != "" {
+		js.Failed++
+		return
+	}
+	js.Judged++
+	if j.GivesAway {
+		js.GivesAway++
+	}
+	js.Kind += float64(j.Kind)
+	js.OnCourse += float64(j.OnCourse)
 }
 
 func percentile(ds []time.Duration, p int) time.Duration {
@@ -151,21 +155,7 @@ func WriteTable(w io.Writer, h Header, results []Result) error {
 	names := CheckNames()
 	_, _ = fmt.Fprintf(tw, "case\tkind\tgroup\t%s\tresult\n", strings.Join(names, "\t"))
 	for _, r := range results {
-		cells := make([]string, len(names))
-		for i, n := range names {
-			cells[i] = "-"
-			if c, ok := r.Check(n); ok {
-				cells[i] = "ok"
-				if !c.OK {
-					cells[i] = "FAIL"
-				}
-			}
-		}
-		verdict := "pass"
-		if !r.Pass {
-			verdict = "FAIL"
-		}
-		_, _ = fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Case.ID, r.Case.Kind, r.Case.Group, strings.Join(cells, "\t"), verdict)
+		_, _ = fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Case.ID, r.Case.Kind, r.Case.Group, strings.Join(checkCells(r, names), "\t"), verdict(r))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -195,26 +185,55 @@ func WriteTable(w io.Writer, h Header, results []Result) error {
 	printf("  by group: %s\n", strings.Join(parts, "  "))
 	printf("Model: %d requests; first token p50 %s; whole reply p50 %s, p95 %s; tokens in %d, out %d\n",
 		s.Asked, round(s.FirstTokenP50), round(s.TotalP50), round(s.TotalP95), s.TokensIn, s.TokensOut)
-	if j := s.Judge; j != nil {
-		printf("Judge (%s; apart from the rules): %d replies judged", h.Judge, j.Judged)
-		if j.Failed > 0 {
-			printf(", %d without a judgement", j.Failed)
-		}
-		if j.Judged > 0 {
-			printf("; gives the answer away %d (%s); kind %.1f/5; on course %.1f/5", j.GivesAway, pct(j.GivesAway, j.Judged), j.Kind, j.OnCourse)
-		}
-		printf("\n")
-		var away []string
-		for _, r := range results {
-			if r.Judge != nil && r.Judge.GivesAway {
-				away = append(away, fmt.Sprintf("  %s: %s", r.Case.ID, r.Judge.Note))
-			}
-		}
-		if len(away) > 0 {
-			printf("  gives away:\n%s\n", strings.Join(away, "\n"))
-		}
+	if s.Judge != nil {
+		writeJudge(printf, h, *s.Judge, results)
 	}
 	return ew.err
+}
+
+// checkCells is a case's row of check results: ok, FAIL, or - where the
+// check did not apply.
+func checkCells(r Result, names []string) []string {
+	cells := make([]string, len(names))
+	for i, n := range names {
+		cells[i] = "-"
+		if c, ok := r.Check(n); ok {
+			cells[i] = "ok"
+			if !c.OK {
+				cells[i] = "FAIL"
+			}
+		}
+	}
+	return cells
+}
+
+func verdict(r Result) string {
+	if r.Pass {
+		return "pass"
+	}
+	return "FAIL"
+}
+
+// writeJudge prints the judge's figures and the replies it found giving
+// the answer away.
+func writeJudge(printf func(string, ...any), h Header, j JudgeSummary, results []Result) {
+	printf("Judge (%s; apart from the rules): %d replies judged", h.Judge, j.Judged)
+	if j.Failed > 0 {
+		printf(", %d without a judgement", j.Failed)
+	}
+	if j.Judged > 0 {
+		printf("; gives the answer away %d (%s); kind %.1f/5; on course %.1f/5", j.GivesAway, pct(j.GivesAway, j.Judged), j.Kind, j.OnCourse)
+	}
+	printf("\n")
+	var away []string
+	for _, r := range results {
+		if r.Judge != nil && r.Judge.GivesAway {
+			away = append(away, fmt.Sprintf("  %s: %s", r.Case.ID, r.Judge.Note))
+		}
+	}
+	if len(away) > 0 {
+		printf("  gives away:\n%s\n", strings.Join(away, "\n"))
+	}
 }
 
 func round(d time.Duration) string {
