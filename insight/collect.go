@@ -155,41 +155,7 @@ func (l Learner) asOf(loaded *course.Course, t time.Time) Learner {
 		if les == nil || len(les.Cards) == 0 || p.State() == coursebot.StateNotStarted || p.Started.After(t) {
 			continue
 		}
-		q := p
-		if q.Completed.After(t) {
-			q.Completed = time.Time{}
-		}
-		q.Reached = map[string]time.Time{}
-		for k, at := range p.Reached {
-			if !at.After(t) {
-				q.Reached[k] = at
-			}
-		}
-		if q.Updated.After(t) {
-			// Where they were at t is not kept: the farthest card they
-			// had reached by then, or the lesson's first.
-			q.Card, q.CardIndex, q.Updated = les.Cards[0].Key, 0, q.Started
-			for k, at := range q.Reached {
-				if c := les.CardByKey(k); c != nil && c.Index >= q.CardIndex {
-					q.Card, q.CardIndex, q.Updated = c.Key, c.Index, at
-				}
-			}
-		}
-		q.Quiz = map[string]coursebot.QuizResult{}
-		for id, r := range p.Quiz {
-			if r.Tries > 0 && r.At.After(t) {
-				continue
-			}
-			var rs []coursebot.ReviewAnswer
-			for _, a := range r.Reviews {
-				if !a.At.After(t) {
-					rs = append(rs, a)
-				}
-			}
-			r.Reviews = rs
-			q.Quiz[id] = r
-		}
-		out.Progress[id] = q
+		out.Progress[id] = progressAsOf(les, p, t)
 	}
 	out.Tutor.Exchanges = nil
 	for _, e := range l.Tutor.Exchanges {
@@ -205,6 +171,45 @@ func (l Learner) asOf(loaded *course.Course, t time.Time) Learner {
 		}
 	}
 	return out
+}
+
+// progressAsOf is what p, a lesson started by t, said at t (see asOf).
+func progressAsOf(les *course.Lesson, p coursebot.Progress, t time.Time) coursebot.Progress {
+	q := p
+	if q.Completed.After(t) {
+		q.Completed = time.Time{}
+	}
+	q.Reached = map[string]time.Time{}
+	for k, at := range p.Reached {
+		if !at.After(t) {
+			q.Reached[k] = at
+		}
+	}
+	if q.Updated.After(t) {
+		// Where they were at t is not kept: the farthest card they
+		// had reached by then, or the lesson's first.
+		q.Card, q.CardIndex, q.Updated = les.Cards[0].Key, 0, q.Started
+		for k, at := range q.Reached {
+			if c := les.CardByKey(k); c != nil && c.Index >= q.CardIndex {
+				q.Card, q.CardIndex, q.Updated = c.Key, c.Index, at
+			}
+		}
+	}
+	q.Quiz = map[string]coursebot.QuizResult{}
+	for id, r := range p.Quiz {
+		if r.Tries > 0 && r.At.After(t) {
+			continue
+		}
+		var rs []coursebot.ReviewAnswer
+		for _, a := range r.Reviews {
+			if !a.At.After(t) {
+				rs = append(rs, a)
+			}
+		}
+		r.Reviews = rs
+		q.Quiz[id] = r
+	}
+	return q
 }
 
 // sortedKeys returns m's keys in order.

@@ -250,30 +250,10 @@ func stepTimes(les *course.Lesson, ls []Learner, o Options) []StepTime {
 		if !ok || len(p.Reached) == 0 {
 			continue
 		}
-		first := make([]time.Time, len(labels)) // first reach of each stage; the last is completion
-		for k, at := range p.Reached {
-			c := les.CardByKey(k)
-			if c == nil {
-				continue
-			}
-			s := stageOf(c)
-			if first[s].IsZero() || at.Before(first[s]) {
-				first[s] = at
-			}
-		}
-		first[len(first)-1] = p.Completed
+		first := stageReached(les, p, len(labels))
 		for s := range spans {
-			if first[s].IsZero() {
-				continue
-			}
-			var next time.Time
-			for n := s + 1; n < len(first); n++ {
-				if !first[n].IsZero() && (next.IsZero() || first[n].Before(next)) {
-					next = first[n]
-				}
-			}
-			if !next.IsZero() && !next.Before(first[s]) {
-				spans[s] = append(spans[s], next.Sub(first[s]))
+			if d, ok := stageSpan(first, s); ok {
+				spans[s] = append(spans[s], d)
 			}
 		}
 	}
@@ -282,6 +262,42 @@ func stepTimes(les *course.Lesson, ls []Learner, o Options) []StepTime {
 		out = append(out, StepTime{Label: labels[s], Median: median(d), N: len(d)})
 	}
 	return out
+}
+
+// stageReached is when p first reached a card of each of the lesson's
+// stages (zero where it did not); the last of the n is its completion.
+func stageReached(les *course.Lesson, p coursebot.Progress, n int) []time.Time {
+	first := make([]time.Time, n)
+	for k, at := range p.Reached {
+		c := les.CardByKey(k)
+		if c == nil {
+			continue
+		}
+		s := stageOf(c)
+		if first[s].IsZero() || at.Before(first[s]) {
+			first[s] = at
+		}
+	}
+	first[n-1] = p.Completed
+	return first
+}
+
+// stageSpan is the time from the first reach of stage s to the first
+// reach of any later stage; ok is false where the records do not keep both.
+func stageSpan(first []time.Time, s int) (time.Duration, bool) {
+	if first[s].IsZero() {
+		return 0, false
+	}
+	var next time.Time
+	for n := s + 1; n < len(first); n++ {
+		if !first[n].IsZero() && (next.IsZero() || first[n].Before(next)) {
+			next = first[n]
+		}
+	}
+	if next.IsZero() || next.Before(first[s]) {
+		return 0, false
+	}
+	return next.Sub(first[s]), true
 }
 
 func median(ds []time.Duration) time.Duration {

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/lessons"
 )
@@ -53,12 +54,69 @@ func (it Item) Difficulty() float64 {
 // MinDiscrimination is the fewest learners a discrimination rests on.
 const MinDiscrimination = 10
 
+// quiz is one graded question of a lesson and the index of its card.
+type quiz struct {
+	q    *course.QuizDef
+	card int
+}
+
+func qsOf(qs []quiz) []*course.QuizDef {
+	out := make([]*course.QuizDef, len(qs))
+	for i, q := range qs {
+		out[i] = q.q
+	}
+	return out
+}
+
+// scoreQuizzes reads one learner's first attempts at qs: row holds 1 for
+// right and 0 for wrong, complete says they answered every question. When
+// counted, their attempts, rights, skips and wrong answers are added to
+// out and wrong.
+func scoreQuizzes(qs []*course.QuizDef, p coursebot.Progress, counted bool, out []Item, wrong []map[string]int) (row []float64, complete bool) {
+	row = make([]float64, len(qs))
+	complete = true
+	for i, q := range qs {
+		r, ok := p.Quiz[q.ID]
+		if !ok || r.Tries == 0 {
+			complete = false
+			if ok && r.Skipped && counted {
+				out[i].Skipped++
+			}
+			continue
+		}
+		if r.Correct {
+			row[i] = 1
+		}
+		if !counted {
+			continue
+		}
+		out[i].Took++
+		if r.Correct {
+			out[i].Right++
+		} else {
+			wrong[i][answerKey(q, r.First)]++
+		}
+	}
+	return row, complete
+}
+
+// wrongChoices lists the wrong answers given to q, the commonest first.
+func wrongChoices(q *course.QuizDef, wrong map[string]int) []Choice {
+	var out []Choice
+	for a, n := range wrong {
+		out = append(out, Choice{Answer: a, Label: answerLabel(q, a), N: n})
+	}
+	sort.Slice(out, func(a, b int) bool {
+		if out[a].N != out[b].N {
+			return out[a].N > out[b].N
+		}
+		return out[a].Answer < out[b].Answer
+	})
+	return out
+}
+
 // quizItems analyses the quizzes of les, in lesson order.
 func quizItems(les *course.Lesson, ls []Learner, o Options) []Item {
-	type quiz struct {
-		q    *course.QuizDef
-		card int
-	}
 	var qs []quiz
 	for _, c := range les.Cards {
 		if q := c.Quiz(); q != nil {
@@ -77,51 +135,19 @@ func quizItems(les *course.Lesson, ls []Learner, o Options) []Item {
 	// scores[learner][item]: 1 right, 0 wrong; rows only for learners who
 	// answered every question and count in linked figures.
 	var scores [][]float64
+	defs := qsOf(qs)
 	for _, l := range ls {
 		p, ok := l.Progress[les.ID]
 		if !ok {
 			continue
 		}
-		counted := o.Audience.counts(useCounts, l)
-		row := make([]float64, len(qs))
-		complete := true
-		for i, q := range qs {
-			r, ok := p.Quiz[q.q.ID]
-			if !ok || r.Tries == 0 {
-				complete = false
-				if ok && r.Skipped && counted {
-					out[i].Skipped++
-				}
-				continue
-			}
-			if r.Correct {
-				row[i] = 1
-			}
-			if !counted {
-				continue
-			}
-			out[i].Took++
-			if r.Correct {
-				out[i].Right++
-			} else {
-				wrong[i][answerKey(q.q, r.First)]++
-			}
-		}
+		row, complete := scoreQuizzes(defs, p, o.Audience.counts(useCounts, l), out, wrong)
 		if complete && o.Audience.counts(useLinked, l) {
 			scores = append(scores, row)
 		}
 	}
 	for i, q := range qs {
-		for a, n := range wrong[i] {
-			out[i].Wrong = append(out[i].Wrong, Choice{Answer: a, Label: answerLabel(q.q, a), N: n})
-		}
-		sort.Slice(out[i].Wrong, func(a, b int) bool {
-			w := out[i].Wrong
-			if w[a].N != w[b].N {
-				return w[a].N > w[b].N
-			}
-			return w[a].Answer < w[b].Answer
-		})
+		out[i].Wrong = wrongChoices(q.q, wrong[i])
 		out[i].DiscN = len(scores)
 		if len(qs) > 1 && len(scores) >= MinDiscrimination {
 			out[i].Discrimination = itemRest(scores, i)
@@ -213,6 +239,20 @@ func ordinal(n int) string {
 	return strconv.Itoa(n) + suffix
 }
 
+// countReviews adds one learner's review answers to out and who, by stage.
+func countReviews(out []Retention, who []map[string]bool, learner string, rs []coursebot.ReviewAnswer) {
+	for _, a := range rs {
+		if a.Stage < 1 || a.Stage > len(out) {
+			continue
+		}
+		out[a.Stage-1].Of++
+		if a.Right {
+			out[a.Stage-1].Right++
+		}
+		who[a.Stage-1][learner] = true
+	}
+}
+
 // retention counts the review answers to the quizzes of the shown
 // lessons by stage.
 func retention(shown []*course.Lesson, ls []Learner, o Options) []Retention {
@@ -233,16 +273,7 @@ func retention(shown []*course.Lesson, ls []Learner, o Options) []Retention {
 				if q == nil {
 					continue
 				}
-				for _, a := range p.Quiz[q.ID].Reviews {
-					if a.Stage < 1 || a.Stage > len(out) {
-						continue
-					}
-					out[a.Stage-1].Of++
-					if a.Right {
-						out[a.Stage-1].Right++
-					}
-					who[a.Stage-1][l.Key] = true
-				}
+				countReviews(out, who, l.Key, p.Quiz[q.ID].Reviews)
 			}
 		}
 	}

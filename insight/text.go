@@ -158,46 +158,67 @@ func hardText(f Figures) string {
 	if f.WithFigures < f.Learners {
 		fmt.Fprintf(&b, "_From the %s members who agreed to count in these figures (the others joined before they were named)._\n", N(f.WithFigures))
 	}
-	items := hardest(f, hardLimit)
-	if len(items) > 0 {
-		b.WriteString(gap(&b) + "*Quiz questions*, lowest first-attempt success first:\n")
-		for i, it := range items {
-			fmt.Fprintf(&b, "%d. (%s) %s: %s right first time", i+1, dotted(it.Lesson), markup.EscapeMarkdown(cutLabel(it.Prompt, 100)), rightText(it))
-			if w := topWrong(it); w != "" {
-				fmt.Fprintf(&b, "; most chosen wrong: %s (%d)", markup.EscapeMarkdown(cutLabel(w, 80)), it.Wrong[0].N)
-			}
-			if it.Skipped > 0 {
-				fmt.Fprintf(&b, "; passed over by %s", N(it.Skipped))
-			}
-			b.WriteString("\n")
-		}
+	writeHardQuizzes(&b, f)
+	writeStuckCards(&b, f)
+	writeLeastTicked(&b, f)
+	writeLowRatings(&b, f)
+	if b.Len() == 0 {
+		return fmt.Sprintf("Not enough counted yet: these figures show once at least %d members who agreed to count have answered a quiz, pressed I'm stuck, ticked or rated.", MinCount)
 	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// writeHardQuizzes lists the quiz questions with the lowest first-attempt
+// success.
+func writeHardQuizzes(b *strings.Builder, f Figures) {
+	items := hardest(f, hardLimit)
+	if len(items) == 0 {
+		return
+	}
+	b.WriteString(gap(b) + "*Quiz questions*, lowest first-attempt success first:\n")
+	for i, it := range items {
+		fmt.Fprintf(b, "%d. (%s) %s: %s right first time", i+1, dotted(it.Lesson), markup.EscapeMarkdown(cutLabel(it.Prompt, 100)), rightText(it))
+		if w := topWrong(it); w != "" {
+			fmt.Fprintf(b, "; most chosen wrong: %s (%d)", markup.EscapeMarkdown(cutLabel(w, 80)), it.Wrong[0].N)
+		}
+		if it.Skipped > 0 {
+			fmt.Fprintf(b, "; passed over by %s", N(it.Skipped))
+		}
+		b.WriteString("\n")
+	}
+}
+
+// writeStuckCards lists the cards with the most "I'm stuck" presses.
+func writeStuckCards(b *strings.Builder, f Figures) {
 	var stuck []CardCount
 	for _, lf := range f.Lessons {
 		stuck = append(stuck, lf.Stuck...)
 	}
 	sort.SliceStable(stuck, func(i, j int) bool { return stuck[i].Presses > stuck[j].Presses })
-	if len(stuck) > 0 {
-		b.WriteString(gap(&b) + "*\"I'm stuck\" presses*, most first:\n")
-		for i, c := range stuck {
-			if i == hardLimit {
-				break
-			}
-			fmt.Fprintf(&b, "- (%s) %s, card %d: %s by %s learners\n", dotted(c.LessonID), markup.EscapeMarkdown(cutLabel(c.Title, 60)), c.Index+1,
-				pressesText(c), N(c.Learners))
-		}
+	if len(stuck) == 0 {
+		return
 	}
-	var ticks []struct {
-		lesson string
-		ItemCount
+	b.WriteString(gap(b) + "*\"I'm stuck\" presses*, most first:\n")
+	for _, c := range stuck[:min(len(stuck), hardLimit)] {
+		fmt.Fprintf(b, "- (%s) %s, card %d: %s by %s learners\n", dotted(c.LessonID), markup.EscapeMarkdown(cutLabel(c.Title, 60)), c.Index+1,
+			pressesText(c), N(c.Learners))
 	}
+}
+
+// lessonItem is a checklist item's count with its lesson.
+type lessonItem struct {
+	lesson string
+	ItemCount
+}
+
+// writeLeastTicked lists the checklist items least ticked by those who
+// reached them.
+func writeLeastTicked(b *strings.Builder, f Figures) {
+	var ticks []lessonItem
 	for _, lf := range f.Lessons {
 		for _, it := range lf.Checklist {
 			if it.Of > 0 {
-				ticks = append(ticks, struct {
-					lesson string
-					ItemCount
-				}{lf.ID, it})
+				ticks = append(ticks, lessonItem{lf.ID, it})
 			}
 		}
 	}
@@ -212,43 +233,39 @@ func hardText(f Figures) string {
 		}
 		return ta*b.Of < tb*a.Of
 	})
-	if len(ticks) > 0 {
-		b.WriteString(gap(&b) + "*Checklist items least ticked* (of those who reached them):\n")
-		for i, t := range ticks {
-			if i == hardLimit {
-				break
-			}
-			fmt.Fprintf(&b, "- (%s) %s: %s\n", dotted(t.lesson), markup.EscapeMarkdown(cutLabel(t.Text, 80)), Share(t.Ticked, t.Of))
-		}
+	if len(ticks) == 0 {
+		return
 	}
-	var rs []struct {
-		lesson string
-		Rating
+	b.WriteString(gap(b) + "*Checklist items least ticked* (of those who reached them):\n")
+	for _, t := range ticks[:min(len(ticks), hardLimit)] {
+		fmt.Fprintf(b, "- (%s) %s: %s\n", dotted(t.lesson), markup.EscapeMarkdown(cutLabel(t.Text, 80)), Share(t.Ticked, t.Of))
 	}
+}
+
+// lessonRating is a self-assessment item's figures with its lesson.
+type lessonRating struct {
+	lesson string
+	Rating
+}
+
+// writeLowRatings lists the self-assessment items with the lowest average.
+func writeLowRatings(b *strings.Builder, f Figures) {
+	var rs []lessonRating
 	for _, lf := range f.Lessons {
 		for _, r := range lf.Ratings {
 			if shown(r.N) {
-				rs = append(rs, struct {
-					lesson string
-					Rating
-				}{lf.ID, r})
+				rs = append(rs, lessonRating{lf.ID, r})
 			}
 		}
 	}
 	sort.SliceStable(rs, func(i, j int) bool { return rs[i].Mean < rs[j].Mean })
-	if len(rs) > 0 {
-		b.WriteString(gap(&b) + "*Self-assessment*, lowest average first (1 to 5):\n")
-		for i, r := range rs {
-			if i == hardLimit {
-				break
-			}
-			fmt.Fprintf(&b, "- (%s) %s: %.1f from %d ratings\n", dotted(r.lesson), markup.EscapeMarkdown(cutLabel(itemName(r.Group, r.Text), 90)), r.Mean, r.N)
-		}
+	if len(rs) == 0 {
+		return
 	}
-	if b.Len() == 0 {
-		return fmt.Sprintf("Not enough counted yet: these figures show once at least %d members who agreed to count have answered a quiz, pressed I'm stuck, ticked or rated.", MinCount)
+	b.WriteString(gap(b) + "*Self-assessment*, lowest average first (1 to 5):\n")
+	for _, r := range rs[:min(len(rs), hardLimit)] {
+		fmt.Fprintf(b, "- (%s) %s: %.1f from %d ratings\n", dotted(r.lesson), markup.EscapeMarkdown(cutLabel(itemName(r.Group, r.Text), 90)), r.Mean, r.N)
 	}
-	return strings.TrimRight(b.String(), "\n")
 }
 
 // gap is the blank line that ends a list before the next group, "" at

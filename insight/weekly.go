@@ -50,33 +50,22 @@ func Weekly(loaded *course.Course, learners []Learner, o Options) Summary {
 
 // week counts what happened in (from, to].
 func week(loaded *course.Course, learners []Learner, o Options, from, to time.Time) Week {
-	in := func(t time.Time) bool { return t.After(from) && !t.After(to) }
+	in := period{from, to}
 	var w Week
 	for _, l := range learners {
+		counted := o.Audience.counts(useCounts, l)
 		moved, quizzed := false, false
 		for id, p := range l.Progress {
 			les := loaded.Lessons[id]
 			if les == nil || (o.Lesson != "" && o.Lesson != id) {
 				continue
 			}
-			moved = moved || in(p.Started) || in(p.Completed)
-			for _, at := range p.Reached {
-				moved = moved || in(at)
-			}
-			if in(p.Completed) {
+			moved = moved || movedIn(p, in)
+			if in.has(p.Completed) {
 				w.Finished++
 			}
-			if !o.Audience.counts(useCounts, l) {
-				continue
-			}
-			for _, r := range p.Quiz {
-				if r.Tries > 0 && in(r.At) {
-					w.QuizFirst++
-					quizzed = true
-					if r.Correct {
-						w.QuizRight++
-					}
-				}
+			if counted && w.countQuizzes(p, in) {
+				quizzed = true
 			}
 		}
 		if moved {
@@ -85,21 +74,58 @@ func week(loaded *course.Course, learners []Learner, o Options, from, to time.Ti
 		if quizzed {
 			w.QuizLearners++
 		}
-		if !o.Audience.counts(useCounts, l) {
-			continue
-		}
-		stuck := false
-		for _, e := range l.Tutor.Exchanges {
-			if e.Kind == coursebot.TutorStuck && len(e.Turns) > 0 && in(e.Turns[0].At) && (o.Lesson == "" || e.Lesson == o.Lesson) {
-				w.Stuck++
-				stuck = true
-			}
-		}
-		if stuck {
+		if counted && w.countStuck(l, o.Lesson, in) {
 			w.StuckLearners++
 		}
 	}
 	return w
+}
+
+// period is the times after from up to and including to.
+type period struct{ from, to time.Time }
+
+func (p period) has(t time.Time) bool { return t.After(p.from) && !t.After(p.to) }
+
+// movedIn reports whether p started, completed or reached a card in in.
+func movedIn(p coursebot.Progress, in period) bool {
+	if in.has(p.Started) || in.has(p.Completed) {
+		return true
+	}
+	for _, at := range p.Reached {
+		if in.has(at) {
+			return true
+		}
+	}
+	return false
+}
+
+// countQuizzes counts p's first attempts in in, and those right; it
+// reports whether there was any.
+func (w *Week) countQuizzes(p coursebot.Progress, in period) bool {
+	found := false
+	for _, r := range p.Quiz {
+		if r.Tries > 0 && in.has(r.At) {
+			w.QuizFirst++
+			found = true
+			if r.Correct {
+				w.QuizRight++
+			}
+		}
+	}
+	return found
+}
+
+// countStuck counts l's "I'm stuck" conversations begun in in (in lesson,
+// or any lesson when ""); it reports whether there was any.
+func (w *Week) countStuck(l Learner, lesson string, in period) bool {
+	found := false
+	for _, e := range l.Tutor.Exchanges {
+		if e.Kind == coursebot.TutorStuck && len(e.Turns) > 0 && in.has(e.Turns[0].At) && (lesson == "" || e.Lesson == lesson) {
+			w.Stuck++
+			found = true
+		}
+	}
+	return found
 }
 
 // Text is the summary as Markdown for the cohort's leads, in loc.
