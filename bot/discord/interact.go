@@ -386,6 +386,7 @@ func (a *Adapter) process(ctx context.Context, ev *event) error {
 	replies = bot.Own(replies, ev.learner) // every control it posts is the learner's
 	d := &poster{a: a, ev: ev, log: log}
 	if err != nil {
+		err = a.redact(err)
 		log.Error("handler failed", "err", err)
 		d.inPlace(ctx, bot.Reply{Ephemeral: true, Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: msgInternal}}})
 		d.finish(ctx)

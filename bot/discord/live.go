@@ -23,8 +23,9 @@ const liveGone = "Your answer is saved."
 // lesson's thread: the part before the live block, then the live block as
 // a message of its own saying "thinking…", edited as the text grows (at
 // most once per LiveEditInterval, each edit within the 2000-character
-// limit) and once more with the finished text, then the rest of the
-// finished reply with its buttons. Ephemeral replies to a command stream
+// limit) and once more with the finished text (what of it passes the limit
+// in further messages), then the rest of the finished reply with its
+// buttons. Ephemeral replies to a command stream
 // in its response (liveOriginal); other ephemeral ones are posted finished.
 func (d *poster) live(ctx context.Context, r bot.Reply) error {
 	if (r.Ephemeral || r.Lesson == "") && d.ev.i != nil && d.ev.command && !d.usedOrig {
@@ -73,6 +74,15 @@ func (d *poster) live(ctx context.Context, r bot.Reply) error {
 	}
 	if err := edit(ctx, text); err != nil {
 		return err
+	}
+	// A finished text past one message's limit goes on in messages of
+	// its own after the live one, never cut.
+	if more := render(bot.Reply{Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: text}}}); len(more) > 1 {
+		for i, m := range more[1:] {
+			if _, err := d.a.rest.send(ctx, channel, m, nonce(d.ev.id, channel, fmt.Sprint(d.n), "live", fmt.Sprint(i+1))); err != nil {
+				return err
+			}
+		}
 	}
 	if len(tail.Blocks) == 0 && len(tail.Buttons) == 0 && tail.File == nil {
 		return nil

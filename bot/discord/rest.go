@@ -116,6 +116,16 @@ func sanitize(err error) error {
 	return err
 }
 
+// redact returns err with the bot token taken out of its text (a
+// handler's error may carry what it was given), or err itself when the
+// token is not in it.
+func (a *Adapter) redact(err error) error {
+	if a.opts.Token == "" || !strings.Contains(err.Error(), a.opts.Token) {
+		return err
+	}
+	return errors.New(strings.ReplaceAll(err.Error(), a.opts.Token, "<secret>"))
+}
+
 func statusOf(err error) (status, code int) {
 	var ae *apiError
 	if errors.As(err, &ae) {
