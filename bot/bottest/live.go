@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/coursebot/coursebot/ratelimit"
 )
 
 // Clock is an adapter's clock in a test: it stands still until Advance.
@@ -33,6 +35,24 @@ func (c *Clock) Advance(d time.Duration) time.Time {
 	c.now = c.now.Add(d)
 	return c.now
 }
+
+// Pace is the time the platform's limits are counted in (a rate
+// limiter's and a fake platform's ratelimit.Clock) when the adapter's
+// own clock is c: base's time moved on by as much as c has been, so that
+// edits c's Advance spaces a second apart are a second apart for the
+// limits too, however fast the test runs. Waits are base's.
+func (c *Clock) Pace(base ratelimit.Clock) ratelimit.Clock {
+	return pace{c: c, start: c.Now(), base: base}
+}
+
+type pace struct {
+	c     *Clock
+	start time.Time
+	base  ratelimit.Clock
+}
+
+func (p pace) Now() time.Time                         { return p.base.Now().Add(p.c.Now().Sub(p.start)) }
+func (p pace) After(d time.Duration) <-chan time.Time { return p.base.After(d) }
 
 // Writer is a live reply's Run in tests: Write writes Words 300 ms apart
 // on Clock, passing the text so far to update (when there is one), and

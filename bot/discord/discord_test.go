@@ -45,6 +45,8 @@ type env struct {
 	stop   func()
 	mode   string
 	seq    int
+	// now is the time interactions are signed at (default fixedNow).
+	now func() time.Time
 }
 
 type syncBuffer struct {
@@ -178,6 +180,14 @@ func modalPayload(id, user, customID, channel, text string) map[string]any {
 			map[string]any{"type": 18, "id": 2, "component": map[string]any{"type": 4, "id": 3, "custom_id": "answer", "value": text}}}}}
 }
 
+// signedAt is the time to sign interactions at: the adapter's.
+func (e *env) signedAt() time.Time {
+	if e.now != nil {
+		return e.now()
+	}
+	return fixedNow
+}
+
 // sign returns a signed interactions request.
 func (e *env) sign(body []byte, ts time.Time) *http.Request {
 	tss := fmt.Sprint(ts.Unix())
@@ -193,11 +203,12 @@ func (e *env) sign(body []byte, ts time.Time) *http.Request {
 // initial response type.
 func (e *env) deliver(p map[string]any) int {
 	e.t.Helper()
+	e.f.interacted(p)
 	body, _ := json.Marshal(p)
 	id := p["id"].(string)
 	if e.mode == discord.ModeHTTP {
 		w := httptest.NewRecorder()
-		e.mux.ServeHTTP(w, e.sign(body, fixedNow))
+		e.mux.ServeHTTP(w, e.sign(body, e.signedAt()))
 		if w.Code != 200 {
 			e.t.Fatalf("interaction %s: HTTP %d %s", id, w.Code, w.Body.String())
 		}

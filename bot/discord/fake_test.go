@@ -48,6 +48,7 @@ type fakeDiscord struct {
 	puts      int                          // command bulk overwrites
 	fault     func(r *http.Request, body []byte) (status int, resp string, ok bool)
 	callbacks map[string]json.RawMessage // interaction id -> initial response
+	originals map[string][2]string       // a component interaction's token -> its message (channel, id)
 	guilds    map[string]*fakeGuild
 
 	// gateway
@@ -75,6 +76,8 @@ type fakeMessage struct {
 	Nonce      string          `json:"nonce,omitempty"`
 	Flags      int             `json:"flags,omitempty"`
 	Reactions  []string        `json:"-"`
+	// Edits counts the edits made to it in place.
+	Edits int `json:"-"`
 	// Attachments are the file parts of a multipart/form-data post.
 	Attachments []fakeAttachment `json:"-"`
 }
@@ -417,8 +420,14 @@ func (f *fakeDiscord) route(w http.ResponseWriter, r *http.Request, path string,
 	}
 }
 
-// originalLocked is the interaction's original response message (by token).
+// originalLocked is the interaction's original response message (by
+// token): for a component interaction, the message the component is on.
 func (f *fakeDiscord) originalLocked(token string) *fakeMessage {
+	if at, ok := f.originals[token]; ok {
+		if m := f.findLocked(at[0], at[1]); m != nil {
+			return m
+		}
+	}
 	key := "original:" + token
 	if ms := f.messages[key]; len(ms) > 0 {
 		return ms[0]
@@ -430,7 +439,23 @@ func (f *fakeDiscord) originalLocked(token string) *fakeMessage {
 	return m
 }
 
+// interacted notes a component interaction: its @original is the message
+// the component is on, as on Discord.
+func (f *fakeDiscord) interacted(p map[string]any) {
+	msg, ok := p["message"].(map[string]any)
+	if !ok {
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.originals == nil {
+		f.originals = map[string][2]string{}
+	}
+	f.originals[fmt.Sprint(p["token"])] = [2]string{fmt.Sprint(msg["channel_id"]), fmt.Sprint(msg["id"])}
+}
+
 func (f *fakeDiscord) applyEdit(m *fakeMessage, body []byte) {
+	m.Edits++
 	var in map[string]json.RawMessage
 	_ = json.Unmarshal(body, &in)
 	if c, ok := in["content"]; ok {

@@ -18,11 +18,12 @@ const notYours = "This card belongs to someone else; type /start-4-4 for your ow
 // gateway otherwise) and returns its initial response.
 func (e *env) initial(p map[string]any) (typ int, content string, flags int) {
 	e.t.Helper()
+	e.f.interacted(p)
 	body, _ := json.Marshal(p)
 	var raw []byte
 	if e.mode == discord.ModeHTTP {
 		w := httptest.NewRecorder()
-		e.mux.ServeHTTP(w, e.sign(body, fixedNow))
+		e.mux.ServeHTTP(w, e.sign(body, e.signedAt()))
 		if w.Code != 200 {
 			e.t.Fatalf("interaction: HTTP %d %s", w.Code, w.Body.String())
 		}

@@ -1,0 +1,158 @@
+package bottest
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/coursebot/coursebot/bot"
+)
+
+// The suite's lesson: one lesson, 9-9, of two cards, run by Script.
+const (
+	Lesson = "9-9"
+	// Start opens the lesson; Status, Export, Fail are the suite's other
+	// commands (an ephemeral page, a file, a handler failure).
+	Start  = "start-9-9"
+	Status = "status"
+	Export = "export"
+	Fail   = "fail"
+)
+
+// Commands are the commands Script answers, for the harness to register
+// with its platform; Start opens a lesson.
+var Commands = []string{Start, Status, Export, Fail}
+
+// ExportFile is the file the Export command answers with.
+func ExportFile() *bot.File {
+	return &bot.File{Name: "progress-spring.csv", Title: "Progress of cohort spring",
+		Data: []byte("learner,name,lesson_9-9\nx:1,Ann,completed\nx:2,\"Bo, Jr\",step 1/2\n")}
+}
+
+// Script is the suite's bot.Handler: a small lesson whose replies the suite
+// knows, so that what reached the platform can be compared with what the
+// handler said. It records every message it is given. With Live set, an
+// answer is acknowledged by a live reply whose text Live writes.
+type Script struct {
+	// Live, when set, writes the text of the live reply to an answer.
+	Live *Writer
+	// Err, when set, is the error of the Fail command (the handler's
+	// internal failure).
+	Err error
+
+	mu  sync.Mutex
+	got []Message
+}
+
+// Message is what Script was given, by whom.
+type Message = bot.Message
+
+// Got returns the messages Script has handled, in order.
+func (s *Script) Got() []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.got)
+}
+
+// Card is the lesson's card at: a text, a checklist of one item, a
+// question and the Next button.
+func Card(at string, checked bool) bot.Reply {
+	return bot.Reply{Lesson: Lesson, Card: at, Title: "Card " + at, Context: "Lesson 9.9",
+		Blocks: []bot.Block{
+			{Kind: bot.BlockMarkdown, Text: "Read card " + at + "."},
+			{Kind: bot.BlockChecklist, Items: []bot.Item{{ID: "i1", Text: "Tried it", Checked: checked}}},
+			{Kind: bot.BlockQuestion, Text: "Why?", Question: &bot.Question{ID: "q-" + at, Prompt: "Why?"}},
+		},
+		Buttons: []bot.Button{{Label: "Next", Action: bot.Action{Verb: bot.VerbNext, Lesson: Lesson, At: at}.Encode()}}}
+}
+
+// Handle answers m.
+func (s *Script) Handle(_ context.Context, m bot.Message) ([]bot.Reply, error) {
+	s.mu.Lock()
+	s.got = append(s.got, m)
+	s.mu.Unlock()
+	switch m.Kind {
+	case bot.KindCommand:
+		return s.command(m)
+	case bot.KindAction:
+		a, err := bot.ParseAction(m.Action)
+		if err != nil {
+			return nil, err
+		}
+		switch a.Verb {
+		case bot.VerbNext:
+			return []bot.Reply{Card("c2", false)}, nil
+		case bot.VerbCheck:
+			r := Card(a.At, a.Value == "1")
+			if r.Card == "" {
+				r = Card("c1", a.Value == "1")
+			}
+			r.Update = true
+			return []bot.Reply{r}, nil
+		}
+		return nil, errors.New("script: no such action " + a.Verb)
+	case bot.KindText:
+		return []bot.Reply{s.saved(m)}, nil
+	}
+	return nil, nil
+}
+
+func (s *Script) command(m bot.Message) ([]bot.Reply, error) {
+	switch m.Command {
+	case Start:
+		return []bot.Reply{Card("c1", false)}, nil
+	case Status:
+		return []bot.Reply{{Ephemeral: true, Title: "Your progress", Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: "Nothing yet."}}}}, nil
+	case Export:
+		return []bot.Reply{{Ephemeral: true, Title: "Progress of cohort spring (CSV)",
+			Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: "The table is attached as `progress-spring.csv`."}}, File: ExportFile()}}, nil
+	case Fail:
+		return nil, s.Err
+	}
+	return []bot.Reply{{Ephemeral: true, Refused: true, Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: "No such command."}}}}, nil
+}
+
+// saved is the answer to a learner's text: "Saved your answer.", live
+// when Live is set.
+func (s *Script) saved(m bot.Message) bot.Reply {
+	lesson := m.Lesson
+	if lesson == "" {
+		lesson = Lesson
+	}
+	r := bot.Reply{Lesson: lesson, Card: "c-saved",
+		Blocks:  []bot.Block{{Kind: bot.BlockMarkdown, Text: "Saved your answer."}},
+		Buttons: []bot.Button{{Label: "Next", Action: bot.Action{Verb: bot.VerbNext, Lesson: lesson, At: "c-saved"}.Encode()}}}
+	if s.Live == nil {
+		return r
+	}
+	r.Blocks = append(r.Blocks, bot.Block{Kind: bot.BlockMarkdown, Text: bot.Placeholder})
+	w, done := s.Live, r
+	r.Live = &bot.Live{Block: 1, Run: func(_ context.Context, update func(string)) bot.Reply {
+		return done.WithText(1, w.Write(update))
+	}}
+	return r
+}
+
+// From returns the messages of learner key among ms.
+func From(ms []Message, key string) []Message {
+	var out []Message
+	for _, m := range ms {
+		if m.Learner.Key() == key {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// Texts returns the KindText messages among ms.
+func Texts(ms []Message) []string {
+	var out []string
+	for _, m := range ms {
+		if m.Kind == bot.KindText {
+			out = append(out, strings.TrimSpace(m.Text))
+		}
+	}
+	return out
+}
