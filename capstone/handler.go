@@ -61,6 +61,12 @@ type Options struct {
 	Log   *slog.Logger
 	// Observe counts checks by result ("ok", or a Problem's Kind).
 	Observe func(result string)
+	// Cards shows the learner's current card (the engine, with its
+	// buttons): after a check that ticked or unticked items of the card
+	// the learner is on, that card follows the report, showing the ticks
+	// as stored (the copy posted before shows them as they were). nil:
+	// the report alone.
+	Cards bot.Handler
 }
 
 // Handler answers /capstone and its buttons (Commands, Verb), as the
@@ -326,7 +332,28 @@ func (h *Handler) run(ctx context.Context, m bot.Message, raw string) ([]bot.Rep
 		return nil, err
 	}
 	h.o.Observe("ok")
-	return []bot.Reply{h.report(les, p, &out)}, nil
+	replies := []bot.Reply{h.report(les, p, &out)}
+	if len(out.Ticked)+len(out.Unticked) > 0 {
+		replies = append(replies, h.cardAgain(ctx, m.Learner, les, p)...)
+	}
+	return replies, nil
+}
+
+// cardAgain is the card the learner is on in les when it holds checklist
+// items with rules, shown again with the ticks a check just changed; none
+// otherwise. The check is stored by then: a failure to show the card is
+// logged, and the report goes out alone.
+func (h *Handler) cardAgain(ctx context.Context, who coursebot.Learner, les *course.Lesson, p coursebot.Progress) []bot.Reply {
+	if h.o.Cards == nil || p.State() != coursebot.StateInProgress || !holdsRules(h.o.Course(), les.ID, p.Card) {
+		return nil
+	}
+	rs, err := h.o.Cards.Handle(ctx, bot.Message{Learner: who, Kind: bot.KindAction, Lesson: les.ID,
+		Action: bot.Action{Verb: bot.VerbResume, Lesson: les.ID}.Encode()})
+	if err != nil {
+		h.o.Log.Warn("capstone check: the card could not be shown again", "err", err)
+		return nil
+	}
+	return rs
 }
 
 var errNotStarted = errors.New("lesson not started")

@@ -79,6 +79,49 @@ func TestCheckTicksWhatTheRepositoryShows(t *testing.T) {
 	}
 }
 
+// A check that changes ticks on the card the learner is on shows that
+// card again after the report, ticked as stored (the copy shown before
+// shows the ticks as they were); a check that changes nothing, or ticks
+// on a card the learner is not on, is the report alone.
+func TestCheckShowsTheCardAgain(t *testing.T) {
+	t.Parallel()
+	hs := newHarness(t, "", "", goodRepo())
+	hs.withCards()
+	card := hs.start()
+	rs := hs.cmd("capstone", "submit https://github.com/alice/svc")
+	if len(rs) != 2 || rs[1].Card != hs.capstoneCard() || rs[1].Lesson != "9-1" || rs[1].Ephemeral {
+		t.Fatalf("replies %d (%+v), want the report and the capstone card", len(rs), rs)
+	}
+	var on []string
+	for _, b := range rs[1].Blocks {
+		for _, it := range b.Items {
+			if it.Checked {
+				on = append(on, it.Text)
+			}
+		}
+	}
+	if want := []string{"service/", "service/app.py", "service/tests/test_app.py", "Dockerfile", ".github/workflows/ci.yml", "CI runs on push"}; !slices.Equal(on, want) {
+		t.Errorf("the card shows %q ticked, want %q", on, want)
+	}
+	button(t, rs[1], "Check my repository")
+	button(t, rs[1], "Next")
+	// Nothing changed: the report alone.
+	hs.clock.Add(time.Minute)
+	if rs := hs.cmd("capstone", "check"); len(rs) != 1 {
+		t.Errorf("a check that changed nothing: %d replies", len(rs))
+	}
+	// On another card: the report alone, though ticks change.
+	hs.press(button(t, card, "Back"))
+	repo := goodRepo()
+	repo.Files = []string{"README.md"}
+	hs.api.Put(repo)
+	hs.clock.Add(time.Minute)
+	rs = hs.cmd("capstone", "check")
+	if got := text(rs); len(rs) != 1 || !strings.Contains(got, "I unticked") {
+		t.Errorf("a check from another card: %d replies\n%s", len(rs), got)
+	}
+}
+
 // A re-check follows the repository: an item the bot ticked and the
 // repository no longer shows is unticked; a tick the learner made, or an
 // item they pressed after the bot ticked it, is theirs and stays.

@@ -53,6 +53,8 @@ type harness struct {
 	h       *capstone.Handler
 	clock   *clock
 	results []string
+	engine  *lessons.Engine
+	opts    capstone.Options
 }
 
 // goodRepo shows every item of the test course but the DVC one, with a
@@ -95,12 +97,29 @@ func newHarness(t *testing.T, prefix, token string, repos ...githubtest.Repo) *h
 	hs := &harness{t: t, db: db, course: loaded, api: api, clock: c}
 	engine := lessons.NewEngine(loaded, db, lessons.EngineOptions{Now: c.Now})
 	t.Cleanup(func() { _ = engine.Close() })
-	hs.h, err = capstone.New(engine, capstone.Options{Store: db, Course: func() *course.Course { return loaded }, GitHub: gh,
-		Now: c.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Observe: func(r string) { hs.results = append(hs.results, r) }})
+	hs.engine = engine
+	hs.opts = capstone.Options{Store: db, Course: func() *course.Course { return loaded }, GitHub: gh,
+		Now: c.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Observe: func(r string) { hs.results = append(hs.results, r) }}
+	hs.h, err = capstone.New(engine, hs.opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return hs
+}
+
+// withCards gives the handler the engine's cards (as cmd does), so that a
+// check shows the card the learner is on again.
+func (hs *harness) withCards() {
+	hs.t.Helper()
+	o := hs.opts
+	var err error
+	o.Cards = bot.HandlerFunc(func(ctx context.Context, m bot.Message) ([]bot.Reply, error) {
+		rs, err := hs.engine.Handle(ctx, m)
+		return hs.h.Decorate(rs), err
+	})
+	if hs.h, err = capstone.New(hs.engine, o); err != nil {
+		hs.t.Fatal(err)
+	}
 }
 
 // toFake sends every request to the fake API at base.

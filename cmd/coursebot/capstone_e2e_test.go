@@ -89,7 +89,7 @@ func TestConsoleCapstoneCheckTranscript(t *testing.T) {
 	repo.Files = append(repo.Files, "tests/test_model.py", ".pre-commit-config.yaml")
 	repo.Runs = append([]githubtest.Run{{Name: "CI", Conclusion: "failure", At: now.Add(-5 * time.Minute)}}, repo.Runs...)
 	api.Put(repo)
-	out = run("alice", "/capstone check", "/start-4-4", "resume")
+	out = run("alice", "/capstone check") // the card follows the report, ticked
 	for _, want := range []string{
 		"Your repository shows **21 of the 22 items** I can check; I ticked 3 items just now: project/tests/test\\_model.py (behavioral tests), .pre-commit-config.yaml, Pre-commit hooks configured",
 		"**CI pipeline runs on push**: last run failed 5 min ago",

@@ -100,9 +100,14 @@ func (e *linkEnv) settle() {
 	slack, responses, disc := e.api.slackBodies[e.seen.slack:], e.api.responses[e.seen.responses:], e.api.discordBodies[e.seen.discord:]
 	e.seen.slack, e.seen.responses, e.seen.discord = len(e.api.slackBodies), len(e.api.responses), len(e.api.discordBodies)
 	e.api.mu.Unlock()
-	for _, b := range append(append([]string(nil), responses...), slack...) {
+	for _, b := range responses {
 		if t := slackText(b); t != "" {
 			fmt.Fprintf(&e.transcript, "  [slack] %s\n", indent(t))
+		}
+	}
+	for _, b := range slack {
+		if t := slackText(b); t != "" {
+			fmt.Fprintf(&e.transcript, "  [slack%s] %s\n", slackEdit(b), indent(t))
 		}
 	}
 	for _, b := range disc {
@@ -110,6 +115,23 @@ func (e *linkEnv) settle() {
 			fmt.Fprintf(&e.transcript, "  [discord %s] %s\n", discordWhere(b), indent(t))
 		}
 	}
+}
+
+// slackEdit says ", edit" of a Web API call that changes a message the
+// bot posted before (chat.update names its ts).
+func slackEdit(body string) string {
+	var m map[string]any
+	if json.Unmarshal([]byte(body), &m) != nil {
+		form, _ := url.ParseQuery(body)
+		if form.Get("ts") != "" {
+			return ", edit"
+		}
+		return ""
+	}
+	if _, ok := m["ts"]; ok {
+		return ", edit"
+	}
+	return ""
 }
 
 func indent(s string) string { return strings.ReplaceAll(strings.TrimSpace(s), "\n", "\n    ") }
@@ -140,16 +162,45 @@ func slackText(body string) string {
 			var labels []string
 			for _, el := range els {
 				em, _ := el.(map[string]any)
+				if em["type"] == "checkboxes" {
+					out = append(out, checkboxLines(em)...)
+					continue
+				}
 				if t, ok := em["text"].(map[string]any); ok {
 					labels = append(labels, "["+fmt.Sprint(t["text"])+"]")
 				} else if s, ok := em["text"].(string); ok {
 					labels = append(labels, s)
 				}
 			}
-			out = append(out, strings.Join(labels, " "))
+			if len(labels) > 0 {
+				out = append(out, strings.Join(labels, " "))
+			}
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// checkboxLines are a Slack checkboxes element's options, "[x] item" where
+// the element shows a tick.
+func checkboxLines(el map[string]any) []string {
+	ticked := map[string]bool{}
+	initial, _ := el["initial_options"].([]any)
+	for _, o := range initial {
+		om, _ := o.(map[string]any)
+		ticked[fmt.Sprint(om["value"])] = true
+	}
+	var out []string
+	options, _ := el["options"].([]any)
+	for _, o := range options {
+		om, _ := o.(map[string]any)
+		t, _ := om["text"].(map[string]any)
+		box := "[ ]"
+		if ticked[fmt.Sprint(om["value"])] {
+			box = "[x]"
+		}
+		out = append(out, box+" "+fmt.Sprint(t["text"]))
+	}
+	return out
 }
 
 var contentRE = regexp.MustCompile(`"content":("(?:[^"\\]|\\.)*")`)
@@ -187,6 +238,9 @@ func discordWhere(call string) string {
 		return "reply to the command"
 	}
 	if ch, _, ok := strings.Cut(strings.TrimPrefix(p, "channels/"), "/"); ok {
+		if f[0] == "PATCH" {
+			return "channel " + ch + ", edit"
+		}
 		return "channel " + ch
 	}
 	return p

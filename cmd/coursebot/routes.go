@@ -3,6 +3,7 @@
 package main
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"time"
@@ -43,7 +44,9 @@ type features struct {
 // "I'm stuck" on top; the tutor hands what it leaves to the decorated
 // engine.
 func newTable(cfg config.Config, engine *lessons.Engine, cs *cohortSetup, db *store.DB, client *http.Client, log *slog.Logger, checks func(string), obs tutor.Observer) (*bot.Mux, features, error) {
-	checker, err := newCapstone(cfg, engine.Course, db, client, time.Now, log.With("component", "capstone"), checks)
+	var shown bot.Handler // the cards as learners see them, for the check to show one again
+	cards4check := bot.HandlerFunc(func(ctx context.Context, m bot.Message) ([]bot.Reply, error) { return shown.Handle(ctx, m) })
+	checker, err := newCapstone(cfg, engine.Course, db, client, time.Now, log.With("component", "capstone"), checks, cards4check)
 	if err != nil {
 		return nil, features{}, err
 	}
@@ -61,6 +64,7 @@ func newTable(cfg config.Config, engine *lessons.Engine, cs *cohortSetup, db *st
 	if tut != nil {
 		f.lessons, f.tutor = bot.Decorated(cards, tut.Decorate), tut
 	}
+	shown = f.lessons
 	return routes(f), f, nil
 }
 
