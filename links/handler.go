@@ -197,7 +197,7 @@ func (h *Handler) issue(ctx context.Context, who coursebot.Learner) ([]bot.Reply
 func (h *Handler) redeem(ctx context.Context, who coursebot.Learner, code string) ([]bot.Reply, error) {
 	now := h.o.Now()
 	res, err := h.o.Store.RedeemLinkCode(ctx, who.Key(), hash(code), now, h.o.Limits)
-	if msg := refusal(err, now, who); msg != "" {
+	if msg := refusal(err, now, who, h.o.Limits.TTL); msg != "" {
 		h.o.Log.Info("link code refused", "reason", reason(err))
 		return refused(msg + " Nothing was changed."), nil
 	}
@@ -212,7 +212,7 @@ func (h *Handler) redeem(ctx context.Context, who coursebot.Learner, code string
 
 // refusal is the sentence for why a code linked nothing, "" when err is
 // not such a reason.
-func refusal(err error, now time.Time, who coursebot.Learner) string {
+func refusal(err error, now time.Time, who coursebot.Learner, ttl time.Duration) string {
 	var rl *store.RateLimitError
 	switch {
 	case err == nil:
@@ -222,7 +222,7 @@ func refusal(err error, now time.Time, who coursebot.Learner) string {
 	case errors.Is(err, store.ErrCodeUnknown):
 		return fmt.Sprintf("That is not a code I gave out: check it, or type /%s on your other account for a new one.", LinkCommand)
 	case errors.Is(err, store.ErrCodeExpired):
-		return fmt.Sprintf("That code has expired (a code lasts 10 minutes, and a newer one replaces it): type /%s on your other account for a new one.", LinkCommand)
+		return fmt.Sprintf("That code has expired (a code lasts %s, and a newer one replaces it): type /%s on your other account for a new one.", duration(ttl), LinkCommand)
 	case errors.Is(err, store.ErrCodeUsed):
 		return fmt.Sprintf("That code was used already; each works once. Type /%s on your other account for a new one.", LinkCommand)
 	case errors.Is(err, store.ErrCodeOwn):

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -126,7 +127,7 @@ func TestLinkRefusalsAreOneSentence(t *testing.T) {
 		}
 	}
 	e.now = e.now.Add(11 * time.Minute)
-	if out := e.cmd(discordAda, "link", code); !strings.HasPrefix(out, "That code has expired") {
+	if out := e.cmd(discordAda, "link", code); !strings.HasPrefix(out, "That code has expired (a code lasts 10 min, ") {
 		t.Errorf("an expired code = %q", out)
 	}
 	for range 4 {
@@ -134,5 +135,35 @@ func TestLinkRefusalsAreOneSentence(t *testing.T) {
 	}
 	if out := e.cmd(slackAda, "link", ""); !strings.HasPrefix(out, "You asked for 5 link codes in the last 1 h: try again in 49 min.") {
 		t.Errorf("a sixth code = %q", out)
+	}
+}
+
+// Linked accounts: a code between two accounts that are one learner
+// already, and a code typed on an account linked with someone else, get
+// one sentence each and leave the links as they were.
+func TestLinkRefusalsOfLinkedAccounts(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	code := codeRE.FindStringSubmatch(e.cmd(slackAda, "link", ""))[1]
+	if out := e.cmd(discordAda, "link", code); !strings.HasPrefix(out, "Linked:") {
+		t.Fatalf("/link CODE = %q", out)
+	}
+	consoleBo := coursebot.Learner{Platform: "console", UserID: "bo"}
+	for _, tt := range []struct {
+		issuer, redeemer coursebot.Learner
+		want             string
+	}{
+		{slackAda, discordAda, "These accounts are one learner already. Nothing was changed."},
+		{consoleBo, discordAda, "This account is linked with another account already: type /unlink here first to link it elsewhere. Nothing was changed."},
+	} {
+		code := codeRE.FindStringSubmatch(e.cmd(tt.issuer, "link", ""))[1]
+		if out := e.cmd(tt.redeemer, "link", code); out != tt.want {
+			t.Errorf("%s's code on %s = %q, want %q", tt.issuer.Key(), tt.redeemer.Key(), out, tt.want)
+		}
+	}
+	for who, want := range map[string][]string{"discord:9": {"slack:U1", "discord:9"}, "console:bo": {"console:bo"}} {
+		if _, ids, err := e.db.Person(context.Background(), who); err != nil || !slices.Equal(ids, want) {
+			t.Errorf("%s's accounts %v (%v), want %v", who, ids, err, want)
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -255,6 +256,61 @@ func TestLinkRateLimits(t *testing.T) {
 	}
 	if _, err := db.RedeemLinkCode(ctx, "discord:9", "cc", lt0.Add(7*time.Minute+time.Hour), limits); !errors.Is(err, store.ErrCodeExpired) {
 		t.Errorf("after the window = %v, want the code expired by now", err)
+	}
+}
+
+// Export and forget through any linked identity cover every identity:
+// the person's data and each account's own lesson thread on its platform.
+func TestExportAndForgetCoverEveryIdentity(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, through := range []string{"slack:U1", "discord:9"} {
+		t.Run(through, func(t *testing.T) {
+			t.Parallel()
+			db := twoAccounts(t)
+			for _, th := range []coursebot.Thread{
+				{Platform: "slack", Learner: "slack:U1", Lesson: "4-4", Channel: "D1", ThreadID: "1700000000.000100"},
+				{Platform: "discord", Learner: "discord:9", Lesson: "4-4", Channel: "c1", ThreadID: "t9"},
+			} {
+				if err := db.PutThread(ctx, th); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := link(t, db, "slack:U1", "discord:9", "h1"); err != nil {
+				t.Fatal(err)
+			}
+			exp, err := db.LearnerData(ctx, through)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var threads []string
+			for _, th := range exp.Threads {
+				threads = append(threads, th.Platform+"/"+th.Learner)
+			}
+			slices.Sort(threads)
+			if !exp.Found || !slices.Equal(exp.Identities, []string{"slack:U1", "discord:9"}) ||
+				!slices.Equal(threads, []string{"discord/discord:9", "slack/slack:U1"}) || len(exp.Memberships) != 2 || exp.Tutor == nil {
+				t.Fatalf("export through %s: identities %v, threads %v, %d memberships, tutor %v", through, exp.Identities, threads, len(exp.Memberships), exp.Tutor != nil)
+			}
+			if n, err := db.ForgetLearner(ctx, through); err != nil || n == 0 {
+				t.Fatalf("forget through %s = %d, %v", through, n, err)
+			}
+			for _, who := range []string{"slack:U1", "discord:9"} {
+				platform, _, _ := strings.Cut(who, ":")
+				if _, ok, err := db.ThreadFor(ctx, platform, who, "4-4"); ok || err != nil {
+					t.Errorf("%s's thread after forget: %v %v", who, ok, err)
+				}
+				if exp, err := db.LearnerData(ctx, who); err != nil || exp.Found {
+					t.Errorf("after forget through %s, %s: %+v (%v)", through, who, exp, err)
+				}
+			}
+			if ls, _ := db.Learners(ctx); len(ls) != 0 {
+				t.Errorf("learners after forget: %v", ls)
+			}
+			if ls, _ := db.Links(ctx); len(ls) != 0 {
+				t.Errorf("links after forget: %v", ls)
+			}
+		})
 	}
 }
 
