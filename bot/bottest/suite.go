@@ -379,8 +379,8 @@ func liveEdits(t *testing.T, h Harness) {
 		t.Errorf("the live reply was edited %d times, want %d (the paced edits and the finished text)", thread[live].Edits, want)
 	}
 	last := thread[len(thread)-1]
-	if !slices.Contains(last.Buttons, "Next") {
-		t.Errorf("the thread's last post %+v lacks the card's Next", last)
+	if !slices.Contains(last.Buttons, "Next") || live == len(thread)-1 {
+		t.Errorf("the thread's last post %+v, after the live reply's, should hold the card's Next", last)
 	}
 }
 

@@ -234,43 +234,6 @@ func TestDeletedAndArchivedThreads(t *testing.T) {
 	}
 }
 
-func TestRestartMidLessonThreadReplyStillMaps(t *testing.T) {
-	e := newEnv(t, discord.ModeGateway, nil, "", false)
-	waitFor(t, "identify", func() bool { _, n, _ := e.f.gatewayStats(); return n == 1 })
-	e.deliver(commandPayload(e.nextID(), "u3", "start-4-4"))
-	th := onlyThread(t, e.f)
-	// Walk to the first question.
-	for range 20 {
-		waitFor(t, "a card", func() bool {
-			_, n := currentControl(e.f, th.ID, "next|")
-			_, a := currentControl(e.f, th.ID, "dc.answer|")
-			return n != "" || a != ""
-		})
-		if _, a := currentControl(e.f, th.ID, "dc.answer|"); a != "" {
-			break
-		}
-		card, next := currentControl(e.f, th.ID, "next|")
-		e.deliver(componentPayload(e.nextID(), "u3", next, card))
-		waitFor(t, "card change", func() bool { _, id := currentControl(e.f, th.ID, "next|"); return id != next })
-	}
-	e.stop()
-	e2 := newEnv(t, discord.ModeGateway, e.f, e.dbPath, false)
-	waitFor(t, "second identify", func() bool { _, n, _ := e.f.gatewayStats(); return n == 2 })
-	e2.f.push("MESSAGE_CREATE", map[string]any{"id": "m-restart", "channel_id": th.ID, "guild_id": "guild1", "type": 0,
-		"content": "answer after restart", "author": map[string]any{"id": "u3", "username": "u3"}})
-	waitFor(t, "answer stored after restart", func() bool { return len(e2.progress("u3").Answers) == 1 })
-	// Someone else's message in the thread is not an answer.
-	e2.f.push("MESSAGE_CREATE", map[string]any{"id": "m-other", "channel_id": th.ID, "guild_id": "guild1", "type": 0,
-		"content": "hi", "author": map[string]any{"id": "intruder", "username": "x"}})
-	// Gateway events are handled in order (SyncEvents), so once a later
-	// interaction is acknowledged the intruder's message was taken or
-	// dropped; progress waits for the inbox to empty.
-	e2.deliver(commandPayload(e2.nextID(), "u9", "status"))
-	if n := len(e2.progress("u3").Answers); n != 1 {
-		t.Errorf("answers %d", n)
-	}
-}
-
 func TestGatewayReconnect(t *testing.T) {
 	e := newEnv(t, discord.ModeGateway, nil, "", false)
 	waitFor(t, "identify", func() bool { _, n, _ := e.f.gatewayStats(); return n == 1 })
@@ -380,33 +343,5 @@ func TestSendNudgeToDM(t *testing.T) {
 	}
 	if err := e.a.Send(context.Background(), coursebot.Learner{Platform: "slack", UserID: "U1"}, nil); err == nil {
 		t.Error("sent to a Slack learner")
-	}
-}
-
-// TestInteractionAfterShutdownGetsTheRestartingAnswer: once the adapter's
-// pipeline is closed while its endpoint still takes requests, a command is
-// answered at once, ephemerally, that the bot is restarting, and nothing is
-// stored for a pipeline that will not run it.
-func TestInteractionAfterShutdownGetsTheRestartingAnswer(t *testing.T) {
-	e := newEnv(t, discord.ModeHTTP, nil, "", false)
-	e.a.Close()
-	body, _ := json.Marshal(commandPayload(e.nextID(), "u1", "status"))
-	w := httptest.NewRecorder()
-	e.mux.ServeHTTP(w, e.sign(body, fixedNow))
-	var resp struct {
-		Type int `json:"type"`
-		Data struct {
-			Content string `json:"content"`
-			Flags   int    `json:"flags"`
-		} `json:"data"`
-	}
-	if err := json.Unmarshal(w.Body.Bytes(), &resp); w.Code != 200 || err != nil {
-		t.Fatalf("HTTP %d %s (%v)", w.Code, w.Body.String(), err)
-	}
-	if resp.Type != 4 || resp.Data.Flags&(1<<6) == 0 || !strings.Contains(resp.Data.Content, "restarting") {
-		t.Errorf("answer after shutdown = %s, want an ephemeral message that the bot is restarting", w.Body.String())
-	}
-	if items, err := e.db.InboxItems(context.Background()); err != nil || len(items) != 0 {
-		t.Errorf("inbox after a refused interaction: %d items, %v; want none", len(items), err)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/bot/bottest"
@@ -32,71 +31,6 @@ func (l *liveHandler) Handle(ctx context.Context, m bot.Message) ([]bot.Reply, e
 		return ph.WithText(1, l.Write(update))
 	}}
 	return []bot.Reply{ph}, nil
-}
-
-func TestGatewayLiveReplyIsEditedWithinLimits(t *testing.T) {
-	f := newFakeDiscord(t)
-	clk := bottest.NewClock(time.Unix(1_750_000_000, 0))
-	words := strings.Fields(strings.Repeat("the tutor writes this reply ", 8))
-	for i := range words {
-		words[i] += " "
-	}
-	words = append(words, strings.Repeat("long ", 500)) // past 2000 characters in all
-	lh := &liveHandler{Writer: bottest.Writer{Clock: clk, Words: words}, finish: make(chan struct{})}
-	var e *env
-	lh.Edits = func() int { return len(e.f.callsMatching("PATCH", "/channels/")) }
-	e = newEnvWith(t, discord.ModeGateway, f, "", true, nil, func(o *discord.Options) {
-		lh.inner = o.Handler
-		o.Handler = lh
-		o.Now = clk.Now
-	})
-	waitFor(t, "gateway identify", func() bool { _, ids, _ := e.f.gatewayStats(); return ids == 1 })
-	e.deliver(commandPayload(e.nextID(), "u2", "start-4-4"))
-	th := onlyThread(t, e.f)
-	// A message in the thread is the learner's answer once the thread's
-	// record is there (it is put just after the learner is added).
-	waitFor(t, "the thread's record", func() bool {
-		_, ok, err := e.db.ThreadAt(context.Background(), discord.Platform, th.ID, th.ID)
-		return err == nil && ok
-	})
-	id := e.nextID()
-	e.f.push("MESSAGE_CREATE", map[string]any{"id": id, "channel_id": th.ID, "guild_id": "guild1", "type": 0,
-		"content": "my answer", "author": map[string]any{"id": "u2", "username": "u2"}})
-	waitFor(t, "the live reply's run to finish", func() bool {
-		select {
-		case <-lh.finish:
-			return true
-		default:
-			return false
-		}
-	})
-	waitFor(t, "the live reply's buttons after it", func() bool {
-		msgs := e.f.channelMessages(th.ID)
-		if len(msgs) == 0 {
-			return false
-		}
-		for _, b := range buttonsOf(msgs[len(msgs)-1]) {
-			if b.Label == "Next" {
-				return true
-			}
-		}
-		return false
-	})
-	lh.CheckPace(t, discord.LiveEditInterval)
-	var live *fakeMessage
-	for _, m := range e.f.channelMessages(th.ID) {
-		checkLimits(t, m)
-		if strings.Contains(m.Content, "the tutor writes") {
-			m := m
-			live = &m
-		}
-	}
-	if live == nil {
-		t.Fatal("no live message in the thread")
-	}
-	if !strings.Contains(live.Content, "long long") {
-		t.Errorf("the live message does not end with the finished text: %q", live.Content[max(0, len(live.Content)-80):])
-	}
 }
 
 // helpLive answers /help-mlops with an ephemeral live reply (as the tutor

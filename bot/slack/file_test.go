@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"log/slog"
 	"net/url"
 	"strings"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/bot/bottest"
 	"github.com/coursebot/coursebot/cohorts"
 	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/lessons"
@@ -119,73 +119,8 @@ func TestFileRefused(t *testing.T) {
 	}
 	h.fake.refuse("files.completeUploadExternal", "C0SHUT", "is_archived")
 	err := h.a.SendChannel(ctx, "C0SHUT", []bot.Reply{{Title: "x", File: csvFile()}})
-	if !isPermanent(err) || !strings.Contains(err.Error(), "is_archived") {
+	if !bottest.IsPermanent(err) || !strings.Contains(err.Error(), "is_archived") {
 		t.Errorf("share in an archived channel: err = %v, want is_archived marked permanent", err)
-	}
-}
-
-func isPermanent(err error) bool {
-	p, ok := errors.AsType[interface {
-		error
-		Permanent() bool
-	}](err)
-	return ok && p.Permanent()
-}
-
-// TestPermanentSendErrors: the Web API errors no retry fixes come back from
-// Send and SendChannel marked Permanent (the scheduler then records the
-// recipient as failed at once); a 5xx that outlasts the retries does not.
-func TestPermanentSendErrors(t *testing.T) {
-	nudge := []bot.Reply{{Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: "You were halfway through Lesson 4.4."}}}}
-	tests := []struct {
-		name      string
-		setup     func(f *fakeSlack)
-		channel   bool // SendChannel to C0X, else Send to U9
-		permanent bool
-	}{
-		{"cannot_dm_bot", func(f *fakeSlack) { f.refuse("chat.postMessage", "U9", "cannot_dm_bot") }, false, true},
-		{"user_not_found", func(f *fakeSlack) { f.refuse("chat.postMessage", "U9", "user_not_found") }, false, true},
-		{"user_disabled", func(f *fakeSlack) { f.refuse("chat.postMessage", "U9", "user_disabled") }, false, true},
-		{"account_inactive", func(f *fakeSlack) { f.refuse("chat.postMessage", "U9", "account_inactive") }, false, true},
-		{"invalid_auth on DM", func(f *fakeSlack) { f.refuse("chat.postMessage", "U9", "invalid_auth") }, false, true},
-		{"token_revoked on DM post", func(f *fakeSlack) { f.refuse("chat.postMessage", "D9", "token_revoked") }, false, true},
-		{"channel_not_found", func(f *fakeSlack) { f.refuse("chat.postMessage", "C0X", "channel_not_found") }, true, true},
-		{"not_in_channel", func(f *fakeSlack) { f.refuse("chat.postMessage", "C0X", "not_in_channel") }, true, true},
-		{"is_archived", func(f *fakeSlack) { f.refuse("chat.postMessage", "C0X", "is_archived") }, true, true},
-		{"not_authed on channel", func(f *fakeSlack) { f.refuse("chat.postMessage", "C0X", "not_authed") }, true, true},
-		{"msg_too_long is permanent too (the same message stays too long)", func(f *fakeSlack) { f.refuse("chat.postMessage", "C0X", "msg_too_long") }, true, true},
-		{"5xx on DM after retries", func(f *fakeSlack) {
-			f.fail("chat.postMessage", fault{status: 500}, fault{status: 500}, fault{status: 500})
-			f.fail("conversations.history", fault{status: 503}, fault{status: 503}, fault{status: 503})
-		}, false, false},
-		{"5xx on channel after retries", func(f *fakeSlack) {
-			f.fail("chat.postMessage", fault{status: 503}, fault{status: 503}, fault{status: 503})
-			f.fail("conversations.history", fault{status: 503}, fault{status: 503}, fault{status: 503})
-		}, true, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			fake := newFakeSlack(t)
-			tt.setup(fake)
-			h := newHarnessFake(t, fake, stub(make(chan bot.Message, 8)), func(o *Options) { o.Attempts = 3 })
-			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-			defer cancel()
-			var err error
-			if tt.channel {
-				err = h.a.SendChannel(ctx, "C0X", nudge)
-			} else {
-				err = h.a.Send(ctx, coursebot.Learner{Platform: Platform, UserID: "U9"}, nudge)
-			}
-			if err == nil {
-				t.Fatal("send succeeded")
-			}
-			if got := isPermanent(err); got != tt.permanent {
-				t.Errorf("permanent = %v, want %v (err %v)", got, tt.permanent, err)
-			}
-			if strings.Contains(err.Error(), testBotToken) {
-				t.Errorf("token in the error: %v", err)
-			}
-		})
 	}
 }
 
