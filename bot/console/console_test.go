@@ -23,6 +23,7 @@ func (s *script) Handle(_ context.Context, m bot.Message) ([]bot.Reply, error) {
 }
 
 func TestLinesBecomeMessages(t *testing.T) {
+	t.Parallel()
 	card := bot.Reply{Lesson: "4-4", Card: "c", Title: "Checklist",
 		Blocks: []bot.Block{
 			{Kind: bot.BlockChecklist, Items: []bot.Item{{ID: "i1", Text: "Linting passes"}, {ID: "i2", Text: "Tests pass", Checked: true}}},
@@ -65,6 +66,7 @@ func TestLinesBecomeMessages(t *testing.T) {
 }
 
 func TestNoticesDoNotReachTheEngine(t *testing.T) {
+	t.Parallel()
 	card := bot.Reply{Lesson: "4-4", Blocks: []bot.Block{{Kind: bot.BlockRating, Items: []bot.Item{{ID: "r1", Text: "Docker"}}}},
 		Buttons: []bot.Button{{Label: "Next", Action: "next|4-4|c"}}}
 	h := &script{card: card}
@@ -91,6 +93,7 @@ func TestNoticesDoNotReachTheEngine(t *testing.T) {
 }
 
 func TestRenderShowsNumbersStateAndCode(t *testing.T) {
+	t.Parallel()
 	var out bytes.Buffer
 	c := New(&script{}, coursebot.Learner{Platform: "console", UserID: "ada"}, &out, nil)
 	c.render(bot.Reply{Lesson: "4-4", Title: "Architecture", Context: "card 5 of 42",
@@ -112,6 +115,7 @@ func TestRenderShowsNumbersStateAndCode(t *testing.T) {
 
 // Several numbers tick several items in one line; the card is shown once.
 func TestSeveralTicks(t *testing.T) {
+	t.Parallel()
 	var items []bot.Item
 	for _, id := range []string{"a", "b", "c", "d", "e"} {
 		items = append(items, bot.Item{ID: id, Text: "item " + id})
@@ -154,6 +158,7 @@ func TestSeveralTicks(t *testing.T) {
 // naming a button that is not there ("next") goes to the engine, which
 // never saves it as the answer (lessons: TestNavWordsAreNeverAnswers).
 func TestButtonWordsOnAQuestionCard(t *testing.T) {
+	t.Parallel()
 	card := bot.Reply{Lesson: "4-4", Card: "q", Blocks: []bot.Block{{Kind: bot.BlockQuestion, Question: &bot.Question{ID: "q1", Prompt: "Why?"}}},
 		Buttons: []bot.Button{{Label: "Back", Action: "back|4-4|q"}, {Label: "Skip question", Action: "skip|4-4|q"}}}
 	h := &script{card: card}

@@ -17,6 +17,7 @@ import (
 // "saved NAME (N bytes)"; a second export of the same name gets -1, -2…
 // and never overwrites, and a name with directories stays inside FileDir.
 func TestFileSaved(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	data := []byte("learner,name\nconsole:alice,Alice\n")
 	if err := os.WriteFile(filepath.Join(dir, "old.csv"), []byte("keep me"), 0o600); err != nil {
@@ -63,6 +64,7 @@ func TestFileSaved(t *testing.T) {
 // TestFileUnwritableAndPrinter: a directory that cannot be written gets one clear line,
 // and the reply's text is still shown; so does the Printer's.
 func TestFileUnwritableAndPrinter(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "missing")
 	f := &bot.File{Name: "progress-spring.csv", Data: []byte("a,b\n")}
 	h := &script{card: bot.Reply{Ephemeral: true, Title: "Export", Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: "attached"}}, File: f}}

@@ -13,6 +13,7 @@ import (
 // A form's button prompts for its line; the next line (unless a command)
 // is the form's command; a command leaves the form.
 func TestFormPromptsForItsLine(t *testing.T) {
+	t.Parallel()
 	card := bot.Reply{Lesson: "4-4", Card: "c", Title: "Capstone", Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: "Build it."}},
 		Buttons: []bot.Button{{Label: "Next", Action: "next|4-4|c"}, {Label: "Check my repository", Action: bot.FormAction("repo", "4-4")}}}
 	h := &script{card: card}

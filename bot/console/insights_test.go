@@ -26,6 +26,7 @@ import (
 // $COURSEBOT_INSIGHT_PICTURES set, the PNG the console saved is kept
 // there.
 func TestCohortInsightsInTheConsole(t *testing.T) {
+	t.Parallel()
 	db, err := store.Open(filepath.Join(t.TempDir(), "coursebot.db"), store.Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 // With a Markdown renderer, bold, headings and lists are styled; code
 // blocks are printed byte for byte.
 func TestStyledMarkdown(t *testing.T) {
+	t.Parallel()
 	md, err := Styled(80)
 	if err != nil {
 		t.Fatal(err)

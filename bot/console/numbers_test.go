@@ -56,6 +56,7 @@ func builtinCourse(t *testing.T) *course.Course {
 // TestStepsListNumbersMatchItsButtons: the Steps list reads 1-7, and its
 // buttons are [1]-[7] (they were [3]-[9], after the card's buttons).
 func TestStepsListNumbersMatchItsButtons(t *testing.T) {
+	t.Parallel()
 	c, out, _ := engineConsole(t, builtinCourse(t))
 	got := c.lines(t, out, "/start-4-4", "steps")
 	for _, want := range []string{"1. Opener", "[1] 1. Opener", "[3] 3. Architecture Review", "[7] 7. Course Wrap Up"} {
@@ -72,6 +73,7 @@ func TestStepsListNumbersMatchItsButtons(t *testing.T) {
 // [1]..[4] numbers its buttons from [5], so no number on screen means two
 // things.
 func TestButtonsAreNumberedAfterCitations(t *testing.T) {
+	t.Parallel()
 	reply := bot.Reply{Ephemeral: true, Title: "Help: drift", Blocks: []bot.Block{
 		{Kind: bot.BlockMarkdown, Text: "Drift is when inputs change [1][3]."},
 		{Kind: bot.BlockMarkdown, Text: "Read more:\n[1] Lesson 4.4 · card 12\n[2] card 13\n[3] card 14\n[4] card 15"}},
@@ -93,6 +95,7 @@ func TestButtonsAreNumberedAfterCitations(t *testing.T) {
 // lines: "1 4, 2 3" (or "1 4 2 3") rates items 1 and 2, and the card is
 // shown once.
 func TestSeveralRatingsOnOneLine(t *testing.T) {
+	t.Parallel()
 	c, out, db := engineConsole(t, builtinCourse(t))
 	c.lines(t, out, "/start-4-4", "/start-4-4 step 5")
 	for range 20 {
@@ -134,6 +137,7 @@ func TestSeveralRatingsOnOneLine(t *testing.T) {
 // TestChooseAllLettersAndNumbersTick: on a choose-all quiz, typing a
 // letter ticks that option as its number does; only Check answer grades.
 func TestChooseAllLettersAndNumbersTick(t *testing.T) {
+	t.Parallel()
 	loaded, err := course.LoadDir("../../testdata/quiz/course")
 	if err != nil {
 		t.Fatal(err)
@@ -169,6 +173,7 @@ func TestChooseAllLettersAndNumbersTick(t *testing.T) {
 // TestDirectMessagesCanBePressed: a nudge's buttons (Resume, Snooze, Stop)
 // arrive numbered, and typing the number presses them.
 func TestDirectMessagesCanBePressed(t *testing.T) {
+	t.Parallel()
 	loaded := builtinCourse(t)
 	c, out, db := engineConsole(t, loaded)
 	c.lines(t, out, "/start-4-4", "next")

@@ -14,6 +14,7 @@ import (
 // reach no handler; the lines after them are not read; "exit" without the
 // slash is an answer like any other.
 func TestQuitLeavesTheConsole(t *testing.T) {
+	t.Parallel()
 	card := bot.Reply{Lesson: "4-4", Card: "c", Title: "Question", Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: "Why?"}}}
 	for _, tt := range []struct {
 		input   string

@@ -25,6 +25,7 @@ func (l *lockedBuffer) Write(p []byte) (int, error) {
 // TestPrinter: reminders and nudges print whole, each in one write, with
 // where they went, even when many arrive at once.
 func TestPrinter(t *testing.T) {
+	t.Parallel()
 	var out lockedBuffer
 	p := NewPrinter(&out)
 	nudge := []bot.Reply{{Title: "Still there?", Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: "You stopped on card 6."}},

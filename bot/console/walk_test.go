@@ -69,6 +69,7 @@ func (l *consoleLearner) Progress() coursebot.Progress {
 // TestEveryStateHasAWayOn walks every card of the built-in lesson and of
 // the quiz course at the console (see walktest.Walk).
 func TestEveryStateHasAWayOn(t *testing.T) {
+	t.Parallel()
 	for _, tc := range walktest.Cases(t, "../..") {
 		t.Run(tc.Name, func(t *testing.T) {
 			c, out, db := engineConsole(t, tc.Course)

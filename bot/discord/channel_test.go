@@ -13,6 +13,7 @@ import (
 // TestSendChannel: a cohort reminder is one message in the channel, with a
 // nonce; a deleted channel and a non-id are errors.
 func TestSendChannel(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, discord.ModeGateway, nil, "", false)
 	e.f.mu.Lock()
 	e.f.channels["777"] = &fakeChannel{ID: "777", Type: 0}

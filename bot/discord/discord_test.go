@@ -393,6 +393,7 @@ func (e *env) completeLesson(user, thread string, answer func(card fakeMessage, 
 }
 
 func TestHTTPLearnerCompletesLesson44(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, discord.ModeHTTP, nil, "", false)
 	if typ := e.deliver(commandPayload(e.nextID(), "u1", "start-4-4")); typ != 5 {
 		t.Fatalf("start: response type %d, want 5 (deferred)", typ)
@@ -439,6 +440,7 @@ func TestHTTPLearnerCompletesLesson44(t *testing.T) {
 }
 
 func TestGatewayLearnerCompletesLesson44(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, discord.ModeGateway, nil, "", true)
 	waitFor(t, "gateway identify", func() bool { _, ids, _ := e.f.gatewayStats(); return ids == 1 })
 	if typ := e.deliver(commandPayload(e.nextID(), "u2", "start-4-4")); typ != 5 {

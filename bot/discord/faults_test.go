@@ -20,6 +20,7 @@ import (
 )
 
 func TestSignature(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, discord.ModeHTTP, nil, "", false)
 	ping := []byte(`{"id":"1","application_id":"app1","type":1,"token":"t","version":1}`)
 	otherPriv := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{9}, ed25519.SeedSize))
@@ -86,6 +87,7 @@ func TestSignature(t *testing.T) {
 }
 
 func TestDuplicateInteractionHandledOnce(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, discord.ModeHTTP, nil, "", false)
 	p := commandPayload("9001", "u1", "start-4-4")
 	for range 3 {
@@ -117,6 +119,7 @@ func TestDuplicateInteractionHandledOnce(t *testing.T) {
 }
 
 func TestRateLimitWaitsOnlyForThatLearner(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, discord.ModeHTTP, nil, "", false)
 	// Learner A starts first; then every message post into A's thread
 	// gets one 429 with retry_after 0.4s.
@@ -163,6 +166,7 @@ func TestRateLimitWaitsOnlyForThatLearner(t *testing.T) {
 }
 
 func TestServerErrorRetriedWithoutDoubling(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, discord.ModeHTTP, nil, "", false)
 	e.deliver(commandPayload(e.nextID(), "u1", "start-4-4"))
 	th := onlyThread(t, e.f)
@@ -192,6 +196,7 @@ func TestServerErrorRetriedWithoutDoubling(t *testing.T) {
 }
 
 func TestDeletedAndArchivedThreads(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, discord.ModeHTTP, nil, "", false)
 	e.deliver(commandPayload(e.nextID(), "u1", "start-4-4"))
 	th := onlyThread(t, e.f)
@@ -235,6 +240,7 @@ func TestDeletedAndArchivedThreads(t *testing.T) {
 }
 
 func TestGatewayReconnect(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, discord.ModeGateway, nil, "", false)
 	waitFor(t, "identify", func() bool { _, n, _ := e.f.gatewayStats(); return n == 1 })
 	e.f.kick <- struct{}{}
@@ -259,6 +265,7 @@ func TestGatewayReconnect(t *testing.T) {
 }
 
 func TestRegisterIsIdempotent(t *testing.T) {
+	t.Parallel()
 	f := newFakeDiscord(t)
 	e := newEnv(t, discord.ModeHTTP, f, "", false)
 	if err := e.a.Register(context.Background()); err != nil {
@@ -302,6 +309,7 @@ func TestRegisterIsIdempotent(t *testing.T) {
 }
 
 func TestNewRejectsBadConfigWithoutLeakingSecrets(t *testing.T) {
+	t.Parallel()
 	f := newFakeDiscord(t)
 	base := discord.Options{Token: testToken, ApplicationID: testApp, APIURL: f.apiURL(), Handler: nil, Clock: f.pace}
 	cases := map[string]func(o *discord.Options){
@@ -326,6 +334,7 @@ func TestNewRejectsBadConfigWithoutLeakingSecrets(t *testing.T) {
 }
 
 func TestSendNudgeToDM(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, discord.ModeGateway, nil, "", false)
 	e.f.mu.Lock()
 	e.f.channels["dm-u9"] = &fakeChannel{ID: "dm-u9", Type: 1}

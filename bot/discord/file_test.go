@@ -56,6 +56,7 @@ func checkUpload(t *testing.T, ms []fakeMessage, f *bot.File) fakeMessage {
 // arrives at all, and that empty and oversized files are refused, is the
 // conformance suite's: TestConformance.)
 func TestFileUploads(t *testing.T) {
+	t.Parallel()
 	f := csvFile()
 	t.Run("channel", func(t *testing.T) {
 		e := newEnv(t, discord.ModeGateway, nil, "", false)

@@ -24,6 +24,7 @@ func (f formHandler) Handle(_ context.Context, m bot.Message) ([]bot.Reply, erro
 // text input at once (never through the handler); its submission is the
 // form's command, deferred for the learner; someone else's press is refused.
 func TestFormModal(t *testing.T) {
+	t.Parallel()
 	got := make(chan bot.Message, 16)
 	form := bot.Form{Name: "repo", Title: "Check my repository", Label: "Your repository's URL",
 		Placeholder: "https://github.com/you/project", MaxLength: 300, Command: "capstone", Args: "submit"}

@@ -23,6 +23,7 @@ import (
 // as files[0], a PNG whose attachment description is its alt text. With
 // $COURSEBOT_INSIGHT_PICTURES set, the PNG Discord got is kept there.
 func TestCohortInsightsOverDiscord(t *testing.T) {
+	t.Parallel()
 	late := &lateHandler{}
 	e := newEnvWith(t, discord.ModeHTTP, nil, "", false, late, func(o *discord.Options) {
 		o.Commands = append(o.Commands, discord.Command{Name: "cohort", Description: "Cohorts", Usage: "[args]"})

@@ -35,6 +35,7 @@ func (l *lateHandler) Handle(ctx context.Context, m bot.Message) ([]bot.Reply, e
 // members list shows them only then. Someone else pressing the same
 // button accepts nothing.
 func TestCohortInvitationOverDiscord(t *testing.T) {
+	t.Parallel()
 	f := newFakeDiscord(t)
 	late := &lateHandler{}
 	e := newEnvWith(t, discord.ModeHTTP, f, "", false, late)

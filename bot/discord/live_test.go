@@ -60,6 +60,7 @@ func (l *helpLive) Handle(ctx context.Context, m bot.Message) ([]bot.Reply, erro
 // response: "thinking…" first, edits at most once a second, each within
 // Discord's limits, and the finished answer with its sources and button.
 func TestCommandLiveReplyStreamsInItsResponse(t *testing.T) {
+	t.Parallel()
 	f := newFakeDiscord(t)
 	clk := bottest.NewClock(fixedNow) // requests are signed at fixedNow
 	words := strings.Fields(strings.Repeat("drift is when the data moves away from training ", 6))

@@ -12,6 +12,7 @@ import (
 // TestCanSeeChannel: VIEW_CHANNEL as Discord computes it, from the
 // channel, the guild's roles and the member, over REST.
 func TestCanSeeChannel(t *testing.T) {
+	t.Parallel()
 	f := newFakeDiscord(t)
 	view := fmt.Sprint(discordgo.PermissionViewChannel | discordgo.PermissionSendMessages)
 	f.addGuild(&fakeGuild{

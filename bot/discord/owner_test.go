@@ -53,6 +53,7 @@ func (e *env) initial(p map[string]any) (typ int, content string, flags int) {
 // belongs to someone else" as the interaction's answer, and nothing is
 // edited, posted or saved. B's own presses afterwards work.
 func TestOnlyTheOwnerPressesACard(t *testing.T) {
+	t.Parallel()
 	for _, mode := range []string{discord.ModeHTTP, discord.ModeGateway} {
 		t.Run(mode, func(t *testing.T) { testOnlyTheOwnerPresses(t, mode) })
 	}

@@ -12,6 +12,7 @@ import (
 // TestThreadNameAndStarterSay44: the lesson thread and its starter name
 // the lesson as everything else does ("4.4", not the id "4-4").
 func TestThreadNameAndStarterSay44(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, discord.ModeHTTP, nil, "", false)
 	e.deliver(commandPayload(e.nextID(), "u1", "start-4-4"))
 	th := onlyThread(t, e.f)
@@ -37,6 +38,7 @@ func TestThreadNameAndStarterSay44(t *testing.T) {
 // deferred ephemerally, so the refusal of /start-1-1 (no material) is seen
 // by the learner only, and nothing is posted in the channel.
 func TestLessonThatCannotStartIsRefusedPrivately(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, discord.ModeHTTP, nil, "", false)
 	typ, _, flags := e.initial(commandPayload(e.nextID(), "u1", "start-1-1"))
 	if typ != 5 || flags&64 == 0 {
@@ -72,6 +74,7 @@ func TestLessonThatCannotStartIsRefusedPrivately(t *testing.T) {
 // question it answers (a text display above the input, and the input's
 // placeholder), names the lesson as 4.4, and puts its input in a Label.
 func TestAnswerModalShowsTheQuestion(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, discord.ModeHTTP, nil, "", false)
 	card, answer := e.firstQuestion()
 	body, _ := json.Marshal(componentPayload(e.nextID(), "u1", answer, card))
@@ -117,6 +120,7 @@ func (e *env) firstQuestion() (card fakeMessage, answer string) {
 // replies, so its questions say to press Answer; the gateway's keep "Reply
 // in this thread".
 func TestQuestionHintFitsTheMode(t *testing.T) {
+	t.Parallel()
 	for mode, want := range map[string]string{
 		discord.ModeHTTP:    "**❓ If you had to explain MLOps to a colleague in one sentence, what would you say?**\n_Press **Answer** to answer._",
 		discord.ModeGateway: "**❓ If you had to explain MLOps to a colleague in one sentence, what would you say?**\n_Reply in this thread to answer, or press **Answer**._",

@@ -40,6 +40,7 @@ func onlyKeys(t *testing.T, what string, raw []byte, allowed ...string) {
 // serialises its untagged ID and Channel; our edits send only content,
 // components and allowed_mentions.
 func TestMessageEditsCarryOnlyDocumentedFields(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, discord.ModeHTTP, nil, "", false)
 	e.deliver(commandPayload(e.nextID(), "u1", "start-4-4"))
 	th := onlyThread(t, e.f)
@@ -61,6 +62,7 @@ func TestMessageEditsCarryOnlyDocumentedFields(t *testing.T) {
 // type, name, description and options, and options only type, name,
 // description and required.
 func TestCommandRegistrationCarriesOnlyDocumentedFields(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, discord.ModeHTTP, nil, "", false)
 	if err := e.a.Register(context.Background()); err != nil {
 		t.Fatal(err)
@@ -98,6 +100,7 @@ func TestCommandRegistrationCarriesOnlyDocumentedFields(t *testing.T) {
 // written by the HTTP endpoint or POSTed to the callback URL, carry only
 // what is set.
 func TestInteractionResponsesAreExact(t *testing.T) {
+	t.Parallel()
 	const deferred = `{"type":5,"data":{"flags":64}}`
 	t.Run("http", func(t *testing.T) {
 		e := newEnv(t, discord.ModeHTTP, nil, "", false)

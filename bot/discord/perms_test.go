@@ -12,6 +12,7 @@ import (
 // TestInvitePermissions: the permissions integer in docs/discord.md (the
 // invite URL) is exactly the permissions the adapter uses.
 func TestInvitePermissions(t *testing.T) {
+	t.Parallel()
 	want := int64(discordgo.PermissionViewChannel | discordgo.PermissionSendMessages | discordgo.PermissionSendMessagesInThreads |
 		discordgo.PermissionCreatePublicThreads | discordgo.PermissionCreatePrivateThreads | discordgo.PermissionManageThreads |
 		discordgo.PermissionReadMessageHistory | discordgo.PermissionAddReactions | discordgo.PermissionAttachFiles)

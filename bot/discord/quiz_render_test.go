@@ -47,6 +47,7 @@ func quizReplies(t *testing.T) []bot.Reply {
 // with Check answer, a short-answer question) stay within Discord's
 // limits (2000 characters, 5x5 components) and match testdata/quiz.golden.json.
 func TestRenderQuizGolden(t *testing.T) {
+	t.Parallel()
 	var all [][]outMsg
 	for _, r := range quizReplies(t) {
 		ms := render(r)

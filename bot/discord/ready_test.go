@@ -9,6 +9,7 @@ import (
 )
 
 func TestReady(t *testing.T) {
+	t.Parallel()
 	for _, mode := range []string{discord.ModeGateway, discord.ModeHTTP} {
 		t.Run(mode, func(t *testing.T) {
 			e := newEnv(t, mode, nil, "", true)
@@ -27,6 +28,7 @@ func TestReady(t *testing.T) {
 }
 
 func TestNotReadyBeforeGatewayConnects(t *testing.T) {
+	t.Parallel()
 	db, err := store.Open(filepath.Join(t.TempDir(), "bot.db"), store.Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package discord
 import "testing"
 
 func TestRegisterResultIsOneReadableLine(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		r    RegisterResult
 		want string
@@ -18,6 +19,7 @@ func TestRegisterResultIsOneReadableLine(t *testing.T) {
 }
 
 func TestOptionDescriptions(t *testing.T) {
+	t.Parallel()
 	a := &Adapter{opts: Options{Commands: []Command{
 		{Name: "nudges", Description: "Reminders on or off", Usage: "on-or-off", UsageHelp: "on or off"},
 		{Name: "cohort", Description: "Cohorts", Usage: "[args]"},

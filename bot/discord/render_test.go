@@ -56,6 +56,7 @@ func checkMsgLimits(t *testing.T, where string, ms []outMsg) {
 }
 
 func TestRenderLesson44Golden(t *testing.T) {
+	t.Parallel()
 	loaded, err := course.LoadBuiltin()
 	if err != nil {
 		t.Fatal(err)
@@ -96,6 +97,7 @@ func TestRenderLesson44Golden(t *testing.T) {
 }
 
 func TestRenderLimitsOnOversizedReply(t *testing.T) {
+	t.Parallel()
 	long := strings.Repeat("A paragraph of text that goes on. ", 40)
 	code := strings.Repeat("+------+------+  ascii diagram line  |\n", 120)
 	var items []bot.Item
@@ -152,6 +154,7 @@ func TestRenderLimitsOnOversizedReply(t *testing.T) {
 // group's heading, and no message ends on a new group's heading with a
 // single item. A split diagram continues in one fenced block per message.
 func TestHeadingsStayWithTheirItems(t *testing.T) {
+	t.Parallel()
 	loaded, err := course.LoadBuiltin()
 	if err != nil {
 		t.Fatal(err)

@@ -21,6 +21,7 @@ import (
 // discordgo v0.29 cannot decode), saves the answer over HTTP interactions
 // and over the gateway alike.
 func TestLabelFormIsReadInBothModes(t *testing.T) {
+	t.Parallel()
 	for _, mode := range []string{discord.ModeHTTP, discord.ModeGateway} {
 		t.Run(mode, func(t *testing.T) {
 			e := newEnv(t, mode, nil, "", false)
@@ -45,6 +46,7 @@ func TestLabelFormIsReadInBothModes(t *testing.T) {
 // message carries a Reply button; it opens a form (a Label), and the
 // reply reaches the tutor, who answers again with another Reply.
 func TestHTTPModeOffersReplyToTheTutor(t *testing.T) {
+	t.Parallel()
 	model := bottest.Model(t, "Good start. What breaks first in production?")
 	lz := &lazyHandler{}
 	e := newEnvWith(t, discord.ModeHTTP, nil, "", false, lz)

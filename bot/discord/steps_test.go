@@ -51,6 +51,7 @@ func fmtRoutes(m map[string]int) string {
 // disabled without fetching it (the buttons of the cards posted lately are
 // known), and the edits of a streamed reply in between are optional.
 func TestCallsPerStep(t *testing.T) {
+	t.Parallel()
 	f := newFakeDiscord(t)
 	clk := bottest.NewClock(time.Unix(1_750_000_000, 0))
 	words := strings.Fields(strings.Repeat("the tutor writes this reply ", 4))

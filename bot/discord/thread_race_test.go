@@ -15,6 +15,7 @@ import (
 // the thread's record is committed with that item, after its cards, and
 // the store shows it to readers from the moment it is put.
 func TestAnswerInAThreadOpenedMomentsAgoIsTaken(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, discord.ModeGateway, nil, "", true)
 	waitFor(t, "gateway identify", func() bool { _, ids, _ := e.f.gatewayStats(); return ids == 1 })
 	release := make(chan struct{})

@@ -145,6 +145,7 @@ func (l *discordLearner) Progress() coursebot.Progress {
 // TestEveryStateHasAWayOn walks every card of the built-in lesson and of
 // the quiz course in Discord (see walktest.Walk).
 func TestEveryStateHasAWayOn(t *testing.T) {
+	t.Parallel()
 	for _, tc := range walktest.Cases(t, "../..") {
 		t.Run(tc.Name, func(t *testing.T) {
 			course := tc.Course

@@ -14,6 +14,7 @@ import (
 // 429, come back as errors the scheduler can act on (the 429 after the
 // adapter's own retries).
 func TestSendChannel(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil, nil)
 	ctx := context.Background()
 	reminder := []bot.Reply{{Title: "Reminder from cohort spring", Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: "Standup at *10*"}}}}

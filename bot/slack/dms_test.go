@@ -14,6 +14,7 @@ import (
 // is needed; the DM's id is remembered for the file uploads that need it.
 // A failed post is an error.
 func TestDMsArePostedToTheUserID(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, stub(make(chan bot.Message, 8)), func(o *Options) { o.Attempts = 1 })
 	ctx := context.Background()
 	nudge := []bot.Reply{{Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: "You were halfway through Lesson 4.4."}}}}

@@ -103,6 +103,7 @@ func spentNote(m fakeMsg) string {
 // routes: /start-4-4, thread replies to questions, a checkbox, a rating,
 // Next on every card, until the lesson is complete.
 func TestLearnerCompletesLesson44(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil, nil)
 	code, body := h.command("U1", "start-4-4", "C1")
 	if code != 200 || !strings.Contains(body, `"response_type":"ephemeral"`) || !strings.Contains(body, "Starting Lesson 4.4 … it opens in our direct messages.") {
@@ -204,6 +205,7 @@ func TestLearnerCompletesLesson44(t *testing.T) {
 
 // TestStatusAnsweredInPlace: /status is answered in the HTTP response.
 func TestStatusAnsweredInPlace(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil, nil)
 	code, body := h.command("U1", "status", "C1")
 	if code != 200 {
@@ -225,6 +227,7 @@ func TestStatusAnsweredInPlace(t *testing.T) {
 // TestAnswerModal: the Answer button opens a modal (views.open), and its
 // submission becomes a KindText message for that question.
 func TestAnswerModal(t *testing.T) {
+	t.Parallel()
 	got := make(chan bot.Message, 16)
 	h := newHarness(t, func(_ storeDB) bot.Handler { return fakeHandler(got) }, nil)
 	h.command("U1", "start-9-9", "C1")

@@ -41,6 +41,7 @@ func (h *harness) lastResponseBlocks() []map[string]any {
 // (replace_original), never with chat.update, which cannot edit an
 // ephemeral message.
 func TestEphemeralButtonsAreSpentThroughResponseURL(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil, nil)
 	h.command("U1", "start-4-4", "C1")
 	h.idle()

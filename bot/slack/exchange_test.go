@@ -38,6 +38,7 @@ func tutorHandler(t testing.TB, modelURL string) func(*store.DB) bot.Handler {
 // notification text of the reply is never the placeholder, and carries no
 // Markdown markers.
 func TestAnswerAndTutorReplyReadAsOneExchange(t *testing.T) {
+	t.Parallel()
 	reply := "Good **start**: you named delivery. What breaks first in production?"
 	h := newHarness(t, tutorHandler(t, bottest.Model(t, reply)), nil)
 	h.command("U1", "start-4-4", "C1")

@@ -30,6 +30,7 @@ func posted(f *fakeSlack, channel string) []fakeMsg {
 // A start of the stub lesson is one post: its card, with its buttons,
 // opens the lesson's thread.
 func TestRateLimitedThenOK(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, stub(make(chan bot.Message, 16)), nil)
 	h.fake.fail("chat.postMessage", fault{status: 429, retryAfter: "1"})
 	h.command("U1", "start-9-9", "C1")
@@ -46,6 +47,7 @@ func TestRateLimitedThenOK(t *testing.T) {
 }
 
 func TestServerErrorsRetriedNeverDoubled(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, stub(make(chan bot.Message, 16)), nil)
 	// The card that opens the thread: one post fails with 500 (not made),
 	// the next is made but answered with 500.
@@ -81,6 +83,7 @@ func TestServerErrorsRetriedNeverDoubled(t *testing.T) {
 }
 
 func TestPersistentFailureTellsLearner(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, stub(make(chan bot.Message, 16)), func(o *Options) { o.Attempts = 3 })
 	h.fake.fail("chat.postMessage", fault{status: 500}, fault{status: 500}, fault{status: 500})
 	_, body := h.command("U1", "start-9-9", "C1")
@@ -102,6 +105,7 @@ func TestPersistentFailureTellsLearner(t *testing.T) {
 // TestHandlerErrorIsOneSentence: the start was answered "Starting …" at
 // once; the engine's failure replaces that answer with one sentence.
 func TestHandlerErrorIsOneSentence(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, func(storeDB) bot.Handler {
 		return &stubHandler{got: make(chan bot.Message, 4), err: errors.New("store: disk on fire " + testBotToken)}
 	}, nil)
@@ -120,6 +124,7 @@ func TestHandlerErrorIsOneSentence(t *testing.T) {
 // TestSlowAPIAckFirst: with the Web API taking 4 s, every request is still
 // answered before any work reaches Slack, and the work completes after.
 func TestSlowAPIAckFirst(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, stub(make(chan bot.Message, 16)), func(o *Options) { o.CallTimeout = 10 * time.Second })
 	h.fake.fail("chat.postMessage", fault{delay: 4 * time.Second})
 	code, body := h.command("U1", "start-9-9", "C1")
@@ -138,6 +143,7 @@ func TestSlowAPIAckFirst(t *testing.T) {
 // TestSlowHandlerStatusFallsBackToResponseURL: a status answer that is not
 // ready within FastAnswer goes to response_url; the request returns empty.
 func TestSlowHandlerStatusFallsBackToResponseURL(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, func(storeDB) bot.Handler {
 		return &stubHandler{got: make(chan bot.Message, 4), delay: 500 * time.Millisecond}
 	}, func(o *Options) { o.FastAnswer = 50 * time.Millisecond })
@@ -153,6 +159,7 @@ func TestSlowHandlerStatusFallsBackToResponseURL(t *testing.T) {
 }
 
 func TestDuplicateDeliveriesDropped(t *testing.T) {
+	t.Parallel()
 	got := make(chan bot.Message, 32)
 	h := newHarness(t, stub(got), nil)
 	h.command("U1", "start-9-9", "C1")
@@ -203,6 +210,7 @@ func TestDuplicateDeliveriesDropped(t *testing.T) {
 // the same store file carries on in the same thread; a retry of an event
 // handled before the restart is still dropped.
 func TestRestartMidLesson(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil, nil)
 	h.command("U1", "start-4-4", "C1")
 	h.idle()
@@ -257,6 +265,7 @@ func TestRestartMidLesson(t *testing.T) {
 // TestFailedPressKeepsButtons: when a press fails on our side the learner
 // is told and the buttons stay, so they can press again.
 func TestFailedPressKeepsButtons(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, func(storeDB) bot.Handler {
 		return &stubHandler{got: make(chan bot.Message, 8), actionErr: errors.New("engine hiccup")}
 	}, nil)
@@ -282,6 +291,7 @@ func TestFailedPressKeepsButtons(t *testing.T) {
 // that sentence, an event gets 503 (Slack delivers it again later), and
 // nothing is stored for a pipeline that will not run it.
 func TestRequestsAfterShutdownGetTheRestartingAnswer(t *testing.T) {
+	t.Parallel()
 	got := make(chan bot.Message, 16)
 	h := newHarness(t, stub(got), nil)
 	h.cancel()

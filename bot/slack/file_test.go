@@ -35,6 +35,7 @@ func csvFile() *bot.File {
 // where the reply belongs: the learner's DM for an ephemeral command answer
 // and a nudge, the channel for a cohort post, the lesson thread for a card.
 func TestFileUploads(t *testing.T) {
+	t.Parallel()
 	file := csvFile()
 	short := bot.Block{Kind: bot.BlockMarkdown, Text: "The table is attached as `progress-spring.csv`."}
 	tests := []struct {
@@ -104,6 +105,7 @@ func TestFileUploads(t *testing.T) {
 // TestFileRefused: an empty or oversized file is an error before anything
 // is uploaded, and a refused share comes back as Slack's error.
 func TestFileRefused(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, stub(make(chan bot.Message, 8)), nil)
 	ctx := context.Background()
 	for _, f := range []*bot.File{
@@ -129,6 +131,7 @@ func TestFileRefused(t *testing.T) {
 // is the short message, and the CSV arrives at the fake's upload_url byte
 // for byte, shared in the lead's DM.
 func TestCohortCSVEndToEnd(t *testing.T) {
+	t.Parallel()
 	var ch *cohorts.Handler
 	h := newHarness(t, func(db *store.DB) bot.Handler {
 		loaded, err := course.LoadBuiltin()
@@ -183,6 +186,7 @@ func TestCohortCSVEndToEnd(t *testing.T) {
 // TestFileSlowAnswer: when the handler misses the fast answer, the text
 // goes through response_url and the file still reaches the DM.
 func TestFileSlowAnswer(t *testing.T) {
+	t.Parallel()
 	file := csvFile()
 	h := newHarness(t, func(*store.DB) bot.Handler {
 		return slowHandler{d: 100 * time.Millisecond, r: replyHandler{{Ephemeral: true, Title: "Export", Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: "attached"}}, File: file}}}
@@ -224,6 +228,7 @@ func (s slowHandler) Handle(ctx context.Context, m bot.Message) ([]bot.Reply, er
 // Both when the answer fits the HTTP response and when it comes later
 // through response_url.
 func TestFileUploadFailsSaysOneTrueThing(t *testing.T) {
+	t.Parallel()
 	for _, slow := range []bool{false, true} {
 		fake := newFakeSlack(t)
 		fake.refuse("files.completeUploadExternal", "D7", "missing_scope")

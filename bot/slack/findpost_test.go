@@ -33,6 +33,7 @@ func longThread(h *harness, n int) string {
 // the look-up starts at the first attempt (less the clock-skew margin), so
 // it costs one conversations.replies call, not one per page of the thread.
 func TestPostFoundInAThreadOfMoreThan200Messages(t *testing.T) {
+	t.Parallel()
 	for _, pageMax := range []int{1000, 15} {
 		t.Run(fmt.Sprint("page max ", pageMax), func(t *testing.T) {
 			h := newHarness(t, stub(make(chan bot.Message, 1)), nil)
@@ -66,6 +67,7 @@ func TestPostFoundInAThreadOfMoreThan200Messages(t *testing.T) {
 // 252nd message of the thread, past the first page of any size Slack
 // gives; 300 more followed it.
 func TestRecoveredPostFoundPastTheFirstPage(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, stub(make(chan bot.Message, 1)), nil)
 	h.fake.pageMax = 15
 	root := longThread(h, 250)

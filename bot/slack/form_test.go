@@ -25,6 +25,7 @@ var repoForm = bot.Form{Name: "repo", Title: "Check my repository", Label: "Your
 // never through the handler); its submission is the form's command, by
 // the presser, in the lesson; someone else's press opens nothing.
 func TestFormModal(t *testing.T) {
+	t.Parallel()
 	got := make(chan bot.Message, 16)
 	h := newHarness(t, func(storeDB) bot.Handler { return formHandler{got} }, func(o *Options) { o.Forms = bot.NewForms(repoForm) })
 	h.command("U1", "start-9-9", "C1")

@@ -27,6 +27,7 @@ import (
 // upload flow in the lead's DM, a PNG with its alt text. With
 // $COURSEBOT_INSIGHT_PICTURES set, the PNG Slack got is kept there.
 func TestCohortInsightsEndToEnd(t *testing.T) {
+	t.Parallel()
 	var c *insighttest.Cohort
 	h := newHarness(t, func(db *store.DB) bot.Handler {
 		c = insighttest.Build(t, db, Platform, "slack:ULEAD")

@@ -22,6 +22,7 @@ import (
 // lead's "/cohort channel spring <#C0OTHER|other>" is refused because
 // conversations.members does not list the lead there.
 func TestCohortInvitationEndToEnd(t *testing.T) {
+	t.Parallel()
 	dms := map[string]bot.Sender{}
 	chans := map[string]cohorts.ChannelAccess{}
 	h := newHarness(t, func(db *store.DB) bot.Handler {

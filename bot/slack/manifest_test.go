@@ -9,6 +9,7 @@ import (
 )
 
 func TestManifest(t *testing.T) {
+	t.Parallel()
 	cmds := commandsOf(t)
 	out, err := Manifest(cmds, "https://bot.example.com/", false)
 	if err != nil {
@@ -66,6 +67,7 @@ func TestManifest(t *testing.T) {
 }
 
 func TestNewNamesMissingSecret(t *testing.T) {
+	t.Parallel()
 	h := recordingHandler{}
 	tests := []struct {
 		name string

@@ -9,6 +9,7 @@ import (
 // TestCanSeeChannel: membership is read from conversations.members, every
 // page of it; a channel the bot cannot see is nobody's.
 func TestCanSeeChannel(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil, nil)
 	var many []string
 	for i := range 450 {

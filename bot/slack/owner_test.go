@@ -20,6 +20,7 @@ const notYours = "This card belongs to someone else; type /start-4-4 for your ow
 // neither B's thread nor anyone's progress changes. B's own press of the
 // same control afterwards works (the refused press used up no dedup record).
 func TestOnlyTheOwnerPressesACard(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil, func(o *Options) { o.Placement = PlaceChannel })
 	for _, u := range []string{"U1", "U2"} {
 		if code, _ := h.command(u, "start-4-4", "C1"); code != 200 {

@@ -13,6 +13,7 @@ import (
 // thread, under an intro line that names the lesson once (the card's
 // title already says "Lesson 4.4: …"), with the card's buttons in it.
 func TestThreadRootNamesTheLessonOnce(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil, nil)
 	h.command("U1", "start-4-4", "C1")
 	h.idle()
@@ -36,6 +37,7 @@ func TestThreadRootNamesTheLessonOnce(t *testing.T) {
 }
 
 func TestTitleAfterLabel(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"Lesson 4.4: Putting It All Together (Capstone)": "Putting It All Together (Capstone)",
 		"Opener":        "Opener",
@@ -52,6 +54,7 @@ func TestTitleAfterLabel(t *testing.T) {
 // placement, the command typed in one) takes replies in its thread, which
 // Slack delivers as message.mpim events (the manifest subscribes to them).
 func TestGroupDMLessonTakesReplies(t *testing.T) {
+	t.Parallel()
 	got := make(chan bot.Message, 8)
 	h := newHarness(t, stub(got), func(o *Options) { o.Placement = PlaceChannel })
 	h.command("U1", "start-9-9", "G1")
@@ -76,6 +79,7 @@ func TestGroupDMLessonTakesReplies(t *testing.T) {
 // followed by a refusal; /start-4-4 says where it opens at once. Both
 // answers are the commands' HTTP responses: no response_url call.
 func TestStartWithoutMaterialSaysSoInstead(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil, nil)
 	code, body := h.command("U1", "start-1-1", "C1")
 	if code != 200 || strings.Contains(body, "Starting") || !strings.Contains(body, "material is not installed yet") || !strings.Contains(body, `"response_type":"ephemeral"`) {
@@ -97,6 +101,7 @@ func TestStartWithoutMaterialSaysSoInstead(t *testing.T) {
 // TestAnswerModalShowsTheQuestion: the modal opened by Answer shows the
 // question it answers, as the card showed it, above the input.
 func TestAnswerModalShowsTheQuestion(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, nil, nil)
 	h.command("U1", "start-4-4", "C1")
 	h.idle()
@@ -134,6 +139,7 @@ func TestAnswerModalShowsTheQuestion(t *testing.T) {
 // text (a lead's reminder) is posted unchanged: Slack bold stays bold, a
 // typed link stays a link. CommonMark text is still converted.
 func TestSlackTypedTextPostedAsTyped(t *testing.T) {
+	t.Parallel()
 	typed := "Standup at *10*, see <https://example.com|the board>"
 	for _, tc := range []struct {
 		dialect, want string

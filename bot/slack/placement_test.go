@@ -7,6 +7,7 @@ import (
 )
 
 func TestPlacement(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		mod     func(*Options)
@@ -37,6 +38,7 @@ func TestPlacement(t *testing.T) {
 // TestChannelNotJoinedFallsBackToDM: Slack refuses the post in a channel the
 // bot is not in; the lesson opens in the learner's DM instead.
 func TestChannelNotJoinedFallsBackToDM(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, stub(make(chan bot.Message, 8)), func(o *Options) { o.Placement = PlaceChannel })
 	h.fake.notInChannel("C9")
 	h.command("U1", "start-9-9", "C9")

@@ -48,6 +48,7 @@ func quizReplies(t *testing.T) []bot.Reply {
 // with Check answer, a short-answer question) stay within Slack's limits
 // and match testdata/quiz.json.
 func TestRenderQuizGolden(t *testing.T) {
+	t.Parallel()
 	var all []any
 	for _, r := range quizReplies(t) {
 		out := render(r)

@@ -128,6 +128,7 @@ func checkRendered(t *testing.T, out rendered) {
 // TestRenderLesson44Golden renders every card of Lesson 4.4 as a fresh
 // learner sees it and compares the Block Kit JSON with testdata/render.
 func TestRenderLesson44Golden(t *testing.T) {
+	t.Parallel()
 	loaded, err := course.LoadBuiltin()
 	if err != nil {
 		t.Fatal(err)
@@ -200,6 +201,7 @@ func anySlice(v any) []any { s, _ := v.([]any); return s }
 // TestRenderOversized feeds the renderer more than any limit allows and
 // checks it splits without losing a line.
 func TestRenderOversized(t *testing.T) {
+	t.Parallel()
 	var md, code strings.Builder
 	for i := range 400 {
 		fmt.Fprintf(&md, "Paragraph %d with **bold** and a [link](https://example.com/%d).\n\n", i, i)

@@ -12,6 +12,7 @@ import (
 // TestSend: a nudge without a lesson is a DM; a lesson reply goes into the
 // learner's lesson thread, opening one in their DM if none exists.
 func TestSend(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, stub(make(chan bot.Message, 8)), nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()

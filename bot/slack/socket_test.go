@@ -68,6 +68,7 @@ func readAck(t *testing.T, c *websocket.Conn, id string) map[string]any {
 // posted, a thread reply arrives as an events_api envelope, and after
 // Slack's "disconnect" (refresh_requested) the client reconnects.
 func TestSocketMode(t *testing.T) {
+	t.Parallel()
 	sf := newSocketFake()
 	fake := newFakeSlack(t, sf.binders)
 	sf.wsURL = "ws://" + fake.srv.ServerAddr + "/socket"

@@ -54,6 +54,7 @@ func fmtCalls(m map[string]int) string {
 // answer is the command's HTTP response); presses change messages through
 // their response_url, never Slack's Tier 3 chat.update.
 func TestCallsPerStep(t *testing.T) {
+	t.Parallel()
 	fake := newFakeSlack(t)
 	clk := bottest.NewClock(time.Unix(1_750_000_000, 0))
 	h := newHarnessFake(t, fake, nil, func(o *Options) { o.Now = clk.Now })

@@ -22,6 +22,7 @@ const (
 )
 
 func TestVerify(t *testing.T) {
+	t.Parallel()
 	at := time.Unix(1531420618, 0)
 	hdr := func(ts, sig string) http.Header {
 		h := http.Header{}
@@ -87,6 +88,7 @@ func (r recordingHandler) Handle(_ context.Context, m bot.Message) ([]bot.Reply,
 // requests to every route through the real HTTP server: each gets 401 and
 // neither the handler, the store nor the Slack API sees anything.
 func TestRoutesRejectUnsigned(t *testing.T) {
+	t.Parallel()
 	rec := recordingHandler{calls: make(chan bot.Message, 100)}
 	h := newHarness(t, func(storeDB) bot.Handler { return rec }, nil)
 	cmd := url.Values{"command": {"/start-4-4"}, "user_id": {"U1"}, "channel_id": {"C1"}}.Encode()
@@ -153,6 +155,7 @@ func TestRoutesRejectUnsigned(t *testing.T) {
 }
 
 func TestSSLCheckAndURLVerification(t *testing.T) {
+	t.Parallel()
 	rec := recordingHandler{calls: make(chan bot.Message, 10)}
 	h := newHarness(t, func(storeDB) bot.Handler { return rec }, nil)
 	if code, body := h.send("/slack/commands", formType, "ssl_check=1&token=x"); code != 200 || body != "" {

@@ -17,6 +17,7 @@ import (
 // The public address serves the platforms and the probes only; metrics
 // and backups are on admin.listen.
 func TestAdminEndpointsAreOnlyOnTheAdminAddress(t *testing.T) {
+	t.Parallel()
 	e := startServe(t, "")
 	if e.base == e.admin {
 		t.Fatalf("public and admin on one address %s", e.base)
@@ -48,6 +49,7 @@ func TestAdminEndpointsAreOnlyOnTheAdminAddress(t *testing.T) {
 // a cross-site Sec-Fetch-Site, and a POST without the Coursebot-Admin
 // header (a cross-site form). What the operator's tools send is answered.
 func TestAdminRefusesWhatABrowserCouldBeMadeToSend(t *testing.T) {
+	t.Parallel()
 	e := startServe(t, "admin:\n  listen: 127.0.0.1:0\n  hosts: [coursebot.internal]\n")
 	do := func(method, path, host string, header map[string]string) int {
 		t.Helper()
@@ -104,6 +106,7 @@ func TestAdminRefusesWhatABrowserCouldBeMadeToSend(t *testing.T) {
 // so the copy comes from the admin endpoint; it is a valid coursebot
 // database holding what the learners did.
 func TestBackupWhileServing(t *testing.T) {
+	t.Parallel()
 	e := startServe(t, "")
 	e.takeLesson("U1", "an answer")
 	e.waitMetric(`coursebot_lesson_completions_total{lesson="4-4"} 1`)
@@ -159,6 +162,7 @@ func TestBackupWhileServing(t *testing.T) {
 
 // With the bot stopped, backup reads the file itself.
 func TestBackupOfAStoppedBot(t *testing.T) {
+	t.Parallel()
 	db := learnerDB(t)
 	copyPath := filepath.Join(t.TempDir(), "copy.db")
 	out, errs, code := runCmd(t, "", "backup", "--db", db, copyPath)

@@ -90,6 +90,7 @@ func startBackupClient(t testing.TB, base string) (net.Conn, *http.Response) {
 // away), /readyz stays ready, and the client is cut off once it has taken
 // nothing for admin.backup_stall_timeout, its temporary copy freed.
 func TestBackupToAClientThatStopsReading(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	// 7 MiB of data in an 8 MiB map: more than the sockets buffer, and
 	// 1 MiB of new pages away from growing the map.
@@ -157,6 +158,7 @@ func (f fakeStoreHealth) Schema() (int, error)     { return 2, nil }
 // store's TestWriteWaitSeesAWriteStalledBehindAReader shows it measures a
 // write stuck behind a reader).
 func TestReadyzSaysWhenWritesAreBlocked(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		wait time.Duration
 		want string
@@ -179,6 +181,7 @@ func TestReadyzSaysWhenWritesAreBlocked(t *testing.T) {
 // body, and the next start does the acknowledged answer: nothing lost,
 // nothing posted twice.
 func TestServeBinaryKill9DuringBackup(t *testing.T) {
+	t.Parallel()
 	api := newWireSlack(t)
 	var hold atomic.Bool
 	stalled := make(chan struct{}, 1)

@@ -83,6 +83,7 @@ func eventually(t *testing.T, what string, cond func() bool) {
 // Monday 09:00 Berlin the channel receives exactly one post, and a week
 // later one more.
 func TestConsoleCohortReminderEndToEnd(t *testing.T) {
+	t.Parallel()
 	cfg := config.Default()
 	cfg.Admins = []string{"console:alice"}
 	cfg.Store.Path = filepath.Join(t.TempDir(), "cohort.db")
@@ -185,6 +186,7 @@ func TestConsoleCohortReminderEndToEnd(t *testing.T) {
 // admin sets up a cohort in the console, a learner joins and starts, and
 // `coursebot export cohort` prints the progress CSV.
 func TestBinaryCohortFlowAndExport(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	db := filepath.Join(dir, "c.db")
 	cfgPath := filepath.Join(dir, "config.yaml")

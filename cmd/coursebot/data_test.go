@@ -51,6 +51,7 @@ func runCmd(t *testing.T, stdin string, args ...string) (string, string, int) {
 }
 
 func TestExport(t *testing.T) {
+	t.Parallel()
 	db := learnerDB(t)
 	out, errs, code := runCmd(t, "", "export", "--db", db, "--user", "slack:U1")
 	if code != exitOK {
@@ -71,6 +72,7 @@ func TestExport(t *testing.T) {
 // TestExportAndForgetTakeTheConsoleName: the console says "you are
 // learner2"; export and forget take that name as it is.
 func TestExportAndForgetTakeTheConsoleName(t *testing.T) {
+	t.Parallel()
 	db := filepath.Join(t.TempDir(), "c.db")
 	if _, errs, code := runCmd(t, "/start-4-4\n", "console", "--db", db, "--user", "learner2"); code != exitOK {
 		t.Fatalf("console: exit %d: %s", code, errs)
@@ -86,6 +88,7 @@ func TestExportAndForgetTakeTheConsoleName(t *testing.T) {
 }
 
 func TestForgetCommand(t *testing.T) {
+	t.Parallel()
 	db := learnerDB(t)
 	out, errs, code := runCmd(t, "no\n", "forget", "--db", db, "--user", "slack:U1")
 	if code != exitError || !strings.Contains(errs, "not confirmed; nothing deleted") || !strings.Contains(out, "1 lesson(s)") {
@@ -112,6 +115,7 @@ func TestForgetCommand(t *testing.T) {
 }
 
 func TestCompactCommand(t *testing.T) {
+	t.Parallel()
 	db := learnerDB(t)
 	dst := filepath.Join(t.TempDir(), "small.db")
 	out, errs, code := runCmd(t, "", "compact", db, dst)

@@ -112,6 +112,7 @@ func lessonInput(t *testing.T, from, to int) string {
 }
 
 func TestConsoleWholeLessonAcrossTwoRuns(t *testing.T) {
+	t.Parallel()
 	db := filepath.Join(t.TempDir(), "learner.db")
 	// First run: start, go halfway, end of input.
 	in := "/start-4-4\n" + lessonInput(t, 0, 20)
@@ -151,6 +152,7 @@ func TestConsoleWholeLessonAcrossTwoRuns(t *testing.T) {
 }
 
 func TestConsoleBadInputGetsClearAnswers(t *testing.T) {
+	t.Parallel()
 	db := filepath.Join(t.TempDir(), "x.db")
 	out, _, code := runCLI(t, "/start-9-9\n/nope\n42\n/start-4-4\n99\n", "console", "--db", db)
 	if code != 0 {
@@ -164,6 +166,7 @@ func TestConsoleBadInputGetsClearAnswers(t *testing.T) {
 }
 
 func TestCommandLineFailuresExitNonZeroWithOneClearLine(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	locked := filepath.Join(dir, "locked.db")
 	held, err := store.Open(locked, store.Options{LockTimeout: time.Second})
@@ -219,6 +222,7 @@ func TestCommandLineFailuresExitNonZeroWithOneClearLine(t *testing.T) {
 }
 
 func TestLessonsCheckAndOutlineOnTheBuiltInCourse(t *testing.T) {
+	t.Parallel()
 	out, errOut, code := runCLI(t, "", "lessons", "outline", "4-4")
 	if code != 0 || !strings.Contains(out, "Step 3. Architecture Review (15 min)") || !strings.Contains(out, "rating    16 items") {
 		t.Errorf("outline: exit %d %s %s", code, out, errOut)
@@ -230,6 +234,7 @@ func TestLessonsCheckAndOutlineOnTheBuiltInCourse(t *testing.T) {
 }
 
 func TestBackupWritesAUsableCopy(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	db := filepath.Join(dir, "live.db")
 	runCLI(t, "/start-4-4\nnext\n", "console", "--db", db, "--user", "cy")
@@ -244,6 +249,7 @@ func TestBackupWritesAUsableCopy(t *testing.T) {
 }
 
 func TestServeAnswersHealthRefusesForgedRequestsAndStopsOnSIGTERM(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "serve.yaml")
 	body := "store:\n  path: " + filepath.Join(dir, "serve.db") + "\nhttp:\n  listen: 127.0.0.1:0\nadmin:\n  listen: 127.0.0.1:0\nslack:\n  enabled: true\n  mode: http\n  api_url: http://127.0.0.1:1/api/\n"
@@ -297,6 +303,7 @@ func TestServeAnswersHealthRefusesForgedRequestsAndStopsOnSIGTERM(t *testing.T) 
 }
 
 func TestSlackManifestListsTheCourseCommands(t *testing.T) {
+	t.Parallel()
 	out, errOut, code := runCLI(t, "", "slack", "manifest", "--url", "https://bot.example.com")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)

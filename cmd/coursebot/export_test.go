@@ -16,6 +16,7 @@ import (
 // TestExportAnswersAreReadable: the export names the lesson, the card and
 // the question next to each answer, not only the opaque question id.
 func TestExportAnswersAreReadable(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "coursebot.db")
 	db, err := store.Open(path, store.Options{})
 	if err != nil {

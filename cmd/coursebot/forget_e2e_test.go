@@ -21,6 +21,7 @@ import (
 // answer, nor the dedup records of what they pressed. Another learner's
 // answer is still there, so the scan does find what the file holds.
 func TestForgetLeavesNothingInTheFile(t *testing.T) {
+	t.Parallel()
 	e := startServe(t, "")
 	const (
 		gone, kept     = "UFGT123", "UKEEP45"
@@ -91,6 +92,7 @@ func TestForgetLeavesNothingInTheFile(t *testing.T) {
 // inbox; `coursebot forget` drops it with the rest, and the next start
 // does not make the learner anew from it.
 func TestForgetDropsRequestsNotYetDone(t *testing.T) {
+	t.Parallel()
 	api := newWireSlack(t)
 	var hold atomic.Bool
 	stalled := make(chan struct{}, 1)

@@ -21,6 +21,7 @@ import (
 // bot posts or edits in the learner's DM carries them; the course's
 // follow-up goes instead, and /metrics counts the cause.
 func TestServeTutorNeverPostsTheTeachingNotes(t *testing.T) {
+	t.Parallel()
 	llm := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var req struct {
 			Messages []struct{ Role, Content string } `json:"messages"`

@@ -303,6 +303,7 @@ func slackAnswerBody(user, question, text, view string) string {
 // 200; after a restart every acknowledged answer is saved and no message
 // was posted twice. COURSEBOT_KILL_N=100 runs the full hundred.
 func TestServeBinaryKill9AfterAck(t *testing.T) {
+	t.Parallel()
 	n := killCount(t, 8)
 	api := newWireSlack(t)
 	dir := t.TempDir()

@@ -277,6 +277,7 @@ func (e *linkEnv) lastCustomID(label string) (channel, id string) {
 // the scheduler; coursebot links lists and undoes the link. The code
 // never reaches the log. The transcript is kept in $COURSEBOT_TRANSCRIPTS.
 func TestLinkSlackDiscordAndConsole(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	e := &linkEnv{serveEnv: startServeIn(t, dir, "admins: [slack:U1]\n"), t: t}
 	ctx := context.Background()

@@ -70,6 +70,7 @@ func countEverything(m *serveMetrics) {
 // TestMetricsLint scrapes /metrics and runs promlint over it: every
 // coursebot metric, the Go runtime's and the process's, no problems.
 func TestMetricsLint(t *testing.T) {
+	t.Parallel()
 	m := newServeMetrics()
 	countEverything(m)
 	ct, body := scrape(t, m, "")
@@ -109,6 +110,7 @@ func TestMetricsLint(t *testing.T) {
 
 // TestMetricsOpenMetrics: a scraper that asks for OpenMetrics gets it.
 func TestMetricsOpenMetrics(t *testing.T) {
+	t.Parallel()
 	m := newServeMetrics()
 	countEverything(m)
 	ct, body := scrape(t, m, "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5")
@@ -126,6 +128,7 @@ func TestMetricsOpenMetrics(t *testing.T) {
 }
 
 func TestSortLabels(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		`coursebot_messages_total{platform="discord",kind="press",name="next",outcome="ok"} 1`: `coursebot_messages_total{kind="press",name="next",outcome="ok",platform="discord"} 1`,
 		`x_total{b="a,\"}",a=""} 2`:             `x_total{a="",b="a,\"}"} 2`,

@@ -20,6 +20,7 @@ import (
 )
 
 func TestRecoverMiddleware(t *testing.T) {
+	t.Parallel()
 	m := newServeMetrics()
 	var logs bytes.Buffer
 	log := slog.New(slog.NewJSONHandler(&logs, nil))
@@ -55,6 +56,7 @@ func TestRecoverMiddleware(t *testing.T) {
 }
 
 func TestAPIMethodLabels(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		platform, method, url, want string
 	}{
@@ -76,6 +78,7 @@ func TestAPIMethodLabels(t *testing.T) {
 // TestCountedSenders sends a scheduler DM through the real Slack adapter
 // against the fake API, once delivered and once given up (cancelled).
 func TestCountedSenders(t *testing.T) {
+	t.Parallel()
 	api := newFakeAPI(t)
 	db, err := store.Open(filepath.Join(t.TempDir(), "c.db"), store.Options{})
 	if err != nil {

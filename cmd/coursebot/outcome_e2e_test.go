@@ -10,6 +10,7 @@ import (
 // untitled notice, which the metrics used to count (and log) as refused;
 // only a real refusal (a usage hint) is.
 func TestServeNudgesOffIsLoggedOK(t *testing.T) {
+	t.Parallel()
 	e := startServe(t, "")
 	for _, text := range []string{"off", "sideways"} {
 		form := url.Values{"command": {"/nudges"}, "text": {text}, "user_id": {"U5"}, "channel_id": {"D5"},

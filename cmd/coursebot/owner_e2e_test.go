@@ -18,6 +18,7 @@ import (
 // whose card it is and nothing is posted; learner 2's own press then moves
 // their lesson on.
 func TestServeRefusesAPressOnSomeoneElsesCard(t *testing.T) {
+	t.Parallel()
 	e := startServe(t, "")
 	threadOf := map[string]string{}
 	for i, u := range []string{"801", "802"} {

@@ -16,6 +16,7 @@ import (
 // once it is older than store.DedupKeep, not before: a retry within the
 // day is still recognised, the same id a day later counts as new.
 func TestServePrunesDedupRecords(t *testing.T) {
+	t.Parallel()
 	clk := &testClock{now: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
 	db, err := store.Open(filepath.Join(t.TempDir(), "coursebot.db"), store.Options{Now: clk.Now})
 	if err != nil {

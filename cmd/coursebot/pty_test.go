@@ -143,6 +143,7 @@ func stripANSI(s string) string {
 // the conversation, and numbers buttons so that no number means two
 // things.
 func TestConsoleOnATerminal(t *testing.T) {
+	t.Parallel()
 	model := bottest.Model(t, "**Drift** is when the data a model sees in production moves away from what it was trained on [1].\n\nWatch *both* inputs and predictions [2].")
 	dir := t.TempDir()
 	cfg := tutorConfig(t, model)
@@ -286,6 +287,7 @@ var quizInput = []string{"/start-2-1", "next", "a", "next", "next", "next", "dvc
 // keeps the transcripts (in $COURSEBOT_TRANSCRIPTS when set, for the
 // record; else in the test's temporary directory).
 func TestConsoleTranscriptsOnATerminal(t *testing.T) {
+	t.Parallel()
 	dir := os.Getenv("COURSEBOT_TRANSCRIPTS")
 	if dir == "" {
 		dir = t.TempDir()

@@ -22,6 +22,7 @@ import (
 // 09:00; on Tuesday 10:00 exactly one review DM arrives in the terminal;
 // /review then runs the two questions. go test -v prints the transcript.
 func TestConsoleReviewDMTranscript(t *testing.T) {
+	t.Parallel()
 	cfg := config.Default()
 	cfg.Store.Path = filepath.Join(t.TempDir(), "review.db")
 	cfg.Scheduler.Nudges.Enabled = false                                   // reviews stay on (the default)

@@ -11,6 +11,7 @@ import (
 // Go to install (the version go.mod asks for) and that `make test` needs
 // a C compiler (the race detector uses cgo).
 func TestReadmeNamesPrerequisites(t *testing.T) {
+	t.Parallel()
 	mod, err := os.ReadFile("../../go.mod")
 	if err != nil {
 		t.Fatal(err)

@@ -15,6 +15,7 @@ import (
 // read make the engine fail, so the adapters log "handler failed" with the
 // error; no raw learner id may appear anywhere in the log.
 func TestServeLogsNoRawLearnerIDsOnErrors(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "coursebot.db")
 	db, err := store.Open(path, store.Options{})

@@ -17,6 +17,7 @@ import (
 // learner the bot knows, or one cohort's accepted members; a cohort that
 // does not exist and a missing --html get a sentence and write nothing.
 func TestReportCommand(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "coursebot.db")
 	db, err := store.Open(path, store.Options{})
 	if err != nil {

@@ -23,6 +23,7 @@ import (
 // TestDiscordOptionsAreDescribed: every command that takes an argument
 // passes Discord a real description of it, not a generated one.
 func TestDiscordOptionsAreDescribed(t *testing.T) {
+	t.Parallel()
 	loaded, err := course.LoadBuiltin()
 	if err != nil {
 		t.Fatal(err)
@@ -48,6 +49,7 @@ func TestDiscordOptionsAreDescribed(t *testing.T) {
 // on a course with a capstone (/stuck) and those of the cohorts layer are
 // registered with Discord, and /help in the console lists each of them.
 func TestEveryCommandIsRegisteredAndListed(t *testing.T) {
+	t.Parallel()
 	loaded, err := course.LoadBuiltin()
 	if err != nil {
 		t.Fatal(err)
@@ -117,6 +119,7 @@ func table(t *testing.T, tutorOn bool) (*bot.Mux, features) {
 // each button verb a feature registers, goes to that feature; sent, a
 // command is answered by it, never with "There is no /x command".
 func TestEveryCommandReachesItsFeature(t *testing.T) {
+	t.Parallel()
 	for _, tutorOn := range []bool{false, true} {
 		t.Run(fmt.Sprintf("tutor %v", tutorOn), func(t *testing.T) {
 			t.Parallel()

@@ -123,6 +123,7 @@ func copyCourse(t *testing.T) string {
 const lessonFile = "lesson-modules/4-production/4-4-capstone.md"
 
 func TestServeBinaryReloadAndShutdown(t *testing.T) {
+	t.Parallel()
 	api := newFakeAPI(t)
 	dir := t.TempDir()
 	course := copyCourse(t)
@@ -224,6 +225,7 @@ func TestServeBinaryReloadAndShutdown(t *testing.T) {
 // TestServeBinarySecondSignal: while shutdown waits for a stuck delivery,
 // a second SIGTERM ends the process at once.
 func TestServeBinarySecondSignal(t *testing.T) {
+	t.Parallel()
 	api := newFakeAPI(t)
 	api.delay.Store(int64(time.Minute)) // every Slack call hangs
 	dir := t.TempDir()
@@ -259,6 +261,7 @@ func TestServeBinarySecondSignal(t *testing.T) {
 // TestServeBinaryStartupFailures: each bad start exits 1 with one line
 // saying what and where.
 func TestServeBinaryStartupFailures(t *testing.T) {
+	t.Parallel()
 	api := newFakeAPI(t)
 	dir := t.TempDir()
 	good := serveConfig(t, dir, api, "")

@@ -18,6 +18,7 @@ import (
 )
 
 func TestServeProbesAndMetrics(t *testing.T) {
+	t.Parallel()
 	e := startServe(t, "")
 	if code, body := e.get("/healthz"); code != 200 || body != "ok\n" {
 		t.Errorf("/healthz: %d %q", code, body)
@@ -61,6 +62,7 @@ func TestServeProbesAndMetrics(t *testing.T) {
 // logging, and scans every log line for the secrets, the answer text and
 // the plain learner id (log.learner_ids is hashed by default).
 func TestServeNoSecretsOrAnswersInLogs(t *testing.T) {
+	t.Parallel()
 	e := startServe(t, "")
 	const answer = "MY-PRIVATE-ANSWER about pipelines"
 	e.takeLesson("U777", answer)
@@ -125,6 +127,7 @@ const lessonsForget = "forget-me"
 // lesson at once over HTTP (run it with -race: make test does), then checks
 // every one completed with their own answers, after a clean shutdown.
 func TestServeManyLearnersConcurrently(t *testing.T) {
+	t.Parallel()
 	e := startServe(t, "")
 	const n = 24
 	var wg sync.WaitGroup
@@ -165,6 +168,7 @@ func TestServeManyLearnersConcurrently(t *testing.T) {
 }
 
 func TestServeRejectsBadRequests(t *testing.T) {
+	t.Parallel()
 	e := startServe(t, "http:\n  listen: 127.0.0.1:0\n  max_body_bytes: 4096\n  read_timeout: 300ms\n")
 	big := "command=/status&text=" + strings.Repeat("x", 10000)
 	if code, _ := e.slackPost("/slack/commands", big); code != http.StatusRequestEntityTooLarge {
@@ -231,6 +235,7 @@ func TestServeRejectsBadRequests(t *testing.T) {
 // "Delete my data"; after shutdown the store holds nothing about them and
 // the other learner keeps everything.
 func TestServeForgetMe(t *testing.T) {
+	t.Parallel()
 	e := startServe(t, "")
 	for _, u := range []string{"U41", "U42"} {
 		if code := e.command(u, "start-4-4"); code != 200 {

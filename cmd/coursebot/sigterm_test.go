@@ -26,6 +26,7 @@ import (
 // and has exactly one lesson thread, and no message was posted twice.
 // COURSEBOT_SIGTERM_N sets the number of starts (default 200).
 func TestServeBinarySIGTERMUnderLoad(t *testing.T) {
+	t.Parallel()
 	n := 200
 	if s := os.Getenv("COURSEBOT_SIGTERM_N"); s != "" {
 		n, _ = strconv.Atoi(s)

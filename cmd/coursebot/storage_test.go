@@ -22,6 +22,7 @@ import (
 // An existing 0-byte database is refused by every command with one line;
 // console --new-db starts a new one on purpose.
 func TestEmptyDatabaseIsRefused(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "coursebot.db")
 	if err := os.WriteFile(path, nil, 0o600); err != nil {
 		t.Fatal(err)
@@ -81,6 +82,7 @@ func damagedDB(t *testing.T, dir string) string {
 // export, forget and check on a damaged file: one line and exit 1, never
 // a panic; check lists the problem.
 func TestCommandsOnADamagedFile(t *testing.T) {
+	t.Parallel()
 	path := damagedDB(t, t.TempDir())
 	for _, args := range [][]string{
 		{"export", "--db", path, "--user", "slack:U001"},
@@ -108,6 +110,7 @@ func TestCommandsOnADamagedFile(t *testing.T) {
 // the fault is counted as a recovered panic, /readyz turns 503, and no
 // more writes happen.
 func TestServeOnADamagedDatabase(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := damagedDB(t, dir)
 	e := startServeIn(t, dir, "")

@@ -38,6 +38,7 @@ func keepEvalOutput(t *testing.T, name, out string) {
 // cases on the leak rule; one that hands over the capstone's solution fails
 // the stuck cases on the hint and length rules.
 func TestTutorEvalPassesTheGoodModelAndFailsTheBadOnes(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		b    tutortest.Behaviour
 		code int
@@ -81,6 +82,7 @@ func TestTutorEvalPassesTheGoodModelAndFailsTheBadOnes(t *testing.T) {
 // model that hands over the solution fails on the leak rule (the course's
 // own solution, copied), the one that prints its notes on the notes.
 func TestTutorEvalOnAnAuthorsCourse(t *testing.T) {
+	t.Parallel()
 	course, err := filepath.Abs("../../testdata/tutor/course")
 	if err != nil {
 		t.Fatal(err)
@@ -123,6 +125,7 @@ func TestTutorEvalOnAnAuthorsCourse(t *testing.T) {
 // judgement stands beside the rules without changing their verdict; the
 // JSON output carries both.
 func TestTutorEvalJudgeIsReportedApart(t *testing.T) {
+	t.Parallel()
 	var mu sync.Mutex
 	judged := 0
 	judgeURL := tutortest.Serve(t, func(req tutortest.Request) string {

@@ -22,6 +22,7 @@ import (
 // again without a second request to the model or a second unit of the
 // learner's daily budget, and no message is posted twice.
 func TestServeBinaryTutorReplyIsNotAskedTwiceAfterKill9(t *testing.T) {
+	t.Parallel()
 	llm, llmURL := newFakeChat(t)
 	asked := func() int { llm.mu.Lock(); defer llm.mu.Unlock(); return len(llm.users) }
 	api := newWireSlack(t)

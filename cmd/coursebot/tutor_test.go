@@ -68,6 +68,7 @@ func tutorConfig(t *testing.T, baseURL string) string {
 }
 
 func TestConsoleTutorStreamsAReplyAndFallsBack(t *testing.T) {
+	t.Parallel()
 	f, url := newFakeChat(t)
 	cfg := tutorConfig(t, url)
 	db := filepath.Join(t.TempDir(), "c.db")
@@ -100,6 +101,7 @@ func TestConsoleTutorStreamsAReplyAndFallsBack(t *testing.T) {
 }
 
 func TestTutorTryPrintsQuestionsAnswersRepliesAndMetrics(t *testing.T) {
+	t.Parallel()
 	_, url := newFakeChat(t)
 	cfg := tutorConfig(t, url)
 	answers := filepath.Join(t.TempDir(), "answers.txt")
@@ -129,6 +131,7 @@ func TestTutorTryPrintsQuestionsAnswersRepliesAndMetrics(t *testing.T) {
 // `coursebot export --user` (their answer, the tutor's reply) and gone
 // after `coursebot forget --user`, with the rest of their data.
 func TestTutorExchangesAreExportedAndForgotten(t *testing.T) {
+	t.Parallel()
 	_, url := newFakeChat(t)
 	cfg := tutorConfig(t, url)
 	db := filepath.Join(t.TempDir(), "c.db")
@@ -162,6 +165,7 @@ func TestTutorExchangesAreExportedAndForgotten(t *testing.T) {
 // warning; in the console it goes to the log file beside the database, not
 // to the learner's terminal (stdout or stderr), unless --verbose.
 func TestConsoleLogLinesStayOutOfTheChat(t *testing.T) {
+	t.Parallel()
 	f, url := newFakeChat(t)
 	f.mu.Lock()
 	f.fail = true
@@ -203,6 +207,7 @@ func TestConsoleLogLinesStayOutOfTheChat(t *testing.T) {
 // questions, the one the course cannot answer getting the course's own
 // answer without the model.
 func TestTutorTryCoversStuckAndHelp(t *testing.T) {
+	t.Parallel()
 	cfg := tutorConfig(t, tutortest.NewServer(t, tutortest.Good))
 	var out, errb bytes.Buffer
 	args := []string{"tutor", "try", "--config", cfg, "--stuck", "I changed the hyperparameters; now what?", "--ask", "how do I detect data drift?", "--ask", "how do I bake sourdough bread?", "--metrics"}
