@@ -43,32 +43,7 @@ func (c *Console) render(r bot.Reply) {
 		case bot.BlockCode:
 			c.printf("```%s\n%s\n```\n\n", b.Lang, b.Text)
 		case bot.BlockChecklist, bot.BlockRating:
-			group := ""
-			if b.Kind == bot.BlockRating {
-				c.printf("Rate each from %d to %d: type the number, a space and your rating (\"%d 4\"; several as \"%d 4, %d 3\").\n",
-					bot.RatingMin, bot.RatingMax, len(choices)+1, len(choices)+1, len(choices)+2)
-			} else {
-				c.printf("Tick an item by typing its number (again to untick); several as \"3 4 5\".\n")
-			}
-			for i := range b.Items {
-				it := &b.Items[i]
-				if it.Group != group {
-					group = it.Group
-					c.printf("  %s\n", group)
-				}
-				n := len(choices) + 1
-				choices = append(choices, choice{num: n, label: it.Text, item: it, kind: b.Kind, lesson: r.Lesson})
-				if b.Kind == bot.BlockChecklist {
-					box := "[ ]"
-					if it.Checked {
-						box = "[x]"
-					}
-					c.printf("   %3d. %s %s\n", n, box, it.Text)
-				} else {
-					c.printf("   %3d. %s  %s\n", n, stars(it.Value), it.Text)
-				}
-			}
-			c.printf("\n")
+			choices = c.renderItems(b, r.Lesson, choices)
 		case bot.BlockQuestion:
 			q := b.Question
 			c.printf("Question: %s\n", q.Prompt)
@@ -79,6 +54,54 @@ func (c *Console) render(r bot.Reply) {
 			}
 		}
 	}
+	choices = c.renderButtons(r, choices)
+	if r.File != nil {
+		c.printf("%s\n", fileLine(c.FileDir, r.File))
+	}
+	if !keep {
+		c.choices = choices
+	}
+	if r.Lesson != "" {
+		c.lesson = r.Lesson
+	}
+}
+
+// renderItems prints a checklist's or rating's items, numbered after the
+// choices so far, and returns the choices with the items added.
+func (c *Console) renderItems(b bot.Block, lesson string, choices []choice) []choice {
+	group := ""
+	if b.Kind == bot.BlockRating {
+		c.printf("Rate each from %d to %d: type the number, a space and your rating (\"%d 4\"; several as \"%d 4, %d 3\").\n",
+			bot.RatingMin, bot.RatingMax, len(choices)+1, len(choices)+1, len(choices)+2)
+	} else {
+		c.printf("Tick an item by typing its number (again to untick); several as \"3 4 5\".\n")
+	}
+	for i := range b.Items {
+		it := &b.Items[i]
+		if it.Group != group {
+			group = it.Group
+			c.printf("  %s\n", group)
+		}
+		n := len(choices) + 1
+		choices = append(choices, choice{num: n, label: it.Text, item: it, kind: b.Kind, lesson: lesson})
+		if b.Kind == bot.BlockChecklist {
+			box := "[ ]"
+			if it.Checked {
+				box = "[x]"
+			}
+			c.printf("   %3d. %s %s\n", n, box, it.Text)
+		} else {
+			c.printf("   %3d. %s  %s\n", n, stars(it.Value), it.Text)
+		}
+	}
+	c.printf("\n")
+	return choices
+}
+
+// renderButtons prints the reply's buttons on lines of c.Width, numbered
+// after the items and every number the text cites, and returns the
+// choices with the buttons added.
+func (c *Console) renderButtons(r bot.Reply, choices []choice) []choice {
 	next := max(len(choices), cited(r)) + 1
 	col := 0
 	for _, b := range r.Buttons {
@@ -98,15 +121,7 @@ func (c *Console) render(r bot.Reply) {
 			c.printf("%s\n", hint)
 		}
 	}
-	if r.File != nil {
-		c.printf("%s\n", fileLine(c.FileDir, r.File))
-	}
-	if !keep {
-		c.choices = choices
-	}
-	if r.Lesson != "" {
-		c.lesson = r.Lesson
-	}
+	return choices
 }
 
 func hasItems(r bot.Reply) bool {

@@ -135,88 +135,105 @@ func (a *Adapter) classify(ctx context.Context, i *discordgo.Interaction) (*disc
 		return ephemeral("I can't read that yet; nothing was done."), nil
 	}
 	ev := &event{id: i.ID, seenKind: seenInteraction, learner: learner, i: i, channelID: i.ChannelID, guildID: i.GuildID, acked: make(chan struct{})}
-	var resp *discordgo.InteractionResponse
 	switch i.Type {
 	case discordgo.InteractionApplicationCommand:
-		data := i.ApplicationCommandData()
-		cmd, known := a.commands[data.Name]
-		if !known {
-			return ephemeral("I don't know that command. Try /" + a.helpName() + "."), nil
-		}
-		var args []string
-		for _, o := range data.Options {
-			if o.Type == discordgo.ApplicationCommandOptionString {
-				if s, ok := o.Value.(string); ok {
-					args = append(args, strings.TrimSpace(s))
-				}
-			}
-		}
-		ev.command = true
-		ev.msg = bot.Message{Learner: learner, Kind: bot.KindCommand, Command: bot.CommandName(cmd.Name), Args: strings.Join(args, " ")}
-		// Deferred ephemerally, lesson commands too: a refusal ("its
-		// material is not installed yet") is for the learner only, and a
-		// lesson's thread hangs on a starter message of its own.
-		resp = &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredChannelMessageWithSource,
-			Data: &discordgo.InteractionResponseData{Flags: discordgo.MessageFlagsEphemeral}}
+		return a.classifyCommand(i, ev)
 	case discordgo.InteractionMessageComponent:
-		cid := i.MessageComponentData().CustomID
-		if lesson, q, owner, ok := parseAnswerID(cid); ok {
-			if refusal := a.refuse(ctx, i, learner, owner, lesson); refusal != nil {
-				return refusal, nil
-			}
-			shown := ""
-			if i.Message != nil {
-				shown = i.Message.Content
-			}
-			return answerModal(lesson, q, bot.OwnerTag(learner), shown), nil
-		}
-		if lesson, owner, ok := parseReplyID(cid); ok {
-			if refusal := a.refuse(ctx, i, learner, owner, lesson); refusal != nil {
-				return refusal, nil
-			}
-			return replyModal(lesson, bot.OwnerTag(learner)), nil
-		}
-		act, err := bot.ParseAction(cid)
-		if err != nil {
-			return ephemeral("That button no longer works."), nil
-		}
-		if refusal := a.refuse(ctx, i, learner, act.Owner, act.Lesson); refusal != nil {
-			return refusal, nil
-		}
-		if f, lesson, ok := a.opts.Forms.Opens(cid); ok {
-			return formModal(f, lesson, bot.OwnerTag(learner)), nil
-		}
-		ev.msg = bot.Message{Learner: learner, Kind: bot.KindAction, Action: cid}
-		resp = &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredMessageUpdate}
+		return a.classifyComponent(ctx, i, ev)
 	case discordgo.InteractionModalSubmit:
-		data := i.ModalSubmitData()
-		if name, lesson, owner, ok := parseFormID(data.CustomID); ok {
-			return a.submitForm(ctx, ev, name, lesson, owner, modalText(data.Components))
-		}
-		lesson, q, owner, ok := parseAnswerID(data.CustomID)
-		reply := false
-		if !ok {
-			lesson, owner, reply = parseReplyID(data.CustomID)
-		}
-		if !ok && !reply {
-			return ephemeral("That form is not mine."), nil
-		}
-		if refusal := a.refuse(ctx, i, learner, owner, lesson); refusal != nil {
-			return refusal, nil
-		}
-		text := strings.TrimSpace(modalText(data.Components))
-		if text == "" {
-			return ephemeral("Your answer was empty; nothing saved."), nil
-		}
-		ev.msg = bot.Message{Learner: learner, Kind: bot.KindText, Text: text, Lesson: lesson, Question: q}
-		ev.confirmM = !reply // a reply is answered by the tutor in the thread
-		resp = &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredMessageUpdate}
+		return a.classifyModal(ctx, i, ev)
 	case discordgo.InteractionApplicationCommandAutocomplete:
 		return &discordgo.InteractionResponse{Type: discordgo.InteractionApplicationCommandAutocompleteResult, Data: &discordgo.InteractionResponseData{Choices: []*discordgo.ApplicationCommandOptionChoice{}}}, nil
 	default:
 		return ephemeral("I can't handle that yet."), nil
 	}
-	return resp, ev
+}
+
+// classifyCommand reads a slash command into ev's message.
+func (a *Adapter) classifyCommand(i *discordgo.Interaction, ev *event) (*discordgo.InteractionResponse, *event) {
+	data := i.ApplicationCommandData()
+	cmd, known := a.commands[data.Name]
+	if !known {
+		return ephemeral("I don't know that command. Try /" + a.helpName() + "."), nil
+	}
+	var args []string
+	for _, o := range data.Options {
+		if o.Type == discordgo.ApplicationCommandOptionString {
+			if s, ok := o.Value.(string); ok {
+				args = append(args, strings.TrimSpace(s))
+			}
+		}
+	}
+	ev.command = true
+	ev.msg = bot.Message{Learner: ev.learner, Kind: bot.KindCommand, Command: bot.CommandName(cmd.Name), Args: strings.Join(args, " ")}
+	// Deferred ephemerally, lesson commands too: a refusal ("its
+	// material is not installed yet") is for the learner only, and a
+	// lesson's thread hangs on a starter message of its own.
+	return &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredChannelMessageWithSource,
+		Data: &discordgo.InteractionResponseData{Flags: discordgo.MessageFlagsEphemeral}}, ev
+}
+
+// classifyComponent answers a button press: the answer, reply and form
+// buttons open their modal at once (the presser's own card only); any
+// other press becomes ev's action.
+func (a *Adapter) classifyComponent(ctx context.Context, i *discordgo.Interaction, ev *event) (*discordgo.InteractionResponse, *event) {
+	learner := ev.learner
+	cid := i.MessageComponentData().CustomID
+	if lesson, q, owner, ok := parseAnswerID(cid); ok {
+		if refusal := a.refuse(ctx, i, learner, owner, lesson); refusal != nil {
+			return refusal, nil
+		}
+		shown := ""
+		if i.Message != nil {
+			shown = i.Message.Content
+		}
+		return answerModal(lesson, q, bot.OwnerTag(learner), shown), nil
+	}
+	if lesson, owner, ok := parseReplyID(cid); ok {
+		if refusal := a.refuse(ctx, i, learner, owner, lesson); refusal != nil {
+			return refusal, nil
+		}
+		return replyModal(lesson, bot.OwnerTag(learner)), nil
+	}
+	act, err := bot.ParseAction(cid)
+	if err != nil {
+		return ephemeral("That button no longer works."), nil
+	}
+	if refusal := a.refuse(ctx, i, learner, act.Owner, act.Lesson); refusal != nil {
+		return refusal, nil
+	}
+	if f, lesson, ok := a.opts.Forms.Opens(cid); ok {
+		return formModal(f, lesson, bot.OwnerTag(learner)), nil
+	}
+	ev.msg = bot.Message{Learner: learner, Kind: bot.KindAction, Action: cid}
+	return &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredMessageUpdate}, ev
+}
+
+// classifyModal reads a submitted form: a feature's form, or an answer or
+// reply to the tutor (the submitter's own card only) as ev's text.
+func (a *Adapter) classifyModal(ctx context.Context, i *discordgo.Interaction, ev *event) (*discordgo.InteractionResponse, *event) {
+	data := i.ModalSubmitData()
+	if name, lesson, owner, ok := parseFormID(data.CustomID); ok {
+		return a.submitForm(ctx, ev, name, lesson, owner, modalText(data.Components))
+	}
+	lesson, q, owner, ok := parseAnswerID(data.CustomID)
+	reply := false
+	if !ok {
+		lesson, owner, reply = parseReplyID(data.CustomID)
+	}
+	if !ok && !reply {
+		return ephemeral("That form is not mine."), nil
+	}
+	if refusal := a.refuse(ctx, i, ev.learner, owner, lesson); refusal != nil {
+		return refusal, nil
+	}
+	text := strings.TrimSpace(modalText(data.Components))
+	if text == "" {
+		return ephemeral("Your answer was empty; nothing saved."), nil
+	}
+	ev.msg = bot.Message{Learner: ev.learner, Kind: bot.KindText, Text: text, Lesson: lesson, Question: q}
+	ev.confirmM = !reply // a reply is answered by the tutor in the thread
+	return &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredMessageUpdate}, ev
 }
 
 func (a *Adapter) helpName() string {

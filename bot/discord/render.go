@@ -218,13 +218,7 @@ func checklistPieces(lesson, owner string, items []bot.Item) []piece {
 func ratingPieces(lesson, owner string, items []bot.Item) []piece {
 	var out []piece
 	for start, end := 0, 0; start < len(items); start = end {
-		// Up to ratingChunk items, ending before a new group's heading
-		// that would otherwise close the message with a lone item.
-		for end = start + 1; end < len(items) && end-start < ratingChunk; end++ {
-			if items[end].Group != items[end-1].Group && ratingChunk-(end-start) < min(groupLen(items, end), 2) {
-				break
-			}
-		}
+		end = ratingChunkEnd(items, start)
 		var sb strings.Builder
 		var rows [][]discordgo.MessageComponent
 		group := continued(&sb, items, start)
@@ -234,38 +228,61 @@ func ratingPieces(lesson, owner string, items []bot.Item) []piece {
 				sb.WriteString("**" + markup.EscapeDiscord(markup.Truncate(oneLine(it.Group), 200)) + "**\n")
 				group = it.Group
 			}
-			stars := "not rated yet"
-			if it.Value >= bot.RatingMin && it.Value <= bot.RatingMax {
-				stars = strings.Repeat("★", it.Value) + strings.Repeat("☆", bot.RatingMax-it.Value) + fmt.Sprintf(" (%d/%d)", it.Value, bot.RatingMax)
-			}
-			fmt.Fprintf(&sb, "`%d.` %s — %s\n", n+1, markup.EscapeDiscord(markup.Truncate(oneLine(it.Text), 300)), stars)
+			fmt.Fprintf(&sb, "`%d.` %s — %s\n", n+1, markup.EscapeDiscord(markup.Truncate(oneLine(it.Text), 300)), ratingStars(it.Value))
 			if lesson == "" {
 				continue
 			}
-			var row []discordgo.MessageComponent
-			for v := bot.RatingMin; v <= bot.RatingMax; v++ {
-				id := bot.Mark(bot.RateAction(lesson, it.ID, v), owner)
-				if len(id) > maxCustomID {
-					row = nil
-					break
-				}
-				label := fmt.Sprint(v)
-				if v == bot.RatingMin {
-					label = markup.Truncate(fmt.Sprintf("%d. %s", n+1, oneLine(it.Text)), maxLabel-4) + " · 1"
-				}
-				style := discordgo.SecondaryButton
-				if it.Value == v {
-					style = discordgo.PrimaryButton
-				}
-				row = append(row, discordgo.Button{Label: label, Style: style, CustomID: id})
-			}
-			if row != nil {
+			if row := ratingRow(lesson, owner, n, it); row != nil {
 				rows = append(rows, row)
 			}
 		}
 		out = append(out, splitWithRows(strings.TrimRight(sb.String(), "\n"), rows)...)
 	}
 	return out
+}
+
+// ratingChunkEnd is where the message of ratings from start ends: up to
+// ratingChunk items, ending before a new group's heading that would
+// otherwise close the message with a lone item.
+func ratingChunkEnd(items []bot.Item, start int) int {
+	end := start + 1
+	for ; end < len(items) && end-start < ratingChunk; end++ {
+		if items[end].Group != items[end-1].Group && ratingChunk-(end-start) < min(groupLen(items, end), 2) {
+			break
+		}
+	}
+	return end
+}
+
+// ratingStars shows a rating as stars, "★★★☆☆ (3/5)".
+func ratingStars(v int) string {
+	if v < bot.RatingMin || v > bot.RatingMax {
+		return "not rated yet"
+	}
+	return strings.Repeat("★", v) + strings.Repeat("☆", bot.RatingMax-v) + fmt.Sprintf(" (%d/%d)", v, bot.RatingMax)
+}
+
+// ratingRow is the row of buttons rating item it (number n+1) from
+// RatingMin to RatingMax, the chosen value highlighted; nil when an id
+// would be too long for Discord.
+func ratingRow(lesson, owner string, n int, it bot.Item) []discordgo.MessageComponent {
+	var row []discordgo.MessageComponent
+	for v := bot.RatingMin; v <= bot.RatingMax; v++ {
+		id := bot.Mark(bot.RateAction(lesson, it.ID, v), owner)
+		if len(id) > maxCustomID {
+			return nil
+		}
+		label := fmt.Sprint(v)
+		if v == bot.RatingMin {
+			label = markup.Truncate(fmt.Sprintf("%d. %s", n+1, oneLine(it.Text)), maxLabel-4) + " · 1"
+		}
+		style := discordgo.SecondaryButton
+		if it.Value == v {
+			style = discordgo.PrimaryButton
+		}
+		row = append(row, discordgo.Button{Label: label, Style: style, CustomID: id})
+	}
+	return row
 }
 
 // continued writes the heading of the group items[start] continues from

@@ -85,28 +85,38 @@ func actionOrigin(cb slack.InteractionCallback, act *slack.BlockAction, who cour
 	return o, kindID
 }
 
-func (a *Adapter) onBlockActions(ctx context.Context, cb slack.InteractionCallback, who coursebot.Learner, raw []byte) error {
-	for i, act := range cb.ActionCallback.BlockActions {
-		if strings.HasPrefix(act.ActionID, actAnswer) {
-			if lesson, q, owner, ok := parseAnswerValue(act.Value); ok {
-				o, _ := actionOrigin(cb, act, who)
-				trigger, prompt := cb.TriggerID, sectionText(cb.Message.Blocks, act.BlockID)
-				a.q.Go(func(ctx context.Context) {
-					if a.mayPress(ctx, o, owner, lesson) {
-						a.openAnswerModal(ctx, trigger, who, answerForm{lesson: lesson, question: q, prompt: prompt, channel: o.channel, thread: o.threadTS})
-					}
-				})
-			}
-			continue
-		}
-		if f, lesson, ok := a.opts.Forms.Opens(act.Value); ok {
+// opensModal opens the modal a press asks for (an answer to a question,
+// or a feature's form) when the presser may press it, off the request's
+// path; it reports whether the press was one of those.
+func (a *Adapter) opensModal(cb slack.InteractionCallback, act *slack.BlockAction, who coursebot.Learner) bool {
+	if strings.HasPrefix(act.ActionID, actAnswer) {
+		if lesson, q, owner, ok := parseAnswerValue(act.Value); ok {
 			o, _ := actionOrigin(cb, act, who)
-			trigger, owner := cb.TriggerID, bot.OwnerOf(act.Value)
+			trigger, prompt := cb.TriggerID, sectionText(cb.Message.Blocks, act.BlockID)
 			a.q.Go(func(ctx context.Context) {
 				if a.mayPress(ctx, o, owner, lesson) {
-					a.openFormModal(ctx, trigger, who, f, modalMeta{Lesson: lesson, Channel: o.channel, Thread: o.threadTS})
+					a.openAnswerModal(ctx, trigger, who, answerForm{lesson: lesson, question: q, prompt: prompt, channel: o.channel, thread: o.threadTS})
 				}
 			})
+		}
+		return true
+	}
+	if f, lesson, ok := a.opts.Forms.Opens(act.Value); ok {
+		o, _ := actionOrigin(cb, act, who)
+		trigger, owner := cb.TriggerID, bot.OwnerOf(act.Value)
+		a.q.Go(func(ctx context.Context) {
+			if a.mayPress(ctx, o, owner, lesson) {
+				a.openFormModal(ctx, trigger, who, f, modalMeta{Lesson: lesson, Channel: o.channel, Thread: o.threadTS})
+			}
+		})
+		return true
+	}
+	return false
+}
+
+func (a *Adapter) onBlockActions(ctx context.Context, cb slack.InteractionCallback, who coursebot.Learner, raw []byte) error {
+	for i, act := range cb.ActionCallback.BlockActions {
+		if a.opensModal(cb, act, who) {
 			continue
 		}
 		if len(a.actionMessages(cb, act, who)) == 0 {

@@ -155,36 +155,13 @@ type Adapter struct {
 
 var _ bot.Sender = (*Adapter)(nil)
 
-// New checks opts and returns an adapter. It names the missing secret when
-// one needed by the mode is absent.
-func New(opts Options) (*Adapter, error) {
+// setDefaults fills in what opts leaves out.
+func (opts *Options) setDefaults() {
 	if opts.Mode == "" {
 		opts.Mode = ModeHTTP
 	}
 	if opts.Placement == "" {
 		opts.Placement = PlaceDM
-	}
-	switch {
-	case opts.Mode != ModeHTTP && opts.Mode != ModeSocket:
-		return nil, fmt.Errorf("slack: mode %q: want %q or %q", opts.Mode, ModeHTTP, ModeSocket)
-	case opts.BotToken == "":
-		return nil, errors.New("slack: SLACK_BOT_TOKEN is not set")
-	case opts.Mode == ModeHTTP && opts.SigningSecret == "":
-		return nil, errors.New("slack: SLACK_SIGNING_SECRET is not set (needed in http mode)")
-	case opts.Mode == ModeSocket && opts.AppToken == "":
-		return nil, errors.New("slack: SLACK_APP_TOKEN is not set (needed in socket mode)")
-	case opts.Placement != PlaceDM && opts.Placement != PlaceChannel:
-		return nil, fmt.Errorf("slack: placement %q: want %q or %q", opts.Placement, PlaceDM, PlaceChannel)
-	}
-	for _, m := range []map[string]string{opts.ChannelPlacement, opts.LessonPlacement} {
-		for k, p := range m {
-			if p != PlaceDM && p != PlaceChannel {
-				return nil, fmt.Errorf("slack: placement %q for %q: want %q or %q", p, k, PlaceDM, PlaceChannel)
-			}
-		}
-	}
-	if opts.Handler == nil || opts.Store == nil {
-		return nil, errors.New("slack: Handler and Store are required")
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -210,6 +187,43 @@ func New(opts Options) (*Adapter, error) {
 	}
 	if opts.Attempts <= 0 {
 		opts.Attempts = 5
+	}
+}
+
+// check names what is wrong with opts: a mode or placement it does not
+// know, or a secret the mode needs that is missing.
+func (opts *Options) check() error {
+	switch {
+	case opts.Mode != ModeHTTP && opts.Mode != ModeSocket:
+		return fmt.Errorf("slack: mode %q: want %q or %q", opts.Mode, ModeHTTP, ModeSocket)
+	case opts.BotToken == "":
+		return errors.New("slack: SLACK_BOT_TOKEN is not set")
+	case opts.Mode == ModeHTTP && opts.SigningSecret == "":
+		return errors.New("slack: SLACK_SIGNING_SECRET is not set (needed in http mode)")
+	case opts.Mode == ModeSocket && opts.AppToken == "":
+		return errors.New("slack: SLACK_APP_TOKEN is not set (needed in socket mode)")
+	case opts.Placement != PlaceDM && opts.Placement != PlaceChannel:
+		return fmt.Errorf("slack: placement %q: want %q or %q", opts.Placement, PlaceDM, PlaceChannel)
+	}
+	for _, m := range []map[string]string{opts.ChannelPlacement, opts.LessonPlacement} {
+		for k, p := range m {
+			if p != PlaceDM && p != PlaceChannel {
+				return fmt.Errorf("slack: placement %q for %q: want %q or %q", p, k, PlaceDM, PlaceChannel)
+			}
+		}
+	}
+	if opts.Handler == nil || opts.Store == nil {
+		return errors.New("slack: Handler and Store are required")
+	}
+	return nil
+}
+
+// New checks opts and returns an adapter. It names the missing secret when
+// one needed by the mode is absent.
+func New(opts Options) (*Adapter, error) {
+	opts.setDefaults()
+	if err := opts.check(); err != nil {
+		return nil, err
 	}
 	apiURL := slack.APIURL
 	if opts.APIURL != "" {
