@@ -14,6 +14,7 @@ import (
 	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/bot/markup"
+	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/lessons"
 )
 
@@ -87,10 +88,10 @@ func (h *Handler) Progress(ctx context.Context, cohort string) (Table, error) {
 	if !ok {
 		return Table{}, fmt.Errorf("cohort %q: %w", cohort, coursebot.ErrNotFound)
 	}
-	course := h.o.Course()
-	repoLessons := course.RepoLessons()
+	crs := h.o.Course()
+	repoLessons := crs.RepoLessons()
 	t := Table{Cohort: c, At: h.o.Now(), Repository: len(repoLessons) > 0}
-	for _, e := range course.Catalogue {
+	for _, e := range crs.Catalogue {
 		if e.Installed {
 			t.Lessons = append(t.Lessons, e.ID)
 		}
@@ -100,46 +101,56 @@ func (h *Handler) Progress(ctx context.Context, cohort string) (Table, error) {
 		return Table{}, err
 	}
 	for _, m := range ms {
-		rec, err := h.o.Store.Learner(ctx, m.Learner)
+		row, err := h.memberRow(ctx, crs, t, repoLessons, m)
 		if err != nil {
 			return Table{}, err
-		}
-		ps, err := h.o.Store.LearnerProgress(ctx, m.Learner)
-		if err != nil {
-			return Table{}, err
-		}
-		byLesson := map[string]coursebot.Progress{}
-		for _, p := range ps {
-			byLesson[p.Lesson] = p
-		}
-		row := Row{Learner: m.Learner, Name: rec.Name, Joined: m.Joined, LastActive: rec.LastSeen}
-		for _, id := range repoLessons {
-			if p := byLesson[id]; row.Repo == nil && p.Repo != nil {
-				row.Repo = p.Repo
-			}
-		}
-		started := false
-		for _, id := range t.Lessons {
-			les := course.Lessons[id]
-			p := byLesson[id]
-			sum := lessons.Summarize(les, p)
-			row.Cells = append(row.Cells, Cell{State: sum.State, Step: sum.Step, Steps: sum.Steps, Card: sum.Card, Cards: sum.Cards, Completed: p.Completed,
-				Quizzes: sum.Quizzes, QuizCorrect: sum.QuizCorrect})
-			started = started || sum.State != coursebot.StateNotStarted
-			if id == h.o.Nudges.Lesson {
-				row.Checked, row.Items = sum.Checked, sum.Items
-				if sum.State == coursebot.StateInProgress && t.At.Sub(p.Updated) >= h.o.Nudges.After {
-					row.Attention = fmt.Sprintf("stalled in %s for %s", dotted(id), days(t.At.Sub(p.Updated)))
-				}
-			}
-		}
-		if !started && t.At.Sub(m.Joined) >= 7*24*time.Hour {
-			row.Attention = fmt.Sprintf("not started, joined %s ago", days(t.At.Sub(m.Joined)))
 		}
 		t.Rows = append(t.Rows, row)
 	}
 	sort.SliceStable(t.Rows, func(i, j int) bool { return t.Rows[i].Learner < t.Rows[j].Learner })
 	return t, nil
+}
+
+// memberRow is member m's row of table t (its lessons and time set): a
+// cell a lesson, their repository, and what needs a lead's attention.
+func (h *Handler) memberRow(ctx context.Context, crs *course.Course, t Table, repoLessons []string, m coursebot.Member) (Row, error) {
+	rec, err := h.o.Store.Learner(ctx, m.Learner)
+	if err != nil {
+		return Row{}, err
+	}
+	ps, err := h.o.Store.LearnerProgress(ctx, m.Learner)
+	if err != nil {
+		return Row{}, err
+	}
+	byLesson := map[string]coursebot.Progress{}
+	for _, p := range ps {
+		byLesson[p.Lesson] = p
+	}
+	row := Row{Learner: m.Learner, Name: rec.Name, Joined: m.Joined, LastActive: rec.LastSeen}
+	for _, id := range repoLessons {
+		if p := byLesson[id]; row.Repo == nil && p.Repo != nil {
+			row.Repo = p.Repo
+		}
+	}
+	started := false
+	for _, id := range t.Lessons {
+		les := crs.Lessons[id]
+		p := byLesson[id]
+		sum := lessons.Summarize(les, p)
+		row.Cells = append(row.Cells, Cell{State: sum.State, Step: sum.Step, Steps: sum.Steps, Card: sum.Card, Cards: sum.Cards, Completed: p.Completed,
+			Quizzes: sum.Quizzes, QuizCorrect: sum.QuizCorrect})
+		started = started || sum.State != coursebot.StateNotStarted
+		if id == h.o.Nudges.Lesson {
+			row.Checked, row.Items = sum.Checked, sum.Items
+			if sum.State == coursebot.StateInProgress && t.At.Sub(p.Updated) >= h.o.Nudges.After {
+				row.Attention = fmt.Sprintf("stalled in %s for %s", dotted(id), days(t.At.Sub(p.Updated)))
+			}
+		}
+	}
+	if !started && t.At.Sub(m.Joined) >= 7*24*time.Hour {
+		row.Attention = fmt.Sprintf("not started, joined %s ago", days(t.At.Sub(m.Joined)))
+	}
+	return row, nil
 }
 
 func days(d time.Duration) string {
@@ -301,7 +312,7 @@ func (h *Handler) Digest(ctx context.Context, cohort string, now time.Time) (str
 	if err != nil {
 		return "", err
 	}
-	course := h.o.Course()
+	crs := h.o.Course()
 	var finished, notStarted []string
 	for _, r := range t.Rows {
 		started := false
@@ -311,7 +322,7 @@ func (h *Handler) Digest(ctx context.Context, cohort string, now time.Time) (str
 			}
 			if c.State == coursebot.StateCompleted && !c.Completed.After(now) && now.Sub(c.Completed) < 7*24*time.Hour {
 				title := dotted(t.Lessons[i])
-				if les := course.Lessons[t.Lessons[i]]; les != nil {
+				if les := crs.Lessons[t.Lessons[i]]; les != nil {
 					title = les.Title
 				}
 				finished = append(finished, fmt.Sprintf("%s finished %s", markup.EscapeMarkdown(display(r)), markup.EscapeMarkdown(title)))
