@@ -178,43 +178,59 @@ func plan44(les *course.Lesson, p *Plan) {
 	p.Walks[les.ID] = w
 	for _, c := range les.Cards[:w.Stop+1] {
 		if q := c.Question(); q != nil {
-			// Every fourth passes it without an answer (Skip question);
-			// on the card they stopped at, nobody skips.
-			passed := c.Index < w.Stop || !w.Completed.IsZero()
-			switch {
-			case (i+questionIndex(les, q.ID))%4 != 3:
-				w.Answers[q.ID] = fmt.Sprintf("%s's answer to %q: it depends on the data, the model and how it is served.", p.Name, q.Prompt)
-			case passed:
-				w.Skipped[q.ID] = true
-			}
+			answer44(les, p, w, c, q)
 		}
 		for _, b := range c.Blocks {
-			switch b.Kind {
-			case course.Checklist:
-				// The further down a list, the fewer tick it: the stronger
-				// learners tick more.
-				n := int(float64(len(b.Items))*(0.25+0.7*p.Ability)) + i%3
-				for j, it := range b.Items {
-					if j < n {
-						w.Ticks[it.ID] = true
-					}
-				}
-			case course.Rating:
-				for j, it := range b.Items {
-					w.Ratings[it.ID] = rating(p, j, it.Group)
-				}
+			mark44(p, w, b)
+		}
+		stuck44(p, w, c)
+	}
+}
+
+// answer44 is a member's answer to the question on card c: every fourth
+// passes it without an answer (Skip question); on the card they stopped
+// at, nobody skips.
+func answer44(les *course.Lesson, p *Plan, w *Walk, c *course.Card, q *course.QuestionDef) {
+	passed := c.Index < w.Stop || !w.Completed.IsZero()
+	switch {
+	case (p.Index+questionIndex(les, q.ID))%4 != 3:
+		w.Answers[q.ID] = fmt.Sprintf("%s's answer to %q: it depends on the data, the model and how it is served.", p.Name, q.Prompt)
+	case passed:
+		w.Skipped[q.ID] = true
+	}
+}
+
+// mark44 is a member's ticks of a checklist and ratings of a rating block:
+// the further down a list, the fewer tick it, and the stronger learners
+// tick more.
+func mark44(p *Plan, w *Walk, b course.Block) {
+	switch b.Kind {
+	case course.Checklist:
+		n := int(float64(len(b.Items))*(0.25+0.7*p.Ability)) + p.Index%3
+		for j, it := range b.Items {
+			if j < n {
+				w.Ticks[it.ID] = true
 			}
 		}
-		// The capstone exercise: the weaker learners press I'm stuck.
-		if ts := c.Step + 1; ts == 4 && p.Ability < 0.5 {
-			switch c.Index {
-			case 9:
-				w.Stuck[c.Index] = 1 + i%2
-			case 8:
-				if i%3 == 0 {
-					w.Stuck[c.Index] = 1
-				}
-			}
+	case course.Rating:
+		for j, it := range b.Items {
+			w.Ratings[it.ID] = rating(p, j, it.Group)
+		}
+	}
+}
+
+// stuck44 is the capstone exercise: the weaker learners press I'm stuck.
+func stuck44(p *Plan, w *Walk, c *course.Card) {
+	if ts := c.Step + 1; ts != 4 || p.Ability >= 0.5 {
+		return
+	}
+	i := p.Index
+	switch c.Index {
+	case 9:
+		w.Stuck[c.Index] = 1 + i%2
+	case 8:
+		if i%3 == 0 {
+			w.Stuck[c.Index] = 1
 		}
 	}
 }
@@ -282,47 +298,64 @@ func plan21(les *course.Lesson, p *Plan) {
 		if q == nil {
 			continue
 		}
-		right := p.Ability > quizBar[k] && (k != 4 || i%6 != 1) // a slip on the easy last one
-		switch {
-		case i == 13 && k == 2:
-			w.Quiz[q.ID] = "" // passed over
-		case right:
-			w.Quiz[q.ID] = strings.Join(q.Correct, "")
-			if q.Any {
-				w.Quiz[q.ID] = q.Correct[i%len(q.Correct)]
-			}
-			if len(q.Options) == 0 {
-				w.Quiz[q.ID] = q.Accept[i%len(q.Accept)]
-			}
-		default:
-			w.Quiz[q.ID] = quizWrong[k][0]
-			if i%3 == 2 {
-				w.Quiz[q.ID] = quizWrong[k][1]
-			}
-		}
+		w.Quiz[q.ID] = quizAnswer21(p, q, k)
 		// Spaced review of the missed single-choice questions, for those
-		// who finished: on the first day, then (when right) the third and
-		// the seventh.
+		// who finished.
 		if a := w.Quiz[q.ID]; a != "" && !q.Grade(a) && len(q.Options) > 0 && !q.Multi() && stop >= len(les.Cards) {
-			anchor := w.Arrive[c.Index]
-			for s, after := range []time.Duration{25 * time.Hour, 73 * time.Hour, 169 * time.Hour} {
-				at := anchor.Add(after)
-				if at.After(Now) {
-					break
-				}
-				ok := [3]bool{(i+k)%3 != 0, (i+k)%4 != 0, i%5 != 0}[s]
-				ans := q.Correct[0]
-				if !ok {
-					ans = a
-				}
-				w.Reviews[q.ID] = append(w.Reviews[q.ID], Review{At: at, Answer: ans, Right: ok, Stage: s + 1})
-				if !ok {
-					break
-				}
+			if rs := reviews21(p, q, k, a, w.Arrive[c.Index]); len(rs) > 0 {
+				w.Reviews[q.ID] = rs
 			}
 		}
 		k++
 	}
+}
+
+// quizAnswer21 is a member's first answer to quiz k of Lesson 2.1: right
+// when their ability is above the quiz's bar (but for a slip on the easy
+// last one), else one of its usual wrong answers; member 13 passes quiz 2
+// over ("").
+func quizAnswer21(p *Plan, q *course.QuizDef, k int) string {
+	i := p.Index
+	right := p.Ability > quizBar[k] && (k != 4 || i%6 != 1)
+	switch {
+	case i == 13 && k == 2:
+		return "" // passed over
+	case right:
+		if len(q.Options) == 0 {
+			return q.Accept[i%len(q.Accept)]
+		}
+		if q.Any {
+			return q.Correct[i%len(q.Correct)]
+		}
+		return strings.Join(q.Correct, "")
+	case i%3 == 2:
+		return quizWrong[k][1]
+	}
+	return quizWrong[k][0]
+}
+
+// reviews21 is a member's spaced review of quiz k, first answered wrong
+// (a) on reaching its card at anchor: on the first day, then (when right)
+// the third and the seventh, as far as Now.
+func reviews21(p *Plan, q *course.QuizDef, k int, a string, anchor time.Time) []Review {
+	i := p.Index
+	var out []Review
+	for s, after := range []time.Duration{25 * time.Hour, 73 * time.Hour, 169 * time.Hour} {
+		at := anchor.Add(after)
+		if at.After(Now) {
+			break
+		}
+		ok := [3]bool{(i+k)%3 != 0, (i+k)%4 != 0, i%5 != 0}[s]
+		ans := q.Correct[0]
+		if !ok {
+			ans = a
+		}
+		out = append(out, Review{At: at, Answer: ans, Right: ok, Stage: s + 1})
+		if !ok {
+			break
+		}
+	}
+	return out
 }
 
 // Key point answers in Lesson 1.1's "Why would you put a trained model

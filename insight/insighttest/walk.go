@@ -230,33 +230,8 @@ func (d *driver) walk(who coursebot.Learner, les *course.Lesson, w *Walk) error 
 	do(d.send(who, w.Arrive[0], bot.Message{Kind: bot.KindCommand, Command: les.Command}))
 	for i := 0; i <= w.Stop && errors.Join(errs...) == nil; i++ {
 		at, card := w.Arrive[i], les.Cards[i]
-		way := bot.VerbNext
-		if q := card.Question(); q != nil {
-			if a, ok := w.Answers[q.ID]; ok {
-				do(d.send(who, at, bot.Message{Kind: bot.KindText, Text: a, Lesson: les.ID}))
-			} else {
-				way = bot.VerbSkip
-			}
-		}
-		if q := card.Quiz(); q != nil {
-			if a, ok := w.Quiz[q.ID]; ok {
-				if a == "" {
-					way = bot.VerbSkip
-				} else {
-					do(d.answer(who, at, les, card, q, a))
-				}
-			}
-		}
-		for _, b := range card.Blocks {
-			for _, it := range b.Items {
-				if b.Kind == course.Checklist && w.Ticks[it.ID] {
-					do(d.press(who, at, bot.Action{Verb: bot.VerbCheck, Lesson: les.ID, Item: it.ID, Value: "1"}))
-				}
-				if r := w.Ratings[it.ID]; b.Kind == course.Rating && r > 0 {
-					do(d.press(who, at, bot.Action{Verb: bot.VerbRate, Lesson: les.ID, Item: it.ID, Value: strconv.Itoa(r)}))
-				}
-			}
-		}
+		way := d.answerCard(who, at, les, card, w, do)
+		d.mark(who, at, les, card, w, do)
 		for range w.Stuck[i] {
 			do(d.press(who, at, bot.Action{Verb: tutor.VerbStuck, Lesson: les.ID, At: card.Key}))
 		}
@@ -273,6 +248,43 @@ func (d *driver) walk(who coursebot.Learner, les *course.Lesson, w *Walk) error 
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// answerCard answers the question and quiz on card as w says, and returns
+// the way on: Next, or Skip where w passes either over.
+func (d *driver) answerCard(who coursebot.Learner, at time.Time, les *course.Lesson, card *course.Card, w *Walk, do func(error)) string {
+	way := bot.VerbNext
+	if q := card.Question(); q != nil {
+		if a, ok := w.Answers[q.ID]; ok {
+			do(d.send(who, at, bot.Message{Kind: bot.KindText, Text: a, Lesson: les.ID}))
+		} else {
+			way = bot.VerbSkip
+		}
+	}
+	if q := card.Quiz(); q != nil {
+		if a, ok := w.Quiz[q.ID]; ok {
+			if a == "" {
+				way = bot.VerbSkip
+			} else {
+				do(d.answer(who, at, les, card, q, a))
+			}
+		}
+	}
+	return way
+}
+
+// mark ticks and rates the items of card as w says.
+func (d *driver) mark(who coursebot.Learner, at time.Time, les *course.Lesson, card *course.Card, w *Walk, do func(error)) {
+	for _, b := range card.Blocks {
+		for _, it := range b.Items {
+			if b.Kind == course.Checklist && w.Ticks[it.ID] {
+				do(d.press(who, at, bot.Action{Verb: bot.VerbCheck, Lesson: les.ID, Item: it.ID, Value: "1"}))
+			}
+			if r := w.Ratings[it.ID]; b.Kind == course.Rating && r > 0 {
+				do(d.press(who, at, bot.Action{Verb: bot.VerbRate, Lesson: les.ID, Item: it.ID, Value: strconv.Itoa(r)}))
+			}
+		}
+	}
 }
 
 // answer gives a quiz's first answer: its option's button, each option of

@@ -50,127 +50,189 @@ type Report struct {
 // learner on.
 func Walk(t *testing.T, p Platform, les *course.Lesson) Report {
 	t.Helper()
-	var rep Report
+	w := &walker{t: t, p: p, les: les}
 	p.Command(les.Command)
-	typedNext, typedNextQuiz, wrong := false, false, false
-	var missed []*course.QuizDef
 	for range 6 * len(les.Cards) {
 		pr := p.Progress()
 		if pr.State() == coursebot.StateCompleted {
 			break
 		}
-		card := les.CardByKey(pr.Card)
-		if card == nil {
-			t.Fatalf("the learner is on card %q, not in the lesson", pr.Card)
-		}
-		// The way on from the card: Skip question while its question or
-		// quiz waits, else Next (Finish lesson on the last card).
-		btns := p.Buttons()
-		want := []string{"Next", "Finish lesson"}
-		if waits(card, pr) {
-			want = []string{"Skip question"}
-		}
-		way := first(btns, want...)
-		if way == "" {
-			t.Fatalf("card %d (%s) offers no way on (%q): buttons %q\n%s", card.Index+1, card.Title, want, btns, p.Said())
-		}
-		if bg := prefixed(btns, "I come from "); bg != "" && !rep.Plan {
-			p.Press(bg)
-			if !strings.Contains(p.Said(), "Your plan") {
-				t.Fatalf("choosing %q showed no plan:\n%s", bg, p.Said())
-			}
-			if b := p.Buttons(); first(b, "Next") == "" {
-				t.Fatalf("the plan offers no way on: buttons %q\n%s", b, p.Said())
-			}
-			rep.Plan = true
-			continue // on from the plan's own Next
-		}
-		if q := card.Question(); q != nil && way == "Skip question" {
-			if !typedNext {
-				typedNext = true
-				for range 2 {
-					p.Type("next")
-					if _, saved := p.Progress().Answers[q.ID]; saved {
-						t.Fatalf("\"next\" typed on card %d was saved as the answer", card.Index+1)
-					}
-					if first(p.Buttons(), "Skip question") == "" {
-						t.Fatalf("after \"next\" typed on a question card, no Skip question: %q\n%s", p.Buttons(), p.Said())
-					}
-				}
-			}
-			p.Type("My answer to card " + card.Title)
-			if _, saved := p.Progress().Answers[q.ID]; !saved {
-				t.Fatalf("the answer on card %d was not saved:\n%s", card.Index+1, p.Said())
-			}
-			rep.Questions++
-			mustGoOn(t, p, card)
-			continue
-		}
-		if q := card.Quiz(); q != nil && way == "Skip question" {
-			if len(q.Options) == 0 && !typedNextQuiz {
-				typedNextQuiz = true
-				p.Type("next")
-				if p.Progress().Quiz[q.ID].Tries != 0 {
-					t.Fatalf("\"next\" typed on the short-answer quiz of card %d was graded as the answer", card.Index+1)
-				}
-			}
-			answerQuiz(t, p, q, wrong)
-			if !wrong {
-				missed = append(missed, q)
-			}
-			wrong = true
-			if p.Progress().Quiz[q.ID].Tries != 1 {
-				t.Fatalf("the quiz on card %d was not graded:\n%s", card.Index+1, p.Said())
-			}
-			rep.Quizzes++
-			mustGoOn(t, p, card)
-			continue
-		}
-		before := pr.CardIndex
-		p.Press(way)
-		rep.Cards++
-		if after := p.Progress(); after.State() != coursebot.StateCompleted && after.CardIndex <= before {
-			t.Fatalf("%s on card %d (%s) did not move the learner on: now on card %d\n%s", way, before+1, card.Title, after.CardIndex+1, p.Said())
-		}
+		w.card(pr)
 	}
 	if p.Progress().State() != coursebot.StateCompleted {
 		t.Fatalf("the lesson was not completed in %d presses", 6*len(les.Cards))
 	}
-	// The end of the lesson, and of its retries, lead on too.
+	w.end()
+	return w.rep
+}
+
+// walker is one walk's state: what it has checked once and the quizzes it
+// missed on purpose.
+type walker struct {
+	t   *testing.T
+	p   Platform
+	les *course.Lesson
+	rep Report
+
+	typedNext     bool // "next" typed on a question card
+	typedNextQuiz bool // "next" typed on a short-answer quiz
+	wrong         bool // a quiz answered wrong
+	missed        []*course.QuizDef
+}
+
+// card takes the way on from the learner's card: a background where one
+// is offered (once), an answer where a question or quiz waits, else the
+// card's Next (Finish lesson on the last card), which must move them on.
+func (w *walker) card(pr coursebot.Progress) {
+	t, p := w.t, w.p
+	t.Helper()
+	card := w.les.CardByKey(pr.Card)
+	if card == nil {
+		t.Fatalf("the learner is on card %q, not in the lesson", pr.Card)
+	}
+	// The way on from the card: Skip question while its question or
+	// quiz waits, else Next (Finish lesson on the last card).
+	btns := p.Buttons()
+	want := []string{"Next", "Finish lesson"}
+	if waits(card, pr) {
+		want = []string{"Skip question"}
+	}
+	way := first(btns, want...)
+	if way == "" {
+		t.Fatalf("card %d (%s) offers no way on (%q): buttons %q\n%s", card.Index+1, card.Title, want, btns, p.Said())
+	}
+	if bg := prefixed(btns, "I come from "); bg != "" && !w.rep.Plan {
+		w.chooseBackground(bg)
+		return // on from the plan's own Next
+	}
+	if q := card.Question(); q != nil && way == "Skip question" {
+		w.answerQuestion(card, q)
+		return
+	}
+	if q := card.Quiz(); q != nil && way == "Skip question" {
+		w.answerCardQuiz(card, q)
+		return
+	}
+	before := pr.CardIndex
+	p.Press(way)
+	w.rep.Cards++
+	if after := p.Progress(); after.State() != coursebot.StateCompleted && after.CardIndex <= before {
+		t.Fatalf("%s on card %d (%s) did not move the learner on: now on card %d\n%s", way, before+1, card.Title, after.CardIndex+1, p.Said())
+	}
+}
+
+// chooseBackground presses bg: the plan must show, with a Next.
+func (w *walker) chooseBackground(bg string) {
+	t, p := w.t, w.p
+	t.Helper()
+	p.Press(bg)
+	if !strings.Contains(p.Said(), "Your plan") {
+		t.Fatalf("choosing %q showed no plan:\n%s", bg, p.Said())
+	}
+	if b := p.Buttons(); first(b, "Next") == "" {
+		t.Fatalf("the plan offers no way on: buttons %q\n%s", b, p.Said())
+	}
+	w.rep.Plan = true
+}
+
+// answerQuestion answers card's question, after typing "next" twice at
+// the first question (which must not be saved and must leave Skip
+// question).
+func (w *walker) answerQuestion(card *course.Card, q *course.QuestionDef) {
+	t, p := w.t, w.p
+	t.Helper()
+	if !w.typedNext {
+		w.typedNext = true
+		for range 2 {
+			p.Type("next")
+			if _, saved := p.Progress().Answers[q.ID]; saved {
+				t.Fatalf("\"next\" typed on card %d was saved as the answer", card.Index+1)
+			}
+			if first(p.Buttons(), "Skip question") == "" {
+				t.Fatalf("after \"next\" typed on a question card, no Skip question: %q\n%s", p.Buttons(), p.Said())
+			}
+		}
+	}
+	p.Type("My answer to card " + card.Title)
+	if _, saved := p.Progress().Answers[q.ID]; !saved {
+		t.Fatalf("the answer on card %d was not saved:\n%s", card.Index+1, p.Said())
+	}
+	w.rep.Questions++
+	mustGoOn(t, p, card)
+}
+
+// answerCardQuiz answers card's quiz, the first wrong and the others
+// right, after typing "next" at the first short-answer quiz (which must
+// not be graded).
+func (w *walker) answerCardQuiz(card *course.Card, q *course.QuizDef) {
+	t, p := w.t, w.p
+	t.Helper()
+	if len(q.Options) == 0 && !w.typedNextQuiz {
+		w.typedNextQuiz = true
+		p.Type("next")
+		if p.Progress().Quiz[q.ID].Tries != 0 {
+			t.Fatalf("\"next\" typed on the short-answer quiz of card %d was graded as the answer", card.Index+1)
+		}
+	}
+	answerQuiz(t, p, q, w.wrong)
+	if !w.wrong {
+		w.missed = append(w.missed, q)
+	}
+	w.wrong = true
+	if p.Progress().Quiz[q.ID].Tries != 1 {
+		t.Fatalf("the quiz on card %d was not graded:\n%s", card.Index+1, p.Said())
+	}
+	w.rep.Quizzes++
+	mustGoOn(t, p, card)
+}
+
+// end checks that the end of the lesson, and of its retries, lead on too,
+// and that Your progress shows the lesson completed.
+func (w *walker) end() {
+	t, p := w.t, w.p
+	t.Helper()
 	btns := p.Buttons()
 	if first(btns, "Your progress") == "" {
 		t.Fatalf("the end of the lesson offers no way on: %q\n%s", btns, p.Said())
 	}
-	if len(missed) > 0 {
+	if len(w.missed) > 0 {
 		if first(btns, "Retry missed") == "" {
-			t.Fatalf("missed %d quizzes but no Retry missed: %q\n%s", len(missed), btns, p.Said())
+			t.Fatalf("missed %d quizzes but no Retry missed: %q\n%s", len(w.missed), btns, p.Said())
 		}
-		p.Press("Retry missed")
-		for i, q := range missed {
-			answerQuiz(t, p, q, true)
-			rep.Retries++
-			btns := p.Buttons()
-			if i < len(missed)-1 {
-				if first(btns, "Next missed question") == "" {
-					t.Fatalf("after retry %d, no Next missed question: %q\n%s", i+1, btns, p.Said())
-				}
-				p.Press("Next missed question")
-				continue
-			}
-			if first(btns, "Your progress") == "" {
-				t.Fatalf("after the last retry, no way on: %q\n%s", btns, p.Said())
-			}
-		}
-		p.Type("next")
-		if strings.Contains(p.Said(), "Press Next") || first(p.Buttons(), "Your progress") == "" {
-			t.Fatalf("\"next\" after the last retry: %q\n%s", p.Buttons(), p.Said())
-		}
+		w.retryMissed()
 	}
 	p.Press("Your progress")
 	if !strings.Contains(p.Said(), "completed") {
 		t.Fatalf("Your progress does not show the completed lesson:\n%s", p.Said())
 	}
-	return rep
+}
+
+// retryMissed retries the missed quizzes, answering them right: each but
+// the last offers the next, the last leads on, and "next" typed then is
+// not taken for an answer.
+func (w *walker) retryMissed() {
+	t, p := w.t, w.p
+	t.Helper()
+	p.Press("Retry missed")
+	for i, q := range w.missed {
+		answerQuiz(t, p, q, true)
+		w.rep.Retries++
+		btns := p.Buttons()
+		if i < len(w.missed)-1 {
+			if first(btns, "Next missed question") == "" {
+				t.Fatalf("after retry %d, no Next missed question: %q\n%s", i+1, btns, p.Said())
+			}
+			p.Press("Next missed question")
+			continue
+		}
+		if first(btns, "Your progress") == "" {
+			t.Fatalf("after the last retry, no way on: %q\n%s", btns, p.Said())
+		}
+	}
+	p.Type("next")
+	if strings.Contains(p.Said(), "Press Next") || first(p.Buttons(), "Your progress") == "" {
+		t.Fatalf("\"next\" after the last retry: %q\n%s", p.Buttons(), p.Said())
+	}
 }
 
 // waits reports whether card's question or quiz waits for an answer.
