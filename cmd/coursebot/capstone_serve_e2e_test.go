@@ -78,12 +78,14 @@ func (e *linkEnv) lastView() map[string]any {
 
 // TestServeCapstoneCheckTranscript: the capstone check through serve, on
 // Slack and Discord over their wire fakes, against the fake GitHub API
-// (as GitHub Enterprise Server). Ada, on Slack, presses Check my
-// repository on the card with the checklist, types her repository's URL
-// in the modal and gets the report in her lesson thread; Bo, on
-// Discord, types /capstone submit URL, pushes the missing files and
-// presses Check again; their lead's /cohort progress on Slack shows both
-// repositories and results. The transcript is kept in
+// (as GitHub Enterprise Server, GITHUB_TOKEN set). Ada, on Slack, presses
+// Check my repository on the card with the checklist, types her
+// repository's URL in the modal and gets the report in her lesson
+// thread, the card following it ticked. Bo, on Discord, submits a private
+// repository (the token lets the bot see it; the check refuses it in one
+// sentence), then his project with /capstone submit URL; he pushes the
+// missing files and presses Check again. Their lead's /cohort progress on
+// Slack shows both repositories and results. The transcript is kept in
 // $COURSEBOT_TRANSCRIPTS when set.
 func TestServeCapstoneCheckTranscript(t *testing.T) {
 	now := time.Now().UTC() // serve's clock: the CI run's age is read against it
@@ -91,6 +93,8 @@ func TestServeCapstoneCheckTranscript(t *testing.T) {
 		githubtest.Repo{Owner: "bo", Name: "churn", Files: []string{"README.md", "Dockerfile", "requirements.txt", "src/data.py", "src/train.py"},
 			Runs: []githubtest.Run{{Name: "tests", Status: "in_progress", At: now.Add(-3 * time.Minute)}}})
 	t.Cleanup(gh.Close)
+	gh.Token = testGitHubToken // GITHUB_TOKEN: the only token the fake takes, and the one that sees private repositories
+	gh.Put(githubtest.Repo{Owner: "bo", Name: "secret", Private: true, Files: []string{"README.md"}})
 	host := strings.Split(strings.TrimPrefix(gh.URL, "http://"), ":")[0]
 	dir := t.TempDir()
 	e := &linkEnv{serveEnv: startServeIn(t, dir, fmt.Sprintf("admins: [slack:U1]\ncapstone:\n  github_url: %s\n  recheck_after: 1ns\n", gh.APIURL())), t: t}
@@ -171,8 +175,15 @@ func TestServeCapstoneCheckTranscript(t *testing.T) {
 		}
 		e.discordPress("Next", ch, next)
 	}
-	bo := "https://" + host + "/bo/churn"
+	// His private repository first: one sentence, nothing changed.
 	mark := e.transcript.Len()
+	e.discordCommand("capstone", "submit https://"+host+"/bo/secret")
+	if got := e.transcript.String()[mark:]; !strings.Contains(got, "bo/secret is a private repository: I check public repositories only") ||
+		strings.Contains(got, "Capstone check:") {
+		t.Errorf("a private repository (seen through GITHUB_TOKEN):\n%s", got)
+	}
+	bo := "https://" + host + "/bo/churn"
+	mark = e.transcript.Len()
 	e.discordCommand("capstone", "submit "+bo)
 	first := e.transcript.String()[mark:]
 	// He pushes the rest; CI passes; he presses Check again.
@@ -212,6 +223,9 @@ func TestServeCapstoneCheckTranscript(t *testing.T) {
 		}
 	}
 	e.stop()
+	if strings.Contains(e.logs.String(), testGitHubToken) {
+		t.Error("GITHUB_TOKEN is in the log")
+	}
 
 	st, err := store.Open(filepath.Join(dir, "coursebot.db"), store.Options{LockTimeout: time.Second})
 	if err != nil {

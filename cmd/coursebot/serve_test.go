@@ -37,6 +37,7 @@ const (
 	testSlackToken   = "xoxb-TEST-BOT-TOKEN-7f3a9c"
 	testSlackSecret  = "signing-secret-0d8e5b1f"
 	testDiscordToken = "DISCORD-BOT-TOKEN-91ac44"
+	testGitHubToken  = "ghp_TEST-GITHUB-TOKEN-5e21"
 )
 
 // testDiscordKey is the Discord application's key pair (the public half is
@@ -277,6 +278,8 @@ func testEnv(name string) string {
 		return testDiscordToken
 	case "DISCORD_PUBLIC_KEY":
 		return hex.EncodeToString(testDiscordKey().Public().(ed25519.PublicKey))
+	case "GITHUB_TOKEN":
+		return testGitHubToken
 	}
 	return ""
 }
