@@ -97,7 +97,7 @@ func TestServeCapstoneCheckTranscript(t *testing.T) {
 	gh.Put(githubtest.Repo{Owner: "bo", Name: "secret", Private: true, Files: []string{"README.md"}})
 	host := strings.Split(strings.TrimPrefix(gh.URL, "http://"), ":")[0]
 	dir := t.TempDir()
-	e := &linkEnv{serveEnv: startServeIn(t, dir, fmt.Sprintf("admins: [slack:U1]\ncapstone:\n  github_url: %s\n  recheck_after: 1ns\n", gh.APIURL())), t: t}
+	e := &linkEnv{serveEnv: startServeIn(t, dir, fmt.Sprintf("admins: [slack:U1]\ncapstone:\n  github_url: %s\n  recheck_after: 1ns\n", gh.APIURL())), t: t, discordName: "Bo"}
 
 	// Slack: Ada creates a cohort and joins it; Bo joins on Discord.
 	e.slackCommand("cohort", "create spring")

@@ -27,6 +27,16 @@ type linkEnv struct {
 	transcript strings.Builder
 	seen       struct{ slack, responses, discord int }
 	n          int
+	// discordName is the Discord user's global name ("Ada" when empty).
+	discordName string
+}
+
+func (e *linkEnv) discordUser() string {
+	name := e.discordName
+	if name == "" {
+		name = "Ada"
+	}
+	return fmt.Sprintf(`{"user":{"id":"777","username":%q,"global_name":%q}}`, strings.ToLower(name)+".d", name)
 }
 
 func (e *linkEnv) say(who, line string) {
@@ -71,7 +81,7 @@ func (e *linkEnv) discordCommand(name, value string) {
 		opts = fmt.Sprintf(`[{"name":"args","type":3,"value":%q}]`, value)
 	}
 	body := fmt.Sprintf(`{"id":"%d","application_id":"4242","type":2,"token":"ltok-%d","version":1,"channel_id":"c1","guild_id":"g1",
-		"member":{"user":{"id":"777","username":"ada.d","global_name":"Ada"}},"data":{"id":"9","name":%q,"type":1,"options":%s}}`, 5000+e.n, e.n, name, opts)
+		"member":%s,"data":{"id":"9","name":%q,"type":1,"options":%s}}`, 5000+e.n, e.n, e.discordUser(), name, opts)
 	if code, _ := e.discordPost(body); code != 200 {
 		e.t.Fatalf("/%s on Discord: HTTP %d", name, code)
 	}
@@ -83,8 +93,8 @@ func (e *linkEnv) discordPress(label, channel, customID string) {
 	e.say("discord 777", "[press "+label+"]")
 	e.n++
 	body := fmt.Sprintf(`{"id":"%d","application_id":"4242","type":3,"token":"lptok-%d","version":1,"channel_id":%q,"guild_id":"g1",
-		"member":{"user":{"id":"777","username":"ada.d","global_name":"Ada"}},"message":{"id":"m%d","channel_id":%q},
-		"data":{"custom_id":%q,"component_type":2}}`, 5000+e.n, e.n, channel, e.n, channel, customID)
+		"member":%s,"message":{"id":"m%d","channel_id":%q},
+		"data":{"custom_id":%q,"component_type":2}}`, 5000+e.n, e.n, channel, e.discordUser(), e.n, channel, customID)
 	if code, _ := e.discordPost(body); code != 200 {
 		e.t.Fatalf("press %s on Discord: HTTP %d", label, code)
 	}
