@@ -88,10 +88,10 @@ type fakeMsg struct {
 
 // fault is what the fake does instead of (or after) handling a call.
 type fault struct {
-	status     int           // HTTP status to answer (429, 500)
-	retryAfter string        // Retry-After header
-	delay      time.Duration // sleep before answering
-	applied    bool          // do the call's work, then fail (a post that succeeded but looked failed)
+	status     int             // HTTP status to answer (429, 500)
+	retryAfter string          // Retry-After header
+	hold       <-chan struct{} // answer only once this is closed (a slow API, ended by the test)
+	applied    bool            // do the call's work, then fail (a post that succeeded but looked failed)
 }
 
 func newFakeSlack(t testing.TB, extra ...slacktest.Binder) *fakeSlack {
@@ -229,8 +229,8 @@ func (f *fakeSlack) handler(method string) http.HandlerFunc {
 		}
 		f.mu.Unlock()
 		if ft != nil {
-			if ft.delay > 0 {
-				time.Sleep(ft.delay)
+			if ft.hold != nil {
+				<-ft.hold
 			}
 			if ft.status != 0 {
 				if ft.applied {

@@ -121,13 +121,16 @@ func TestHandlerErrorIsOneSentence(t *testing.T) {
 	}
 }
 
-// TestSlowAPIAckFirst: with the Web API taking 4 s, every request is still
-// answered before any work reaches Slack, and the work completes after.
+// TestSlowAPIAckFirst: with the Web API not answering, every request is
+// still answered before any work reaches Slack, and the work completes
+// once the API answers.
 func TestSlowAPIAckFirst(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, stub(make(chan bot.Message, 16)), func(o *Options) { o.CallTimeout = 10 * time.Second })
-	h.fake.fail("chat.postMessage", fault{delay: 4 * time.Second})
+	h := newHarness(t, stub(make(chan bot.Message, 16)), func(o *Options) { o.CallTimeout = time.Minute })
+	slow := make(chan struct{})
+	h.fake.fail("chat.postMessage", fault{hold: slow})
 	code, body := h.command("U1", "start-9-9", "C1")
+	close(slow)
 	if code != 200 || !strings.Contains(body, "Starting Lesson 9.9") {
 		t.Fatalf("ack %d %q, want 200 with where the lesson opens", code, body)
 	}
@@ -144,10 +147,12 @@ func TestSlowAPIAckFirst(t *testing.T) {
 // ready within FastAnswer goes to response_url; the request returns empty.
 func TestSlowHandlerStatusFallsBackToResponseURL(t *testing.T) {
 	t.Parallel()
+	slow := make(chan struct{})
 	h := newHarness(t, func(storeDB) bot.Handler {
-		return &stubHandler{got: make(chan bot.Message, 4), delay: 500 * time.Millisecond}
+		return &stubHandler{got: make(chan bot.Message, 4), hold: slow}
 	}, func(o *Options) { o.FastAnswer = 50 * time.Millisecond })
 	code, body := h.command("U1", "status", "C1")
+	close(slow) // the answer is ready only after the request was answered
 	if code != 200 || body != "" {
 		t.Fatalf("ack %d %q, want an empty 200", code, body)
 	}

@@ -188,10 +188,13 @@ func TestCohortCSVEndToEnd(t *testing.T) {
 func TestFileSlowAnswer(t *testing.T) {
 	t.Parallel()
 	file := csvFile()
+	slow := make(chan struct{})
 	h := newHarness(t, func(*store.DB) bot.Handler {
-		return slowHandler{d: 100 * time.Millisecond, r: replyHandler{{Ephemeral: true, Title: "Export", Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: "attached"}}, File: file}}}
+		return slowHandler{hold: slow, r: replyHandler{{Ephemeral: true, Title: "Export", Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: "attached"}}, File: file}}}
 	}, func(o *Options) { o.FastAnswer = 10 * time.Millisecond })
-	if code, body := h.command("U8", "cohort", "C0PUBLIC"); code != 200 || strings.Contains(body, "attached") {
+	code, body := h.command("U8", "cohort", "C0PUBLIC")
+	close(slow) // the answer is ready only after the request was answered
+	if code != 200 || strings.Contains(body, "attached") {
 		t.Fatalf("answer %d %q: want an empty 200 (the answer comes later)", code, body)
 	}
 	waitFor(t, func() bool { return len(h.fake.uploaded()) > 0 })
@@ -212,13 +215,15 @@ func TestFileSlowAnswer(t *testing.T) {
 	}
 }
 
+// slowHandler answers only once hold is closed: the test closes it after
+// the request was answered, so the fast answer is always missed.
 type slowHandler struct {
-	d time.Duration
-	r bot.Handler
+	hold <-chan struct{}
+	r    bot.Handler
 }
 
 func (s slowHandler) Handle(ctx context.Context, m bot.Message) ([]bot.Reply, error) {
-	time.Sleep(s.d)
+	<-s.hold
 	return s.r.Handle(ctx, m)
 }
 
@@ -233,12 +238,13 @@ func TestFileUploadFailsSaysOneTrueThing(t *testing.T) {
 		fake := newFakeSlack(t)
 		fake.refuse("files.completeUploadExternal", "D7", "missing_scope")
 		var hd bot.Handler = replyHandler{{Ephemeral: true, Title: "Export", Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: "attached"}}, File: csvFile()}}
-		fast := time.Second
+		fast, held := time.Minute, make(chan struct{})
 		if slow {
-			hd, fast = slowHandler{d: 100 * time.Millisecond, r: hd}, 10*time.Millisecond
+			hd, fast = slowHandler{hold: held, r: hd}, 10*time.Millisecond
 		}
 		h := newHarnessFake(t, fake, func(*store.DB) bot.Handler { return hd }, func(o *Options) { o.FastAnswer = fast })
 		code, body := h.command("U7", "cohort", "C0PUBLIC")
+		close(held)
 		if code != 200 {
 			t.Fatalf("slow %v: answer %d %q", slow, code, body)
 		}

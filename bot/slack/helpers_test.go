@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/url"
 	"testing"
-	"time"
 
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/internal/testwait"
@@ -16,9 +15,9 @@ type storeDB = *store.DB
 // stubHandler is a tiny bot.Handler for tests that need control over the
 // replies (fault tests) or a lesson the course does not have.
 type stubHandler struct {
-	got   chan bot.Message
-	delay time.Duration
-	err   error
+	got  chan bot.Message
+	hold <-chan struct{} // when set, Handle answers only once it is closed
+	err  error
 	// actionErr fails only button presses.
 	actionErr error
 }
@@ -30,8 +29,8 @@ func (s *stubHandler) Handle(ctx context.Context, m bot.Message) ([]bot.Reply, e
 	case s.got <- m:
 	default:
 	}
-	if s.delay > 0 {
-		time.Sleep(s.delay)
+	if s.hold != nil {
+		<-s.hold
 	}
 	if s.err != nil {
 		return nil, s.err
