@@ -11,6 +11,7 @@ import (
 
 	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/delivery"
 )
 
 // The adapter conformance suite: one set of behaviours every chat adapter
@@ -37,8 +38,9 @@ const (
 	// Uploads: a reply's file reaches the platform byte for byte: as a
 	// command's answer, in a direct message, in a channel. Needs Sender.
 	Uploads Case = "uploads"
-	// UploadLimits: an empty or oversized file posted to a channel is an
-	// error naming it, and nothing is uploaded. Needs Sender.
+	// UploadLimits: an empty or oversized file posted to a channel is a
+	// permanent error naming it (not retried), and nothing is uploaded.
+	// Needs Sender.
 	UploadLimits Case = "upload limits"
 	// LiveEdits: a live reply is edited in place as its text grows, no
 	// more often than the platform allows, and ends holding the finished
@@ -326,8 +328,8 @@ func uploadLimits(t *testing.T, h Harness) {
 	for _, bad := range []*bot.File{{Name: "empty.csv"}, {Name: "huge.csv", Data: make([]byte, bot.MaxFileSize+1)}} {
 		short := bot.Block{Kind: bot.BlockMarkdown, Text: "attached"}
 		err := s.SendChannel(ctx, s.Channel(), []bot.Reply{{Blocks: []bot.Block{short}, File: bad}})
-		if err == nil || !strings.Contains(err.Error(), bad.Name) {
-			t.Errorf("%s: err = %v, want one naming the file", bad.Name, err)
+		if err == nil || !strings.Contains(err.Error(), bad.Name) || !delivery.IsPermanent(err) {
+			t.Errorf("%s: err = %v, want a permanent one naming the file (no retry makes a bad file good)", bad.Name, err)
 		}
 	}
 	if got := s.Files(s.Channel()); len(got) != 0 {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/bot/markup"
+	"github.com/coursebot/coursebot/delivery"
 )
 
 // Files. A Reply's File goes out as its own message right after the
@@ -92,7 +93,7 @@ type followup struct {
 // sendFile posts f to a channel as a message with one attachment.
 func (r *rest) sendFile(ctx context.Context, channelID string, f *bot.File, nonceKey string) error {
 	if err := checkFile(f); err != nil {
-		return fmt.Errorf("discord send file: %w", err)
+		return delivery.Permanent(fmt.Errorf("discord send file: %w", err)) // no retry makes a bad file good
 	}
 	data := messageCreate{Content: fileCaption(f), Components: []discordgo.MessageComponent{}, Nonce: nonceKey, EnforceNonce: nonceKey != "", AllowedMentions: noMentions(),
 		Attachments: attachments(f)}
@@ -115,7 +116,7 @@ func (r *rest) sendFile(ctx context.Context, channelID string, f *bot.File, nonc
 // follow-ups it is not retried after a 5xx (no nonce on webhooks).
 func (r *rest) followupFile(ctx context.Context, i *discordgo.Interaction, f *bot.File, ephemeral bool) error {
 	if err := checkFile(f); err != nil {
-		return fmt.Errorf("discord follow-up file: %w", err)
+		return delivery.Permanent(fmt.Errorf("discord follow-up file: %w", err))
 	}
 	p := followup{Content: fileCaption(f), Components: []discordgo.MessageComponent{}, AllowedMentions: noMentions(), Attachments: attachments(f)}
 	if ephemeral {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/bot/markup"
+	"github.com/coursebot/coursebot/delivery"
 )
 
 // Files. A Reply's File is uploaded with Slack's external-upload flow
@@ -33,7 +34,7 @@ import (
 // upload shares f in channel (in the thread threadTS when set).
 func (a *Adapter) upload(ctx context.Context, channel, threadTS string, f *bot.File) error {
 	if err := checkFile(f); err != nil {
-		return err
+		return delivery.Permanent(err) // no retry makes a bad file good
 	}
 	var u *slack.GetUploadURLExternalResponse
 	err := a.call(ctx, "files.getUploadURLExternal", func(ctx context.Context, _ bool) error {
