@@ -121,18 +121,51 @@ func (s *Script) saved(m bot.Message) bot.Reply {
 	if lesson == "" {
 		lesson = Lesson
 	}
-	r := bot.Reply{Lesson: lesson, Card: "c-saved",
-		Blocks:  []bot.Block{{Kind: bot.BlockMarkdown, Text: "Saved your answer."}},
-		Buttons: []bot.Button{{Label: "Next", Action: bot.Action{Verb: bot.VerbNext, Lesson: lesson, At: "c-saved"}.Encode()}}}
 	if s.Live == nil {
-		return r
+		return Saved(lesson, "c-saved")
 	}
+	return LiveSaved(lesson, "c-saved", s.Live, nil)
+}
+
+// Saved is the card of lesson that answers a learner's text: "Saved your
+// answer." and Next.
+func Saved(lesson, card string) bot.Reply {
+	return bot.Reply{Lesson: lesson, Card: card,
+		Blocks:  []bot.Block{{Kind: bot.BlockMarkdown, Text: "Saved your answer."}},
+		Buttons: []bot.Button{{Label: "Next", Action: bot.Action{Verb: bot.VerbNext, Lesson: lesson, At: card}.Encode()}}}
+}
+
+// LiveSaved is Saved with a live block after the sentence whose text w
+// writes; finished, when set, is closed once it is written.
+func LiveSaved(lesson, card string, w *Writer, finished chan struct{}) bot.Reply {
+	r := Saved(lesson, card)
 	r.Blocks = append(r.Blocks, bot.Block{Kind: bot.BlockMarkdown, Text: bot.Placeholder})
-	w, done := s.Live, r
+	done := r
 	r.Live = &bot.Live{Block: 1, Run: func(_ context.Context, update func(string)) bot.Reply {
+		if finished != nil {
+			defer close(finished)
+		}
 		return done.WithText(1, w.Write(update))
 	}}
 	return r
+}
+
+// LiveAnswers is a bot.Handler that answers a learner's text with
+// LiveSaved in Lesson, written by Writer, and gives every other message to
+// Inner. Finished, when set, is closed once the live text is written.
+type LiveAnswers struct {
+	Writer
+	Inner    bot.Handler
+	Lesson   string
+	Finished chan struct{}
+}
+
+// Handle answers m.
+func (l *LiveAnswers) Handle(ctx context.Context, m bot.Message) ([]bot.Reply, error) {
+	if m.Kind != bot.KindText {
+		return l.Inner.Handle(ctx, m)
+	}
+	return []bot.Reply{LiveSaved(l.Lesson, "c-live", &l.Writer, l.Finished)}, nil
 }
 
 // From returns the messages of learner key among ms.

@@ -1,7 +1,6 @@
 package console
 
 import (
-	"bytes"
 	"context"
 	"strings"
 	"sync"
@@ -9,24 +8,14 @@ import (
 
 	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/bot/bottest"
 )
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
 
 // TestPrinter: reminders and nudges print whole, each in one write, with
 // where they went, even when many arrive at once.
 func TestPrinter(t *testing.T) {
 	t.Parallel()
-	var out lockedBuffer
+	var out bottest.Log
 	p := NewPrinter(&out)
 	nudge := []bot.Reply{{Title: "Still there?", Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: "You stopped on card 6."}},
 		Buttons: []bot.Button{{Label: "Resume"}, {Label: "Snooze 3 days"}}}}
@@ -47,9 +36,9 @@ func TestPrinter(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	blocks := strings.Split(strings.TrimSuffix(out.b.String(), "\n---\n"), "\n---\n")
+	blocks := strings.Split(strings.TrimSuffix(out.String(), "\n---\n"), "\n---\n")
 	if len(blocks) != 20 {
-		t.Fatalf("%d blocks, want 20:\n%s", len(blocks), out.b.String())
+		t.Fatalf("%d blocks, want 20:\n%s", len(blocks), out.String())
 	}
 	for _, b := range blocks {
 		b = strings.TrimPrefix(b, "\n")

@@ -45,8 +45,8 @@ func (suiteHarness) Start(t *testing.T, c bottest.Config) bottest.Platform {
 type suitePlatform struct {
 	t        *testing.T
 	c        *Console
-	out      lockedBuffer
-	logs     lockedBuffer
+	out      bottest.Log
+	logs     bottest.Log
 	dir      string
 	printers map[string]*Printer // by recipient, each saving in a folder of its own
 }
@@ -68,15 +68,11 @@ func (p *suitePlatform) line(user, text string) string {
 	if user != "a" {
 		p.t.Fatalf("the console has one learner, a, not %s", user)
 	}
-	p.out.mu.Lock()
-	n := p.out.b.Len()
-	p.out.mu.Unlock()
+	n := len(p.out.String())
 	if err := p.c.Line(context.Background(), text); err != nil {
 		p.t.Fatalf("%q: %v", text, err)
 	}
-	p.out.mu.Lock()
-	defer p.out.mu.Unlock()
-	return p.out.b.String()[n:]
+	return p.out.String()[n:]
 }
 
 func (p *suitePlatform) Command(user, name string) string { return p.line(user, "/"+name) }
@@ -86,9 +82,7 @@ func (p *suitePlatform) Answer(writer, _, _, text string) { p.line(writer, text)
 
 // Thread is the conversation so far, the console's one place.
 func (p *suitePlatform) Thread(string, string) []bottest.Post {
-	p.out.mu.Lock()
-	defer p.out.mu.Unlock()
-	return []bottest.Post{{Text: p.out.b.String()}}
+	return []bottest.Post{{Text: p.out.String()}}
 }
 
 func (p *suitePlatform) printer(to string) *Printer {
@@ -131,9 +125,7 @@ func (p *suitePlatform) Files(to string) []bot.File {
 }
 
 func (p *suitePlatform) Logs() string {
-	p.logs.mu.Lock()
-	defer p.logs.mu.Unlock()
-	return p.logs.b.String()
+	return p.logs.String()
 }
 
 // Secrets: the console is given none.

@@ -8,18 +8,16 @@ import (
 
 	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/internal/walktest"
-	"github.com/coursebot/coursebot/store"
 )
 
 // consoleLearner is walktest's learner at the console: it types lines, as
 // a person does, and reads what the console printed.
 type consoleLearner struct {
-	t      *testing.T
-	c      *Console
-	out    *bytes.Buffer
-	db     *store.DB
-	lesson string
-	said   string
+	t    *testing.T
+	c    *Console
+	out  *bytes.Buffer
+	said string
+	walktest.Stored
 }
 
 func (l *consoleLearner) line(s string) {
@@ -58,24 +56,13 @@ func (l *consoleLearner) Press(label string) {
 	l.t.Fatalf("no button %q to press: %q\n%s", label, l.Buttons(), l.said)
 }
 
-func (l *consoleLearner) Progress() coursebot.Progress {
-	p, err := l.db.Progress(context.Background(), "console:walker", l.lesson)
-	if err != nil {
-		l.t.Fatal(err)
-	}
-	return p
-}
-
 // TestEveryStateHasAWayOn walks every card of the built-in lesson and of
 // the quiz course at the console (see walktest.Walk).
 func TestEveryStateHasAWayOn(t *testing.T) {
 	t.Parallel()
-	for _, tc := range walktest.Cases(t, "../..") {
-		t.Run(tc.Name, func(t *testing.T) {
-			c, out, db := engineConsole(t, tc.Course)
-			c.who = coursebot.Learner{Platform: "console", UserID: "walker"}
-			rep := walktest.Walk(t, &consoleLearner{t: t, out: out, db: db, lesson: tc.Lesson.ID, c: c}, tc.Lesson)
-			t.Logf("%+v", rep)
-		})
-	}
+	walktest.Each(t, "../..", func(t *testing.T, tc walktest.Case) (walktest.Platform, func()) {
+		c, out, db := engineConsole(t, tc.Course)
+		c.who = coursebot.Learner{Platform: "console", UserID: "walker"}
+		return &consoleLearner{t: t, out: out, c: c, Stored: walktest.Stored{T: t, DB: db, Key: "console:walker", Lesson: tc.Lesson.ID}}, nil
+	})
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/bot/bottest"
 	"github.com/coursebot/coursebot/bot/discord"
 	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/internal/recovery"
@@ -41,25 +42,13 @@ type env struct {
 	priv   ed25519.PrivateKey
 	pubHex string
 	mux    *http.ServeMux
-	logs   *syncBuffer
+	logs   *bottest.Log
 	stop   func()
 	mode   string
 	seq    int
 	// now is the time interactions are signed at (default fixedNow).
 	now func() time.Time
 }
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 func testKey() (ed25519.PublicKey, ed25519.PrivateKey) {
 	seed := bytes.Repeat([]byte{7}, ed25519.SeedSize)
@@ -104,7 +93,7 @@ func newEnvWith(t testing.TB, mode string, f *fakeDiscord, dbPath string, privat
 		h = handler
 	}
 	pub, priv := testKey()
-	logs := &syncBuffer{}
+	logs := &bottest.Log{}
 	opts := discord.Options{
 		Token: testToken, PublicKey: hex.EncodeToString(pub), ApplicationID: testApp, APIURL: f.apiURL(),
 		Mode: mode, PrivateThreads: private, Handler: h, Store: db, Commands: cmds, Clock: f.pace,

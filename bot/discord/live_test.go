@@ -11,28 +11,6 @@ import (
 	"github.com/coursebot/coursebot/bot/discord"
 )
 
-// liveHandler answers typed text with a live reply that writes words 300
-// ms apart and records when each edit reached Discord.
-type liveHandler struct {
-	bottest.Writer
-	inner  bot.Handler
-	finish chan struct{}
-}
-
-func (l *liveHandler) Handle(ctx context.Context, m bot.Message) ([]bot.Reply, error) {
-	if m.Kind != bot.KindText {
-		return l.inner.Handle(ctx, m)
-	}
-	ph := bot.Reply{Lesson: "4-4", Card: "c-live",
-		Blocks:  []bot.Block{{Kind: bot.BlockMarkdown, Text: "Saved your answer."}, {Kind: bot.BlockMarkdown, Text: bot.Placeholder}},
-		Buttons: []bot.Button{{Label: "Next", Action: bot.Action{Verb: bot.VerbNext, Lesson: "4-4", At: "c-live"}.Encode()}}}
-	ph.Live = &bot.Live{Block: 1, Run: func(ctx context.Context, update func(string)) bot.Reply {
-		defer close(l.finish)
-		return ph.WithText(1, l.Write(update))
-	}}
-	return []bot.Reply{ph}, nil
-}
-
 // helpLive answers /help-mlops with an ephemeral live reply (as the tutor
 // does), writing words 300 ms apart on clk and noting when an edit of the
 // command's response reached Discord.

@@ -3,7 +3,6 @@ package discord
 import (
 	"encoding/json"
 	"flag"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -13,8 +12,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/coursebot/coursebot/bot"
-	"github.com/coursebot/coursebot/course"
-	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/bot/bottest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -55,44 +53,34 @@ func checkMsgLimits(t *testing.T, where string, ms []outMsg) {
 	}
 }
 
-func TestRenderLesson44Golden(t *testing.T) {
+// TestRenderGolden renders every card of Lesson 4.4 and the quiz cards
+// (options as buttons, choose-all ticks with Check answer, a short-answer
+// question, a quiz at the limits) as a fresh learner sees them: each
+// message stays within Discord's limits (2000 characters, 5x5
+// components) and the whole matches its golden file.
+func TestRenderGolden(t *testing.T) {
 	t.Parallel()
-	loaded, err := course.LoadBuiltin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	replies, err := lessons.PreviewReplies(loaded, "4-4")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(replies) == 0 {
-		t.Fatal("no cards")
-	}
-	var all [][]outMsg
-	for _, r := range replies {
-		ms := render(r)
-		checkMsgLimits(t, r.Card, ms)
-		all = append(all, ms)
-	}
-	got, err := json.MarshalIndent(all, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	golden := filepath.Join("testdata", "lesson-4-4.golden.json")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run with -update)", err)
-	}
-	if string(got) != string(want) {
-		t.Errorf("rendering of Lesson 4.4 differs from %s (run with -update after checking)", golden)
+	for _, tc := range []struct {
+		golden string
+		cards  func(testing.TB) []bot.Reply
+	}{
+		{"lesson-4-4.golden.json", bottest.Lesson44},
+		{"quiz.golden.json", func(t testing.TB) []bot.Reply { return bottest.QuizCards(t, "../..") }},
+	} {
+		t.Run(tc.golden, func(t *testing.T) {
+			t.Parallel()
+			var all [][]outMsg
+			for _, r := range tc.cards(t) {
+				ms := render(r)
+				checkMsgLimits(t, r.Card, ms)
+				all = append(all, ms)
+			}
+			got, err := json.MarshalIndent(all, "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			bottest.Golden(t, filepath.Join("testdata", tc.golden), got, *update)
+		})
 	}
 }
 
@@ -155,14 +143,7 @@ func TestRenderLimitsOnOversizedReply(t *testing.T) {
 // single item. A split diagram continues in one fenced block per message.
 func TestHeadingsStayWithTheirItems(t *testing.T) {
 	t.Parallel()
-	loaded, err := course.LoadBuiltin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	replies, err := lessons.PreviewReplies(loaded, "4-4")
-	if err != nil {
-		t.Fatal(err)
-	}
+	replies := bottest.Lesson44(t)
 	item := regexp.MustCompile("^(☐|☑) `\\d+\\.` |^`\\d+\\.` ")
 	for _, r := range replies {
 		grouped := false

@@ -2,8 +2,6 @@ package discord_test
 
 import (
 	"context"
-	"fmt"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -14,11 +12,11 @@ import (
 
 // routeCounts counts the REST calls after the first n by route (ids as
 // {id}), and returns how many calls there are in all.
-func routeCounts(f *fakeDiscord, n int) (map[string]int, int) {
+func routeCounts(f *fakeDiscord, n int) (bottest.Calls, int) {
 	f.mu.Lock()
 	calls := append([]call(nil), f.calls...)
 	f.mu.Unlock()
-	out := map[string]int{}
+	out := bottest.Calls{}
 	for _, c := range calls[n:] {
 		if c.Path == "/ws" || c.Path == "/ws/" || strings.HasPrefix(c.Path, "/gateway") {
 			continue
@@ -34,17 +32,6 @@ func routeCounts(f *fakeDiscord, n int) (map[string]int, int) {
 	return out, len(calls)
 }
 
-func fmtRoutes(m map[string]int) string {
-	var ks []string
-	total := 0
-	for k, v := range m {
-		ks = append(ks, fmt.Sprintf("%s %d", k, v))
-		total += v
-	}
-	sort.Strings(ks)
-	return fmt.Sprintf("%d: %s", total, strings.Join(ks, ", "))
-}
-
 // TestCallsPerStep counts the REST calls of each step a learner takes in
 // gateway mode (the interaction responses included), against the figures
 // in docs/discord.md ("Calls per step"): the previous card's buttons are
@@ -54,15 +41,11 @@ func TestCallsPerStep(t *testing.T) {
 	t.Parallel()
 	f := newFakeDiscord(t)
 	clk := bottest.NewClock(time.Unix(1_750_000_000, 0))
-	words := strings.Fields(strings.Repeat("the tutor writes this reply ", 4))
-	for i := range words {
-		words[i] += " "
-	}
-	lh := &liveHandler{Writer: bottest.Writer{Clock: clk, Words: words}, finish: make(chan struct{})}
+	lh := &bottest.LiveAnswers{Writer: bottest.Writer{Clock: clk, Words: bottest.Words("the tutor writes this reply ", 4)}, Lesson: "4-4", Finished: make(chan struct{})}
 	var e *env
 	lh.Edits = func() int { return len(e.f.callsMatching("PATCH", "/channels/")) }
 	e = newEnvWith(t, discord.ModeGateway, f, "", false, nil, func(o *discord.Options) {
-		lh.inner = o.Handler
+		lh.Inner = o.Handler
 		o.Handler = lh
 		o.Now = clk.Now
 	})
@@ -75,19 +58,19 @@ func TestCallsPerStep(t *testing.T) {
 		thread   = "POST /channels/{id}/messages/{id}/threads"
 		react    = "PUT /channels/{id}/messages/{id}/reactions/{id}/@me"
 	)
-	check := func(name string, want func() map[string]int, do func()) {
+	check := func(name string, want func() bottest.Calls, do func()) {
 		t.Helper()
 		_, n := routeCounts(f, 0)
 		do()
 		e.settled()
 		got, _ := routeCounts(f, n)
-		t.Logf("%-30s %s", name, fmtRoutes(got))
-		if w := want(); fmtRoutes(got) != fmtRoutes(w) {
-			t.Errorf("%s made %s, want %s", name, fmtRoutes(got), fmtRoutes(w))
+		t.Logf("%-30s %s", name, got.String())
+		if w := want(); got.String() != w.String() {
+			t.Errorf("%s made %s, want %s", name, got.String(), w.String())
 		}
 	}
-	is := func(m map[string]int) func() map[string]int { return func() map[string]int { return m } }
-	check("start (public thread)", is(map[string]int{callback: 1, post: 2, thread: 1, original: 1}), func() {
+	is := func(m bottest.Calls) func() bottest.Calls { return func() bottest.Calls { return m } }
+	check("start (public thread)", is(bottest.Calls{callback: 1, post: 2, thread: 1, original: 1}), func() {
 		e.deliver(commandPayload(e.nextID(), "u1", "start-4-4"))
 	})
 	th := onlyThread(t, f)
@@ -95,7 +78,7 @@ func TestCallsPerStep(t *testing.T) {
 		card, id := currentControl(f, th.ID, prefix)
 		e.deliver(componentPayload(e.nextID(), "u1", id, card))
 	}
-	check("Next", is(map[string]int{callback: 1, edit: 1, post: 1}), func() { press("next|") })
+	check("Next", is(bottest.Calls{callback: 1, edit: 1, post: 1}), func() { press("next|") })
 	for range 60 { // to a checklist
 		if _, id := currentControl(f, th.ID, "check|"); id != "" {
 			break
@@ -107,7 +90,7 @@ func TestCallsPerStep(t *testing.T) {
 		}
 		e.settled()
 	}
-	check("tick a checklist item", is(map[string]int{callback: 1, original: 1}), func() { press("check|") })
+	check("tick a checklist item", is(bottest.Calls{callback: 1, original: 1}), func() { press("check|") })
 	rec, ok, err := e.db.ThreadFor(context.Background(), discord.Platform, "discord:u1", "4-4")
 	if err != nil || !ok {
 		t.Fatal(err)
@@ -116,14 +99,14 @@ func TestCallsPerStep(t *testing.T) {
 	// The head, the placeholder and the rest with its buttons; the
 	// previous card's messages disabled, the edits while it was written,
 	// the final text; the ✅.
-	check("answer (a thread reply; the tutor's reply streamed)", func() map[string]int {
-		return map[string]int{post: 3, edit: disable + len(lh.EditTimes()) + 1, react: 1}
+	check("answer (a thread reply; the tutor's reply streamed)", func() bottest.Calls {
+		return bottest.Calls{post: 3, edit: disable + len(lh.EditTimes()) + 1, react: 1}
 	}, func() {
 		e.f.push("MESSAGE_CREATE", map[string]any{"id": e.nextID(), "channel_id": th.ID, "guild_id": "guild1", "type": 0,
 			"content": "my answer", "author": map[string]any{"id": "u1", "username": "u1"}})
 		waitFor(t, "the live reply to finish", func() bool {
 			select {
-			case <-lh.finish:
+			case <-lh.Finished:
 				return true
 			default:
 				return false

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/bot/discord"
 	"github.com/coursebot/coursebot/internal/walktest"
@@ -26,11 +25,11 @@ func (l *lazyHandler) Handle(ctx context.Context, m bot.Message) ([]bot.Reply, e
 // commands and presses as interactions, replies typed in the lesson's
 // thread as MESSAGE_CREATE, read back from the fake's messages.
 type discordLearner struct {
-	t      *testing.T
-	e      *env
-	user   string
-	lesson string
-	out    []fakeMessage // what the last action posted, oldest first
+	t    *testing.T
+	e    *env
+	user string
+	out  []fakeMessage // what the last action posted, oldest first
+	walktest.Stored
 }
 
 // all returns every message the fake holds, in the order they were made.
@@ -134,30 +133,20 @@ func (l *discordLearner) Said() string {
 	return sb.String()
 }
 
-func (l *discordLearner) Progress() coursebot.Progress {
-	p, err := l.e.db.Progress(context.Background(), "discord:"+l.user, l.lesson)
-	if err != nil {
-		l.t.Fatal(err)
-	}
-	return p
-}
-
 // TestEveryStateHasAWayOn walks every card of the built-in lesson and of
 // the quiz course in Discord (see walktest.Walk).
 func TestEveryStateHasAWayOn(t *testing.T) {
 	t.Parallel()
-	for _, tc := range walktest.Cases(t, "../..") {
-		t.Run(tc.Name, func(t *testing.T) {
-			course := tc.Course
-			lz := &lazyHandler{}
-			e := newEnvWith(t, discord.ModeGateway, nil, "", false, lz)
-			lz.h = lessons.NewEngine(course, e.db, lessons.EngineOptions{Now: func() time.Time { return fixedNow }})
-			waitFor(t, "gateway identify", func() bool { _, ids, _ := e.f.gatewayStats(); return ids == 1 })
-			rep := walktest.Walk(t, &discordLearner{t: t, e: e, user: "uwalk", lesson: tc.Lesson.ID}, tc.Lesson)
-			t.Logf("%+v", rep)
+	walktest.Each(t, "../..", func(t *testing.T, tc walktest.Case) (walktest.Platform, func()) {
+		lz := &lazyHandler{}
+		e := newEnvWith(t, discord.ModeGateway, nil, "", false, lz)
+		lz.h = lessons.NewEngine(tc.Course, e.db, lessons.EngineOptions{Now: func() time.Time { return fixedNow }})
+		waitFor(t, "gateway identify", func() bool { _, ids, _ := e.f.gatewayStats(); return ids == 1 })
+		l := &discordLearner{t: t, e: e, user: "uwalk", Stored: walktest.Stored{T: t, DB: e.db, Key: "discord:uwalk", Lesson: tc.Lesson.ID}}
+		return l, func() {
 			for _, m := range e.f.channelMessages(onlyThread(t, e.f).ID) {
 				checkLimits(t, m)
 			}
-		})
-	}
+		}
+	})
 }

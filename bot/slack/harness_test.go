@@ -1,7 +1,6 @@
 package slack
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -13,12 +12,12 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/bot/bottest"
 	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/internal/recovery"
 	"github.com/coursebot/coursebot/internal/testwait"
@@ -41,27 +40,10 @@ type harness struct {
 	db     *store.DB
 	dbPath string
 	now    time.Time
-	logs   *syncBuffer
+	logs   *bottest.Log
 	cancel context.CancelFunc
 	done   chan error
 	seq    int
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // engineHandler builds the real lesson engine over db.
@@ -100,7 +82,7 @@ func newHarness(t testing.TB, handler func(*store.DB) bot.Handler, mod func(*Opt
 
 func newHarnessFake(t testing.TB, fake *fakeSlack, handler func(*store.DB) bot.Handler, mod func(*Options)) *harness {
 	t.Helper()
-	h := &harness{t: t, fake: fake, now: time.Unix(1_750_000_000, 0), logs: &syncBuffer{}}
+	h := &harness{t: t, fake: fake, now: time.Unix(1_750_000_000, 0), logs: &bottest.Log{}}
 	fake.now = func() time.Time { return h.now } // Slack's clock agrees with the bot's
 	h.dbPath = filepath.Join(t.TempDir(), "bot.db")
 	h.start(handler, mod)

@@ -1,7 +1,6 @@
 package slack
 
 import (
-	"bytes"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -12,8 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/coursebot/coursebot/bot"
-	"github.com/coursebot/coursebot/course"
-	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/bot/bottest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata/")
@@ -129,17 +127,7 @@ func checkRendered(t *testing.T, out rendered) {
 // learner sees it and compares the Block Kit JSON with testdata/render.
 func TestRenderLesson44Golden(t *testing.T) {
 	t.Parallel()
-	loaded, err := course.LoadBuiltin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	replies, err := lessons.PreviewReplies(loaded, "4-4")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(replies) == 0 {
-		t.Fatal("no cards")
-	}
+	replies := bottest.Lesson44(t)
 	dir := filepath.Join("testdata", "render")
 	if *update {
 		_ = os.RemoveAll(dir)
@@ -172,20 +160,7 @@ func TestRenderLesson44Golden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			path := filepath.Join(dir, name)
-			if *update {
-				if err := os.WriteFile(path, append(got, '\n'), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -update)", err)
-			}
-			if !bytes.Equal(bytes.TrimSpace(want), bytes.TrimSpace(got)) {
-				t.Errorf("%s differs from the golden file; run go test ./bot/slack -run Golden -update and review the diff", path)
-			}
+			bottest.Golden(t, filepath.Join(dir, name), got, *update)
 		})
 	}
 	// The lesson exercises every control the renderer has.

@@ -1,9 +1,6 @@
 package slack
 
 import (
-	"fmt"
-	"sort"
-	"strings"
 	"testing"
 	"time"
 
@@ -24,9 +21,9 @@ func (c *stepCounter) mark() {
 	c.calls, c.resp = len(calls), len(resp)
 }
 
-func (c *stepCounter) since() map[string]int {
+func (c *stepCounter) since() bottest.Calls {
 	calls, _, resp := c.fake.snapshot()
-	out := map[string]int{}
+	out := bottest.Calls{}
 	for _, call := range calls[c.calls:] {
 		out[call.Method]++
 	}
@@ -34,17 +31,6 @@ func (c *stepCounter) since() map[string]int {
 		out["response_url"] = n
 	}
 	return out
-}
-
-func fmtCalls(m map[string]int) string {
-	var ks []string
-	total := 0
-	for k, v := range m {
-		ks = append(ks, fmt.Sprintf("%s %d", k, v))
-		total += v
-	}
-	sort.Strings(ks)
-	return fmt.Sprintf("%d: %s", total, strings.Join(ks, ", "))
 }
 
 // TestCallsPerStep counts the calls of each step a learner takes through
@@ -59,45 +45,45 @@ func TestCallsPerStep(t *testing.T) {
 	clk := bottest.NewClock(time.Unix(1_750_000_000, 0))
 	h := newHarnessFake(t, fake, nil, func(o *Options) { o.Now = clk.Now })
 	c := &stepCounter{fake: fake}
-	check := func(name string, want map[string]int, do func()) {
+	check := func(name string, want bottest.Calls, do func()) {
 		t.Helper()
 		c.mark()
 		do()
 		h.idle()
 		got := c.since()
-		t.Logf("%-30s %s", name, fmtCalls(got))
-		if fmtCalls(got) != fmtCalls(want) {
-			t.Errorf("%s made %s, want %s", name, fmtCalls(got), fmtCalls(want))
+		t.Logf("%-30s %s", name, got.String())
+		if got.String() != want.String() {
+			t.Errorf("%s made %s, want %s", name, got.String(), want.String())
 		}
 	}
 	post, update, resp, react := "chat.postMessage", "chat.update", "response_url", "reactions.add"
-	check("start (command in a channel)", map[string]int{post: 1}, func() { h.command("U1", "start-4-4", "C1") })
+	check("start (command in a channel)", bottest.Calls{post: 1}, func() { h.command("U1", "start-4-4", "C1") })
 	th := h.lessonThread("U1", "4-4")
-	check("start (typed in the DM)", map[string]int{post: 1}, func() { h.command("U2", "start-4-4", "D2") })
+	check("start (typed in the DM)", bottest.Calls{post: 1}, func() { h.command("U2", "start-4-4", "D2") })
 	current := func() ([]fakeMsg, fakeMsg) { return currentCard(t, fake.thread(th.Channel, th.ThreadID)) }
 	next := func() {
 		_, ctrl := current()
 		h.press("U1", ctrl, navButton(ctrl, "Next", "Skip question", "Finish lesson"))
 		h.idle()
 	}
-	check("Next", map[string]int{post: 1, resp: 1}, next)
+	check("Next", bottest.Calls{post: 1, resp: 1}, next)
 	for range 40 { // to the first question
 		if _, ctrl := current(); navButton(ctrl, "Skip question") != "" {
 			break
 		}
 		next()
 	}
-	check("answer a question (a reply)", map[string]int{post: 1, update: 1, react: 1}, func() {
+	check("answer a question (a reply)", bottest.Calls{post: 1, update: 1, react: 1}, func() {
 		h.reply("U1", th.Channel, th.ThreadID, "my answer", "EvSTEP1")
 	})
-	check("Next after the answer", map[string]int{post: 1, resp: 1}, next)
+	check("Next after the answer", bottest.Calls{post: 1, resp: 1}, next)
 	for range 60 { // to a checklist
 		if content, _ := current(); hasControl(content, actCheck) {
 			break
 		}
 		next()
 	}
-	check("tick a checklist item", map[string]int{resp: 1}, func() {
+	check("tick a checklist item", bottest.Calls{resp: 1}, func() {
 		content, _ := current()
 		m, el, _ := firstControl(content, actCheck)
 		opts, _ := el["options"].([]any)
@@ -110,7 +96,7 @@ func TestCallsPerStep(t *testing.T) {
 		}
 		next()
 	}
-	check("choose a rating", map[string]int{resp: 1}, func() {
+	check("choose a rating", bottest.Calls{resp: 1}, func() {
 		content, _ := current()
 		m, el, _ := firstControl(content, actRate)
 		h.press("U1", m, el["action_id"].(string))
@@ -120,14 +106,11 @@ func TestCallsPerStep(t *testing.T) {
 	// words 300 ms apart on a fake clock). Its edits in between are
 	// optional: their number depends on the Tier 3 budget left, here
 	// little (the wall clock hardly moves), so one or two.
-	words := strings.Fields(strings.Repeat("tutor words stream in slowly ", 4))
-	for i := range words {
-		words[i] += " "
-	}
+	words := bottest.Words("tutor words stream in slowly ", 4)
 	fake2 := newFakeSlack(t)
-	var lh *liveHandler
+	var lh *bottest.LiveAnswers
 	h2 := newHarnessFake(t, fake2, func(db *store.DB) bot.Handler {
-		lh = &liveHandler{inner: stub(make(chan bot.Message, 64))(db),
+		lh = &bottest.LiveAnswers{Inner: stub(make(chan bot.Message, 64))(db), Lesson: "9-9",
 			Writer: bottest.Writer{Clock: clk, Words: words, Edits: func() int { return fake2.count(update) }}}
 		return lh
 	}, func(o *Options) { o.Now = clk.Now })
@@ -140,11 +123,11 @@ func TestCallsPerStep(t *testing.T) {
 	h2.idle()
 	got := c2.since()
 	edits := len(lh.EditTimes())
-	t.Logf("%-30s %s (%d of them edits as it was written)", "tutor reply, streamed", fmtCalls(got), edits)
+	t.Logf("%-30s %s (%d of them edits as it was written)", "tutor reply, streamed", got.String(), edits)
 	// The exchange message and the card after it; the previous card's
 	// buttons disabled, the edits, the final text; the ✅.
-	if want := map[string]int{post: 2, update: 2 + edits, react: 1}; fmtCalls(got) != fmtCalls(want) {
-		t.Errorf("a streamed reply made %s, want %s", fmtCalls(got), fmtCalls(want))
+	if want := (bottest.Calls{post: 2, update: 2 + edits, react: 1}); got.String() != want.String() {
+		t.Errorf("a streamed reply made %s, want %s", got.String(), want.String())
 	}
 }
 

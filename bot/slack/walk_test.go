@@ -1,14 +1,12 @@
 package slack
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
 
-	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/internal/walktest"
 	"github.com/coursebot/coursebot/lessons"
@@ -21,9 +19,9 @@ import (
 type slackLearner struct {
 	t      *testing.T
 	h      *harness
-	lesson string
 	events int
 	notice map[string]any // the last ephemeral answer of that action, if any
+	walktest.Stored
 }
 
 const walker = "UWALK"
@@ -60,7 +58,7 @@ func (l *slackLearner) Command(name string) {
 }
 
 func (l *slackLearner) thread() []fakeMsg {
-	th := l.h.lessonThread(walker, l.lesson)
+	th := l.h.lessonThread(walker, l.Lesson)
 	return l.h.fake.thread(th.Channel, th.ThreadID)
 }
 
@@ -127,7 +125,7 @@ func navID(blocks []map[string]any, label string) string {
 func (l *slackLearner) Press(label string) {
 	l.t.Helper()
 	if blocks := noticeBlocks(l.notice); navID(blocks, label) != "" {
-		th := l.h.lessonThread(walker, l.lesson)
+		th := l.h.lessonThread(walker, l.Lesson)
 		l.act(func() { l.h.pressEphemeral(walker, th.Channel, blocks, navID(blocks, label)) })
 		return
 	}
@@ -140,7 +138,7 @@ func (l *slackLearner) Press(label string) {
 
 func (l *slackLearner) Type(text string) {
 	l.t.Helper()
-	th := l.h.lessonThread(walker, l.lesson)
+	th := l.h.lessonThread(walker, l.Lesson)
 	l.events++
 	l.act(func() { l.h.reply(walker, th.Channel, th.ThreadID, text, fmt.Sprintf("EvWalk%d", l.events)) })
 }
@@ -163,29 +161,19 @@ func (l *slackLearner) Said() string {
 	return sb.String()
 }
 
-func (l *slackLearner) Progress() coursebot.Progress {
-	p, err := l.h.db.Progress(context.Background(), Platform+":"+walker, l.lesson)
-	if err != nil {
-		l.t.Fatal(err)
-	}
-	return p
-}
-
 // TestEveryStateHasAWayOn walks every card of the built-in lesson and of
 // the quiz course in Slack (see walktest.Walk).
 func TestEveryStateHasAWayOn(t *testing.T) {
 	t.Parallel()
-	for _, tc := range walktest.Cases(t, "../..") {
-		t.Run(tc.Name, func(t *testing.T) {
-			course := tc.Course
-			h := newHarness(t, func(db *store.DB) bot.Handler {
-				return lessons.NewEngine(course, db, lessons.EngineOptions{Log: slog.New(slog.DiscardHandler)})
-			}, nil)
-			rep := walktest.Walk(t, &slackLearner{t: t, h: h, lesson: tc.Lesson.ID}, tc.Lesson)
-			t.Logf("%+v", rep)
+	walktest.Each(t, "../..", func(t *testing.T, tc walktest.Case) (walktest.Platform, func()) {
+		h := newHarness(t, func(db *store.DB) bot.Handler {
+			return lessons.NewEngine(tc.Course, db, lessons.EngineOptions{Log: slog.New(slog.DiscardHandler)})
+		}, nil)
+		l := &slackLearner{t: t, h: h, Stored: walktest.Stored{T: t, DB: h.db, Key: Platform + ":" + walker, Lesson: tc.Lesson.ID}}
+		return l, func() {
 			if strings.Contains(h.logs.String(), "level=ERROR") {
 				t.Errorf("errors logged on the way:\n%s", h.logs.String())
 			}
-		})
-	}
+		}
+	})
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/bot/bottest"
 	"github.com/coursebot/coursebot/bot/console"
 	"github.com/coursebot/coursebot/config"
 	"github.com/coursebot/coursebot/course"
@@ -111,7 +112,7 @@ func TestConsoleCohortReminderEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := &syncBuffer{}
+	out := &bottest.Log{}
 	printer := console.NewPrinter(out)
 	run, err := cs.Scheduler(map[string]bot.Sender{"console": printer}, map[string]scheduler.ChannelSender{"console": printer})
 	if err != nil {
@@ -129,7 +130,7 @@ func TestConsoleCohortReminderEndToEnd(t *testing.T) {
 
 	say := func(user, line string) string {
 		t.Helper()
-		var buf syncBuffer
+		var buf bottest.Log
 		c := console.New(tab, coursebot.Learner{Platform: "console", UserID: user, Name: user}, &buf, discardLogger())
 		if err := c.Line(ctx, line); err != nil {
 			t.Fatal(err)

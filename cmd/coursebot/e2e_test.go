@@ -15,8 +15,7 @@ import (
 	"time"
 
 	"github.com/coursebot/coursebot/bot"
-	"github.com/coursebot/coursebot/course"
-	"github.com/coursebot/coursebot/lessons"
+	"github.com/coursebot/coursebot/bot/bottest"
 	"github.com/coursebot/coursebot/store"
 )
 
@@ -72,14 +71,7 @@ func runCLI(t *testing.T, stdin string, args ...string) (string, string, int) {
 // ("1 2 3").
 func lessonInput(t *testing.T, from, to int) string {
 	t.Helper()
-	c, err := course.LoadBuiltin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	replies, err := lessons.PreviewReplies(c, "4-4")
-	if err != nil {
-		t.Fatal(err)
-	}
+	replies := bottest.Lesson44(t)
 	var in strings.Builder
 	for i := from; i < to; i++ {
 		r := replies[i]

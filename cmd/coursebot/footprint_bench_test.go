@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/coursebot/coursebot"
+	"github.com/coursebot/coursebot/bot/bottest"
 	"github.com/coursebot/coursebot/store"
 )
 
@@ -81,7 +82,7 @@ func startOnce(b *testing.B, bin, cfg string) (time.Duration, memory) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	var stderr syncBuffer
+	var stderr bottest.Log
 	cmd.Stderr = &stderr
 	start := time.Now()
 	if err := cmd.Start(); err != nil {

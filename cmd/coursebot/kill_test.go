@@ -18,9 +18,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coursebot/coursebot/course"
+	"github.com/coursebot/coursebot/bot/bottest"
 	"github.com/coursebot/coursebot/internal/testwait"
-	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/store"
 )
 
@@ -264,14 +263,7 @@ func (p *proc) term() error {
 }
 
 func firstQuestion(t *testing.T) string {
-	c, err := course.LoadBuiltin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	replies, err := lessons.PreviewReplies(c, "4-4")
-	if err != nil {
-		t.Fatal(err)
-	}
+	replies := bottest.Lesson44(t)
 	for _, r := range replies {
 		for _, b := range r.Blocks {
 			if b.Question != nil {

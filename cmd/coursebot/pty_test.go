@@ -16,9 +16,7 @@ import (
 
 	"github.com/coursebot/coursebot/bot"
 	"github.com/coursebot/coursebot/bot/bottest"
-	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/internal/testwait"
-	"github.com/coursebot/coursebot/lessons"
 )
 
 // The console as a learner sees it in a real terminal: the coursebot
@@ -219,14 +217,7 @@ func atoi(s string) int {
 // on the last.
 func builtinInput(t *testing.T) []string {
 	t.Helper()
-	c, err := course.LoadBuiltin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	replies, err := lessons.PreviewReplies(c, "4-4")
-	if err != nil {
-		t.Fatal(err)
-	}
+	replies := bottest.Lesson44(t)
 	in := []string{"/help", "/start-4-4"}
 	typedNext := false
 	answers := []string{

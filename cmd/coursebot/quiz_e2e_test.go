@@ -9,6 +9,7 @@ import (
 
 	"github.com/coursebot/coursebot"
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/bot/bottest"
 	"github.com/coursebot/coursebot/bot/console"
 	"github.com/coursebot/coursebot/config"
 	"github.com/coursebot/coursebot/course"
@@ -49,7 +50,7 @@ func TestConsoleReviewDMTranscript(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := &syncBuffer{}
+	out := &bottest.Log{}
 	printer := console.NewPrinter(out)
 	run, err := cs.Scheduler(map[string]bot.Sender{"console": printer}, map[string]scheduler.ChannelSender{"console": printer})
 	if err != nil {

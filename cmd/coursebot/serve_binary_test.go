@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coursebot/coursebot/bot/bottest"
 	"github.com/coursebot/coursebot/course/builtin"
 	"github.com/coursebot/coursebot/internal/testwait"
 	"github.com/coursebot/coursebot/store"
@@ -27,7 +28,7 @@ type proc struct {
 	cmd   *exec.Cmd
 	base  string // http.listen
 	admin string // admin.listen
-	logs  *syncBuffer
+	logs  *bottest.Log
 	done  chan error
 }
 
@@ -43,7 +44,7 @@ func binaryEnv() []string {
 // startBinary runs `coursebot serve` and waits until it listens.
 func startBinary(t *testing.T, args ...string) *proc {
 	t.Helper()
-	p := &proc{t: t, logs: &syncBuffer{}, done: make(chan error, 1)}
+	p := &proc{t: t, logs: &bottest.Log{}, done: make(chan error, 1)}
 	p.cmd = exec.Command(binary(t), append([]string{"serve"}, args...)...)
 	p.cmd.Env = binaryEnv()
 	p.cmd.Stderr = p.logs

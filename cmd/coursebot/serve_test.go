@@ -25,6 +25,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coursebot/coursebot/bot/bottest"
 	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/internal/testwait"
 	"github.com/coursebot/coursebot/lessons"
@@ -44,24 +45,6 @@ const (
 // DISCORD_PUBLIC_KEY).
 func testDiscordKey() ed25519.PrivateKey {
 	return ed25519.NewKeyFromSeed(bytes.Repeat([]byte{42}, ed25519.SeedSize))
-}
-
-// syncBuffer collects a process's log safely across goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // fakeAPI speaks enough of Slack's Web API and Discord's REST API for a
@@ -222,7 +205,7 @@ type serveEnv struct {
 	base   string // http://127.0.0.1:port (http.listen)
 	admin  string // http://127.0.0.1:port (admin.listen)
 	dir    string
-	logs   *syncBuffer
+	logs   *bottest.Log
 	cancel context.CancelFunc
 	done   chan error
 	course *course.Course
@@ -294,7 +277,7 @@ func startServe(t testing.TB, extraConfig string) *serveEnv {
 // the test may have written before.
 func startServeIn(t testing.TB, dir, extraConfig string) *serveEnv {
 	t.Helper()
-	e := &serveEnv{t: t, api: newFakeAPI(t), dir: dir, logs: &syncBuffer{}, done: make(chan error, 1)}
+	e := &serveEnv{t: t, api: newFakeAPI(t), dir: dir, logs: &bottest.Log{}, done: make(chan error, 1)}
 	cfgPath := serveConfig(t, e.dir, e.api, extraConfig)
 	c, err := course.LoadBuiltin()
 	if err != nil {
@@ -346,7 +329,7 @@ func (e *serveEnv) stop() {
 }
 
 // readAddrs reads serve's first two lines: the public and admin addresses.
-func readAddrs(t testing.TB, r *bufio.Reader, logs *syncBuffer) (public, admin string) {
+func readAddrs(t testing.TB, r *bufio.Reader, logs *bottest.Log) (public, admin string) {
 	t.Helper()
 	for _, p := range []struct {
 		prefix string

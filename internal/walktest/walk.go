@@ -8,6 +8,7 @@
 package walktest
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
@@ -349,4 +350,44 @@ func Cases(t *testing.T, root string) []Case {
 		t.Fatal(err)
 	}
 	return []Case{{"built-in", builtin, builtin.Lessons["4-4"]}, {"quiz", quiz, quiz.Lessons["2-1"]}}
+}
+
+// Each walks every case of Cases, each in a subtest of its own, on the
+// platform start gives for it, and logs the walk's report. after, when
+// start returns one, runs once the walk is done: the platform's own checks
+// of what it showed on the way.
+func Each(t *testing.T, root string, start func(t *testing.T, tc Case) (p Platform, after func())) {
+	t.Helper()
+	for _, tc := range Cases(t, root) {
+		t.Run(tc.Name, func(t *testing.T) {
+			p, after := start(t, tc)
+			t.Logf("%+v", Walk(t, p, tc.Lesson))
+			if after != nil {
+				after()
+			}
+		})
+	}
+}
+
+// Progresser reads a learner's record of a lesson (the store does).
+type Progresser interface {
+	Progress(ctx context.Context, learner, lesson string) (coursebot.Progress, error)
+}
+
+// Stored is a Platform's Progress: the record of Key's Lesson in DB.
+type Stored struct {
+	T      testing.TB
+	DB     Progresser
+	Key    string
+	Lesson string
+}
+
+// Progress is the learner's record of the lesson, from the store.
+func (s Stored) Progress() coursebot.Progress {
+	s.T.Helper()
+	p, err := s.DB.Progress(context.Background(), s.Key, s.Lesson)
+	if err != nil {
+		s.T.Fatal(err)
+	}
+	return p
 }
