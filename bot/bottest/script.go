@@ -189,3 +189,22 @@ func Texts(ms []Message) []string {
 	}
 	return out
 }
+
+// RepoForm is the form of the adapters' form tests: one field, a
+// repository's URL, submitted as /capstone submit URL.
+var RepoForm = bot.Form{Name: "repo", Title: "Check my repository", Label: "Your repository's URL",
+	Placeholder: "https://github.com/you/project", MaxLength: 300, Command: "capstone", Args: "submit"}
+
+// FormCard is a bot.Handler that answers every message with a card of
+// Lesson holding RepoForm's button, and sends the message on Got.
+type FormCard struct {
+	Lesson string
+	Got    chan bot.Message
+}
+
+// Handle answers m.
+func (f FormCard) Handle(_ context.Context, m bot.Message) ([]bot.Reply, error) {
+	f.Got <- m
+	return []bot.Reply{{Lesson: f.Lesson, Card: "c1", Title: "Capstone", Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: "Build it."}},
+		Buttons: []bot.Button{{Label: RepoForm.Title, Action: bot.FormAction(RepoForm.Name, f.Lesson)}}}}, nil
+}

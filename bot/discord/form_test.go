@@ -1,24 +1,15 @@
 package discord_test
 
 import (
-	"context"
 	"encoding/json"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/bot/bottest"
 	"github.com/coursebot/coursebot/bot/discord"
 )
-
-// formHandler shows a card with a form button and records every message.
-type formHandler struct{ got chan bot.Message }
-
-func (f formHandler) Handle(_ context.Context, m bot.Message) ([]bot.Reply, error) {
-	f.got <- m
-	return []bot.Reply{{Lesson: "4-4", Card: "c1", Title: "Capstone", Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: "Build it."}},
-		Buttons: []bot.Button{{Label: "Check my repository", Action: bot.FormAction("repo", "4-4")}}}}, nil
-}
 
 // TestFormModal: a form's button answers with a modal of one Label and
 // text input at once (never through the handler); its submission is the
@@ -26,9 +17,7 @@ func (f formHandler) Handle(_ context.Context, m bot.Message) ([]bot.Reply, erro
 func TestFormModal(t *testing.T) {
 	t.Parallel()
 	got := make(chan bot.Message, 16)
-	form := bot.Form{Name: "repo", Title: "Check my repository", Label: "Your repository's URL",
-		Placeholder: "https://github.com/you/project", MaxLength: 300, Command: "capstone", Args: "submit"}
-	e := newEnvWith(t, discord.ModeHTTP, nil, "", false, formHandler{got}, func(o *discord.Options) { o.Forms = bot.NewForms(form) })
+	e := newEnvWith(t, discord.ModeHTTP, nil, "", false, bottest.FormCard{Lesson: "4-4", Got: got}, func(o *discord.Options) { o.Forms = bot.NewForms(bottest.RepoForm) })
 	e.deliver(commandPayload(e.nextID(), "u1", "start-4-4"))
 	th := onlyThread(t, e.f)
 	var card fakeMessage

@@ -1,25 +1,13 @@
 package slack
 
 import (
-	"context"
 	"encoding/json"
 	"strings"
 	"testing"
 
 	"github.com/coursebot/coursebot/bot"
+	"github.com/coursebot/coursebot/bot/bottest"
 )
-
-// formHandler shows a card with a form button and records every message.
-type formHandler struct{ got chan bot.Message }
-
-func (f formHandler) Handle(_ context.Context, m bot.Message) ([]bot.Reply, error) {
-	f.got <- m
-	return []bot.Reply{{Lesson: "9-9", Card: "c1", Title: "Capstone", Blocks: []bot.Block{{Kind: bot.BlockMarkdown, Text: "Build it."}},
-		Buttons: []bot.Button{{Label: "Check my repository", Action: bot.FormAction("repo", "9-9")}}}}, nil
-}
-
-var repoForm = bot.Form{Name: "repo", Title: "Check my repository", Label: "Your repository's URL",
-	Placeholder: "https://github.com/you/project", MaxLength: 300, Command: "capstone", Args: "submit"}
 
 // TestFormModal: a form's button opens a modal with one field (views.open,
 // never through the handler); its submission is the form's command, by
@@ -27,7 +15,7 @@ var repoForm = bot.Form{Name: "repo", Title: "Check my repository", Label: "Your
 func TestFormModal(t *testing.T) {
 	t.Parallel()
 	got := make(chan bot.Message, 16)
-	h := newHarness(t, func(storeDB) bot.Handler { return formHandler{got} }, func(o *Options) { o.Forms = bot.NewForms(repoForm) })
+	h := newHarness(t, func(storeDB) bot.Handler { return bottest.FormCard{Lesson: "9-9", Got: got} }, func(o *Options) { o.Forms = bot.NewForms(bottest.RepoForm) })
 	h.command("U1", "start-9-9", "C1")
 	h.idle()
 	drain(got)

@@ -1,22 +1,13 @@
 package slack
 
 import (
-	"bytes"
 	"encoding/json"
-	"image/png"
-	"log/slog"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/coursebot/coursebot/bot"
-	"github.com/coursebot/coursebot/cohorts"
-	"github.com/coursebot/coursebot/course"
 	"github.com/coursebot/coursebot/insight/insighttest"
-	"github.com/coursebot/coursebot/lessons"
 	"github.com/coursebot/coursebot/store"
 )
 
@@ -30,15 +21,8 @@ func TestCohortInsightsEndToEnd(t *testing.T) {
 	t.Parallel()
 	var c *insighttest.Cohort
 	h := newHarness(t, func(db *store.DB) bot.Handler {
-		c = insighttest.Build(t, db, Platform, "slack:ULEAD")
-		now := func() time.Time { return insighttest.Now }
-		eng := lessons.NewEngine(c.Course, db, lessons.EngineOptions{Now: now, Log: slog.New(slog.DiscardHandler)})
-		t.Cleanup(func() { _ = eng.Close() })
-		ch, err := cohorts.NewHandler(eng, cohorts.Options{Store: db, Course: func() *course.Course { return c.Course },
-			DefaultTimezone: "UTC", ShareAnswers: true, Now: now, Log: slog.New(slog.DiscardHandler)})
-		if err != nil {
-			t.Fatal(err)
-		}
+		var ch bot.Handler
+		c, ch = insighttest.Lead(t, db, Platform, "slack:ULEAD")
 		return ch
 	}, nil)
 	form := url.Values{"team_id": {"T1"}, "channel_id": {"C0PUBLIC"}, "user_id": {"ULEAD"}, "user_name": {"lead"},
@@ -58,35 +42,13 @@ func TestCohortInsightsEndToEnd(t *testing.T) {
 		said = append(said, string(b))
 	}
 	all := strings.Join(said, "\n")
-	for _, want := range c.Headlines() {
-		if j, _ := json.Marshal(want); !strings.Contains(all, strings.Trim(string(j), `"`)) {
-			t.Errorf("the answer lacks %q:\n%s", want, all)
-		}
-	}
-	for _, want := range []string{"Not moved in 7 days", "Omar: Lesson 4.4, card 31 of 41", "fewer than 3", "insights-spring.png` is in our direct messages"} {
-		if !strings.Contains(all, want) {
-			t.Errorf("the answer lacks %q:\n%s", want, all)
-		}
+	c.CheckAnswer(t, all, func(s string) string { j, _ := json.Marshal(s); return strings.Trim(string(j), `"`) })
+	if want := "insights-spring.png` is in our direct messages"; !strings.Contains(all, want) {
+		t.Errorf("the answer lacks %q:\n%s", want, all)
 	}
 	ups := h.fake.uploaded()
 	if len(ups) != 1 || ups[0].Channel != "DLEAD" || ups[0].Name != "insights-spring.png" {
 		t.Fatalf("uploads %+v, want insights-spring.png in the lead's DM", ups)
 	}
-	img, err := png.Decode(bytes.NewReader(ups[0].Data))
-	if err != nil {
-		t.Fatalf("the upload is not a PNG: %v", err)
-	}
-	if b := img.Bounds(); b.Dx() < 800 || b.Dy() < 1000 {
-		t.Errorf("picture %v: want three funnels and the hardest questions", b)
-	}
-	for _, want := range []string{"Lesson 4.4: 27 started", "Hardest quiz questions, right at the first attempt: 2.1 Which of these does git track in a DVC project? 32% (8 of 25)"} {
-		if !strings.Contains(ups[0].Alt, want) {
-			t.Errorf("alt_txt lacks %q: %q", want, ups[0].Alt)
-		}
-	}
-	if dir := os.Getenv("COURSEBOT_INSIGHT_PICTURES"); dir != "" {
-		if err := os.WriteFile(filepath.Join(dir, "insights-spring-slack.png"), ups[0].Data, 0o644); err != nil {
-			t.Error(err)
-		}
-	}
+	insighttest.CheckPicture(t, ups[0].Data, ups[0].Alt, "insights-spring-slack.png")
 }
