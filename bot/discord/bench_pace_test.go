@@ -2,10 +2,7 @@ package discord_test
 
 import (
 	"fmt"
-	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -37,22 +34,10 @@ func pacePaceKickoffDiscord(b *testing.B) ratelimittest.Figures {
 	f := newFakeDiscordOn(b, clock)
 	e := newEnvWith(b, discord.ModeHTTP, f, "", false, nil)
 	user := func(i int) string { return fmt.Sprintf("%d", 700000+i) }
-	arrivals := ratelimittest.Kickoff(learners)
-	sent := make([]time.Time, learners)
-	var bad atomic.Int64
 	b.ResetTimer()
-	real0, t0 := time.Now(), clock.Now()
-	var wg sync.WaitGroup
-	for i, at := range arrivals {
-		wg.Go(func() {
-			time.Sleep(time.Until(real0.Add(time.Duration(float64(at) / scale))))
-			sent[i] = clock.Now()
-			if typ := e.deliver(commandPayload(fmt.Sprintf("9%d", 700000+i), user(i), "start-4-4")); typ != 5 {
-				bad.Add(1)
-			}
-		})
-	}
-	wg.Wait()
+	run := ratelimittest.Arrive(ratelimittest.Kickoff(learners), scale, clock, func(i int) bool {
+		return e.deliver(commandPayload(fmt.Sprintf("9%d", 700000+i), user(i), "start-4-4")) == 5
+	})
 	firsts := map[string]time.Time{} // learner -> first card in their thread
 	deadline := time.Now().Add(10 * time.Minute)
 	for len(firsts) < learners {
@@ -79,15 +64,9 @@ func pacePaceKickoffDiscord(b *testing.B) ratelimittest.Figures {
 		f.mu.Unlock()
 	}
 	e.settled()
-	wall := time.Since(real0)
+	wall := time.Since(run.Real0)
 	b.StopTimer()
-	var waits, actual []time.Duration
-	for i := range learners {
-		waits = append(waits, firsts[user(i)].Sub(sent[i]))
-		actual = append(actual, sent[i].Sub(t0))
-	}
-	slices.Sort(actual)
-	slices.Sort(waits)
+	waits, actual := run.Waits(func(i int) time.Time { return firsts[user(i)] })
 	route := ratelimittest.DefaultDiscord().Route
 	// The channel's two routes: a starter message and a thread a start.
 	least := ratelimittest.Longest(actual, ratelimittest.WindowFinish(actual, 1, route.Limit, route.Per))
@@ -98,7 +77,7 @@ func pacePaceKickoffDiscord(b *testing.B) ratelimittest.Figures {
 	figs.Add(waits[len(waits)-1].Seconds()/least.Seconds(), "vs-min")
 	figs.Add(float64(st.Total())/learners, "calls/start")
 	figs.Add(100*float64(st.Refusals())/float64(max(1, st.Total())), "429-%")
-	figs.Add(float64(bad.Load()+int64(learners-len(firsts))), "failures")
+	figs.Add(float64(run.Bad.Load()+int64(learners-len(firsts))), "failures")
 	figs.Add(wall.Seconds(), "wall-s")
 	figs.Add(float64(wall.Nanoseconds())/learners, "ns/op")
 	return figs

@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -76,22 +75,11 @@ func pacePaceKickoffSlack(b *testing.B) ratelimittest.Figures {
 	const learners, scale = 300, 10
 	h, clock := paceHarness(b, scale, nil)
 	user := func(i int) string { return fmt.Sprintf("U%04d", i) }
-	arrivals := ratelimittest.Kickoff(learners)
-	sent := make([]time.Time, learners)
-	var bad atomic.Int64
 	b.ResetTimer()
-	real0, t0 := time.Now(), clock.Now()
-	var wg sync.WaitGroup
-	for i, at := range arrivals {
-		wg.Go(func() {
-			sleepUntil(real0, at, scale)
-			sent[i] = clock.Now()
-			if code, body := h.command(user(i), "start-4-4", "C1"); code != 200 || !strings.Contains(body, "Starting Lesson 4.4") {
-				bad.Add(1)
-			}
-		})
-	}
-	wg.Wait()
+	run := ratelimittest.Arrive(ratelimittest.Kickoff(learners), scale, clock, func(i int) bool {
+		code, body := h.command(user(i), "start-4-4", "C1")
+		return code == 200 && strings.Contains(body, "Starting Lesson 4.4")
+	})
 	firsts := map[string]time.Time{}
 	untilTrue(b, "every learner's first card", 5*time.Minute, func() bool {
 		_, msgs, _ := h.fake.snapshot()
@@ -103,14 +91,9 @@ func pacePaceKickoffSlack(b *testing.B) ratelimittest.Figures {
 		}
 		return len(firsts) >= learners
 	})
-	wall := time.Since(real0)
+	wall := time.Since(run.Real0)
 	b.StopTimer()
-	var waits, actual []time.Duration
-	for i := range learners {
-		waits = append(waits, firsts[user(i)].Sub(sent[i]))
-		actual = append(actual, sent[i].Sub(t0))
-	}
-	slices.Sort(actual)
+	waits, actual := run.Waits(func(i int) time.Time { return firsts[user(i)] })
 	st := h.fake.gate.Stats()
 	lim := h.fake.gate.Limits()
 	least := ratelimittest.Longest(actual, ratelimittest.TokenFinish(actual, 1, float64(lim.PostsPerWorkspace), h.fake.gate.WorkspaceBurst()))
@@ -121,7 +104,7 @@ func pacePaceKickoffSlack(b *testing.B) ratelimittest.Figures {
 	_, _, responses := h.fake.snapshot()
 	for _, r := range responses {
 		if strings.Contains(fmt.Sprint(r["text"]), "Sorry") {
-			bad.Add(1)
+			run.Bad.Add(1)
 		}
 	}
 	figs.Add(pct(waits, 0.5).Seconds(), "ttfc-p50-s")
@@ -131,7 +114,7 @@ func pacePaceKickoffSlack(b *testing.B) ratelimittest.Figures {
 	figs.Add(before.Seconds(), "min-before-s")
 	figs.Add(float64(st.Total())/learners, "calls/start")
 	figs.Add(100*float64(st.Refusals())/float64(max(1, st.Total())), "429-%")
-	figs.Add(float64(bad.Load()), "failures")
+	figs.Add(float64(run.Bad.Load()), "failures")
 	figs.Add(wall.Seconds(), "wall-s")
 	figs.Add(float64(wall.Nanoseconds())/learners, "ns/op")
 	return figs
