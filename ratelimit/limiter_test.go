@@ -209,8 +209,10 @@ func TestLearnedWindow(t *testing.T) {
 		}()
 		synctest.Wait()
 		time.Sleep(100 * time.Millisecond)
-		g1.Done() // its answer: 5 a window, 4 left, the window ends in 5s
+		// Its answer, read while the call is in flight (as the Transport
+		// does): 5 a window, 4 left, the window ends in 5s.
 		l.Learn("route", 5, 4, 5*time.Second)
+		g1.Done()
 		if d := <-second; d != 100*time.Millisecond {
 			t.Errorf("the second call went at %v, want when the first was answered (100ms)", d)
 		}
@@ -323,4 +325,35 @@ func TestPriorityFromContext(t *testing.T) {
 			t.Errorf("%v came back as %v", p, got)
 		}
 	}
+}
+
+// TestAWaiterGoesWhenTheWindowIsTold: a call waiting on a budget nobody has
+// announced yet sleeps until an answer tells; when the answer says the
+// window is spent and ends in 300ms, the call goes then, not at the end of
+// the second it slept for (a Discord route's first window overran by that).
+func TestAWaiterGoesWhenTheWindowIsTold(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		l := New(nil)
+		key := Key{Name: "route"}
+		ctx := context.Background()
+		start := time.Now()
+		g1, _ := l.Acquire(ctx, Interactive, key)
+		second := make(chan time.Duration, 1)
+		go func() {
+			g, err := l.Acquire(ctx, Interactive, key)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			second <- time.Since(start)
+			g.Done()
+		}()
+		synctest.Wait()
+		time.Sleep(100 * time.Millisecond)
+		l.Learn("route", 1, 0, 300*time.Millisecond) // spent; a new window in 300ms
+		g1.Done()
+		if d := <-second; d != 400*time.Millisecond {
+			t.Errorf("the waiting call went at %v, want 400ms (when the told window ended)", d)
+		}
+	})
 }
