@@ -141,6 +141,8 @@ type Adapter struct {
 	recent   *recent.Map[string, struct{}]                     // the last ids delivered: drops duplicates before they cost an acknowledgement (the store's dedup is the durable check)
 	cards    *recent.Map[string, []discordgo.MessageComponent] // the buttons of the cards posted lately, by message id: disabled without fetching them
 
+	notTaken chan notice // typed messages the inbox refused: the learner is told (nottaken.go)
+
 	mu      sync.Mutex
 	botUser string // our own user id (from READY), to ignore our messages
 }
@@ -229,8 +231,8 @@ func New(opts Options) (*Adapter, error) {
 			OnRetry: func(op string, attempt int, wait time.Duration, err error) {
 				log.Debug("discord retry", "op", op, "attempt", attempt, "wait", wait, "err", err)
 			}}},
-		recent: recent.New[string, struct{}](4096),
-		cards:  recent.New[string, []discordgo.MessageComponent](4096),
+		recent: recent.New[string, struct{}](4096), notTaken: make(chan notice, notTakenLen),
+		cards: recent.New[string, []discordgo.MessageComponent](4096),
 	}
 	a.in = opts.Inbox
 	if a.in == nil {
@@ -265,6 +267,9 @@ func (a *Adapter) Run(ctx context.Context) error {
 		}
 	}
 	if a.opts.Mode == ModeGateway {
+		stop, told := make(chan struct{}), make(chan struct{})
+		go func() { defer close(told); a.tellNotTaken(stop) }()
+		defer func() { close(stop); <-told }()
 		a.session.AddHandler(a.onReady)
 		a.session.AddHandler(a.onEvent)
 		if err := a.session.Open(); err != nil {

@@ -319,9 +319,7 @@ func (a *Adapter) onMessage(mc *discordgo.MessageCreate, raw []byte) {
 		}
 	}
 	err := a.in.Accept(context.Background(), delivery.Item{Kind: kindMessage, Learner: learner.Key(), Payload: raw, Dedup: seenMessage + "\x00" + learner.Key() + "/" + m.ID})
-	if err != nil && !errors.Is(err, delivery.ErrDuplicate) && !errors.Is(err, delivery.ErrBusy) {
-		a.log.Warn("message not taken", "err", err)
-	}
+	a.refusedMessage(m.ChannelID, err)
 }
 
 // processItem does the work of one inbox item (delivery.Processor).
