@@ -238,7 +238,9 @@ func (db *DB) IssueLinkCode(ctx context.Context, identity, hash string, now time
 		if err := pruneCodes(b, now); err != nil {
 			return err
 		}
-		times, err := recent(b, issuedKey(identity), now, lim.Window)
+		// Counted per person: linked accounts share one allowance.
+		who := resolveTx(tx, identity)
+		times, err := recent(b, issuedKey(who), now, lim.Window)
 		if err != nil {
 			return err
 		}
@@ -256,7 +258,7 @@ func (db *DB) IssueLinkCode(ctx context.Context, identity, hash string, now time
 		}); err != nil {
 			return err
 		}
-		if err := putJSON(b, issuedKey(identity), append(times, now)); err != nil {
+		if err := putJSON(b, issuedKey(who), append(times, now)); err != nil {
 			return err
 		}
 		return putJSON(b, codeKey(hash), linkCode{Issuer: identity, Issued: now, Expires: now.Add(lim.TTL)})
@@ -295,7 +297,8 @@ func (db *DB) RedeemLinkCode(ctx context.Context, redeemer, hash string, now tim
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		res, refused = LinkResult{}, nil
 		b := tx.Bucket(bucketLinkCodes)
-		fails, err := recent(b, failedKey(redeemer), now, lim.Window)
+		who := resolveTx(tx, redeemer) // counted per person, as issued codes are
+		fails, err := recent(b, failedKey(who), now, lim.Window)
 		if err != nil {
 			return err
 		}
@@ -306,7 +309,7 @@ func (db *DB) RedeemLinkCode(ctx context.Context, redeemer, hash string, now tim
 		refused = checkCode(tx, b, redeemer, hash, now)
 		if refused != nil {
 			if errors.Is(refused, ErrCodeUnknown) || errors.Is(refused, ErrCodeExpired) || errors.Is(refused, ErrCodeUsed) {
-				return putJSON(b, failedKey(redeemer), append(fails, now))
+				return putJSON(b, failedKey(who), append(fails, now))
 			}
 			return nil
 		}

@@ -259,6 +259,29 @@ func TestLinkRateLimits(t *testing.T) {
 	}
 }
 
+// TestLinkRateLimitsArePerPerson: accounts linked already share one
+// allowance of codes (three accounts could ask for three times the codes).
+func TestLinkRateLimitsArePerPerson(t *testing.T) {
+	t.Parallel()
+	db := twoAccounts(t)
+	ctx := context.Background()
+	if err := db.IssueLinkCode(ctx, "slack:U1", "first", lt0, limits); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.RedeemLinkCode(ctx, "discord:9", "first", lt0.Add(time.Minute), limits); err != nil {
+		t.Fatal(err)
+	}
+	for i, who := range []string{"slack:U1", "discord:9"} {
+		if err := db.IssueLinkCode(ctx, who, "more"+string(rune('a'+i)), lt0.Add(time.Duration(2+i)*time.Minute), limits); err != nil {
+			t.Fatalf("code %d through %s: %v", i+2, who, err)
+		}
+	}
+	var rl *store.RateLimitError
+	if err := db.IssueLinkCode(ctx, "discord:9", "fourth", lt0.Add(5*time.Minute), limits); !errors.As(err, &rl) {
+		t.Errorf("a fourth code in the hour through the other account = %v, want a rate limit", err)
+	}
+}
+
 // Export and forget through any linked identity cover every identity:
 // the person's data and each account's own lesson thread on its platform.
 func TestExportAndForgetCoverEveryIdentity(t *testing.T) {
