@@ -31,7 +31,7 @@ LONG_FILES_PENDING :=
 CHAT_PACKAGES      := ^(github\.com/coursebot/coursebot/bot(/.*)?|github\.com/slack-go/.*|github\.com/bwmarrin/discordgo(/.*)?)$$
 CHAT_FREE          := ./store ./delivery
 
-.PHONY: help build run test lint lint-strict lint-files lint-layers vuln bench fuzz-short clean
+.PHONY: help build run test lint lint-strict lint-files lint-layers vuln bench bench-peer fuzz-short clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-11s %s\n", $$1, $$2}'
@@ -109,6 +109,12 @@ $(VULNDB)/index/db.json: | $(INDEXDB)
 
 bench: ## run the benchmarks one package at a time (BENCHTIME, default 2000x) and print the summary table
 	$(GO) test -p 1 -run '^$$' -bench . -benchtime=$(BENCHTIME) ./... | $(GO) run ./cmd/benchtable
+
+bench-peer: ## the peer of the Slack kick-off bench: Bolt-JS's WebClient against the same limited fake, at real time (about a minute; needs Node.js and npm, not run by CI)
+	cd bench/peer && npm ci --no-audit --no-fund
+	$(GO) build -o $(BUILD)/peer ./bench/peer
+	@$(BUILD)/peer > $(BUILD)/peer.url & pid=$$!; sleep 1; \
+	  node bench/peer/webclient.mjs "$$(head -1 $(BUILD)/peer.url)"; rc=$$?; kill $$pid; exit $$rc
 
 fuzz-short: ## run every Fuzz target for FUZZTIME (default 10s) each
 	@$(GO) list -f '{{.ImportPath}} {{.Dir}}' ./... | while read -r pkg dir; do \
