@@ -34,28 +34,10 @@ func paceHarness(b *testing.B, scale float64, handler func(*store.DB) bot.Handle
 	return newHarnessFake(b, newFakeSlackOn(b, clock), handler, nil), clock
 }
 
-// untilTrue polls cond until it holds (liveness: the figures come from the
-// fake's own clock, not from when this notices).
-func untilTrue(b *testing.B, what string, limit time.Duration, cond func() bool) {
-	b.Helper()
-	deadline := time.Now().Add(limit)
-	for !cond() {
-		if time.Now().After(deadline) {
-			b.Fatalf("%s: not within %v", what, limit)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 func pct(ds []time.Duration, p float64) time.Duration {
 	s := slices.Clone(ds)
 	slices.Sort(s)
 	return s[min(len(s)-1, int(float64(len(s))*p))]
-}
-
-// sleepUntil waits until the moment at Slack's time t0+at.
-func sleepUntil(real0 time.Time, at time.Duration, scale float64) {
-	time.Sleep(time.Until(real0.Add(time.Duration(float64(at) / scale))))
 }
 
 // BenchmarkPaceKickoffSlack: a cohort lead announces Lesson 4.4 and 300
@@ -81,7 +63,7 @@ func pacePaceKickoffSlack(b *testing.B) ratelimittest.Figures {
 		return code == 200 && strings.Contains(body, "Starting Lesson 4.4")
 	})
 	firsts := map[string]time.Time{}
-	untilTrue(b, "every learner's first card", 5*time.Minute, func() bool {
+	ratelimittest.Until(b, "every learner's first card", 5*time.Minute, func() bool {
 		_, msgs, _ := h.fake.snapshot()
 		for _, m := range msgs {
 			u := "U" + strings.TrimPrefix(m.Channel, "D")
@@ -209,7 +191,7 @@ func pacePaceTutorBurst(b *testing.B) ratelimittest.Figures {
 	wg.Wait()
 	want := markupText(text)
 	finals := make([]time.Time, learners)
-	untilTrue(b, "every learner's finished reply", 5*time.Minute, func() bool {
+	ratelimittest.Until(b, "every learner's finished reply", 5*time.Minute, func() bool {
 		done := 0
 		for i := range learners {
 			for _, m := range h.fake.thread(threads[i].Channel, threads[i].ThreadID) {
@@ -297,7 +279,7 @@ func pacePaceFastClicker(b *testing.B) ratelimittest.Figures {
 	b.ResetTimer()
 	real0 := time.Now()
 	for k := range perSecond * seconds {
-		sleepUntil(real0, time.Duration(k)*time.Second/perSecond, scale)
+		ratelimittest.SleepUntil(real0, time.Duration(k)*time.Second/perSecond, scale)
 		thread := h.fake.thread(th.Channel, th.ThreadID)
 		content, ctrl, ok := liveCard(thread)
 		if !ok {

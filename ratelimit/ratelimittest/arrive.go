@@ -4,6 +4,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"testing"
 	"time"
 
 	"github.com/coursebot/coursebot/ratelimit"
@@ -30,7 +31,7 @@ func Arrive(arrivals []time.Duration, scale float64, clock ratelimit.Clock, star
 	var wg sync.WaitGroup
 	for i, at := range arrivals {
 		wg.Go(func() {
-			time.Sleep(time.Until(a.Real0.Add(time.Duration(float64(at) / scale))))
+			SleepUntil(a.Real0, at, scale)
 			a.Sent[i] = clock.Now()
 			if !start(i) {
 				a.Bad.Add(1)
@@ -52,4 +53,25 @@ func (a *Arrivals) Waits(first func(i int) time.Time) (waits, sent []time.Durati
 	slices.Sort(waits)
 	slices.Sort(sent)
 	return waits, sent
+}
+
+// SleepUntil waits until the platform's moment at after real0, on a clock
+// scale times faster than the wall clock.
+func SleepUntil(real0 time.Time, at time.Duration, scale float64) {
+	time.Sleep(time.Until(real0.Add(time.Duration(float64(at) / scale))))
+}
+
+// Until polls cond every 5 ms until it holds, or fails tb naming what once
+// limit has passed. A pace benchmark waits so for the platform to have
+// seen everything; its figures are the fake's own times, not when this
+// notices.
+func Until(tb testing.TB, what string, limit time.Duration, cond func() bool) {
+	tb.Helper()
+	deadline := time.Now().Add(limit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			tb.Fatalf("%s: not within %v", what, limit)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
