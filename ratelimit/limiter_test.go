@@ -189,30 +189,38 @@ func TestPauseHoldsEveryCallForRetryAfter(t *testing.T) {
 	})
 }
 
+// answeredAt100ms, in a synctest bubble: a call on the unannounced
+// budget "route" (one call at a time) and a second call waiting behind it;
+// at 100ms the first's answer tells limit, remaining and resetAfter, read
+// while the call is in flight (as the Transport does), and the call ends.
+// second gives the time the waiting call went.
+func answeredAt100ms(t *testing.T, limit, remaining int, resetAfter time.Duration) (l *Limiter, key Key, start time.Time, second <-chan time.Duration) {
+	t.Helper()
+	l, key, start = New(nil), Key{Name: "route"}, time.Now()
+	ctx := context.Background()
+	g1, _ := l.Acquire(ctx, Interactive, key)
+	went := make(chan time.Duration, 1)
+	go func() {
+		g, err := l.Acquire(ctx, Interactive, key)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		went <- time.Since(start)
+		g.Done()
+	}()
+	synctest.Wait()
+	time.Sleep(100 * time.Millisecond)
+	l.Learn(key.Name, limit, remaining, resetAfter)
+	g1.Done()
+	return l, key, start, went
+}
+
 func TestLearnedWindow(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		l := New(nil)
-		key := Key{Name: "route"}
+		// 5 a window, 4 left, the window ends in 5s.
+		l, key, start, second := answeredAt100ms(t, 5, 4, 5*time.Second)
 		ctx := context.Background()
-		start := time.Now()
-		// Unlearned: one call at a time.
-		g1, _ := l.Acquire(ctx, Interactive, key)
-		second := make(chan time.Duration, 1)
-		go func() {
-			g, err := l.Acquire(ctx, Interactive, key)
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			second <- time.Since(start)
-			g.Done()
-		}()
-		synctest.Wait()
-		time.Sleep(100 * time.Millisecond)
-		// Its answer, read while the call is in flight (as the Transport
-		// does): 5 a window, 4 left, the window ends in 5s.
-		l.Learn("route", 5, 4, 5*time.Second)
-		g1.Done()
 		if d := <-second; d != 100*time.Millisecond {
 			t.Errorf("the second call went at %v, want when the first was answered (100ms)", d)
 		}
@@ -333,25 +341,7 @@ func TestPriorityFromContext(t *testing.T) {
 // the second it slept for (a Discord route's first window overran by that).
 func TestAWaiterGoesWhenTheWindowIsTold(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		l := New(nil)
-		key := Key{Name: "route"}
-		ctx := context.Background()
-		start := time.Now()
-		g1, _ := l.Acquire(ctx, Interactive, key)
-		second := make(chan time.Duration, 1)
-		go func() {
-			g, err := l.Acquire(ctx, Interactive, key)
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			second <- time.Since(start)
-			g.Done()
-		}()
-		synctest.Wait()
-		time.Sleep(100 * time.Millisecond)
-		l.Learn("route", 1, 0, 300*time.Millisecond) // spent; a new window in 300ms
-		g1.Done()
+		_, _, _, second := answeredAt100ms(t, 1, 0, 300*time.Millisecond) // spent; a new window in 300ms
 		if d := <-second; d != 400*time.Millisecond {
 			t.Errorf("the waiting call went at %v, want 400ms (when the told window ended)", d)
 		}
